@@ -1,0 +1,4 @@
+//! gilscope: see Python's Global Interpreter Lock. The desktop app (`gui`) and the headless
+//! subcommands (`cli`), as a library so both can be tested without a display.
+
+pub mod cli;

@@ -1,0 +1,3 @@
+//! The `gilscope` binary.
+
+fn main() {}

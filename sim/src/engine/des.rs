@@ -1,0 +1,1022 @@
+//! The discrete-event simulator: CPython's GIL (`gil-model.md` rules 1–14) in virtual
+//! nanoseconds, deterministic for a seed.
+//!
+//! Events are scheduled only where something can change: a thread's timer (its work reaching
+//! the end or the next check point after a drop request, an I/O completing, a timed wait on
+//! `cond` expiring, an OS wake-up finishing), a core's time slice, the end of the run. Never one
+//! event per bytecode: bytecodes are counted from elapsed time.
+
+use super::race::{RaceLog, Segment};
+use super::work::{LoopShape, Work};
+use super::{Engine, SimError};
+use crate::model::{Model, RunConfig, SuccessorPolicy};
+use crate::rng::SplitMix64;
+use crate::scenario::{Op, Repeat, Scenario};
+use crate::time::{Nanos, format_nanos};
+use crate::trace::{DeltaCursor, LaneId, MarkerKind, NONE, ThreadInfo, ThreadState, Trace, TraceDelta};
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, VecDeque};
+
+/// The most spans a simulated trace may hold (about 1 GB).
+pub const MAX_SPANS: usize = 30_000_000;
+/// Events in a row at one instant before the run is declared stuck.
+const STALL_LIMIT: u64 = 1_000_000;
+
+/// What a thread does once it holds the GIL again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Resume {
+    /// Start the current op (a check point first).
+    Boundary,
+    /// Continue the bytecode loop it was forced out of.
+    Bytecode,
+}
+
+/// What a thread forced off does once a successor has taken the GIL.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum AfterSwitch {
+    /// Ask for the GIL again (it was yielding at a check point).
+    Retake(Resume),
+    /// Go on with the GIL-free part of its op (the drop was for I/O, a C call or a lock).
+    Block,
+}
+
+/// Where a thread is in its program and in the GIL protocol.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Stage {
+    NotStarted,
+    /// At the check point before the current op.
+    Boundary,
+    /// Running `take_gil` on a core; `woke` = (timed out, saved switch number) of the last wait.
+    TakeGil { woke: Option<(bool, u64)>, then: Resume },
+    /// Blocked on `cond` for at most one interval.
+    CondWait { saved: u64, then: Resume },
+    /// Blocked on `switch_cond` after a forced drop.
+    SwitchWait { after: AfterSwitch },
+    /// About to start the GIL-free part of the current op.
+    Block,
+    /// Executing the bytecode loop of the current op.
+    Bytecode,
+    /// In a C call holding the GIL.
+    CHold,
+    /// In a C call with the GIL released.
+    CFree,
+    /// In I/O or sleep.
+    Blocking,
+    /// Waiting for a lock.
+    LockWait(usize),
+    Done,
+}
+
+/// The thread as the OS sees it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Os {
+    Off,
+    Blocked,
+    /// Woken; runnable once the wake-up latency has passed.
+    Waking,
+    /// In the run queue, no core free.
+    Queued,
+    /// Given a core; runs when its (same-instant) event fires.
+    Dispatched(u32),
+    OnCore(u32),
+}
+
+#[derive(Debug, Clone)]
+struct Th {
+    group: usize,
+    op: usize,
+    iteration: u64,
+    op_serial: u64,
+    stage: Stage,
+    os: Os,
+    holds_gil: bool,
+    drop_request: bool,
+    drop_requester: u32,
+    timer_version: u32,
+    last_core: Option<u32>,
+    work: Option<Work>,
+    /// Work target (ps) of the pending timer when it is a check point, not the op's end.
+    check_target: Option<u64>,
+    /// Time left of a C call, and when its current stretch on a core began.
+    remaining: Nanos,
+    stretch_start: Nanos,
+    finite: bool,
+}
+
+#[derive(Debug, Clone, Default)]
+struct Core {
+    occupant: Option<u32>,
+    since: Nanos,
+    slice_armed: bool,
+    slice_version: u32,
+}
+
+#[derive(Debug, Clone, Default)]
+struct Gil {
+    locked: bool,
+    holder: Option<u32>,
+    last_holder: Option<u32>,
+    switch_number: u64,
+    /// Threads blocked on `cond`, with when they began waiting.
+    cond: Vec<(u32, Nanos)>,
+    /// Threads blocked on `switch_cond`.
+    switch_cond: VecDeque<u32>,
+}
+
+#[derive(Debug, Clone, Default)]
+struct LockState {
+    holder: Option<u32>,
+    waiters: VecDeque<u32>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum EventKind {
+    Thread(u32, u32),
+    Slice(u32, u32),
+    End,
+}
+
+/// The deterministic discrete-event engine.
+#[derive(Debug, Clone)]
+pub struct SimEngine {
+    config: RunConfig,
+    gil_on: bool,
+    model: Model,
+    ps: u64,
+    programs: Vec<(Vec<Op>, Repeat)>,
+    threads: Vec<Th>,
+    cores: Vec<Core>,
+    run_queue: VecDeque<u32>,
+    gil: Gil,
+    locks: Vec<LockState>,
+    lock_names: Vec<String>,
+    counter_names: Vec<String>,
+    events: BinaryHeap<Reverse<(Nanos, u64, EventKind)>>,
+    sequence: u64,
+    now: Nanos,
+    rng: SplitMix64,
+    trace: Trace,
+    race: RaceLog,
+    finite_left: usize,
+    finished: bool,
+    stalled: u64,
+    processed: u64,
+    cursor: DeltaCursor,
+}
+
+/// Runs a scenario to the end and returns its trace.
+pub fn run(scenario: &Scenario, config: &RunConfig) -> Result<Trace, SimError> {
+    let mut engine = SimEngine::new(scenario, config);
+    engine.run_to_end()?;
+    Ok(engine.into_trace())
+}
+
+impl SimEngine {
+    /// Prepares a run; nothing happens until it is stepped or advanced.
+    pub fn new(scenario: &Scenario, config: &RunConfig) -> Self {
+        let threads_spec = scenario.threads();
+        let infos = threads_spec
+            .iter()
+            .map(|(name, group)| ThreadInfo { name: name.clone(), group: *group, started: None, finished: None })
+            .collect();
+        let threads: Vec<Th> = threads_spec
+            .iter()
+            .map(|(_, group)| Th {
+                group: *group,
+                op: 0,
+                iteration: 0,
+                op_serial: 0,
+                stage: Stage::NotStarted,
+                os: Os::Off,
+                holds_gil: false,
+                drop_request: false,
+                drop_requester: NONE,
+                timer_version: 0,
+                last_core: None,
+                work: None,
+                check_target: None,
+                remaining: 0,
+                stretch_start: 0,
+                finite: scenario.groups[*group].repeat != Repeat::Forever,
+            })
+            .collect();
+        let mut engine = SimEngine {
+            gil_on: config.gil_enabled(),
+            model: config.model(),
+            ps: config.bytecode_ps(),
+            programs: scenario.groups.iter().map(|g| (g.ops.clone(), g.repeat)).collect(),
+            finite_left: threads.iter().filter(|t| t.finite).count(),
+            threads,
+            cores: vec![Core::default(); config.cores as usize],
+            run_queue: VecDeque::new(),
+            gil: Gil::default(),
+            locks: vec![LockState::default(); scenario.locks.len()],
+            lock_names: scenario.locks.clone(),
+            counter_names: scenario.counters.clone(),
+            events: BinaryHeap::new(),
+            sequence: 0,
+            now: 0,
+            rng: SplitMix64::new(config.seed),
+            trace: Trace::new(infos, config.cores),
+            race: RaceLog::new(scenario.counters.len()),
+            finished: false,
+            stalled: 0,
+            processed: 0,
+            cursor: DeltaCursor::default(),
+            config: config.clone(),
+        };
+        for t in 0..engine.threads.len() as u32 {
+            engine.schedule(t, Nanos::from(t) * config.thread_start);
+        }
+        if let Some(duration) = config.duration {
+            engine.push(duration, EventKind::End);
+        }
+        engine
+    }
+
+    /// The settings of this run.
+    pub fn config(&self) -> &RunConfig {
+        &self.config
+    }
+
+    /// Runs until the end.
+    pub fn run_to_end(&mut self) -> Result<(), SimError> {
+        while self.step_event()?.is_some() {}
+        Ok(())
+    }
+
+    /// The finished trace.
+    pub fn into_trace(self) -> Trace {
+        self.trace
+    }
+
+    /// Events processed so far (stale timers excluded).
+    pub fn events_processed(&self) -> u64 {
+        self.processed
+    }
+
+    fn push(&mut self, time: Nanos, kind: EventKind) {
+        self.sequence += 1;
+        self.events.push(Reverse((time, self.sequence, kind)));
+    }
+
+    /// (Re)sets thread `t`'s single timer; any earlier one becomes stale.
+    fn schedule(&mut self, t: u32, at: Nanos) {
+        let th = &mut self.threads[t as usize];
+        th.timer_version = th.timer_version.wrapping_add(1);
+        let version = th.timer_version;
+        self.push(at, EventKind::Thread(t, version));
+    }
+
+    fn cancel_timer(&mut self, t: u32) {
+        let th = &mut self.threads[t as usize];
+        th.timer_version = th.timer_version.wrapping_add(1);
+    }
+
+    fn is_live(&self, kind: EventKind) -> bool {
+        match kind {
+            EventKind::Thread(t, v) => self.threads[t as usize].timer_version == v,
+            EventKind::Slice(c, v) => self.cores[c as usize].slice_version == v && self.cores[c as usize].slice_armed,
+            EventKind::End => true,
+        }
+    }
+
+    /// Time of the next live event, dropping stale ones.
+    fn peek_time(&mut self) -> Option<Nanos> {
+        while let Some(&Reverse((time, _, kind))) = self.events.peek() {
+            if self.is_live(kind) {
+                return Some(time);
+            }
+            self.events.pop();
+        }
+        None
+    }
+
+    /// Processes one event; returns its time, or `None` once the run has ended.
+    fn step_event(&mut self) -> Result<Option<Nanos>, SimError> {
+        if self.finished {
+            return Ok(None);
+        }
+        let Some(time) = self.peek_time() else {
+            return Err(self.all_blocked());
+        };
+        let Some(Reverse((_, _, kind))) = self.events.pop() else {
+            return Ok(None);
+        };
+        if time == self.now {
+            self.stalled += 1;
+            if self.stalled > STALL_LIMIT {
+                return Err(SimError::NoProgress {
+                    at: format_nanos(self.now),
+                    detail: "a thread loops without using any time: give its ops a non-zero duration or some compute, or a non-zero wake_latency".into(),
+                });
+            }
+        } else {
+            self.stalled = 0;
+        }
+        self.now = time;
+        self.processed += 1;
+        match kind {
+            EventKind::Thread(t, _) => self.on_timer(t)?,
+            EventKind::Slice(c, _) => self.on_slice(c),
+            EventKind::End => self.end_run(),
+        }
+        if self.processed.is_multiple_of(1 << 16) && self.trace.span_count() > MAX_SPANS {
+            return Err(SimError::TooLarge { limit: MAX_SPANS, at: format_nanos(self.now) });
+        }
+        Ok(Some(time))
+    }
+
+    fn all_blocked(&self) -> SimError {
+        let waiting: Vec<String> = self
+            .threads
+            .iter()
+            .enumerate()
+            .filter(|(_, th)| th.stage != Stage::Done)
+            .map(|(i, th)| format!("{} ({:?})", self.trace.thread_name(i as u32), th.stage))
+            .collect();
+        SimError::Failed(format!(
+            "every thread is blocked with nothing left to wake it at {}: {}",
+            format_nanos(self.now),
+            waiting.join(", ")
+        ))
+    }
+
+    // ----- trace helpers -------------------------------------------------------------------
+
+    fn show(&mut self, t: u32, state: ThreadState, other: u32) {
+        self.trace.set(LaneId::Thread(t), self.now, Some((state, other)));
+        if let Os::OnCore(c) = self.threads[t as usize].os {
+            if state.on_core() {
+                self.trace.set(LaneId::Core(c), self.now, Some((state, t)));
+            }
+        }
+    }
+
+    fn holder_or_none(&self) -> u32 {
+        self.gil.holder.unwrap_or(NONE)
+    }
+
+    // ----- the OS: cores, run queue, wake-ups ----------------------------------------------
+
+    /// Wakes a blocked thread: it can run after the OS wake-up latency.
+    fn wake(&mut self, t: u32) {
+        self.threads[t as usize].os = Os::Waking;
+        let state = match self.threads[t as usize].stage {
+            Stage::TakeGil { .. } => ThreadState::WaitingGil,
+            _ => ThreadState::Runnable,
+        };
+        let other = if state == ThreadState::WaitingGil { self.holder_or_none() } else { NONE };
+        self.show(t, state, other);
+        self.schedule(t, self.now + self.config.wake_latency);
+    }
+
+    /// The thread wants a core: take a free one (its last one first) or queue.
+    fn want_core(&mut self, t: u32) -> Result<(), SimError> {
+        let last = self.threads[t as usize].last_core;
+        let free = last
+            .filter(|&c| self.cores[c as usize].occupant.is_none())
+            .or_else(|| (0..self.cores.len() as u32).find(|&c| self.cores[c as usize].occupant.is_none()));
+        if let Some(c) = free {
+            self.assign(t, c);
+            self.threads[t as usize].os = Os::OnCore(c);
+            self.run(t)
+        } else {
+            self.threads[t as usize].os = Os::Queued;
+            self.run_queue.push_back(t);
+            self.show(t, ThreadState::Runnable, NONE);
+            self.arm_slices();
+            Ok(())
+        }
+    }
+
+    fn assign(&mut self, t: u32, c: u32) {
+        let core = &mut self.cores[c as usize];
+        core.occupant = Some(t);
+        core.since = self.now;
+        core.slice_armed = false;
+        core.slice_version = core.slice_version.wrapping_add(1);
+        self.threads[t as usize].last_core = Some(c);
+        if !self.run_queue.is_empty() {
+            self.arm_slices();
+        }
+    }
+
+    fn arm_slices(&mut self) {
+        for c in 0..self.cores.len() {
+            let core = &mut self.cores[c];
+            if core.occupant.is_some() && !core.slice_armed {
+                core.slice_armed = true;
+                core.slice_version = core.slice_version.wrapping_add(1);
+                let at = self.now.max(core.since + self.config.time_slice);
+                let version = core.slice_version;
+                self.push(at, EventKind::Slice(c as u32, version));
+            }
+        }
+    }
+
+    /// The thread stops using its core (it blocks or ends); the queue's head gets the core.
+    fn leave_core(&mut self, t: u32, os: Os) {
+        let previous = std::mem::replace(&mut self.threads[t as usize].os, os);
+        if let Os::OnCore(c) | Os::Dispatched(c) = previous {
+            self.free_core(c);
+        }
+    }
+
+    fn free_core(&mut self, c: u32) {
+        let core = &mut self.cores[c as usize];
+        core.occupant = None;
+        core.slice_armed = false;
+        core.slice_version = core.slice_version.wrapping_add(1);
+        self.trace.set(LaneId::Core(c), self.now, None);
+        if let Some(next) = self.run_queue.pop_front() {
+            self.assign(next, c);
+            self.threads[next as usize].os = Os::Dispatched(c);
+            self.schedule(next, self.now);
+        }
+    }
+
+    fn on_slice(&mut self, c: u32) {
+        self.cores[c as usize].slice_armed = false;
+        let Some(t) = self.cores[c as usize].occupant else { return };
+        if self.run_queue.is_empty() || self.threads[t as usize].os != Os::OnCore(c) {
+            return;
+        }
+        // Preempt: settle what it did, keep its place in the program, queue it.
+        self.pause_work(t);
+        self.cancel_timer(t);
+        self.leave_core(t, Os::Queued);
+        self.run_queue.push_back(t);
+        self.show(t, ThreadState::Runnable, NONE);
+        self.arm_slices();
+    }
+
+    /// Settles progress of on-core work at `now` (before leaving the core).
+    fn pause_work(&mut self, t: u32) {
+        match self.threads[t as usize].stage {
+            Stage::Bytecode => self.settle(t, None),
+            Stage::CHold | Stage::CFree => {
+                let th = &mut self.threads[t as usize];
+                th.remaining = th.remaining.saturating_sub(self.now - th.stretch_start);
+            }
+            _ => {}
+        }
+    }
+
+    // ----- the GIL (gil-model.md rules 1-8) -------------------------------------------------
+
+    fn acquire(&mut self, t: u32) {
+        self.gil.locked = true;
+        self.gil.holder = Some(t);
+        self.threads[t as usize].holds_gil = true;
+        if self.gil.last_holder != Some(t) {
+            self.trace.mark(self.now, MarkerKind::Handoff, self.gil.last_holder.unwrap_or(NONE), t);
+            self.gil.last_holder = Some(t);
+            self.gil.switch_number += 1;
+        }
+        // COND_SIGNAL(switch_cond): a thread forced off may go on now that someone else holds it.
+        if let Some(w) = self.gil.switch_cond.pop_front() {
+            let after = match self.threads[w as usize].stage {
+                Stage::SwitchWait { after } => after,
+                _ => AfterSwitch::Block,
+            };
+            self.threads[w as usize].stage = match after {
+                AfterSwitch::Retake(then) => Stage::TakeGil { woke: None, then },
+                AfterSwitch::Block => Stage::Block,
+            };
+            self.wake(w);
+        }
+        self.threads[t as usize].drop_request = false;
+        self.trace.set(LaneId::Gil, self.now, Some((ThreadState::Running, t)));
+    }
+
+    /// `drop_gil`: release, signal one waiter on `cond`. Returns whether the thread must now wait
+    /// on `switch_cond` (a drop request was pending and `final_release` is false).
+    fn drop_gil(&mut self, t: u32, final_release: bool) -> bool {
+        self.gil.locked = false;
+        self.gil.holder = None;
+        self.threads[t as usize].holds_gil = false;
+        self.trace.set(LaneId::Gil, self.now, None);
+        self.signal_cond();
+        let th = &mut self.threads[t as usize];
+        if th.drop_request && !final_release && self.gil.last_holder == Some(t) {
+            th.drop_request = false;
+            let requester = th.drop_requester;
+            self.trace.mark(self.now, MarkerKind::ForcedSwitch, t, requester);
+            self.gil.switch_cond.push_back(t);
+            self.show(t, ThreadState::ForcedOff, requester);
+            true
+        } else {
+            th.drop_request = false;
+            false
+        }
+    }
+
+    /// COND_SIGNAL(cond): the OS wakes one waiter, chosen by the successor policy.
+    fn signal_cond(&mut self) {
+        if self.gil.cond.is_empty() {
+            return;
+        }
+        let index = match self.config.successor {
+            SuccessorPolicy::Random => self.rng.below(self.gil.cond.len() as u64) as usize,
+            SuccessorPolicy::Fifo => self.oldest_waiter(0..self.gil.cond.len()),
+            SuccessorPolicy::Affinity => {
+                let idle: Vec<usize> = (0..self.gil.cond.len())
+                    .filter(|&i| {
+                        let (w, _) = self.gil.cond[i];
+                        self.threads[w as usize].last_core.is_some_and(|c| self.cores[c as usize].occupant.is_none())
+                    })
+                    .collect();
+                if idle.is_empty() {
+                    self.rng.below(self.gil.cond.len() as u64) as usize
+                } else {
+                    self.oldest_waiter(idle.into_iter())
+                }
+            }
+        };
+        let (w, _) = self.gil.cond.swap_remove(index);
+        if let Stage::CondWait { saved, then } = self.threads[w as usize].stage {
+            self.threads[w as usize].stage = Stage::TakeGil { woke: Some((false, saved)), then };
+        }
+        self.wake(w);
+    }
+
+    fn oldest_waiter(&self, candidates: impl Iterator<Item = usize>) -> usize {
+        candidates.min_by_key(|&i| (self.gil.cond[i].1, self.gil.cond[i].0)).unwrap_or(0)
+    }
+
+    /// A waiter's timed wait expired with no switch meanwhile: SET_GIL_DROP_REQUEST on the holder.
+    fn request_drop(&mut self, requester: u32) {
+        let Some(holder) = self.gil.holder else { return };
+        self.trace.mark(self.now, MarkerKind::DropRequest, holder, requester);
+        let th = &mut self.threads[holder as usize];
+        if th.drop_request {
+            return;
+        }
+        th.drop_request = true;
+        th.drop_requester = requester;
+        // A holder running bytecode on a core will notice at its next check point.
+        if th.stage == Stage::Bytecode && matches!(th.os, Os::OnCore(_)) {
+            self.settle(holder, Some(()));
+            self.schedule_work(holder);
+        }
+    }
+
+    /// Yields at a check point: drop (forced), wait on `switch_cond`, then retake.
+    fn yield_gil(&mut self, t: u32, then: Resume) {
+        let forced = self.drop_gil(t, false);
+        if forced {
+            self.threads[t as usize].stage = Stage::SwitchWait { after: AfterSwitch::Retake(then) };
+            self.leave_core(t, Os::Blocked);
+        } else {
+            self.threads[t as usize].stage = Stage::TakeGil { woke: None, then };
+        }
+    }
+
+    // ----- work on a core --------------------------------------------------------------------
+
+    /// Counts the bytecodes done so far in the current segment and records it (for counters).
+    /// With `Some(())` the segment continues from now; with `None` it closes.
+    fn settle(&mut self, t: u32, keep: Option<()>) {
+        self.settle_upto(t, keep, u64::MAX);
+    }
+
+    /// Like [`Self::settle`], with the work done capped at `cap_ps` (a check point reached).
+    fn settle_upto(&mut self, t: u32, keep: Option<()>, cap_ps: u64) {
+        let ps = self.ps;
+        let now = self.now;
+        let th = &mut self.threads[t as usize];
+        let Some(work) = th.work.as_mut() else { return };
+        let Some((start, from)) = work.segment else { return };
+        let done = work.done_at(now, ps).min(cap_ps).max(from);
+        work.done_ps = done;
+        work.segment = keep.map(|()| (now, done));
+        let bytecodes = Work::position(done, ps) - Work::position(from, ps);
+        let counter = work.counter.map(|c| (c, work.shape.body, work.call_inside));
+        let serial = th.op_serial;
+        let core = match th.os {
+            Os::OnCore(c) => Some(c),
+            _ => None,
+        };
+        self.trace.add_bytecodes(LaneId::Thread(t), bytecodes);
+        if let Some(c) = core {
+            self.trace.add_bytecodes(LaneId::Core(c), bytecodes);
+        }
+        if let Some((counter, body, call_inside)) = counter {
+            self.race.record(counter, Segment { thread: t, start, from_ps: from, to_ps: done, ps, body, call_inside, op_serial: serial });
+        }
+    }
+
+    fn start_segment(&mut self, t: u32) {
+        let now = self.now;
+        if let Some(work) = self.threads[t as usize].work.as_mut() {
+            work.segment = Some((now, work.done_ps));
+        }
+        self.show(t, ThreadState::Running, NONE);
+        self.schedule_work(t);
+    }
+
+    /// Timer for the work: its end, or its next check point if a drop request is pending.
+    fn schedule_work(&mut self, t: u32) {
+        let ps = self.ps;
+        let now = self.now;
+        let th = &mut self.threads[t as usize];
+        let Some(work) = th.work else { return };
+        let end = work.total * ps;
+        let done = work.done_at(now, ps);
+        let target = if th.drop_request {
+            let check = work.shape.next_check(Work::position(done, ps), work.total) * ps;
+            (check < end).then_some(check)
+        } else {
+            None
+        };
+        th.check_target = target;
+        let at = work.time_of(target.unwrap_or(end)).max(now);
+        self.schedule(t, at);
+    }
+
+    fn on_work_timer(&mut self, t: u32) -> Result<(), SimError> {
+        let th = &mut self.threads[t as usize];
+        let check = th.check_target.take().filter(|_| th.drop_request);
+        if let Some(target) = check {
+            // At the check point exactly: the bytecode after it has not started. Yield.
+            self.settle_upto(t, None, target);
+            self.yield_gil(t, Resume::Bytecode);
+            if matches!(self.threads[t as usize].stage, Stage::TakeGil { .. }) {
+                return self.run(t);
+            }
+            return Ok(());
+        }
+        self.settle(t, Some(()));
+        let th = &mut self.threads[t as usize];
+        let Some(work) = th.work else { return Ok(()) };
+        if work.done_ps >= work.total * self.ps {
+            self.settle(t, None);
+            let th = &mut self.threads[t as usize];
+            th.work = None;
+            th.op_serial += 1;
+            th.op += 1;
+            th.stage = Stage::Boundary;
+            return self.run(t);
+        }
+        self.schedule_work(t);
+        Ok(())
+    }
+
+    // ----- the thread's program -------------------------------------------------------------
+
+    fn on_timer(&mut self, t: u32) -> Result<(), SimError> {
+        let th = &self.threads[t as usize];
+        match th.os {
+            Os::Waking => return self.want_core(t),
+            Os::Dispatched(c) => {
+                self.threads[t as usize].os = Os::OnCore(c);
+                return self.run(t);
+            }
+            _ => {}
+        }
+        match th.stage {
+            Stage::NotStarted => {
+                self.trace.threads[t as usize].started = Some(self.now);
+                self.threads[t as usize].stage = Stage::TakeGil { woke: None, then: Resume::Boundary };
+                self.show(t, ThreadState::WaitingGil, self.holder_or_none());
+                self.want_core(t)
+            }
+            Stage::Bytecode => self.on_work_timer(t),
+            Stage::CHold => {
+                let th = &mut self.threads[t as usize];
+                th.op += 1;
+                th.stage = Stage::Boundary;
+                self.run(t)
+            }
+            Stage::CFree => {
+                let th = &mut self.threads[t as usize];
+                th.op += 1;
+                th.stage = Stage::TakeGil { woke: None, then: Resume::Boundary };
+                self.run(t)
+            }
+            Stage::Blocking => {
+                let th = &mut self.threads[t as usize];
+                th.op += 1;
+                th.stage = Stage::TakeGil { woke: None, then: Resume::Boundary };
+                self.wake(t);
+                Ok(())
+            }
+            Stage::CondWait { saved, then } => {
+                // The timed wait expired.
+                self.gil.cond.retain(|&(w, _)| w != t);
+                self.threads[t as usize].stage = Stage::TakeGil { woke: Some((true, saved)), then };
+                self.wake(t);
+                Ok(())
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// Executes instantaneous steps on a core until the thread blocks or starts timed work.
+    fn run(&mut self, t: u32) -> Result<(), SimError> {
+        loop {
+            let stage = self.threads[t as usize].stage;
+            match stage {
+                Stage::TakeGil { woke, then } => {
+                    let next = match then {
+                        Resume::Boundary => Stage::Boundary,
+                        Resume::Bytecode => Stage::Bytecode,
+                    };
+                    if !self.gil_on || self.threads[t as usize].holds_gil {
+                        self.threads[t as usize].stage = next;
+                        continue;
+                    }
+                    if let Some((true, saved)) = woke {
+                        if self.gil.locked && self.gil.switch_number == saved {
+                            self.request_drop(t);
+                        }
+                    }
+                    if !self.gil.locked {
+                        self.acquire(t);
+                        self.threads[t as usize].stage = next;
+                        continue;
+                    }
+                    let saved = self.gil.switch_number;
+                    self.threads[t as usize].stage = Stage::CondWait { saved, then };
+                    self.gil.cond.push((t, self.now));
+                    self.show(t, ThreadState::WaitingGil, self.holder_or_none());
+                    self.leave_core(t, Os::Blocked);
+                    self.schedule(t, self.now + self.config.switch_interval());
+                    return Ok(());
+                }
+                Stage::Boundary => {
+                    if !self.at_boundary(t)? {
+                        return Ok(());
+                    }
+                }
+                Stage::Block => {
+                    if !self.start_blocking(t)? {
+                        return Ok(());
+                    }
+                }
+                Stage::Bytecode => {
+                    self.start_segment(t);
+                    return Ok(());
+                }
+                Stage::CHold | Stage::CFree => {
+                    let state = if stage == Stage::CHold { ThreadState::CCallHolding } else { ThreadState::CCallReleased };
+                    self.threads[t as usize].stretch_start = self.now;
+                    self.show(t, state, NONE);
+                    let remaining = self.threads[t as usize].remaining;
+                    self.schedule(t, self.now + remaining);
+                    return Ok(());
+                }
+                Stage::NotStarted
+                | Stage::CondWait { .. }
+                | Stage::SwitchWait { .. }
+                | Stage::Blocking
+                | Stage::LockWait(_)
+                | Stage::Done => return Ok(()),
+            }
+        }
+    }
+
+    /// The check point before an op, then the op's start. Returns whether to keep running.
+    fn at_boundary(&mut self, t: u32) -> Result<bool, SimError> {
+        let group = self.threads[t as usize].group;
+        let (len, repeat) = (self.programs[group].0.len(), self.programs[group].1);
+        if self.threads[t as usize].op >= len {
+            let th = &mut self.threads[t as usize];
+            th.iteration += 1;
+            th.op = 0;
+            if repeat == Repeat::Times(th.iteration) {
+                self.finish_thread(t);
+                return Ok(false);
+            }
+        }
+        let th = &self.threads[t as usize];
+        if th.holds_gil && th.drop_request {
+            self.yield_gil(t, Resume::Boundary);
+            return Ok(matches!(self.threads[t as usize].stage, Stage::TakeGil { .. }));
+        }
+        if self.gil_on && !th.holds_gil {
+            self.threads[t as usize].stage = Stage::TakeGil { woke: None, then: Resume::Boundary };
+            return Ok(true);
+        }
+        let op = self.programs[group].0[th.op].clone();
+        match op {
+            Op::Compute { bytecodes, loop_body } => {
+                self.begin_work(t, bytecodes, LoopShape::compute(loop_body, self.model), None, false);
+                Ok(false)
+            }
+            Op::Increment { counter, times, call_inside } => {
+                let shape = LoopShape::increment(call_inside, self.model);
+                self.begin_work(t, times * u64::from(shape.body), shape, Some(counter), call_inside);
+                Ok(false)
+            }
+            Op::CCall { duration, releases_gil: false } => {
+                let th = &mut self.threads[t as usize];
+                th.remaining = duration;
+                th.stage = Stage::CHold;
+                Ok(true)
+            }
+            Op::CCall { releases_gil: true, .. } | Op::Io(_) | Op::Sleep(_) => Ok(self.release_for_call(t)),
+            Op::Lock(lock) => {
+                if self.locks[lock].holder.is_none() {
+                    self.take_lock(t, lock);
+                    self.threads[t as usize].op += 1;
+                    Ok(true)
+                } else {
+                    self.trace.mark(self.now, MarkerKind::LockBlocked, t, lock as u32);
+                    Ok(self.release_for_call(t))
+                }
+            }
+            Op::Unlock(lock) => {
+                self.release_lock(t, lock);
+                self.threads[t as usize].op += 1;
+                Ok(true)
+            }
+        }
+    }
+
+    /// `Py_BEGIN_ALLOW_THREADS` before a blocking call. Returns whether to keep running.
+    fn release_for_call(&mut self, t: u32) -> bool {
+        if self.threads[t as usize].holds_gil && self.drop_gil(t, false) {
+            self.threads[t as usize].stage = Stage::SwitchWait { after: AfterSwitch::Block };
+            self.leave_core(t, Os::Blocked);
+            return false;
+        }
+        self.threads[t as usize].stage = Stage::Block;
+        true
+    }
+
+    fn begin_work(&mut self, t: u32, total: u64, shape: LoopShape, counter: Option<usize>, call_inside: bool) {
+        self.threads[t as usize].work = Some(Work { total, done_ps: 0, segment: None, shape, counter, call_inside });
+        self.threads[t as usize].stage = Stage::Bytecode;
+        self.start_segment(t);
+    }
+
+    /// The GIL-free part of an op. Returns whether to keep running.
+    fn start_blocking(&mut self, t: u32) -> Result<bool, SimError> {
+        let th = &self.threads[t as usize];
+        let op = self.programs[th.group].0[th.op].clone();
+        match op {
+            Op::Io(d) | Op::Sleep(d) => {
+                self.threads[t as usize].stage = Stage::Blocking;
+                self.show(t, ThreadState::Io, NONE);
+                self.leave_core(t, Os::Blocked);
+                self.schedule(t, self.now + d);
+                Ok(false)
+            }
+            Op::CCall { duration, .. } => {
+                let th = &mut self.threads[t as usize];
+                th.remaining = duration;
+                th.stage = Stage::CFree;
+                if matches!(th.os, Os::OnCore(_)) {
+                    Ok(true)
+                } else {
+                    // Woken from switch_cond: it needs a core for the C code.
+                    self.want_core(t)?;
+                    Ok(false)
+                }
+            }
+            Op::Lock(lock) => {
+                if self.locks[lock].holder.is_none() {
+                    self.take_lock(t, lock);
+                    let th = &mut self.threads[t as usize];
+                    th.op += 1;
+                    th.stage = Stage::TakeGil { woke: None, then: Resume::Boundary };
+                    return Ok(true);
+                }
+                self.threads[t as usize].stage = Stage::LockWait(lock);
+                self.locks[lock].waiters.push_back(t);
+                self.show(t, ThreadState::Lock, lock as u32);
+                self.leave_core(t, Os::Blocked);
+                self.check_deadlock(t, lock)?;
+                Ok(false)
+            }
+            _ => Ok(true),
+        }
+    }
+
+    fn take_lock(&mut self, t: u32, lock: usize) {
+        self.locks[lock].holder = Some(t);
+        self.trace.mark(self.now, MarkerKind::LockAcquired, t, lock as u32);
+    }
+
+    fn release_lock(&mut self, t: u32, lock: usize) {
+        self.locks[lock].holder = None;
+        self.trace.mark(self.now, MarkerKind::LockReleased, t, lock as u32);
+        if let Some(w) = self.locks[lock].waiters.pop_front() {
+            self.take_lock(w, lock);
+            let th = &mut self.threads[w as usize];
+            th.op += 1;
+            th.stage = Stage::TakeGil { woke: None, then: Resume::Boundary };
+            self.wake(w);
+        }
+    }
+
+    fn check_deadlock(&self, t: u32, lock: usize) -> Result<(), SimError> {
+        let mut chain = vec![(t, lock)];
+        let mut waiting_for = lock;
+        while let Some(holder) = self.locks[waiting_for].holder {
+            if holder == t {
+                let cycle = chain
+                    .iter()
+                    .map(|&(th, l)| {
+                        let holder = self.locks[l].holder.unwrap_or(NONE);
+                        format!(
+                            "thread {} waits for lock \"{}\" held by thread {}",
+                            self.trace.thread_name(th),
+                            self.lock_names[l],
+                            self.trace.thread_name(holder)
+                        )
+                    })
+                    .collect::<Vec<_>>()
+                    .join("; ");
+                return Err(SimError::Deadlock { at: format_nanos(self.now), cycle });
+            }
+            match self.threads[holder as usize].stage {
+                Stage::LockWait(next) => {
+                    chain.push((holder, next));
+                    waiting_for = next;
+                }
+                _ => break,
+            }
+        }
+        Ok(())
+    }
+
+    fn finish_thread(&mut self, t: u32) {
+        if self.threads[t as usize].holds_gil {
+            // Thread exit releases the GIL for good: no wait on switch_cond.
+            self.drop_gil(t, true);
+        }
+        self.cancel_timer(t);
+        let th = &mut self.threads[t as usize];
+        th.stage = Stage::Done;
+        let finite = th.finite;
+        self.trace.threads[t as usize].finished = Some(self.now);
+        self.show(t, ThreadState::Done, NONE);
+        self.leave_core(t, Os::Off);
+        if finite {
+            self.finite_left -= 1;
+            if self.finite_left == 0 {
+                self.end_run();
+            }
+        }
+    }
+
+    fn end_run(&mut self) {
+        if self.finished {
+            return;
+        }
+        for t in 0..self.threads.len() as u32 {
+            if self.threads[t as usize].stage == Stage::Bytecode && matches!(self.threads[t as usize].os, Os::OnCore(_)) {
+                self.settle(t, None);
+            }
+        }
+        self.trace.close(self.now);
+        let jitter = if self.gil_on { 0 } else { (self.ps / 1000).max(1) };
+        self.trace.counters = self.race.resolve(&self.counter_names, self.config.seed, jitter);
+        self.finished = true;
+    }
+}
+
+impl Engine for SimEngine {
+    fn advance(&mut self, until: Nanos) -> Result<(), SimError> {
+        while !self.finished {
+            match self.peek_time() {
+                Some(time) if time <= until => {
+                    self.step_event()?;
+                }
+                Some(_) => break,
+                None => return Err(self.all_blocked()),
+            }
+        }
+        if !self.finished {
+            self.trace.now = self.trace.now.max(until);
+        }
+        Ok(())
+    }
+
+    fn step(&mut self) -> Result<Option<Nanos>, SimError> {
+        self.step_event()
+    }
+
+    fn take_delta(&mut self) -> TraceDelta {
+        self.cursor.take(&self.trace)
+    }
+
+    fn trace(&self) -> &Trace {
+        &self.trace
+    }
+
+    fn now(&self) -> Nanos {
+        self.trace.now
+    }
+
+    fn is_finished(&self) -> bool {
+        self.finished
+    }
+
+    fn stop(&mut self) {
+        self.end_run();
+    }
+}

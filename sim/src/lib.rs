@@ -1,0 +1,21 @@
+//! gilscope-sim: the engines behind gilscope, with no GUI dependency.
+//!
+//! The pipeline: a [`Scenario`] (TOML) plus settings resolve to a [`RunConfig`]; an engine
+//! ([`SimEngine`], deterministic virtual time) turns them into a [`Trace`]; [`Stats`] and the
+//! exports read the trace. The GIL rules followed are those of `docs/gil-model.md`.
+
+pub mod engine;
+pub mod model;
+pub mod presets;
+pub mod rng;
+pub mod scenario;
+pub mod stats;
+pub mod time;
+pub mod trace;
+
+pub use engine::{Engine, SimEngine, SimError, run};
+pub use model::{ConfigError, Model, Overrides, PythonVersion, RunConfig, Runtime, SuccessorPolicy};
+pub use scenario::{Op, Repeat, Scenario, ScenarioError, ThreadGroup};
+pub use time::Nanos;
+pub use stats::Stats;
+pub use trace::{ThreadState, Trace};

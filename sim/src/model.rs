@@ -1,0 +1,443 @@
+//! Interpreter models and the resolved settings of one run.
+//!
+//! A scenario's `[settings]`, then any overrides from the CLI or the GUI, resolve into one
+//! [`RunConfig`]; [`RunConfig::model`] says which rules of `gil-model.md` apply.
+
+use crate::time::{MS, Nanos, US, format_nanos};
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::str::FromStr;
+
+/// A CPython version, major.minor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct PythonVersion {
+    /// Major version (2 or 3).
+    pub major: u8,
+    /// Minor version.
+    pub minor: u8,
+}
+
+impl PythonVersion {
+    /// Builds a version.
+    pub const fn new(major: u8, minor: u8) -> Self {
+        Self { major, minor }
+    }
+
+    /// The default modelled version: a current CPython.
+    pub const DEFAULT: Self = Self::new(3, 13);
+
+    /// The first version with a free-threaded (`--disable-gil`) build.
+    pub const FIRST_FREE_THREADED: Self = Self::new(3, 13);
+}
+
+impl fmt::Display for PythonVersion {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}.{}", self.major, self.minor)
+    }
+}
+
+impl FromStr for PythonVersion {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        let bad = || {
+            format!("python version \"{s}\" is not a version like \"3.13\", \"3.9\" or \"2.7\"")
+        };
+        let (major, minor) = s.trim().split_once('.').ok_or_else(bad)?;
+        let version = Self::new(
+            major.parse().map_err(|_| bad())?,
+            minor.parse().map_err(|_| bad())?,
+        );
+        let known = matches!(version.major, 2 if version.minor <= 7)
+            || matches!(version.major, 3 if version.minor <= 15);
+        if !known {
+            return Err(format!(
+                "python version \"{s}\" is not one gilscope models: use 2.7 or 3.0 to 3.15"
+            ));
+        }
+        Ok(version)
+    }
+}
+
+impl TryFrom<String> for PythonVersion {
+    type Error = String;
+    fn try_from(s: String) -> Result<Self, String> {
+        s.parse()
+    }
+}
+
+impl From<PythonVersion> for String {
+    fn from(v: PythonVersion) -> String {
+        v.to_string()
+    }
+}
+
+/// How the run's Python code is executed: threads in one interpreter, or an alternative.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Runtime {
+    /// `threading.Thread`s in one interpreter (the GIL, or none when free-threaded).
+    #[default]
+    Threads,
+    /// Tasks on one asyncio event loop (not modelled yet).
+    Asyncio,
+    /// One process per thread (not modelled yet).
+    Multiprocessing,
+    /// One subinterpreter per thread, each with its own GIL (not modelled yet).
+    Subinterpreters,
+}
+
+/// Which waiter the OS lets win when the GIL is released (`gil-model.md` rule 6).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SuccessorPolicy {
+    /// A seeded random choice among the threads waiting on `cond`.
+    #[default]
+    Random,
+    /// The thread that has waited longest.
+    Fifo,
+    /// A waiter whose last core is idle, as a scheduler keeping cache affinity would pick.
+    Affinity,
+}
+
+impl FromStr for SuccessorPolicy {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "random" => Ok(Self::Random),
+            "fifo" => Ok(Self::Fifo),
+            "affinity" => Ok(Self::Affinity),
+            _ => Err(format!(
+                "successor policy \"{s}\" is unknown: use random, fifo or affinity"
+            )),
+        }
+    }
+}
+
+/// The rules that govern a run (which section of `gil-model.md` applies).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Model {
+    /// The new GIL (3.2+) with check points only at back-edges, function entry and after calls
+    /// into C (3.10 and later).
+    NewGil310,
+    /// The new GIL with a check point before nearly every instruction (3.2 to 3.9).
+    NewGil32,
+    /// No GIL: a free-threaded build with the GIL disabled.
+    FreeThreaded,
+}
+
+impl Model {
+    /// Whether threads contend for a GIL under this model.
+    pub fn has_gil(self) -> bool {
+        !matches!(self, Self::FreeThreaded)
+    }
+}
+
+/// Every setting of one run, resolved and validated.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RunConfig {
+    /// The CPython version modelled.
+    pub python: PythonVersion,
+    /// A `--disable-gil` build.
+    pub free_threaded: bool,
+    /// `PYTHON_GIL`: `Some(true)` forces the GIL on in a free-threaded build.
+    pub gil_override: Option<bool>,
+    /// `sys.setswitchinterval`, in whole microseconds as CPython stores it (at least 1).
+    pub switch_interval_us: u64,
+    /// Cores the OS may run threads on.
+    pub cores: u32,
+    /// Stop after this much virtual time, if set.
+    pub duration: Option<Nanos>,
+    /// Seed of every random choice (successor policy, race jitter).
+    pub seed: u64,
+    /// Time from a blocked thread being woken to it being able to run.
+    pub wake_latency: Nanos,
+    /// The OS scheduler's time slice when runnable threads outnumber cores.
+    pub time_slice: Nanos,
+    /// Time between two `Thread.start()` calls of the main thread.
+    pub thread_start: Nanos,
+    /// Who wins the GIL when it is released.
+    pub successor: SuccessorPolicy,
+    /// Cost of one bytecode on a default build, in nanoseconds.
+    pub bytecode_ns: f64,
+    /// Extra single-thread cost of a free-threaded build (0.4 = 40% slower).
+    pub free_threaded_overhead: f64,
+    /// How the threads are run.
+    pub runtime: Runtime,
+}
+
+/// Why a set of settings cannot run.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ConfigError {
+    /// A setting has a value outside what is allowed.
+    #[error("setting `{field}` = {value}: {allowed}")]
+    Invalid {
+        /// The setting's name, as written in scenario files.
+        field: &'static str,
+        /// The bad value, as the user wrote it.
+        value: String,
+        /// What is allowed instead.
+        allowed: String,
+    },
+    /// A combination that the modelled interpreter also refuses, or that is not modelled yet.
+    #[error("{0}")]
+    Unsupported(String),
+}
+
+fn invalid(field: &'static str, value: impl fmt::Display, allowed: impl Into<String>) -> ConfigError {
+    ConfigError::Invalid { field, value: value.to_string(), allowed: allowed.into() }
+}
+
+/// Settings named in a scenario or by the user; `None` means "not given here".
+///
+/// Layers merge with [`Overrides::or`]: the CLI or GUI layer over the scenario layer over the
+/// defaults.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Overrides {
+    /// See [`RunConfig::python`].
+    pub python: Option<PythonVersion>,
+    /// See [`RunConfig::free_threaded`].
+    pub free_threaded: Option<bool>,
+    /// See [`RunConfig::gil_override`].
+    pub gil: Option<bool>,
+    /// The switch interval in nanoseconds as given (0 is rejected, like Python's ValueError).
+    pub switch_interval: Option<Nanos>,
+    /// See [`RunConfig::cores`].
+    pub cores: Option<u32>,
+    /// See [`RunConfig::duration`].
+    pub duration: Option<Nanos>,
+    /// See [`RunConfig::seed`].
+    pub seed: Option<u64>,
+    /// See [`RunConfig::wake_latency`].
+    pub wake_latency: Option<Nanos>,
+    /// See [`RunConfig::time_slice`].
+    pub time_slice: Option<Nanos>,
+    /// See [`RunConfig::thread_start`].
+    pub thread_start: Option<Nanos>,
+    /// See [`RunConfig::successor`].
+    pub successor: Option<SuccessorPolicy>,
+    /// See [`RunConfig::bytecode_ns`].
+    pub bytecode_ns: Option<f64>,
+    /// See [`RunConfig::free_threaded_overhead`].
+    pub free_threaded_overhead: Option<f64>,
+    /// See [`RunConfig::runtime`].
+    pub runtime: Option<Runtime>,
+}
+
+impl Overrides {
+    /// Each field from `self` where set, else from `base`.
+    #[must_use]
+    pub fn or(&self, base: &Overrides) -> Overrides {
+        Overrides {
+            python: self.python.or(base.python),
+            free_threaded: self.free_threaded.or(base.free_threaded),
+            gil: self.gil.or(base.gil),
+            switch_interval: self.switch_interval.or(base.switch_interval),
+            cores: self.cores.or(base.cores),
+            duration: self.duration.or(base.duration),
+            seed: self.seed.or(base.seed),
+            wake_latency: self.wake_latency.or(base.wake_latency),
+            time_slice: self.time_slice.or(base.time_slice),
+            thread_start: self.thread_start.or(base.thread_start),
+            successor: self.successor.or(base.successor),
+            bytecode_ns: self.bytecode_ns.or(base.bytecode_ns),
+            free_threaded_overhead: self.free_threaded_overhead.or(base.free_threaded_overhead),
+            runtime: self.runtime.or(base.runtime),
+        }
+    }
+
+    /// Resolves into a validated [`RunConfig`], filling gaps with the documented defaults.
+    pub fn resolve(&self) -> Result<RunConfig, ConfigError> {
+        let python = self.python.unwrap_or(PythonVersion::DEFAULT);
+        let free_threaded = self.free_threaded.unwrap_or(false);
+        let runtime = self.runtime.unwrap_or_default();
+        if python < PythonVersion::new(3, 2) {
+            return Err(ConfigError::Unsupported(format!(
+                "python {python} uses the old tick-based GIL (2.7 and 3.0–3.1), which gilscope does not model yet: use 3.2 or later"
+            )));
+        }
+        if runtime != Runtime::Threads {
+            let name = serde_json::to_value(runtime)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_owned))
+                .unwrap_or_default();
+            return Err(ConfigError::Unsupported(format!(
+                "runtime \"{name}\" is not modelled yet: use \"threads\""
+            )));
+        }
+        if free_threaded && python < PythonVersion::FIRST_FREE_THREADED {
+            return Err(invalid(
+                "free_threaded",
+                format!("true with python {python}"),
+                "free-threaded builds (--disable-gil) exist from Python 3.13 on: choose python = \"3.13\" or later",
+            ));
+        }
+        if self.gil == Some(false) && !free_threaded {
+            return Err(invalid(
+                "gil",
+                0,
+                "PYTHON_GIL=0 is only valid in a free-threaded build (the real interpreter stops with \"Fatal Python error: config_read_gil: Disabling the GIL is not supported by this build\"): set free_threaded = true or leave gil out",
+            ));
+        }
+        let interval = self.switch_interval.unwrap_or(5 * MS);
+        if interval == 0 {
+            return Err(invalid(
+                "switch_interval",
+                "0",
+                "must be strictly positive, as sys.setswitchinterval raises ValueError for 0; the smallest effective value is 1us",
+            ));
+        }
+        if interval > 10_000 * MS {
+            return Err(invalid("switch_interval", format_nanos(interval), "at most 10s"));
+        }
+        let cores = self.cores.unwrap_or(2);
+        if !(1..=256).contains(&cores) {
+            return Err(invalid("cores", cores, "between 1 and 256"));
+        }
+        if self.duration == Some(0) {
+            return Err(invalid("duration", "0", "more than 0, e.g. \"2s\""));
+        }
+        let bytecode_ns = self.bytecode_ns.unwrap_or(5.0);
+        if !(0.05..=10_000.0).contains(&bytecode_ns) {
+            return Err(invalid("bytecode_ns", bytecode_ns, "between 0.05 and 10000 nanoseconds per bytecode"));
+        }
+        let default_overhead = if python >= PythonVersion::new(3, 14) { 0.08 } else { 0.40 };
+        let free_threaded_overhead = self.free_threaded_overhead.unwrap_or(default_overhead);
+        if !(0.0..=10.0).contains(&free_threaded_overhead) {
+            return Err(invalid(
+                "free_threaded_overhead",
+                free_threaded_overhead,
+                "a fraction between 0 and 10 (0.4 means 40% slower than a default build)",
+            ));
+        }
+        let time_slice = self.time_slice.unwrap_or(3 * MS);
+        if time_slice < US {
+            return Err(invalid("time_slice", format_nanos(time_slice), "at least 1us"));
+        }
+        Ok(RunConfig {
+            python,
+            free_threaded,
+            gil_override: self.gil,
+            // CPython stores whole microseconds and never waits less than 1 µs.
+            switch_interval_us: (interval / US).max(1),
+            cores,
+            duration: self.duration,
+            seed: self.seed.unwrap_or(1),
+            wake_latency: self.wake_latency.unwrap_or(5 * US),
+            time_slice,
+            thread_start: self.thread_start.unwrap_or(100 * US),
+            successor: self.successor.unwrap_or_default(),
+            bytecode_ns,
+            free_threaded_overhead,
+            runtime,
+        })
+    }
+}
+
+impl RunConfig {
+    /// Whether the GIL is on: always on a default build; on a free-threaded build only when
+    /// `PYTHON_GIL=1` forces it.
+    pub fn gil_enabled(&self) -> bool {
+        !self.free_threaded || self.gil_override == Some(true)
+    }
+
+    /// The rules this run follows.
+    pub fn model(&self) -> Model {
+        if !self.gil_enabled() {
+            Model::FreeThreaded
+        } else if self.python >= PythonVersion::new(3, 10) {
+            Model::NewGil310
+        } else {
+            Model::NewGil32
+        }
+    }
+
+    /// The switch interval in nanoseconds.
+    pub fn switch_interval(&self) -> Nanos {
+        self.switch_interval_us * US
+    }
+
+    /// Cost of one bytecode in picoseconds, including the free-threaded build's overhead.
+    pub fn bytecode_ps(&self) -> u64 {
+        let factor = if self.free_threaded { 1.0 + self.free_threaded_overhead } else { 1.0 };
+        ((self.bytecode_ns * factor * 1000.0).round() as u64).max(1)
+    }
+
+    /// A one-line description: "Python 3.13, GIL, 5.00 ms interval, 2 cores".
+    pub fn describe(&self) -> String {
+        let build = match (self.free_threaded, self.gil_enabled()) {
+            (false, _) => "GIL".to_owned(),
+            (true, false) => "free-threaded".to_owned(),
+            (true, true) => "free-threaded build, PYTHON_GIL=1".to_owned(),
+        };
+        format!(
+            "Python {}, {build}, {} interval, {} core{}",
+            self.python,
+            format_nanos(self.switch_interval()),
+            self.cores,
+            if self.cores == 1 { "" } else { "s" }
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn with(f: impl FnOnce(&mut Overrides)) -> Result<RunConfig, ConfigError> {
+        let mut o = Overrides::default();
+        f(&mut o);
+        o.resolve()
+    }
+
+    #[test]
+    fn defaults_follow_gil_model_table() {
+        let c = with(|_| {}).unwrap();
+        assert_eq!(c.switch_interval(), 5 * MS);
+        assert_eq!(c.model(), Model::NewGil310);
+        assert!(c.gil_enabled());
+    }
+
+    #[test]
+    fn switch_interval_is_whole_microseconds_at_least_one() {
+        assert_eq!(with(|o| o.switch_interval = Some(500)).unwrap().switch_interval_us, 1);
+        assert_eq!(with(|o| o.switch_interval = Some(1_999)).unwrap().switch_interval_us, 1);
+        let err = with(|o| o.switch_interval = Some(0)).unwrap_err().to_string();
+        assert!(err.contains("switch_interval") && err.contains("ValueError"), "{err}");
+    }
+
+    #[test]
+    fn free_threading_needs_313_and_gil_override_works() {
+        let err = with(|o| {
+            o.python = Some(PythonVersion::new(3, 12));
+            o.free_threaded = Some(true);
+        })
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("3.13"), "{err}");
+        let ft = with(|o| o.free_threaded = Some(true)).unwrap();
+        assert_eq!(ft.model(), Model::FreeThreaded);
+        assert!((ft.free_threaded_overhead - 0.4).abs() < 1e-9);
+        let forced = with(|o| {
+            o.free_threaded = Some(true);
+            o.gil = Some(true);
+        })
+        .unwrap();
+        assert_eq!(forced.model(), Model::NewGil310);
+        assert!(with(|o| o.gil = Some(false)).is_err());
+    }
+
+    #[test]
+    fn old_versions_and_runtimes_are_refused_clearly() {
+        let err = with(|o| o.python = Some("2.7".parse().unwrap())).unwrap_err().to_string();
+        assert!(err.contains("tick-based"), "{err}");
+        let err = with(|o| o.runtime = Some(Runtime::Asyncio)).unwrap_err().to_string();
+        assert!(err.contains("asyncio"), "{err}");
+        assert_eq!(
+            with(|o| o.python = Some("3.9".parse().unwrap())).unwrap().model(),
+            Model::NewGil32
+        );
+        assert!("3.99".parse::<PythonVersion>().is_err());
+        assert!("three".parse::<PythonVersion>().is_err());
+    }
+}

@@ -1,0 +1,578 @@
+//! Scenario files: named thread groups, each a program of operations, plus the narration shown
+//! to a class. The TOML format is a public interface (see the README); this module reads and
+//! validates it, with errors that name the file, line, column, field and what is allowed.
+
+use crate::model::{ConfigError, Overrides, PythonVersion, Runtime, RunConfig, SuccessorPolicy};
+use crate::time::{DurationValue, Nanos, parse_duration};
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::ops::Range;
+use toml::Spanned;
+
+/// The most threads one run may have, summed over all groups.
+pub const MAX_THREADS: u32 = 256;
+
+/// One operation of a thread's program.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Op {
+    /// A pure-Python loop of `bytecodes` instructions with a back-edge every `loop_body`.
+    Compute {
+        /// Bytecodes executed in total.
+        bytecodes: u64,
+        /// Bytecodes per loop iteration (a check point at each back-edge).
+        loop_body: u32,
+    },
+    /// A blocking call (socket, file) that releases the GIL for its duration.
+    Io(Nanos),
+    /// `time.sleep`: releases the GIL for its duration.
+    Sleep(Nanos),
+    /// A call into C code.
+    CCall {
+        /// How long the C code runs.
+        duration: Nanos,
+        /// Whether it brackets its work with `Py_BEGIN_ALLOW_THREADS`.
+        releases_gil: bool,
+    },
+    /// A loop of `counter += 1` on a shared counter (index into [`Scenario::counters`]).
+    Increment {
+        /// Which counter.
+        counter: usize,
+        /// How many increments.
+        times: u64,
+        /// A Python function call between the load and the store.
+        call_inside: bool,
+    },
+    /// `lock.acquire()` on a `threading.Lock` (index into [`Scenario::locks`]).
+    Lock(usize),
+    /// `lock.release()`.
+    Unlock(usize),
+}
+
+/// How many times a thread runs its program.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Repeat {
+    /// This many times.
+    Times(u64),
+    /// Until the finite threads end (or the run's duration is up).
+    Forever,
+}
+
+/// A `[[threads]]` entry: `count` identical threads running one program.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ThreadGroup {
+    /// The group's name; threads are `name-0`, `name-1`, … when `count` > 1.
+    pub name: String,
+    /// How many identical threads.
+    pub count: u32,
+    /// How many times each runs `ops`.
+    pub repeat: Repeat,
+    /// The program.
+    pub ops: Vec<Op>,
+}
+
+/// A validated scenario.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Scenario {
+    /// Title shown in pickers.
+    pub name: String,
+    /// One line: what it shows.
+    pub summary: String,
+    /// What to notice, for a class; may contain `{placeholders}` filled from a run's stats.
+    pub narration: String,
+    /// The file's `[settings]`.
+    pub settings: Overrides,
+    /// Thread groups in file order.
+    pub groups: Vec<ThreadGroup>,
+    /// Shared counter names, in order of first use.
+    pub counters: Vec<String>,
+    /// Lock names, in order of first use.
+    pub locks: Vec<String>,
+    /// Where it came from: a preset's stem or a file path.
+    pub source: String,
+    /// Spans of the settings in the file text, to place errors found when resolving them.
+    setting_spans: BTreeMap<&'static str, (usize, usize)>,
+}
+
+/// Why a scenario could not be loaded or run.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ScenarioError {
+    /// The file is not valid TOML or not a valid scenario; located in the text.
+    #[error("{file}:{line}:{column}: {message}")]
+    Located {
+        /// The file (or preset) name.
+        file: String,
+        /// 1-based line.
+        line: usize,
+        /// 1-based column.
+        column: usize,
+        /// What is wrong and what is allowed.
+        message: String,
+    },
+    /// A problem with the scenario as a whole or with settings given outside the file.
+    #[error("{file}: {message}")]
+    Invalid {
+        /// The file (or preset) name.
+        file: String,
+        /// What is wrong and what is allowed.
+        message: String,
+    },
+    /// The file could not be read.
+    #[error("cannot read scenario file {file}: {message}")]
+    Read {
+        /// The path.
+        file: String,
+        /// The OS error.
+        message: String,
+    },
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawScenario {
+    name: String,
+    #[serde(default)]
+    summary: String,
+    #[serde(default)]
+    narration: String,
+    #[serde(default)]
+    settings: RawSettings,
+    threads: Vec<RawGroup>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawSettings {
+    python: Option<Spanned<PythonVersion>>,
+    free_threaded: Option<Spanned<bool>>,
+    gil: Option<Spanned<GilFlag>>,
+    switch_interval: Option<Spanned<DurationValue>>,
+    cores: Option<Spanned<u32>>,
+    duration: Option<Spanned<DurationValue>>,
+    seed: Option<Spanned<u64>>,
+    wake_latency: Option<Spanned<DurationValue>>,
+    time_slice: Option<Spanned<DurationValue>>,
+    thread_start: Option<Spanned<DurationValue>>,
+    successor: Option<Spanned<SuccessorPolicy>>,
+    bytecode_ns: Option<Spanned<f64>>,
+    free_threaded_overhead: Option<Spanned<f64>>,
+    runtime: Option<Spanned<Runtime>>,
+}
+
+/// `gil = 0 | 1`, the `PYTHON_GIL` environment variable.
+struct GilFlag(bool);
+
+impl<'de> Deserialize<'de> for GilFlag {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        match i64::deserialize(d)? {
+            0 => Ok(GilFlag(false)),
+            1 => Ok(GilFlag(true)),
+            other => Err(serde::de::Error::custom(format!(
+                "gil = {other}: use 0 (PYTHON_GIL=0, GIL off) or 1 (PYTHON_GIL=1, GIL on)"
+            ))),
+        }
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawGroup {
+    name: Spanned<String>,
+    count: Option<Spanned<i64>>,
+    repeat: Option<Spanned<toml::Value>>,
+    ops: Spanned<Vec<Spanned<toml::Table>>>,
+}
+
+/// A named thing (counter, lock) collected in order of first use.
+fn intern(names: &mut Vec<String>, name: &str) -> usize {
+    names.iter().position(|n| n == name).unwrap_or_else(|| {
+        names.push(name.to_owned());
+        names.len() - 1
+    })
+}
+
+const OPERATIONS: &str = "compute, io, sleep, c_call, increment, lock, unlock";
+
+impl Scenario {
+    /// Parses and validates scenario text. `file` names it in errors.
+    pub fn parse(text: &str, file: &str) -> Result<Scenario, ScenarioError> {
+        let located = |span: Range<usize>, message: String| {
+            let (line, column) = line_column(text, span.start);
+            ScenarioError::Located { file: file.to_owned(), line, column, message }
+        };
+        let raw: RawScenario = toml::from_str(text).map_err(|e| {
+            located(e.span().unwrap_or(0..0), e.message().trim().to_owned())
+        })?;
+        if raw.name.trim().is_empty() {
+            return Err(located(0..0, "`name` is empty: give the scenario a title".into()));
+        }
+        let (settings, setting_spans) = raw.settings.into_overrides();
+        if raw.threads.is_empty() {
+            return Err(ScenarioError::Invalid {
+                file: file.to_owned(),
+                message: "the scenario has no [[threads]]: add at least one thread group".into(),
+            });
+        }
+        let mut counters = Vec::new();
+        let mut locks = Vec::new();
+        let mut groups = Vec::new();
+        let mut total_threads: u32 = 0;
+        let mut seen_names: Vec<String> = Vec::new();
+        for raw_group in raw.threads {
+            let name = raw_group.name.get_ref().trim().to_owned();
+            if name.is_empty() {
+                return Err(located(raw_group.name.span(), "thread `name` is empty".into()));
+            }
+            if seen_names.contains(&name) {
+                return Err(located(
+                    raw_group.name.span(),
+                    format!("two thread groups are named \"{name}\": names must be unique"),
+                ));
+            }
+            seen_names.push(name.clone());
+            let count = match raw_group.count {
+                None => 1,
+                Some(c) => {
+                    let v = *c.get_ref();
+                    if !(1..=i64::from(MAX_THREADS)).contains(&v) {
+                        return Err(located(
+                            c.span(),
+                            format!("count = {v}: a thread group needs between 1 and {MAX_THREADS} threads"),
+                        ));
+                    }
+                    v as u32
+                }
+            };
+            total_threads += count;
+            if total_threads > MAX_THREADS {
+                return Err(located(
+                    raw_group.name.span(),
+                    format!("the scenario has more than {MAX_THREADS} threads in all"),
+                ));
+            }
+            let repeat = match raw_group.repeat {
+                None => Repeat::Times(1),
+                Some(r) => parse_repeat(r.get_ref()).map_err(|m| located(r.span(), m))?,
+            };
+            let ops_span = raw_group.ops.span();
+            let raw_ops = raw_group.ops.into_inner();
+            if raw_ops.is_empty() {
+                return Err(located(ops_span, format!("thread \"{name}\" has no ops: add at least one of {OPERATIONS}")));
+            }
+            let mut ops = Vec::with_capacity(raw_ops.len());
+            let mut held: Vec<usize> = Vec::new();
+            for raw_op in raw_ops {
+                let span = raw_op.span();
+                let op = parse_op(raw_op.get_ref(), &mut counters, &mut locks)
+                    .map_err(|m| located(span.clone(), m))?;
+                match op {
+                    Op::Lock(l) if held.contains(&l) => {
+                        return Err(located(span, format!(
+                            "thread \"{name}\" locks \"{}\" twice without unlocking: a threading.Lock is not reentrant, so this deadlocks",
+                            locks[l]
+                        )));
+                    }
+                    Op::Lock(l) => held.push(l),
+                    Op::Unlock(l) => {
+                        let Some(at) = held.iter().position(|&h| h == l) else {
+                            return Err(located(span, format!(
+                                "thread \"{name}\" unlocks \"{}\", which it does not hold at that point (Python raises RuntimeError: release unlocked lock)",
+                                locks[l]
+                            )));
+                        };
+                        held.remove(at);
+                    }
+                    _ => {}
+                }
+                ops.push(op);
+            }
+            if let Some(&l) = held.first() {
+                return Err(located(ops_span, format!(
+                    "thread \"{name}\" ends its ops still holding lock \"{}\": add {{ unlock = \"{}\" }}",
+                    locks[l], locks[l]
+                )));
+            }
+            groups.push(ThreadGroup { name, count, repeat, ops });
+        }
+        let scenario = Scenario {
+            name: raw.name.trim().to_owned(),
+            summary: raw.summary.trim().to_owned(),
+            narration: raw.narration.trim().to_owned(),
+            settings,
+            groups,
+            counters,
+            locks,
+            source: file.to_owned(),
+            setting_spans,
+        };
+        // The file's own settings must make sense on their own; place any error in the text.
+        scenario.settings.resolve().map_err(|e| scenario.locate_config_error(&e, text))?;
+        Ok(scenario)
+    }
+
+    fn locate_config_error(&self, error: &ConfigError, text: &str) -> ScenarioError {
+        let span = match error {
+            ConfigError::Invalid { field, .. } => self.setting_spans.get(field).copied(),
+            ConfigError::Unsupported(_) => ["runtime", "python"]
+                .iter()
+                .find_map(|f| self.setting_spans.get(f).copied()),
+        };
+        match span {
+            Some((start, _)) => {
+                let (line, column) = line_column(text, start);
+                ScenarioError::Located { file: self.source.clone(), line, column, message: error.to_string() }
+            }
+            None => ScenarioError::Invalid { file: self.source.clone(), message: error.to_string() },
+        }
+    }
+
+    /// Resolves the settings of a run: `overrides` (CLI, GUI) over the file's settings over the
+    /// defaults. Fails when they are invalid or when the run would never end.
+    pub fn config(&self, overrides: &Overrides) -> Result<RunConfig, ScenarioError> {
+        let config = overrides.or(&self.settings).resolve().map_err(|e| ScenarioError::Invalid {
+            file: self.source.clone(),
+            message: e.to_string(),
+        })?;
+        if config.duration.is_none() && self.groups.iter().all(|g| g.repeat == Repeat::Forever) {
+            return Err(ScenarioError::Invalid {
+                file: self.source.clone(),
+                message: "every thread repeats \"forever\" and no duration is set, so the run would never end: add duration = \"2s\" to [settings] (or pass --duration)".into(),
+            });
+        }
+        Ok(config)
+    }
+
+    /// The threads of a run, groups expanded: `(thread name, group index)`.
+    pub fn threads(&self) -> Vec<(String, usize)> {
+        let mut out = Vec::new();
+        for (index, group) in self.groups.iter().enumerate() {
+            if group.count == 1 {
+                out.push((group.name.clone(), index));
+            } else {
+                out.extend((0..group.count).map(|i| (format!("{}-{i}", group.name), index)));
+            }
+        }
+        out
+    }
+
+    /// A copy with group `group`'s thread count set to `count` (clamped to what is allowed).
+    #[must_use]
+    pub fn with_group_count(&self, group: usize, count: u32) -> Scenario {
+        let mut copy = self.clone();
+        if let Some(g) = copy.groups.get_mut(group) {
+            let others: u32 = self.groups.iter().enumerate().filter(|(i, _)| *i != group).map(|(_, g)| g.count).sum();
+            g.count = count.clamp(1, MAX_THREADS.saturating_sub(others).max(1));
+        }
+        copy
+    }
+}
+
+fn parse_repeat(value: &toml::Value) -> Result<Repeat, String> {
+    match value {
+        toml::Value::Integer(n) if *n >= 1 => Ok(Repeat::Times(*n as u64)),
+        toml::Value::String(s) if s == "forever" => Ok(Repeat::Forever),
+        other => Err(format!(
+            "repeat = {other}: use a whole number of at least 1, or \"forever\""
+        )),
+    }
+}
+
+fn duration_of(value: &toml::Value, key: &str) -> Result<Nanos, String> {
+    match value {
+        toml::Value::String(s) => parse_duration(s).map_err(|e| format!("`{key}`: {e}")),
+        other => Err(format!(
+            "`{key}` = {other}: write a duration string with a unit, e.g. {key} = \"5ms\""
+        )),
+    }
+}
+
+fn positive_int(value: &toml::Value, key: &str, max: u64) -> Result<u64, String> {
+    match value {
+        toml::Value::Integer(n) if *n >= 1 && (*n as u64) <= max => Ok(*n as u64),
+        other => Err(format!("`{key}` = {other}: use a whole number from 1 to {max}")),
+    }
+}
+
+fn bool_of(value: &toml::Value, key: &str) -> Result<bool, String> {
+    value.as_bool().ok_or_else(|| format!("`{key}` = {value}: use true or false"))
+}
+
+fn name_of(value: &toml::Value, key: &str) -> Result<String, String> {
+    match value {
+        toml::Value::String(s) if !s.trim().is_empty() => Ok(s.trim().to_owned()),
+        other => Err(format!("`{key}` = {other}: give a name in quotes, e.g. {key} = \"counter\"")),
+    }
+}
+
+/// Parses one `{ op = value, option = value }` table.
+fn parse_op(table: &toml::Table, counters: &mut Vec<String>, locks: &mut Vec<String>) -> Result<Op, String> {
+    const KEYS: [&str; 7] = ["compute", "io", "sleep", "c_call", "increment", "lock", "unlock"];
+    let found: Vec<&str> = table.keys().map(String::as_str).filter(|k| KEYS.contains(k)).collect();
+    let kind = match found.as_slice() {
+        [one] => *one,
+        [] => {
+            let keys: Vec<&str> = table.keys().map(String::as_str).collect();
+            return Err(format!(
+                "unknown operation {{ {} }}: each operation needs exactly one of {OPERATIONS}",
+                keys.join(", ")
+            ));
+        }
+        many => {
+            return Err(format!(
+                "an operation names {} at once: write one operation per table",
+                many.join(" and ")
+            ));
+        }
+    };
+    let options: &[&str] = match kind {
+        "compute" => &["loop_body"],
+        "c_call" => &["releases_gil"],
+        "increment" => &["times", "call_inside"],
+        _ => &[],
+    };
+    if let Some(extra) = table.keys().find(|k| k.as_str() != kind && !options.contains(&k.as_str())) {
+        let allowed = if options.is_empty() { "none".to_owned() } else { options.join(", ") };
+        return Err(format!("`{kind}` does not take the option `{extra}` (options allowed: {allowed})"));
+    }
+    let value = &table[kind];
+    let opt = |key: &str| table.get(key);
+    Ok(match kind {
+        "compute" => Op::Compute {
+            bytecodes: positive_int(value, "compute", 1 << 50)?,
+            loop_body: opt("loop_body").map_or(Ok(8), |v| positive_int(v, "loop_body", 1 << 20))? as u32,
+        },
+        "io" => Op::Io(duration_of(value, "io")?),
+        "sleep" => Op::Sleep(duration_of(value, "sleep")?),
+        "c_call" => Op::CCall {
+            duration: duration_of(value, "c_call")?,
+            releases_gil: opt("releases_gil").map_or(Ok(false), |v| bool_of(v, "releases_gil"))?,
+        },
+        "increment" => Op::Increment {
+            counter: intern(counters, &name_of(value, "increment")?),
+            times: opt("times").map_or(Ok(1), |v| positive_int(v, "times", 1 << 40))?,
+            call_inside: opt("call_inside").map_or(Ok(false), |v| bool_of(v, "call_inside"))?,
+        },
+        "lock" => Op::Lock(intern(locks, &name_of(value, "lock")?)),
+        _ => Op::Unlock(intern(locks, &name_of(value, "unlock")?)),
+    })
+}
+
+impl RawSettings {
+    fn into_overrides(self) -> (Overrides, BTreeMap<&'static str, (usize, usize)>) {
+        let mut spans = BTreeMap::new();
+        let mut take = |name: &'static str, span: Range<usize>| {
+            spans.insert(name, (span.start, span.end));
+        };
+        macro_rules! field {
+            ($f:ident, $map:expr) => {
+                self.$f.map(|s| {
+                    take(stringify!($f), s.span());
+                    $map(s.into_inner())
+                })
+            };
+        }
+        let overrides = Overrides {
+            python: field!(python, |v| v),
+            free_threaded: field!(free_threaded, |v| v),
+            gil: field!(gil, |v: GilFlag| v.0),
+            switch_interval: field!(switch_interval, |v: DurationValue| v.0),
+            cores: field!(cores, |v| v),
+            duration: field!(duration, |v: DurationValue| v.0),
+            seed: field!(seed, |v| v),
+            wake_latency: field!(wake_latency, |v: DurationValue| v.0),
+            time_slice: field!(time_slice, |v: DurationValue| v.0),
+            thread_start: field!(thread_start, |v: DurationValue| v.0),
+            successor: field!(successor, |v| v),
+            bytecode_ns: field!(bytecode_ns, |v| v),
+            free_threaded_overhead: field!(free_threaded_overhead, |v| v),
+            runtime: field!(runtime, |v| v),
+        };
+        (overrides, spans)
+    }
+}
+
+/// 1-based line and column (in characters) of a byte offset.
+fn line_column(text: &str, offset: usize) -> (usize, usize) {
+    let offset = offset.min(text.len());
+    let before = &text[..text.floor_char_boundary(offset)];
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    (line, column)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const GOOD: &str = r#"
+name = "The convoy effect"
+summary = "One CPU-bound thread."
+narration = """Notice."""
+
+[settings]
+python = "3.13"
+free_threaded = false
+switch_interval = "5ms"
+cores = 2
+duration = "2s"
+seed = 1
+
+[[threads]]
+name = "busy"
+count = 1
+repeat = "forever"
+ops = [ { compute = 100_000 } ]
+
+[[threads]]
+name = "io"
+repeat = 200
+ops = [ { io = "56us" }, { compute = 40 } ]
+"#;
+
+    fn err(text: &str) -> String {
+        Scenario::parse(text, "bad.toml").unwrap_err().to_string()
+    }
+
+    #[test]
+    fn parses_the_documented_example() {
+        let s = Scenario::parse(GOOD, "convoy.toml").unwrap();
+        assert_eq!(s.groups.len(), 2);
+        assert_eq!(s.groups[0].repeat, Repeat::Forever);
+        assert_eq!(s.groups[1].ops, vec![Op::Io(56_000), Op::Compute { bytecodes: 40, loop_body: 8 }]);
+        assert_eq!(s.settings.switch_interval, Some(5_000_000));
+        assert_eq!(s.threads(), vec![("busy".to_owned(), 0), ("io".to_owned(), 1)]);
+        assert_eq!(s.with_group_count(0, 3).threads()[2].0, "busy-2");
+    }
+
+    #[test]
+    fn bad_input_names_file_line_column_and_what_is_allowed() {
+        let unknown = err("name = \"x\"\n[[threads]]\nname = \"a\"\nops = [ { spin = 3 } ]\n");
+        assert!(unknown.starts_with("bad.toml:4:"), "{unknown}");
+        assert!(unknown.contains("compute, io"), "{unknown}");
+        let missing = err("[[threads]]\nname = \"a\"\nops = [ { compute = 3 } ]\n");
+        assert!(missing.contains("name"), "{missing}");
+        let count = err("name = \"x\"\n[[threads]]\nname = \"a\"\ncount = 0\nops = [ { compute = 3 } ]\n");
+        assert!(count.starts_with("bad.toml:4:") && count.contains("count = 0"), "{count}");
+        let unitless = err("name = \"x\"\n[[threads]]\nname = \"a\"\nops = [ { io = \"5\" } ]\n");
+        assert!(unitless.contains("no unit"), "{unitless}");
+        let negative = err("name = \"x\"\n[settings]\nswitch_interval = \"-1ms\"\n[[threads]]\nname = \"a\"\nops = [ { compute = 3 } ]\n");
+        assert!(negative.starts_with("bad.toml:3:") && negative.contains("negative"), "{negative}");
+        let zero = err("name = \"x\"\n[settings]\nswitch_interval = \"0ms\"\n[[threads]]\nname = \"a\"\nops = [ { compute = 3 } ]\n");
+        assert!(zero.starts_with("bad.toml:3:") && zero.contains("ValueError"), "{zero}");
+        let ft = err("name = \"x\"\n[settings]\npython = \"3.12\"\nfree_threaded = true\n[[threads]]\nname = \"a\"\nops = [ { compute = 3 } ]\n");
+        assert!(ft.starts_with("bad.toml:4:") && ft.contains("3.13"), "{ft}");
+        let unlock = err("name = \"x\"\n[[threads]]\nname = \"a\"\nops = [ { unlock = \"m\" } ]\n");
+        assert!(unlock.contains("does not hold"), "{unlock}");
+        let option = err("name = \"x\"\n[[threads]]\nname = \"a\"\nops = [ { io = \"1ms\", times = 3 } ]\n");
+        assert!(option.contains("does not take the option `times`"), "{option}");
+    }
+
+    #[test]
+    fn endless_scenarios_need_a_duration() {
+        let text = "name = \"x\"\n[[threads]]\nname = \"a\"\nrepeat = \"forever\"\nops = [ { compute = 3 } ]\n";
+        let s = Scenario::parse(text, "endless.toml").unwrap();
+        let e = s.config(&Overrides::default()).unwrap_err().to_string();
+        assert!(e.contains("never end"), "{e}");
+        let ok = s.config(&Overrides { duration: Some(1_000), ..Overrides::default() });
+        assert!(ok.is_ok());
+    }
+}

@@ -1,0 +1,331 @@
+//! Stats of a run, computed from its trace alone, so every engine gets the same numbers.
+//! The serialized form is the `gilscope run --json` schema (field names are fixed).
+
+use crate::model::RunConfig;
+use crate::time::Nanos;
+use crate::trace::{CounterResult, MarkerKind, NONE, ThreadState, Trace};
+use serde::Serialize;
+
+/// Mean and percentiles of a set of durations, in milliseconds.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Default)]
+pub struct Summary {
+    /// Arithmetic mean.
+    pub mean: f64,
+    /// Median.
+    pub p50: f64,
+    /// 90th percentile.
+    pub p90: f64,
+    /// 99th percentile.
+    pub p99: f64,
+    /// Largest.
+    pub max: f64,
+}
+
+impl Summary {
+    /// Summarizes durations in nanoseconds (nearest-rank percentiles); `None` if empty.
+    pub fn of(mut values: Vec<Nanos>) -> Option<Summary> {
+        if values.is_empty() {
+            return None;
+        }
+        values.sort_unstable();
+        let ms = |v: Nanos| v as f64 / 1e6;
+        let rank = |p: f64| {
+            let index = ((p * values.len() as f64).ceil() as usize).clamp(1, values.len()) - 1;
+            ms(values[index])
+        };
+        let total: u128 = values.iter().map(|&v| u128::from(v)).sum();
+        Some(Summary {
+            mean: total as f64 / values.len() as f64 / 1e6,
+            p50: rank(0.50),
+            p90: rank(0.90),
+            p99: rank(0.99),
+            max: ms(values[values.len() - 1]),
+        })
+    }
+}
+
+/// Time a thread spent in each state, in milliseconds.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Default)]
+pub struct StateTimes {
+    /// Running bytecode.
+    pub running: f64,
+    /// Waiting for the GIL.
+    pub waiting_gil: f64,
+    /// Forced off, waiting on `switch_cond`.
+    pub forced_off: f64,
+    /// In I/O or sleep.
+    pub io: f64,
+    /// In C calls (with or without the GIL).
+    pub c_call: f64,
+    /// Blocked on a lock.
+    pub lock: f64,
+    /// Runnable with no free core.
+    pub runnable: f64,
+}
+
+impl StateTimes {
+    /// The sum of all states: the thread's lifetime.
+    pub fn total(&self) -> f64 {
+        self.running + self.waiting_gil + self.forced_off + self.io + self.c_call + self.lock + self.runnable
+    }
+}
+
+/// Per-thread stats.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ThreadStats {
+    /// `name` or `name-K`.
+    pub name: String,
+    /// When it finished, if it did.
+    pub finished_ms: Option<f64>,
+    /// Bytecodes it executed.
+    pub bytecodes: u64,
+    /// Time in each state.
+    pub state_ms: StateTimes,
+    /// `io` and `sleep` operations completed.
+    pub io_ops: u64,
+    /// From releasing the GIL for an `io`/`sleep` until holding it again.
+    pub io_latency_ms: Option<Summary>,
+    /// Completed I/O operations per second of the thread's lifetime.
+    pub io_ops_per_s: f64,
+}
+
+/// GIL stats.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct GilStats {
+    /// Times the holder changed.
+    pub switches: u64,
+    /// Drops forced by a drop request.
+    pub forced_switches: u64,
+    /// Drop requests set by waiters whose wait timed out.
+    pub drop_requests: u64,
+    /// Switches per second of wall time.
+    pub switches_per_s: f64,
+    /// Fraction of wall time the GIL was held.
+    pub held_fraction: f64,
+    /// Lengths of uninterrupted holds.
+    pub slice_ms: Option<Summary>,
+    /// From a thread starting to want the GIL until it holds it.
+    pub acquire_latency_ms: Option<Summary>,
+}
+
+/// Everything `gilscope run --json` prints.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Stats {
+    /// The scenario's name.
+    pub scenario: String,
+    /// `"sim"` or `"live"`.
+    pub engine: String,
+    /// Python version modelled.
+    pub python: String,
+    /// A free-threaded build.
+    pub free_threaded: bool,
+    /// Whether the GIL was on.
+    pub gil_enabled: bool,
+    /// The switch interval.
+    pub switch_interval_us: u64,
+    /// Cores.
+    pub cores: u32,
+    /// Seed.
+    pub seed: u64,
+    /// Time until the run ended.
+    pub wall_ms: f64,
+    /// Bytecodes executed in total.
+    pub bytecodes: u64,
+    /// Time threads spent executing on cores (bytecode or C).
+    pub cpu_ms: f64,
+    /// `cpu_ms / wall_ms`.
+    pub parallelism: f64,
+    /// Bytecodes per second of wall time.
+    pub bytecodes_per_s: f64,
+    /// The same work done by one thread, one thing after another (same build).
+    pub sequential_ms: f64,
+    /// `sequential_ms / wall_ms`.
+    pub speedup: f64,
+    /// GIL stats.
+    pub gil: GilStats,
+    /// Per thread.
+    pub threads: Vec<ThreadStats>,
+    /// Shared counters.
+    pub counters: Vec<CounterResult>,
+}
+
+fn ms(n: Nanos) -> f64 {
+    n as f64 / 1e6
+}
+
+fn holds_gil(state: ThreadState) -> bool {
+    matches!(state, ThreadState::Running | ThreadState::CCallHolding)
+}
+
+impl Stats {
+    /// Computes the stats of `trace`, produced by `engine` ("sim" or "live") with `config`.
+    pub fn compute(trace: &Trace, scenario: &str, engine: &str, config: &RunConfig) -> Stats {
+        let wall = trace.now;
+        let wall_s = (wall as f64 / 1e9).max(1e-12);
+        let mut threads = Vec::with_capacity(trace.threads.len());
+        let mut acquire_latencies = Vec::new();
+        let mut sequential: Nanos = 0;
+        for (info, lane) in trace.threads.iter().zip(&trace.thread_lanes) {
+            let mut times = [0 as Nanos; 7];
+            let mut bytecodes = 0;
+            let mut io_latencies = Vec::new();
+            let mut released_at = info.started.unwrap_or(0);
+            let mut io_pending = false;
+            let mut wanting_since: Option<Nanos> = None;
+            for span in lane.all(trace.now) {
+                bytecodes += span.bytecodes;
+                let slot = match span.state {
+                    ThreadState::Running => Some(0),
+                    ThreadState::WaitingGil => Some(1),
+                    ThreadState::ForcedOff => Some(2),
+                    ThreadState::Io => Some(3),
+                    ThreadState::CCallReleased | ThreadState::CCallHolding => Some(4),
+                    ThreadState::Lock => Some(5),
+                    ThreadState::Runnable => Some(6),
+                    ThreadState::Done => None,
+                };
+                if let Some(slot) = slot {
+                    times[slot] += span.duration();
+                }
+                if holds_gil(span.state) {
+                    if io_pending {
+                        io_latencies.push(span.start - released_at);
+                        io_pending = false;
+                    }
+                    if let Some(since) = wanting_since.take() {
+                        acquire_latencies.push(span.start - since);
+                    }
+                    released_at = span.end;
+                } else {
+                    match span.state {
+                        ThreadState::Io => io_pending = true,
+                        ThreadState::WaitingGil => {
+                            wanting_since.get_or_insert(span.start);
+                        }
+                        _ => {}
+                    }
+                }
+            }
+            sequential += times[0] + times[3] + times[4];
+            let lifetime = info.finished.unwrap_or(trace.now).saturating_sub(info.started.unwrap_or(0));
+            let io_ops = io_latencies.len() as u64;
+            threads.push(ThreadStats {
+                name: info.name.clone(),
+                finished_ms: info.finished.map(ms),
+                bytecodes,
+                state_ms: StateTimes {
+                    running: ms(times[0]),
+                    waiting_gil: ms(times[1]),
+                    forced_off: ms(times[2]),
+                    io: ms(times[3]),
+                    c_call: ms(times[4]),
+                    lock: ms(times[5]),
+                    runnable: ms(times[6]),
+                },
+                io_ops,
+                io_latency_ms: Summary::of(io_latencies),
+                io_ops_per_s: if lifetime > 0 { io_ops as f64 / (lifetime as f64 / 1e9) } else { 0.0 },
+            });
+        }
+        let cpu: Nanos = trace.cores.iter().flat_map(|l| l.all(trace.now)).map(|s| s.duration()).sum();
+        let slices: Vec<Nanos> = trace.gil.all(trace.now).map(|s| s.duration()).collect();
+        let held: Nanos = slices.iter().sum();
+        let count = |kind: MarkerKind| trace.markers.iter().filter(|m| m.kind == kind).count() as u64;
+        let switches = trace.markers.iter().filter(|m| m.kind == MarkerKind::Handoff && m.thread != NONE).count() as u64;
+        let bytecodes = threads.iter().map(|t| t.bytecodes).sum();
+        Stats {
+            scenario: scenario.to_owned(),
+            engine: engine.to_owned(),
+            python: config.python.to_string(),
+            free_threaded: config.free_threaded,
+            gil_enabled: config.gil_enabled(),
+            switch_interval_us: config.switch_interval_us,
+            cores: config.cores,
+            seed: config.seed,
+            wall_ms: ms(wall),
+            bytecodes,
+            cpu_ms: ms(cpu),
+            parallelism: if wall > 0 { cpu as f64 / wall as f64 } else { 0.0 },
+            bytecodes_per_s: bytecodes as f64 / wall_s,
+            sequential_ms: ms(sequential),
+            speedup: if wall > 0 { sequential as f64 / wall as f64 } else { 0.0 },
+            gil: GilStats {
+                switches,
+                forced_switches: count(MarkerKind::ForcedSwitch),
+                drop_requests: count(MarkerKind::DropRequest),
+                switches_per_s: switches as f64 / wall_s,
+                held_fraction: if wall > 0 { held as f64 / wall as f64 } else { 0.0 },
+                slice_ms: Summary::of(slices),
+                acquire_latency_ms: Summary::of(acquire_latencies),
+            },
+            threads,
+            counters: trace.counters.clone(),
+        }
+    }
+
+    /// The I/O latency over every thread that did I/O (all operations pooled), if any.
+    pub fn io_latency(&self) -> Option<Summary> {
+        let with_io: Vec<&ThreadStats> = self.threads.iter().filter(|t| t.io_ops > 0).collect();
+        let ops: u64 = with_io.iter().map(|t| t.io_ops).sum();
+        if ops == 0 {
+            return None;
+        }
+        let weighted = |f: fn(&Summary) -> f64| {
+            with_io.iter().filter_map(|t| t.io_latency_ms.as_ref().map(|s| f(s) * t.io_ops as f64)).sum::<f64>() / ops as f64
+        };
+        Some(Summary {
+            mean: weighted(|s| s.mean),
+            p50: weighted(|s| s.p50),
+            p90: weighted(|s| s.p90),
+            p99: weighted(|s| s.p99),
+            max: with_io.iter().filter_map(|t| t.io_latency_ms.map(|s| s.max)).fold(0.0, f64::max),
+        })
+    }
+
+    /// Replaces `{placeholders}` in a preset's narration with this run's numbers. Unknown
+    /// placeholders are left as written.
+    pub fn narrate(&self, text: &str) -> String {
+        let lost: u64 = self.counters.iter().map(|c| c.lost).sum();
+        let expected: u64 = self.counters.iter().map(|c| c.expected).sum();
+        let io = self.io_latency();
+        let values: [(&str, String); 14] = [
+            ("wall", format_ms(self.wall_ms)),
+            ("sequential", format_ms(self.sequential_ms)),
+            ("speedup", format!("{:.2}×", self.speedup)),
+            ("parallelism", format!("{:.2}", self.parallelism)),
+            ("interval", format_ms(self.switch_interval_us as f64 / 1000.0)),
+            ("switches_per_s", format!("{:.0}", self.gil.switches_per_s)),
+            ("switches", self.gil.switches.to_string()),
+            ("forced_switches", self.gil.forced_switches.to_string()),
+            ("held_pct", format!("{:.0}%", self.gil.held_fraction * 100.0)),
+            ("slice_p50", self.gil.slice_ms.map_or("—".into(), |s| format_ms(s.p50))),
+            ("io_latency", io.map_or("—".into(), |s| format_ms(s.mean))),
+            ("io_latency_p99", io.map_or("—".into(), |s| format_ms(s.p99))),
+            ("lost", lost.to_string()),
+            ("lost_pct", if expected > 0 { format!("{:.1}%", lost as f64 * 100.0 / expected as f64) } else { "0%".into() }),
+        ];
+        let mut out = text.to_owned();
+        for (key, value) in values {
+            out = out.replace(&format!("{{{key}}}"), &value);
+        }
+        out
+    }
+}
+
+/// Formats milliseconds with an adaptive unit.
+pub fn format_ms(ms: f64) -> String {
+    crate::time::format_nanos_f(ms * 1e6)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn percentiles_use_nearest_rank() {
+        let s = Summary::of((1..=100).map(|v| v * 1_000_000).collect()).unwrap();
+        assert_eq!((s.p50, s.p90, s.p99, s.max), (50.0, 90.0, 99.0, 100.0));
+        assert!((s.mean - 50.5).abs() < 1e-9);
+        assert!(Summary::of(vec![]).is_none());
+    }
+}

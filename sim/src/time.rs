@@ -1,0 +1,155 @@
+//! Virtual time: integer nanoseconds, and the duration strings scenario files use.
+
+use serde::{Deserialize, Deserializer};
+use std::fmt;
+
+/// A point or a span of time, in nanoseconds (virtual time in the simulator, monotonic-clock
+/// time since the run started in the live engine).
+pub type Nanos = u64;
+
+/// One microsecond in nanoseconds.
+pub const US: Nanos = 1_000;
+/// One millisecond in nanoseconds.
+pub const MS: Nanos = 1_000_000;
+/// One second in nanoseconds.
+pub const SEC: Nanos = 1_000_000_000;
+
+/// The largest duration a scenario may name: one day of virtual time.
+pub const MAX_DURATION: Nanos = 86_400 * SEC;
+
+/// Parses a duration such as `"5ms"`, `"0.5ms"`, `"56us"`, `"56µs"`, `"2s"` or `"100ns"`.
+///
+/// The error is a sentence naming the bad value and what is allowed.
+pub fn parse_duration(text: &str) -> Result<Nanos, String> {
+    let trimmed = text.trim();
+    let split = trimmed
+        .find(|c: char| !(c.is_ascii_digit() || c == '.' || c == '-' || c == '+' || c == 'e'))
+        .unwrap_or(trimmed.len());
+    let (number, unit) = trimmed.split_at(split);
+    let unit = unit.trim();
+    let scale = match unit {
+        "ns" => 1.0,
+        "us" | "µs" | "μs" => 1e3,
+        "ms" => 1e6,
+        "s" => 1e9,
+        "" => {
+            return Err(format!(
+                "duration \"{text}\" has no unit: write it with one of ns, us (or µs), ms, s, e.g. \"5ms\""
+            ));
+        }
+        other => {
+            return Err(format!(
+                "duration \"{text}\" has an unknown unit \"{other}\": use ns, us (or µs), ms or s"
+            ));
+        }
+    };
+    let value: f64 = number
+        .parse()
+        .map_err(|_| format!("duration \"{text}\" does not start with a number, e.g. \"0.5ms\""))?;
+    if !value.is_finite() || value < 0.0 {
+        return Err(format!(
+            "duration \"{text}\" is negative: durations must be 0 or more"
+        ));
+    }
+    let nanos = (value * scale).round();
+    if nanos > MAX_DURATION as f64 {
+        return Err(format!(
+            "duration \"{text}\" is too long: at most one day (\"86400s\") is allowed"
+        ));
+    }
+    Ok(nanos as Nanos)
+}
+
+/// Formats nanoseconds with a unit that keeps three significant figures: `5.00 ms`, `56.0 µs`.
+pub fn format_nanos(nanos: Nanos) -> String {
+    format_nanos_f(nanos as f64)
+}
+
+/// Like [`format_nanos`] for a fractional amount of nanoseconds.
+pub fn format_nanos_f(nanos: f64) -> String {
+    let (value, unit) = if nanos >= 1e9 {
+        (nanos / 1e9, "s")
+    } else if nanos >= 1e6 {
+        (nanos / 1e6, "ms")
+    } else if nanos >= 1e3 {
+        (nanos / 1e3, "µs")
+    } else {
+        (nanos, "ns")
+    };
+    if unit == "ns" && value.fract() == 0.0 {
+        format!("{value:.0} {unit}")
+    } else if value >= 100.0 {
+        format!("{value:.0} {unit}")
+    } else if value >= 10.0 {
+        format!("{value:.1} {unit}")
+    } else {
+        format!("{value:.2} {unit}")
+    }
+}
+
+/// A duration read from a scenario file: deserializes from a string with a unit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default)]
+pub struct DurationValue(pub Nanos);
+
+impl<'de> Deserialize<'de> for DurationValue {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl serde::de::Visitor<'_> for Visitor {
+            type Value = DurationValue;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a duration string with a unit, such as \"5ms\", \"56us\" or \"0.5s\"")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<DurationValue, E> {
+                parse_duration(v).map(DurationValue).map_err(E::custom)
+            }
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<DurationValue, E> {
+                Err(E::custom(format!(
+                    "duration {v} has no unit: write it as a string with one of ns, us (or µs), ms, s, e.g. \"{v}ms\""
+                )))
+            }
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<DurationValue, E> {
+                self.visit_i64(v as i64)
+            }
+            fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<DurationValue, E> {
+                Err(E::custom(format!(
+                    "duration {v} has no unit: write it as a string with one of ns, us (or µs), ms, s, e.g. \"{v}ms\""
+                )))
+            }
+        }
+        deserializer.deserialize_any(Visitor)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_every_unit_and_fractions() {
+        assert_eq!(parse_duration("5ms"), Ok(5 * MS));
+        assert_eq!(parse_duration("0.5ms"), Ok(500 * US));
+        assert_eq!(parse_duration("56us"), Ok(56 * US));
+        assert_eq!(parse_duration("56µs"), Ok(56 * US));
+        assert_eq!(parse_duration("2s"), Ok(2 * SEC));
+        assert_eq!(parse_duration("100ns"), Ok(100));
+        assert_eq!(parse_duration("1.5 s"), Ok(1_500 * MS));
+    }
+
+    #[test]
+    fn rejects_bad_durations_with_reasons() {
+        assert!(parse_duration("5").unwrap_err().contains("no unit"));
+        assert!(parse_duration("-1ms").unwrap_err().contains("negative"));
+        assert!(parse_duration("5min").unwrap_err().contains("unknown unit"));
+        assert!(parse_duration("ms").unwrap_err().contains("number"));
+        assert!(parse_duration("1000000s").unwrap_err().contains("too long"));
+    }
+
+    #[test]
+    fn formats_with_adaptive_units() {
+        assert_eq!(format_nanos(5 * MS), "5.00 ms");
+        assert_eq!(format_nanos(56 * US), "56.0 µs");
+        assert_eq!(format_nanos(40), "40 ns");
+        assert_eq!(format_nanos(2 * SEC), "2.00 s");
+        assert_eq!(format_nanos(150 * MS), "150 ms");
+    }
+}

@@ -1,0 +1,447 @@
+//! The trace of a run: per-lane sorted spans `(start, end, state)` plus instant markers.
+//!
+//! Lanes: one per thread (its [`ThreadState`]), one for the GIL (who holds it), one per core
+//! (which thread occupies it). Engines write a trace through [`Trace::set`]; consumers read
+//! closed spans plus the open span of each lane. A live view receives [`TraceDelta`]s.
+
+use crate::time::Nanos;
+use serde::Serialize;
+use std::ops::Range;
+
+/// A thread's index in the run (0-based, in [`Trace::threads`] order).
+pub type ThreadId = u32;
+
+/// "No thread" / "no value" in a span's or marker's `other` field.
+pub const NONE: u32 = u32::MAX;
+
+/// What a thread is doing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+#[repr(u8)]
+pub enum ThreadState {
+    /// Running bytecode on a core, holding the GIL (or with no GIL, free-threaded).
+    Running,
+    /// Waiting for the GIL on `cond` (or woken and about to check it).
+    WaitingGil,
+    /// Forced off: dropped the GIL on request and waits on `switch_cond` for a successor.
+    ForcedOff,
+    /// In a blocking call or `time.sleep`, GIL released.
+    Io,
+    /// In a C call that released the GIL (running on a core without it).
+    CCallReleased,
+    /// In a C call that keeps the GIL: no check point until it returns.
+    CCallHolding,
+    /// Blocked acquiring a `threading.Lock` (GIL released).
+    Lock,
+    /// Ready to run but no core is free (in the OS run queue).
+    Runnable,
+    /// Finished its program.
+    Done,
+}
+
+impl ThreadState {
+    /// Every state, in legend order.
+    pub const ALL: [ThreadState; 9] = [
+        Self::Running,
+        Self::WaitingGil,
+        Self::ForcedOff,
+        Self::Io,
+        Self::CCallReleased,
+        Self::CCallHolding,
+        Self::Lock,
+        Self::Runnable,
+        Self::Done,
+    ];
+
+    /// A short human label.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Running => "running bytecode",
+            Self::WaitingGil => "waiting for the GIL",
+            Self::ForcedOff => "forced off (switch_cond)",
+            Self::Io => "in I/O (GIL released)",
+            Self::CCallReleased => "C call, GIL released",
+            Self::CCallHolding => "C call holding the GIL",
+            Self::Lock => "blocked on a lock",
+            Self::Runnable => "runnable, no free core",
+            Self::Done => "done",
+        }
+    }
+
+    /// Whether a thread in this state occupies a core.
+    pub fn on_core(self) -> bool {
+        matches!(self, Self::Running | Self::CCallReleased | Self::CCallHolding)
+    }
+}
+
+/// One interval of one lane.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Span {
+    /// Start, inclusive.
+    pub start: Nanos,
+    /// End, exclusive.
+    pub end: Nanos,
+    /// Bytecodes executed during the span (thread and core lanes).
+    pub bytecodes: u64,
+    /// Per lane: on a thread lane, the GIL holder a waiter waits for, the thread that forced a
+    /// switch, or the lock blocked on; on the GIL and core lanes, the occupying thread.
+    pub other: u32,
+    /// The state (on the GIL lane always [`ThreadState::Running`]).
+    pub state: ThreadState,
+}
+
+impl Span {
+    /// `end - start`.
+    pub fn duration(&self) -> Nanos {
+        self.end - self.start
+    }
+}
+
+/// What an instant marker records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MarkerKind {
+    /// A waiter's timed wait expired with no switch: it set the holder's drop request.
+    /// `thread` = the holder, `other` = the waiter that asked.
+    DropRequest,
+    /// The GIL changed hands: `thread` = previous holder (or [`NONE`]), `other` = new holder.
+    Handoff,
+    /// The holder noticed a drop request and released the GIL: `thread` = the holder.
+    ForcedSwitch,
+    /// A thread acquired a lock: `other` = the lock.
+    LockAcquired,
+    /// A thread released a lock: `other` = the lock.
+    LockReleased,
+    /// A thread found a lock held and blocked: `other` = the lock.
+    LockBlocked,
+}
+
+/// An instant event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Marker {
+    /// When.
+    pub time: Nanos,
+    /// What.
+    pub kind: MarkerKind,
+    /// The thread it concerns.
+    pub thread: u32,
+    /// The second party (see [`MarkerKind`]).
+    pub other: u32,
+}
+
+/// A lane: closed spans sorted by start and non-overlapping, plus the span in progress.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Lane {
+    /// Finished spans.
+    pub spans: Vec<Span>,
+    /// The span in progress; its `end` is the trace's `now`.
+    pub open: Option<Span>,
+}
+
+impl Lane {
+    /// Indices of the closed spans that overlap `[from, to)`, found by binary search.
+    pub fn visible(&self, from: Nanos, to: Nanos) -> Range<usize> {
+        let first = self.spans.partition_point(|s| s.end <= from);
+        let last = self.spans.partition_point(|s| s.start < to);
+        first..last.max(first)
+    }
+
+    /// All spans including the open one (cut at `now`).
+    pub fn all(&self, now: Nanos) -> impl Iterator<Item = Span> + '_ {
+        self.spans.iter().copied().chain(self.open.map(|mut s| {
+            s.end = now.max(s.start);
+            s
+        }))
+    }
+
+    /// The span covering time `t`, if any.
+    pub fn at(&self, t: Nanos, now: Nanos) -> Option<Span> {
+        let i = self.spans.partition_point(|s| s.end <= t);
+        match self.spans.get(i) {
+            Some(s) if s.start <= t => Some(*s),
+            _ => self.open.filter(|s| s.start <= t && t <= now).map(|mut s| {
+                s.end = now;
+                s
+            }),
+        }
+    }
+}
+
+/// Which lane of a trace.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum LaneId {
+    /// A thread's state lane.
+    Thread(ThreadId),
+    /// The GIL holder lane.
+    Gil,
+    /// A core's occupancy lane.
+    Core(u32),
+}
+
+/// The final value of a shared counter.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CounterResult {
+    /// The counter's name.
+    pub name: String,
+    /// Increments performed.
+    pub expected: u64,
+    /// The value at the end.
+    pub actual: u64,
+    /// `expected - actual`: updates lost to races.
+    pub lost: u64,
+}
+
+/// A thread's identity and lifetime.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ThreadInfo {
+    /// `name` or `name-K`.
+    pub name: String,
+    /// Index of its group in the scenario.
+    pub group: usize,
+    /// When it started.
+    pub started: Option<Nanos>,
+    /// When it finished its program, if it did.
+    pub finished: Option<Nanos>,
+}
+
+/// Everything a run produced.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Trace {
+    /// Threads, indexed by [`ThreadId`].
+    pub threads: Vec<ThreadInfo>,
+    /// One lane per thread.
+    pub thread_lanes: Vec<Lane>,
+    /// Who holds the GIL (empty when free, and always empty without a GIL).
+    pub gil: Lane,
+    /// One lane per core.
+    pub cores: Vec<Lane>,
+    /// Instant markers, in time order.
+    pub markers: Vec<Marker>,
+    /// Shared counters, once the run has ended.
+    pub counters: Vec<CounterResult>,
+    /// How far the trace reaches.
+    pub now: Nanos,
+    /// Whether the run has ended.
+    pub finished: bool,
+}
+
+impl Trace {
+    /// An empty trace for these threads and cores.
+    pub fn new(threads: Vec<ThreadInfo>, cores: u32) -> Self {
+        Self {
+            thread_lanes: vec![Lane::default(); threads.len()],
+            threads,
+            cores: vec![Lane::default(); cores as usize],
+            ..Self::default()
+        }
+    }
+
+    /// A lane by id.
+    pub fn lane(&self, id: LaneId) -> &Lane {
+        match id {
+            LaneId::Thread(t) => &self.thread_lanes[t as usize],
+            LaneId::Gil => &self.gil,
+            LaneId::Core(c) => &self.cores[c as usize],
+        }
+    }
+
+    fn lane_mut(&mut self, id: LaneId) -> &mut Lane {
+        match id {
+            LaneId::Thread(t) => &mut self.thread_lanes[t as usize],
+            LaneId::Gil => &mut self.gil,
+            LaneId::Core(c) => &mut self.cores[c as usize],
+        }
+    }
+
+    /// From `time` on, lane `id` is in `state` (with `other`); `None` leaves it empty.
+    /// Closes the span in progress. Setting the same state and `other` again continues it.
+    pub fn set(&mut self, id: LaneId, time: Nanos, next: Option<(ThreadState, u32)>) {
+        self.now = self.now.max(time);
+        let lane = self.lane_mut(id);
+        if let Some(open) = lane.open {
+            if next == Some((open.state, open.other)) {
+                return;
+            }
+            lane.open = None;
+            if time > open.start {
+                lane.spans.push(Span { end: time, ..open });
+            } else if open.bytecodes > 0 {
+                // A zero-length span that did work cannot happen; keep its count anyway.
+                if let Some(last) = lane.spans.last_mut() {
+                    last.bytecodes += open.bytecodes;
+                }
+            }
+        }
+        lane.open = next.map(|(state, other)| Span { start: time, end: time, bytecodes: 0, other, state });
+    }
+
+    /// Adds executed bytecodes to the span in progress of lane `id`.
+    pub fn add_bytecodes(&mut self, id: LaneId, bytecodes: u64) {
+        if let Some(open) = self.lane_mut(id).open.as_mut() {
+            open.bytecodes += bytecodes;
+        }
+    }
+
+    /// Records a marker (markers must arrive in time order).
+    pub fn mark(&mut self, time: Nanos, kind: MarkerKind, thread: u32, other: u32) {
+        self.markers.push(Marker { time, kind, thread, other });
+    }
+
+    /// Ends the run at `end`: closes every span in progress.
+    pub fn close(&mut self, end: Nanos) {
+        self.now = self.now.max(end);
+        let ids: Vec<LaneId> = self.lane_ids().collect();
+        for id in ids {
+            let lane = self.lane_mut(id);
+            if let Some(open) = lane.open.take() {
+                if end > open.start {
+                    lane.spans.push(Span { end, ..open });
+                }
+            }
+        }
+        self.finished = true;
+    }
+
+    /// Every lane id: threads, then the GIL, then cores.
+    pub fn lane_ids(&self) -> impl Iterator<Item = LaneId> + use<> {
+        let threads = self.thread_lanes.len() as u32;
+        let cores = self.cores.len() as u32;
+        (0..threads).map(LaneId::Thread).chain(std::iter::once(LaneId::Gil)).chain((0..cores).map(LaneId::Core))
+    }
+
+    /// The thread's name, or `"—"` for [`NONE`].
+    pub fn thread_name(&self, id: u32) -> &str {
+        self.threads.get(id as usize).map_or("—", |t| t.name.as_str())
+    }
+
+    /// Total spans held (closed plus open), for memory accounting.
+    pub fn span_count(&self) -> usize {
+        self.lane_ids().map(|id| { let l = self.lane(id); l.spans.len() + usize::from(l.open.is_some()) }).sum()
+    }
+
+    /// Appends a delta produced by [`DeltaCursor::take`] from another copy of the trace.
+    pub fn apply(&mut self, delta: TraceDelta) {
+        for (lane, new) in self.thread_lanes.iter_mut().chain(std::iter::once(&mut self.gil)).chain(self.cores.iter_mut()).zip(delta.lanes) {
+            lane.spans.extend(new.spans);
+            lane.open = new.open;
+        }
+        self.markers.extend(delta.markers);
+        for (info, new) in self.threads.iter_mut().zip(delta.threads) {
+            *info = new;
+        }
+        self.now = self.now.max(delta.now);
+        if let Some(counters) = delta.counters {
+            self.counters = counters;
+        }
+        self.finished = delta.finished;
+    }
+}
+
+/// The part of a trace that is new since the last delta: for streaming a run to a viewer.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct TraceDelta {
+    /// New closed spans and the current open span, per lane (threads, GIL, cores).
+    pub lanes: Vec<Lane>,
+    /// New markers.
+    pub markers: Vec<Marker>,
+    /// Thread infos (lifetimes change as the run goes).
+    pub threads: Vec<ThreadInfo>,
+    /// How far the trace reaches.
+    pub now: Nanos,
+    /// Counter results, once known.
+    pub counters: Option<Vec<CounterResult>>,
+    /// Whether the run has ended.
+    pub finished: bool,
+}
+
+/// Remembers how much of a trace has been sent as deltas.
+#[derive(Debug, Clone, Default)]
+pub struct DeltaCursor {
+    spans_sent: Vec<usize>,
+    markers_sent: usize,
+}
+
+impl DeltaCursor {
+    /// Everything in `trace` not yet taken through this cursor.
+    pub fn take(&mut self, trace: &Trace) -> TraceDelta {
+        let ids: Vec<LaneId> = trace.lane_ids().collect();
+        self.spans_sent.resize(ids.len(), 0);
+        let lanes = ids
+            .iter()
+            .zip(self.spans_sent.iter_mut())
+            .map(|(&id, sent)| {
+                let lane = trace.lane(id);
+                let new = lane.spans[(*sent).min(lane.spans.len())..].to_vec();
+                *sent = lane.spans.len();
+                Lane { spans: new, open: lane.open.map(|mut s| { s.end = trace.now; s }) }
+            })
+            .collect();
+        let markers = trace.markers[self.markers_sent.min(trace.markers.len())..].to_vec();
+        self.markers_sent = trace.markers.len();
+        TraceDelta {
+            lanes,
+            markers,
+            threads: trace.threads.clone(),
+            now: trace.now,
+            counters: trace.finished.then(|| trace.counters.clone()),
+            finished: trace.finished,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn info(name: &str) -> ThreadInfo {
+        ThreadInfo { name: name.into(), group: 0, started: Some(0), finished: None }
+    }
+
+    #[test]
+    fn set_closes_spans_and_merges_repeats() {
+        let mut t = Trace::new(vec![info("a")], 1);
+        let a = LaneId::Thread(0);
+        t.set(a, 0, Some((ThreadState::Running, NONE)));
+        t.add_bytecodes(a, 10);
+        t.set(a, 5, Some((ThreadState::Running, NONE)));
+        t.add_bytecodes(a, 10);
+        t.set(a, 10, Some((ThreadState::Io, NONE)));
+        t.set(a, 10, Some((ThreadState::WaitingGil, 3)));
+        t.close(20);
+        let spans = &t.thread_lanes[0].spans;
+        assert_eq!(spans.len(), 2);
+        assert_eq!((spans[0].start, spans[0].end, spans[0].bytecodes), (0, 10, 20));
+        assert_eq!((spans[1].state, spans[1].other, spans[1].end), (ThreadState::WaitingGil, 3, 20));
+    }
+
+    #[test]
+    fn visible_range_finds_overlaps_by_binary_search() {
+        let mut lane = Lane::default();
+        for i in 0..10 {
+            lane.spans.push(Span { start: i * 10, end: i * 10 + 10, bytecodes: 0, other: NONE, state: ThreadState::Running });
+        }
+        assert_eq!(lane.visible(15, 35), 1..4);
+        assert_eq!(lane.visible(0, 10), 0..1);
+        assert_eq!(lane.visible(200, 300), 10..10);
+        assert_eq!(lane.at(42, 100).map(|s| s.start), Some(40));
+    }
+
+    #[test]
+    fn deltas_rebuild_the_same_trace() {
+        let mut source = Trace::new(vec![info("a")], 1);
+        let mut copy = source.clone();
+        let mut cursor = DeltaCursor::default();
+        for step in 0..20u64 {
+            let state = if step % 2 == 0 { ThreadState::Running } else { ThreadState::WaitingGil };
+            source.set(LaneId::Thread(0), step * 7, Some((state, NONE)));
+            source.set(LaneId::Gil, step * 7, (step % 2 == 0).then_some((ThreadState::Running, 0)));
+            source.mark(step * 7, MarkerKind::Handoff, NONE, 0);
+            if step % 3 == 0 {
+                copy.apply(cursor.take(&source));
+            }
+        }
+        source.close(200);
+        copy.apply(cursor.take(&source));
+        assert_eq!(copy, source);
+    }
+}
