@@ -40,9 +40,8 @@ impl fmt::Display for PythonVersion {
 impl FromStr for PythonVersion {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, String> {
-        let bad = || {
-            format!("python version \"{s}\" is not a version like \"3.13\", \"3.9\" or \"2.7\"")
-        };
+        let bad =
+            || format!("python version \"{s}\" is not a version like \"3.13\", \"3.9\" or \"2.7\"");
         let (major, minor) = s.trim().split_once('.').ok_or_else(bad)?;
         let version = Self::new(
             major.parse().map_err(|_| bad())?,
@@ -184,8 +183,16 @@ pub enum ConfigError {
     Unsupported(String),
 }
 
-fn invalid(field: &'static str, value: impl fmt::Display, allowed: impl Into<String>) -> ConfigError {
-    ConfigError::Invalid { field, value: value.to_string(), allowed: allowed.into() }
+fn invalid(
+    field: &'static str,
+    value: impl fmt::Display,
+    allowed: impl Into<String>,
+) -> ConfigError {
+    ConfigError::Invalid {
+        field,
+        value: value.to_string(),
+        allowed: allowed.into(),
+    }
 }
 
 /// Settings named in a scenario or by the user; `None` means "not given here".
@@ -288,7 +295,11 @@ impl Overrides {
             ));
         }
         if interval > 10_000 * MS {
-            return Err(invalid("switch_interval", format_nanos(interval), "at most 10s"));
+            return Err(invalid(
+                "switch_interval",
+                format_nanos(interval),
+                "at most 10s",
+            ));
         }
         let cores = self.cores.unwrap_or(2);
         if !(1..=256).contains(&cores) {
@@ -299,9 +310,17 @@ impl Overrides {
         }
         let bytecode_ns = self.bytecode_ns.unwrap_or(5.0);
         if !(0.05..=10_000.0).contains(&bytecode_ns) {
-            return Err(invalid("bytecode_ns", bytecode_ns, "between 0.05 and 10000 nanoseconds per bytecode"));
+            return Err(invalid(
+                "bytecode_ns",
+                bytecode_ns,
+                "between 0.05 and 10000 nanoseconds per bytecode",
+            ));
         }
-        let default_overhead = if python >= PythonVersion::new(3, 14) { 0.08 } else { 0.40 };
+        let default_overhead = if python >= PythonVersion::new(3, 14) {
+            0.08
+        } else {
+            0.40
+        };
         let free_threaded_overhead = self.free_threaded_overhead.unwrap_or(default_overhead);
         if !(0.0..=10.0).contains(&free_threaded_overhead) {
             return Err(invalid(
@@ -312,7 +331,11 @@ impl Overrides {
         }
         let time_slice = self.time_slice.unwrap_or(3 * MS);
         if time_slice < US {
-            return Err(invalid("time_slice", format_nanos(time_slice), "at least 1us"));
+            return Err(invalid(
+                "time_slice",
+                format_nanos(time_slice),
+                "at least 1us",
+            ));
         }
         Ok(RunConfig {
             python,
@@ -359,7 +382,11 @@ impl RunConfig {
 
     /// Cost of one bytecode in picoseconds, including the free-threaded build's overhead.
     pub fn bytecode_ps(&self) -> u64 {
-        let factor = if self.free_threaded { 1.0 + self.free_threaded_overhead } else { 1.0 };
+        let factor = if self.free_threaded {
+            1.0 + self.free_threaded_overhead
+        } else {
+            1.0
+        };
         ((self.bytecode_ns * factor * 1000.0).round() as u64).max(1)
     }
 
@@ -400,10 +427,25 @@ mod tests {
 
     #[test]
     fn switch_interval_is_whole_microseconds_at_least_one() {
-        assert_eq!(with(|o| o.switch_interval = Some(500)).unwrap().switch_interval_us, 1);
-        assert_eq!(with(|o| o.switch_interval = Some(1_999)).unwrap().switch_interval_us, 1);
-        let err = with(|o| o.switch_interval = Some(0)).unwrap_err().to_string();
-        assert!(err.contains("switch_interval") && err.contains("ValueError"), "{err}");
+        assert_eq!(
+            with(|o| o.switch_interval = Some(500))
+                .unwrap()
+                .switch_interval_us,
+            1
+        );
+        assert_eq!(
+            with(|o| o.switch_interval = Some(1_999))
+                .unwrap()
+                .switch_interval_us,
+            1
+        );
+        let err = with(|o| o.switch_interval = Some(0))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("switch_interval") && err.contains("ValueError"),
+            "{err}"
+        );
     }
 
     #[test]
@@ -429,12 +471,18 @@ mod tests {
 
     #[test]
     fn old_versions_and_runtimes_are_refused_clearly() {
-        let err = with(|o| o.python = Some("2.7".parse().unwrap())).unwrap_err().to_string();
+        let err = with(|o| o.python = Some("2.7".parse().unwrap()))
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("tick-based"), "{err}");
-        let err = with(|o| o.runtime = Some(Runtime::Asyncio)).unwrap_err().to_string();
+        let err = with(|o| o.runtime = Some(Runtime::Asyncio))
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("asyncio"), "{err}");
         assert_eq!(
-            with(|o| o.python = Some("3.9".parse().unwrap())).unwrap().model(),
+            with(|o| o.python = Some("3.9".parse().unwrap()))
+                .unwrap()
+                .model(),
             Model::NewGil32
         );
         assert!("3.99".parse::<PythonVersion>().is_err());

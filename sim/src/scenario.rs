@@ -2,7 +2,7 @@
 //! to a class. The TOML format is a public interface (see the README); this module reads and
 //! validates it, with errors that name the file, line, column, field and what is allowed.
 
-use crate::model::{ConfigError, Overrides, PythonVersion, Runtime, RunConfig, SuccessorPolicy};
+use crate::model::{ConfigError, Overrides, PythonVersion, RunConfig, Runtime, SuccessorPolicy};
 use crate::time::{DurationValue, Nanos, parse_duration};
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -197,13 +197,20 @@ impl Scenario {
     pub fn parse(text: &str, file: &str) -> Result<Scenario, ScenarioError> {
         let located = |span: Range<usize>, message: String| {
             let (line, column) = line_column(text, span.start);
-            ScenarioError::Located { file: file.to_owned(), line, column, message }
+            ScenarioError::Located {
+                file: file.to_owned(),
+                line,
+                column,
+                message,
+            }
         };
-        let raw: RawScenario = toml::from_str(text).map_err(|e| {
-            located(e.span().unwrap_or(0..0), e.message().trim().to_owned())
-        })?;
+        let raw: RawScenario = toml::from_str(text)
+            .map_err(|e| located(e.span().unwrap_or(0..0), e.message().trim().to_owned()))?;
         if raw.name.trim().is_empty() {
-            return Err(located(0..0, "`name` is empty: give the scenario a title".into()));
+            return Err(located(
+                0..0,
+                "`name` is empty: give the scenario a title".into(),
+            ));
         }
         let (settings, setting_spans) = raw.settings.into_overrides();
         if raw.threads.is_empty() {
@@ -220,7 +227,10 @@ impl Scenario {
         for raw_group in raw.threads {
             let name = raw_group.name.get_ref().trim().to_owned();
             if name.is_empty() {
-                return Err(located(raw_group.name.span(), "thread `name` is empty".into()));
+                return Err(located(
+                    raw_group.name.span(),
+                    "thread `name` is empty".into(),
+                ));
             }
             if seen_names.contains(&name) {
                 return Err(located(
@@ -236,7 +246,9 @@ impl Scenario {
                     if !(1..=i64::from(MAX_THREADS)).contains(&v) {
                         return Err(located(
                             c.span(),
-                            format!("count = {v}: a thread group needs between 1 and {MAX_THREADS} threads"),
+                            format!(
+                                "count = {v}: a thread group needs between 1 and {MAX_THREADS} threads"
+                            ),
                         ));
                     }
                     v as u32
@@ -256,7 +268,10 @@ impl Scenario {
             let ops_span = raw_group.ops.span();
             let raw_ops = raw_group.ops.into_inner();
             if raw_ops.is_empty() {
-                return Err(located(ops_span, format!("thread \"{name}\" has no ops: add at least one of {OPERATIONS}")));
+                return Err(located(
+                    ops_span,
+                    format!("thread \"{name}\" has no ops: add at least one of {OPERATIONS}"),
+                ));
             }
             let mut ops = Vec::with_capacity(raw_ops.len());
             let mut held: Vec<usize> = Vec::new();
@@ -266,18 +281,24 @@ impl Scenario {
                     .map_err(|m| located(span.clone(), m))?;
                 match op {
                     Op::Lock(l) if held.contains(&l) => {
-                        return Err(located(span, format!(
-                            "thread \"{name}\" locks \"{}\" twice without unlocking: a threading.Lock is not reentrant, so this deadlocks",
-                            locks[l]
-                        )));
+                        return Err(located(
+                            span,
+                            format!(
+                                "thread \"{name}\" locks \"{}\" twice without unlocking: a threading.Lock is not reentrant, so this deadlocks",
+                                locks[l]
+                            ),
+                        ));
                     }
                     Op::Lock(l) => held.push(l),
                     Op::Unlock(l) => {
                         let Some(at) = held.iter().position(|&h| h == l) else {
-                            return Err(located(span, format!(
-                                "thread \"{name}\" unlocks \"{}\", which it does not hold at that point (Python raises RuntimeError: release unlocked lock)",
-                                locks[l]
-                            )));
+                            return Err(located(
+                                span,
+                                format!(
+                                    "thread \"{name}\" unlocks \"{}\", which it does not hold at that point (Python raises RuntimeError: release unlocked lock)",
+                                    locks[l]
+                                ),
+                            ));
                         };
                         held.remove(at);
                     }
@@ -286,12 +307,20 @@ impl Scenario {
                 ops.push(op);
             }
             if let Some(&l) = held.first() {
-                return Err(located(ops_span, format!(
-                    "thread \"{name}\" ends its ops still holding lock \"{}\": add {{ unlock = \"{}\" }}",
-                    locks[l], locks[l]
-                )));
+                return Err(located(
+                    ops_span,
+                    format!(
+                        "thread \"{name}\" ends its ops still holding lock \"{}\": add {{ unlock = \"{}\" }}",
+                        locks[l], locks[l]
+                    ),
+                ));
             }
-            groups.push(ThreadGroup { name, count, repeat, ops });
+            groups.push(ThreadGroup {
+                name,
+                count,
+                repeat,
+                ops,
+            });
         }
         let scenario = Scenario {
             name: raw.name.trim().to_owned(),
@@ -305,7 +334,10 @@ impl Scenario {
             setting_spans,
         };
         // The file's own settings must make sense on their own; place any error in the text.
-        scenario.settings.resolve().map_err(|e| scenario.locate_config_error(&e, text))?;
+        scenario
+            .settings
+            .resolve()
+            .map_err(|e| scenario.locate_config_error(&e, text))?;
         Ok(scenario)
     }
 
@@ -319,19 +351,31 @@ impl Scenario {
         match span {
             Some((start, _)) => {
                 let (line, column) = line_column(text, start);
-                ScenarioError::Located { file: self.source.clone(), line, column, message: error.to_string() }
+                ScenarioError::Located {
+                    file: self.source.clone(),
+                    line,
+                    column,
+                    message: error.to_string(),
+                }
             }
-            None => ScenarioError::Invalid { file: self.source.clone(), message: error.to_string() },
+            None => ScenarioError::Invalid {
+                file: self.source.clone(),
+                message: error.to_string(),
+            },
         }
     }
 
     /// Resolves the settings of a run: `overrides` (CLI, GUI) over the file's settings over the
     /// defaults. Fails when they are invalid or when the run would never end.
     pub fn config(&self, overrides: &Overrides) -> Result<RunConfig, ScenarioError> {
-        let config = overrides.or(&self.settings).resolve().map_err(|e| ScenarioError::Invalid {
-            file: self.source.clone(),
-            message: e.to_string(),
-        })?;
+        let config =
+            overrides
+                .or(&self.settings)
+                .resolve()
+                .map_err(|e| ScenarioError::Invalid {
+                    file: self.source.clone(),
+                    message: e.to_string(),
+                })?;
         if config.duration.is_none() && self.groups.iter().all(|g| g.repeat == Repeat::Forever) {
             return Err(ScenarioError::Invalid {
                 file: self.source.clone(),
@@ -359,7 +403,13 @@ impl Scenario {
     pub fn with_group_count(&self, group: usize, count: u32) -> Scenario {
         let mut copy = self.clone();
         if let Some(g) = copy.groups.get_mut(group) {
-            let others: u32 = self.groups.iter().enumerate().filter(|(i, _)| *i != group).map(|(_, g)| g.count).sum();
+            let others: u32 = self
+                .groups
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| *i != group)
+                .map(|(_, g)| g.count)
+                .sum();
             g.count = count.clamp(1, MAX_THREADS.saturating_sub(others).max(1));
         }
         copy
@@ -388,25 +438,47 @@ fn duration_of(value: &toml::Value, key: &str) -> Result<Nanos, String> {
 fn positive_int(value: &toml::Value, key: &str, max: u64) -> Result<u64, String> {
     match value {
         toml::Value::Integer(n) if *n >= 1 && (*n as u64) <= max => Ok(*n as u64),
-        other => Err(format!("`{key}` = {other}: use a whole number from 1 to {max}")),
+        other => Err(format!(
+            "`{key}` = {other}: use a whole number from 1 to {max}"
+        )),
     }
 }
 
 fn bool_of(value: &toml::Value, key: &str) -> Result<bool, String> {
-    value.as_bool().ok_or_else(|| format!("`{key}` = {value}: use true or false"))
+    value
+        .as_bool()
+        .ok_or_else(|| format!("`{key}` = {value}: use true or false"))
 }
 
 fn name_of(value: &toml::Value, key: &str) -> Result<String, String> {
     match value {
         toml::Value::String(s) if !s.trim().is_empty() => Ok(s.trim().to_owned()),
-        other => Err(format!("`{key}` = {other}: give a name in quotes, e.g. {key} = \"counter\"")),
+        other => Err(format!(
+            "`{key}` = {other}: give a name in quotes, e.g. {key} = \"counter\""
+        )),
     }
 }
 
 /// Parses one `{ op = value, option = value }` table.
-fn parse_op(table: &toml::Table, counters: &mut Vec<String>, locks: &mut Vec<String>) -> Result<Op, String> {
-    const KEYS: [&str; 7] = ["compute", "io", "sleep", "c_call", "increment", "lock", "unlock"];
-    let found: Vec<&str> = table.keys().map(String::as_str).filter(|k| KEYS.contains(k)).collect();
+fn parse_op(
+    table: &toml::Table,
+    counters: &mut Vec<String>,
+    locks: &mut Vec<String>,
+) -> Result<Op, String> {
+    const KEYS: [&str; 7] = [
+        "compute",
+        "io",
+        "sleep",
+        "c_call",
+        "increment",
+        "lock",
+        "unlock",
+    ];
+    let found: Vec<&str> = table
+        .keys()
+        .map(String::as_str)
+        .filter(|k| KEYS.contains(k))
+        .collect();
     let kind = match found.as_slice() {
         [one] => *one,
         [] => {
@@ -429,16 +501,26 @@ fn parse_op(table: &toml::Table, counters: &mut Vec<String>, locks: &mut Vec<Str
         "increment" => &["times", "call_inside"],
         _ => &[],
     };
-    if let Some(extra) = table.keys().find(|k| k.as_str() != kind && !options.contains(&k.as_str())) {
-        let allowed = if options.is_empty() { "none".to_owned() } else { options.join(", ") };
-        return Err(format!("`{kind}` does not take the option `{extra}` (options allowed: {allowed})"));
+    if let Some(extra) = table
+        .keys()
+        .find(|k| k.as_str() != kind && !options.contains(&k.as_str()))
+    {
+        let allowed = if options.is_empty() {
+            "none".to_owned()
+        } else {
+            options.join(", ")
+        };
+        return Err(format!(
+            "`{kind}` does not take the option `{extra}` (options allowed: {allowed})"
+        ));
     }
     let value = &table[kind];
     let opt = |key: &str| table.get(key);
     Ok(match kind {
         "compute" => Op::Compute {
             bytecodes: positive_int(value, "compute", 1 << 50)?,
-            loop_body: opt("loop_body").map_or(Ok(8), |v| positive_int(v, "loop_body", 1 << 20))? as u32,
+            loop_body: opt("loop_body").map_or(Ok(8), |v| positive_int(v, "loop_body", 1 << 20))?
+                as u32,
         },
         "io" => Op::Io(duration_of(value, "io")?),
         "sleep" => Op::Sleep(duration_of(value, "sleep")?),
@@ -537,9 +619,21 @@ ops = [ { io = "56us" }, { compute = 40 } ]
         let s = Scenario::parse(GOOD, "convoy.toml").unwrap();
         assert_eq!(s.groups.len(), 2);
         assert_eq!(s.groups[0].repeat, Repeat::Forever);
-        assert_eq!(s.groups[1].ops, vec![Op::Io(56_000), Op::Compute { bytecodes: 40, loop_body: 8 }]);
+        assert_eq!(
+            s.groups[1].ops,
+            vec![
+                Op::Io(56_000),
+                Op::Compute {
+                    bytecodes: 40,
+                    loop_body: 8
+                }
+            ]
+        );
         assert_eq!(s.settings.switch_interval, Some(5_000_000));
-        assert_eq!(s.threads(), vec![("busy".to_owned(), 0), ("io".to_owned(), 1)]);
+        assert_eq!(
+            s.threads(),
+            vec![("busy".to_owned(), 0), ("io".to_owned(), 1)]
+        );
         assert_eq!(s.with_group_count(0, 3).threads()[2].0, "busy-2");
     }
 
@@ -550,20 +644,40 @@ ops = [ { io = "56us" }, { compute = 40 } ]
         assert!(unknown.contains("compute, io"), "{unknown}");
         let missing = err("[[threads]]\nname = \"a\"\nops = [ { compute = 3 } ]\n");
         assert!(missing.contains("name"), "{missing}");
-        let count = err("name = \"x\"\n[[threads]]\nname = \"a\"\ncount = 0\nops = [ { compute = 3 } ]\n");
-        assert!(count.starts_with("bad.toml:4:") && count.contains("count = 0"), "{count}");
+        let count =
+            err("name = \"x\"\n[[threads]]\nname = \"a\"\ncount = 0\nops = [ { compute = 3 } ]\n");
+        assert!(
+            count.starts_with("bad.toml:4:") && count.contains("count = 0"),
+            "{count}"
+        );
         let unitless = err("name = \"x\"\n[[threads]]\nname = \"a\"\nops = [ { io = \"5\" } ]\n");
         assert!(unitless.contains("no unit"), "{unitless}");
-        let negative = err("name = \"x\"\n[settings]\nswitch_interval = \"-1ms\"\n[[threads]]\nname = \"a\"\nops = [ { compute = 3 } ]\n");
-        assert!(negative.starts_with("bad.toml:3:") && negative.contains("negative"), "{negative}");
-        let zero = err("name = \"x\"\n[settings]\nswitch_interval = \"0ms\"\n[[threads]]\nname = \"a\"\nops = [ { compute = 3 } ]\n");
-        assert!(zero.starts_with("bad.toml:3:") && zero.contains("ValueError"), "{zero}");
-        let ft = err("name = \"x\"\n[settings]\npython = \"3.12\"\nfree_threaded = true\n[[threads]]\nname = \"a\"\nops = [ { compute = 3 } ]\n");
+        let negative = err(
+            "name = \"x\"\n[settings]\nswitch_interval = \"-1ms\"\n[[threads]]\nname = \"a\"\nops = [ { compute = 3 } ]\n",
+        );
+        assert!(
+            negative.starts_with("bad.toml:3:") && negative.contains("negative"),
+            "{negative}"
+        );
+        let zero = err(
+            "name = \"x\"\n[settings]\nswitch_interval = \"0ms\"\n[[threads]]\nname = \"a\"\nops = [ { compute = 3 } ]\n",
+        );
+        assert!(
+            zero.starts_with("bad.toml:3:") && zero.contains("ValueError"),
+            "{zero}"
+        );
+        let ft = err(
+            "name = \"x\"\n[settings]\npython = \"3.12\"\nfree_threaded = true\n[[threads]]\nname = \"a\"\nops = [ { compute = 3 } ]\n",
+        );
         assert!(ft.starts_with("bad.toml:4:") && ft.contains("3.13"), "{ft}");
         let unlock = err("name = \"x\"\n[[threads]]\nname = \"a\"\nops = [ { unlock = \"m\" } ]\n");
         assert!(unlock.contains("does not hold"), "{unlock}");
-        let option = err("name = \"x\"\n[[threads]]\nname = \"a\"\nops = [ { io = \"1ms\", times = 3 } ]\n");
-        assert!(option.contains("does not take the option `times`"), "{option}");
+        let option =
+            err("name = \"x\"\n[[threads]]\nname = \"a\"\nops = [ { io = \"1ms\", times = 3 } ]\n");
+        assert!(
+            option.contains("does not take the option `times`"),
+            "{option}"
+        );
     }
 
     #[test]
@@ -572,7 +686,10 @@ ops = [ { io = "56us" }, { compute = 40 } ]
         let s = Scenario::parse(text, "endless.toml").unwrap();
         let e = s.config(&Overrides::default()).unwrap_err().to_string();
         assert!(e.contains("never end"), "{e}");
-        let ok = s.config(&Overrides { duration: Some(1_000), ..Overrides::default() });
+        let ok = s.config(&Overrides {
+            duration: Some(1_000),
+            ..Overrides::default()
+        });
         assert!(ok.is_ok());
     }
 }

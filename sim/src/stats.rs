@@ -66,7 +66,13 @@ pub struct StateTimes {
 impl StateTimes {
     /// The sum of all states: the thread's lifetime.
     pub fn total(&self) -> f64 {
-        self.running + self.waiting_gil + self.forced_off + self.io + self.c_call + self.lock + self.runnable
+        self.running
+            + self.waiting_gil
+            + self.forced_off
+            + self.io
+            + self.c_call
+            + self.lock
+            + self.runnable
     }
 }
 
@@ -207,7 +213,10 @@ impl Stats {
                 }
             }
             sequential += times[0] + times[3] + times[4];
-            let lifetime = info.finished.unwrap_or(trace.now).saturating_sub(info.started.unwrap_or(0));
+            let lifetime = info
+                .finished
+                .unwrap_or(trace.now)
+                .saturating_sub(info.started.unwrap_or(0));
             let io_ops = io_latencies.len() as u64;
             threads.push(ThreadStats {
                 name: info.name.clone(),
@@ -224,14 +233,28 @@ impl Stats {
                 },
                 io_ops,
                 io_latency_ms: Summary::of(io_latencies),
-                io_ops_per_s: if lifetime > 0 { io_ops as f64 / (lifetime as f64 / 1e9) } else { 0.0 },
+                io_ops_per_s: if lifetime > 0 {
+                    io_ops as f64 / (lifetime as f64 / 1e9)
+                } else {
+                    0.0
+                },
             });
         }
-        let cpu: Nanos = trace.cores.iter().flat_map(|l| l.all(trace.now)).map(|s| s.duration()).sum();
+        let cpu: Nanos = trace
+            .cores
+            .iter()
+            .flat_map(|l| l.all(trace.now))
+            .map(|s| s.duration())
+            .sum();
         let slices: Vec<Nanos> = trace.gil.all(trace.now).map(|s| s.duration()).collect();
         let held: Nanos = slices.iter().sum();
-        let count = |kind: MarkerKind| trace.markers.iter().filter(|m| m.kind == kind).count() as u64;
-        let switches = trace.markers.iter().filter(|m| m.kind == MarkerKind::Handoff && m.thread != NONE).count() as u64;
+        let count =
+            |kind: MarkerKind| trace.markers.iter().filter(|m| m.kind == kind).count() as u64;
+        let switches = trace
+            .markers
+            .iter()
+            .filter(|m| m.kind == MarkerKind::Handoff && m.thread != NONE)
+            .count() as u64;
         let bytecodes = threads.iter().map(|t| t.bytecodes).sum();
         Stats {
             scenario: scenario.to_owned(),
@@ -245,16 +268,28 @@ impl Stats {
             wall_ms: ms(wall),
             bytecodes,
             cpu_ms: ms(cpu),
-            parallelism: if wall > 0 { cpu as f64 / wall as f64 } else { 0.0 },
+            parallelism: if wall > 0 {
+                cpu as f64 / wall as f64
+            } else {
+                0.0
+            },
             bytecodes_per_s: bytecodes as f64 / wall_s,
             sequential_ms: ms(sequential),
-            speedup: if wall > 0 { sequential as f64 / wall as f64 } else { 0.0 },
+            speedup: if wall > 0 {
+                sequential as f64 / wall as f64
+            } else {
+                0.0
+            },
             gil: GilStats {
                 switches,
                 forced_switches: count(MarkerKind::ForcedSwitch),
                 drop_requests: count(MarkerKind::DropRequest),
                 switches_per_s: switches as f64 / wall_s,
-                held_fraction: if wall > 0 { held as f64 / wall as f64 } else { 0.0 },
+                held_fraction: if wall > 0 {
+                    held as f64 / wall as f64
+                } else {
+                    0.0
+                },
                 slice_ms: Summary::of(slices),
                 acquire_latency_ms: Summary::of(acquire_latencies),
             },
@@ -271,14 +306,21 @@ impl Stats {
             return None;
         }
         let weighted = |f: fn(&Summary) -> f64| {
-            with_io.iter().filter_map(|t| t.io_latency_ms.as_ref().map(|s| f(s) * t.io_ops as f64)).sum::<f64>() / ops as f64
+            with_io
+                .iter()
+                .filter_map(|t| t.io_latency_ms.as_ref().map(|s| f(s) * t.io_ops as f64))
+                .sum::<f64>()
+                / ops as f64
         };
         Some(Summary {
             mean: weighted(|s| s.mean),
             p50: weighted(|s| s.p50),
             p90: weighted(|s| s.p90),
             p99: weighted(|s| s.p99),
-            max: with_io.iter().filter_map(|t| t.io_latency_ms.map(|s| s.max)).fold(0.0, f64::max),
+            max: with_io
+                .iter()
+                .filter_map(|t| t.io_latency_ms.map(|s| s.max))
+                .fold(0.0, f64::max),
         })
     }
 
@@ -293,16 +335,35 @@ impl Stats {
             ("sequential", format_ms(self.sequential_ms)),
             ("speedup", format!("{:.2}×", self.speedup)),
             ("parallelism", format!("{:.2}", self.parallelism)),
-            ("interval", format_ms(self.switch_interval_us as f64 / 1000.0)),
+            (
+                "interval",
+                format_ms(self.switch_interval_us as f64 / 1000.0),
+            ),
             ("switches_per_s", format!("{:.0}", self.gil.switches_per_s)),
             ("switches", self.gil.switches.to_string()),
             ("forced_switches", self.gil.forced_switches.to_string()),
-            ("held_pct", format!("{:.0}%", self.gil.held_fraction * 100.0)),
-            ("slice_p50", self.gil.slice_ms.map_or("—".into(), |s| format_ms(s.p50))),
+            (
+                "held_pct",
+                format!("{:.0}%", self.gil.held_fraction * 100.0),
+            ),
+            (
+                "slice_p50",
+                self.gil.slice_ms.map_or("—".into(), |s| format_ms(s.p50)),
+            ),
             ("io_latency", io.map_or("—".into(), |s| format_ms(s.mean))),
-            ("io_latency_p99", io.map_or("—".into(), |s| format_ms(s.p99))),
+            (
+                "io_latency_p99",
+                io.map_or("—".into(), |s| format_ms(s.p99)),
+            ),
             ("lost", lost.to_string()),
-            ("lost_pct", if expected > 0 { format!("{:.1}%", lost as f64 * 100.0 / expected as f64) } else { "0%".into() }),
+            (
+                "lost_pct",
+                if expected > 0 {
+                    format!("{:.1}%", lost as f64 * 100.0 / expected as f64)
+                } else {
+                    "0%".into()
+                },
+            ),
         ];
         let mut out = text.to_owned();
         for (key, value) in values {

@@ -22,6 +22,10 @@ pub const MAX_DURATION: Nanos = 86_400 * SEC;
 /// The error is a sentence naming the bad value and what is allowed.
 pub fn parse_duration(text: &str) -> Result<Nanos, String> {
     let trimmed = text.trim();
+    if trimmed == "0" {
+        // Zero needs no unit; whether zero is allowed is for the setting to say.
+        return Ok(0);
+    }
     let split = trimmed
         .find(|c: char| !(c.is_ascii_digit() || c == '.' || c == '-' || c == '+' || c == 'e'))
         .unwrap_or(trimmed.len());
@@ -138,6 +142,7 @@ mod tests {
     #[test]
     fn rejects_bad_durations_with_reasons() {
         assert!(parse_duration("5").unwrap_err().contains("no unit"));
+        assert_eq!(parse_duration("0"), Ok(0));
         assert!(parse_duration("-1ms").unwrap_err().contains("negative"));
         assert!(parse_duration("5min").unwrap_err().contains("unknown unit"));
         assert!(parse_duration("ms").unwrap_err().contains("number"));

@@ -70,7 +70,10 @@ impl ThreadState {
 
     /// Whether a thread in this state occupies a core.
     pub fn on_core(self) -> bool {
-        matches!(self, Self::Running | Self::CCallReleased | Self::CCallHolding)
+        matches!(
+            self,
+            Self::Running | Self::CCallReleased | Self::CCallHolding
+        )
     }
 }
 
@@ -272,7 +275,13 @@ impl Trace {
                 }
             }
         }
-        lane.open = next.map(|(state, other)| Span { start: time, end: time, bytecodes: 0, other, state });
+        lane.open = next.map(|(state, other)| Span {
+            start: time,
+            end: time,
+            bytecodes: 0,
+            other,
+            state,
+        });
     }
 
     /// Adds executed bytecodes to the span in progress of lane `id`.
@@ -284,7 +293,12 @@ impl Trace {
 
     /// Records a marker (markers must arrive in time order).
     pub fn mark(&mut self, time: Nanos, kind: MarkerKind, thread: u32, other: u32) {
-        self.markers.push(Marker { time, kind, thread, other });
+        self.markers.push(Marker {
+            time,
+            kind,
+            thread,
+            other,
+        });
     }
 
     /// Ends the run at `end`: closes every span in progress.
@@ -306,22 +320,38 @@ impl Trace {
     pub fn lane_ids(&self) -> impl Iterator<Item = LaneId> + use<> {
         let threads = self.thread_lanes.len() as u32;
         let cores = self.cores.len() as u32;
-        (0..threads).map(LaneId::Thread).chain(std::iter::once(LaneId::Gil)).chain((0..cores).map(LaneId::Core))
+        (0..threads)
+            .map(LaneId::Thread)
+            .chain(std::iter::once(LaneId::Gil))
+            .chain((0..cores).map(LaneId::Core))
     }
 
     /// The thread's name, or `"—"` for [`NONE`].
     pub fn thread_name(&self, id: u32) -> &str {
-        self.threads.get(id as usize).map_or("—", |t| t.name.as_str())
+        self.threads
+            .get(id as usize)
+            .map_or("—", |t| t.name.as_str())
     }
 
     /// Total spans held (closed plus open), for memory accounting.
     pub fn span_count(&self) -> usize {
-        self.lane_ids().map(|id| { let l = self.lane(id); l.spans.len() + usize::from(l.open.is_some()) }).sum()
+        self.lane_ids()
+            .map(|id| {
+                let l = self.lane(id);
+                l.spans.len() + usize::from(l.open.is_some())
+            })
+            .sum()
     }
 
     /// Appends a delta produced by [`DeltaCursor::take`] from another copy of the trace.
     pub fn apply(&mut self, delta: TraceDelta) {
-        for (lane, new) in self.thread_lanes.iter_mut().chain(std::iter::once(&mut self.gil)).chain(self.cores.iter_mut()).zip(delta.lanes) {
+        for (lane, new) in self
+            .thread_lanes
+            .iter_mut()
+            .chain(std::iter::once(&mut self.gil))
+            .chain(self.cores.iter_mut())
+            .zip(delta.lanes)
+        {
             lane.spans.extend(new.spans);
             lane.open = new.open;
         }
@@ -373,7 +403,13 @@ impl DeltaCursor {
                 let lane = trace.lane(id);
                 let new = lane.spans[(*sent).min(lane.spans.len())..].to_vec();
                 *sent = lane.spans.len();
-                Lane { spans: new, open: lane.open.map(|mut s| { s.end = trace.now; s }) }
+                Lane {
+                    spans: new,
+                    open: lane.open.map(|mut s| {
+                        s.end = trace.now;
+                        s
+                    }),
+                }
             })
             .collect();
         let markers = trace.markers[self.markers_sent.min(trace.markers.len())..].to_vec();
@@ -394,7 +430,12 @@ mod tests {
     use super::*;
 
     fn info(name: &str) -> ThreadInfo {
-        ThreadInfo { name: name.into(), group: 0, started: Some(0), finished: None }
+        ThreadInfo {
+            name: name.into(),
+            group: 0,
+            started: Some(0),
+            finished: None,
+        }
     }
 
     #[test]
@@ -410,15 +451,27 @@ mod tests {
         t.close(20);
         let spans = &t.thread_lanes[0].spans;
         assert_eq!(spans.len(), 2);
-        assert_eq!((spans[0].start, spans[0].end, spans[0].bytecodes), (0, 10, 20));
-        assert_eq!((spans[1].state, spans[1].other, spans[1].end), (ThreadState::WaitingGil, 3, 20));
+        assert_eq!(
+            (spans[0].start, spans[0].end, spans[0].bytecodes),
+            (0, 10, 20)
+        );
+        assert_eq!(
+            (spans[1].state, spans[1].other, spans[1].end),
+            (ThreadState::WaitingGil, 3, 20)
+        );
     }
 
     #[test]
     fn visible_range_finds_overlaps_by_binary_search() {
         let mut lane = Lane::default();
         for i in 0..10 {
-            lane.spans.push(Span { start: i * 10, end: i * 10 + 10, bytecodes: 0, other: NONE, state: ThreadState::Running });
+            lane.spans.push(Span {
+                start: i * 10,
+                end: i * 10 + 10,
+                bytecodes: 0,
+                other: NONE,
+                state: ThreadState::Running,
+            });
         }
         assert_eq!(lane.visible(15, 35), 1..4);
         assert_eq!(lane.visible(0, 10), 0..1);
@@ -432,9 +485,17 @@ mod tests {
         let mut copy = source.clone();
         let mut cursor = DeltaCursor::default();
         for step in 0..20u64 {
-            let state = if step % 2 == 0 { ThreadState::Running } else { ThreadState::WaitingGil };
+            let state = if step % 2 == 0 {
+                ThreadState::Running
+            } else {
+                ThreadState::WaitingGil
+            };
             source.set(LaneId::Thread(0), step * 7, Some((state, NONE)));
-            source.set(LaneId::Gil, step * 7, (step % 2 == 0).then_some((ThreadState::Running, 0)));
+            source.set(
+                LaneId::Gil,
+                step * 7,
+                (step % 2 == 0).then_some((ThreadState::Running, 0)),
+            );
             source.mark(step * 7, MarkerKind::Handoff, NONE, 0);
             if step % 3 == 0 {
                 copy.apply(cursor.take(&source));

@@ -13,7 +13,9 @@ use crate::model::{Model, RunConfig, SuccessorPolicy};
 use crate::rng::SplitMix64;
 use crate::scenario::{Op, Repeat, Scenario};
 use crate::time::{Nanos, format_nanos};
-use crate::trace::{DeltaCursor, LaneId, MarkerKind, NONE, ThreadInfo, ThreadState, Trace, TraceDelta};
+use crate::trace::{
+    DeltaCursor, LaneId, MarkerKind, NONE, ThreadInfo, ThreadState, Trace, TraceDelta,
+};
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, VecDeque};
 
@@ -47,11 +49,19 @@ enum Stage {
     /// At the check point before the current op.
     Boundary,
     /// Running `take_gil` on a core; `woke` = (timed out, saved switch number) of the last wait.
-    TakeGil { woke: Option<(bool, u64)>, then: Resume },
+    TakeGil {
+        woke: Option<(bool, u64)>,
+        then: Resume,
+    },
     /// Blocked on `cond` for at most one interval.
-    CondWait { saved: u64, then: Resume },
+    CondWait {
+        saved: u64,
+        then: Resume,
+    },
     /// Blocked on `switch_cond` after a forced drop.
-    SwitchWait { after: AfterSwitch },
+    SwitchWait {
+        after: AfterSwitch,
+    },
     /// About to start the GIL-free part of the current op.
     Block,
     /// Executing the bytecode loop of the current op.
@@ -177,7 +187,12 @@ impl SimEngine {
         let threads_spec = scenario.threads();
         let infos = threads_spec
             .iter()
-            .map(|(name, group)| ThreadInfo { name: name.clone(), group: *group, started: None, finished: None })
+            .map(|(name, group)| ThreadInfo {
+                name: name.clone(),
+                group: *group,
+                started: None,
+                finished: None,
+            })
             .collect();
         let threads: Vec<Th> = threads_spec
             .iter()
@@ -204,7 +219,11 @@ impl SimEngine {
             gil_on: config.gil_enabled(),
             model: config.model(),
             ps: config.bytecode_ps(),
-            programs: scenario.groups.iter().map(|g| (g.ops.clone(), g.repeat)).collect(),
+            programs: scenario
+                .groups
+                .iter()
+                .map(|g| (g.ops.clone(), g.repeat))
+                .collect(),
             finite_left: threads.iter().filter(|t| t.finite).count(),
             threads,
             cores: vec![Core::default(); config.cores as usize],
@@ -276,7 +295,9 @@ impl SimEngine {
     fn is_live(&self, kind: EventKind) -> bool {
         match kind {
             EventKind::Thread(t, v) => self.threads[t as usize].timer_version == v,
-            EventKind::Slice(c, v) => self.cores[c as usize].slice_version == v && self.cores[c as usize].slice_armed,
+            EventKind::Slice(c, v) => {
+                self.cores[c as usize].slice_version == v && self.cores[c as usize].slice_armed
+            }
             EventKind::End => true,
         }
     }
@@ -322,7 +343,10 @@ impl SimEngine {
             EventKind::End => self.end_run(),
         }
         if self.processed.is_multiple_of(1 << 16) && self.trace.span_count() > MAX_SPANS {
-            return Err(SimError::TooLarge { limit: MAX_SPANS, at: format_nanos(self.now) });
+            return Err(SimError::TooLarge {
+                limit: MAX_SPANS,
+                at: format_nanos(self.now),
+            });
         }
         Ok(Some(time))
     }
@@ -345,7 +369,8 @@ impl SimEngine {
     // ----- trace helpers -------------------------------------------------------------------
 
     fn show(&mut self, t: u32, state: ThreadState, other: u32) {
-        self.trace.set(LaneId::Thread(t), self.now, Some((state, other)));
+        self.trace
+            .set(LaneId::Thread(t), self.now, Some((state, other)));
         if let Os::OnCore(c) = self.threads[t as usize].os {
             if state.on_core() {
                 self.trace.set(LaneId::Core(c), self.now, Some((state, t)));
@@ -366,7 +391,11 @@ impl SimEngine {
             Stage::TakeGil { .. } => ThreadState::WaitingGil,
             _ => ThreadState::Runnable,
         };
-        let other = if state == ThreadState::WaitingGil { self.holder_or_none() } else { NONE };
+        let other = if state == ThreadState::WaitingGil {
+            self.holder_or_none()
+        } else {
+            NONE
+        };
         self.show(t, state, other);
         self.schedule(t, self.now + self.config.wake_latency);
     }
@@ -376,7 +405,9 @@ impl SimEngine {
         let last = self.threads[t as usize].last_core;
         let free = last
             .filter(|&c| self.cores[c as usize].occupant.is_none())
-            .or_else(|| (0..self.cores.len() as u32).find(|&c| self.cores[c as usize].occupant.is_none()));
+            .or_else(|| {
+                (0..self.cores.len() as u32).find(|&c| self.cores[c as usize].occupant.is_none())
+            });
         if let Some(c) = free {
             self.assign(t, c);
             self.threads[t as usize].os = Os::OnCore(c);
@@ -438,7 +469,9 @@ impl SimEngine {
 
     fn on_slice(&mut self, c: u32) {
         self.cores[c as usize].slice_armed = false;
-        let Some(t) = self.cores[c as usize].occupant else { return };
+        let Some(t) = self.cores[c as usize].occupant else {
+            return;
+        };
         if self.run_queue.is_empty() || self.threads[t as usize].os != Os::OnCore(c) {
             return;
         }
@@ -470,7 +503,12 @@ impl SimEngine {
         self.gil.holder = Some(t);
         self.threads[t as usize].holds_gil = true;
         if self.gil.last_holder != Some(t) {
-            self.trace.mark(self.now, MarkerKind::Handoff, self.gil.last_holder.unwrap_or(NONE), t);
+            self.trace.mark(
+                self.now,
+                MarkerKind::Handoff,
+                self.gil.last_holder.unwrap_or(NONE),
+                t,
+            );
             self.gil.last_holder = Some(t);
             self.gil.switch_number += 1;
         }
@@ -487,7 +525,8 @@ impl SimEngine {
             self.wake(w);
         }
         self.threads[t as usize].drop_request = false;
-        self.trace.set(LaneId::Gil, self.now, Some((ThreadState::Running, t)));
+        self.trace
+            .set(LaneId::Gil, self.now, Some((ThreadState::Running, t)));
     }
 
     /// `drop_gil`: release, signal one waiter on `cond`. Returns whether the thread must now wait
@@ -502,7 +541,8 @@ impl SimEngine {
         if th.drop_request && !final_release && self.gil.last_holder == Some(t) {
             th.drop_request = false;
             let requester = th.drop_requester;
-            self.trace.mark(self.now, MarkerKind::ForcedSwitch, t, requester);
+            self.trace
+                .mark(self.now, MarkerKind::ForcedSwitch, t, requester);
             self.gil.switch_cond.push_back(t);
             self.show(t, ThreadState::ForcedOff, requester);
             true
@@ -524,7 +564,9 @@ impl SimEngine {
                 let idle: Vec<usize> = (0..self.gil.cond.len())
                     .filter(|&i| {
                         let (w, _) = self.gil.cond[i];
-                        self.threads[w as usize].last_core.is_some_and(|c| self.cores[c as usize].occupant.is_none())
+                        self.threads[w as usize]
+                            .last_core
+                            .is_some_and(|c| self.cores[c as usize].occupant.is_none())
                     })
                     .collect();
                 if idle.is_empty() {
@@ -536,19 +578,27 @@ impl SimEngine {
         };
         let (w, _) = self.gil.cond.swap_remove(index);
         if let Stage::CondWait { saved, then } = self.threads[w as usize].stage {
-            self.threads[w as usize].stage = Stage::TakeGil { woke: Some((false, saved)), then };
+            self.threads[w as usize].stage = Stage::TakeGil {
+                woke: Some((false, saved)),
+                then,
+            };
         }
         self.wake(w);
     }
 
     fn oldest_waiter(&self, candidates: impl Iterator<Item = usize>) -> usize {
-        candidates.min_by_key(|&i| (self.gil.cond[i].1, self.gil.cond[i].0)).unwrap_or(0)
+        candidates
+            .min_by_key(|&i| (self.gil.cond[i].1, self.gil.cond[i].0))
+            .unwrap_or(0)
     }
 
     /// A waiter's timed wait expired with no switch meanwhile: SET_GIL_DROP_REQUEST on the holder.
     fn request_drop(&mut self, requester: u32) {
-        let Some(holder) = self.gil.holder else { return };
-        self.trace.mark(self.now, MarkerKind::DropRequest, holder, requester);
+        let Some(holder) = self.gil.holder else {
+            return;
+        };
+        self.trace
+            .mark(self.now, MarkerKind::DropRequest, holder, requester);
         let th = &mut self.threads[holder as usize];
         if th.drop_request {
             return;
@@ -566,7 +616,9 @@ impl SimEngine {
     fn yield_gil(&mut self, t: u32, then: Resume) {
         let forced = self.drop_gil(t, false);
         if forced {
-            self.threads[t as usize].stage = Stage::SwitchWait { after: AfterSwitch::Retake(then) };
+            self.threads[t as usize].stage = Stage::SwitchWait {
+                after: AfterSwitch::Retake(then),
+            };
             self.leave_core(t, Os::Blocked);
         } else {
             self.threads[t as usize].stage = Stage::TakeGil { woke: None, then };
@@ -587,7 +639,9 @@ impl SimEngine {
         let now = self.now;
         let th = &mut self.threads[t as usize];
         let Some(work) = th.work.as_mut() else { return };
-        let Some((start, from)) = work.segment else { return };
+        let Some((start, from)) = work.segment else {
+            return;
+        };
         let done = work.done_at(now, ps).min(cap_ps).max(from);
         work.done_ps = done;
         work.segment = keep.map(|()| (now, done));
@@ -603,7 +657,19 @@ impl SimEngine {
             self.trace.add_bytecodes(LaneId::Core(c), bytecodes);
         }
         if let Some((counter, body, call_inside)) = counter {
-            self.race.record(counter, Segment { thread: t, start, from_ps: from, to_ps: done, ps, body, call_inside, op_serial: serial });
+            self.race.record(
+                counter,
+                Segment {
+                    thread: t,
+                    start,
+                    from_ps: from,
+                    to_ps: done,
+                    ps,
+                    body,
+                    call_inside,
+                    op_serial: serial,
+                },
+            );
         }
     }
 
@@ -678,7 +744,10 @@ impl SimEngine {
         match th.stage {
             Stage::NotStarted => {
                 self.trace.threads[t as usize].started = Some(self.now);
-                self.threads[t as usize].stage = Stage::TakeGil { woke: None, then: Resume::Boundary };
+                self.threads[t as usize].stage = Stage::TakeGil {
+                    woke: None,
+                    then: Resume::Boundary,
+                };
                 self.show(t, ThreadState::WaitingGil, self.holder_or_none());
                 self.want_core(t)
             }
@@ -692,20 +761,29 @@ impl SimEngine {
             Stage::CFree => {
                 let th = &mut self.threads[t as usize];
                 th.op += 1;
-                th.stage = Stage::TakeGil { woke: None, then: Resume::Boundary };
+                th.stage = Stage::TakeGil {
+                    woke: None,
+                    then: Resume::Boundary,
+                };
                 self.run(t)
             }
             Stage::Blocking => {
                 let th = &mut self.threads[t as usize];
                 th.op += 1;
-                th.stage = Stage::TakeGil { woke: None, then: Resume::Boundary };
+                th.stage = Stage::TakeGil {
+                    woke: None,
+                    then: Resume::Boundary,
+                };
                 self.wake(t);
                 Ok(())
             }
             Stage::CondWait { saved, then } => {
                 // The timed wait expired.
                 self.gil.cond.retain(|&(w, _)| w != t);
-                self.threads[t as usize].stage = Stage::TakeGil { woke: Some((true, saved)), then };
+                self.threads[t as usize].stage = Stage::TakeGil {
+                    woke: Some((true, saved)),
+                    then,
+                };
                 self.wake(t);
                 Ok(())
             }
@@ -760,7 +838,11 @@ impl SimEngine {
                     return Ok(());
                 }
                 Stage::CHold | Stage::CFree => {
-                    let state = if stage == Stage::CHold { ThreadState::CCallHolding } else { ThreadState::CCallReleased };
+                    let state = if stage == Stage::CHold {
+                        ThreadState::CCallHolding
+                    } else {
+                        ThreadState::CCallReleased
+                    };
                     self.threads[t as usize].stretch_start = self.now;
                     self.show(t, state, NONE);
                     let remaining = self.threads[t as usize].remaining;
@@ -793,37 +875,70 @@ impl SimEngine {
         let th = &self.threads[t as usize];
         if th.holds_gil && th.drop_request {
             self.yield_gil(t, Resume::Boundary);
-            return Ok(matches!(self.threads[t as usize].stage, Stage::TakeGil { .. }));
+            return Ok(matches!(
+                self.threads[t as usize].stage,
+                Stage::TakeGil { .. }
+            ));
         }
         if self.gil_on && !th.holds_gil {
-            self.threads[t as usize].stage = Stage::TakeGil { woke: None, then: Resume::Boundary };
+            self.threads[t as usize].stage = Stage::TakeGil {
+                woke: None,
+                then: Resume::Boundary,
+            };
             return Ok(true);
         }
         let op = self.programs[group].0[th.op].clone();
         match op {
-            Op::Compute { bytecodes, loop_body } => {
-                self.begin_work(t, bytecodes, LoopShape::compute(loop_body, self.model), None, false);
+            Op::Compute {
+                bytecodes,
+                loop_body,
+            } => {
+                self.begin_work(
+                    t,
+                    bytecodes,
+                    LoopShape::compute(loop_body, self.model),
+                    None,
+                    false,
+                );
                 Ok(false)
             }
-            Op::Increment { counter, times, call_inside } => {
+            Op::Increment {
+                counter,
+                times,
+                call_inside,
+            } => {
                 let shape = LoopShape::increment(call_inside, self.model);
-                self.begin_work(t, times * u64::from(shape.body), shape, Some(counter), call_inside);
+                self.begin_work(
+                    t,
+                    times * u64::from(shape.body),
+                    shape,
+                    Some(counter),
+                    call_inside,
+                );
                 Ok(false)
             }
-            Op::CCall { duration, releases_gil: false } => {
+            Op::CCall {
+                duration,
+                releases_gil: false,
+            } => {
                 let th = &mut self.threads[t as usize];
                 th.remaining = duration;
                 th.stage = Stage::CHold;
                 Ok(true)
             }
-            Op::CCall { releases_gil: true, .. } | Op::Io(_) | Op::Sleep(_) => Ok(self.release_for_call(t)),
+            Op::CCall {
+                releases_gil: true, ..
+            }
+            | Op::Io(_)
+            | Op::Sleep(_) => Ok(self.release_for_call(t)),
             Op::Lock(lock) => {
                 if self.locks[lock].holder.is_none() {
                     self.take_lock(t, lock);
                     self.threads[t as usize].op += 1;
                     Ok(true)
                 } else {
-                    self.trace.mark(self.now, MarkerKind::LockBlocked, t, lock as u32);
+                    self.trace
+                        .mark(self.now, MarkerKind::LockBlocked, t, lock as u32);
                     Ok(self.release_for_call(t))
                 }
             }
@@ -838,7 +953,9 @@ impl SimEngine {
     /// `Py_BEGIN_ALLOW_THREADS` before a blocking call. Returns whether to keep running.
     fn release_for_call(&mut self, t: u32) -> bool {
         if self.threads[t as usize].holds_gil && self.drop_gil(t, false) {
-            self.threads[t as usize].stage = Stage::SwitchWait { after: AfterSwitch::Block };
+            self.threads[t as usize].stage = Stage::SwitchWait {
+                after: AfterSwitch::Block,
+            };
             self.leave_core(t, Os::Blocked);
             return false;
         }
@@ -846,8 +963,22 @@ impl SimEngine {
         true
     }
 
-    fn begin_work(&mut self, t: u32, total: u64, shape: LoopShape, counter: Option<usize>, call_inside: bool) {
-        self.threads[t as usize].work = Some(Work { total, done_ps: 0, segment: None, shape, counter, call_inside });
+    fn begin_work(
+        &mut self,
+        t: u32,
+        total: u64,
+        shape: LoopShape,
+        counter: Option<usize>,
+        call_inside: bool,
+    ) {
+        self.threads[t as usize].work = Some(Work {
+            total,
+            done_ps: 0,
+            segment: None,
+            shape,
+            counter,
+            call_inside,
+        });
         self.threads[t as usize].stage = Stage::Bytecode;
         self.start_segment(t);
     }
@@ -881,7 +1012,10 @@ impl SimEngine {
                     self.take_lock(t, lock);
                     let th = &mut self.threads[t as usize];
                     th.op += 1;
-                    th.stage = Stage::TakeGil { woke: None, then: Resume::Boundary };
+                    th.stage = Stage::TakeGil {
+                        woke: None,
+                        then: Resume::Boundary,
+                    };
                     return Ok(true);
                 }
                 self.threads[t as usize].stage = Stage::LockWait(lock);
@@ -897,17 +1031,22 @@ impl SimEngine {
 
     fn take_lock(&mut self, t: u32, lock: usize) {
         self.locks[lock].holder = Some(t);
-        self.trace.mark(self.now, MarkerKind::LockAcquired, t, lock as u32);
+        self.trace
+            .mark(self.now, MarkerKind::LockAcquired, t, lock as u32);
     }
 
     fn release_lock(&mut self, t: u32, lock: usize) {
         self.locks[lock].holder = None;
-        self.trace.mark(self.now, MarkerKind::LockReleased, t, lock as u32);
+        self.trace
+            .mark(self.now, MarkerKind::LockReleased, t, lock as u32);
         if let Some(w) = self.locks[lock].waiters.pop_front() {
             self.take_lock(w, lock);
             let th = &mut self.threads[w as usize];
             th.op += 1;
-            th.stage = Stage::TakeGil { woke: None, then: Resume::Boundary };
+            th.stage = Stage::TakeGil {
+                woke: None,
+                then: Resume::Boundary,
+            };
             self.wake(w);
         }
     }
@@ -930,7 +1069,10 @@ impl SimEngine {
                     })
                     .collect::<Vec<_>>()
                     .join("; ");
-                return Err(SimError::Deadlock { at: format_nanos(self.now), cycle });
+                return Err(SimError::Deadlock {
+                    at: format_nanos(self.now),
+                    cycle,
+                });
             }
             match self.threads[holder as usize].stage {
                 Stage::LockWait(next) => {
@@ -968,13 +1110,21 @@ impl SimEngine {
             return;
         }
         for t in 0..self.threads.len() as u32 {
-            if self.threads[t as usize].stage == Stage::Bytecode && matches!(self.threads[t as usize].os, Os::OnCore(_)) {
+            if self.threads[t as usize].stage == Stage::Bytecode
+                && matches!(self.threads[t as usize].os, Os::OnCore(_))
+            {
                 self.settle(t, None);
             }
         }
         self.trace.close(self.now);
-        let jitter = if self.gil_on { 0 } else { (self.ps / 1000).max(1) };
-        self.trace.counters = self.race.resolve(&self.counter_names, self.config.seed, jitter);
+        let jitter = if self.gil_on {
+            0
+        } else {
+            (self.ps / 1000).max(1)
+        };
+        self.trace.counters = self
+            .race
+            .resolve(&self.counter_names, self.config.seed, jitter);
         self.finished = true;
     }
 }
