@@ -397,7 +397,19 @@ impl SimEngine {
             NONE
         };
         self.show(t, state, other);
-        self.schedule(t, self.now + self.config.wake_latency);
+        let latency = self.wake_latency();
+        self.schedule(t, self.now + latency);
+    }
+
+    /// One OS wake-up latency: uniform in [0.5, 1.5) × the setting, seeded. Real futex
+    /// wake-ups jitter; without it, identical timed waits phase-lock and one waiter can lose
+    /// every barging race forever, which no real machine does.
+    fn wake_latency(&mut self) -> Nanos {
+        let mean = self.config.wake_latency;
+        if mean == 0 {
+            return 0;
+        }
+        mean / 2 + self.rng.below(mean)
     }
 
     /// The thread wants a core: take a free one (its last one first) or queue.
