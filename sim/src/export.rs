@@ -1,4 +1,4 @@
-//! Exports: Chrome trace-event JSON (opens in Perfetto and chrome://tracing) and stats as CSV.
+//! Exports: Chrome trace-event JSON (opens in Perfetto and <chrome://tracing>) and stats as CSV.
 
 use crate::stats::Stats;
 use crate::trace::{LaneId, MarkerKind, NONE, Trace};
@@ -70,10 +70,10 @@ pub fn write_chrome_trace(trace: &Trace, title: &str, out: &mut impl Write) -> i
             if span.bytecodes > 0 {
                 args["bytecodes"] = json!(span.bytecodes);
             }
-            if span.other != NONE {
-                if let LaneId::Thread(_) = id {
-                    args["other"] = json!(trace.thread_name(span.other));
-                }
+            if span.other != NONE
+                && let LaneId::Thread(_) = id
+            {
+                args["other"] = json!(trace.thread_name(span.other));
             }
             emit(
                 out,

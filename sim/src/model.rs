@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::str::FromStr;
 
-/// A CPython version, major.minor.
+/// A `CPython` version, major.minor.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
 pub struct PythonVersion {
@@ -24,7 +24,7 @@ impl PythonVersion {
         Self { major, minor }
     }
 
-    /// The default modelled version: a current CPython.
+    /// The default modelled version: a current `CPython`.
     pub const DEFAULT: Self = Self::new(3, 13);
 
     /// The first version with a free-threaded (`--disable-gil`) build.
@@ -135,13 +135,13 @@ impl Model {
 /// Every setting of one run, resolved and validated.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct RunConfig {
-    /// The CPython version modelled.
+    /// The `CPython` version modelled.
     pub python: PythonVersion,
     /// A `--disable-gil` build.
     pub free_threaded: bool,
     /// `PYTHON_GIL`: `Some(true)` forces the GIL on in a free-threaded build.
     pub gil_override: Option<bool>,
-    /// `sys.setswitchinterval`, in whole microseconds as CPython stores it (at least 1).
+    /// `sys.setswitchinterval`, in whole microseconds as `CPython` stores it (at least 1).
     pub switch_interval_us: u64,
     /// Cores the OS may run threads on.
     pub cores: u32,
@@ -207,7 +207,7 @@ pub struct Overrides {
     pub free_threaded: Option<bool>,
     /// See [`RunConfig::gil_override`].
     pub gil: Option<bool>,
-    /// The switch interval in nanoseconds as given (0 is rejected, like Python's ValueError).
+    /// The switch interval in nanoseconds as given (0 is rejected, like Python's `ValueError`).
     pub switch_interval: Option<Nanos>,
     /// See [`RunConfig::cores`].
     pub cores: Option<u32>,

@@ -195,22 +195,11 @@ const OPERATIONS: &str = "compute, io, sleep, c_call, increment, lock, unlock";
 impl Scenario {
     /// Parses and validates scenario text. `file` names it in errors.
     pub fn parse(text: &str, file: &str) -> Result<Scenario, ScenarioError> {
-        let located = |span: Range<usize>, message: String| {
-            let (line, column) = line_column(text, span.start);
-            ScenarioError::Located {
-                file: file.to_owned(),
-                line,
-                column,
-                message,
-            }
-        };
+        let at = Locator { text, file };
         let raw: RawScenario = toml::from_str(text)
-            .map_err(|e| located(e.span().unwrap_or(0..0), e.message().trim().to_owned()))?;
+            .map_err(|e| at.error(e.span().unwrap_or(0..0), e.message().trim().to_owned()))?;
         if raw.name.trim().is_empty() {
-            return Err(located(
-                0..0,
-                "`name` is empty: give the scenario a title".into(),
-            ));
+            return Err(at.error(0..0, "`name` is empty: give the scenario a title".into()));
         }
         let (settings, setting_spans) = raw.settings.into_overrides();
         if raw.threads.is_empty() {
@@ -219,108 +208,26 @@ impl Scenario {
                 message: "the scenario has no [[threads]]: add at least one thread group".into(),
             });
         }
-        let mut counters = Vec::new();
-        let mut locks = Vec::new();
-        let mut groups = Vec::new();
-        let mut total_threads: u32 = 0;
-        let mut seen_names: Vec<String> = Vec::new();
+        let mut names = Names::default();
+        let mut groups: Vec<ThreadGroup> = Vec::new();
         for raw_group in raw.threads {
-            let name = raw_group.name.get_ref().trim().to_owned();
-            if name.is_empty() {
-                return Err(located(
-                    raw_group.name.span(),
-                    "thread `name` is empty".into(),
-                ));
-            }
-            if seen_names.contains(&name) {
-                return Err(located(
-                    raw_group.name.span(),
-                    format!("two thread groups are named \"{name}\": names must be unique"),
-                ));
-            }
-            seen_names.push(name.clone());
-            let count = match raw_group.count {
-                None => 1,
-                Some(c) => {
-                    let v = *c.get_ref();
-                    if !(1..=i64::from(MAX_THREADS)).contains(&v) {
-                        return Err(located(
-                            c.span(),
-                            format!(
-                                "count = {v}: a thread group needs between 1 and {MAX_THREADS} threads"
-                            ),
-                        ));
-                    }
-                    v as u32
-                }
-            };
-            total_threads += count;
-            if total_threads > MAX_THREADS {
-                return Err(located(
-                    raw_group.name.span(),
-                    format!("the scenario has more than {MAX_THREADS} threads in all"),
-                ));
-            }
-            let repeat = match raw_group.repeat {
-                None => Repeat::Times(1),
-                Some(r) => parse_repeat(r.get_ref()).map_err(|m| located(r.span(), m))?,
-            };
-            let ops_span = raw_group.ops.span();
-            let raw_ops = raw_group.ops.into_inner();
-            if raw_ops.is_empty() {
-                return Err(located(
-                    ops_span,
-                    format!("thread \"{name}\" has no ops: add at least one of {OPERATIONS}"),
-                ));
-            }
-            let mut ops = Vec::with_capacity(raw_ops.len());
-            let mut held: Vec<usize> = Vec::new();
-            for raw_op in raw_ops {
-                let span = raw_op.span();
-                let op = parse_op(raw_op.get_ref(), &mut counters, &mut locks)
-                    .map_err(|m| located(span.clone(), m))?;
-                match op {
-                    Op::Lock(l) if held.contains(&l) => {
-                        return Err(located(
-                            span,
-                            format!(
-                                "thread \"{name}\" locks \"{}\" twice without unlocking: a threading.Lock is not reentrant, so this deadlocks",
-                                locks[l]
-                            ),
-                        ));
-                    }
-                    Op::Lock(l) => held.push(l),
-                    Op::Unlock(l) => {
-                        let Some(at) = held.iter().position(|&h| h == l) else {
-                            return Err(located(
-                                span,
-                                format!(
-                                    "thread \"{name}\" unlocks \"{}\", which it does not hold at that point (Python raises RuntimeError: release unlocked lock)",
-                                    locks[l]
-                                ),
-                            ));
-                        };
-                        held.remove(at);
-                    }
-                    _ => {}
-                }
-                ops.push(op);
-            }
-            if let Some(&l) = held.first() {
-                return Err(located(
-                    ops_span,
-                    format!(
-                        "thread \"{name}\" ends its ops still holding lock \"{}\": add {{ unlock = \"{}\" }}",
-                        locks[l], locks[l]
+            let group = parse_group(raw_group, &mut names, &at)?;
+            if groups.iter().any(|g| g.name == group.name) {
+                return Err(ScenarioError::Invalid {
+                    file: file.to_owned(),
+                    message: format!(
+                        "two thread groups are named \"{}\": names must be unique",
+                        group.name
                     ),
-                ));
+                });
             }
-            groups.push(ThreadGroup {
-                name,
-                count,
-                repeat,
-                ops,
-            });
+            groups.push(group);
+            if groups.iter().map(|g| g.count).sum::<u32>() > MAX_THREADS {
+                return Err(ScenarioError::Invalid {
+                    file: file.to_owned(),
+                    message: format!("the scenario has more than {MAX_THREADS} threads in all"),
+                });
+            }
         }
         let scenario = Scenario {
             name: raw.name.trim().to_owned(),
@@ -328,8 +235,8 @@ impl Scenario {
             narration: raw.narration.trim().to_owned(),
             settings,
             groups,
-            counters,
-            locks,
+            counters: names.counters,
+            locks: names.locks,
             source: file.to_owned(),
             setting_spans,
         };
@@ -413,6 +320,118 @@ impl Scenario {
             g.count = count.clamp(1, MAX_THREADS.saturating_sub(others).max(1));
         }
         copy
+    }
+}
+
+/// Turns byte spans of the file into located errors.
+struct Locator<'a> {
+    text: &'a str,
+    file: &'a str,
+}
+
+impl Locator<'_> {
+    fn error(&self, span: Range<usize>, message: String) -> ScenarioError {
+        let (line, column) = line_column(self.text, span.start);
+        ScenarioError::Located {
+            file: self.file.to_owned(),
+            line,
+            column,
+            message,
+        }
+    }
+}
+
+/// Counter and lock names met so far.
+#[derive(Default)]
+struct Names {
+    counters: Vec<String>,
+    locks: Vec<String>,
+}
+
+fn parse_group(
+    raw: RawGroup,
+    names: &mut Names,
+    at: &Locator,
+) -> Result<ThreadGroup, ScenarioError> {
+    let name = raw.name.get_ref().trim().to_owned();
+    if name.is_empty() {
+        return Err(at.error(raw.name.span(), "thread `name` is empty".into()));
+    }
+    let count = match raw.count {
+        None => 1,
+        Some(c) => {
+            let v = *c.get_ref();
+            if !(1..=i64::from(MAX_THREADS)).contains(&v) {
+                return Err(at.error(
+                    c.span(),
+                    format!(
+                        "count = {v}: a thread group needs between 1 and {MAX_THREADS} threads"
+                    ),
+                ));
+            }
+            v as u32
+        }
+    };
+    let repeat = match raw.repeat {
+        None => Repeat::Times(1),
+        Some(r) => parse_repeat(r.get_ref()).map_err(|m| at.error(r.span(), m))?,
+    };
+    let ops_span = raw.ops.span();
+    let raw_ops = raw.ops.into_inner();
+    if raw_ops.is_empty() {
+        return Err(at.error(
+            ops_span,
+            format!("thread \"{name}\" has no ops: add at least one of {OPERATIONS}"),
+        ));
+    }
+    let mut ops = Vec::with_capacity(raw_ops.len());
+    let mut held: Vec<usize> = Vec::new();
+    for raw_op in raw_ops {
+        let span = raw_op.span();
+        let op = parse_op(raw_op.get_ref(), &mut names.counters, &mut names.locks)
+            .map_err(|m| at.error(span.clone(), m))?;
+        check_lock_use(&op, &mut held, &name, &names.locks).map_err(|m| at.error(span, m))?;
+        ops.push(op);
+    }
+    if let Some(&l) = held.first() {
+        let lock = &names.locks[l];
+        return Err(at.error(ops_span, format!("thread \"{name}\" ends its ops still holding lock \"{lock}\": add {{ unlock = \"{lock}\" }}")));
+    }
+    Ok(ThreadGroup {
+        name,
+        count,
+        repeat,
+        ops,
+    })
+}
+
+/// Locks must be taken once and released by their holder (checked in program order).
+fn check_lock_use(
+    op: &Op,
+    held: &mut Vec<usize>,
+    thread: &str,
+    locks: &[String],
+) -> Result<(), String> {
+    match *op {
+        Op::Lock(l) if held.contains(&l) => Err(format!(
+            "thread \"{thread}\" locks \"{}\" twice without unlocking: a threading.Lock is not reentrant, so this deadlocks",
+            locks[l]
+        )),
+        Op::Lock(l) => {
+            held.push(l);
+            Ok(())
+        }
+        Op::Unlock(l) => {
+            let at = held.iter().position(|&h| h == l).ok_or_else(|| {
+                format!(
+                    "thread \"{thread}\" unlocks \"{}\", which it does not hold at that point (Python raises RuntimeError: release unlocked lock)",
+                    locks[l]
+                )
+            })?;
+            held.remove(at);
+            Ok(())
+        }
+        _ => Ok(()),
     }
 }
 

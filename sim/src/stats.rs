@@ -3,7 +3,7 @@
 
 use crate::model::RunConfig;
 use crate::time::Nanos;
-use crate::trace::{CounterResult, MarkerKind, NONE, ThreadState, Trace};
+use crate::trace::{CounterResult, Lane, MarkerKind, NONE, ThreadInfo, ThreadState, Trace};
 use serde::Serialize;
 
 /// Mean and percentiles of a set of durations, in milliseconds.
@@ -172,73 +172,10 @@ impl Stats {
         let mut acquire_latencies = Vec::new();
         let mut sequential: Nanos = 0;
         for (info, lane) in trace.threads.iter().zip(&trace.thread_lanes) {
-            let mut times = [0 as Nanos; 7];
-            let mut bytecodes = 0;
-            let mut io_latencies = Vec::new();
-            let mut released_at = info.started.unwrap_or(0);
-            let mut io_pending = false;
-            let mut wanting_since: Option<Nanos> = None;
-            for span in lane.all(trace.now) {
-                bytecodes += span.bytecodes;
-                let slot = match span.state {
-                    ThreadState::Running => Some(0),
-                    ThreadState::WaitingGil => Some(1),
-                    ThreadState::ForcedOff => Some(2),
-                    ThreadState::Io => Some(3),
-                    ThreadState::CCallReleased | ThreadState::CCallHolding => Some(4),
-                    ThreadState::Lock => Some(5),
-                    ThreadState::Runnable => Some(6),
-                    ThreadState::Done => None,
-                };
-                if let Some(slot) = slot {
-                    times[slot] += span.duration();
-                }
-                if holds_gil(span.state) {
-                    if io_pending {
-                        io_latencies.push(span.start - released_at);
-                        io_pending = false;
-                    }
-                    if let Some(since) = wanting_since.take() {
-                        acquire_latencies.push(span.start - since);
-                    }
-                    released_at = span.end;
-                } else {
-                    match span.state {
-                        ThreadState::Io => io_pending = true,
-                        ThreadState::WaitingGil => {
-                            wanting_since.get_or_insert(span.start);
-                        }
-                        _ => {}
-                    }
-                }
-            }
-            sequential += times[0] + times[3] + times[4];
-            let lifetime = info
-                .finished
-                .unwrap_or(trace.now)
-                .saturating_sub(info.started.unwrap_or(0));
-            let io_ops = io_latencies.len() as u64;
-            threads.push(ThreadStats {
-                name: info.name.clone(),
-                finished_ms: info.finished.map(ms),
-                bytecodes,
-                state_ms: StateTimes {
-                    running: ms(times[0]),
-                    waiting_gil: ms(times[1]),
-                    forced_off: ms(times[2]),
-                    io: ms(times[3]),
-                    c_call: ms(times[4]),
-                    lock: ms(times[5]),
-                    runnable: ms(times[6]),
-                },
-                io_ops,
-                io_latency_ms: Summary::of(io_latencies),
-                io_ops_per_s: if lifetime > 0 {
-                    io_ops as f64 / (lifetime as f64 / 1e9)
-                } else {
-                    0.0
-                },
-            });
+            let (thread, thread_acquires, thread_sequential) = thread_stats(info, lane, trace.now);
+            acquire_latencies.extend(thread_acquires);
+            sequential += thread_sequential;
+            threads.push(thread);
         }
         let cpu: Nanos = trace
             .cores
@@ -371,6 +308,75 @@ impl Stats {
         }
         out
     }
+}
+
+/// One thread's stats, its GIL acquire latencies, and its share of the sequential time.
+fn thread_stats(info: &ThreadInfo, lane: &Lane, now: Nanos) -> (ThreadStats, Vec<Nanos>, Nanos) {
+    let mut times = [0 as Nanos; 7];
+    let mut bytecodes = 0;
+    let mut io_latencies = Vec::new();
+    let mut acquire_latencies = Vec::new();
+    let mut released_at = info.started.unwrap_or(0);
+    let mut io_pending = false;
+    let mut wanting_since: Option<Nanos> = None;
+    for span in lane.all(now) {
+        bytecodes += span.bytecodes;
+        let slot = match span.state {
+            ThreadState::Running => Some(0),
+            ThreadState::WaitingGil => Some(1),
+            ThreadState::ForcedOff => Some(2),
+            ThreadState::Io => Some(3),
+            ThreadState::CCallReleased | ThreadState::CCallHolding => Some(4),
+            ThreadState::Lock => Some(5),
+            ThreadState::Runnable => Some(6),
+            ThreadState::Done => None,
+        };
+        if let Some(slot) = slot {
+            times[slot] += span.duration();
+        }
+        if holds_gil(span.state) {
+            // Holding the GIL again ends a pending I/O call's latency and any wait for the GIL.
+            if io_pending {
+                io_latencies.push(span.start - released_at);
+                io_pending = false;
+            }
+            if let Some(since) = wanting_since.take() {
+                acquire_latencies.push(span.start - since);
+            }
+            released_at = span.end;
+        } else if span.state == ThreadState::Io {
+            io_pending = true;
+        } else if span.state == ThreadState::WaitingGil {
+            wanting_since.get_or_insert(span.start);
+        }
+    }
+    let lifetime = info
+        .finished
+        .unwrap_or(now)
+        .saturating_sub(info.started.unwrap_or(0));
+    let io_ops = io_latencies.len() as u64;
+    let stats = ThreadStats {
+        name: info.name.clone(),
+        finished_ms: info.finished.map(ms),
+        bytecodes,
+        state_ms: StateTimes {
+            running: ms(times[0]),
+            waiting_gil: ms(times[1]),
+            forced_off: ms(times[2]),
+            io: ms(times[3]),
+            c_call: ms(times[4]),
+            lock: ms(times[5]),
+            runnable: ms(times[6]),
+        },
+        io_ops,
+        io_latency_ms: Summary::of(io_latencies),
+        io_ops_per_s: if lifetime > 0 {
+            io_ops as f64 / (lifetime as f64 / 1e9)
+        } else {
+            0.0
+        },
+    };
+    (stats, acquire_latencies, times[0] + times[3] + times[4])
 }
 
 /// Formats milliseconds with an adaptive unit.

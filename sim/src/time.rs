@@ -80,9 +80,7 @@ pub fn format_nanos_f(nanos: f64) -> String {
     } else {
         (nanos, "ns")
     };
-    if unit == "ns" && value.fract() == 0.0 {
-        format!("{value:.0} {unit}")
-    } else if value >= 100.0 {
+    if (unit == "ns" && value.fract() == 0.0) || value >= 100.0 {
         format!("{value:.0} {unit}")
     } else if value >= 10.0 {
         format!("{value:.1} {unit}")
@@ -112,7 +110,9 @@ impl<'de> Deserialize<'de> for DurationValue {
                 )))
             }
             fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<DurationValue, E> {
-                self.visit_i64(v as i64)
+                Err(E::custom(format!(
+                    "duration {v} has no unit: write it as a string with one of ns, us (or µs), ms, s, e.g. \"{v}ms\""
+                )))
             }
             fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<DurationValue, E> {
                 Err(E::custom(format!(

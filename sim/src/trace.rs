@@ -307,10 +307,10 @@ impl Trace {
         let ids: Vec<LaneId> = self.lane_ids().collect();
         for id in ids {
             let lane = self.lane_mut(id);
-            if let Some(open) = lane.open.take() {
-                if end > open.start {
-                    lane.spans.push(Span { end, ..open });
-                }
+            if let Some(open) = lane.open.take()
+                && end > open.start
+            {
+                lane.spans.push(Span { end, ..open });
             }
         }
         self.finished = true;

@@ -1,4 +1,4 @@
-//! Behaviour tests: the simulator must reproduce public facts about CPython's GIL
+//! Behaviour tests: the simulator must reproduce public facts about `CPython`'s GIL
 //! (gil-model.md). Everything here is deterministic virtual time.
 
 use gilscope_sim::presets::preset;

@@ -4,6 +4,7 @@
 use gilscope_sim::trace::{LaneId, Span, Trace};
 use gilscope_sim::{Overrides, Scenario, SimError, Stats, ThreadState, run};
 use proptest::prelude::*;
+use std::fmt::Write as _;
 
 #[derive(Debug, Clone)]
 enum RandomOp {
@@ -32,8 +33,12 @@ fn render(op: &RandomOp, lock: usize) -> String {
         RandomOp::Io(us) => format!("{{ io = \"{us}us\" }}"),
         RandomOp::Sleep(us) => format!("{{ sleep = \"{us}us\" }}"),
         RandomOp::CCall(us, r) => format!("{{ c_call = \"{us}us\", releases_gil = {r} }}"),
-        RandomOp::Increment(n, c) => format!("{{ increment = \"counter\", times = {n}, call_inside = {c} }}"),
-        RandomOp::Locked(n) => format!("{{ lock = \"m{lock}\" }}, {{ compute = {n} }}, {{ unlock = \"m{lock}\" }}"),
+        RandomOp::Increment(n, c) => {
+            format!("{{ increment = \"counter\", times = {n}, call_inside = {c} }}")
+        }
+        RandomOp::Locked(n) => {
+            format!("{{ lock = \"m{lock}\" }}, {{ compute = {n} }}, {{ unlock = \"m{lock}\" }}")
+        }
     }
 }
 
@@ -45,7 +50,12 @@ struct Group {
 }
 
 fn group() -> impl Strategy<Value = Group> {
-    (1u32..4, prop::option::of(1u32..5), prop::collection::vec(op(), 1..5)).prop_map(|(count, repeat, ops)| Group { count, repeat, ops })
+    (
+        1u32..4,
+        prop::option::of(1u32..5),
+        prop::collection::vec(op(), 1..5),
+    )
+        .prop_map(|(count, repeat, ops)| Group { count, repeat, ops })
 }
 
 fn scenario_text(groups: &[Group], duration_ms: u64) -> String {
@@ -53,8 +63,18 @@ fn scenario_text(groups: &[Group], duration_ms: u64) -> String {
     for (i, g) in groups.iter().enumerate() {
         let repeat = g.repeat.map_or("\"forever\"".to_owned(), |r| r.to_string());
         // Two lock names across groups: lock-order deadlocks are possible (and must be reported).
-        let ops: Vec<String> = g.ops.iter().enumerate().map(|(k, op)| render(op, (i + k) % 2)).collect();
-        text.push_str(&format!("[[threads]]\nname = \"g{i}\"\ncount = {}\nrepeat = {repeat}\nops = [ {} ]\n", g.count, ops.join(", ")));
+        let ops: Vec<String> = g
+            .ops
+            .iter()
+            .enumerate()
+            .map(|(k, op)| render(op, (i + k) % 2))
+            .collect();
+        let _ = writeln!(
+            text,
+            "[[threads]]\nname = \"g{i}\"\ncount = {}\nrepeat = {repeat}\nops = [ {} ]",
+            g.count,
+            ops.join(", ")
+        );
     }
     text
 }
@@ -69,20 +89,28 @@ fn settings() -> impl Strategy<Value = Overrides> {
         prop_oneof![Just("random"), Just("fifo"), Just("affinity")],
         any::<u64>(),
     )
-        .prop_map(|(python, free, interval_us, cores, wake_us, successor, seed)| {
-            let python = python.parse().ok();
-            let free = free && python >= Some("3.13".parse().unwrap_or(gilscope_sim::PythonVersion::DEFAULT));
-            Overrides {
-                python,
-                free_threaded: Some(free),
-                switch_interval: Some(interval_us * 1_000),
-                cores: Some(cores),
-                wake_latency: Some(wake_us * 1_000),
-                successor: successor.parse().ok(),
-                seed: Some(seed),
-                ..Overrides::default()
-            }
-        })
+        .prop_map(
+            |(python, free, interval_us, cores, wake_us, successor, seed)| {
+                let python = python.parse().ok();
+                let free = free
+                    && python
+                        >= Some(
+                            "3.13"
+                                .parse()
+                                .unwrap_or(gilscope_sim::PythonVersion::DEFAULT),
+                        );
+                Overrides {
+                    python,
+                    free_threaded: Some(free),
+                    switch_interval: Some(interval_us * 1_000),
+                    cores: Some(cores),
+                    wake_latency: Some(wake_us * 1_000),
+                    successor: successor.parse().ok(),
+                    seed: Some(seed),
+                    ..Overrides::default()
+                }
+            },
+        )
 }
 
 /// The largest number of spans of `lanes` that overlap at any instant, counting only spans
@@ -105,21 +133,39 @@ fn max_overlap<'a>(spans: impl Iterator<Item = &'a Span>, count: impl Fn(&Span) 
 fn check_invariants(trace: &Trace, gil_on: bool, cores: u32) {
     let thread_spans = || trace.thread_lanes.iter().flat_map(|l| l.spans.iter());
     if gil_on {
-        let holding = max_overlap(thread_spans(), |s| matches!(s.state, ThreadState::Running | ThreadState::CCallHolding));
-        assert!(holding <= 1, "{holding} threads ran bytecode at once under the GIL");
+        let holding = max_overlap(thread_spans(), |s| {
+            matches!(s.state, ThreadState::Running | ThreadState::CCallHolding)
+        });
+        assert!(
+            holding <= 1,
+            "{holding} threads ran bytecode at once under the GIL"
+        );
         assert!(max_overlap(trace.gil.spans.iter(), |_| true) <= 1);
     }
     let on_core = max_overlap(thread_spans(), |s| s.state.on_core());
-    assert!(on_core <= cores as usize, "{on_core} threads on {cores} cores");
+    assert!(
+        on_core <= cores as usize,
+        "{on_core} threads on {cores} cores"
+    );
     for t in 0..trace.threads.len() as u32 {
-        let on_cores = trace.cores.iter().flat_map(|l| l.spans.iter()).filter(|s| s.other == t);
-        assert!(max_overlap(on_cores, |_| true) <= 1, "thread {t} on two cores at once");
+        let on_cores = trace
+            .cores
+            .iter()
+            .flat_map(|l| l.spans.iter())
+            .filter(|s| s.other == t);
+        assert!(
+            max_overlap(on_cores, |_| true) <= 1,
+            "thread {t} on two cores at once"
+        );
     }
     for id in trace.lane_ids() {
         let lane = trace.lane(id);
         assert!(lane.open.is_none(), "{id:?} left open");
         for pair in lane.spans.windows(2) {
-            assert!(pair[0].end <= pair[1].start, "{id:?} spans overlap or are unsorted");
+            assert!(
+                pair[0].end <= pair[1].start,
+                "{id:?} spans overlap or are unsorted"
+            );
         }
         if let LaneId::Thread(t) = id {
             // No gaps: a thread is always in some state from its start to the end.
@@ -128,7 +174,10 @@ fn check_invariants(trace: &Trace, gil_on: bool, cores: u32) {
             }
         }
     }
-    assert!(trace.markers.windows(2).all(|m| m[0].time <= m[1].time), "markers out of order");
+    assert!(
+        trace.markers.windows(2).all(|m| m[0].time <= m[1].time),
+        "markers out of order"
+    );
 }
 
 proptest! {

@@ -13,7 +13,7 @@ pub struct SettingsArgs {
     /// Model a free-threaded (--disable-gil) build; Python 3.13 or later.
     #[arg(long)]
     pub free_threaded: bool,
-    /// PYTHON_GIL: 1 forces the GIL on in a free-threaded build, 0 keeps it off.
+    /// `PYTHON_GIL`: 1 forces the GIL on in a free-threaded build, 0 keeps it off.
     #[arg(long, value_name = "0|1", value_parser = parse_gil)]
     pub gil: Option<bool>,
     /// sys.setswitchinterval, e.g. 5ms or 500us (must be > 0); `sweep` takes a list: 1ms,5ms,20ms.

@@ -1,4 +1,4 @@
-//! The discrete-event simulator: CPython's GIL (`gil-model.md` rules 1–14) in virtual
+//! The discrete-event simulator: `CPython`'s GIL (`gil-model.md` rules 1–14) in virtual
 //! nanoseconds, deterministic for a seed.
 //!
 //! Events are scheduled only where something can change: a thread's timer (its work reaching
@@ -371,10 +371,10 @@ impl SimEngine {
     fn show(&mut self, t: u32, state: ThreadState, other: u32) {
         self.trace
             .set(LaneId::Thread(t), self.now, Some((state, other)));
-        if let Os::OnCore(c) = self.threads[t as usize].os {
-            if state.on_core() {
-                self.trace.set(LaneId::Core(c), self.now, Some((state, t)));
-            }
+        if let Os::OnCore(c) = self.threads[t as usize].os
+            && state.on_core()
+        {
+            self.trace.set(LaneId::Core(c), self.now, Some((state, t)));
         }
     }
 
@@ -564,7 +564,7 @@ impl SimEngine {
         }
     }
 
-    /// COND_SIGNAL(cond): the OS wakes one waiter, chosen by the successor policy.
+    /// `COND_SIGNAL(cond)`: the OS wakes one waiter, chosen by the successor policy.
     fn signal_cond(&mut self) {
         if self.gil.cond.is_empty() {
             return;
@@ -604,7 +604,7 @@ impl SimEngine {
             .unwrap_or(0)
     }
 
-    /// A waiter's timed wait expired with no switch meanwhile: SET_GIL_DROP_REQUEST on the holder.
+    /// A waiter's timed wait expired with no switch meanwhile: `SET_GIL_DROP_REQUEST` on the holder.
     fn request_drop(&mut self, requester: u32) {
         let Some(holder) = self.gil.holder else {
             return;
@@ -817,10 +817,11 @@ impl SimEngine {
                         self.threads[t as usize].stage = next;
                         continue;
                     }
-                    if let Some((true, saved)) = woke {
-                        if self.gil.locked && self.gil.switch_number == saved {
-                            self.request_drop(t);
-                        }
+                    if let Some((true, saved)) = woke
+                        && self.gil.locked
+                        && self.gil.switch_number == saved
+                    {
+                        self.request_drop(t);
                     }
                     if !self.gil.locked {
                         self.acquire(t);
@@ -836,7 +837,7 @@ impl SimEngine {
                     return Ok(());
                 }
                 Stage::Boundary => {
-                    if !self.at_boundary(t)? {
+                    if !self.at_boundary(t) {
                         return Ok(());
                     }
                 }
@@ -850,13 +851,13 @@ impl SimEngine {
                     return Ok(());
                 }
                 Stage::CHold | Stage::CFree => {
-                    let state = if stage == Stage::CHold {
+                    let shown = if stage == Stage::CHold {
                         ThreadState::CCallHolding
                     } else {
                         ThreadState::CCallReleased
                     };
                     self.threads[t as usize].stretch_start = self.now;
-                    self.show(t, state, NONE);
+                    self.show(t, shown, NONE);
                     let remaining = self.threads[t as usize].remaining;
                     self.schedule(t, self.now + remaining);
                     return Ok(());
@@ -872,7 +873,7 @@ impl SimEngine {
     }
 
     /// The check point before an op, then the op's start. Returns whether to keep running.
-    fn at_boundary(&mut self, t: u32) -> Result<bool, SimError> {
+    fn at_boundary(&mut self, t: u32) -> bool {
         let group = self.threads[t as usize].group;
         let (len, repeat) = (self.programs[group].0.len(), self.programs[group].1);
         if self.threads[t as usize].op >= len {
@@ -881,23 +882,20 @@ impl SimEngine {
             th.op = 0;
             if repeat == Repeat::Times(th.iteration) {
                 self.finish_thread(t);
-                return Ok(false);
+                return false;
             }
         }
         let th = &self.threads[t as usize];
         if th.holds_gil && th.drop_request {
             self.yield_gil(t, Resume::Boundary);
-            return Ok(matches!(
-                self.threads[t as usize].stage,
-                Stage::TakeGil { .. }
-            ));
+            return matches!(self.threads[t as usize].stage, Stage::TakeGil { .. });
         }
         if self.gil_on && !th.holds_gil {
             self.threads[t as usize].stage = Stage::TakeGil {
                 woke: None,
                 then: Resume::Boundary,
             };
-            return Ok(true);
+            return true;
         }
         let op = self.programs[group].0[th.op].clone();
         match op {
@@ -912,7 +910,7 @@ impl SimEngine {
                     None,
                     false,
                 );
-                Ok(false)
+                false
             }
             Op::Increment {
                 counter,
@@ -927,7 +925,7 @@ impl SimEngine {
                     Some(counter),
                     call_inside,
                 );
-                Ok(false)
+                false
             }
             Op::CCall {
                 duration,
@@ -936,28 +934,28 @@ impl SimEngine {
                 let th = &mut self.threads[t as usize];
                 th.remaining = duration;
                 th.stage = Stage::CHold;
-                Ok(true)
+                true
             }
             Op::CCall {
                 releases_gil: true, ..
             }
             | Op::Io(_)
-            | Op::Sleep(_) => Ok(self.release_for_call(t)),
+            | Op::Sleep(_) => self.release_for_call(t),
             Op::Lock(lock) => {
                 if self.locks[lock].holder.is_none() {
                     self.take_lock(t, lock);
                     self.threads[t as usize].op += 1;
-                    Ok(true)
+                    true
                 } else {
                     self.trace
                         .mark(self.now, MarkerKind::LockBlocked, t, lock as u32);
-                    Ok(self.release_for_call(t))
+                    self.release_for_call(t)
                 }
             }
             Op::Unlock(lock) => {
                 self.release_lock(t, lock);
                 self.threads[t as usize].op += 1;
-                Ok(true)
+                true
             }
         }
     }

@@ -63,7 +63,7 @@ impl LoopShape {
         let body = u64::from(self.body);
         let base = pos - pos % body;
         let mut candidates = vec![base + body];
-        if pos % body == 0 {
+        if pos.is_multiple_of(body) {
             candidates.push(pos);
         }
         if let Some(inner) = self.inner_check {
