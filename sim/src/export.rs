@@ -1,7 +1,7 @@
 //! Exports: Chrome trace-event JSON (opens in Perfetto and <chrome://tracing>) and stats as CSV.
 
 use crate::stats::Stats;
-use crate::trace::{LaneId, MarkerKind, NONE, Trace};
+use crate::trace::{LaneId, Marker, MarkerKind, NONE, Span, ThreadState, Trace};
 use serde_json::json;
 use std::io::{self, Write};
 
@@ -12,104 +12,109 @@ const CORES_PID: u32 = 3;
 /// Writes `trace` as Chrome trace-event JSON: one track per thread, the GIL lane and one track
 /// per core, with markers as instant events.
 pub fn write_chrome_trace(trace: &Trace, title: &str, out: &mut impl Write) -> io::Result<()> {
+    out.write_all(b"{\"displayTimeUnit\":\"ms\",\"traceEvents\":[\n")?;
     let mut first = true;
-    let mut emit = |out: &mut dyn Write, value: serde_json::Value| -> io::Result<()> {
+    let mut emit = |out: &mut dyn Write, value: &serde_json::Value| -> io::Result<()> {
         if !first {
             out.write_all(b",\n")?;
         }
         first = false;
-        serde_json::to_writer(&mut *out, &value).map_err(io::Error::other)
+        serde_json::to_writer(&mut *out, value).map_err(io::Error::other)
     };
-    out.write_all(b"{\"displayTimeUnit\":\"ms\",\"traceEvents\":[\n")?;
+    for event in track_names(trace, title) {
+        emit(out, &event)?;
+    }
+    for id in trace.lane_ids() {
+        for span in trace.lane(id).all(trace.now) {
+            if let Some(event) = span_event(trace, id, &span) {
+                emit(out, &event)?;
+            }
+        }
+    }
+    for marker in &trace.markers {
+        if let Some(event) = marker_event(trace, marker) {
+            emit(out, &event)?;
+        }
+    }
+    out.write_all(b"\n]}\n")?;
+    out.flush()
+}
+
+fn us(ns: u64) -> f64 {
+    ns as f64 / 1000.0
+}
+
+/// Metadata events naming the processes (threads, GIL, cores) and their tracks.
+fn track_names(trace: &Trace, title: &str) -> Vec<serde_json::Value> {
+    let mut events = Vec::new();
     for (pid, name) in [
         (THREADS_PID, format!("{title}: threads")),
         (GIL_PID, "GIL holder".to_owned()),
         (CORES_PID, "cores".to_owned()),
     ] {
-        emit(
-            out,
-            json!({"ph": "M", "pid": pid, "tid": 0, "name": "process_name", "args": {"name": name}}),
-        )?;
-        emit(
-            out,
-            json!({"ph": "M", "pid": pid, "tid": 0, "name": "process_sort_index", "args": {"sort_index": pid}}),
-        )?;
+        events.push(json!({"ph": "M", "pid": pid, "tid": 0, "name": "process_name", "args": {"name": name}}));
+        events.push(json!({"ph": "M", "pid": pid, "tid": 0, "name": "process_sort_index", "args": {"sort_index": pid}}));
     }
     for (i, info) in trace.threads.iter().enumerate() {
-        emit(
-            out,
-            json!({"ph": "M", "pid": THREADS_PID, "tid": i, "name": "thread_name", "args": {"name": info.name}}),
-        )?;
+        events.push(json!({"ph": "M", "pid": THREADS_PID, "tid": i, "name": "thread_name", "args": {"name": info.name}}));
     }
-    emit(
-        out,
-        json!({"ph": "M", "pid": GIL_PID, "tid": 0, "name": "thread_name", "args": {"name": "GIL"}}),
-    )?;
+    events.push(json!({"ph": "M", "pid": GIL_PID, "tid": 0, "name": "thread_name", "args": {"name": "GIL"}}));
     for c in 0..trace.cores.len() {
-        emit(
-            out,
-            json!({"ph": "M", "pid": CORES_PID, "tid": c, "name": "thread_name", "args": {"name": format!("core {c}")}}),
-        )?;
+        events.push(json!({"ph": "M", "pid": CORES_PID, "tid": c, "name": "thread_name", "args": {"name": format!("core {c}")}}));
     }
-    let us = |ns: u64| ns as f64 / 1000.0;
-    for id in trace.lane_ids() {
-        let (pid, tid) = match id {
-            LaneId::Thread(t) => (THREADS_PID, t),
-            LaneId::Gil => (GIL_PID, 0),
-            LaneId::Core(c) => (CORES_PID, c),
-        };
-        for span in trace.lane(id).all(trace.now) {
-            if span.state == crate::trace::ThreadState::Done {
-                continue;
-            }
-            let name = match id {
-                LaneId::Thread(_) => span.state.label().to_owned(),
-                LaneId::Gil | LaneId::Core(_) => trace.thread_name(span.other).to_owned(),
-            };
-            let mut args = json!({"state": span.state});
-            if span.bytecodes > 0 {
-                args["bytecodes"] = json!(span.bytecodes);
-            }
-            if span.other != NONE
-                && let LaneId::Thread(_) = id
-            {
-                args["other"] = json!(trace.thread_name(span.other));
-            }
-            emit(
-                out,
-                json!({"ph": "X", "pid": pid, "tid": tid, "ts": us(span.start), "dur": us(span.duration()), "name": name, "cat": "state", "args": args}),
-            )?;
-        }
+    events
+}
+
+/// A complete ("X") event for one span; none for a finished thread's idle tail.
+fn span_event(trace: &Trace, id: LaneId, span: &Span) -> Option<serde_json::Value> {
+    if span.state == ThreadState::Done {
+        return None;
     }
-    for m in &trace.markers {
-        let (name, tid) = match m.kind {
-            MarkerKind::DropRequest => (
-                format!("drop request from {}", trace.thread_name(m.other)),
-                m.thread,
+    let (pid, tid, name) = match id {
+        LaneId::Thread(t) => (THREADS_PID, t, span.state.label().to_owned()),
+        LaneId::Gil => (GIL_PID, 0, trace.thread_name(span.other).to_owned()),
+        LaneId::Core(c) => (CORES_PID, c, trace.thread_name(span.other).to_owned()),
+    };
+    let mut args = json!({"state": span.state});
+    if span.bytecodes > 0 {
+        args["bytecodes"] = json!(span.bytecodes);
+    }
+    if span.other != NONE && matches!(id, LaneId::Thread(_)) {
+        args["other"] = json!(trace.thread_name(span.other));
+    }
+    Some(
+        json!({"ph": "X", "pid": pid, "tid": tid, "ts": us(span.start), "dur": us(span.duration()), "name": name, "cat": "state", "args": args}),
+    )
+}
+
+/// An instant ("i") event on the track of the thread a marker concerns.
+fn marker_event(trace: &Trace, m: &Marker) -> Option<serde_json::Value> {
+    let (name, tid) = match m.kind {
+        MarkerKind::DropRequest => (
+            format!("drop request from {}", trace.thread_name(m.other)),
+            m.thread,
+        ),
+        MarkerKind::Handoff => (
+            format!(
+                "handoff {} → {}",
+                trace.thread_name(m.thread),
+                trace.thread_name(m.other)
             ),
-            MarkerKind::Handoff => (
-                format!(
-                    "handoff {} → {}",
-                    trace.thread_name(m.thread),
-                    trace.thread_name(m.other)
-                ),
-                m.other,
+            m.other,
+        ),
+        MarkerKind::ForcedSwitch => ("forced switch".to_owned(), m.thread),
+        MarkerKind::LockAcquired => (format!("acquired lock {}", m.other), m.thread),
+        MarkerKind::LockReleased => (format!("released lock {}", m.other), m.thread),
+        MarkerKind::LockBlocked => (format!("blocked on lock {}", m.other), m.thread),
+        MarkerKind::FutileWakeup => (
+            format!(
+                "futile wake-up: the GIL is held by {}",
+                trace.thread_name(m.other)
             ),
-            MarkerKind::ForcedSwitch => ("forced switch".to_owned(), m.thread),
-            MarkerKind::LockAcquired => (format!("acquired lock {}", m.other), m.thread),
-            MarkerKind::LockReleased => (format!("released lock {}", m.other), m.thread),
-            MarkerKind::LockBlocked => (format!("blocked on lock {}", m.other), m.thread),
-        };
-        if tid == NONE {
-            continue;
-        }
-        emit(
-            out,
-            json!({"ph": "i", "s": "t", "pid": THREADS_PID, "tid": tid, "ts": us(m.time), "name": name, "cat": "marker"}),
-        )?;
-    }
-    out.write_all(b"\n]}\n")?;
-    out.flush()
+            m.thread,
+        ),
+    };
+    (tid != NONE).then(|| json!({"ph": "i", "s": "t", "pid": THREADS_PID, "tid": tid, "ts": us(m.time), "name": name, "cat": "marker"}))
 }
 
 /// The CSV header of [`stats_csv_row`].

@@ -113,9 +113,35 @@ impl FromStr for SuccessorPolicy {
     }
 }
 
+/// How `multiprocessing` starts a process (gil-model.md rule 21).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum StartMethod {
+    /// `os.fork()`: ~1–2 ms, the Linux default through 3.13.
+    Fork,
+    /// A fresh interpreter: ~50 ms, the default on macOS and Windows.
+    Spawn,
+    /// Fork from a server started once (~50 ms), the Linux default from 3.14.
+    Forkserver,
+}
+
+impl StartMethod {
+    /// The default of `python` on Linux.
+    pub fn linux_default(python: PythonVersion) -> Self {
+        if python >= PythonVersion::new(3, 14) {
+            Self::Forkserver
+        } else {
+            Self::Fork
+        }
+    }
+}
+
 /// The rules that govern a run (which section of `gil-model.md` applies).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Model {
+    /// The old tick-based GIL (2.7, 3.0, 3.1): release and re-acquire every `check_interval`
+    /// ticks, no drop request, no forced switch.
+    OldGil,
     /// The new GIL (3.2+) with check points only at back-edges, function entry and after calls
     /// into C (3.10 and later).
     NewGil310,
@@ -163,6 +189,18 @@ pub struct RunConfig {
     pub free_threaded_overhead: f64,
     /// How the threads are run.
     pub runtime: Runtime,
+    /// Old GIL: ticks (bytecodes) between forced release-and-reacquire (`sys.setcheckinterval`).
+    pub check_interval: u64,
+    /// Old GIL: what one release costs the releaser when another thread wants the GIL (the
+    /// mutex and condition-variable signalling). Calibrated to Beazley's 2009 measurements.
+    pub old_gil_signal: Nanos,
+    /// Old GIL: what one futile wake-up of a waiter on another core costs the holder (the
+    /// "GIL battle": futex and cache-line contention). Calibrated like `old_gil_signal`.
+    pub old_gil_contention: Nanos,
+    /// multiprocessing: how processes start.
+    pub start_method: StartMethod,
+    /// Subinterpreters: cost of creating one interpreter.
+    pub interpreter_start: Nanos,
 }
 
 /// Why a set of settings cannot run.
@@ -229,6 +267,16 @@ pub struct Overrides {
     pub free_threaded_overhead: Option<f64>,
     /// See [`RunConfig::runtime`].
     pub runtime: Option<Runtime>,
+    /// See [`RunConfig::check_interval`].
+    pub check_interval: Option<u64>,
+    /// See [`RunConfig::old_gil_signal`].
+    pub old_gil_signal: Option<Nanos>,
+    /// See [`RunConfig::old_gil_contention`].
+    pub old_gil_contention: Option<Nanos>,
+    /// See [`RunConfig::start_method`].
+    pub start_method: Option<StartMethod>,
+    /// See [`RunConfig::interpreter_start`].
+    pub interpreter_start: Option<Nanos>,
 }
 
 impl Overrides {
@@ -250,6 +298,11 @@ impl Overrides {
             bytecode_ns: self.bytecode_ns.or(base.bytecode_ns),
             free_threaded_overhead: self.free_threaded_overhead.or(base.free_threaded_overhead),
             runtime: self.runtime.or(base.runtime),
+            check_interval: self.check_interval.or(base.check_interval),
+            old_gil_signal: self.old_gil_signal.or(base.old_gil_signal),
+            old_gil_contention: self.old_gil_contention.or(base.old_gil_contention),
+            start_method: self.start_method.or(base.start_method),
+            interpreter_start: self.interpreter_start.or(base.interpreter_start),
         }
     }
 
@@ -258,19 +311,14 @@ impl Overrides {
         let python = self.python.unwrap_or(PythonVersion::DEFAULT);
         let free_threaded = self.free_threaded.unwrap_or(false);
         let runtime = self.runtime.unwrap_or_default();
-        if python < PythonVersion::new(3, 2) {
-            return Err(ConfigError::Unsupported(format!(
-                "python {python} uses the old tick-based GIL (2.7 and 3.0–3.1), which gilscope does not model yet: use 3.2 or later"
-            )));
-        }
-        if runtime != Runtime::Threads {
-            let name = serde_json::to_value(runtime)
-                .ok()
-                .and_then(|v| v.as_str().map(str::to_owned))
-                .unwrap_or_default();
-            return Err(ConfigError::Unsupported(format!(
-                "runtime \"{name}\" is not modelled yet: use \"threads\""
-            )));
+        check_runtime(runtime, python)?;
+        let check_interval = self.check_interval.unwrap_or(100);
+        if !(1..=1_000_000).contains(&check_interval) {
+            return Err(invalid(
+                "check_interval",
+                check_interval,
+                "between 1 and 1000000 ticks (sys.setcheckinterval; the default is 100)",
+            ));
         }
         if free_threaded && python < PythonVersion::FIRST_FREE_THREADED {
             return Err(invalid(
@@ -353,8 +401,34 @@ impl Overrides {
             bytecode_ns,
             free_threaded_overhead,
             runtime,
+            check_interval,
+            old_gil_signal: self.old_gil_signal.unwrap_or(740),
+            old_gil_contention: self.old_gil_contention.unwrap_or(2_100),
+            start_method: self
+                .start_method
+                .unwrap_or_else(|| StartMethod::linux_default(python)),
+            interpreter_start: self.interpreter_start.unwrap_or(10 * MS),
         })
     }
+}
+
+/// The runtime must exist in the modelled version, and be modelled.
+fn check_runtime(runtime: Runtime, python: PythonVersion) -> Result<(), ConfigError> {
+    if runtime == Runtime::Subinterpreters && python < PythonVersion::new(3, 12) {
+        return Err(invalid(
+            "runtime",
+            "\"subinterpreters\"",
+            format!(
+                "interpreters with their own GIL exist from Python 3.12 on (PEP 684), not {python}: choose python = \"3.12\" or later"
+            ),
+        ));
+    }
+    if runtime == Runtime::Asyncio {
+        return Err(ConfigError::Unsupported(
+                "runtime \"asyncio\" is not modelled yet: use \"threads\", \"multiprocessing\" or \"subinterpreters\"".into(),
+            ));
+    }
+    Ok(())
 }
 
 impl RunConfig {
@@ -368,6 +442,8 @@ impl RunConfig {
     pub fn model(&self) -> Model {
         if !self.gil_enabled() {
             Model::FreeThreaded
+        } else if self.python < PythonVersion::new(3, 2) {
+            Model::OldGil
         } else if self.python >= PythonVersion::new(3, 10) {
             Model::NewGil310
         } else {
@@ -393,14 +469,29 @@ impl RunConfig {
     /// A one-line description: "Python 3.13, GIL, 5.00 ms interval, 2 cores".
     pub fn describe(&self) -> String {
         let build = match (self.free_threaded, self.gil_enabled()) {
+            _ if self.model() == Model::OldGil => {
+                format!("old GIL, check interval {} ticks", self.check_interval)
+            }
             (false, _) => "GIL".to_owned(),
             (true, false) => "free-threaded".to_owned(),
             (true, true) => "free-threaded build, PYTHON_GIL=1".to_owned(),
         };
+        let runtime = match self.runtime {
+            Runtime::Threads => String::new(),
+            Runtime::Asyncio => "asyncio, ".to_owned(),
+            Runtime::Multiprocessing => {
+                format!("multiprocessing ({:?}), ", self.start_method).to_lowercase()
+            }
+            Runtime::Subinterpreters => "subinterpreters, ".to_owned(),
+        };
+        let interval = if self.model() == Model::OldGil {
+            String::new()
+        } else {
+            format!(", {} interval", format_nanos(self.switch_interval()))
+        };
         format!(
-            "Python {}, {build}, {} interval, {} core{}",
+            "{runtime}Python {}, {build}{interval}, {} core{}",
             self.python,
-            format_nanos(self.switch_interval()),
             self.cores,
             if self.cores == 1 { "" } else { "s" }
         )
@@ -471,10 +562,19 @@ mod tests {
 
     #[test]
     fn old_versions_and_runtimes_are_refused_clearly() {
-        let err = with(|o| o.python = Some("2.7".parse().unwrap()))
-            .unwrap_err()
-            .to_string();
-        assert!(err.contains("tick-based"), "{err}");
+        assert_eq!(
+            with(|o| o.python = Some("2.7".parse().unwrap()))
+                .unwrap()
+                .model(),
+            Model::OldGil
+        );
+        let err = with(|o| {
+            o.python = Some("3.11".parse().unwrap());
+            o.runtime = Some(Runtime::Subinterpreters);
+        })
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("3.12"), "{err}");
         let err = with(|o| o.runtime = Some(Runtime::Asyncio))
             .unwrap_err()
             .to_string();

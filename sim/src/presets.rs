@@ -3,7 +3,7 @@
 use crate::scenario::{Scenario, ScenarioError};
 
 /// `(stem, TOML text)` of every preset, in the order a class would meet them.
-pub const PRESETS: [(&str, &str); 7] = [
+pub const PRESETS: [(&str, &str); 8] = [
     (
         "cpu-bound",
         include_str!("../../assets/scenarios/cpu-bound.toml"),
@@ -28,6 +28,10 @@ pub const PRESETS: [(&str, &str); 7] = [
     (
         "free-threaded-scaling",
         include_str!("../../assets/scenarios/free-threaded-scaling.toml"),
+    ),
+    (
+        "old-gil",
+        include_str!("../../assets/scenarios/old-gil.toml"),
     ),
 ];
 

@@ -2,7 +2,9 @@
 //! to a class. The TOML format is a public interface (see the README); this module reads and
 //! validates it, with errors that name the file, line, column, field and what is allowed.
 
-use crate::model::{ConfigError, Overrides, PythonVersion, RunConfig, Runtime, SuccessorPolicy};
+use crate::model::{
+    ConfigError, Overrides, PythonVersion, RunConfig, Runtime, StartMethod, SuccessorPolicy,
+};
 use crate::time::{DurationValue, Nanos, parse_duration};
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -41,11 +43,25 @@ pub enum Op {
         times: u64,
         /// A Python function call between the load and the store.
         call_inside: bool,
+        /// A `multiprocessing.Value` in shared memory, with its lock (matters across processes).
+        shared: bool,
     },
     /// `lock.acquire()` on a `threading.Lock` (index into [`Scenario::locks`]).
     Lock(usize),
     /// `lock.release()`.
     Unlock(usize),
+    /// Pass a message of this many bytes to another worker: `queue.put` between threads,
+    /// pickling plus a pipe between processes, pickling between subinterpreters.
+    Send(u64),
+    /// `import` of a C extension module (index into [`Scenario::modules`]).
+    Import {
+        /// Which module.
+        module: usize,
+        /// Whether it declares free-threading support (`Py_mod_gil = Py_MOD_GIL_NOT_USED`).
+        supports_free_threading: bool,
+        /// How long loading it takes (with the GIL, where there is one).
+        duration: Nanos,
+    },
 }
 
 /// How many times a thread runs its program.
@@ -87,6 +103,8 @@ pub struct Scenario {
     pub counters: Vec<String>,
     /// Lock names, in order of first use.
     pub locks: Vec<String>,
+    /// Extension module names, in order of first import.
+    pub modules: Vec<String>,
     /// Where it came from: a preset's stem or a file path.
     pub source: String,
     /// Spans of the settings in the file text, to place errors found when resolving them.
@@ -156,6 +174,11 @@ struct RawSettings {
     bytecode_ns: Option<Spanned<f64>>,
     free_threaded_overhead: Option<Spanned<f64>>,
     runtime: Option<Spanned<Runtime>>,
+    check_interval: Option<Spanned<u64>>,
+    old_gil_signal: Option<Spanned<DurationValue>>,
+    old_gil_contention: Option<Spanned<DurationValue>>,
+    start_method: Option<Spanned<StartMethod>>,
+    interpreter_start: Option<Spanned<DurationValue>>,
 }
 
 /// `gil = 0 | 1`, the `PYTHON_GIL` environment variable.
@@ -190,7 +213,7 @@ fn intern(names: &mut Vec<String>, name: &str) -> usize {
     })
 }
 
-const OPERATIONS: &str = "compute, io, sleep, c_call, increment, lock, unlock";
+const OPERATIONS: &str = "compute, io, sleep, c_call, increment, lock, unlock, send, import";
 
 impl Scenario {
     /// Parses and validates scenario text. `file` names it in errors.
@@ -237,6 +260,7 @@ impl Scenario {
             groups,
             counters: names.counters,
             locks: names.locks,
+            modules: names.modules,
             source: file.to_owned(),
             setting_spans,
         };
@@ -341,11 +365,12 @@ impl Locator<'_> {
     }
 }
 
-/// Counter and lock names met so far.
+/// Counter, lock and module names met so far.
 #[derive(Default)]
 struct Names {
     counters: Vec<String>,
     locks: Vec<String>,
+    modules: Vec<String>,
 }
 
 fn parse_group(
@@ -388,8 +413,7 @@ fn parse_group(
     let mut held: Vec<usize> = Vec::new();
     for raw_op in raw_ops {
         let span = raw_op.span();
-        let op = parse_op(raw_op.get_ref(), &mut names.counters, &mut names.locks)
-            .map_err(|m| at.error(span.clone(), m))?;
+        let op = parse_op(raw_op.get_ref(), names).map_err(|m| at.error(span.clone(), m))?;
         check_lock_use(&op, &mut held, &name, &names.locks).map_err(|m| at.error(span, m))?;
         ops.push(op);
     }
@@ -479,12 +503,8 @@ fn name_of(value: &toml::Value, key: &str) -> Result<String, String> {
 }
 
 /// Parses one `{ op = value, option = value }` table.
-fn parse_op(
-    table: &toml::Table,
-    counters: &mut Vec<String>,
-    locks: &mut Vec<String>,
-) -> Result<Op, String> {
-    const KEYS: [&str; 7] = [
+fn parse_op(table: &toml::Table, names: &mut Names) -> Result<Op, String> {
+    const KEYS: [&str; 9] = [
         "compute",
         "io",
         "sleep",
@@ -492,6 +512,8 @@ fn parse_op(
         "increment",
         "lock",
         "unlock",
+        "send",
+        "import",
     ];
     let found: Vec<&str> = table
         .keys()
@@ -517,7 +539,8 @@ fn parse_op(
     let options: &[&str] = match kind {
         "compute" => &["loop_body"],
         "c_call" => &["releases_gil"],
-        "increment" => &["times", "call_inside"],
+        "increment" => &["times", "call_inside", "shared"],
+        "import" => &["supports_free_threading", "duration"],
         _ => &[],
     };
     if let Some(extra) = table
@@ -548,12 +571,21 @@ fn parse_op(
             releases_gil: opt("releases_gil").map_or(Ok(false), |v| bool_of(v, "releases_gil"))?,
         },
         "increment" => Op::Increment {
-            counter: intern(counters, &name_of(value, "increment")?),
+            counter: intern(&mut names.counters, &name_of(value, "increment")?),
             times: opt("times").map_or(Ok(1), |v| positive_int(v, "times", 1 << 40))?,
             call_inside: opt("call_inside").map_or(Ok(false), |v| bool_of(v, "call_inside"))?,
+            shared: opt("shared").map_or(Ok(false), |v| bool_of(v, "shared"))?,
         },
-        "lock" => Op::Lock(intern(locks, &name_of(value, "lock")?)),
-        _ => Op::Unlock(intern(locks, &name_of(value, "unlock")?)),
+        "lock" => Op::Lock(intern(&mut names.locks, &name_of(value, "lock")?)),
+        "unlock" => Op::Unlock(intern(&mut names.locks, &name_of(value, "unlock")?)),
+        "send" => Op::Send(positive_int(value, "send", 1 << 40)?),
+        _ => Op::Import {
+            module: intern(&mut names.modules, &name_of(value, "import")?),
+            supports_free_threading: opt("supports_free_threading")
+                .map_or(Ok(false), |v| bool_of(v, "supports_free_threading"))?,
+            duration: opt("duration")
+                .map_or(Ok(crate::time::MS), |v| duration_of(v, "duration"))?,
+        },
     })
 }
 
@@ -586,6 +618,11 @@ impl RawSettings {
             bytecode_ns: field!(bytecode_ns, |v| v),
             free_threaded_overhead: field!(free_threaded_overhead, |v| v),
             runtime: field!(runtime, |v| v),
+            check_interval: field!(check_interval, |v| v),
+            old_gil_signal: field!(old_gil_signal, |v: DurationValue| v.0),
+            old_gil_contention: field!(old_gil_contention, |v: DurationValue| v.0),
+            start_method: field!(start_method, |v| v),
+            interpreter_start: field!(interpreter_start, |v: DurationValue| v.0),
         };
         (overrides, spans)
     }

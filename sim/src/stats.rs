@@ -1,7 +1,7 @@
 //! Stats of a run, computed from its trace alone, so every engine gets the same numbers.
 //! The serialized form is the `gilscope run --json` schema (field names are fixed).
 
-use crate::model::RunConfig;
+use crate::model::{RunConfig, Runtime};
 use crate::time::Nanos;
 use crate::trace::{CounterResult, Lane, MarkerKind, NONE, ThreadInfo, ThreadState, Trace};
 use serde::Serialize;
@@ -104,6 +104,8 @@ pub struct GilStats {
     pub forced_switches: u64,
     /// Drop requests set by waiters whose wait timed out.
     pub drop_requests: u64,
+    /// Old GIL: wake-ups that found the GIL taken again.
+    pub futile_wakeups: u64,
     /// Switches per second of wall time.
     pub switches_per_s: f64,
     /// Fraction of wall time the GIL was held.
@@ -121,6 +123,11 @@ pub struct Stats {
     pub scenario: String,
     /// `"sim"` or `"live"`.
     pub engine: String,
+    /// `"threads"`, `"multiprocessing"` or `"subinterpreters"`.
+    pub runtime: String,
+    /// Interpreters (each with its own GIL and memory): 1 for threads, one per process or
+    /// subinterpreter otherwise — the memory-like cost of the choice.
+    pub interpreters: u32,
     /// Python version modelled.
     pub python: String,
     /// A free-threaded build.
@@ -153,6 +160,8 @@ pub struct Stats {
     pub threads: Vec<ThreadStats>,
     /// Shared counters.
     pub counters: Vec<CounterResult>,
+    /// Warnings the interpreter printed.
+    pub warnings: Vec<String>,
 }
 
 fn ms(n: Nanos) -> f64 {
@@ -172,7 +181,8 @@ impl Stats {
         let mut acquire_latencies = Vec::new();
         let mut sequential: Nanos = 0;
         for (info, lane) in trace.threads.iter().zip(&trace.thread_lanes) {
-            let (thread, thread_acquires, thread_sequential) = thread_stats(info, lane, trace.now);
+            let (thread, thread_acquires, thread_sequential) =
+                thread_stats(info, lane, trace.now, config.bytecode_ps());
             acquire_latencies.extend(thread_acquires);
             sequential += thread_sequential;
             threads.push(thread);
@@ -196,6 +206,14 @@ impl Stats {
         Stats {
             scenario: scenario.to_owned(),
             engine: engine.to_owned(),
+            runtime: serde_json::to_value(config.runtime)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_owned))
+                .unwrap_or_default(),
+            interpreters: match config.runtime {
+                Runtime::Threads | Runtime::Asyncio => 1,
+                Runtime::Multiprocessing | Runtime::Subinterpreters => trace.threads.len() as u32,
+            },
             python: config.python.to_string(),
             free_threaded: config.free_threaded,
             gil_enabled: config.gil_enabled(),
@@ -221,6 +239,7 @@ impl Stats {
                 switches,
                 forced_switches: count(MarkerKind::ForcedSwitch),
                 drop_requests: count(MarkerKind::DropRequest),
+                futile_wakeups: count(MarkerKind::FutileWakeup),
                 switches_per_s: switches as f64 / wall_s,
                 held_fraction: if wall > 0 {
                     held as f64 / wall as f64
@@ -232,6 +251,7 @@ impl Stats {
             },
             threads,
             counters: trace.counters.clone(),
+            warnings: trace.warnings.iter().map(|(_, w)| w.clone()).collect(),
         }
     }
 
@@ -267,7 +287,7 @@ impl Stats {
         let lost: u64 = self.counters.iter().map(|c| c.lost).sum();
         let expected: u64 = self.counters.iter().map(|c| c.expected).sum();
         let io = self.io_latency();
-        let values: [(&str, String); 14] = [
+        let values: [(&str, String); 15] = [
             ("wall", format_ms(self.wall_ms)),
             ("sequential", format_ms(self.sequential_ms)),
             ("speedup", format!("{:.2}×", self.speedup)),
@@ -293,6 +313,7 @@ impl Stats {
                 io.map_or("—".into(), |s| format_ms(s.p99)),
             ),
             ("lost", lost.to_string()),
+            ("futile", self.gil.futile_wakeups.to_string()),
             (
                 "lost_pct",
                 if expected > 0 {
@@ -311,7 +332,12 @@ impl Stats {
 }
 
 /// One thread's stats, its GIL acquire latencies, and its share of the sequential time.
-fn thread_stats(info: &ThreadInfo, lane: &Lane, now: Nanos) -> (ThreadStats, Vec<Nanos>, Nanos) {
+fn thread_stats(
+    info: &ThreadInfo,
+    lane: &Lane,
+    now: Nanos,
+    bytecode_ps: u64,
+) -> (ThreadStats, Vec<Nanos>, Nanos) {
     let mut times = [0 as Nanos; 7];
     let mut bytecodes = 0;
     let mut io_latencies = Vec::new();
@@ -376,7 +402,9 @@ fn thread_stats(info: &ThreadInfo, lane: &Lane, now: Nanos) -> (ThreadStats, Vec
             0.0
         },
     };
-    (stats, acquire_latencies, times[0] + times[3] + times[4])
+    // Alone, the thread would spend exactly its bytecodes' cost, its I/O and its C calls.
+    let alone = bytecodes * bytecode_ps / 1000 + times[3] + times[4];
+    (stats, acquire_latencies, alone)
 }
 
 /// Formats milliseconds with an adaptive unit.

@@ -117,6 +117,9 @@ pub enum MarkerKind {
     LockReleased,
     /// A thread found a lock held and blocked: `other` = the lock.
     LockBlocked,
+    /// Old GIL: a woken thread found the GIL taken again and went back to sleep (`other` = the
+    /// holder): a wake-up for nothing.
+    FutileWakeup,
 }
 
 /// An instant event.
@@ -226,6 +229,8 @@ pub struct Trace {
     pub now: Nanos,
     /// Whether the run has ended.
     pub finished: bool,
+    /// Warnings the interpreter printed, with when (e.g. the GIL being re-enabled).
+    pub warnings: Vec<(Nanos, String)>,
 }
 
 impl Trace {
@@ -356,6 +361,7 @@ impl Trace {
             lane.open = new.open;
         }
         self.markers.extend(delta.markers);
+        self.warnings.extend(delta.warnings);
         for (info, new) in self.threads.iter_mut().zip(delta.threads) {
             *info = new;
         }
@@ -380,6 +386,8 @@ pub struct TraceDelta {
     pub now: Nanos,
     /// Counter results, once known.
     pub counters: Option<Vec<CounterResult>>,
+    /// New warnings.
+    pub warnings: Vec<(Nanos, String)>,
     /// Whether the run has ended.
     pub finished: bool,
 }
@@ -387,18 +395,19 @@ pub struct TraceDelta {
 /// Remembers how much of a trace has been sent as deltas.
 #[derive(Debug, Clone, Default)]
 pub struct DeltaCursor {
-    spans_sent: Vec<usize>,
-    markers_sent: usize,
+    spans: Vec<usize>,
+    markers: usize,
+    warnings_done: usize,
 }
 
 impl DeltaCursor {
     /// Everything in `trace` not yet taken through this cursor.
     pub fn take(&mut self, trace: &Trace) -> TraceDelta {
         let ids: Vec<LaneId> = trace.lane_ids().collect();
-        self.spans_sent.resize(ids.len(), 0);
+        self.spans.resize(ids.len(), 0);
         let lanes = ids
             .iter()
-            .zip(self.spans_sent.iter_mut())
+            .zip(self.spans.iter_mut())
             .map(|(&id, sent)| {
                 let lane = trace.lane(id);
                 let new = lane.spans[(*sent).min(lane.spans.len())..].to_vec();
@@ -412,9 +421,12 @@ impl DeltaCursor {
                 }
             })
             .collect();
-        let markers = trace.markers[self.markers_sent.min(trace.markers.len())..].to_vec();
-        self.markers_sent = trace.markers.len();
+        let markers = trace.markers[self.markers.min(trace.markers.len())..].to_vec();
+        self.markers = trace.markers.len();
+        let warnings = trace.warnings[self.warnings_done.min(trace.warnings.len())..].to_vec();
+        self.warnings_done = trace.warnings.len();
         TraceDelta {
+            warnings,
             lanes,
             markers,
             threads: trace.threads.clone(),

@@ -2,7 +2,7 @@
 //! engine's invariants.
 
 use gilscope_sim::trace::{LaneId, Span, Trace};
-use gilscope_sim::{Overrides, Scenario, SimError, Stats, ThreadState, run};
+use gilscope_sim::{Overrides, Runtime, Scenario, SimError, Stats, ThreadState, run};
 use proptest::prelude::*;
 use std::fmt::Write as _;
 
@@ -81,7 +81,13 @@ fn scenario_text(groups: &[Group], duration_ms: u64) -> String {
 
 fn settings() -> impl Strategy<Value = Overrides> {
     (
-        prop_oneof![Just("3.9"), Just("3.12"), Just("3.13"), Just("3.14")],
+        prop_oneof![
+            Just("2.7"),
+            Just("3.9"),
+            Just("3.12"),
+            Just("3.13"),
+            Just("3.14")
+        ],
         any::<bool>(),
         1u64..20_000,
         1u32..5,
@@ -193,7 +199,8 @@ proptest! {
         prop_assert_eq!(&first, &second, "same seed, same settings: identical result");
         match first {
             Ok(trace) => {
-                check_invariants(&trace, config.gil_enabled(), config.cores);
+                let shared_gil = config.gil_enabled() && config.runtime == Runtime::Threads;
+                check_invariants(&trace, shared_gil, config.cores);
                 let stats = Stats::compute(&trace, "random", "sim", &config);
                 for (t, info) in stats.threads.iter().zip(&trace.threads) {
                     let lifetime = info.finished.unwrap_or(trace.now) - info.started.unwrap_or(trace.now);

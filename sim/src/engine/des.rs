@@ -7,6 +7,7 @@
 //! event per bytecode: bytecodes are counted from elapsed time.
 
 use super::race::{RaceLog, Segment};
+use super::runtime;
 use super::work::{LoopShape, Work};
 use super::{Engine, SimError};
 use crate::model::{Model, RunConfig, SuccessorPolicy};
@@ -74,6 +75,8 @@ enum Stage {
     Blocking,
     /// Waiting for a lock.
     LockWait(usize),
+    /// Old GIL: released at a tick check, signalling; re-acquires when its timer fires.
+    OldRelease,
     Done,
 }
 
@@ -91,6 +94,8 @@ enum Os {
     OnCore(u32),
 }
 
+// Four independent flags of one simulated thread; an enum would conflate them.
+#[allow(clippy::struct_excessive_bools)]
 #[derive(Debug, Clone)]
 struct Th {
     group: usize,
@@ -111,6 +116,12 @@ struct Th {
     remaining: Nanos,
     stretch_start: Nanos,
     finite: bool,
+    /// The interpreter (and so the GIL) this thread belongs to.
+    interp: usize,
+    /// Start-up work (a process or interpreter booting) still to do before the program.
+    startup: Nanos,
+    /// In that start-up work now (shown as a C call holding its own GIL).
+    booting: bool,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -157,10 +168,12 @@ pub struct SimEngine {
     threads: Vec<Th>,
     cores: Vec<Core>,
     run_queue: VecDeque<u32>,
-    gil: Gil,
+    /// One GIL per interpreter: one for threads, one per process or subinterpreter.
+    gils: Vec<Gil>,
     locks: Vec<LockState>,
     lock_names: Vec<String>,
     counter_names: Vec<String>,
+    module_names: Vec<String>,
     events: BinaryHeap<Reverse<(Nanos, u64, EventKind)>>,
     sequence: u64,
     now: Nanos,
@@ -194,9 +207,11 @@ impl SimEngine {
                 finished: None,
             })
             .collect();
+        let separate = runtime::one_interpreter_per_thread(config);
         let threads: Vec<Th> = threads_spec
             .iter()
-            .map(|(_, group)| Th {
+            .enumerate()
+            .map(|(index, (_, group))| Th {
                 group: *group,
                 op: 0,
                 iteration: 0,
@@ -213,8 +228,12 @@ impl SimEngine {
                 remaining: 0,
                 stretch_start: 0,
                 finite: scenario.groups[*group].repeat != Repeat::Forever,
+                interp: if separate { index } else { 0 },
+                startup: runtime::start_plan(config, index as u64).1,
+                booting: false,
             })
             .collect();
+        let interpreters = if separate { threads.len().max(1) } else { 1 };
         let mut engine = SimEngine {
             gil_on: config.gil_enabled(),
             model: config.model(),
@@ -222,16 +241,17 @@ impl SimEngine {
             programs: scenario
                 .groups
                 .iter()
-                .map(|g| (g.ops.clone(), g.repeat))
+                .map(|g| (runtime::expand(&g.ops, config), g.repeat))
                 .collect(),
             finite_left: threads.iter().filter(|t| t.finite).count(),
             threads,
             cores: vec![Core::default(); config.cores as usize],
             run_queue: VecDeque::new(),
-            gil: Gil::default(),
+            gils: vec![Gil::default(); interpreters],
             locks: vec![LockState::default(); scenario.locks.len()],
             lock_names: scenario.locks.clone(),
             counter_names: scenario.counters.clone(),
+            module_names: scenario.modules.clone(),
             events: BinaryHeap::new(),
             sequence: 0,
             now: 0,
@@ -245,7 +265,7 @@ impl SimEngine {
             config: config.clone(),
         };
         for t in 0..engine.threads.len() as u32 {
-            engine.schedule(t, Nanos::from(t) * config.thread_start);
+            engine.schedule(t, runtime::start_plan(config, u64::from(t)).0);
         }
         if let Some(duration) = config.duration {
             engine.push(duration, EventKind::End);
@@ -378,8 +398,10 @@ impl SimEngine {
         }
     }
 
-    fn holder_or_none(&self) -> u32 {
-        self.gil.holder.unwrap_or(NONE)
+    fn holder_or_none(&self, t: u32) -> u32 {
+        self.gils[self.threads[t as usize].interp]
+            .holder
+            .unwrap_or(NONE)
     }
 
     // ----- the OS: cores, run queue, wake-ups ----------------------------------------------
@@ -392,7 +414,7 @@ impl SimEngine {
             _ => ThreadState::Runnable,
         };
         let other = if state == ThreadState::WaitingGil {
-            self.holder_or_none()
+            self.holder_or_none(t)
         } else {
             NONE
         };
@@ -511,21 +533,19 @@ impl SimEngine {
     // ----- the GIL (gil-model.md rules 1-8) -------------------------------------------------
 
     fn acquire(&mut self, t: u32) {
-        self.gil.locked = true;
-        self.gil.holder = Some(t);
+        let i = self.threads[t as usize].interp;
+        let gil = &mut self.gils[i];
+        gil.locked = true;
+        gil.holder = Some(t);
         self.threads[t as usize].holds_gil = true;
-        if self.gil.last_holder != Some(t) {
-            self.trace.mark(
-                self.now,
-                MarkerKind::Handoff,
-                self.gil.last_holder.unwrap_or(NONE),
-                t,
-            );
-            self.gil.last_holder = Some(t);
-            self.gil.switch_number += 1;
+        if gil.last_holder != Some(t) {
+            let previous = gil.last_holder.unwrap_or(NONE);
+            gil.last_holder = Some(t);
+            gil.switch_number += 1;
+            self.trace.mark(self.now, MarkerKind::Handoff, previous, t);
         }
         // COND_SIGNAL(switch_cond): a thread forced off may go on now that someone else holds it.
-        if let Some(w) = self.gil.switch_cond.pop_front() {
+        if let Some(w) = self.gils[i].switch_cond.pop_front() {
             let after = match self.threads[w as usize].stage {
                 Stage::SwitchWait { after } => after,
                 _ => AfterSwitch::Block,
@@ -537,25 +557,36 @@ impl SimEngine {
             self.wake(w);
         }
         self.threads[t as usize].drop_request = false;
-        self.trace
-            .set(LaneId::Gil, self.now, Some((ThreadState::Running, t)));
+        self.gil_lane(Some(t));
+    }
+
+    /// The GIL lane shows the holder of the one shared GIL (none with one GIL per process).
+    fn gil_lane(&mut self, holder: Option<u32>) {
+        if self.gils.len() == 1 {
+            self.trace.set(
+                LaneId::Gil,
+                self.now,
+                holder.map(|t| (ThreadState::Running, t)),
+            );
+        }
     }
 
     /// `drop_gil`: release, signal one waiter on `cond`. Returns whether the thread must now wait
     /// on `switch_cond` (a drop request was pending and `final_release` is false).
     fn drop_gil(&mut self, t: u32, final_release: bool) -> bool {
-        self.gil.locked = false;
-        self.gil.holder = None;
+        let i = self.threads[t as usize].interp;
+        self.gils[i].locked = false;
+        self.gils[i].holder = None;
         self.threads[t as usize].holds_gil = false;
-        self.trace.set(LaneId::Gil, self.now, None);
-        self.signal_cond();
+        self.gil_lane(None);
+        self.signal_cond(i);
         let th = &mut self.threads[t as usize];
-        if th.drop_request && !final_release && self.gil.last_holder == Some(t) {
+        if th.drop_request && !final_release && self.gils[i].last_holder == Some(t) {
             th.drop_request = false;
             let requester = th.drop_requester;
             self.trace
                 .mark(self.now, MarkerKind::ForcedSwitch, t, requester);
-            self.gil.switch_cond.push_back(t);
+            self.gils[i].switch_cond.push_back(t);
             self.show(t, ThreadState::ForcedOff, requester);
             true
         } else {
@@ -565,30 +596,30 @@ impl SimEngine {
     }
 
     /// `COND_SIGNAL(cond)`: the OS wakes one waiter, chosen by the successor policy.
-    fn signal_cond(&mut self) {
-        if self.gil.cond.is_empty() {
+    fn signal_cond(&mut self, i: usize) {
+        if self.gils[i].cond.is_empty() {
             return;
         }
         let index = match self.config.successor {
-            SuccessorPolicy::Random => self.rng.below(self.gil.cond.len() as u64) as usize,
-            SuccessorPolicy::Fifo => self.oldest_waiter(0..self.gil.cond.len()),
+            SuccessorPolicy::Random => self.rng.below(self.gils[i].cond.len() as u64) as usize,
+            SuccessorPolicy::Fifo => self.oldest_waiter(i, 0..self.gils[i].cond.len()),
             SuccessorPolicy::Affinity => {
-                let idle: Vec<usize> = (0..self.gil.cond.len())
-                    .filter(|&i| {
-                        let (w, _) = self.gil.cond[i];
+                let idle: Vec<usize> = (0..self.gils[i].cond.len())
+                    .filter(|&k| {
+                        let (w, _) = self.gils[i].cond[k];
                         self.threads[w as usize]
                             .last_core
                             .is_some_and(|c| self.cores[c as usize].occupant.is_none())
                     })
                     .collect();
                 if idle.is_empty() {
-                    self.rng.below(self.gil.cond.len() as u64) as usize
+                    self.rng.below(self.gils[i].cond.len() as u64) as usize
                 } else {
-                    self.oldest_waiter(idle.into_iter())
+                    self.oldest_waiter(i, idle.into_iter())
                 }
             }
         };
-        let (w, _) = self.gil.cond.swap_remove(index);
+        let (w, _) = self.gils[i].cond.swap_remove(index);
         if let Stage::CondWait { saved, then } = self.threads[w as usize].stage {
             self.threads[w as usize].stage = Stage::TakeGil {
                 woke: Some((false, saved)),
@@ -598,15 +629,16 @@ impl SimEngine {
         self.wake(w);
     }
 
-    fn oldest_waiter(&self, candidates: impl Iterator<Item = usize>) -> usize {
+    fn oldest_waiter(&self, i: usize, candidates: impl Iterator<Item = usize>) -> usize {
         candidates
-            .min_by_key(|&i| (self.gil.cond[i].1, self.gil.cond[i].0))
+            .min_by_key(|&k| (self.gils[i].cond[k].1, self.gils[i].cond[k].0))
             .unwrap_or(0)
     }
 
     /// A waiter's timed wait expired with no switch meanwhile: `SET_GIL_DROP_REQUEST` on the holder.
     fn request_drop(&mut self, requester: u32) {
-        let Some(holder) = self.gil.holder else {
+        let i = self.threads[requester as usize].interp;
+        let Some(holder) = self.gils[i].holder else {
             return;
         };
         self.trace
@@ -637,6 +669,107 @@ impl SimEngine {
         }
     }
 
+    // ----- the old GIL (gil-model.md rule 15) ------------------------------------------------
+
+    /// Old GIL `take`: a plain lock. Returns whether it was taken; if not, the thread now waits
+    /// on the lock (no timeout, no drop request). `retry` marks a woken waiter that lost again:
+    /// a futile wake-up, which on another core stalls the holder (the "GIL battle").
+    fn take_old_gil(&mut self, t: u32, retry: bool) -> bool {
+        let i = self.threads[t as usize].interp;
+        if !self.gils[i].locked {
+            self.acquire(t);
+            return true;
+        }
+        let holder = self.gils[i].holder.unwrap_or(NONE);
+        if retry {
+            self.trace
+                .mark(self.now, MarkerKind::FutileWakeup, t, holder);
+            if holder != NONE && matches!(self.threads[holder as usize].os, Os::OnCore(_)) {
+                self.stall(holder, self.config.old_gil_contention);
+            }
+        }
+        self.gils[i].cond.push((t, self.now));
+        self.show(t, ThreadState::WaitingGil, holder);
+        self.leave_core(t, Os::Blocked);
+        self.cancel_timer(t);
+        // The holder now has a waiter: its tick checks begin.
+        if holder != NONE
+            && self.threads[holder as usize].stage == Stage::Bytecode
+            && matches!(self.threads[holder as usize].os, Os::OnCore(_))
+        {
+            self.settle(holder, Some(()));
+            self.schedule_work(holder);
+        }
+        false
+    }
+
+    /// Old GIL tick check with a waiter: release (signalling one blocked waiter, which costs the
+    /// releaser `old_gil_signal` while the lock is free), then re-acquire.
+    fn old_gil_release(&mut self, t: u32) {
+        let i = self.threads[t as usize].interp;
+        self.gils[i].locked = false;
+        self.gils[i].holder = None;
+        self.threads[t as usize].holds_gil = false;
+        self.gil_lane(None);
+        self.signal_cond(i);
+        let th = &mut self.threads[t as usize];
+        th.stage = Stage::OldRelease;
+        // Signalling is C code running without the GIL.
+        self.show(t, ThreadState::CCallReleased, NONE);
+        self.schedule(t, self.now + self.config.old_gil_signal);
+    }
+
+    /// Whether a thread other than `holder` wants GIL `i` (blocked on it, or woken and about to
+    /// try).
+    fn contended(&self, i: usize, holder: u32) -> bool {
+        self.threads.iter().enumerate().any(|(k, th)| {
+            k as u32 != holder
+                && th.interp == i
+                && matches!(
+                    th.stage,
+                    Stage::TakeGil { .. } | Stage::CondWait { .. } | Stage::OldRelease
+                )
+        })
+    }
+
+    /// The holder makes no progress for `cost` (its current segment is pushed back).
+    fn stall(&mut self, holder: u32, cost: Nanos) {
+        if self.threads[holder as usize].stage != Stage::Bytecode {
+            return;
+        }
+        self.settle(holder, Some(()));
+        let now = self.now;
+        if let Some(work) = self.threads[holder as usize].work.as_mut() {
+            work.segment = Some((now + cost, work.done_ps));
+        }
+        self.schedule_work(holder);
+    }
+
+    // ----- the GIL coming back (gil-model.md rule 18) ---------------------------------------
+
+    /// An extension that does not declare free-threading support is imported: the GIL is
+    /// enabled for the rest of the run. The importer takes it; every other thread attaches at
+    /// its next check point.
+    fn enable_gil(&mut self, t: u32, module: usize) {
+        let name = self.module_names.get(module).cloned().unwrap_or_default();
+        self.trace.warnings.push((
+            self.now,
+            format!(
+                "RuntimeWarning: The global interpreter lock (GIL) has been enabled to load module '{name}', which has not declared that it can run safely without the GIL. To override this behavior and keep the GIL disabled (at your own risk), run with PYTHON_GIL=0 or -Xgil=0."
+            ),
+        ));
+        self.gil_on = true;
+        self.model = Model::NewGil310;
+        self.acquire(t);
+        for other in 0..self.threads.len() as u32 {
+            let th = &self.threads[other as usize];
+            if other != t && th.stage == Stage::Bytecode && matches!(th.os, Os::OnCore(_)) {
+                self.settle(other, Some(()));
+                self.schedule_work(other);
+            }
+        }
+    }
+
     // ----- work on a core --------------------------------------------------------------------
 
     /// Counts the bytecodes done so far in the current segment and records it (for counters).
@@ -656,7 +789,7 @@ impl SimEngine {
         };
         let done = work.done_at(now, ps).min(cap_ps).max(from);
         work.done_ps = done;
-        work.segment = keep.map(|()| (now, done));
+        work.segment = keep.map(|()| (now.max(start), done));
         let bytecodes = Work::position(done, ps) - Work::position(from, ps);
         let counter = work.counter.map(|c| (c, work.shape.body, work.call_inside));
         let serial = th.op_serial;
@@ -698,24 +831,46 @@ impl SimEngine {
     fn schedule_work(&mut self, t: u32) {
         let ps = self.ps;
         let now = self.now;
-        let th = &mut self.threads[t as usize];
+        let th = &self.threads[t as usize];
         let Some(work) = th.work else { return };
         let end = work.total * ps;
         let done = work.done_at(now, ps);
-        let target = if th.drop_request {
+        let must_attach = self.gil_on && !th.holds_gil;
+        let target = if th.drop_request || must_attach {
             let check = work.shape.next_check(Work::position(done, ps), work.total) * ps;
             (check < end).then_some(check)
+        } else if self.model == Model::OldGil && th.holds_gil && self.contended(th.interp, t) {
+            // Every `check_interval` ticks the holder releases and re-acquires the GIL.
+            let interval = self.config.check_interval;
+            let tick = (Work::position(done, ps) / interval + 1) * interval;
+            (tick < work.total).then_some(tick * ps)
         } else {
             None
         };
-        th.check_target = target;
+        self.threads[t as usize].check_target = target;
         let at = work.time_of(target.unwrap_or(end)).max(now);
         self.schedule(t, at);
     }
 
     fn on_work_timer(&mut self, t: u32) -> Result<(), SimError> {
         let th = &mut self.threads[t as usize];
-        let check = th.check_target.take().filter(|_| th.drop_request);
+        let target = th.check_target.take();
+        if let Some(target) = target.filter(|_| self.gil_on && !th.holds_gil) {
+            // The GIL came back on: attach at this check point.
+            self.settle_upto(t, None, target);
+            self.threads[t as usize].stage = Stage::TakeGil {
+                woke: None,
+                then: Resume::Bytecode,
+            };
+            return self.run(t);
+        }
+        if let Some(target) = target.filter(|_| self.model == Model::OldGil) {
+            self.settle_upto(t, None, target);
+            self.old_gil_release(t);
+            return Ok(());
+        }
+        let th = &self.threads[t as usize];
+        let check = target.filter(|_| th.drop_request);
         if let Some(target) = check {
             // At the check point exactly: the bytecode after it has not started. Yield.
             self.settle_upto(t, None, target);
@@ -760,13 +915,17 @@ impl SimEngine {
                     woke: None,
                     then: Resume::Boundary,
                 };
-                self.show(t, ThreadState::WaitingGil, self.holder_or_none());
+                self.show(t, ThreadState::WaitingGil, self.holder_or_none(t));
                 self.want_core(t)
             }
             Stage::Bytecode => self.on_work_timer(t),
             Stage::CHold => {
                 let th = &mut self.threads[t as usize];
-                th.op += 1;
+                if th.booting {
+                    th.booting = false;
+                } else {
+                    th.op += 1;
+                }
                 th.stage = Stage::Boundary;
                 self.run(t)
             }
@@ -789,9 +948,27 @@ impl SimEngine {
                 self.wake(t);
                 Ok(())
             }
+            Stage::OldRelease => {
+                let th = &mut self.threads[t as usize];
+                th.stage = Stage::TakeGil {
+                    woke: None,
+                    then: Resume::Bytecode,
+                };
+                if self.gils[th.interp].locked {
+                    // A waiter took the GIL while this thread was signalling.
+                    self.trace.mark(
+                        self.now,
+                        MarkerKind::FutileWakeup,
+                        t,
+                        self.holder_or_none(t),
+                    );
+                }
+                self.run(t)
+            }
             Stage::CondWait { saved, then } => {
                 // The timed wait expired.
-                self.gil.cond.retain(|&(w, _)| w != t);
+                let i = self.threads[t as usize].interp;
+                self.gils[i].cond.retain(|&(w, _)| w != t);
                 self.threads[t as usize].stage = Stage::TakeGil {
                     woke: Some((true, saved)),
                     then,
@@ -813,25 +990,34 @@ impl SimEngine {
                         Resume::Boundary => Stage::Boundary,
                         Resume::Bytecode => Stage::Bytecode,
                     };
+                    let i = self.threads[t as usize].interp;
                     if !self.gil_on || self.threads[t as usize].holds_gil {
                         self.threads[t as usize].stage = next;
                         continue;
                     }
+                    if self.model == Model::OldGil {
+                        if !self.take_old_gil(t, woke.is_some()) {
+                            self.threads[t as usize].stage = Stage::CondWait { saved: 0, then };
+                            return Ok(());
+                        }
+                        self.threads[t as usize].stage = next;
+                        continue;
+                    }
                     if let Some((true, saved)) = woke
-                        && self.gil.locked
-                        && self.gil.switch_number == saved
+                        && self.gils[i].locked
+                        && self.gils[i].switch_number == saved
                     {
                         self.request_drop(t);
                     }
-                    if !self.gil.locked {
+                    if !self.gils[i].locked {
                         self.acquire(t);
                         self.threads[t as usize].stage = next;
                         continue;
                     }
-                    let saved = self.gil.switch_number;
+                    let saved = self.gils[i].switch_number;
                     self.threads[t as usize].stage = Stage::CondWait { saved, then };
-                    self.gil.cond.push((t, self.now));
-                    self.show(t, ThreadState::WaitingGil, self.holder_or_none());
+                    self.gils[i].cond.push((t, self.now));
+                    self.show(t, ThreadState::WaitingGil, self.holder_or_none(t));
                     self.leave_core(t, Os::Blocked);
                     self.schedule(t, self.now + self.config.switch_interval());
                     return Ok(());
@@ -868,6 +1054,13 @@ impl SimEngine {
                 | Stage::Blocking
                 | Stage::LockWait(_)
                 | Stage::Done => return Ok(()),
+                // Preempted while signalling: back on a core, it re-acquires.
+                Stage::OldRelease => {
+                    self.threads[t as usize].stage = Stage::TakeGil {
+                        woke: None,
+                        then: Resume::Bytecode,
+                    };
+                }
             }
         }
     }
@@ -876,6 +1069,14 @@ impl SimEngine {
     fn at_boundary(&mut self, t: u32) -> bool {
         let group = self.threads[t as usize].group;
         let (len, repeat) = (self.programs[group].0.len(), self.programs[group].1);
+        let th = &mut self.threads[t as usize];
+        if th.startup > 0 && (th.holds_gil || !self.gil_on) {
+            // A new process or interpreter boots first, on its own core with its own GIL.
+            th.remaining = std::mem::take(&mut th.startup);
+            th.booting = true;
+            th.stage = Stage::CHold;
+            return true;
+        }
         if self.threads[t as usize].op >= len {
             let th = &mut self.threads[t as usize];
             th.iteration += 1;
@@ -897,7 +1098,13 @@ impl SimEngine {
             };
             return true;
         }
-        let op = self.programs[group].0[th.op].clone();
+        self.start_op(t)
+    }
+
+    /// Starts the current op (the GIL held where one is on). Returns whether to keep running.
+    fn start_op(&mut self, t: u32) -> bool {
+        let th = &self.threads[t as usize];
+        let op = self.programs[th.group].0[th.op].clone();
         match op {
             Op::Compute {
                 bytecodes,
@@ -916,6 +1123,7 @@ impl SimEngine {
                 counter,
                 times,
                 call_inside,
+                ..
             } => {
                 let shape = LoopShape::increment(call_inside, self.model);
                 self.begin_work(
@@ -954,6 +1162,27 @@ impl SimEngine {
             }
             Op::Unlock(lock) => {
                 self.release_lock(t, lock);
+                self.threads[t as usize].op += 1;
+                true
+            }
+            Op::Import {
+                module,
+                supports_free_threading,
+                duration,
+            } => {
+                if !self.gil_on
+                    && !supports_free_threading
+                    && self.config.gil_override != Some(false)
+                {
+                    self.enable_gil(t, module);
+                }
+                let th = &mut self.threads[t as usize];
+                th.remaining = duration;
+                th.stage = Stage::CHold;
+                true
+            }
+            // `send` is expanded into C calls and I/O when the engine is built.
+            Op::Send(_) => {
                 self.threads[t as usize].op += 1;
                 true
             }
@@ -1132,9 +1361,19 @@ impl SimEngine {
         } else {
             (self.ps / 1000).max(1)
         };
-        self.trace.counters = self
+        let mut counters = self
             .race
             .resolve(&self.counter_names, self.config.seed, jitter);
+        if runtime::one_interpreter_per_thread(&self.config) {
+            // Every process or interpreter has its own copy of a global: the parent's counter
+            // only sees increments made through shared memory.
+            for (index, counter) in counters.iter_mut().enumerate() {
+                let shared = self.programs.iter().flat_map(|(ops, _)| ops).any(|op| matches!(op, Op::Increment { counter: c, shared: true, .. } if *c == index));
+                counter.actual = if shared { counter.expected } else { 0 };
+                counter.lost = counter.expected - counter.actual;
+            }
+        }
+        self.trace.counters = counters;
         self.finished = true;
     }
 }

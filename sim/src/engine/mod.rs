@@ -3,6 +3,7 @@
 
 mod des;
 mod race;
+mod runtime;
 pub mod work;
 
 pub use des::{SimEngine, run};

@@ -104,7 +104,7 @@ impl Work {
     /// Work done at `now` in the current segment (not past the end).
     pub fn done_at(&self, now: Nanos, ps: u64) -> u64 {
         match self.segment {
-            Some((start, done0)) => (done0 + (now - start) * 1000).min(self.total * ps),
+            Some((start, done0)) => (done0 + now.saturating_sub(start) * 1000).min(self.total * ps),
             None => self.done_ps,
         }
     }
