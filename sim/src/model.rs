@@ -78,11 +78,11 @@ pub enum Runtime {
     /// `threading.Thread`s in one interpreter (the GIL, or none when free-threaded).
     #[default]
     Threads,
-    /// Tasks on one asyncio event loop (not modelled yet).
+    /// Tasks on one asyncio event loop.
     Asyncio,
-    /// One process per thread (not modelled yet).
+    /// One process per thread, each with its own interpreter and GIL.
     Multiprocessing,
-    /// One subinterpreter per thread, each with its own GIL (not modelled yet).
+    /// One subinterpreter per thread, each with its own GIL (3.12+).
     Subinterpreters,
 }
 
@@ -423,11 +423,6 @@ fn check_runtime(runtime: Runtime, python: PythonVersion) -> Result<(), ConfigEr
             ),
         ));
     }
-    if runtime == Runtime::Asyncio {
-        return Err(ConfigError::Unsupported(
-                "runtime \"asyncio\" is not modelled yet: use \"threads\", \"multiprocessing\" or \"subinterpreters\"".into(),
-            ));
-    }
     Ok(())
 }
 
@@ -575,10 +570,7 @@ mod tests {
         .unwrap_err()
         .to_string();
         assert!(err.contains("3.12"), "{err}");
-        let err = with(|o| o.runtime = Some(Runtime::Asyncio))
-            .unwrap_err()
-            .to_string();
-        assert!(err.contains("asyncio"), "{err}");
+        assert!(with(|o| o.runtime = Some(Runtime::Asyncio)).is_ok());
         assert_eq!(
             with(|o| o.python = Some("3.9".parse().unwrap()))
                 .unwrap()

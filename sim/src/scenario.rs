@@ -53,6 +53,9 @@ pub enum Op {
     /// Pass a message of this many bytes to another worker: `queue.put` between threads,
     /// pickling plus a pipe between processes, pickling between subinterpreters.
     Send(u64),
+    /// `await loop.run_in_executor(None, f)` where `f` runs this many bytecodes of Python:
+    /// under asyncio on an executor thread; elsewhere inline, like calling `f()`.
+    Offload(u64),
     /// `import` of a C extension module (index into [`Scenario::modules`]).
     Import {
         /// Which module.
@@ -213,7 +216,8 @@ fn intern(names: &mut Vec<String>, name: &str) -> usize {
     })
 }
 
-const OPERATIONS: &str = "compute, io, sleep, c_call, increment, lock, unlock, send, import";
+const OPERATIONS: &str =
+    "compute, io, sleep, c_call, increment, lock, unlock, send, import, offload";
 
 impl Scenario {
     /// Parses and validates scenario text. `file` names it in errors.
@@ -504,7 +508,7 @@ fn name_of(value: &toml::Value, key: &str) -> Result<String, String> {
 
 /// Parses one `{ op = value, option = value }` table.
 fn parse_op(table: &toml::Table, names: &mut Names) -> Result<Op, String> {
-    const KEYS: [&str; 9] = [
+    const KEYS: [&str; 10] = [
         "compute",
         "io",
         "sleep",
@@ -514,6 +518,7 @@ fn parse_op(table: &toml::Table, names: &mut Names) -> Result<Op, String> {
         "unlock",
         "send",
         "import",
+        "offload",
     ];
     let found: Vec<&str> = table
         .keys()
@@ -579,6 +584,7 @@ fn parse_op(table: &toml::Table, names: &mut Names) -> Result<Op, String> {
         "lock" => Op::Lock(intern(&mut names.locks, &name_of(value, "lock")?)),
         "unlock" => Op::Unlock(intern(&mut names.locks, &name_of(value, "unlock")?)),
         "send" => Op::Send(positive_int(value, "send", 1 << 40)?),
+        "offload" => Op::Offload(positive_int(value, "offload", 1 << 50)?),
         _ => Op::Import {
             module: intern(&mut names.modules, &name_of(value, "import")?),
             supports_free_threading: opt("supports_free_threading")

@@ -61,6 +61,8 @@ pub struct StateTimes {
     pub lock: f64,
     /// Runnable with no free core.
     pub runnable: f64,
+    /// asyncio: ready, waiting for the event loop.
+    pub ready: f64,
 }
 
 impl StateTimes {
@@ -73,6 +75,7 @@ impl StateTimes {
             + self.c_call
             + self.lock
             + self.runnable
+            + self.ready
     }
 }
 
@@ -93,6 +96,9 @@ pub struct ThreadStats {
     pub io_latency_ms: Option<Summary>,
     /// Completed I/O operations per second of the thread's lifetime.
     pub io_ops_per_s: f64,
+    /// From each `io`/`sleep` completing until the thread runs again: the GIL convoy under
+    /// threads, the event loop's lag under asyncio.
+    pub resume_lag_ms: Option<Summary>,
 }
 
 /// GIL stats.
@@ -338,7 +344,9 @@ fn thread_stats(
     now: Nanos,
     bytecode_ps: u64,
 ) -> (ThreadStats, Vec<Nanos>, Nanos) {
-    let mut times = [0 as Nanos; 7];
+    let mut times = [0 as Nanos; 8];
+    let mut resume_lags = Vec::new();
+    let mut io_ended: Option<Nanos> = None;
     let mut bytecodes = 0;
     let mut io_latencies = Vec::new();
     let mut acquire_latencies = Vec::new();
@@ -355,6 +363,7 @@ fn thread_stats(
             ThreadState::CCallReleased | ThreadState::CCallHolding => Some(4),
             ThreadState::Lock => Some(5),
             ThreadState::Runnable => Some(6),
+            ThreadState::Ready => Some(7),
             ThreadState::Done => None,
         };
         if let Some(slot) = slot {
@@ -366,12 +375,16 @@ fn thread_stats(
                 io_latencies.push(span.start - released_at);
                 io_pending = false;
             }
+            if let Some(ended) = io_ended.take() {
+                resume_lags.push(span.start - ended);
+            }
             if let Some(since) = wanting_since.take() {
                 acquire_latencies.push(span.start - since);
             }
             released_at = span.end;
         } else if span.state == ThreadState::Io {
             io_pending = true;
+            io_ended = Some(span.end);
         } else if span.state == ThreadState::WaitingGil {
             wanting_since.get_or_insert(span.start);
         }
@@ -393,9 +406,11 @@ fn thread_stats(
             c_call: ms(times[4]),
             lock: ms(times[5]),
             runnable: ms(times[6]),
+            ready: ms(times[7]),
         },
         io_ops,
         io_latency_ms: Summary::of(io_latencies),
+        resume_lag_ms: Summary::of(resume_lags),
         io_ops_per_s: if lifetime > 0 {
             io_ops as f64 / (lifetime as f64 / 1e9)
         } else {

@@ -35,13 +35,16 @@ pub enum ThreadState {
     Lock,
     /// Ready to run but no core is free (in the OS run queue).
     Runnable,
+    /// asyncio: a task that is ready, waiting for the event loop to run it (`other` = the task
+    /// running).
+    Ready,
     /// Finished its program.
     Done,
 }
 
 impl ThreadState {
     /// Every state, in legend order.
-    pub const ALL: [ThreadState; 9] = [
+    pub const ALL: [ThreadState; 10] = [
         Self::Running,
         Self::WaitingGil,
         Self::ForcedOff,
@@ -50,6 +53,7 @@ impl ThreadState {
         Self::CCallHolding,
         Self::Lock,
         Self::Runnable,
+        Self::Ready,
         Self::Done,
     ];
 
@@ -64,6 +68,7 @@ impl ThreadState {
             Self::CCallHolding => "C call holding the GIL",
             Self::Lock => "blocked on a lock",
             Self::Runnable => "runnable, no free core",
+            Self::Ready => "ready, waiting for the event loop",
             Self::Done => "done",
         }
     }

@@ -94,6 +94,17 @@ pub fn render(stats: &Stats, config: &RunConfig) -> String {
                 t.io_ops_per_s,
                 summary(t.io_latency_ms)
             );
+            let lag = if stats.runtime == "asyncio" {
+                "loop lag"
+            } else {
+                "runs again"
+            };
+            let _ = writeln!(
+                out,
+                "  {:width$}  {lag} after each: {}",
+                "",
+                summary(t.resume_lag_ms)
+            );
         }
     }
     for c in &stats.counters {
@@ -102,6 +113,16 @@ pub fn render(stats: &Stats, config: &RunConfig) -> String {
             "  counter {}: expected {}, got {}, lost {}",
             c.name, c.expected, c.actual, c.lost
         );
+    }
+    if stats.interpreters > 1 {
+        let _ = writeln!(
+            out,
+            "  {} interpreters, each with its own GIL and memory",
+            stats.interpreters
+        );
+    }
+    for w in &stats.warnings {
+        let _ = writeln!(out, "  warning: {w}");
     }
     out
 }

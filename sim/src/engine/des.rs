@@ -6,17 +6,20 @@
 //! `cond` expiring, an OS wake-up finishing), a core's time slice, the end of the run. Never one
 //! event per bytecode: bytecodes are counted from elapsed time.
 
+mod event_loop;
+
 use super::race::{RaceLog, Segment};
 use super::runtime;
 use super::work::{LoopShape, Work};
 use super::{Engine, SimError};
-use crate::model::{Model, RunConfig, SuccessorPolicy};
+use crate::model::{Model, RunConfig, Runtime, SuccessorPolicy};
 use crate::rng::SplitMix64;
 use crate::scenario::{Op, Repeat, Scenario};
 use crate::time::{Nanos, format_nanos};
 use crate::trace::{
     DeltaCursor, LaneId, MarkerKind, NONE, ThreadInfo, ThreadState, Trace, TraceDelta,
 };
+use event_loop::{EventLoop, Role};
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, VecDeque};
 
@@ -77,6 +80,10 @@ enum Stage {
     LockWait(usize),
     /// Old GIL: released at a tick check, signalling; re-acquires when its timer fires.
     OldRelease,
+    /// asyncio: a task in the ready queue, waiting for the loop.
+    Ready,
+    /// asyncio: an executor thread waiting for a job.
+    ExecutorIdle,
     Done,
 }
 
@@ -122,6 +129,39 @@ struct Th {
     startup: Nanos,
     /// In that start-up work now (shown as a C call holding its own GIL).
     booting: bool,
+    /// Thread, asyncio task, or executor worker.
+    role: Role,
+    /// An executor worker's job: (bytecodes, the task awaiting it).
+    job: Option<(u64, u32)>,
+}
+
+impl Th {
+    /// A thread that has not started, of `group`, that runs forever unless told otherwise.
+    fn new(group: usize, role: Role) -> Self {
+        Th {
+            group,
+            op: 0,
+            iteration: 0,
+            op_serial: 0,
+            stage: Stage::NotStarted,
+            os: Os::Off,
+            holds_gil: false,
+            drop_request: false,
+            drop_requester: NONE,
+            timer_version: 0,
+            last_core: None,
+            work: None,
+            check_target: None,
+            remaining: 0,
+            stretch_start: 0,
+            finite: false,
+            interp: 0,
+            startup: 0,
+            booting: false,
+            role,
+            job: None,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Default)]
@@ -174,6 +214,7 @@ pub struct SimEngine {
     lock_names: Vec<String>,
     counter_names: Vec<String>,
     module_names: Vec<String>,
+    event_loop: EventLoop,
     events: BinaryHeap<Reverse<(Nanos, u64, EventKind)>>,
     sequence: u64,
     now: Nanos,
@@ -208,29 +249,19 @@ impl SimEngine {
             })
             .collect();
         let separate = runtime::one_interpreter_per_thread(config);
+        let role = if config.runtime == Runtime::Asyncio {
+            Role::Task
+        } else {
+            Role::Thread
+        };
         let threads: Vec<Th> = threads_spec
             .iter()
             .enumerate()
             .map(|(index, (_, group))| Th {
-                group: *group,
-                op: 0,
-                iteration: 0,
-                op_serial: 0,
-                stage: Stage::NotStarted,
-                os: Os::Off,
-                holds_gil: false,
-                drop_request: false,
-                drop_requester: NONE,
-                timer_version: 0,
-                last_core: None,
-                work: None,
-                check_target: None,
-                remaining: 0,
-                stretch_start: 0,
                 finite: scenario.groups[*group].repeat != Repeat::Forever,
                 interp: if separate { index } else { 0 },
                 startup: runtime::start_plan(config, index as u64).1,
-                booting: false,
+                ..Th::new(*group, role)
             })
             .collect();
         let interpreters = if separate { threads.len().max(1) } else { 1 };
@@ -252,6 +283,7 @@ impl SimEngine {
             lock_names: scenario.locks.clone(),
             counter_names: scenario.counters.clone(),
             module_names: scenario.modules.clone(),
+            event_loop: EventLoop::default(),
             events: BinaryHeap::new(),
             sequence: 0,
             now: 0,
@@ -264,13 +296,44 @@ impl SimEngine {
             cursor: DeltaCursor::default(),
             config: config.clone(),
         };
+        engine.add_executors(scenario, config);
         for t in 0..engine.threads.len() as u32 {
-            engine.schedule(t, runtime::start_plan(config, u64::from(t)).0);
+            let start = if engine.is_executor(t) {
+                0
+            } else {
+                runtime::start_plan(config, u64::from(t)).0
+            };
+            engine.schedule(t, start);
         }
         if let Some(duration) = config.duration {
             engine.push(duration, EventKind::End);
         }
         engine
+    }
+
+    /// asyncio: `ThreadPoolExecutor` workers for the tasks that offload work, at most
+    /// `min(32, cores + 4)` as Python's default.
+    fn add_executors(&mut self, scenario: &Scenario, config: &RunConfig) {
+        if config.runtime != Runtime::Asyncio {
+            return;
+        }
+        let offloading: u32 = scenario
+            .groups
+            .iter()
+            .filter(|g| g.ops.iter().any(|op| matches!(op, Op::Offload(_))))
+            .map(|g| g.count)
+            .sum();
+        let workers = offloading.min(32.min(config.cores + 4));
+        for k in 0..workers {
+            self.threads.push(Th::new(0, Role::Executor));
+            self.trace.threads.push(ThreadInfo {
+                name: format!("executor-{k}"),
+                group: 0,
+                started: None,
+                finished: None,
+            });
+            self.trace.thread_lanes.push(crate::trace::Lane::default());
+        }
     }
 
     /// The settings of this run.
@@ -885,6 +948,10 @@ impl SimEngine {
         let Some(work) = th.work else { return Ok(()) };
         if work.done_ps >= work.total * self.ps {
             self.settle(t, None);
+            if self.is_executor(t) {
+                self.job_done(t);
+                return self.run(t);
+            }
             let th = &mut self.threads[t as usize];
             th.work = None;
             th.op_serial += 1;
@@ -909,6 +976,16 @@ impl SimEngine {
             _ => {}
         }
         match th.stage {
+            Stage::NotStarted if self.is_task(t) => {
+                self.trace.threads[t as usize].started = Some(self.now);
+                self.make_ready(t);
+                Ok(())
+            }
+            Stage::NotStarted if self.is_executor(t) => {
+                self.trace.threads[t as usize].started = Some(self.now);
+                self.executor_idle(t);
+                Ok(())
+            }
             Stage::NotStarted => {
                 self.trace.threads[t as usize].started = Some(self.now);
                 self.threads[t as usize].stage = Stage::TakeGil {
@@ -937,6 +1014,12 @@ impl SimEngine {
                     then: Resume::Boundary,
                 };
                 self.run(t)
+            }
+            Stage::Blocking if self.is_task(t) => {
+                // The awaited I/O or sleep completed: the task is ready.
+                self.threads[t as usize].op += 1;
+                self.make_ready(t);
+                Ok(())
             }
             Stage::Blocking => {
                 let th = &mut self.threads[t as usize];
@@ -1053,6 +1136,8 @@ impl SimEngine {
                 | Stage::SwitchWait { .. }
                 | Stage::Blocking
                 | Stage::LockWait(_)
+                | Stage::Ready
+                | Stage::ExecutorIdle
                 | Stage::Done => return Ok(()),
                 // Preempted while signalling: back on a core, it re-acquires.
                 Stage::OldRelease => {
@@ -1067,6 +1152,9 @@ impl SimEngine {
 
     /// The check point before an op, then the op's start. Returns whether to keep running.
     fn at_boundary(&mut self, t: u32) -> bool {
+        if self.is_executor(t) {
+            return self.executor_boundary(t);
+        }
         let group = self.threads[t as usize].group;
         let (len, repeat) = (self.programs[group].0.len(), self.programs[group].1);
         let th = &mut self.threads[t as usize];
@@ -1105,6 +1193,36 @@ impl SimEngine {
     fn start_op(&mut self, t: u32) -> bool {
         let th = &self.threads[t as usize];
         let op = self.programs[th.group].0[th.op].clone();
+        if self.is_task(t) {
+            match op {
+                Op::Io(d) | Op::Sleep(d) => {
+                    // `await`: the task suspends; the loop runs another task.
+                    self.threads[t as usize].stage = Stage::Blocking;
+                    self.show(t, ThreadState::Io, NONE);
+                    self.release_loop(t);
+                    self.schedule(t, self.now + d);
+                    return false;
+                }
+                Op::Offload(bytecodes) => {
+                    self.threads[t as usize].stage = Stage::Blocking;
+                    self.show(t, ThreadState::Io, NONE);
+                    self.cancel_timer(t);
+                    self.release_loop(t);
+                    self.submit_job(t, bytecodes);
+                    return false;
+                }
+                Op::Lock(lock) if self.locks[lock].holder.is_some() => {
+                    self.trace
+                        .mark(self.now, MarkerKind::LockBlocked, t, lock as u32);
+                    self.threads[t as usize].stage = Stage::LockWait(lock);
+                    self.locks[lock].waiters.push_back(t);
+                    self.show(t, ThreadState::Lock, lock as u32);
+                    self.release_loop(t);
+                    return false;
+                }
+                _ => {}
+            }
+        }
         match op {
             Op::Compute {
                 bytecodes,
@@ -1181,8 +1299,9 @@ impl SimEngine {
                 th.stage = Stage::CHold;
                 true
             }
-            // `send` is expanded into C calls and I/O when the engine is built.
-            Op::Send(_) => {
+            // `send` is expanded into C calls and I/O when the engine is built, and `offload`
+            // runs inline except under asyncio.
+            Op::Send(_) | Op::Offload(_) => {
                 self.threads[t as usize].op += 1;
                 true
             }
@@ -1224,6 +1343,10 @@ impl SimEngine {
 
     /// The GIL-free part of an op. Returns whether to keep running.
     fn start_blocking(&mut self, t: u32) -> Result<bool, SimError> {
+        if self.is_executor(t) {
+            self.executor_idle(t);
+            return Ok(false);
+        }
         let th = &self.threads[t as usize];
         let op = self.programs[th.group].0[th.op].clone();
         match op {
@@ -1280,6 +1403,11 @@ impl SimEngine {
             .mark(self.now, MarkerKind::LockReleased, t, lock as u32);
         if let Some(w) = self.locks[lock].waiters.pop_front() {
             self.take_lock(w, lock);
+            if self.is_task(w) {
+                self.threads[w as usize].op += 1;
+                self.make_ready(w);
+                return;
+            }
             let th = &mut self.threads[w as usize];
             th.op += 1;
             th.stage = Stage::TakeGil {
@@ -1325,6 +1453,9 @@ impl SimEngine {
     }
 
     fn finish_thread(&mut self, t: u32) {
+        if self.is_task(t) {
+            self.release_loop(t);
+        }
         if self.threads[t as usize].holds_gil {
             // Thread exit releases the GIL for good: no wait on switch_cond.
             self.drop_gil(t, true);

@@ -39,7 +39,9 @@ pub fn one_interpreter_per_thread(config: &RunConfig) -> bool {
 /// core, with its own GIL) it does before its program.
 pub fn start_plan(config: &RunConfig, index: u64) -> (Nanos, Nanos) {
     match config.runtime {
-        Runtime::Threads | Runtime::Asyncio => (index * config.thread_start, 0),
+        Runtime::Threads => (index * config.thread_start, 0),
+        // asyncio.create_task: no OS thread to start.
+        Runtime::Asyncio => (0, 0),
         Runtime::Subinterpreters => ((index + 1) * config.interpreter_start, 0),
         Runtime::Multiprocessing => match config.start_method {
             StartMethod::Fork => ((index + 1) * FORK, 0),
