@@ -1065,7 +1065,7 @@ impl SimEngine {
 
     /// Executes instantaneous steps on a core until the thread blocks or starts timed work.
     fn run(&mut self, t: u32) -> Result<(), SimError> {
-        loop {
+        for _ in 0..STALL_LIMIT {
             let stage = self.threads[t as usize].stage;
             match stage {
                 Stage::TakeGil { woke, then } => {
@@ -1148,6 +1148,13 @@ impl SimEngine {
                 }
             }
         }
+        Err(SimError::NoProgress {
+            at: format_nanos(self.now),
+            detail: format!(
+                "thread {} repeats operations that take no time forever: give it some compute, or an operation with a duration",
+                self.trace.thread_name(t)
+            ),
+        })
     }
 
     /// The check point before an op, then the op's start. Returns whether to keep running.
