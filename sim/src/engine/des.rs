@@ -1200,35 +1200,10 @@ impl SimEngine {
     fn start_op(&mut self, t: u32) -> bool {
         let th = &self.threads[t as usize];
         let op = self.programs[th.group].0[th.op].clone();
-        if self.is_task(t) {
-            match op {
-                Op::Io(d) | Op::Sleep(d) => {
-                    // `await`: the task suspends; the loop runs another task.
-                    self.threads[t as usize].stage = Stage::Blocking;
-                    self.show(t, ThreadState::Io, NONE);
-                    self.release_loop(t);
-                    self.schedule(t, self.now + d);
-                    return false;
-                }
-                Op::Offload(bytecodes) => {
-                    self.threads[t as usize].stage = Stage::Blocking;
-                    self.show(t, ThreadState::Io, NONE);
-                    self.cancel_timer(t);
-                    self.release_loop(t);
-                    self.submit_job(t, bytecodes);
-                    return false;
-                }
-                Op::Lock(lock) if self.locks[lock].holder.is_some() => {
-                    self.trace
-                        .mark(self.now, MarkerKind::LockBlocked, t, lock as u32);
-                    self.threads[t as usize].stage = Stage::LockWait(lock);
-                    self.locks[lock].waiters.push_back(t);
-                    self.show(t, ThreadState::Lock, lock as u32);
-                    self.release_loop(t);
-                    return false;
-                }
-                _ => {}
-            }
+        if self.is_task(t)
+            && let Some(keep_running) = self.start_task_await(t, &op)
+        {
+            return keep_running;
         }
         match op {
             Op::Compute {
