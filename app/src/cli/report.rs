@@ -38,7 +38,18 @@ pub fn render(stats: &Stats, config: &RunConfig) -> String {
         stats.speedup,
         stats.bytecodes_per_s / 1e6
     );
-    if stats.gil_enabled {
+    if stats.interpreters > 1 {
+        let kind = if stats.runtime == "multiprocessing" {
+            "process"
+        } else {
+            "subinterpreter"
+        };
+        let _ = writeln!(
+            out,
+            "  one GIL per {kind}: {} interpreters never wait for each other's GIL",
+            stats.interpreters
+        );
+    } else if stats.gil_enabled {
         let g = &stats.gil;
         let _ = writeln!(
             out,
@@ -64,13 +75,6 @@ pub fn render(stats: &Stats, config: &RunConfig) -> String {
             out,
             "  counter {}: expected {}, got {}, lost {}",
             c.name, c.expected, c.actual, c.lost
-        );
-    }
-    if stats.interpreters > 1 {
-        let _ = writeln!(
-            out,
-            "  {} interpreters, each with its own GIL and memory",
-            stats.interpreters
         );
     }
     for w in &stats.warnings {
