@@ -18,7 +18,7 @@ pub mod trace;
 
 pub use engine::{Engine, SimEngine, SimError, run};
 pub use model::{
-    ConfigError, Model, Overrides, PythonVersion, RunConfig, Runtime, SuccessorPolicy,
+    ConfigError, Model, Overrides, PythonVersion, RunConfig, Runtime, StartMethod, SuccessorPolicy,
 };
 pub use scenario::{Op, Repeat, Scenario, ScenarioError, ThreadGroup};
 pub use stats::Stats;
