@@ -34,13 +34,13 @@ pub fn runtime_variants(base: &Overrides) -> Vec<(String, Overrides)> {
         (
             "multiprocessing (fork)".to_owned(),
             with(Runtime::Multiprocessing, &|o| {
-                o.start_method = Some(StartMethod::Fork)
+                o.start_method = Some(StartMethod::Fork);
             }),
         ),
         (
             "multiprocessing (spawn)".to_owned(),
             with(Runtime::Multiprocessing, &|o| {
-                o.start_method = Some(StartMethod::Spawn)
+                o.start_method = Some(StartMethod::Spawn);
             }),
         ),
         (
