@@ -186,9 +186,9 @@ impl Stats {
         let mut threads = Vec::with_capacity(trace.threads.len());
         let mut acquire_latencies = Vec::new();
         let mut sequential: Nanos = 0;
-        for (info, lane) in trace.threads.iter().zip(&trace.thread_lanes) {
+        for (id, (info, lane)) in trace.threads.iter().zip(&trace.thread_lanes).enumerate() {
             let (thread, thread_acquires, thread_sequential) =
-                thread_stats(info, lane, trace.now, config.bytecode_ps());
+                thread_stats(id as u32, info, lane, trace.now, config.bytecode_ps());
             acquire_latencies.extend(thread_acquires);
             sequential += thread_sequential;
             threads.push(thread);
@@ -390,6 +390,7 @@ impl Stats {
 
 /// One thread's stats, its GIL acquire latencies, and its share of the sequential time.
 fn thread_stats(
+    trace_thread_id: u32,
     info: &ThreadInfo,
     lane: &Lane,
     now: Nanos,
@@ -404,8 +405,14 @@ fn thread_stats(
     let mut released_at = info.started.unwrap_or(0);
     let mut io_pending = false;
     let mut wanting_since: Option<Nanos> = None;
+    let me = trace_thread_id;
+    let mut overhead: Nanos = 0;
     for span in lane.all(now) {
         bytecodes += span.bytecodes;
+        if span.state == ThreadState::CCallReleased && span.other == me {
+            // The old GIL's release-and-signal: not the program's work.
+            overhead += span.duration();
+        }
         let slot = match span.state {
             ThreadState::Running => Some(0),
             ThreadState::WaitingGil => Some(1),
@@ -469,7 +476,7 @@ fn thread_stats(
         },
     };
     // Alone, the thread would spend exactly its bytecodes' cost, its I/O and its C calls.
-    let alone = bytecodes * bytecode_ps / 1000 + times[3] + times[4];
+    let alone = bytecodes * bytecode_ps / 1000 + times[3] + times[4] - overhead;
     (stats, acquire_latencies, alone)
 }
 

@@ -777,8 +777,9 @@ impl SimEngine {
         self.signal_cond(i);
         let th = &mut self.threads[t as usize];
         th.stage = Stage::OldRelease;
-        // Signalling is C code running without the GIL.
-        self.show(t, ThreadState::CCallReleased, NONE);
+        // Signalling is C code running without the GIL; `other` = itself marks it as the GIL's
+        // own overhead, not the program's work.
+        self.show(t, ThreadState::CCallReleased, t);
         self.schedule(t, self.now + self.config.old_gil_signal);
     }
 
