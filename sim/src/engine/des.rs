@@ -10,6 +10,7 @@ mod event_loop;
 
 use super::race::{RaceLog, Segment};
 use super::runtime;
+use super::timers::Timers;
 use super::work::{LoopShape, Work};
 use super::{Engine, SimError};
 use crate::model::{Model, RunConfig, Runtime, SuccessorPolicy};
@@ -20,11 +21,12 @@ use crate::trace::{
     DeltaCursor, LaneId, MarkerKind, NONE, ThreadInfo, ThreadState, Trace, TraceDelta,
 };
 use event_loop::{EventLoop, Role};
-use std::cmp::Reverse;
-use std::collections::{BinaryHeap, VecDeque};
+use std::collections::VecDeque;
 
 /// The most spans a simulated trace may hold (about 1 GB).
 pub const MAX_SPANS: usize = 30_000_000;
+/// The timer slot that ends the run.
+const END_SLOT: usize = 0;
 /// Events in a row at one instant before the run is declared stuck.
 const STALL_LIMIT: u64 = 1_000_000;
 
@@ -114,7 +116,6 @@ struct Th {
     holds_gil: bool,
     drop_request: bool,
     drop_requester: u32,
-    timer_version: u32,
     last_core: Option<u32>,
     work: Option<Work>,
     /// Work target (ps) of the pending timer when it is a check point, not the op's end.
@@ -148,7 +149,6 @@ impl Th {
             holds_gil: false,
             drop_request: false,
             drop_requester: NONE,
-            timer_version: 0,
             last_core: None,
             work: None,
             check_target: None,
@@ -168,8 +168,6 @@ impl Th {
 struct Core {
     occupant: Option<u32>,
     since: Nanos,
-    slice_armed: bool,
-    slice_version: u32,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -190,13 +188,6 @@ struct LockState {
     waiters: VecDeque<u32>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-enum EventKind {
-    Thread(u32, u32),
-    Slice(u32, u32),
-    End,
-}
-
 /// The deterministic discrete-event engine.
 #[derive(Debug, Clone)]
 pub struct SimEngine {
@@ -215,8 +206,8 @@ pub struct SimEngine {
     counter_names: Vec<String>,
     module_names: Vec<String>,
     event_loop: EventLoop,
-    events: BinaryHeap<Reverse<(Nanos, u64, EventKind)>>,
-    sequence: u64,
+    /// Pending timers: slot 0 ends the run, 1..=cores are time slices, then one per thread.
+    timers: Timers,
     now: Nanos,
     rng: SplitMix64,
     trace: Trace,
@@ -265,6 +256,7 @@ impl SimEngine {
             })
             .collect();
         let interpreters = if separate { threads.len().max(1) } else { 1 };
+        let threads_len = threads.len();
         let mut engine = SimEngine {
             gil_on: config.gil_enabled(),
             model: config.model(),
@@ -284,8 +276,7 @@ impl SimEngine {
             counter_names: scenario.counters.clone(),
             module_names: scenario.modules.clone(),
             event_loop: EventLoop::default(),
-            events: BinaryHeap::new(),
-            sequence: 0,
+            timers: Timers::new(1 + config.cores as usize + threads_len),
             now: 0,
             rng: SplitMix64::new(config.seed),
             trace: Trace::new(infos, config.cores),
@@ -306,7 +297,7 @@ impl SimEngine {
             engine.schedule(t, start);
         }
         if let Some(duration) = config.duration {
-            engine.push(duration, EventKind::End);
+            engine.timers.set(END_SLOT, duration);
         }
         engine
     }
@@ -334,6 +325,7 @@ impl SimEngine {
             });
             self.trace.thread_lanes.push(crate::trace::Lane::default());
         }
+        self.timers.grow(1 + self.cores.len() + self.threads.len());
     }
 
     /// The settings of this run.
@@ -357,43 +349,24 @@ impl SimEngine {
         self.processed
     }
 
-    fn push(&mut self, time: Nanos, kind: EventKind) {
-        self.sequence += 1;
-        self.events.push(Reverse((time, self.sequence, kind)));
+    fn thread_slot(&self, t: u32) -> usize {
+        1 + self.cores.len() + t as usize
     }
 
-    /// (Re)sets thread `t`'s single timer; any earlier one becomes stale.
+    /// (Re)sets thread `t`'s single timer.
     fn schedule(&mut self, t: u32, at: Nanos) {
-        let th = &mut self.threads[t as usize];
-        th.timer_version = th.timer_version.wrapping_add(1);
-        let version = th.timer_version;
-        self.push(at, EventKind::Thread(t, version));
+        let slot = self.thread_slot(t);
+        self.timers.set(slot, at);
     }
 
     fn cancel_timer(&mut self, t: u32) {
-        let th = &mut self.threads[t as usize];
-        th.timer_version = th.timer_version.wrapping_add(1);
+        let slot = self.thread_slot(t);
+        self.timers.cancel(slot);
     }
 
-    fn is_live(&self, kind: EventKind) -> bool {
-        match kind {
-            EventKind::Thread(t, v) => self.threads[t as usize].timer_version == v,
-            EventKind::Slice(c, v) => {
-                self.cores[c as usize].slice_version == v && self.cores[c as usize].slice_armed
-            }
-            EventKind::End => true,
-        }
-    }
-
-    /// Time of the next live event, dropping stale ones.
-    fn peek_time(&mut self) -> Option<Nanos> {
-        while let Some(&Reverse((time, _, kind))) = self.events.peek() {
-            if self.is_live(kind) {
-                return Some(time);
-            }
-            self.events.pop();
-        }
-        None
+    /// Time of the next event.
+    fn peek_time(&self) -> Option<Nanos> {
+        self.timers.peek().map(|(time, _)| time)
     }
 
     /// Processes one event; returns its time, or `None` once the run has ended.
@@ -404,7 +377,7 @@ impl SimEngine {
         let Some(time) = self.peek_time() else {
             return Err(self.all_blocked());
         };
-        let Some(Reverse((_, _, kind))) = self.events.pop() else {
+        let Some((_, slot)) = self.timers.pop() else {
             return Ok(None);
         };
         if time == self.now {
@@ -420,10 +393,11 @@ impl SimEngine {
         }
         self.now = time;
         self.processed += 1;
-        match kind {
-            EventKind::Thread(t, _) => self.on_timer(t)?,
-            EventKind::Slice(c, _) => self.on_slice(c),
-            EventKind::End => self.end_run(),
+        let cores = self.cores.len();
+        match slot {
+            END_SLOT => self.end_run(),
+            s if s <= cores => self.on_slice(s as u32 - 1),
+            s => self.on_timer((s - 1 - cores) as u32)?,
         }
         if self.processed.is_multiple_of(1 << 16) && self.trace.span_count() > MAX_SPANS {
             return Err(SimError::TooLarge {
@@ -522,8 +496,7 @@ impl SimEngine {
         let core = &mut self.cores[c as usize];
         core.occupant = Some(t);
         core.since = self.now;
-        core.slice_armed = false;
-        core.slice_version = core.slice_version.wrapping_add(1);
+        self.timers.cancel(1 + c as usize);
         self.threads[t as usize].last_core = Some(c);
         if !self.run_queue.is_empty() {
             self.arm_slices();
@@ -532,13 +505,10 @@ impl SimEngine {
 
     fn arm_slices(&mut self) {
         for c in 0..self.cores.len() {
-            let core = &mut self.cores[c];
-            if core.occupant.is_some() && !core.slice_armed {
-                core.slice_armed = true;
-                core.slice_version = core.slice_version.wrapping_add(1);
+            let core = &self.cores[c];
+            if core.occupant.is_some() && !self.timers.is_armed(1 + c) {
                 let at = self.now.max(core.since + self.config.time_slice);
-                let version = core.slice_version;
-                self.push(at, EventKind::Slice(c as u32, version));
+                self.timers.set(1 + c, at);
             }
         }
     }
@@ -554,8 +524,7 @@ impl SimEngine {
     fn free_core(&mut self, c: u32) {
         let core = &mut self.cores[c as usize];
         core.occupant = None;
-        core.slice_armed = false;
-        core.slice_version = core.slice_version.wrapping_add(1);
+        self.timers.cancel(1 + c as usize);
         self.trace.set(LaneId::Core(c), self.now, None);
         if let Some(next) = self.run_queue.pop_front() {
             self.assign(next, c);
@@ -565,7 +534,6 @@ impl SimEngine {
     }
 
     fn on_slice(&mut self, c: u32) {
-        self.cores[c as usize].slice_armed = false;
         let Some(t) = self.cores[c as usize].occupant else {
             return;
         };

@@ -4,6 +4,7 @@
 mod des;
 mod race;
 mod runtime;
+mod timers;
 pub mod work;
 
 pub use des::{SimEngine, run};
