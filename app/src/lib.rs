@@ -2,3 +2,4 @@
 //! subcommands (`cli`), as a library so both can be tested without a display.
 
 pub mod cli;
+pub mod gui;
