@@ -167,11 +167,7 @@ impl GilscopeApp {
     /// Runs again from time 0 with the same settings, playing.
     pub fn restart(&mut self) {
         self.playing = true;
-        for run in &mut self.runs {
-            run.error = None;
-            run.send(Command::Restart);
-            run.send(Command::Play);
-        }
+        self.runs.iter_mut().for_each(Run::restart);
     }
 
     /// Changes the playback speed of the runs.

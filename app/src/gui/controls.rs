@@ -67,7 +67,7 @@ pub(super) fn interval_slider(ui: &mut egui::Ui, label: &str, value: Nanos) -> O
         ui.label(format_nanos(value));
     });
     ui.horizontal(|ui| {
-        ui.weak("▲ marks 5 ms, CPython's default");
+        ui.weak("The tick marks 5 ms, the default");
         if value != INTERVAL_DEFAULT && ui.small_button("Use 5 ms").clicked() {
             changed = Some(INTERVAL_DEFAULT);
         }

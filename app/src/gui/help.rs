@@ -5,7 +5,7 @@ use super::app::GilscopeApp;
 /// `(keys, what they do)`, in the order the overlay lists them.
 pub const SHORTCUTS: [(&str, &str); 12] = [
     ("Space", "play / pause (a finished run plays again)"),
-    ("→", "step: pause and process one event"),
+    ("Right arrow", "step: pause and process one event"),
     ("R", "restart the run"),
     ("F or double-click", "fit the whole run in view"),
     ("W / S, Ctrl + wheel", "zoom in / out around the pointer"),

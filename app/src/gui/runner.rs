@@ -282,7 +282,7 @@ impl Worker {
         let outcome = catch_unwind(AssertUnwindSafe(|| f(engine.as_mut())));
         let message = match outcome {
             Ok(Ok(())) => return Ok(()),
-            Ok(Err(error)) => format!("the run stopped: {error}"),
+            Ok(Err(error)) => error.to_string(),
             Err(payload) => format!("the engine crashed: {}", panic_message(&*payload)),
         };
         self.failed = true;

@@ -20,6 +20,8 @@ pub struct Run {
     pub stats: Option<Stats>,
     /// Why the run stopped early, in words.
     pub error: Option<String>,
+    /// Whether the stats of the finished trace have arrived.
+    complete: bool,
     runner: Option<Runner>,
 }
 
@@ -58,13 +60,22 @@ impl Run {
             trace: Trace::default(),
             stats: None,
             error,
+            complete: false,
             runner,
         }
     }
 
-    /// Whether the run has ended (finished, or stopped by an error).
+    /// Whether the run has ended (finished with its final stats, or stopped by an error).
     pub fn is_over(&self) -> bool {
-        self.trace.finished || self.error.is_some()
+        self.complete || self.error.is_some()
+    }
+
+    /// Runs again from time 0 with a fresh engine, playing.
+    pub fn restart(&mut self) {
+        self.error = None;
+        self.complete = false;
+        self.send(Command::Restart);
+        self.send(Command::Play);
     }
 
     /// Sends a command to the engine thread; reports a dead or swamped thread.
@@ -89,9 +100,14 @@ impl Run {
                     self.trace = *trace;
                     self.stats = None;
                     self.error = None;
+                    self.complete = false;
                 }
                 Ok(Some(Update::Delta(delta))) => self.trace.apply(delta),
-                Ok(Some(Update::Stats(stats))) => self.stats = Some(*stats),
+                Ok(Some(Update::Stats(stats))) => {
+                    // Stats sent after the final delta are the final stats.
+                    self.complete = self.trace.finished;
+                    self.stats = Some(*stats);
+                }
                 Ok(Some(Update::Failed(message))) => self.error = Some(message),
                 Ok(None) => return false,
                 Err(gone) => {

@@ -28,11 +28,11 @@ impl GilscopeApp {
     fn transport(&mut self, ui: &mut egui::Ui) {
         let over = self.is_finished();
         let play_label = if over {
-            "▶ Play again"
+            "Play again"
         } else if self.playing {
-            "⏸ Pause"
+            "Pause"
         } else {
-            "▶ Play"
+            "Play"
         };
         if ui
             .button(play_label)
@@ -42,21 +42,21 @@ impl GilscopeApp {
             self.toggle_play();
         }
         if ui
-            .add_enabled(!over, egui::Button::new("⏭ Step"))
-            .on_hover_text("Pause and process exactly one event (→)")
+            .add_enabled(!over, egui::Button::new("Step"))
+            .on_hover_text("Pause and process exactly one event (Right arrow)")
             .clicked()
         {
             self.step();
         }
         if ui
-            .button("⟲ Restart")
+            .button("Restart")
             .on_hover_text("Run again from the start (R)")
             .clicked()
         {
             self.restart();
         }
         if ui
-            .button("⛶ Fit")
+            .button("Fit")
             .on_hover_text("Show the whole run (F, or double-click the timeline)")
             .clicked()
         {
