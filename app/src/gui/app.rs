@@ -277,6 +277,11 @@ impl GilscopeApp {
     fn apply_theme(&mut self, ctx: &egui::Context) {
         let wanted = (self.settings.theme, self.settings.presentation);
         if self.theme_applied != Some(wanted) {
+            // Turning presentation on gives the timeline the room: the settings panel hides
+            // (the Settings button brings it back).
+            if wanted.1 && self.theme_applied.is_some_and(|(_, was)| !was) {
+                self.settings.show_controls = false;
+            }
             self.theme = Theme::new(wanted.0, wanted.1);
             self.theme.apply(ctx);
             self.theme_applied = Some(wanted);

@@ -109,15 +109,27 @@ impl GilscopeApp {
                 ui.label("Nothing to show: choose a preset or fix the settings on the left.");
                 return;
             }
-            let groups: Vec<TimelineGroup<'_>> =
-                self.runs.iter().map(|r| TimelineGroup { title: r.title.clone(), trace: &r.trace }).collect();
-            let legend_height = 3.2 * self.theme.label_font().size + 2.0 * self.theme.lane_height();
-            let timeline_height = (ui.available_height() - legend_height).max(120.0);
+            let groups: Vec<TimelineGroup<'_>> = self
+                .runs
+                .iter()
+                .map(|r| TimelineGroup { title: r.title.clone(), trace: &r.trace })
+                .collect();
+            let locks: &[String] = self.loaded.as_ref().map_or(&[], |(_, s)| s.locks.as_slice());
+            // The timeline takes what its lanes need, up to what leaves room for the legend
+            // and the narration under it.
+            let legend_height = 2.0 * (self.theme.lane_height() + self.theme.label_font().size);
+            let narration_min = 6.0 * self.theme.label_font().size;
+            let timeline_height =
+                (ui.available_height() - legend_height - narration_min).max(120.0);
             ui.allocate_ui(egui::vec2(ui.available_width(), timeline_height), |ui| {
-                Timeline::new(&groups, &self.theme).show(ui, &mut self.view);
+                Timeline::new(&groups, &self.theme).lock_names(locks).show(ui, &mut self.view);
             });
-            ui.separator();
+            ui.add_space(4.0);
             legend(ui, &self.theme);
+            ui.separator();
+            egui::ScrollArea::vertical().id_salt("narration").show(ui, |ui| {
+                self.narration(ui);
+            });
         });
     }
 

@@ -67,7 +67,7 @@ pub(super) fn interval_slider(ui: &mut egui::Ui, label: &str, value: Nanos) -> O
         ui.label(format_nanos(value));
     });
     ui.horizontal(|ui| {
-        ui.weak("The tick marks 5 ms, the default");
+        ui.weak("Tick = default (5 ms)");
         if value != INTERVAL_DEFAULT && ui.small_button("Use 5 ms").clicked() {
             changed = Some(INTERVAL_DEFAULT);
         }
@@ -114,10 +114,12 @@ impl GilscopeApp {
     /// Shows the settings panel (when open).
     pub(super) fn controls_panel(&mut self, ui: &mut egui::Ui) {
         let mut open = self.settings.show_controls;
-        let width = 280.0 * self.theme.text_scale().sqrt();
+        let width = 260.0 * self.theme.text_scale().sqrt();
+        // A fixed width, at most about a quarter (settings) or a third (stats) of the
+        // window, so the timeline keeps at least 40% of it at any size.
+        let most = (ui.ctx().content_rect().width() * 0.26).max(200.0);
         egui::Panel::left("controls")
-            .default_size(width)
-            .min_size(180.0)
+            .exact_size(width.min(most))
             .show_collapsible(ui, &mut open, |ui| {
                 egui::ScrollArea::vertical().show(ui, |ui| {
                     ui.add_space(6.0);
@@ -147,7 +149,7 @@ impl GilscopeApp {
         let label = ui.label("Preset");
         egui::ComboBox::from_id_salt("scenario")
             .selected_text(selected)
-            .width(ui.available_width() - 8.0)
+            .width((ui.available_width() - 2.0 * ui.spacing().interact_size.y).max(60.0))
             .show_ui(ui, |ui| {
                 for preset in &self.presets {
                     let on = current == ScenarioSource::Preset(preset.stem.to_owned());
@@ -171,16 +173,19 @@ impl GilscopeApp {
         ui.add_space(4.0);
         let label = ui.label("Open file…");
         let mut open = false;
+        // The button first, from the right, so the field takes exactly what is left.
         ui.horizontal(|ui| {
-            let field = ui
-                .add(
-                    egui::TextEdit::singleline(&mut self.settings.file_path)
-                        .hint_text("path/to/scenario.toml")
-                        .desired_width(ui.available_width() - 60.0),
-                )
-                .labelled_by(label.id);
-            open |= field.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
-            open |= ui.button("Open").clicked();
+            ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                open |= ui.button("Open").clicked();
+                let field = ui
+                    .add(
+                        egui::TextEdit::singleline(&mut self.settings.file_path)
+                            .hint_text("path/to/scenario.toml")
+                            .desired_width(ui.available_width() - 12.0),
+                    )
+                    .labelled_by(label.id);
+                open |= field.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
+            });
         });
         if open {
             let path = self.settings.file_path.clone();

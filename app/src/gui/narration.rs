@@ -29,6 +29,26 @@ fn reflow(text: &str) -> String {
         .join("\n\n")
 }
 
+/// The text as a layout in which `code` between backticks is set in the monospace font.
+fn with_code(ui: &egui::Ui, text: &str) -> egui::text::LayoutJob {
+    let mut job = egui::text::LayoutJob::default();
+    let style = ui.style();
+    for (i, part) in text.split('`').enumerate() {
+        let rich = if i % 2 == 1 {
+            egui::RichText::new(part).code()
+        } else {
+            egui::RichText::new(part)
+        };
+        rich.append_to(
+            &mut job,
+            style,
+            egui::FontSelection::Default,
+            egui::Align::Center,
+        );
+    }
+    job
+}
+
 impl GilscopeApp {
     /// The narration of the scenario, filled with run A's numbers.
     pub fn narration_text(&self) -> Option<String> {
@@ -51,7 +71,8 @@ impl GilscopeApp {
         ui.heading(&scenario.name);
         match self.narration_text() {
             Some(text) => {
-                ui.label(text);
+                let job = with_code(ui, &text);
+                ui.label(job);
                 if self.runs.first().is_some_and(|r| !r.is_over()) {
                     ui.weak("The numbers update as the run goes.");
                 }

@@ -60,6 +60,9 @@ impl ScreenshotRequest {
             compare_with: self.compare.unwrap_or(CompareWith::Build),
             presentation: self.presentation,
             theme: self.theme,
+            // Presentation is for the timeline: the settings panel steps aside, as when
+            // presentation mode is switched on in the window.
+            show_controls: !self.presentation,
             ..Settings::default()
         }
     }

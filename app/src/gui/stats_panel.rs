@@ -43,21 +43,18 @@ fn p50_p99(summary: Option<Summary>) -> String {
 pub fn stats_rows(s: &Stats) -> Vec<(String, String)> {
     let mut rows: Vec<(String, String)> = vec![
         ("Wall time".into(), format_ms(s.wall_ms)),
-        ("Same work on one thread".into(), format_ms(s.sequential_ms)),
-        ("Speedup vs one thread".into(), format!("{:.2}×", s.speedup)),
+        ("One thread would take".into(), format_ms(s.sequential_ms)),
+        ("Speedup vs 1 thread".into(), format!("{:.2}×", s.speedup)),
         ("Bytecodes".into(), group_digits(s.bytecodes)),
-        ("Bytecodes per second".into(), si(s.bytecodes_per_s)),
+        ("Bytecodes/s".into(), si(s.bytecodes_per_s)),
         ("CPU time".into(), format_ms(s.cpu_ms)),
-        (
-            "Busy cores (parallelism)".into(),
-            format!("{:.2}", s.parallelism),
-        ),
+        ("Busy cores".into(), format!("{:.2}", s.parallelism)),
     ];
     if s.gil_enabled {
         rows.extend([
             (
                 "GIL held".into(),
-                format!("{:.1}% of the time", s.gil.held_fraction * 100.0),
+                format!("{:.1}%", s.gil.held_fraction * 100.0),
             ),
             (
                 "GIL switches".into(),
@@ -72,26 +69,19 @@ pub fn stats_rows(s: &Stats) -> Vec<(String, String)> {
                 group_digits(s.gil.forced_switches),
             ),
             ("Drop requests".into(), group_digits(s.gil.drop_requests)),
-            ("GIL slice p50 / p99".into(), p50_p99(s.gil.slice_ms)),
-            (
-                "Wait for the GIL p50 / p99".into(),
-                p50_p99(s.gil.acquire_latency_ms),
-            ),
+            ("GIL slice p50/p99".into(), p50_p99(s.gil.slice_ms)),
+            ("GIL wait p50/p99".into(), p50_p99(s.gil.acquire_latency_ms)),
         ]);
     } else {
         rows.push(("GIL".into(), "none: free-threaded".into()));
     }
     if let Some(io) = s.io_latency() {
-        rows.push(("I/O latency p50 / p99".into(), p50_p99(Some(io))));
+        rows.push(("I/O latency p50/p99".into(), p50_p99(Some(io))));
     }
     for c in &s.counters {
         rows.push((
-            format!("Counter “{}”", c.name),
-            format!(
-                "{} expected, {} actual",
-                group_digits(c.expected),
-                group_digits(c.actual)
-            ),
+            format!("“{}” expected/actual", c.name),
+            format!("{} / {}", group_digits(c.expected), group_digits(c.actual)),
         ));
         let pct = if c.expected > 0 {
             c.lost as f64 * 100.0 / c.expected as f64
@@ -99,7 +89,7 @@ pub fn stats_rows(s: &Stats) -> Vec<(String, String)> {
             0.0
         };
         rows.push((
-            format!("Lost updates of “{}”", c.name),
+            format!("“{}” lost updates", c.name),
             format!("{} ({pct:.1}%)", group_digits(c.lost)),
         ));
     }
@@ -151,22 +141,22 @@ fn thread_row(ui: &mut egui::Ui, theme: &Theme, t: &ThreadStats) {
         .map(|(state, ms)| format!("{} {}", state.label(), format_ms(*ms)))
         .collect();
     response.on_hover_text(text.join("\n"));
-    ui.label(egui::RichText::new(text.join(" · ")).small());
+    ui.label(egui::RichText::new(text.join(" · ")).weak());
 }
 
 impl GilscopeApp {
-    /// Shows the narration and stats panel (when open).
+    /// Shows the stats panel (when open).
     pub(super) fn info_panel(&mut self, ui: &mut egui::Ui) {
         let mut open = self.settings.show_info;
-        let width = 320.0 * self.theme.text_scale().sqrt();
+        let width = 340.0 * self.theme.text_scale().sqrt();
+        // A fixed width, at most about a quarter (settings) or a third (stats) of the
+        // window, so the timeline keeps at least 40% of it at any size.
+        let most = (ui.ctx().content_rect().width() * 0.34).max(220.0);
         egui::Panel::right("info")
-            .default_size(width)
-            .min_size(200.0)
+            .exact_size(width.min(most))
             .show_collapsible(ui, &mut open, |ui| {
-                egui::ScrollArea::vertical().show(ui, |ui| {
+                egui::ScrollArea::both().show(ui, |ui| {
                     ui.add_space(6.0);
-                    self.narration(ui);
-                    ui.separator();
                     self.stats_table(ui);
                     ui.add_space(8.0);
                 });
