@@ -44,15 +44,15 @@ fn capitalized(s: &str) -> String {
 /// The sentence comparing two finished runs: "Free-threaded finished in 54.3 ms, 3.7× faster
 /// than with the GIL (200 ms)." `None` until both have finished.
 pub fn headline(with: CompareWith, a: &Run, b: &Run) -> Option<String> {
-    if !(a.trace.finished && b.trace.finished) {
+    if !(a.is_over() && b.is_over()) || a.error.is_some() || b.error.is_some() {
         return None;
     }
     let (wall_a, wall_b) = (a.stats.as_ref()?.wall_ms, b.stats.as_ref()?.wall_ms);
     let (label_a, label_b) = (side_label(with, &a.config), side_label(with, &b.config));
     let ((fast, fast_ms), (slow, slow_ms)) = if wall_b <= wall_a {
-        ((label_b, wall_b), (label_a, wall_a))
+        ((&label_b, wall_b), (&label_a, wall_a))
     } else {
-        ((label_a, wall_a), (label_b, wall_b))
+        ((&label_a, wall_a), (&label_b, wall_b))
     };
     let ratio = if fast_ms > 0.0 {
         slow_ms / fast_ms
@@ -61,14 +61,13 @@ pub fn headline(with: CompareWith, a: &Run, b: &Run) -> Option<String> {
     };
     if ratio < 1.005 {
         return Some(format!(
-            "{} and {slow} both finished in {}.",
-            capitalized(&fast),
+            "Both finished in {}: A {label_a}, B {label_b}.",
             format_ms(fast_ms)
         ));
     }
     Some(format!(
         "{} finished in {}, {ratio:.1}× faster than {slow} ({}).",
-        capitalized(&fast),
+        capitalized(fast),
         format_ms(fast_ms),
         format_ms(slow_ms)
     ))

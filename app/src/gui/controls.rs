@@ -119,7 +119,7 @@ impl GilscopeApp {
         // window, so the timeline keeps at least 40% of it at any size.
         let most = (ui.ctx().content_rect().width() * 0.26).max(200.0);
         egui::Panel::left("controls")
-            .exact_size(width.min(most))
+            .exact_size(width.min(most).round())
             .show_collapsible(ui, &mut open, |ui| {
                 egui::ScrollArea::vertical().show(ui, |ui| {
                     ui.add_space(6.0);

@@ -41,7 +41,7 @@ impl GilscopeApp {
             ui.add_space(8.0);
             ui.label(
                 "Lanes: one per thread (its state), one for the GIL (who holds it), one per core \
-                 (which thread runs there). Red ticks are drop requests; lines between lanes are \
+                 (which thread runs there). Red triangles are drop requests; arrows between lanes are \
                  GIL handoffs.",
             );
             ui.add_space(8.0);

@@ -102,13 +102,13 @@ impl CompareWith {
         Self::Cores(8),
     ];
 
-    /// What this kind changes, for menus: "the build (GIL / free-threaded)".
+    /// What this kind changes, for menus: "switch interval".
     pub fn kind_label(self) -> &'static str {
         match self {
-            Self::Build => "the build (GIL or free-threaded)",
-            Self::SwitchInterval(_) => "the switch interval",
-            Self::Python(_) => "the Python version",
-            Self::Cores(_) => "the core count",
+            Self::Build => "GIL or free-threaded",
+            Self::SwitchInterval(_) => "switch interval",
+            Self::Python(_) => "Python version",
+            Self::Cores(_) => "core count",
         }
     }
 

@@ -118,9 +118,9 @@ fn thread_row(ui: &mut egui::Ui, theme: &Theme, t: &ThreadStats) {
     let times = state_times(t);
     let total: f64 = times.iter().map(|(_, ms)| ms).sum();
     ui.label(egui::RichText::new(&t.name).strong());
-    let width = ui.available_width().max(40.0);
+    let width = ui.available_width().max(40.0).floor();
     let (rect, response) = ui.allocate_exact_size(
-        egui::vec2(width, theme.lane_height() * 0.6),
+        egui::vec2(width, (theme.lane_height() * 0.6).round()),
         egui::Sense::hover(),
     );
     let mut x = rect.left();
@@ -153,7 +153,7 @@ impl GilscopeApp {
         // window, so the timeline keeps at least 40% of it at any size.
         let most = (ui.ctx().content_rect().width() * 0.34).max(220.0);
         egui::Panel::right("info")
-            .exact_size(width.min(most))
+            .exact_size(width.min(most).round())
             .show_collapsible(ui, &mut open, |ui| {
                 egui::ScrollArea::both().show(ui, |ui| {
                     ui.add_space(6.0);

@@ -10,17 +10,44 @@ impl GilscopeApp {
     pub(super) fn toolbar(&mut self, ui: &mut egui::Ui) {
         egui::Panel::top("toolbar").show(ui, |ui| {
             ui.add_space(4.0);
-            ui.horizontal_wrapped(|ui| {
-                ui.heading("gilscope");
-                ui.separator();
-                self.transport(ui);
-                ui.separator();
-                self.speed_control(ui);
-                ui.separator();
-                ui.label(self.progress_text());
-                ui.separator();
-                self.toggles(ui);
-            });
+            // Groups packed into as few rows as the width allows (egui's wrapping layout
+            // would break a group apart). Widths are estimates at normal text size.
+            let scale = self.theme.text_scale();
+            let widths = [340.0, 330.0, 270.0, 480.0].map(|w: f32| w * scale);
+            let available = ui.available_width();
+            let mut rows: Vec<Vec<usize>> = vec![Vec::new()];
+            let mut used = 0.0;
+            for (group, width) in widths.iter().enumerate() {
+                if used > 0.0 && used + width > available {
+                    rows.push(Vec::new());
+                    used = 0.0;
+                }
+                used += width;
+                if let Some(row) = rows.last_mut() {
+                    row.push(group);
+                }
+            }
+            for row in rows {
+                ui.horizontal(|ui| {
+                    for (n, group) in row.into_iter().enumerate() {
+                        if n > 0 {
+                            ui.separator();
+                        }
+                        match group {
+                            0 => {
+                                ui.heading("gilscope");
+                                ui.separator();
+                                self.transport(ui);
+                            }
+                            1 => self.speed_control(ui),
+                            2 => {
+                                ui.label(self.progress_text());
+                            }
+                            _ => self.toggles(ui),
+                        }
+                    }
+                });
+            }
             ui.add_space(2.0);
         });
     }
