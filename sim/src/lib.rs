@@ -5,17 +5,21 @@
 //! exports read the trace. The GIL rules followed are those of `docs/gil-model.md`.
 
 pub mod engine;
+pub mod export;
 pub mod model;
 pub mod presets;
 pub mod rng;
 pub mod scenario;
 pub mod stats;
+pub mod sweep;
 pub mod time;
 pub mod trace;
 
 pub use engine::{Engine, SimEngine, SimError, run};
-pub use model::{ConfigError, Model, Overrides, PythonVersion, RunConfig, Runtime, SuccessorPolicy};
+pub use model::{
+    ConfigError, Model, Overrides, PythonVersion, RunConfig, Runtime, SuccessorPolicy,
+};
 pub use scenario::{Op, Repeat, Scenario, ScenarioError, ThreadGroup};
-pub use time::Nanos;
 pub use stats::Stats;
+pub use time::Nanos;
 pub use trace::{ThreadState, Trace};

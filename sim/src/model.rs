@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::str::FromStr;
 
-/// A CPython version, major.minor.
+/// A `CPython` version, major.minor.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
 pub struct PythonVersion {
@@ -24,7 +24,7 @@ impl PythonVersion {
         Self { major, minor }
     }
 
-    /// The default modelled version: a current CPython.
+    /// The default modelled version: a current `CPython`.
     pub const DEFAULT: Self = Self::new(3, 13);
 
     /// The first version with a free-threaded (`--disable-gil`) build.
@@ -40,9 +40,8 @@ impl fmt::Display for PythonVersion {
 impl FromStr for PythonVersion {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, String> {
-        let bad = || {
-            format!("python version \"{s}\" is not a version like \"3.13\", \"3.9\" or \"2.7\"")
-        };
+        let bad =
+            || format!("python version \"{s}\" is not a version like \"3.13\", \"3.9\" or \"2.7\"");
         let (major, minor) = s.trim().split_once('.').ok_or_else(bad)?;
         let version = Self::new(
             major.parse().map_err(|_| bad())?,
@@ -79,11 +78,11 @@ pub enum Runtime {
     /// `threading.Thread`s in one interpreter (the GIL, or none when free-threaded).
     #[default]
     Threads,
-    /// Tasks on one asyncio event loop (not modelled yet).
+    /// Tasks on one asyncio event loop.
     Asyncio,
-    /// One process per thread (not modelled yet).
+    /// One process per thread, each with its own interpreter and GIL.
     Multiprocessing,
-    /// One subinterpreter per thread, each with its own GIL (not modelled yet).
+    /// One subinterpreter per thread, each with its own GIL (3.12+).
     Subinterpreters,
 }
 
@@ -114,9 +113,35 @@ impl FromStr for SuccessorPolicy {
     }
 }
 
+/// How `multiprocessing` starts a process (gil-model.md rule 21).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum StartMethod {
+    /// `os.fork()`: ~1–2 ms, the Linux default through 3.13.
+    Fork,
+    /// A fresh interpreter: ~50 ms, the default on macOS and Windows.
+    Spawn,
+    /// Fork from a server started once (~50 ms), the Linux default from 3.14.
+    Forkserver,
+}
+
+impl StartMethod {
+    /// The default of `python` on Linux.
+    pub fn linux_default(python: PythonVersion) -> Self {
+        if python >= PythonVersion::new(3, 14) {
+            Self::Forkserver
+        } else {
+            Self::Fork
+        }
+    }
+}
+
 /// The rules that govern a run (which section of `gil-model.md` applies).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Model {
+    /// The old tick-based GIL (2.7, 3.0, 3.1): release and re-acquire every `check_interval`
+    /// ticks, no drop request, no forced switch.
+    OldGil,
     /// The new GIL (3.2+) with check points only at back-edges, function entry and after calls
     /// into C (3.10 and later).
     NewGil310,
@@ -136,13 +161,13 @@ impl Model {
 /// Every setting of one run, resolved and validated.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct RunConfig {
-    /// The CPython version modelled.
+    /// The `CPython` version modelled.
     pub python: PythonVersion,
     /// A `--disable-gil` build.
     pub free_threaded: bool,
     /// `PYTHON_GIL`: `Some(true)` forces the GIL on in a free-threaded build.
     pub gil_override: Option<bool>,
-    /// `sys.setswitchinterval`, in whole microseconds as CPython stores it (at least 1).
+    /// `sys.setswitchinterval`, in whole microseconds as `CPython` stores it (at least 1).
     pub switch_interval_us: u64,
     /// Cores the OS may run threads on.
     pub cores: u32,
@@ -164,6 +189,18 @@ pub struct RunConfig {
     pub free_threaded_overhead: f64,
     /// How the threads are run.
     pub runtime: Runtime,
+    /// Old GIL: ticks (bytecodes) between forced release-and-reacquire (`sys.setcheckinterval`).
+    pub check_interval: u64,
+    /// Old GIL: what one release costs the releaser when another thread wants the GIL (the
+    /// mutex and condition-variable signalling). Calibrated to Beazley's 2009 measurements.
+    pub old_gil_signal: Nanos,
+    /// Old GIL: what one futile wake-up of a waiter on another core costs the holder (the
+    /// "GIL battle": futex and cache-line contention). Calibrated like `old_gil_signal`.
+    pub old_gil_contention: Nanos,
+    /// multiprocessing: how processes start.
+    pub start_method: StartMethod,
+    /// Subinterpreters: cost of creating one interpreter.
+    pub interpreter_start: Nanos,
 }
 
 /// Why a set of settings cannot run.
@@ -184,8 +221,16 @@ pub enum ConfigError {
     Unsupported(String),
 }
 
-fn invalid(field: &'static str, value: impl fmt::Display, allowed: impl Into<String>) -> ConfigError {
-    ConfigError::Invalid { field, value: value.to_string(), allowed: allowed.into() }
+fn invalid(
+    field: &'static str,
+    value: impl fmt::Display,
+    allowed: impl Into<String>,
+) -> ConfigError {
+    ConfigError::Invalid {
+        field,
+        value: value.to_string(),
+        allowed: allowed.into(),
+    }
 }
 
 /// Settings named in a scenario or by the user; `None` means "not given here".
@@ -200,7 +245,7 @@ pub struct Overrides {
     pub free_threaded: Option<bool>,
     /// See [`RunConfig::gil_override`].
     pub gil: Option<bool>,
-    /// The switch interval in nanoseconds as given (0 is rejected, like Python's ValueError).
+    /// The switch interval in nanoseconds as given (0 is rejected, like Python's `ValueError`).
     pub switch_interval: Option<Nanos>,
     /// See [`RunConfig::cores`].
     pub cores: Option<u32>,
@@ -222,6 +267,16 @@ pub struct Overrides {
     pub free_threaded_overhead: Option<f64>,
     /// See [`RunConfig::runtime`].
     pub runtime: Option<Runtime>,
+    /// See [`RunConfig::check_interval`].
+    pub check_interval: Option<u64>,
+    /// See [`RunConfig::old_gil_signal`].
+    pub old_gil_signal: Option<Nanos>,
+    /// See [`RunConfig::old_gil_contention`].
+    pub old_gil_contention: Option<Nanos>,
+    /// See [`RunConfig::start_method`].
+    pub start_method: Option<StartMethod>,
+    /// See [`RunConfig::interpreter_start`].
+    pub interpreter_start: Option<Nanos>,
 }
 
 impl Overrides {
@@ -243,6 +298,11 @@ impl Overrides {
             bytecode_ns: self.bytecode_ns.or(base.bytecode_ns),
             free_threaded_overhead: self.free_threaded_overhead.or(base.free_threaded_overhead),
             runtime: self.runtime.or(base.runtime),
+            check_interval: self.check_interval.or(base.check_interval),
+            old_gil_signal: self.old_gil_signal.or(base.old_gil_signal),
+            old_gil_contention: self.old_gil_contention.or(base.old_gil_contention),
+            start_method: self.start_method.or(base.start_method),
+            interpreter_start: self.interpreter_start.or(base.interpreter_start),
         }
     }
 
@@ -251,19 +311,14 @@ impl Overrides {
         let python = self.python.unwrap_or(PythonVersion::DEFAULT);
         let free_threaded = self.free_threaded.unwrap_or(false);
         let runtime = self.runtime.unwrap_or_default();
-        if python < PythonVersion::new(3, 2) {
-            return Err(ConfigError::Unsupported(format!(
-                "python {python} uses the old tick-based GIL (2.7 and 3.0–3.1), which gilscope does not model yet: use 3.2 or later"
-            )));
-        }
-        if runtime != Runtime::Threads {
-            let name = serde_json::to_value(runtime)
-                .ok()
-                .and_then(|v| v.as_str().map(str::to_owned))
-                .unwrap_or_default();
-            return Err(ConfigError::Unsupported(format!(
-                "runtime \"{name}\" is not modelled yet: use \"threads\""
-            )));
+        check_runtime(runtime, python)?;
+        let check_interval = self.check_interval.unwrap_or(100);
+        if !(1..=1_000_000).contains(&check_interval) {
+            return Err(invalid(
+                "check_interval",
+                check_interval,
+                "between 1 and 1000000 ticks (sys.setcheckinterval; the default is 100)",
+            ));
         }
         if free_threaded && python < PythonVersion::FIRST_FREE_THREADED {
             return Err(invalid(
@@ -288,7 +343,11 @@ impl Overrides {
             ));
         }
         if interval > 10_000 * MS {
-            return Err(invalid("switch_interval", format_nanos(interval), "at most 10s"));
+            return Err(invalid(
+                "switch_interval",
+                format_nanos(interval),
+                "at most 10s",
+            ));
         }
         let cores = self.cores.unwrap_or(2);
         if !(1..=256).contains(&cores) {
@@ -299,9 +358,17 @@ impl Overrides {
         }
         let bytecode_ns = self.bytecode_ns.unwrap_or(5.0);
         if !(0.05..=10_000.0).contains(&bytecode_ns) {
-            return Err(invalid("bytecode_ns", bytecode_ns, "between 0.05 and 10000 nanoseconds per bytecode"));
+            return Err(invalid(
+                "bytecode_ns",
+                bytecode_ns,
+                "between 0.05 and 10000 nanoseconds per bytecode",
+            ));
         }
-        let default_overhead = if python >= PythonVersion::new(3, 14) { 0.08 } else { 0.40 };
+        let default_overhead = if python >= PythonVersion::new(3, 14) {
+            0.08
+        } else {
+            0.40
+        };
         let free_threaded_overhead = self.free_threaded_overhead.unwrap_or(default_overhead);
         if !(0.0..=10.0).contains(&free_threaded_overhead) {
             return Err(invalid(
@@ -312,7 +379,11 @@ impl Overrides {
         }
         let time_slice = self.time_slice.unwrap_or(3 * MS);
         if time_slice < US {
-            return Err(invalid("time_slice", format_nanos(time_slice), "at least 1us"));
+            return Err(invalid(
+                "time_slice",
+                format_nanos(time_slice),
+                "at least 1us",
+            ));
         }
         Ok(RunConfig {
             python,
@@ -330,8 +401,29 @@ impl Overrides {
             bytecode_ns,
             free_threaded_overhead,
             runtime,
+            check_interval,
+            old_gil_signal: self.old_gil_signal.unwrap_or(740),
+            old_gil_contention: self.old_gil_contention.unwrap_or(2_100),
+            start_method: self
+                .start_method
+                .unwrap_or_else(|| StartMethod::linux_default(python)),
+            interpreter_start: self.interpreter_start.unwrap_or(10 * MS),
         })
     }
+}
+
+/// The runtime must exist in the modelled version, and be modelled.
+fn check_runtime(runtime: Runtime, python: PythonVersion) -> Result<(), ConfigError> {
+    if runtime == Runtime::Subinterpreters && python < PythonVersion::new(3, 12) {
+        return Err(invalid(
+            "runtime",
+            "\"subinterpreters\"",
+            format!(
+                "interpreters with their own GIL exist from Python 3.12 on (PEP 684), not {python}: choose python = \"3.12\" or later"
+            ),
+        ));
+    }
+    Ok(())
 }
 
 impl RunConfig {
@@ -345,6 +437,8 @@ impl RunConfig {
     pub fn model(&self) -> Model {
         if !self.gil_enabled() {
             Model::FreeThreaded
+        } else if self.python < PythonVersion::new(3, 2) {
+            Model::OldGil
         } else if self.python >= PythonVersion::new(3, 10) {
             Model::NewGil310
         } else {
@@ -359,21 +453,40 @@ impl RunConfig {
 
     /// Cost of one bytecode in picoseconds, including the free-threaded build's overhead.
     pub fn bytecode_ps(&self) -> u64 {
-        let factor = if self.free_threaded { 1.0 + self.free_threaded_overhead } else { 1.0 };
+        let factor = if self.free_threaded {
+            1.0 + self.free_threaded_overhead
+        } else {
+            1.0
+        };
         ((self.bytecode_ns * factor * 1000.0).round() as u64).max(1)
     }
 
     /// A one-line description: "Python 3.13, GIL, 5.00 ms interval, 2 cores".
     pub fn describe(&self) -> String {
         let build = match (self.free_threaded, self.gil_enabled()) {
+            _ if self.model() == Model::OldGil => {
+                format!("old GIL, check interval {} ticks", self.check_interval)
+            }
             (false, _) => "GIL".to_owned(),
             (true, false) => "free-threaded".to_owned(),
             (true, true) => "free-threaded build, PYTHON_GIL=1".to_owned(),
         };
+        let runtime = match self.runtime {
+            Runtime::Threads => String::new(),
+            Runtime::Asyncio => "asyncio, ".to_owned(),
+            Runtime::Multiprocessing => {
+                format!("multiprocessing ({:?}), ", self.start_method).to_lowercase()
+            }
+            Runtime::Subinterpreters => "subinterpreters, ".to_owned(),
+        };
+        let interval = if self.model() == Model::OldGil {
+            String::new()
+        } else {
+            format!(", {} interval", format_nanos(self.switch_interval()))
+        };
         format!(
-            "Python {}, {build}, {} interval, {} core{}",
+            "{runtime}Python {}, {build}{interval}, {} core{}",
             self.python,
-            format_nanos(self.switch_interval()),
             self.cores,
             if self.cores == 1 { "" } else { "s" }
         )
@@ -400,10 +513,25 @@ mod tests {
 
     #[test]
     fn switch_interval_is_whole_microseconds_at_least_one() {
-        assert_eq!(with(|o| o.switch_interval = Some(500)).unwrap().switch_interval_us, 1);
-        assert_eq!(with(|o| o.switch_interval = Some(1_999)).unwrap().switch_interval_us, 1);
-        let err = with(|o| o.switch_interval = Some(0)).unwrap_err().to_string();
-        assert!(err.contains("switch_interval") && err.contains("ValueError"), "{err}");
+        assert_eq!(
+            with(|o| o.switch_interval = Some(500))
+                .unwrap()
+                .switch_interval_us,
+            1
+        );
+        assert_eq!(
+            with(|o| o.switch_interval = Some(1_999))
+                .unwrap()
+                .switch_interval_us,
+            1
+        );
+        let err = with(|o| o.switch_interval = Some(0))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("switch_interval") && err.contains("ValueError"),
+            "{err}"
+        );
     }
 
     #[test]
@@ -429,12 +557,24 @@ mod tests {
 
     #[test]
     fn old_versions_and_runtimes_are_refused_clearly() {
-        let err = with(|o| o.python = Some("2.7".parse().unwrap())).unwrap_err().to_string();
-        assert!(err.contains("tick-based"), "{err}");
-        let err = with(|o| o.runtime = Some(Runtime::Asyncio)).unwrap_err().to_string();
-        assert!(err.contains("asyncio"), "{err}");
         assert_eq!(
-            with(|o| o.python = Some("3.9".parse().unwrap())).unwrap().model(),
+            with(|o| o.python = Some("2.7".parse().unwrap()))
+                .unwrap()
+                .model(),
+            Model::OldGil
+        );
+        let err = with(|o| {
+            o.python = Some("3.11".parse().unwrap());
+            o.runtime = Some(Runtime::Subinterpreters);
+        })
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("3.12"), "{err}");
+        assert!(with(|o| o.runtime = Some(Runtime::Asyncio)).is_ok());
+        assert_eq!(
+            with(|o| o.python = Some("3.9".parse().unwrap()))
+                .unwrap()
+                .model(),
             Model::NewGil32
         );
         assert!("3.99".parse::<PythonVersion>().is_err());

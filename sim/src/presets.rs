@@ -3,19 +3,44 @@
 use crate::scenario::{Scenario, ScenarioError};
 
 /// `(stem, TOML text)` of every preset, in the order a class would meet them.
-pub const PRESETS: [(&str, &str); 7] = [
-    ("cpu-bound", include_str!("../../assets/scenarios/cpu-bound.toml")),
+pub const PRESETS: [(&str, &str); 8] = [
+    (
+        "cpu-bound",
+        include_str!("../../assets/scenarios/cpu-bound.toml"),
+    ),
     ("convoy", include_str!("../../assets/scenarios/convoy.toml")),
-    ("io-bound", include_str!("../../assets/scenarios/io-bound.toml")),
-    ("c-release", include_str!("../../assets/scenarios/c-release.toml")),
-    ("c-holding", include_str!("../../assets/scenarios/c-holding.toml")),
-    ("counter-race", include_str!("../../assets/scenarios/counter-race.toml")),
-    ("free-threaded-scaling", include_str!("../../assets/scenarios/free-threaded-scaling.toml")),
+    (
+        "io-bound",
+        include_str!("../../assets/scenarios/io-bound.toml"),
+    ),
+    (
+        "c-release",
+        include_str!("../../assets/scenarios/c-release.toml"),
+    ),
+    (
+        "c-holding",
+        include_str!("../../assets/scenarios/c-holding.toml"),
+    ),
+    (
+        "counter-race",
+        include_str!("../../assets/scenarios/counter-race.toml"),
+    ),
+    (
+        "free-threaded-scaling",
+        include_str!("../../assets/scenarios/free-threaded-scaling.toml"),
+    ),
+    (
+        "old-gil",
+        include_str!("../../assets/scenarios/old-gil.toml"),
+    ),
 ];
 
 /// Parses the preset named `stem`, if there is one.
 pub fn preset(stem: &str) -> Option<Result<Scenario, ScenarioError>> {
-    PRESETS.iter().find(|(name, _)| *name == stem).map(|(name, text)| Scenario::parse(text, name))
+    PRESETS
+        .iter()
+        .find(|(name, _)| *name == stem)
+        .map(|(name, text)| Scenario::parse(text, name))
 }
 
 /// Loads a scenario by preset name, or else from a file path.
@@ -29,10 +54,17 @@ pub fn load(name_or_path: &str) -> Result<Scenario, ScenarioError> {
             file: name_or_path.to_owned(),
             message: format!(
                 "no such file, and not a preset name (presets: {})",
-                PRESETS.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(", ")
+                PRESETS
+                    .iter()
+                    .map(|(n, _)| *n)
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ),
         }),
-        Err(e) => Err(ScenarioError::Read { file: name_or_path.to_owned(), message: e.to_string() }),
+        Err(e) => Err(ScenarioError::Read {
+            file: name_or_path.to_owned(),
+            message: e.to_string(),
+        }),
     }
 }
 
@@ -44,10 +76,18 @@ mod tests {
     #[test]
     fn every_preset_parses_resolves_and_has_narration() {
         for (stem, _) in PRESETS {
-            let s = preset(stem).unwrap().unwrap_or_else(|e| panic!("{stem}: {e}"));
+            let s = preset(stem)
+                .unwrap()
+                .unwrap_or_else(|e| panic!("{stem}: {e}"));
             assert!(!s.narration.is_empty() && !s.summary.is_empty(), "{stem}");
-            s.config(&Overrides::default()).unwrap_or_else(|e| panic!("{stem}: {e}"));
+            s.config(&Overrides::default())
+                .unwrap_or_else(|e| panic!("{stem}: {e}"));
         }
-        assert!(load("no-such-preset").unwrap_err().to_string().contains("convoy"));
+        assert!(
+            load("no-such-preset")
+                .unwrap_err()
+                .to_string()
+                .contains("convoy")
+        );
     }
 }

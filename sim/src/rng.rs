@@ -1,9 +1,9 @@
-//! A tiny seeded random number generator (SplitMix64).
+//! A tiny seeded random number generator (`SplitMix64`).
 //!
 //! Written here rather than taken from `rand` because replay must be bit-identical for a seed
 //! across versions of gilscope, and `rand`'s small generators do not promise a stable stream.
 
-/// A SplitMix64 generator: fast, statistically sound for simulation choices, stable forever.
+/// A `SplitMix64` generator: fast, statistically sound for simulation choices, stable forever.
 #[derive(Debug, Clone)]
 pub struct SplitMix64 {
     state: u64,

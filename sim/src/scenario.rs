@@ -2,7 +2,9 @@
 //! to a class. The TOML format is a public interface (see the README); this module reads and
 //! validates it, with errors that name the file, line, column, field and what is allowed.
 
-use crate::model::{ConfigError, Overrides, PythonVersion, Runtime, RunConfig, SuccessorPolicy};
+use crate::model::{
+    ConfigError, Overrides, PythonVersion, RunConfig, Runtime, StartMethod, SuccessorPolicy,
+};
 use crate::time::{DurationValue, Nanos, parse_duration};
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -41,11 +43,28 @@ pub enum Op {
         times: u64,
         /// A Python function call between the load and the store.
         call_inside: bool,
+        /// A `multiprocessing.Value` in shared memory, with its lock (matters across processes).
+        shared: bool,
     },
     /// `lock.acquire()` on a `threading.Lock` (index into [`Scenario::locks`]).
     Lock(usize),
     /// `lock.release()`.
     Unlock(usize),
+    /// Pass a message of this many bytes to another worker: `queue.put` between threads,
+    /// pickling plus a pipe between processes, pickling between subinterpreters.
+    Send(u64),
+    /// `await loop.run_in_executor(None, f)` where `f` runs this many bytecodes of Python:
+    /// under asyncio on an executor thread; elsewhere inline, like calling `f()`.
+    Offload(u64),
+    /// `import` of a C extension module (index into [`Scenario::modules`]).
+    Import {
+        /// Which module.
+        module: usize,
+        /// Whether it declares free-threading support (`Py_mod_gil = Py_MOD_GIL_NOT_USED`).
+        supports_free_threading: bool,
+        /// How long loading it takes (with the GIL, where there is one).
+        duration: Nanos,
+    },
 }
 
 /// How many times a thread runs its program.
@@ -87,6 +106,8 @@ pub struct Scenario {
     pub counters: Vec<String>,
     /// Lock names, in order of first use.
     pub locks: Vec<String>,
+    /// Extension module names, in order of first import.
+    pub modules: Vec<String>,
     /// Where it came from: a preset's stem or a file path.
     pub source: String,
     /// Spans of the settings in the file text, to place errors found when resolving them.
@@ -156,6 +177,11 @@ struct RawSettings {
     bytecode_ns: Option<Spanned<f64>>,
     free_threaded_overhead: Option<Spanned<f64>>,
     runtime: Option<Spanned<Runtime>>,
+    check_interval: Option<Spanned<u64>>,
+    old_gil_signal: Option<Spanned<DurationValue>>,
+    old_gil_contention: Option<Spanned<DurationValue>>,
+    start_method: Option<Spanned<StartMethod>>,
+    interpreter_start: Option<Spanned<DurationValue>>,
 }
 
 /// `gil = 0 | 1`, the `PYTHON_GIL` environment variable.
@@ -190,20 +216,17 @@ fn intern(names: &mut Vec<String>, name: &str) -> usize {
     })
 }
 
-const OPERATIONS: &str = "compute, io, sleep, c_call, increment, lock, unlock";
+const OPERATIONS: &str =
+    "compute, io, sleep, c_call, increment, lock, unlock, send, import, offload";
 
 impl Scenario {
     /// Parses and validates scenario text. `file` names it in errors.
     pub fn parse(text: &str, file: &str) -> Result<Scenario, ScenarioError> {
-        let located = |span: Range<usize>, message: String| {
-            let (line, column) = line_column(text, span.start);
-            ScenarioError::Located { file: file.to_owned(), line, column, message }
-        };
-        let raw: RawScenario = toml::from_str(text).map_err(|e| {
-            located(e.span().unwrap_or(0..0), e.message().trim().to_owned())
-        })?;
+        let at = Locator { text, file };
+        let raw: RawScenario = toml::from_str(text)
+            .map_err(|e| at.error(e.span().unwrap_or(0..0), e.message().trim().to_owned()))?;
         if raw.name.trim().is_empty() {
-            return Err(located(0..0, "`name` is empty: give the scenario a title".into()));
+            return Err(at.error(0..0, "`name` is empty: give the scenario a title".into()));
         }
         let (settings, setting_spans) = raw.settings.into_overrides();
         if raw.threads.is_empty() {
@@ -212,86 +235,26 @@ impl Scenario {
                 message: "the scenario has no [[threads]]: add at least one thread group".into(),
             });
         }
-        let mut counters = Vec::new();
-        let mut locks = Vec::new();
-        let mut groups = Vec::new();
-        let mut total_threads: u32 = 0;
-        let mut seen_names: Vec<String> = Vec::new();
+        let mut names = Names::default();
+        let mut groups: Vec<ThreadGroup> = Vec::new();
         for raw_group in raw.threads {
-            let name = raw_group.name.get_ref().trim().to_owned();
-            if name.is_empty() {
-                return Err(located(raw_group.name.span(), "thread `name` is empty".into()));
+            let group = parse_group(raw_group, &mut names, &at)?;
+            if groups.iter().any(|g| g.name == group.name) {
+                return Err(ScenarioError::Invalid {
+                    file: file.to_owned(),
+                    message: format!(
+                        "two thread groups are named \"{}\": names must be unique",
+                        group.name
+                    ),
+                });
             }
-            if seen_names.contains(&name) {
-                return Err(located(
-                    raw_group.name.span(),
-                    format!("two thread groups are named \"{name}\": names must be unique"),
-                ));
+            groups.push(group);
+            if groups.iter().map(|g| g.count).sum::<u32>() > MAX_THREADS {
+                return Err(ScenarioError::Invalid {
+                    file: file.to_owned(),
+                    message: format!("the scenario has more than {MAX_THREADS} threads in all"),
+                });
             }
-            seen_names.push(name.clone());
-            let count = match raw_group.count {
-                None => 1,
-                Some(c) => {
-                    let v = *c.get_ref();
-                    if !(1..=i64::from(MAX_THREADS)).contains(&v) {
-                        return Err(located(
-                            c.span(),
-                            format!("count = {v}: a thread group needs between 1 and {MAX_THREADS} threads"),
-                        ));
-                    }
-                    v as u32
-                }
-            };
-            total_threads += count;
-            if total_threads > MAX_THREADS {
-                return Err(located(
-                    raw_group.name.span(),
-                    format!("the scenario has more than {MAX_THREADS} threads in all"),
-                ));
-            }
-            let repeat = match raw_group.repeat {
-                None => Repeat::Times(1),
-                Some(r) => parse_repeat(r.get_ref()).map_err(|m| located(r.span(), m))?,
-            };
-            let ops_span = raw_group.ops.span();
-            let raw_ops = raw_group.ops.into_inner();
-            if raw_ops.is_empty() {
-                return Err(located(ops_span, format!("thread \"{name}\" has no ops: add at least one of {OPERATIONS}")));
-            }
-            let mut ops = Vec::with_capacity(raw_ops.len());
-            let mut held: Vec<usize> = Vec::new();
-            for raw_op in raw_ops {
-                let span = raw_op.span();
-                let op = parse_op(raw_op.get_ref(), &mut counters, &mut locks)
-                    .map_err(|m| located(span.clone(), m))?;
-                match op {
-                    Op::Lock(l) if held.contains(&l) => {
-                        return Err(located(span, format!(
-                            "thread \"{name}\" locks \"{}\" twice without unlocking: a threading.Lock is not reentrant, so this deadlocks",
-                            locks[l]
-                        )));
-                    }
-                    Op::Lock(l) => held.push(l),
-                    Op::Unlock(l) => {
-                        let Some(at) = held.iter().position(|&h| h == l) else {
-                            return Err(located(span, format!(
-                                "thread \"{name}\" unlocks \"{}\", which it does not hold at that point (Python raises RuntimeError: release unlocked lock)",
-                                locks[l]
-                            )));
-                        };
-                        held.remove(at);
-                    }
-                    _ => {}
-                }
-                ops.push(op);
-            }
-            if let Some(&l) = held.first() {
-                return Err(located(ops_span, format!(
-                    "thread \"{name}\" ends its ops still holding lock \"{}\": add {{ unlock = \"{}\" }}",
-                    locks[l], locks[l]
-                )));
-            }
-            groups.push(ThreadGroup { name, count, repeat, ops });
         }
         let scenario = Scenario {
             name: raw.name.trim().to_owned(),
@@ -299,13 +262,17 @@ impl Scenario {
             narration: raw.narration.trim().to_owned(),
             settings,
             groups,
-            counters,
-            locks,
+            counters: names.counters,
+            locks: names.locks,
+            modules: names.modules,
             source: file.to_owned(),
             setting_spans,
         };
         // The file's own settings must make sense on their own; place any error in the text.
-        scenario.settings.resolve().map_err(|e| scenario.locate_config_error(&e, text))?;
+        scenario
+            .settings
+            .resolve()
+            .map_err(|e| scenario.locate_config_error(&e, text))?;
         Ok(scenario)
     }
 
@@ -319,19 +286,31 @@ impl Scenario {
         match span {
             Some((start, _)) => {
                 let (line, column) = line_column(text, start);
-                ScenarioError::Located { file: self.source.clone(), line, column, message: error.to_string() }
+                ScenarioError::Located {
+                    file: self.source.clone(),
+                    line,
+                    column,
+                    message: error.to_string(),
+                }
             }
-            None => ScenarioError::Invalid { file: self.source.clone(), message: error.to_string() },
+            None => ScenarioError::Invalid {
+                file: self.source.clone(),
+                message: error.to_string(),
+            },
         }
     }
 
     /// Resolves the settings of a run: `overrides` (CLI, GUI) over the file's settings over the
     /// defaults. Fails when they are invalid or when the run would never end.
     pub fn config(&self, overrides: &Overrides) -> Result<RunConfig, ScenarioError> {
-        let config = overrides.or(&self.settings).resolve().map_err(|e| ScenarioError::Invalid {
-            file: self.source.clone(),
-            message: e.to_string(),
-        })?;
+        let config =
+            overrides
+                .or(&self.settings)
+                .resolve()
+                .map_err(|e| ScenarioError::Invalid {
+                    file: self.source.clone(),
+                    message: e.to_string(),
+                })?;
         if config.duration.is_none() && self.groups.iter().all(|g| g.repeat == Repeat::Forever) {
             return Err(ScenarioError::Invalid {
                 file: self.source.clone(),
@@ -359,10 +338,128 @@ impl Scenario {
     pub fn with_group_count(&self, group: usize, count: u32) -> Scenario {
         let mut copy = self.clone();
         if let Some(g) = copy.groups.get_mut(group) {
-            let others: u32 = self.groups.iter().enumerate().filter(|(i, _)| *i != group).map(|(_, g)| g.count).sum();
+            let others: u32 = self
+                .groups
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| *i != group)
+                .map(|(_, g)| g.count)
+                .sum();
             g.count = count.clamp(1, MAX_THREADS.saturating_sub(others).max(1));
         }
         copy
+    }
+}
+
+/// Turns byte spans of the file into located errors.
+struct Locator<'a> {
+    text: &'a str,
+    file: &'a str,
+}
+
+impl Locator<'_> {
+    fn error(&self, span: Range<usize>, message: String) -> ScenarioError {
+        let (line, column) = line_column(self.text, span.start);
+        ScenarioError::Located {
+            file: self.file.to_owned(),
+            line,
+            column,
+            message,
+        }
+    }
+}
+
+/// Counter, lock and module names met so far.
+#[derive(Default)]
+struct Names {
+    counters: Vec<String>,
+    locks: Vec<String>,
+    modules: Vec<String>,
+}
+
+fn parse_group(
+    raw: RawGroup,
+    names: &mut Names,
+    at: &Locator,
+) -> Result<ThreadGroup, ScenarioError> {
+    let name = raw.name.get_ref().trim().to_owned();
+    if name.is_empty() {
+        return Err(at.error(raw.name.span(), "thread `name` is empty".into()));
+    }
+    let count = match raw.count {
+        None => 1,
+        Some(c) => {
+            let v = *c.get_ref();
+            if !(1..=i64::from(MAX_THREADS)).contains(&v) {
+                return Err(at.error(
+                    c.span(),
+                    format!(
+                        "count = {v}: a thread group needs between 1 and {MAX_THREADS} threads"
+                    ),
+                ));
+            }
+            v as u32
+        }
+    };
+    let repeat = match raw.repeat {
+        None => Repeat::Times(1),
+        Some(r) => parse_repeat(r.get_ref()).map_err(|m| at.error(r.span(), m))?,
+    };
+    let ops_span = raw.ops.span();
+    let raw_ops = raw.ops.into_inner();
+    if raw_ops.is_empty() {
+        return Err(at.error(
+            ops_span,
+            format!("thread \"{name}\" has no ops: add at least one of {OPERATIONS}"),
+        ));
+    }
+    let mut ops = Vec::with_capacity(raw_ops.len());
+    let mut held: Vec<usize> = Vec::new();
+    for raw_op in raw_ops {
+        let span = raw_op.span();
+        let op = parse_op(raw_op.get_ref(), names).map_err(|m| at.error(span.clone(), m))?;
+        check_lock_use(&op, &mut held, &name, &names.locks).map_err(|m| at.error(span, m))?;
+        ops.push(op);
+    }
+    if let Some(&l) = held.first() {
+        let lock = &names.locks[l];
+        return Err(at.error(ops_span, format!("thread \"{name}\" ends its ops still holding lock \"{lock}\": add {{ unlock = \"{lock}\" }}")));
+    }
+    Ok(ThreadGroup {
+        name,
+        count,
+        repeat,
+        ops,
+    })
+}
+
+/// Locks must be taken once and released by their holder (checked in program order).
+fn check_lock_use(
+    op: &Op,
+    held: &mut Vec<usize>,
+    thread: &str,
+    locks: &[String],
+) -> Result<(), String> {
+    match *op {
+        Op::Lock(l) if held.contains(&l) => Err(format!(
+            "thread \"{thread}\" locks \"{}\" twice without unlocking: a threading.Lock is not reentrant, so this deadlocks",
+            locks[l]
+        )),
+        Op::Lock(l) => {
+            held.push(l);
+            Ok(())
+        }
+        Op::Unlock(l) => {
+            let at = held.iter().position(|&h| h == l).ok_or_else(|| {
+                format!(
+                    "thread \"{thread}\" unlocks \"{}\", which it does not hold at that point (Python raises RuntimeError: release unlocked lock)",
+                    locks[l]
+                )
+            })?;
+            held.remove(at);
+            Ok(())
+        }
+        _ => Ok(()),
     }
 }
 
@@ -388,25 +485,46 @@ fn duration_of(value: &toml::Value, key: &str) -> Result<Nanos, String> {
 fn positive_int(value: &toml::Value, key: &str, max: u64) -> Result<u64, String> {
     match value {
         toml::Value::Integer(n) if *n >= 1 && (*n as u64) <= max => Ok(*n as u64),
-        other => Err(format!("`{key}` = {other}: use a whole number from 1 to {max}")),
+        other => Err(format!(
+            "`{key}` = {other}: use a whole number from 1 to {max}"
+        )),
     }
 }
 
 fn bool_of(value: &toml::Value, key: &str) -> Result<bool, String> {
-    value.as_bool().ok_or_else(|| format!("`{key}` = {value}: use true or false"))
+    value
+        .as_bool()
+        .ok_or_else(|| format!("`{key}` = {value}: use true or false"))
 }
 
 fn name_of(value: &toml::Value, key: &str) -> Result<String, String> {
     match value {
         toml::Value::String(s) if !s.trim().is_empty() => Ok(s.trim().to_owned()),
-        other => Err(format!("`{key}` = {other}: give a name in quotes, e.g. {key} = \"counter\"")),
+        other => Err(format!(
+            "`{key}` = {other}: give a name in quotes, e.g. {key} = \"counter\""
+        )),
     }
 }
 
 /// Parses one `{ op = value, option = value }` table.
-fn parse_op(table: &toml::Table, counters: &mut Vec<String>, locks: &mut Vec<String>) -> Result<Op, String> {
-    const KEYS: [&str; 7] = ["compute", "io", "sleep", "c_call", "increment", "lock", "unlock"];
-    let found: Vec<&str> = table.keys().map(String::as_str).filter(|k| KEYS.contains(k)).collect();
+fn parse_op(table: &toml::Table, names: &mut Names) -> Result<Op, String> {
+    const KEYS: [&str; 10] = [
+        "compute",
+        "io",
+        "sleep",
+        "c_call",
+        "increment",
+        "lock",
+        "unlock",
+        "send",
+        "import",
+        "offload",
+    ];
+    let found: Vec<&str> = table
+        .keys()
+        .map(String::as_str)
+        .filter(|k| KEYS.contains(k))
+        .collect();
     let kind = match found.as_slice() {
         [one] => *one,
         [] => {
@@ -426,19 +544,30 @@ fn parse_op(table: &toml::Table, counters: &mut Vec<String>, locks: &mut Vec<Str
     let options: &[&str] = match kind {
         "compute" => &["loop_body"],
         "c_call" => &["releases_gil"],
-        "increment" => &["times", "call_inside"],
+        "increment" => &["times", "call_inside", "shared"],
+        "import" => &["supports_free_threading", "duration"],
         _ => &[],
     };
-    if let Some(extra) = table.keys().find(|k| k.as_str() != kind && !options.contains(&k.as_str())) {
-        let allowed = if options.is_empty() { "none".to_owned() } else { options.join(", ") };
-        return Err(format!("`{kind}` does not take the option `{extra}` (options allowed: {allowed})"));
+    if let Some(extra) = table
+        .keys()
+        .find(|k| k.as_str() != kind && !options.contains(&k.as_str()))
+    {
+        let allowed = if options.is_empty() {
+            "none".to_owned()
+        } else {
+            options.join(", ")
+        };
+        return Err(format!(
+            "`{kind}` does not take the option `{extra}` (options allowed: {allowed})"
+        ));
     }
     let value = &table[kind];
     let opt = |key: &str| table.get(key);
     Ok(match kind {
         "compute" => Op::Compute {
             bytecodes: positive_int(value, "compute", 1 << 50)?,
-            loop_body: opt("loop_body").map_or(Ok(8), |v| positive_int(v, "loop_body", 1 << 20))? as u32,
+            loop_body: opt("loop_body").map_or(Ok(8), |v| positive_int(v, "loop_body", 1 << 20))?
+                as u32,
         },
         "io" => Op::Io(duration_of(value, "io")?),
         "sleep" => Op::Sleep(duration_of(value, "sleep")?),
@@ -447,12 +576,22 @@ fn parse_op(table: &toml::Table, counters: &mut Vec<String>, locks: &mut Vec<Str
             releases_gil: opt("releases_gil").map_or(Ok(false), |v| bool_of(v, "releases_gil"))?,
         },
         "increment" => Op::Increment {
-            counter: intern(counters, &name_of(value, "increment")?),
+            counter: intern(&mut names.counters, &name_of(value, "increment")?),
             times: opt("times").map_or(Ok(1), |v| positive_int(v, "times", 1 << 40))?,
             call_inside: opt("call_inside").map_or(Ok(false), |v| bool_of(v, "call_inside"))?,
+            shared: opt("shared").map_or(Ok(false), |v| bool_of(v, "shared"))?,
         },
-        "lock" => Op::Lock(intern(locks, &name_of(value, "lock")?)),
-        _ => Op::Unlock(intern(locks, &name_of(value, "unlock")?)),
+        "lock" => Op::Lock(intern(&mut names.locks, &name_of(value, "lock")?)),
+        "unlock" => Op::Unlock(intern(&mut names.locks, &name_of(value, "unlock")?)),
+        "send" => Op::Send(positive_int(value, "send", 1 << 40)?),
+        "offload" => Op::Offload(positive_int(value, "offload", 1 << 50)?),
+        _ => Op::Import {
+            module: intern(&mut names.modules, &name_of(value, "import")?),
+            supports_free_threading: opt("supports_free_threading")
+                .map_or(Ok(false), |v| bool_of(v, "supports_free_threading"))?,
+            duration: opt("duration")
+                .map_or(Ok(crate::time::MS), |v| duration_of(v, "duration"))?,
+        },
     })
 }
 
@@ -485,6 +624,11 @@ impl RawSettings {
             bytecode_ns: field!(bytecode_ns, |v| v),
             free_threaded_overhead: field!(free_threaded_overhead, |v| v),
             runtime: field!(runtime, |v| v),
+            check_interval: field!(check_interval, |v| v),
+            old_gil_signal: field!(old_gil_signal, |v: DurationValue| v.0),
+            old_gil_contention: field!(old_gil_contention, |v: DurationValue| v.0),
+            start_method: field!(start_method, |v| v),
+            interpreter_start: field!(interpreter_start, |v: DurationValue| v.0),
         };
         (overrides, spans)
     }
@@ -537,9 +681,21 @@ ops = [ { io = "56us" }, { compute = 40 } ]
         let s = Scenario::parse(GOOD, "convoy.toml").unwrap();
         assert_eq!(s.groups.len(), 2);
         assert_eq!(s.groups[0].repeat, Repeat::Forever);
-        assert_eq!(s.groups[1].ops, vec![Op::Io(56_000), Op::Compute { bytecodes: 40, loop_body: 8 }]);
+        assert_eq!(
+            s.groups[1].ops,
+            vec![
+                Op::Io(56_000),
+                Op::Compute {
+                    bytecodes: 40,
+                    loop_body: 8
+                }
+            ]
+        );
         assert_eq!(s.settings.switch_interval, Some(5_000_000));
-        assert_eq!(s.threads(), vec![("busy".to_owned(), 0), ("io".to_owned(), 1)]);
+        assert_eq!(
+            s.threads(),
+            vec![("busy".to_owned(), 0), ("io".to_owned(), 1)]
+        );
         assert_eq!(s.with_group_count(0, 3).threads()[2].0, "busy-2");
     }
 
@@ -550,20 +706,40 @@ ops = [ { io = "56us" }, { compute = 40 } ]
         assert!(unknown.contains("compute, io"), "{unknown}");
         let missing = err("[[threads]]\nname = \"a\"\nops = [ { compute = 3 } ]\n");
         assert!(missing.contains("name"), "{missing}");
-        let count = err("name = \"x\"\n[[threads]]\nname = \"a\"\ncount = 0\nops = [ { compute = 3 } ]\n");
-        assert!(count.starts_with("bad.toml:4:") && count.contains("count = 0"), "{count}");
+        let count =
+            err("name = \"x\"\n[[threads]]\nname = \"a\"\ncount = 0\nops = [ { compute = 3 } ]\n");
+        assert!(
+            count.starts_with("bad.toml:4:") && count.contains("count = 0"),
+            "{count}"
+        );
         let unitless = err("name = \"x\"\n[[threads]]\nname = \"a\"\nops = [ { io = \"5\" } ]\n");
         assert!(unitless.contains("no unit"), "{unitless}");
-        let negative = err("name = \"x\"\n[settings]\nswitch_interval = \"-1ms\"\n[[threads]]\nname = \"a\"\nops = [ { compute = 3 } ]\n");
-        assert!(negative.starts_with("bad.toml:3:") && negative.contains("negative"), "{negative}");
-        let zero = err("name = \"x\"\n[settings]\nswitch_interval = \"0ms\"\n[[threads]]\nname = \"a\"\nops = [ { compute = 3 } ]\n");
-        assert!(zero.starts_with("bad.toml:3:") && zero.contains("ValueError"), "{zero}");
-        let ft = err("name = \"x\"\n[settings]\npython = \"3.12\"\nfree_threaded = true\n[[threads]]\nname = \"a\"\nops = [ { compute = 3 } ]\n");
+        let negative = err(
+            "name = \"x\"\n[settings]\nswitch_interval = \"-1ms\"\n[[threads]]\nname = \"a\"\nops = [ { compute = 3 } ]\n",
+        );
+        assert!(
+            negative.starts_with("bad.toml:3:") && negative.contains("negative"),
+            "{negative}"
+        );
+        let zero = err(
+            "name = \"x\"\n[settings]\nswitch_interval = \"0ms\"\n[[threads]]\nname = \"a\"\nops = [ { compute = 3 } ]\n",
+        );
+        assert!(
+            zero.starts_with("bad.toml:3:") && zero.contains("ValueError"),
+            "{zero}"
+        );
+        let ft = err(
+            "name = \"x\"\n[settings]\npython = \"3.12\"\nfree_threaded = true\n[[threads]]\nname = \"a\"\nops = [ { compute = 3 } ]\n",
+        );
         assert!(ft.starts_with("bad.toml:4:") && ft.contains("3.13"), "{ft}");
         let unlock = err("name = \"x\"\n[[threads]]\nname = \"a\"\nops = [ { unlock = \"m\" } ]\n");
         assert!(unlock.contains("does not hold"), "{unlock}");
-        let option = err("name = \"x\"\n[[threads]]\nname = \"a\"\nops = [ { io = \"1ms\", times = 3 } ]\n");
-        assert!(option.contains("does not take the option `times`"), "{option}");
+        let option =
+            err("name = \"x\"\n[[threads]]\nname = \"a\"\nops = [ { io = \"1ms\", times = 3 } ]\n");
+        assert!(
+            option.contains("does not take the option `times`"),
+            "{option}"
+        );
     }
 
     #[test]
@@ -572,7 +748,10 @@ ops = [ { io = "56us" }, { compute = 40 } ]
         let s = Scenario::parse(text, "endless.toml").unwrap();
         let e = s.config(&Overrides::default()).unwrap_err().to_string();
         assert!(e.contains("never end"), "{e}");
-        let ok = s.config(&Overrides { duration: Some(1_000), ..Overrides::default() });
+        let ok = s.config(&Overrides {
+            duration: Some(1_000),
+            ..Overrides::default()
+        });
         assert!(ok.is_ok());
     }
 }

@@ -1,9 +1,9 @@
 //! Stats of a run, computed from its trace alone, so every engine gets the same numbers.
 //! The serialized form is the `gilscope run --json` schema (field names are fixed).
 
-use crate::model::RunConfig;
+use crate::model::{RunConfig, Runtime};
 use crate::time::Nanos;
-use crate::trace::{CounterResult, MarkerKind, NONE, ThreadState, Trace};
+use crate::trace::{CounterResult, Lane, MarkerKind, NONE, ThreadInfo, ThreadState, Trace};
 use serde::Serialize;
 
 /// Mean and percentiles of a set of durations, in milliseconds.
@@ -61,12 +61,21 @@ pub struct StateTimes {
     pub lock: f64,
     /// Runnable with no free core.
     pub runnable: f64,
+    /// asyncio: ready, waiting for the event loop.
+    pub ready: f64,
 }
 
 impl StateTimes {
     /// The sum of all states: the thread's lifetime.
     pub fn total(&self) -> f64 {
-        self.running + self.waiting_gil + self.forced_off + self.io + self.c_call + self.lock + self.runnable
+        self.running
+            + self.waiting_gil
+            + self.forced_off
+            + self.io
+            + self.c_call
+            + self.lock
+            + self.runnable
+            + self.ready
     }
 }
 
@@ -87,6 +96,9 @@ pub struct ThreadStats {
     pub io_latency_ms: Option<Summary>,
     /// Completed I/O operations per second of the thread's lifetime.
     pub io_ops_per_s: f64,
+    /// From each `io`/`sleep` completing until the thread runs again: the GIL convoy under
+    /// threads, the event loop's lag under asyncio.
+    pub resume_lag_ms: Option<Summary>,
 }
 
 /// GIL stats.
@@ -98,6 +110,8 @@ pub struct GilStats {
     pub forced_switches: u64,
     /// Drop requests set by waiters whose wait timed out.
     pub drop_requests: u64,
+    /// Old GIL: wake-ups that found the GIL taken again.
+    pub futile_wakeups: u64,
     /// Switches per second of wall time.
     pub switches_per_s: f64,
     /// Fraction of wall time the GIL was held.
@@ -115,6 +129,11 @@ pub struct Stats {
     pub scenario: String,
     /// `"sim"` or `"live"`.
     pub engine: String,
+    /// `"threads"`, `"multiprocessing"` or `"subinterpreters"`.
+    pub runtime: String,
+    /// Interpreters (each with its own GIL and memory): 1 for threads, one per process or
+    /// subinterpreter otherwise — the memory-like cost of the choice.
+    pub interpreters: u32,
     /// Python version modelled.
     pub python: String,
     /// A free-threaded build.
@@ -147,6 +166,8 @@ pub struct Stats {
     pub threads: Vec<ThreadStats>,
     /// Shared counters.
     pub counters: Vec<CounterResult>,
+    /// Warnings the interpreter printed.
+    pub warnings: Vec<String>,
 }
 
 fn ms(n: Nanos) -> f64 {
@@ -166,76 +187,39 @@ impl Stats {
         let mut acquire_latencies = Vec::new();
         let mut sequential: Nanos = 0;
         for (info, lane) in trace.threads.iter().zip(&trace.thread_lanes) {
-            let mut times = [0 as Nanos; 7];
-            let mut bytecodes = 0;
-            let mut io_latencies = Vec::new();
-            let mut released_at = info.started.unwrap_or(0);
-            let mut io_pending = false;
-            let mut wanting_since: Option<Nanos> = None;
-            for span in lane.all(trace.now) {
-                bytecodes += span.bytecodes;
-                let slot = match span.state {
-                    ThreadState::Running => Some(0),
-                    ThreadState::WaitingGil => Some(1),
-                    ThreadState::ForcedOff => Some(2),
-                    ThreadState::Io => Some(3),
-                    ThreadState::CCallReleased | ThreadState::CCallHolding => Some(4),
-                    ThreadState::Lock => Some(5),
-                    ThreadState::Runnable => Some(6),
-                    ThreadState::Done => None,
-                };
-                if let Some(slot) = slot {
-                    times[slot] += span.duration();
-                }
-                if holds_gil(span.state) {
-                    if io_pending {
-                        io_latencies.push(span.start - released_at);
-                        io_pending = false;
-                    }
-                    if let Some(since) = wanting_since.take() {
-                        acquire_latencies.push(span.start - since);
-                    }
-                    released_at = span.end;
-                } else {
-                    match span.state {
-                        ThreadState::Io => io_pending = true,
-                        ThreadState::WaitingGil => {
-                            wanting_since.get_or_insert(span.start);
-                        }
-                        _ => {}
-                    }
-                }
-            }
-            sequential += times[0] + times[3] + times[4];
-            let lifetime = info.finished.unwrap_or(trace.now).saturating_sub(info.started.unwrap_or(0));
-            let io_ops = io_latencies.len() as u64;
-            threads.push(ThreadStats {
-                name: info.name.clone(),
-                finished_ms: info.finished.map(ms),
-                bytecodes,
-                state_ms: StateTimes {
-                    running: ms(times[0]),
-                    waiting_gil: ms(times[1]),
-                    forced_off: ms(times[2]),
-                    io: ms(times[3]),
-                    c_call: ms(times[4]),
-                    lock: ms(times[5]),
-                    runnable: ms(times[6]),
-                },
-                io_ops,
-                io_latency_ms: Summary::of(io_latencies),
-                io_ops_per_s: if lifetime > 0 { io_ops as f64 / (lifetime as f64 / 1e9) } else { 0.0 },
-            });
+            let (thread, thread_acquires, thread_sequential) =
+                thread_stats(info, lane, trace.now, config.bytecode_ps());
+            acquire_latencies.extend(thread_acquires);
+            sequential += thread_sequential;
+            threads.push(thread);
         }
-        let cpu: Nanos = trace.cores.iter().flat_map(|l| l.all(trace.now)).map(|s| s.duration()).sum();
+        let cpu: Nanos = trace
+            .cores
+            .iter()
+            .flat_map(|l| l.all(trace.now))
+            .map(|s| s.duration())
+            .sum();
         let slices: Vec<Nanos> = trace.gil.all(trace.now).map(|s| s.duration()).collect();
         let held: Nanos = slices.iter().sum();
-        let count = |kind: MarkerKind| trace.markers.iter().filter(|m| m.kind == kind).count() as u64;
-        let switches = trace.markers.iter().filter(|m| m.kind == MarkerKind::Handoff && m.thread != NONE).count() as u64;
+        let count =
+            |kind: MarkerKind| trace.markers.iter().filter(|m| m.kind == kind).count() as u64;
+        let switches = trace
+            .markers
+            .iter()
+            .filter(|m| m.kind == MarkerKind::Handoff && m.thread != NONE)
+            .count() as u64;
         let bytecodes = threads.iter().map(|t| t.bytecodes).sum();
         Stats {
             scenario: scenario.to_owned(),
             engine: engine.to_owned(),
+            runtime: serde_json::to_value(config.runtime)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_owned))
+                .unwrap_or_default(),
+            interpreters: match config.runtime {
+                Runtime::Threads | Runtime::Asyncio => 1,
+                Runtime::Multiprocessing | Runtime::Subinterpreters => trace.threads.len() as u32,
+            },
             python: config.python.to_string(),
             free_threaded: config.free_threaded,
             gil_enabled: config.gil_enabled(),
@@ -245,21 +229,35 @@ impl Stats {
             wall_ms: ms(wall),
             bytecodes,
             cpu_ms: ms(cpu),
-            parallelism: if wall > 0 { cpu as f64 / wall as f64 } else { 0.0 },
+            parallelism: if wall > 0 {
+                cpu as f64 / wall as f64
+            } else {
+                0.0
+            },
             bytecodes_per_s: bytecodes as f64 / wall_s,
             sequential_ms: ms(sequential),
-            speedup: if wall > 0 { sequential as f64 / wall as f64 } else { 0.0 },
+            speedup: if wall > 0 {
+                sequential as f64 / wall as f64
+            } else {
+                0.0
+            },
             gil: GilStats {
                 switches,
                 forced_switches: count(MarkerKind::ForcedSwitch),
                 drop_requests: count(MarkerKind::DropRequest),
+                futile_wakeups: count(MarkerKind::FutileWakeup),
                 switches_per_s: switches as f64 / wall_s,
-                held_fraction: if wall > 0 { held as f64 / wall as f64 } else { 0.0 },
+                held_fraction: if wall > 0 {
+                    held as f64 / wall as f64
+                } else {
+                    0.0
+                },
                 slice_ms: Summary::of(slices),
                 acquire_latency_ms: Summary::of(acquire_latencies),
             },
             threads,
             counters: trace.counters.clone(),
+            warnings: trace.warnings.iter().map(|(_, w)| w.clone()).collect(),
         }
     }
 
@@ -271,14 +269,21 @@ impl Stats {
             return None;
         }
         let weighted = |f: fn(&Summary) -> f64| {
-            with_io.iter().filter_map(|t| t.io_latency_ms.as_ref().map(|s| f(s) * t.io_ops as f64)).sum::<f64>() / ops as f64
+            with_io
+                .iter()
+                .filter_map(|t| t.io_latency_ms.as_ref().map(|s| f(s) * t.io_ops as f64))
+                .sum::<f64>()
+                / ops as f64
         };
         Some(Summary {
             mean: weighted(|s| s.mean),
             p50: weighted(|s| s.p50),
             p90: weighted(|s| s.p90),
             p99: weighted(|s| s.p99),
-            max: with_io.iter().filter_map(|t| t.io_latency_ms.map(|s| s.max)).fold(0.0, f64::max),
+            max: with_io
+                .iter()
+                .filter_map(|t| t.io_latency_ms.map(|s| s.max))
+                .fold(0.0, f64::max),
         })
     }
 
@@ -288,21 +293,41 @@ impl Stats {
         let lost: u64 = self.counters.iter().map(|c| c.lost).sum();
         let expected: u64 = self.counters.iter().map(|c| c.expected).sum();
         let io = self.io_latency();
-        let values: [(&str, String); 14] = [
+        let values: [(&str, String); 15] = [
             ("wall", format_ms(self.wall_ms)),
             ("sequential", format_ms(self.sequential_ms)),
             ("speedup", format!("{:.2}×", self.speedup)),
             ("parallelism", format!("{:.2}", self.parallelism)),
-            ("interval", format_ms(self.switch_interval_us as f64 / 1000.0)),
+            (
+                "interval",
+                format_ms(self.switch_interval_us as f64 / 1000.0),
+            ),
             ("switches_per_s", format!("{:.0}", self.gil.switches_per_s)),
             ("switches", self.gil.switches.to_string()),
             ("forced_switches", self.gil.forced_switches.to_string()),
-            ("held_pct", format!("{:.0}%", self.gil.held_fraction * 100.0)),
-            ("slice_p50", self.gil.slice_ms.map_or("—".into(), |s| format_ms(s.p50))),
+            (
+                "held_pct",
+                format!("{:.0}%", self.gil.held_fraction * 100.0),
+            ),
+            (
+                "slice_p50",
+                self.gil.slice_ms.map_or("—".into(), |s| format_ms(s.p50)),
+            ),
             ("io_latency", io.map_or("—".into(), |s| format_ms(s.mean))),
-            ("io_latency_p99", io.map_or("—".into(), |s| format_ms(s.p99))),
+            (
+                "io_latency_p99",
+                io.map_or("—".into(), |s| format_ms(s.p99)),
+            ),
             ("lost", lost.to_string()),
-            ("lost_pct", if expected > 0 { format!("{:.1}%", lost as f64 * 100.0 / expected as f64) } else { "0%".into() }),
+            ("futile", self.gil.futile_wakeups.to_string()),
+            (
+                "lost_pct",
+                if expected > 0 {
+                    format!("{:.1}%", lost as f64 * 100.0 / expected as f64)
+                } else {
+                    "0%".into()
+                },
+            ),
         ];
         let mut out = text.to_owned();
         for (key, value) in values {
@@ -310,6 +335,91 @@ impl Stats {
         }
         out
     }
+}
+
+/// One thread's stats, its GIL acquire latencies, and its share of the sequential time.
+fn thread_stats(
+    info: &ThreadInfo,
+    lane: &Lane,
+    now: Nanos,
+    bytecode_ps: u64,
+) -> (ThreadStats, Vec<Nanos>, Nanos) {
+    let mut times = [0 as Nanos; 8];
+    let mut resume_lags = Vec::new();
+    let mut io_ended: Option<Nanos> = None;
+    let mut bytecodes = 0;
+    let mut io_latencies = Vec::new();
+    let mut acquire_latencies = Vec::new();
+    let mut released_at = info.started.unwrap_or(0);
+    let mut io_pending = false;
+    let mut wanting_since: Option<Nanos> = None;
+    for span in lane.all(now) {
+        bytecodes += span.bytecodes;
+        let slot = match span.state {
+            ThreadState::Running => Some(0),
+            ThreadState::WaitingGil => Some(1),
+            ThreadState::ForcedOff => Some(2),
+            ThreadState::Io => Some(3),
+            ThreadState::CCallReleased | ThreadState::CCallHolding => Some(4),
+            ThreadState::Lock => Some(5),
+            ThreadState::Runnable => Some(6),
+            ThreadState::Ready => Some(7),
+            ThreadState::Done => None,
+        };
+        if let Some(slot) = slot {
+            times[slot] += span.duration();
+        }
+        if holds_gil(span.state) {
+            // Holding the GIL again ends a pending I/O call's latency and any wait for the GIL.
+            if io_pending {
+                io_latencies.push(span.start - released_at);
+                io_pending = false;
+            }
+            if let Some(ended) = io_ended.take() {
+                resume_lags.push(span.start - ended);
+            }
+            if let Some(since) = wanting_since.take() {
+                acquire_latencies.push(span.start - since);
+            }
+            released_at = span.end;
+        } else if span.state == ThreadState::Io {
+            io_pending = true;
+            io_ended = Some(span.end);
+        } else if span.state == ThreadState::WaitingGil {
+            wanting_since.get_or_insert(span.start);
+        }
+    }
+    let lifetime = info
+        .finished
+        .unwrap_or(now)
+        .saturating_sub(info.started.unwrap_or(0));
+    let io_ops = io_latencies.len() as u64;
+    let stats = ThreadStats {
+        name: info.name.clone(),
+        finished_ms: info.finished.map(ms),
+        bytecodes,
+        state_ms: StateTimes {
+            running: ms(times[0]),
+            waiting_gil: ms(times[1]),
+            forced_off: ms(times[2]),
+            io: ms(times[3]),
+            c_call: ms(times[4]),
+            lock: ms(times[5]),
+            runnable: ms(times[6]),
+            ready: ms(times[7]),
+        },
+        io_ops,
+        io_latency_ms: Summary::of(io_latencies),
+        resume_lag_ms: Summary::of(resume_lags),
+        io_ops_per_s: if lifetime > 0 {
+            io_ops as f64 / (lifetime as f64 / 1e9)
+        } else {
+            0.0
+        },
+    };
+    // Alone, the thread would spend exactly its bytecodes' cost, its I/O and its C calls.
+    let alone = bytecodes * bytecode_ps / 1000 + times[3] + times[4];
+    (stats, acquire_latencies, alone)
 }
 
 /// Formats milliseconds with an adaptive unit.

@@ -22,6 +22,10 @@ pub const MAX_DURATION: Nanos = 86_400 * SEC;
 /// The error is a sentence naming the bad value and what is allowed.
 pub fn parse_duration(text: &str) -> Result<Nanos, String> {
     let trimmed = text.trim();
+    if trimmed == "0" {
+        // Zero needs no unit; whether zero is allowed is for the setting to say.
+        return Ok(0);
+    }
     let split = trimmed
         .find(|c: char| !(c.is_ascii_digit() || c == '.' || c == '-' || c == '+' || c == 'e'))
         .unwrap_or(trimmed.len());
@@ -76,9 +80,7 @@ pub fn format_nanos_f(nanos: f64) -> String {
     } else {
         (nanos, "ns")
     };
-    if unit == "ns" && value.fract() == 0.0 {
-        format!("{value:.0} {unit}")
-    } else if value >= 100.0 {
+    if (unit == "ns" && value.fract() == 0.0) || value >= 100.0 {
         format!("{value:.0} {unit}")
     } else if value >= 10.0 {
         format!("{value:.1} {unit}")
@@ -108,7 +110,9 @@ impl<'de> Deserialize<'de> for DurationValue {
                 )))
             }
             fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<DurationValue, E> {
-                self.visit_i64(v as i64)
+                Err(E::custom(format!(
+                    "duration {v} has no unit: write it as a string with one of ns, us (or µs), ms, s, e.g. \"{v}ms\""
+                )))
             }
             fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<DurationValue, E> {
                 Err(E::custom(format!(
@@ -138,6 +142,7 @@ mod tests {
     #[test]
     fn rejects_bad_durations_with_reasons() {
         assert!(parse_duration("5").unwrap_err().contains("no unit"));
+        assert_eq!(parse_duration("0"), Ok(0));
         assert!(parse_duration("-1ms").unwrap_err().contains("negative"));
         assert!(parse_duration("5min").unwrap_err().contains("unknown unit"));
         assert!(parse_duration("ms").unwrap_err().contains("number"));

@@ -35,13 +35,16 @@ pub enum ThreadState {
     Lock,
     /// Ready to run but no core is free (in the OS run queue).
     Runnable,
+    /// asyncio: a task that is ready, waiting for the event loop to run it (`other` = the task
+    /// running).
+    Ready,
     /// Finished its program.
     Done,
 }
 
 impl ThreadState {
     /// Every state, in legend order.
-    pub const ALL: [ThreadState; 9] = [
+    pub const ALL: [ThreadState; 10] = [
         Self::Running,
         Self::WaitingGil,
         Self::ForcedOff,
@@ -50,6 +53,7 @@ impl ThreadState {
         Self::CCallHolding,
         Self::Lock,
         Self::Runnable,
+        Self::Ready,
         Self::Done,
     ];
 
@@ -64,13 +68,17 @@ impl ThreadState {
             Self::CCallHolding => "C call holding the GIL",
             Self::Lock => "blocked on a lock",
             Self::Runnable => "runnable, no free core",
+            Self::Ready => "ready, waiting for the event loop",
             Self::Done => "done",
         }
     }
 
     /// Whether a thread in this state occupies a core.
     pub fn on_core(self) -> bool {
-        matches!(self, Self::Running | Self::CCallReleased | Self::CCallHolding)
+        matches!(
+            self,
+            Self::Running | Self::CCallReleased | Self::CCallHolding
+        )
     }
 }
 
@@ -114,6 +122,9 @@ pub enum MarkerKind {
     LockReleased,
     /// A thread found a lock held and blocked: `other` = the lock.
     LockBlocked,
+    /// Old GIL: a woken thread found the GIL taken again and went back to sleep (`other` = the
+    /// holder): a wake-up for nothing.
+    FutileWakeup,
 }
 
 /// An instant event.
@@ -223,6 +234,8 @@ pub struct Trace {
     pub now: Nanos,
     /// Whether the run has ended.
     pub finished: bool,
+    /// Warnings the interpreter printed, with when (e.g. the GIL being re-enabled).
+    pub warnings: Vec<(Nanos, String)>,
 }
 
 impl Trace {
@@ -272,7 +285,13 @@ impl Trace {
                 }
             }
         }
-        lane.open = next.map(|(state, other)| Span { start: time, end: time, bytecodes: 0, other, state });
+        lane.open = next.map(|(state, other)| Span {
+            start: time,
+            end: time,
+            bytecodes: 0,
+            other,
+            state,
+        });
     }
 
     /// Adds executed bytecodes to the span in progress of lane `id`.
@@ -284,7 +303,12 @@ impl Trace {
 
     /// Records a marker (markers must arrive in time order).
     pub fn mark(&mut self, time: Nanos, kind: MarkerKind, thread: u32, other: u32) {
-        self.markers.push(Marker { time, kind, thread, other });
+        self.markers.push(Marker {
+            time,
+            kind,
+            thread,
+            other,
+        });
     }
 
     /// Ends the run at `end`: closes every span in progress.
@@ -293,10 +317,10 @@ impl Trace {
         let ids: Vec<LaneId> = self.lane_ids().collect();
         for id in ids {
             let lane = self.lane_mut(id);
-            if let Some(open) = lane.open.take() {
-                if end > open.start {
-                    lane.spans.push(Span { end, ..open });
-                }
+            if let Some(open) = lane.open.take()
+                && end > open.start
+            {
+                lane.spans.push(Span { end, ..open });
             }
         }
         self.finished = true;
@@ -306,26 +330,43 @@ impl Trace {
     pub fn lane_ids(&self) -> impl Iterator<Item = LaneId> + use<> {
         let threads = self.thread_lanes.len() as u32;
         let cores = self.cores.len() as u32;
-        (0..threads).map(LaneId::Thread).chain(std::iter::once(LaneId::Gil)).chain((0..cores).map(LaneId::Core))
+        (0..threads)
+            .map(LaneId::Thread)
+            .chain(std::iter::once(LaneId::Gil))
+            .chain((0..cores).map(LaneId::Core))
     }
 
     /// The thread's name, or `"—"` for [`NONE`].
     pub fn thread_name(&self, id: u32) -> &str {
-        self.threads.get(id as usize).map_or("—", |t| t.name.as_str())
+        self.threads
+            .get(id as usize)
+            .map_or("—", |t| t.name.as_str())
     }
 
     /// Total spans held (closed plus open), for memory accounting.
     pub fn span_count(&self) -> usize {
-        self.lane_ids().map(|id| { let l = self.lane(id); l.spans.len() + usize::from(l.open.is_some()) }).sum()
+        self.lane_ids()
+            .map(|id| {
+                let l = self.lane(id);
+                l.spans.len() + usize::from(l.open.is_some())
+            })
+            .sum()
     }
 
     /// Appends a delta produced by [`DeltaCursor::take`] from another copy of the trace.
     pub fn apply(&mut self, delta: TraceDelta) {
-        for (lane, new) in self.thread_lanes.iter_mut().chain(std::iter::once(&mut self.gil)).chain(self.cores.iter_mut()).zip(delta.lanes) {
+        for (lane, new) in self
+            .thread_lanes
+            .iter_mut()
+            .chain(std::iter::once(&mut self.gil))
+            .chain(self.cores.iter_mut())
+            .zip(delta.lanes)
+        {
             lane.spans.extend(new.spans);
             lane.open = new.open;
         }
         self.markers.extend(delta.markers);
+        self.warnings.extend(delta.warnings);
         for (info, new) in self.threads.iter_mut().zip(delta.threads) {
             *info = new;
         }
@@ -350,6 +391,8 @@ pub struct TraceDelta {
     pub now: Nanos,
     /// Counter results, once known.
     pub counters: Option<Vec<CounterResult>>,
+    /// New warnings.
+    pub warnings: Vec<(Nanos, String)>,
     /// Whether the run has ended.
     pub finished: bool,
 }
@@ -357,28 +400,38 @@ pub struct TraceDelta {
 /// Remembers how much of a trace has been sent as deltas.
 #[derive(Debug, Clone, Default)]
 pub struct DeltaCursor {
-    spans_sent: Vec<usize>,
-    markers_sent: usize,
+    spans: Vec<usize>,
+    markers: usize,
+    warnings_done: usize,
 }
 
 impl DeltaCursor {
     /// Everything in `trace` not yet taken through this cursor.
     pub fn take(&mut self, trace: &Trace) -> TraceDelta {
         let ids: Vec<LaneId> = trace.lane_ids().collect();
-        self.spans_sent.resize(ids.len(), 0);
+        self.spans.resize(ids.len(), 0);
         let lanes = ids
             .iter()
-            .zip(self.spans_sent.iter_mut())
+            .zip(self.spans.iter_mut())
             .map(|(&id, sent)| {
                 let lane = trace.lane(id);
                 let new = lane.spans[(*sent).min(lane.spans.len())..].to_vec();
                 *sent = lane.spans.len();
-                Lane { spans: new, open: lane.open.map(|mut s| { s.end = trace.now; s }) }
+                Lane {
+                    spans: new,
+                    open: lane.open.map(|mut s| {
+                        s.end = trace.now;
+                        s
+                    }),
+                }
             })
             .collect();
-        let markers = trace.markers[self.markers_sent.min(trace.markers.len())..].to_vec();
-        self.markers_sent = trace.markers.len();
+        let markers = trace.markers[self.markers.min(trace.markers.len())..].to_vec();
+        self.markers = trace.markers.len();
+        let warnings = trace.warnings[self.warnings_done.min(trace.warnings.len())..].to_vec();
+        self.warnings_done = trace.warnings.len();
         TraceDelta {
+            warnings,
             lanes,
             markers,
             threads: trace.threads.clone(),
@@ -394,7 +447,12 @@ mod tests {
     use super::*;
 
     fn info(name: &str) -> ThreadInfo {
-        ThreadInfo { name: name.into(), group: 0, started: Some(0), finished: None }
+        ThreadInfo {
+            name: name.into(),
+            group: 0,
+            started: Some(0),
+            finished: None,
+        }
     }
 
     #[test]
@@ -410,15 +468,27 @@ mod tests {
         t.close(20);
         let spans = &t.thread_lanes[0].spans;
         assert_eq!(spans.len(), 2);
-        assert_eq!((spans[0].start, spans[0].end, spans[0].bytecodes), (0, 10, 20));
-        assert_eq!((spans[1].state, spans[1].other, spans[1].end), (ThreadState::WaitingGil, 3, 20));
+        assert_eq!(
+            (spans[0].start, spans[0].end, spans[0].bytecodes),
+            (0, 10, 20)
+        );
+        assert_eq!(
+            (spans[1].state, spans[1].other, spans[1].end),
+            (ThreadState::WaitingGil, 3, 20)
+        );
     }
 
     #[test]
     fn visible_range_finds_overlaps_by_binary_search() {
         let mut lane = Lane::default();
         for i in 0..10 {
-            lane.spans.push(Span { start: i * 10, end: i * 10 + 10, bytecodes: 0, other: NONE, state: ThreadState::Running });
+            lane.spans.push(Span {
+                start: i * 10,
+                end: i * 10 + 10,
+                bytecodes: 0,
+                other: NONE,
+                state: ThreadState::Running,
+            });
         }
         assert_eq!(lane.visible(15, 35), 1..4);
         assert_eq!(lane.visible(0, 10), 0..1);
@@ -432,9 +502,17 @@ mod tests {
         let mut copy = source.clone();
         let mut cursor = DeltaCursor::default();
         for step in 0..20u64 {
-            let state = if step % 2 == 0 { ThreadState::Running } else { ThreadState::WaitingGil };
+            let state = if step % 2 == 0 {
+                ThreadState::Running
+            } else {
+                ThreadState::WaitingGil
+            };
             source.set(LaneId::Thread(0), step * 7, Some((state, NONE)));
-            source.set(LaneId::Gil, step * 7, (step % 2 == 0).then_some((ThreadState::Running, 0)));
+            source.set(
+                LaneId::Gil,
+                step * 7,
+                (step % 2 == 0).then_some((ThreadState::Running, 0)),
+            );
             source.mark(step * 7, MarkerKind::Handoff, NONE, 0);
             if step % 3 == 0 {
                 copy.apply(cursor.take(&source));

@@ -1,1 +1,115 @@
-//! Headless subcommands: `scenarios`, `run`, `sweep`.
+//! Headless subcommands: `scenarios`, `run`, `sweep`, `export`. With no subcommand the binary
+//! opens the window.
+
+mod commands;
+pub mod report;
+pub mod settings;
+
+use clap::{Parser, Subcommand};
+use gilscope_sim::Nanos;
+use settings::{SettingsArgs, parse_duration_arg};
+use std::path::PathBuf;
+
+pub use commands::execute;
+
+/// `gilscope`: see Python's GIL.
+#[derive(Debug, Parser)]
+#[command(name = "gilscope", version, about = "See Python's Global Interpreter Lock: threads, switches, convoys and free-threading on a live timeline.", long_about = None)]
+pub struct Cli {
+    /// What to do; none opens the desktop app.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// List the preset scenarios with their one-line summaries.
+    Scenarios,
+    /// Run a scenario headless and print its stats.
+    Run {
+        /// A preset name (see `gilscope scenarios`) or a path to a .toml file.
+        scenario: String,
+        /// Settings that override the scenario's.
+        #[command(flatten)]
+        settings: SettingsArgs,
+        /// Print exactly one JSON document instead of the readable summary.
+        #[arg(long)]
+        json: bool,
+        /// Also write the trace as Chrome trace-event JSON (opens in Perfetto).
+        #[arg(long, value_name = "FILE.json")]
+        trace: Option<PathBuf>,
+    },
+    /// Run a scenario at many switch intervals (in parallel) and print one row per interval.
+    Sweep {
+        /// A preset name or a path to a .toml file.
+        scenario: String,
+        /// Smallest interval of a log-spaced range.
+        #[arg(long, value_name = "D", value_parser = parse_duration_arg, requires = "to")]
+        from: Option<Nanos>,
+        /// Largest interval of a log-spaced range.
+        #[arg(long, value_name = "D", value_parser = parse_duration_arg, requires = "from")]
+        to: Option<Nanos>,
+        /// Points in the log-spaced range (2–200).
+        #[arg(long, value_name = "N", default_value_t = 20, value_parser = clap::value_parser!(u32).range(2..=200))]
+        points: u32,
+        /// Settings that override the scenario's; --switch-interval takes the list of intervals
+        /// to sweep (0.5ms,1ms,5ms,20ms,100ms) unless --from/--to give a range.
+        #[command(flatten)]
+        settings: SettingsArgs,
+        /// Print CSV.
+        #[arg(long, conflicts_with = "json")]
+        csv: bool,
+        /// Print a JSON array of the `run --json` documents.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Run a scenario and write trace.json (Chrome trace), stats.json and stats.csv to a folder.
+    Export {
+        /// A preset name or a path to a .toml file.
+        scenario: String,
+        /// Settings that override the scenario's.
+        #[command(flatten)]
+        settings: SettingsArgs,
+        /// The folder to write into (created if missing).
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+    },
+}
+
+/// A failure of a subcommand, with the exit status it maps to.
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    /// Bad input: a scenario, a flag, settings, or a run that cannot complete (deadlock).
+    #[error("{0}")]
+    Input(String),
+    /// Writing an output failed.
+    #[error("{context}: {source}")]
+    Io {
+        /// What was being written.
+        context: String,
+        /// The OS error.
+        source: std::io::Error,
+    },
+}
+
+impl CliError {
+    /// 2 for bad input (like clap's usage errors), 1 for anything else.
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            CliError::Input(_) => 2,
+            CliError::Io { .. } => 1,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_command_line_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+}

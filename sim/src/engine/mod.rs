@@ -3,6 +3,7 @@
 
 mod des;
 mod race;
+mod runtime;
 pub mod work;
 
 pub use des::{SimEngine, run};
@@ -30,7 +31,9 @@ pub enum SimError {
         detail: String,
     },
     /// The trace would outgrow the memory budget.
-    #[error("the run is too long to record: more than {limit} spans by {at}; shorten the duration or raise the switch interval")]
+    #[error(
+        "the run is too long to record: more than {limit} spans by {at}; shorten the duration or raise the switch interval"
+    )]
     TooLarge {
         /// The span budget.
         limit: usize,

@@ -50,7 +50,9 @@ enum Access {
 impl RaceLog {
     /// A log for `counters` counters.
     pub fn new(counters: usize) -> Self {
-        Self { segments: vec![Vec::new(); counters] }
+        Self {
+            segments: vec![Vec::new(); counters],
+        }
     }
 
     /// Records a segment of counter `counter`.
@@ -70,7 +72,12 @@ impl RaceLog {
             .map(|(i, name)| {
                 // Every store executed is one `+= 1` the program performed.
                 let (expected, actual) = replay(&self.segments[i], &mut rng, jitter_ns);
-                CounterResult { name: name.clone(), expected, actual, lost: expected.saturating_sub(actual) }
+                CounterResult {
+                    name: name.clone(),
+                    expected,
+                    actual,
+                    lost: expected.saturating_sub(actual),
+                }
             })
             .collect()
     }
@@ -84,7 +91,10 @@ struct Accesses {
 
 impl Accesses {
     fn new(seg: Segment) -> Self {
-        Self { next_bytecode: seg.from_ps.div_ceil(seg.ps), seg }
+        Self {
+            next_bytecode: seg.from_ps.div_ceil(seg.ps),
+            seg,
+        }
     }
 
     fn next(&mut self, rng: &mut SplitMix64, jitter_ns: u64) -> Option<(Nanos, Access, u64)> {
@@ -113,8 +123,16 @@ impl Accesses {
             }
             self.next_bytecode = i + 1;
             let offset = (i * self.seg.ps - self.seg.from_ps) / 1000;
-            let jitter = if jitter_ns > 0 { rng.below(jitter_ns) } else { 0 };
-            let access = if within == load { Access::Load } else { Access::Store };
+            let jitter = if jitter_ns > 0 {
+                rng.below(jitter_ns)
+            } else {
+                0
+            };
+            let access = if within == load {
+                Access::Load
+            } else {
+                Access::Store
+            };
             return Some((self.seg.start + offset + jitter, access, i / body));
         }
     }
@@ -123,7 +141,11 @@ impl Accesses {
 /// Returns (stores executed, final value).
 fn replay(segments: &[Segment], rng: &mut SplitMix64, jitter_ns: u64) -> (u64, u64) {
     // Per thread: its segments in order, the register holding its loaded value.
-    let threads = segments.iter().map(|s| s.thread as usize + 1).max().unwrap_or(0);
+    let threads = segments
+        .iter()
+        .map(|s| s.thread as usize + 1)
+        .max()
+        .unwrap_or(0);
     let mut per_thread: Vec<Vec<Segment>> = vec![Vec::new(); threads];
     for s in segments {
         per_thread[s.thread as usize].push(*s);
@@ -134,7 +156,10 @@ fn replay(segments: &[Segment], rng: &mut SplitMix64, jitter_ns: u64) -> (u64, u
     let mut value: u64 = 0;
     let mut stores: u64 = 0;
 
-    let advance = |t: usize, cursors: &mut Vec<(usize, Option<Accesses>)>, rng: &mut SplitMix64| -> Option<(Nanos, Access, u64)> {
+    let advance = |t: usize,
+                   cursors: &mut Vec<(usize, Option<Accesses>)>,
+                   rng: &mut SplitMix64|
+     -> Option<(Nanos, Access, u64)> {
         loop {
             let (index, current) = &mut cursors[t];
             if current.is_none() {
@@ -181,7 +206,16 @@ mod tests {
     use crate::engine::work::INCREMENT_BODY;
 
     fn seg(thread: u32, start: Nanos, from: u64, to: u64) -> Segment {
-        Segment { thread, start, from_ps: from * 1000, to_ps: to * 1000, ps: 1000, body: INCREMENT_BODY, call_inside: false, op_serial: 0 }
+        Segment {
+            thread,
+            start,
+            from_ps: from * 1000,
+            to_ps: to * 1000,
+            ps: 1000,
+            body: INCREMENT_BODY,
+            call_inside: false,
+            op_serial: 0,
+        }
     }
 
     #[test]

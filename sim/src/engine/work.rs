@@ -35,13 +35,21 @@ pub struct LoopShape {
 impl LoopShape {
     /// A pure-Python loop with a back-edge every `body` bytecodes.
     pub fn compute(body: u32, model: Model) -> Self {
-        Self { body: body.max(1), every_bytecode: model == Model::NewGil32, inner_check: None }
+        Self {
+            body: body.max(1),
+            every_bytecode: model == Model::NewGil32,
+            inner_check: None,
+        }
     }
 
     /// An increment loop.
     pub fn increment(call_inside: bool, model: Model) -> Self {
         Self {
-            body: if call_inside { INCREMENT_CALL_BODY } else { INCREMENT_BODY },
+            body: if call_inside {
+                INCREMENT_CALL_BODY
+            } else {
+                INCREMENT_BODY
+            },
             every_bytecode: model == Model::NewGil32,
             inner_check: call_inside.then_some(RESUME_CHECK),
         }
@@ -55,14 +63,23 @@ impl LoopShape {
         let body = u64::from(self.body);
         let base = pos - pos % body;
         let mut candidates = vec![base + body];
-        if pos % body == 0 {
+        if pos.is_multiple_of(body) {
             candidates.push(pos);
         }
         if let Some(inner) = self.inner_check {
             let inner = u64::from(inner);
-            candidates.push(if base + inner >= pos { base + inner } else { base + body + inner });
+            candidates.push(if base + inner >= pos {
+                base + inner
+            } else {
+                base + body + inner
+            });
         }
-        candidates.into_iter().filter(|&c| c >= pos).min().unwrap_or(total).min(total)
+        candidates
+            .into_iter()
+            .filter(|&c| c >= pos)
+            .min()
+            .unwrap_or(total)
+            .min(total)
     }
 }
 
@@ -87,7 +104,7 @@ impl Work {
     /// Work done at `now` in the current segment (not past the end).
     pub fn done_at(&self, now: Nanos, ps: u64) -> u64 {
         match self.segment {
-            Some((start, done0)) => (done0 + (now - start) * 1000).min(self.total * ps),
+            Some((start, done0)) => (done0 + now.saturating_sub(start) * 1000).min(self.total * ps),
             None => self.done_ps,
         }
     }

@@ -1,0 +1,247 @@
+//! What each subcommand does.
+
+use super::report::render;
+use super::settings::SettingsArgs;
+use super::{CliError, Command};
+use gilscope_sim::export::{STATS_CSV_HEADER, stats_csv_row, write_chrome_trace};
+use gilscope_sim::presets::{PRESETS, load};
+use gilscope_sim::sweep::{log_spaced, sweep};
+use gilscope_sim::time::format_nanos;
+use gilscope_sim::{Nanos, RunConfig, Scenario, Stats, Trace, run};
+use std::fmt::Write as _;
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::Path;
+use std::sync::atomic::AtomicBool;
+
+/// Runs a subcommand, writing its normal output to `out`.
+pub fn execute(command: &Command, out: &mut dyn Write) -> Result<(), CliError> {
+    match command {
+        Command::Scenarios => scenarios(out),
+        Command::Run {
+            scenario,
+            settings,
+            json,
+            trace,
+        } => run_one(scenario, settings, *json, trace.as_deref(), out),
+        Command::Sweep {
+            scenario,
+            from,
+            to,
+            points,
+            settings,
+            csv,
+            json,
+        } => {
+            let range = from.zip(*to).map(|(from, to)| (from, to, *points as usize));
+            run_sweep(scenario, settings, range, *csv, *json, out)
+        }
+        Command::Export {
+            scenario,
+            settings,
+            out: dir,
+        } => export(scenario, settings, dir, out),
+    }
+}
+
+fn run_one(
+    name: &str,
+    settings: &SettingsArgs,
+    json: bool,
+    trace: Option<&Path>,
+    out: &mut dyn Write,
+) -> Result<(), CliError> {
+    if settings.switch_interval.len() > 1 {
+        return Err(CliError::Input(
+            "run takes one --switch-interval; use `gilscope sweep` to try several".into(),
+        ));
+    }
+    let (scenario, config) = prepare(name, settings)?;
+    let result = simulate(&scenario, &config)?;
+    if let Some(path) = trace {
+        write_trace(&result, &scenario.name, path)?;
+    }
+    let stats = Stats::compute(&result, &scenario.name, "sim", &config);
+    let text = if json {
+        to_json(&stats)?
+    } else {
+        render(&stats, &config)
+    };
+    write_out(out, &text)
+}
+
+fn run_sweep(
+    name: &str,
+    settings: &SettingsArgs,
+    range: Option<(Nanos, Nanos, usize)>,
+    csv: bool,
+    json: bool,
+    out: &mut dyn Write,
+) -> Result<(), CliError> {
+    let listed = &settings.switch_interval;
+    let mut single = settings.clone();
+    single.switch_interval.truncate(1);
+    let (scenario, _) = prepare(name, &single)?;
+    let intervals = match range {
+        Some(_) if !listed.is_empty() => {
+            return Err(CliError::Input(
+                "give either --switch-interval D,D,… or --from/--to, not both".into(),
+            ));
+        }
+        Some((from, to, points)) => log_spaced(from, to, points),
+        None if !listed.is_empty() => listed.clone(),
+        None => {
+            return Err(CliError::Input(
+                "sweep needs --switch-interval D,D,… or --from D --to D [--points N]".into(),
+            ));
+        }
+    };
+    if intervals.contains(&0) {
+        return Err(CliError::Input("--switch-interval 0: intervals must be > 0 (sys.setswitchinterval raises ValueError for 0)".into()));
+    }
+    let workers = std::thread::available_parallelism().map_or(1, usize::from);
+    let results = sweep(
+        &scenario,
+        &settings.overrides(),
+        &intervals,
+        workers,
+        &AtomicBool::new(false),
+        &|_| {},
+    );
+    let mut rows = Vec::with_capacity(results.len());
+    for (interval, result) in intervals.iter().zip(results) {
+        rows.push(result.map_err(|e| {
+            CliError::Input(format!(
+                "at switch interval {}: {e}",
+                format_nanos(*interval)
+            ))
+        })?);
+    }
+    let text = if json {
+        to_json(&rows)?
+    } else if csv {
+        let mut text = format!("{STATS_CSV_HEADER}\n");
+        for row in &rows {
+            text.push_str(&stats_csv_row(row));
+            text.push('\n');
+        }
+        text
+    } else {
+        sweep_table(&rows)
+    };
+    write_out(out, &text)
+}
+
+fn export(
+    name: &str,
+    settings: &SettingsArgs,
+    dir: &Path,
+    out: &mut dyn Write,
+) -> Result<(), CliError> {
+    let (scenario, config) = prepare(name, settings)?;
+    let result = simulate(&scenario, &config)?;
+    std::fs::create_dir_all(dir).map_err(|source| CliError::Io {
+        context: format!("cannot create {}", dir.display()),
+        source,
+    })?;
+    write_trace(&result, &scenario.name, &dir.join("trace.json"))?;
+    let stats = Stats::compute(&result, &scenario.name, "sim", &config);
+    write_file(&dir.join("stats.json"), &to_json(&stats)?)?;
+    write_file(
+        &dir.join("stats.csv"),
+        &format!("{STATS_CSV_HEADER}\n{}\n", stats_csv_row(&stats)),
+    )?;
+    write_out(
+        out,
+        &format!(
+            "wrote trace.json, stats.json and stats.csv to {}\n",
+            dir.display()
+        ),
+    )
+}
+
+fn to_json(value: &impl serde::Serialize) -> Result<String, CliError> {
+    serde_json::to_string_pretty(value)
+        .map(|s| s + "\n")
+        .map_err(|e| CliError::Input(e.to_string()))
+}
+
+/// Loads the scenario, applies `--threads`, resolves the settings.
+pub fn prepare(name: &str, settings: &SettingsArgs) -> Result<(Scenario, RunConfig), CliError> {
+    let scenario = load(name).map_err(|e| CliError::Input(e.to_string()))?;
+    let scenario = settings.apply_counts(&scenario).map_err(CliError::Input)?;
+    let config = scenario
+        .config(&settings.overrides())
+        .map_err(|e| CliError::Input(e.to_string()))?;
+    Ok((scenario, config))
+}
+
+fn simulate(scenario: &Scenario, config: &RunConfig) -> Result<Trace, CliError> {
+    run(scenario, config).map_err(|e| CliError::Input(format!("{}: {e}", scenario.source)))
+}
+
+fn scenarios(out: &mut dyn Write) -> Result<(), CliError> {
+    let mut text = String::new();
+    let width = PRESETS.iter().map(|(n, _)| n.len()).max().unwrap_or(0);
+    for (stem, _) in PRESETS {
+        let summary = load(stem).map_or_else(|e| e.to_string(), |s| s.summary);
+        let _ = writeln!(text, "{stem:width$}  {summary}");
+    }
+    write_out(out, &text)
+}
+
+fn sweep_table(rows: &[Stats]) -> String {
+    let mut text = format!(
+        "{:>10} {:>10} {:>8} {:>12} {:>12} {:>11} {:>12} {:>10}\n",
+        "interval", "wall", "switch/s", "io mean", "io p99", "io ops/s", "Mbytecode/s", "lost"
+    );
+    for s in rows {
+        let io = s.io_latency();
+        let io_ops_per_s: f64 = s
+            .threads
+            .iter()
+            .filter(|t| t.io_ops > 0)
+            .map(|t| t.io_ops_per_s)
+            .sum();
+        let cell =
+            |v: Option<f64>| v.map_or_else(|| "—".to_owned(), gilscope_sim::stats::format_ms);
+        let _ = writeln!(
+            text,
+            "{:>10} {:>10} {:>8.0} {:>12} {:>12} {:>11.0} {:>12.1} {:>10}",
+            format_nanos(s.switch_interval_us * 1000),
+            gilscope_sim::stats::format_ms(s.wall_ms),
+            s.gil.switches_per_s,
+            cell(io.map(|x| x.mean)),
+            cell(io.map(|x| x.p99)),
+            io_ops_per_s,
+            s.bytecodes_per_s / 1e6,
+            s.counters.iter().map(|c| c.lost).sum::<u64>()
+        );
+    }
+    text
+}
+
+fn write_trace(trace: &Trace, title: &str, path: &Path) -> Result<(), CliError> {
+    let io_error = |source| CliError::Io {
+        context: format!("cannot write {}", path.display()),
+        source,
+    };
+    let file = File::create(path).map_err(io_error)?;
+    let mut writer = BufWriter::new(file);
+    write_chrome_trace(trace, title, &mut writer).map_err(io_error)
+}
+
+fn write_file(path: &Path, text: &str) -> Result<(), CliError> {
+    std::fs::write(path, text).map_err(|source| CliError::Io {
+        context: format!("cannot write {}", path.display()),
+        source,
+    })
+}
+
+fn write_out(out: &mut dyn Write, text: &str) -> Result<(), CliError> {
+    out.write_all(text.as_bytes())
+        .map_err(|source| CliError::Io {
+            context: "cannot write to standard output".into(),
+            source,
+        })
+}

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# The whole test suite, as CI runs it: installs what the GUI tests need (a virtual display and
+# Mesa's software GL), then formatting, lints, every test, and a smoke run of the real window.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+packages=(xvfb xauth x11-utils xdotool libx11-6 libxcursor1 libxi6 libxrandr2 libxkbcommon-x11-0
+          libgl1 libglx-mesa0 libgl1-mesa-dri libegl1 libegl-mesa0)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "scripts/test.sh: missing packages ${missing[*]}; run as root or install them with apt-get" >&2
+    exit 1
+  fi
+  echo "== installing ${missing[*]}"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+echo "== cargo fmt --check"
+cargo fmt --all -- --check
+echo "== cargo clippy (workspace lints, warnings are errors)"
+cargo clippy --workspace --all-targets --quiet -- -D warnings
+echo "== cargo test"
+cargo test --workspace
+
+if [ -x scripts/gui-smoke.sh ]; then
+  echo "== GUI smoke test under Xvfb"
+  scripts/gui-smoke.sh
+fi
