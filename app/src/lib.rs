@@ -2,3 +2,5 @@
 //! subcommands (`cli`), as a library so both can be tested without a display.
 
 pub mod cli;
+pub mod theme;
+pub mod timeline;

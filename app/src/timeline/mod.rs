@@ -1,0 +1,590 @@
+//! The timeline widget: per run ("group") a GIL lane, one lane per thread and one per core,
+//! on one shared time axis, with markers, zoom and pan, a hover tooltip, and a level of
+//! detail that keeps a frame cheap with millions of spans.
+//!
+//! One job per file: [`mapping`] (time ↔ pixels), [`axis`] (tick choice), [`lod`] (merging
+//! narrow spans), [`paint`] (meshes), [`hover`] (tooltip text), [`input`] (zoom and pan).
+
+pub mod axis;
+pub mod hover;
+pub mod input;
+pub mod lod;
+pub mod mapping;
+pub mod paint;
+
+use crate::theme::Theme;
+use egui::{Align2, IdSalt, Mesh, Pos2, Rect, Response, Sense, Shape, Ui, pos2, vec2};
+use gilscope_sim::trace::LaneId;
+use gilscope_sim::{Nanos, Trace};
+use lod::{Block, LaneData, LaneIndex, LaneKind};
+use mapping::TimeMap;
+use paint::{Budget, LaneRow, MarkerRows};
+use std::sync::{Arc, Mutex, PoisonError};
+
+/// Spans narrower than this many points merge into summary columns.
+pub const MIN_BLOCK_PX: f32 = 2.0;
+/// The narrowest view, ns.
+pub const MIN_VIEW_NS: f64 = 20.0;
+/// The widest view, ns (about three hours).
+pub const MAX_VIEW_NS: f64 = 1e13;
+
+/// The visible time range, in ns, and whether it follows the growing end of a live run.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct TimelineView {
+    /// Time at the left edge, ns.
+    pub start: f64,
+    /// Time at the right edge, ns.
+    pub end: f64,
+    /// Track the end of the run as it grows (turned off by any manual zoom or pan).
+    pub follow_live: bool,
+}
+
+impl Default for TimelineView {
+    /// 0 to 10 ms, following the run.
+    fn default() -> Self {
+        Self {
+            start: 0.0,
+            end: 10e6,
+            follow_live: true,
+        }
+    }
+}
+
+impl TimelineView {
+    /// Width of the view, ns.
+    pub fn width(&self) -> f64 {
+        self.end - self.start
+    }
+
+    /// Shows the whole run `0..trace_end` (with a small margin) and follows it again.
+    pub fn fit(&mut self, trace_end: Nanos) {
+        let end = (trace_end as f64).max(1_000.0);
+        self.start = 0.0;
+        self.end = (end * 1.02).clamp(MIN_VIEW_NS, MAX_VIEW_NS);
+        self.follow_live = true;
+    }
+
+    /// Zooms in by `factor` (> 1 zooms in, < 1 out) keeping time `anchor_ns` where it is on
+    /// screen. Turns follow-live off.
+    pub fn zoom(&mut self, factor: f64, anchor_ns: f64) {
+        self.sanitize();
+        if !(factor.is_finite() && factor > 0.0 && anchor_ns.is_finite()) {
+            return;
+        }
+        let width = self.width();
+        let new_width = (width / factor).clamp(MIN_VIEW_NS, MAX_VIEW_NS);
+        let frac = ((anchor_ns - self.start) / width).clamp(0.0, 1.0);
+        let anchor = self.start + frac * width;
+        self.start = anchor - frac * new_width;
+        self.end = self.start + new_width;
+        self.keep_near_zero();
+        self.follow_live = false;
+    }
+
+    /// Moves the view by `delta_ns` (positive: later). Turns follow-live off.
+    pub fn pan(&mut self, delta_ns: f64) {
+        self.sanitize();
+        if !delta_ns.is_finite() {
+            return;
+        }
+        self.start += delta_ns;
+        self.end += delta_ns;
+        self.keep_near_zero();
+        self.follow_live = false;
+    }
+
+    /// While following, moves the view so that it shows the end of a run that has reached
+    /// `trace_end` (keeping its width); a run that restarted brings it back to 0.
+    pub fn track(&mut self, trace_end: Nanos) {
+        self.sanitize();
+        if self.follow_live {
+            let width = self.width();
+            self.end = width.max(trace_end as f64);
+            self.start = self.end - width;
+        }
+    }
+
+    /// Never show more than half a view before time 0.
+    fn keep_near_zero(&mut self) {
+        let width = self.width();
+        if self.start < -0.5 * width {
+            self.start = -0.5 * width;
+            self.end = self.start + width;
+        }
+    }
+
+    /// Repairs a view with non-finite or inverted bounds (e.g. from a corrupt settings file).
+    fn sanitize(&mut self) {
+        let ok = self.start.is_finite()
+            && self.end.is_finite()
+            && self.end - self.start >= MIN_VIEW_NS * 0.5;
+        if !ok {
+            let follow = self.follow_live;
+            *self = Self {
+                follow_live: follow,
+                ..Self::default()
+            };
+        }
+        if self.width() > MAX_VIEW_NS {
+            self.end = self.start + MAX_VIEW_NS;
+        }
+    }
+}
+
+/// One run shown in the timeline; several groups are stacked on one time axis (compare view).
+pub struct TimelineGroup<'a> {
+    /// Shown in a title row above the group's lanes (no row when empty).
+    pub title: String,
+    /// The run.
+    pub trace: &'a Trace,
+}
+
+/// The timeline widget. Build it every frame, then [`Timeline::show`] it.
+pub struct Timeline<'a> {
+    groups: &'a [TimelineGroup<'a>],
+    theme: &'a Theme,
+    show_cores: bool,
+    show_markers: bool,
+    id_salt: IdSalt,
+}
+
+/// What a row of the layout shows.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum RowContent {
+    Title,
+    Lane(LaneId),
+}
+
+/// One row of the layout.
+#[derive(Clone, Copy, Debug)]
+struct Row {
+    group: usize,
+    content: RowContent,
+    top: f32,
+    bottom: f32,
+}
+
+/// Per widget, per group, per lane (GIL, threads, cores): the prefix-sum indexes, kept in
+/// egui's temporary memory between frames.
+#[derive(Default)]
+struct Cache {
+    groups: Vec<Vec<LaneIndex>>,
+}
+
+type SharedCache = Arc<Mutex<Cache>>;
+
+impl<'a> Timeline<'a> {
+    /// A timeline of `groups` drawn with `theme`.
+    pub fn new(groups: &'a [TimelineGroup<'a>], theme: &'a Theme) -> Self {
+        Self {
+            groups,
+            theme,
+            show_cores: true,
+            show_markers: true,
+            id_salt: IdSalt::new("gilscope-timeline"),
+        }
+    }
+
+    /// Whether to show one lane per core (default on).
+    pub fn show_cores(mut self, on: bool) -> Self {
+        self.show_cores = on;
+        self
+    }
+
+    /// Whether to draw markers: drop requests, handoffs, forced switches, lock events
+    /// (default on).
+    pub fn show_markers(mut self, on: bool) -> Self {
+        self.show_markers = on;
+        self
+    }
+
+    /// Distinguishes several timelines in one window (they keep separate caches).
+    pub fn id_salt(mut self, salt: impl egui::AsIdSalt) -> Self {
+        self.id_salt = IdSalt::new(salt);
+        self
+    }
+
+    /// The lanes of a group in display order: the GIL, the threads, the cores.
+    fn lanes(&self, trace: &Trace) -> Vec<LaneId> {
+        let mut lanes = vec![LaneId::Gil];
+        lanes.extend((0..trace.thread_lanes.len() as u32).map(LaneId::Thread));
+        if self.show_cores {
+            lanes.extend((0..trace.cores.len() as u32).map(LaneId::Core));
+        }
+        lanes
+    }
+
+    /// Rows from `top` down; returns them and the bottom.
+    fn layout(&self, top: f32) -> (Vec<Row>, f32) {
+        let lane_h = self.theme.lane_height();
+        let gap = self.theme.lane_gap();
+        let title_h = self.theme.label_font().size * 1.7;
+        let mut rows = Vec::new();
+        let mut y = top;
+        for (g, group) in self.groups.iter().enumerate() {
+            if g > 0 {
+                y += lane_h * 0.6;
+            }
+            if !group.title.is_empty() {
+                rows.push(Row {
+                    group: g,
+                    content: RowContent::Title,
+                    top: y,
+                    bottom: y + title_h,
+                });
+                y += title_h + gap;
+            }
+            for lane in self.lanes(group.trace) {
+                rows.push(Row {
+                    group: g,
+                    content: RowContent::Lane(lane),
+                    top: y,
+                    bottom: y + lane_h,
+                });
+                y += lane_h + gap;
+                if lane == LaneId::Gil {
+                    y += gap * 2.0;
+                }
+            }
+        }
+        (rows, y)
+    }
+
+    fn lane_label(trace: &Trace, lane: LaneId) -> String {
+        match lane {
+            LaneId::Gil => "GIL".to_owned(),
+            LaneId::Thread(t) => trace.thread_name(t).to_owned(),
+            LaneId::Core(c) => format!("core {c}"),
+        }
+    }
+
+    /// Lays out, handles input, paints. The widget is as wide as the space available and as
+    /// tall as its lanes need (put it in a `ScrollArea` for many threads).
+    pub fn show(self, ui: &mut Ui, view: &mut TimelineView) -> Response {
+        let theme = self.theme;
+        let trace_end = self.groups.iter().map(|g| g.trace.now).max().unwrap_or(0);
+        view.track(trace_end);
+        let font = theme.label_font();
+        let axis_h = font.size * 1.6 + 6.0;
+        let (rows, bottom) = self.layout(axis_h);
+        let width = ui.available_width().max(200.0);
+        let (rect, response) =
+            ui.allocate_exact_size(vec2(width, bottom + 4.0), Sense::click_and_drag());
+        let painter = ui.painter_at(rect);
+
+        // The label gutter fits the longest lane label (within reason).
+        let chip = font.size * 0.7;
+        let label_w = rows
+            .iter()
+            .filter_map(|r| match r.content {
+                RowContent::Lane(lane) => Some(Self::lane_label(self.groups[r.group].trace, lane)),
+                RowContent::Title => None,
+            })
+            .map(|text| {
+                painter
+                    .layout_no_wrap(text, font.clone(), theme.text)
+                    .size()
+                    .x
+            })
+            .fold(0.0_f32, f32::max);
+        let gutter = (label_w + chip + font.size * 1.4).clamp(48.0, width * 0.3);
+        let plot_left = rect.left() + gutter;
+        let plot_right = rect.right() - 6.0;
+        let map = TimeMap::new(view.start, view.end, plot_left, plot_right);
+
+        input::handle(ui, &response, &map, view, trace_end);
+        view.track(trace_end);
+        let map = TimeMap::new(view.start, view.end, plot_left, plot_right);
+        if !ui.is_rect_visible(rect) {
+            return response;
+        }
+
+        let id = ui.scope_id().with_salt(self.id_salt);
+        let cache: SharedCache =
+            ui.data_mut(|d| d.get_temp_mut_or_default::<SharedCache>(id).clone());
+        let mut cache = cache.lock().unwrap_or_else(PoisonError::into_inner);
+        cache.groups.resize_with(self.groups.len(), Vec::new);
+
+        let clip = painter.clip_rect();
+        let row_rect = |r: &Row| {
+            Rect::from_x_y_ranges(
+                plot_left..=plot_right,
+                (rect.top() + r.top)..=(rect.top() + r.bottom),
+            )
+        };
+        let mut mesh = Mesh::default();
+        let mut texts: Vec<Shape> = Vec::new();
+        let mut budget = Budget::default();
+        let mut blocks: Vec<Block> = Vec::with_capacity(2 * map.width() as usize);
+
+        // Background and title rows.
+        mesh.add_colored_rect(
+            Rect::from_x_y_ranges(
+                plot_left..=plot_right,
+                (rect.top() + axis_h)..=rect.bottom(),
+            ),
+            theme.lane_background,
+        );
+        for (n, r) in rows.iter().enumerate() {
+            let rr = row_rect(r);
+            match r.content {
+                RowContent::Title => {
+                    let full = Rect::from_x_y_ranges(rect.x_range(), rr.y_range());
+                    mesh.add_colored_rect(full, theme.group_title_background);
+                    texts.push(anchored_text(
+                        &painter,
+                        pos2(rect.left() + 6.0, full.center().y),
+                        Align2::LEFT_CENTER,
+                        self.groups[r.group].title.clone(),
+                        egui::FontId::new(font.size * 1.1, font.family.clone()),
+                        theme.text,
+                    ));
+                }
+                RowContent::Lane(_) => paint::lane_background(
+                    &mut mesh,
+                    rr.expand2(vec2(0.0, theme.lane_gap() * 0.5)),
+                    n % 2 == 1,
+                    theme,
+                ),
+            }
+        }
+
+        // Axis and grid.
+        let ticks = self.ticks(&painter, &map);
+        let axis_y = rect.top() + axis_h - 2.0;
+        mesh.add_colored_rect(
+            Rect::from_x_y_ranges(plot_left..=plot_right, (axis_y - 1.0)..=axis_y),
+            theme.axis,
+        );
+        for &t in &ticks.times {
+            let x = map.x(t);
+            mesh.add_colored_rect(
+                Rect::from_x_y_ranges((x - 0.5)..=(x + 0.5), (axis_y + 1.0)..=rect.bottom()),
+                theme.grid,
+            );
+            mesh.add_colored_rect(
+                Rect::from_x_y_ranges((x - 0.5)..=(x + 0.5), (axis_y - 6.0)..=axis_y),
+                theme.axis,
+            );
+            texts.push(anchored_text(
+                &painter,
+                pos2(x, axis_y - 7.0),
+                Align2::CENTER_BOTTOM,
+                ticks.label(t),
+                font.clone(),
+                theme.text_weak,
+            ));
+        }
+
+        // Lanes, group by group.
+        for (g, group) in self.groups.iter().enumerate() {
+            let trace = group.trace;
+            let lanes = self.lanes(trace);
+            let indexes = &mut cache.groups[g];
+            if indexes.len() != lanes.len()
+                || indexes
+                    .iter()
+                    .zip(&lanes)
+                    .any(|(i, l)| i.kind() != kind_of(*l))
+            {
+                *indexes = lanes.iter().map(|l| LaneIndex::new(kind_of(*l))).collect();
+            }
+            let mut thread_rows = vec![None; trace.thread_lanes.len()];
+            let mut gil_row = None;
+            let group_rows: Vec<&Row> = rows.iter().filter(|r| r.group == g).collect();
+            for r in &group_rows {
+                let RowContent::Lane(lane) = r.content else {
+                    continue;
+                };
+                let rr = row_rect(r);
+                match lane {
+                    LaneId::Thread(t) => thread_rows[t as usize] = Some(rr),
+                    LaneId::Gil => gil_row = Some(rr),
+                    LaneId::Core(_) => {}
+                }
+                // Lane label in the gutter.
+                let label_pos = pos2(rect.left() + 6.0, rr.center().y);
+                let label_color = match lane {
+                    LaneId::Core(_) => theme.text_weak,
+                    _ => theme.text,
+                };
+                if let LaneId::Thread(t) = lane {
+                    mesh.add_colored_rect(
+                        Rect::from_center_size(
+                            pos2(label_pos.x + chip * 0.5, rr.center().y),
+                            vec2(chip, chip),
+                        ),
+                        theme.thread_color(t),
+                    );
+                }
+                let text_x = if matches!(lane, LaneId::Thread(_)) {
+                    label_pos.x + chip + 5.0
+                } else {
+                    label_pos.x
+                };
+                let galley = painter.layout_no_wrap(
+                    Self::lane_label(trace, lane),
+                    font.clone(),
+                    label_color,
+                );
+                let galley_pos = pos2(text_x, rr.center().y - galley.size().y * 0.5);
+                texts.push(Shape::galley(galley_pos, galley, label_color));
+
+                if !clip.intersects(rr) {
+                    continue;
+                }
+                let slot = lanes.iter().position(|l| *l == lane).unwrap_or(0);
+                let source = trace.lane(lane);
+                let index = &mut indexes[slot];
+                index.update(&source.spans);
+                let data = LaneData::new(source, trace.now, index);
+                lod::merge(&data, &map, MIN_BLOCK_PX, &mut blocks);
+                paint::lane_blocks(
+                    &mut mesh,
+                    &mut texts,
+                    &painter,
+                    trace,
+                    LaneRow {
+                        rect: rr,
+                        kind: kind_of(lane),
+                    },
+                    &blocks,
+                    &map,
+                    theme,
+                    &mut budget,
+                );
+            }
+            if self.show_markers {
+                let marker_rows = MarkerRows {
+                    threads: &thread_rows,
+                    gil: gil_row,
+                };
+                paint::markers(
+                    &mut mesh,
+                    &trace.markers,
+                    &marker_rows,
+                    &map,
+                    theme,
+                    &mut budget,
+                );
+            }
+            if !trace.finished {
+                let x = map.x(trace.now as f64);
+                if x >= plot_left && x <= plot_right {
+                    if let (Some(first), Some(last)) = (group_rows.first(), group_rows.last()) {
+                        paint::dashed_vline(
+                            &mut mesh,
+                            x,
+                            rect.top() + first.top,
+                            rect.top() + last.bottom,
+                            theme.now_line,
+                        );
+                    }
+                }
+            }
+        }
+
+        // Hover: highlight and tooltip.
+        let hovered = response
+            .hover_pos()
+            .filter(|p| p.x >= plot_left && p.x <= plot_right && !response.dragged());
+        let hover = hovered.and_then(|p| {
+            let r = rows.iter().find(|r| {
+                matches!(r.content, RowContent::Lane(_))
+                    && p.y >= rect.top() + r.top
+                    && p.y < rect.top() + r.bottom
+            })?;
+            let RowContent::Lane(lane) = r.content else {
+                return None;
+            };
+            let trace = self.groups[r.group].trace;
+            let slot = self.lanes(trace).iter().position(|l| *l == lane)?;
+            let index = cache.groups.get(r.group)?.get(slot)?;
+            let data = LaneData::new(trace.lane(lane), trace.now, index);
+            let t = map.t(p.x).max(0.0) as Nanos;
+            let span = data.at(t)?;
+            let (x0, x1) = paint::span_x(&map, &span);
+            let mut text = hover::describe(trace, lane, &span);
+            if x1 - x0 < MIN_BLOCK_PX * 2.0 {
+                let a = map.t(p.x - MIN_BLOCK_PX).max(0.0) as Nanos;
+                let b = (map.t(p.x + MIN_BLOCK_PX).max(0.0) as Nanos).max(a + 1);
+                let (i0, before) = data.totals_before(a);
+                let (i1, after) = data.totals_before(b);
+                let mut totals = after;
+                for (x, y) in totals.iter_mut().zip(before) {
+                    *x -= y;
+                }
+                text.lines.push(format!(
+                    "this pixel: {}",
+                    hover::describe_mix(trace, kind_of(lane), &totals, i1 - i0 + 1, b - a)
+                ));
+            }
+            paint::highlight(
+                &mut mesh,
+                Rect::from_x_y_ranges(x0..=x1.max(x0 + 1.0), row_rect(r).y_range()),
+                theme,
+            );
+            Some(text)
+        });
+        drop(cache);
+
+        painter.add(Shape::mesh(mesh));
+        painter.extend(texts);
+        match hover {
+            Some(text) => response.on_hover_ui_at_pointer(|ui| {
+                ui.label(egui::RichText::new(&text.title).strong());
+                for line in &text.lines {
+                    ui.label(line);
+                }
+            }),
+            None => response,
+        }
+    }
+
+    /// Axis ticks that leave room for their labels.
+    fn ticks(&self, painter: &egui::Painter, map: &TimeMap) -> axis::Ticks {
+        let font = self.theme.label_font();
+        let mut spacing = font.size * 6.0;
+        let mut ticks = axis::choose_ticks(map.start, map.end, map.width(), spacing);
+        for _ in 0..3 {
+            let widest = ticks
+                .times
+                .iter()
+                .map(|&t| {
+                    painter
+                        .layout_no_wrap(ticks.label(t), font.clone(), self.theme.text_weak)
+                        .size()
+                        .x
+                })
+                .fold(0.0_f32, f32::max);
+            if widest + font.size * 1.5 <= spacing {
+                break;
+            }
+            spacing = widest + font.size * 1.5;
+            ticks = axis::choose_ticks(map.start, map.end, map.width(), spacing);
+        }
+        ticks
+    }
+}
+
+/// What a lane is coloured by.
+fn kind_of(lane: LaneId) -> LaneKind {
+    match lane {
+        LaneId::Thread(_) => LaneKind::Thread,
+        LaneId::Gil | LaneId::Core(_) => LaneKind::Occupancy,
+    }
+}
+
+/// Text anchored at `pos`.
+fn anchored_text(
+    painter: &egui::Painter,
+    pos: Pos2,
+    align: Align2,
+    text: String,
+    font: egui::FontId,
+    color: egui::Color32,
+) -> Shape {
+    let galley = painter.layout_no_wrap(text, font, color);
+    let rect = align.anchor_size(pos, galley.size());
+    Shape::galley(rect.min, galley, color)
+}
