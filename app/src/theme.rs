@@ -17,6 +17,7 @@ pub enum ThemeMode {
 
 impl ThemeMode {
     /// The other mode.
+    #[must_use]
     pub fn toggled(self) -> Self {
         match self {
             Self::Dark => Self::Light,
@@ -136,128 +137,39 @@ pub struct Theme {
 impl Theme {
     /// The palette for `mode`, with large text and thick lanes when `presentation` is set.
     pub fn new(mode: ThemeMode, presentation: bool) -> Theme {
-        use okabe_ito::{BLUE, BLUISH_GREEN, ORANGE, REDDISH_PURPLE, SKY_BLUE, VERMILLION, YELLOW};
         let dark = mode == ThemeMode::Dark;
-        let background = if dark {
-            Color32::from_gray(27)
-        } else {
-            Color32::from_gray(248)
-        };
-        let pale = |c: Color32| lerp(background, c, 0.28);
-        let grey = if dark {
-            Color32::from_gray(140)
-        } else {
-            Color32::from_gray(120)
-        };
-        let faint_grey = if dark {
-            Color32::from_gray(85)
-        } else {
-            Color32::from_gray(190)
-        };
-        // Yellow on white is unreadable: darken it in the light theme.
-        let yellow = if dark {
-            YELLOW
-        } else {
-            Color32::from_rgb(0xC8, 0xB4, 0x00)
-        };
-        let style = |color: Color32, pattern: Pattern, height: f32| StateStyle {
-            color,
-            fill: if pattern == Pattern::Solid {
-                color
-            } else {
-                pale(color)
-            },
-            pattern,
-            height,
-        };
-        let states = ThreadState::ALL.map(|s| match s {
-            ThreadState::Running => style(BLUISH_GREEN, Pattern::Solid, 1.0),
-            ThreadState::WaitingGil => style(VERMILLION, Pattern::Hatched, 0.7),
-            ThreadState::ForcedOff => style(REDDISH_PURPLE, Pattern::CrossHatched, 0.7),
-            ThreadState::Io => style(SKY_BLUE, Pattern::Solid, 0.45),
-            ThreadState::CCallReleased => style(BLUE, Pattern::Striped, 1.0),
-            ThreadState::CCallHolding => StateStyle {
-                color: ORANGE,
-                fill: ORANGE,
-                pattern: Pattern::Framed,
-                height: 1.0,
-            },
-            ThreadState::Lock => style(yellow, Pattern::Dotted, 0.7),
-            ThreadState::Runnable => style(grey, Pattern::Outline, 0.7),
-            ThreadState::Done => StateStyle {
-                color: faint_grey,
-                fill: faint_grey,
-                pattern: Pattern::Solid,
-                height: 0.15,
-            },
-        });
-        let threads = THREAD_PALETTE.map(|c| {
-            if dark {
-                c
-            } else {
-                lerp(c, Color32::BLACK, 0.12)
-            }
-        });
-        let text = if dark {
-            Color32::from_gray(225)
-        } else {
-            Color32::from_gray(25)
-        };
+        let pick = |on_dark: Color32, on_light: Color32| if dark { on_dark } else { on_light };
+        let gray = Color32::from_gray;
+        let background = pick(gray(27), gray(248));
+        let text = pick(gray(225), gray(25));
         Theme {
             mode,
             presentation,
-            states,
-            threads,
+            states: state_styles(dark, background),
+            threads: THREAD_PALETTE.map(|c| {
+                if dark {
+                    c
+                } else {
+                    lerp(c, Color32::BLACK, 0.12)
+                }
+            }),
             background,
-            lane_background: if dark {
-                Color32::from_gray(20)
-            } else {
-                Color32::WHITE
-            },
-            lane_band: if dark {
-                Color32::from_gray(32)
-            } else {
-                Color32::from_gray(242)
-            },
+            lane_background: pick(gray(20), Color32::WHITE),
+            lane_band: pick(gray(32), gray(242)),
             text,
-            text_weak: if dark {
-                Color32::from_gray(160)
-            } else {
-                Color32::from_gray(95)
-            },
-            text_on_span: Color32::from_gray(10),
-            axis: if dark {
-                Color32::from_gray(150)
-            } else {
-                Color32::from_gray(90)
-            },
-            grid: if dark {
-                Color32::from_gray(45)
-            } else {
-                Color32::from_gray(225)
-            },
-            group_title_background: if dark {
-                Color32::from_gray(40)
-            } else {
-                Color32::from_gray(230)
-            },
-            marker_drop_request: if dark {
-                Color32::from_rgb(0xFF, 0x40, 0x40)
-            } else {
-                Color32::from_rgb(0xC0, 0x00, 0x00)
-            },
-            marker_handoff: if dark {
-                Color32::from_gray(235)
-            } else {
-                Color32::from_gray(20)
-            },
-            marker_forced_switch: REDDISH_PURPLE,
-            marker_lock: yellow,
-            now_line: if dark {
-                Color32::from_rgb(0xFF, 0xFF, 0xFF)
-            } else {
-                Color32::BLACK
-            },
+            text_weak: pick(gray(160), gray(95)),
+            text_on_span: gray(10),
+            axis: pick(gray(150), gray(90)),
+            grid: pick(gray(45), gray(225)),
+            group_title_background: pick(gray(40), gray(230)),
+            marker_drop_request: pick(
+                Color32::from_rgb(0xFF, 0x40, 0x40),
+                Color32::from_rgb(0xC0, 0, 0),
+            ),
+            marker_handoff: pick(gray(235), gray(20)),
+            marker_forced_switch: okabe_ito::REDDISH_PURPLE,
+            marker_lock: state_styles(dark, background)[ThreadState::Lock as usize].color,
+            now_line: pick(Color32::WHITE, Color32::BLACK),
             highlight: text,
         }
     }
@@ -374,6 +286,46 @@ impl Default for Theme {
     fn default() -> Self {
         Theme::new(ThemeMode::default(), false)
     }
+}
+
+/// How each state is drawn, in [`ThreadState::ALL`] order. Every state differs from every
+/// other by its pattern or its height, not only by its colour.
+fn state_styles(dark: bool, background: Color32) -> [StateStyle; 9] {
+    use okabe_ito::{BLUE, BLUISH_GREEN, ORANGE, REDDISH_PURPLE, SKY_BLUE, VERMILLION, YELLOW};
+    let gray = Color32::from_gray;
+    // Yellow on white is unreadable: darken it in the light theme.
+    let yellow = if dark {
+        YELLOW
+    } else {
+        Color32::from_rgb(0xC8, 0xB4, 0x00)
+    };
+    let mid = if dark { gray(140) } else { gray(120) };
+    let faint = if dark { gray(85) } else { gray(190) };
+    let style = |color: Color32, pattern: Pattern, height: f32| {
+        let plain = matches!(pattern, Pattern::Solid | Pattern::Framed);
+        let fill = if plain {
+            color
+        } else {
+            lerp(background, color, 0.28)
+        };
+        StateStyle {
+            color,
+            fill,
+            pattern,
+            height,
+        }
+    };
+    ThreadState::ALL.map(|s| match s {
+        ThreadState::Running => style(BLUISH_GREEN, Pattern::Solid, 1.0),
+        ThreadState::WaitingGil => style(VERMILLION, Pattern::Hatched, 0.7),
+        ThreadState::ForcedOff => style(REDDISH_PURPLE, Pattern::CrossHatched, 0.7),
+        ThreadState::Io => style(SKY_BLUE, Pattern::Solid, 0.45),
+        ThreadState::CCallReleased => style(BLUE, Pattern::Striped, 1.0),
+        ThreadState::CCallHolding => style(ORANGE, Pattern::Framed, 1.0),
+        ThreadState::Lock => style(yellow, Pattern::Dotted, 0.7),
+        ThreadState::Runnable => style(mid, Pattern::Outline, 0.7),
+        ThreadState::Done => style(faint, Pattern::Solid, 0.15),
+    })
 }
 
 /// A short name for a state, for text inside spans.

@@ -113,6 +113,7 @@ pub fn choose_ticks(start: f64, end: f64, width: f32, min_spacing: f32) -> Ticks
 }
 
 #[cfg(test)]
+#[allow(clippy::float_cmp)] // The expected values are exact in binary floating point.
 mod tests {
     use super::*;
 

@@ -57,7 +57,8 @@ pub fn why(trace: &Trace, t: u32, span: &Span) -> String {
             if let Some(at) = find_marker(trace, span.start, span.end, |k, thread, other| {
                 k == MarkerKind::DropRequest && other == t && thread != t
             }) {
-                text.push_str(&format!("; drop request sent at {}", format_nanos(at)));
+                text.push_str("; drop request sent at ");
+                text.push_str(&format_nanos(at));
             }
             text
         }
@@ -182,7 +183,7 @@ pub fn group_digits(n: u64) -> String {
     let digits = n.to_string();
     let mut out = String::with_capacity(digits.len() + digits.len() / 3);
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(' ');
         }
         out.push(c);

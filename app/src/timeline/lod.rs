@@ -92,7 +92,7 @@ impl LaneIndex {
             *self = Self::new(self.kind);
         }
         for span in &spans[self.covered..] {
-            if self.covered % CHUNK == 0 {
+            if self.covered.is_multiple_of(CHUNK) {
                 self.checkpoints.push(self.running);
             }
             self.running[self.kind.key(span)] += span.duration();

@@ -68,6 +68,7 @@ impl TimeMap {
 }
 
 #[cfg(test)]
+#[allow(clippy::float_cmp)] // The expected values are exact in binary floating point.
 mod tests {
     use super::*;
 

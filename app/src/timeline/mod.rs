@@ -173,6 +173,40 @@ struct Cache {
 
 type SharedCache = Arc<Mutex<Cache>>;
 
+/// Where this frame draws: the widget, its rows, the time mapping.
+struct Frame {
+    rect: Rect,
+    rows: Vec<Row>,
+    axis_h: f32,
+    map: TimeMap,
+    painter: egui::Painter,
+}
+
+impl Frame {
+    /// A row's rectangle across the plot area.
+    fn row_rect(&self, r: &Row) -> Rect {
+        Rect::from_x_y_ranges(
+            self.map.left..=self.map.right,
+            (self.rect.top() + r.top)..=(self.rect.top() + r.bottom),
+        )
+    }
+}
+
+/// What this frame has drawn so far.
+#[derive(Default)]
+struct Output {
+    mesh: Mesh,
+    texts: Vec<Shape>,
+    budget: Budget,
+    /// Reused buffer of level-of-detail blocks.
+    blocks: Vec<Block>,
+}
+
+/// Side of the colour chip next to a thread's name.
+fn chip_size(theme: &Theme) -> f32 {
+    theme.label_font().size * 0.7
+}
+
 impl<'a> Timeline<'a> {
     /// A timeline of `groups` drawn with `theme`.
     pub fn new(groups: &'a [TimelineGroup<'a>], theme: &'a Theme) -> Self {
@@ -186,6 +220,7 @@ impl<'a> Timeline<'a> {
     }
 
     /// Whether to show one lane per core (default on).
+    #[must_use]
     pub fn show_cores(mut self, on: bool) -> Self {
         self.show_cores = on;
         self
@@ -193,12 +228,14 @@ impl<'a> Timeline<'a> {
 
     /// Whether to draw markers: drop requests, handoffs, forced switches, lock events
     /// (default on).
+    #[must_use]
     pub fn show_markers(mut self, on: bool) -> Self {
         self.show_markers = on;
         self
     }
 
     /// Distinguishes several timelines in one window (they keep separate caches).
+    #[must_use]
     pub fn id_salt(mut self, salt: impl egui::AsIdSalt) -> Self {
         self.id_salt = IdSalt::new(salt);
         self
@@ -261,43 +298,31 @@ impl<'a> Timeline<'a> {
     /// Lays out, handles input, paints. The widget is as wide as the space available and as
     /// tall as its lanes need (put it in a `ScrollArea` for many threads).
     pub fn show(self, ui: &mut Ui, view: &mut TimelineView) -> Response {
-        let theme = self.theme;
         let trace_end = self.groups.iter().map(|g| g.trace.now).max().unwrap_or(0);
         view.track(trace_end);
-        let font = theme.label_font();
+        let font = self.theme.label_font();
         let axis_h = font.size * 1.6 + 6.0;
         let (rows, bottom) = self.layout(axis_h);
         let width = ui.available_width().max(200.0);
         let (rect, response) =
             ui.allocate_exact_size(vec2(width, bottom + 4.0), Sense::click_and_drag());
         let painter = ui.painter_at(rect);
+        let gutter = self.gutter_width(&painter, &rows, width);
+        let (plot_left, plot_right) = (rect.left() + gutter, rect.right() - 6.0);
 
-        // The label gutter fits the longest lane label (within reason).
-        let chip = font.size * 0.7;
-        let label_w = rows
-            .iter()
-            .filter_map(|r| match r.content {
-                RowContent::Lane(lane) => Some(Self::lane_label(self.groups[r.group].trace, lane)),
-                RowContent::Title => None,
-            })
-            .map(|text| {
-                painter
-                    .layout_no_wrap(text, font.clone(), theme.text)
-                    .size()
-                    .x
-            })
-            .fold(0.0_f32, f32::max);
-        let gutter = (label_w + chip + font.size * 1.4).clamp(48.0, width * 0.3);
-        let plot_left = rect.left() + gutter;
-        let plot_right = rect.right() - 6.0;
         let map = TimeMap::new(view.start, view.end, plot_left, plot_right);
-
         input::handle(ui, &response, &map, view, trace_end);
         view.track(trace_end);
-        let map = TimeMap::new(view.start, view.end, plot_left, plot_right);
         if !ui.is_rect_visible(rect) {
             return response;
         }
+        let frame = Frame {
+            rect,
+            rows,
+            axis_h,
+            map: TimeMap::new(view.start, view.end, plot_left, plot_right),
+            painter,
+        };
 
         let id = ui.scope_id().with_salt(self.id_salt);
         let cache: SharedCache =
@@ -305,231 +330,20 @@ impl<'a> Timeline<'a> {
         let mut cache = cache.lock().unwrap_or_else(PoisonError::into_inner);
         cache.groups.resize_with(self.groups.len(), Vec::new);
 
-        let clip = painter.clip_rect();
-        let row_rect = |r: &Row| {
-            Rect::from_x_y_ranges(
-                plot_left..=plot_right,
-                (rect.top() + r.top)..=(rect.top() + r.bottom),
-            )
-        };
-        let mut mesh = Mesh::default();
-        let mut texts: Vec<Shape> = Vec::new();
-        let mut budget = Budget::default();
-        let mut blocks: Vec<Block> = Vec::with_capacity(2 * map.width() as usize);
-
-        // Background and title rows.
-        mesh.add_colored_rect(
-            Rect::from_x_y_ranges(
-                plot_left..=plot_right,
-                (rect.top() + axis_h)..=rect.bottom(),
-            ),
-            theme.lane_background,
-        );
-        for (n, r) in rows.iter().enumerate() {
-            let rr = row_rect(r);
-            match r.content {
-                RowContent::Title => {
-                    let full = Rect::from_x_y_ranges(rect.x_range(), rr.y_range());
-                    mesh.add_colored_rect(full, theme.group_title_background);
-                    texts.push(anchored_text(
-                        &painter,
-                        pos2(rect.left() + 6.0, full.center().y),
-                        Align2::LEFT_CENTER,
-                        self.groups[r.group].title.clone(),
-                        egui::FontId::new(font.size * 1.1, font.family.clone()),
-                        theme.text,
-                    ));
-                }
-                RowContent::Lane(_) => paint::lane_background(
-                    &mut mesh,
-                    rr.expand2(vec2(0.0, theme.lane_gap() * 0.5)),
-                    n % 2 == 1,
-                    theme,
-                ),
-            }
+        let mut out = Output::default();
+        self.paint_backgrounds(&frame, &mut out);
+        self.paint_axis(&frame, &mut out);
+        for g in 0..self.groups.len() {
+            self.paint_group(&frame, g, &mut cache.groups[g], &mut out);
         }
-
-        // Axis and grid.
-        let ticks = self.ticks(&painter, &map);
-        let axis_y = rect.top() + axis_h - 2.0;
-        mesh.add_colored_rect(
-            Rect::from_x_y_ranges(plot_left..=plot_right, (axis_y - 1.0)..=axis_y),
-            theme.axis,
-        );
-        for &t in &ticks.times {
-            let x = map.x(t);
-            mesh.add_colored_rect(
-                Rect::from_x_y_ranges((x - 0.5)..=(x + 0.5), (axis_y + 1.0)..=rect.bottom()),
-                theme.grid,
-            );
-            mesh.add_colored_rect(
-                Rect::from_x_y_ranges((x - 0.5)..=(x + 0.5), (axis_y - 6.0)..=axis_y),
-                theme.axis,
-            );
-            texts.push(anchored_text(
-                &painter,
-                pos2(x, axis_y - 7.0),
-                Align2::CENTER_BOTTOM,
-                ticks.label(t),
-                font.clone(),
-                theme.text_weak,
-            ));
-        }
-
-        // Lanes, group by group.
-        for (g, group) in self.groups.iter().enumerate() {
-            let trace = group.trace;
-            let lanes = self.lanes(trace);
-            let indexes = &mut cache.groups[g];
-            if indexes.len() != lanes.len()
-                || indexes
-                    .iter()
-                    .zip(&lanes)
-                    .any(|(i, l)| i.kind() != kind_of(*l))
-            {
-                *indexes = lanes.iter().map(|l| LaneIndex::new(kind_of(*l))).collect();
-            }
-            let mut thread_rows = vec![None; trace.thread_lanes.len()];
-            let mut gil_row = None;
-            let group_rows: Vec<&Row> = rows.iter().filter(|r| r.group == g).collect();
-            for r in &group_rows {
-                let RowContent::Lane(lane) = r.content else {
-                    continue;
-                };
-                let rr = row_rect(r);
-                match lane {
-                    LaneId::Thread(t) => thread_rows[t as usize] = Some(rr),
-                    LaneId::Gil => gil_row = Some(rr),
-                    LaneId::Core(_) => {}
-                }
-                // Lane label in the gutter.
-                let label_pos = pos2(rect.left() + 6.0, rr.center().y);
-                let label_color = match lane {
-                    LaneId::Core(_) => theme.text_weak,
-                    _ => theme.text,
-                };
-                if let LaneId::Thread(t) = lane {
-                    mesh.add_colored_rect(
-                        Rect::from_center_size(
-                            pos2(label_pos.x + chip * 0.5, rr.center().y),
-                            vec2(chip, chip),
-                        ),
-                        theme.thread_color(t),
-                    );
-                }
-                let text_x = if matches!(lane, LaneId::Thread(_)) {
-                    label_pos.x + chip + 5.0
-                } else {
-                    label_pos.x
-                };
-                let galley = painter.layout_no_wrap(
-                    Self::lane_label(trace, lane),
-                    font.clone(),
-                    label_color,
-                );
-                let galley_pos = pos2(text_x, rr.center().y - galley.size().y * 0.5);
-                texts.push(Shape::galley(galley_pos, galley, label_color));
-
-                if !clip.intersects(rr) {
-                    continue;
-                }
-                let slot = lanes.iter().position(|l| *l == lane).unwrap_or(0);
-                let source = trace.lane(lane);
-                let index = &mut indexes[slot];
-                index.update(&source.spans);
-                let data = LaneData::new(source, trace.now, index);
-                lod::merge(&data, &map, MIN_BLOCK_PX, &mut blocks);
-                paint::lane_blocks(
-                    &mut mesh,
-                    &mut texts,
-                    &painter,
-                    trace,
-                    LaneRow {
-                        rect: rr,
-                        kind: kind_of(lane),
-                    },
-                    &blocks,
-                    &map,
-                    theme,
-                    &mut budget,
-                );
-            }
-            if self.show_markers {
-                let marker_rows = MarkerRows {
-                    threads: &thread_rows,
-                    gil: gil_row,
-                };
-                paint::markers(
-                    &mut mesh,
-                    &trace.markers,
-                    &marker_rows,
-                    &map,
-                    theme,
-                    &mut budget,
-                );
-            }
-            if !trace.finished {
-                let x = map.x(trace.now as f64);
-                if x >= plot_left && x <= plot_right {
-                    if let (Some(first), Some(last)) = (group_rows.first(), group_rows.last()) {
-                        paint::dashed_vline(
-                            &mut mesh,
-                            x,
-                            rect.top() + first.top,
-                            rect.top() + last.bottom,
-                            theme.now_line,
-                        );
-                    }
-                }
-            }
-        }
-
-        // Hover: highlight and tooltip.
         let hovered = response
             .hover_pos()
-            .filter(|p| p.x >= plot_left && p.x <= plot_right && !response.dragged());
-        let hover = hovered.and_then(|p| {
-            let r = rows.iter().find(|r| {
-                matches!(r.content, RowContent::Lane(_))
-                    && p.y >= rect.top() + r.top
-                    && p.y < rect.top() + r.bottom
-            })?;
-            let RowContent::Lane(lane) = r.content else {
-                return None;
-            };
-            let trace = self.groups[r.group].trace;
-            let slot = self.lanes(trace).iter().position(|l| *l == lane)?;
-            let index = cache.groups.get(r.group)?.get(slot)?;
-            let data = LaneData::new(trace.lane(lane), trace.now, index);
-            let t = map.t(p.x).max(0.0) as Nanos;
-            let span = data.at(t)?;
-            let (x0, x1) = paint::span_x(&map, &span);
-            let mut text = hover::describe(trace, lane, &span);
-            if x1 - x0 < MIN_BLOCK_PX * 2.0 {
-                let a = map.t(p.x - MIN_BLOCK_PX).max(0.0) as Nanos;
-                let b = (map.t(p.x + MIN_BLOCK_PX).max(0.0) as Nanos).max(a + 1);
-                let (i0, before) = data.totals_before(a);
-                let (i1, after) = data.totals_before(b);
-                let mut totals = after;
-                for (x, y) in totals.iter_mut().zip(before) {
-                    *x -= y;
-                }
-                text.lines.push(format!(
-                    "this pixel: {}",
-                    hover::describe_mix(trace, kind_of(lane), &totals, i1 - i0 + 1, b - a)
-                ));
-            }
-            paint::highlight(
-                &mut mesh,
-                Rect::from_x_y_ranges(x0..=x1.max(x0 + 1.0), row_rect(r).y_range()),
-                theme,
-            );
-            Some(text)
-        });
+            .filter(|p| frame.map.left <= p.x && p.x <= frame.map.right && !response.dragged());
+        let hover = hovered.and_then(|p| self.hover(&frame, &cache, p, &mut out.mesh));
         drop(cache);
 
-        painter.add(Shape::mesh(mesh));
-        painter.extend(texts);
+        frame.painter.add(Shape::mesh(out.mesh));
+        frame.painter.extend(out.texts);
         match hover {
             Some(text) => response.on_hover_ui_at_pointer(|ui| {
                 ui.label(egui::RichText::new(&text.title).strong());
@@ -539,6 +353,244 @@ impl<'a> Timeline<'a> {
             }),
             None => response,
         }
+    }
+
+    /// The label gutter fits the longest lane label (within reason).
+    fn gutter_width(&self, painter: &egui::Painter, rows: &[Row], width: f32) -> f32 {
+        let font = self.theme.label_font();
+        let label_w = rows
+            .iter()
+            .filter_map(|r| match r.content {
+                RowContent::Lane(lane) => Some(Self::lane_label(self.groups[r.group].trace, lane)),
+                RowContent::Title => None,
+            })
+            .map(|text| {
+                painter
+                    .layout_no_wrap(text, font.clone(), self.theme.text)
+                    .size()
+                    .x
+            })
+            .fold(0.0_f32, f32::max);
+        (label_w + chip_size(self.theme) + font.size * 1.4).clamp(48.0, width * 0.3)
+    }
+
+    /// Lane backgrounds (banded) and the title rows of groups.
+    fn paint_backgrounds(&self, frame: &Frame, out: &mut Output) {
+        let theme = self.theme;
+        let plot = Rect::from_x_y_ranges(
+            frame.map.left..=frame.map.right,
+            (frame.rect.top() + frame.axis_h)..=frame.rect.bottom(),
+        );
+        out.mesh.add_colored_rect(plot, theme.lane_background);
+        let font = theme.label_font();
+        for (n, r) in frame.rows.iter().enumerate() {
+            let rr = frame.row_rect(r);
+            match r.content {
+                RowContent::Title => {
+                    let full = Rect::from_x_y_ranges(frame.rect.x_range(), rr.y_range());
+                    out.mesh
+                        .add_colored_rect(full, theme.group_title_background);
+                    out.texts.push(anchored_text(
+                        &frame.painter,
+                        pos2(frame.rect.left() + 6.0, full.center().y),
+                        Align2::LEFT_CENTER,
+                        self.groups[r.group].title.clone(),
+                        egui::FontId::new(font.size * 1.1, font.family.clone()),
+                        theme.text,
+                    ));
+                }
+                RowContent::Lane(_) => {
+                    let band = rr.expand2(vec2(0.0, theme.lane_gap() * 0.5));
+                    paint::lane_background(&mut out.mesh, band, n % 2 == 1, theme);
+                }
+            }
+        }
+    }
+
+    /// The time axis on top, and grid lines down through every lane.
+    fn paint_axis(&self, frame: &Frame, out: &mut Output) {
+        let theme = self.theme;
+        let map = &frame.map;
+        let ticks = self.ticks(&frame.painter, map);
+        let axis_y = frame.rect.top() + frame.axis_h - 2.0;
+        let bottom = frame.rect.bottom();
+        out.mesh.add_colored_rect(
+            Rect::from_x_y_ranges(map.left..=map.right, (axis_y - 1.0)..=axis_y),
+            theme.axis,
+        );
+        for &t in &ticks.times {
+            let x = map.x(t);
+            let line = (x - 0.5)..=(x + 0.5);
+            out.mesh.add_colored_rect(
+                Rect::from_x_y_ranges(line.clone(), (axis_y + 1.0)..=bottom),
+                theme.grid,
+            );
+            out.mesh.add_colored_rect(
+                Rect::from_x_y_ranges(line, (axis_y - 6.0)..=axis_y),
+                theme.axis,
+            );
+            out.texts.push(anchored_text(
+                &frame.painter,
+                pos2(x, axis_y - 7.0),
+                Align2::CENTER_BOTTOM,
+                ticks.label(t),
+                theme.label_font(),
+                theme.text_weak,
+            ));
+        }
+    }
+
+    /// One group's lane labels, lanes, markers and live-end line.
+    fn paint_group(&self, frame: &Frame, g: usize, indexes: &mut Vec<LaneIndex>, out: &mut Output) {
+        let theme = self.theme;
+        let trace = self.groups[g].trace;
+        let lanes = self.lanes(trace);
+        let stale = indexes.len() != lanes.len()
+            || indexes
+                .iter()
+                .zip(&lanes)
+                .any(|(i, l)| i.kind() != kind_of(*l));
+        if stale {
+            *indexes = lanes.iter().map(|l| LaneIndex::new(kind_of(*l))).collect();
+        }
+        let clip = frame.painter.clip_rect();
+        let mut thread_rows = vec![None; trace.thread_lanes.len()];
+        let mut gil_row = None;
+        let group_rows: Vec<&Row> = frame.rows.iter().filter(|r| r.group == g).collect();
+        for r in &group_rows {
+            let RowContent::Lane(lane) = r.content else {
+                continue;
+            };
+            let rr = frame.row_rect(r);
+            match lane {
+                LaneId::Thread(t) => thread_rows[t as usize] = Some(rr),
+                LaneId::Gil => gil_row = Some(rr),
+                LaneId::Core(_) => {}
+            }
+            self.paint_lane_label(frame, trace, lane, rr, out);
+            if !clip.intersects(rr) {
+                continue;
+            }
+            let Some(slot) = lanes.iter().position(|l| *l == lane) else {
+                continue;
+            };
+            let source = trace.lane(lane);
+            let index = &mut indexes[slot];
+            index.update(&source.spans);
+            let data = LaneData::new(source, trace.now, index);
+            lod::merge(&data, &frame.map, MIN_BLOCK_PX, &mut out.blocks);
+            let row = LaneRow {
+                rect: rr,
+                kind: kind_of(lane),
+            };
+            let ctx = paint::PaintCtx {
+                painter: &frame.painter,
+                trace,
+                map: &frame.map,
+                theme,
+            };
+            paint::lane_blocks(
+                &mut out.mesh,
+                &mut out.texts,
+                &ctx,
+                row,
+                &out.blocks,
+                &mut out.budget,
+            );
+        }
+        if self.show_markers {
+            let marker_rows = MarkerRows {
+                threads: &thread_rows,
+                gil: gil_row,
+            };
+            paint::markers(
+                &mut out.mesh,
+                &trace.markers,
+                &marker_rows,
+                &frame.map,
+                theme,
+                &mut out.budget,
+            );
+        }
+        let x = frame.map.x(trace.now as f64);
+        let live_end_visible = !trace.finished && frame.map.left <= x && x <= frame.map.right;
+        if let (true, Some(first), Some(last)) =
+            (live_end_visible, group_rows.first(), group_rows.last())
+        {
+            let (top, bottom) = (frame.rect.top() + first.top, frame.rect.top() + last.bottom);
+            paint::dashed_vline(&mut out.mesh, x, top, bottom, theme.now_line);
+        }
+    }
+
+    /// The label of a lane in the gutter: a colour chip (threads) and the name.
+    fn paint_lane_label(
+        &self,
+        frame: &Frame,
+        trace: &Trace,
+        lane: LaneId,
+        rr: Rect,
+        out: &mut Output,
+    ) {
+        let theme = self.theme;
+        let chip = chip_size(theme);
+        let mut x = frame.rect.left() + 6.0;
+        let color = match lane {
+            LaneId::Core(_) => theme.text_weak,
+            _ => theme.text,
+        };
+        if let LaneId::Thread(t) = lane {
+            let chip_rect =
+                Rect::from_center_size(pos2(x + chip * 0.5, rr.center().y), vec2(chip, chip));
+            out.mesh.add_colored_rect(chip_rect, theme.thread_color(t));
+            x += chip + 5.0;
+        }
+        let galley =
+            frame
+                .painter
+                .layout_no_wrap(Self::lane_label(trace, lane), theme.label_font(), color);
+        let pos = pos2(x, rr.center().y - galley.size().y * 0.5);
+        out.texts.push(Shape::galley(pos, galley, color));
+    }
+
+    /// The span under the pointer: highlights it and returns its tooltip text.
+    fn hover(
+        &self,
+        frame: &Frame,
+        cache: &Cache,
+        p: Pos2,
+        mesh: &mut Mesh,
+    ) -> Option<hover::HoverText> {
+        let map = &frame.map;
+        let r = frame.rows.iter().find(|r| {
+            matches!(r.content, RowContent::Lane(_))
+                && frame.rect.top() + r.top <= p.y
+                && p.y < frame.rect.top() + r.bottom
+        })?;
+        let RowContent::Lane(lane) = r.content else {
+            return None;
+        };
+        let trace = self.groups[r.group].trace;
+        let slot = self.lanes(trace).iter().position(|l| *l == lane)?;
+        let index = cache.groups.get(r.group)?.get(slot)?;
+        let data = LaneData::new(trace.lane(lane), trace.now, index);
+        let span = data.at(map.t(p.x).max(0.0) as Nanos)?;
+        let (x0, x1) = paint::span_x(map, &span);
+        let mut text = hover::describe(trace, lane, &span);
+        if x1 - x0 < MIN_BLOCK_PX * 2.0 {
+            // The span is part of a summary column: say what the column holds.
+            let a = map.t(p.x - MIN_BLOCK_PX).max(0.0) as Nanos;
+            let b = (map.t(p.x + MIN_BLOCK_PX).max(0.0) as Nanos).max(a + 1);
+            let (i0, before) = data.totals_before(a);
+            let (i1, mut totals) = data.totals_before(b);
+            for (x, y) in totals.iter_mut().zip(before) {
+                *x -= y;
+            }
+            let mix = hover::describe_mix(trace, kind_of(lane), &totals, i1 - i0 + 1, b - a);
+            text.lines.push(format!("here: {mix}"));
+        }
+        let rect = Rect::from_x_y_ranges(x0..=x1.max(x0 + 1.0), frame.row_rect(r).y_range());
+        paint::highlight(mesh, rect, self.theme);
+        Some(text)
     }
 
     /// Axis ticks that leave room for their labels.

@@ -4,14 +4,14 @@
 use crate::theme::{Pattern, StateStyle, Theme, state_short_label};
 use crate::timeline::lod::{Block, KEYS, LaneKind};
 use crate::timeline::mapping::TimeMap;
-use egui::{Color32, Mesh, Painter, Pos2, Rect, Shape, pos2, vec2};
+use egui::{Color32, Mesh, Painter, Pos2, Rect, Shape, Stroke, pos2, vec2};
 use gilscope_sim::trace::{Marker, MarkerKind, NONE, Span};
 use gilscope_sim::{ThreadState, Trace};
 
 /// Adds a filled quad with corners `a b c d` (in order around it).
-fn quad(mesh: &mut Mesh, [a, b, c, d]: [Pos2; 4], color: Color32) {
+fn quad(mesh: &mut Mesh, corners: [Pos2; 4], color: Color32) {
     let i = mesh.vertices.len() as u32;
-    for p in [a, b, c, d] {
+    for p in corners {
         mesh.colored_vertex(p, color);
     }
     mesh.add_triangle(i, i + 1, i + 2);
@@ -181,19 +181,33 @@ fn block_x(map: &TimeMap, from: u64, to: u64) -> (f32, f32) {
     )
 }
 
+/// What painting a lane needs besides the lane.
+pub struct PaintCtx<'a> {
+    /// For text layout.
+    pub painter: &'a Painter,
+    /// The run (thread names).
+    pub trace: &'a Trace,
+    /// Time to pixels.
+    pub map: &'a TimeMap,
+    /// Colours.
+    pub theme: &'a Theme,
+}
+
 /// Paints a lane's blocks into `mesh`, and the labels that fit into `texts`.
-#[allow(clippy::too_many_arguments)] // One call site; a struct would only rename the arguments.
 pub fn lane_blocks(
     mesh: &mut Mesh,
     texts: &mut Vec<Shape>,
-    painter: &Painter,
-    trace: &Trace,
+    ctx: &PaintCtx<'_>,
     row: LaneRow,
     blocks: &[Block],
-    map: &TimeMap,
-    theme: &Theme,
     budget: &mut Budget,
 ) {
+    let PaintCtx {
+        painter,
+        trace,
+        map,
+        theme,
+    } = *ctx;
     let scale = if theme.presentation() { 1.6 } else { 1.0 };
     let font = theme.span_font();
     let pad = 3.0 * scale;
@@ -337,6 +351,9 @@ fn kind_slot(kind: MarkerKind) -> usize {
     }
 }
 
+/// Markers read at most per bucket, however many fall into it.
+const PER_BUCKET_READS: usize = 64;
+
 /// Paints the markers visible in `map`, thinned so that at most one marker of each kind per
 /// thread lands in each few-point bucket (and, when crowded, one handoff per bucket, drawn
 /// faintly). Reads at most a bounded number of markers per bucket, whatever their total.
@@ -357,17 +374,14 @@ pub fn markers(
     let scale = if theme.presentation() { 1.6 } else { 1.0 };
     let crowded = (last - first) as f32 > map.width() / 8.0;
     let bucket_px = if crowded { 10.0 * scale } else { 3.0 };
-    const PER_BUCKET_READS: usize = 64;
     let threads = rows.threads.len().max(1);
     let mut seen = vec![u32::MAX; threads * 6 + 6];
     let mut bucket_no = 0u32;
     let mut i = first;
-    let handoff_stroke = theme.handoff_stroke();
-    let handoff_color = if crowded {
-        handoff_stroke.color.gamma_multiply(0.5)
-    } else {
-        handoff_stroke.color
-    };
+    let mut stroke = theme.handoff_stroke();
+    if crowded {
+        stroke.color = stroke.color.gamma_multiply(0.5);
+    }
     while i < last && budget.markers > 0 {
         bucket_no += 1;
         let x = map.x(markers[i].time as f64);
@@ -379,89 +393,25 @@ pub fn markers(
             i += 1;
             reads += 1;
             let slot = kind_slot(m.kind);
-            let key = if m.thread == NONE {
-                threads * 6 + slot
+            let lane = if m.thread == NONE {
+                threads
             } else {
-                (m.thread as usize % threads) * 6 + slot
+                m.thread as usize % threads
             };
-            if seen[key] == bucket_no {
+            if seen[lane * 6 + slot] == bucket_no {
                 continue;
             }
-            seen[key] = bucket_no;
+            seen[lane * 6 + slot] = bucket_no;
             let x = map.x(m.time as f64);
-            let drawn = match m.kind {
-                MarkerKind::Handoff => {
-                    if crowded && handoff_drawn {
-                        false
-                    } else {
-                        handoff_drawn = true;
-                        handoff(mesh, rows, m, x, handoff_stroke.width, handoff_color, scale)
-                    }
-                }
-                MarkerKind::DropRequest => rows.thread(m.thread).is_some_and(|r| {
-                    let s = 4.0 * scale;
-                    triangle(
-                        mesh,
-                        [
-                            pos2(x - s, r.min.y),
-                            pos2(x + s, r.min.y),
-                            pos2(x, r.min.y + 1.6 * s),
-                        ],
-                        theme.marker_drop_request,
-                    );
+            let drawn = if m.kind == MarkerKind::Handoff {
+                let skip = crowded && handoff_drawn;
+                handoff_drawn = true;
+                !skip && handoff(mesh, rows, m, x, stroke, scale)
+            } else {
+                rows.thread(m.thread).is_some_and(|r| {
+                    instant_mark(mesh, m.kind, r, x, theme, scale);
                     true
-                }),
-                MarkerKind::ForcedSwitch => rows.thread(m.thread).is_some_and(|r| {
-                    let s = 3.5 * scale;
-                    mesh.add_colored_rect(
-                        Rect::from_center_size(pos2(x, r.max.y - s), vec2(2.0 * s, 2.0 * s)),
-                        theme.marker_forced_switch,
-                    );
-                    mesh.add_colored_rect(
-                        Rect::from_center_size(pos2(x, r.max.y - s), vec2(s * 0.8, s * 0.8)),
-                        theme.lane_background,
-                    );
-                    true
-                }),
-                MarkerKind::LockAcquired | MarkerKind::LockReleased | MarkerKind::LockBlocked => {
-                    rows.thread(m.thread).is_some_and(|r| {
-                        let s = 4.0 * scale;
-                        let c = pos2(x, r.center().y);
-                        let diamond = [
-                            pos2(c.x, c.y - s),
-                            pos2(c.x + s, c.y),
-                            pos2(c.x, c.y + s),
-                            pos2(c.x - s, c.y),
-                        ];
-                        quad(mesh, diamond, theme.marker_lock);
-                        match m.kind {
-                            MarkerKind::LockReleased => {
-                                let t = s * 0.45;
-                                quad(
-                                    mesh,
-                                    [
-                                        pos2(c.x, c.y - t),
-                                        pos2(c.x + t, c.y),
-                                        pos2(c.x, c.y + t),
-                                        pos2(c.x - t, c.y),
-                                    ],
-                                    theme.lane_background,
-                                );
-                            }
-                            MarkerKind::LockBlocked => {
-                                segment(
-                                    mesh,
-                                    pos2(c.x - s, c.y),
-                                    pos2(c.x + s, c.y),
-                                    1.5 * scale,
-                                    theme.lane_background,
-                                );
-                            }
-                            _ => {}
-                        }
-                        true
-                    })
-                }
+                })
             };
             if drawn {
                 budget.markers = budget.markers.saturating_sub(1);
@@ -473,16 +423,67 @@ pub fn markers(
     }
 }
 
+/// A drop request (a triangle pointing down from the top of the holder's lane), a forced
+/// switch (a hollow square at its bottom) or a lock event (a diamond: full when acquired,
+/// hollow when released, crossed when blocked) on lane `r` at `x`.
+fn instant_mark(mesh: &mut Mesh, kind: MarkerKind, r: Rect, x: f32, theme: &Theme, scale: f32) {
+    match kind {
+        MarkerKind::Handoff => {}
+        MarkerKind::DropRequest => {
+            let s = 4.0 * scale;
+            let top = r.min.y;
+            let points = [pos2(x - s, top), pos2(x + s, top), pos2(x, top + 1.6 * s)];
+            triangle(mesh, points, theme.marker_drop_request);
+        }
+        MarkerKind::ForcedSwitch => {
+            let s = 3.5 * scale;
+            let centre = pos2(x, r.max.y - s);
+            mesh.add_colored_rect(
+                Rect::from_center_size(centre, vec2(2.0 * s, 2.0 * s)),
+                theme.marker_forced_switch,
+            );
+            mesh.add_colored_rect(
+                Rect::from_center_size(centre, vec2(s * 0.8, s * 0.8)),
+                theme.lane_background,
+            );
+        }
+        MarkerKind::LockAcquired | MarkerKind::LockReleased | MarkerKind::LockBlocked => {
+            let s = 4.0 * scale;
+            let c = pos2(x, r.center().y);
+            let diamond = |h: f32| {
+                [
+                    pos2(c.x, c.y - h),
+                    pos2(c.x + h, c.y),
+                    pos2(c.x, c.y + h),
+                    pos2(c.x - h, c.y),
+                ]
+            };
+            quad(mesh, diamond(s), theme.marker_lock);
+            if kind == MarkerKind::LockReleased {
+                quad(mesh, diamond(s * 0.45), theme.lane_background);
+            } else if kind == MarkerKind::LockBlocked {
+                segment(
+                    mesh,
+                    pos2(c.x - s, c.y),
+                    pos2(c.x + s, c.y),
+                    1.5 * scale,
+                    theme.lane_background,
+                );
+            }
+        }
+    }
+}
+
 /// A handoff: a line from the old holder's lane to the new holder's, with an arrow head.
 fn handoff(
     mesh: &mut Mesh,
     rows: &MarkerRows<'_>,
     m: Marker,
     x: f32,
-    width: f32,
-    color: Color32,
+    stroke: Stroke,
     scale: f32,
 ) -> bool {
+    let (width, color) = (stroke.width, stroke.color);
     let Some(to) = rows.thread(m.other) else {
         return false;
     };
