@@ -11,6 +11,9 @@ pub mod input;
 pub mod lod;
 pub mod mapping;
 pub mod paint;
+pub mod synthetic;
+#[cfg(test)]
+mod tests;
 
 use crate::theme::Theme;
 use egui::{Align2, IdSalt, Mesh, Pos2, Rect, Response, Sense, Shape, Ui, pos2, vec2};
