@@ -350,23 +350,41 @@ pub fn lerp(a: Color32, b: Color32, t: f32) -> Color32 {
 }
 
 /// A legend: one swatch per thread state, drawn with its pattern and height, and its label.
+/// Items wrap onto more lines when the row is too narrow, never splitting swatch and label.
 pub fn legend(ui: &mut Ui, theme: &Theme) {
     let font = theme.label_font();
     let swatch = egui::vec2(2.2 * font.size, theme.lane_height());
+    let gap = font.size * 0.4;
     ui.horizontal_wrapped(|ui| {
+        ui.spacing_mut().item_spacing.x = font.size;
         for state in ThreadState::ALL {
-            ui.horizontal(|ui| {
-                let (rect, _) = ui.allocate_exact_size(swatch, egui::Sense::hover());
-                let mut mesh = egui::Mesh::default();
-                crate::timeline::paint::state_block(&mut mesh, rect, theme.state_style(state), 1.0);
-                ui.painter().add(egui::Shape::mesh(mesh));
-                ui.label(
-                    egui::RichText::new(state.label())
-                        .font(font.clone())
-                        .color(theme.text),
-                );
-            });
-            ui.add_space(font.size * 0.5);
+            let galley =
+                ui.painter()
+                    .layout_no_wrap(state.label().to_owned(), font.clone(), theme.text);
+            let size = egui::vec2(
+                swatch.x + gap + galley.size().x,
+                swatch.y.max(galley.size().y),
+            );
+            let (rect, response) = ui.allocate_exact_size(size, egui::Sense::hover());
+            let swatch_rect = egui::Rect::from_min_size(
+                rect.min + egui::vec2(0.0, (size.y - swatch.y) * 0.5),
+                swatch,
+            );
+            let mut mesh = egui::Mesh::default();
+            crate::timeline::paint::state_block(
+                &mut mesh,
+                swatch_rect,
+                theme.state_style(state),
+                1.0,
+            );
+            ui.painter().add(egui::Shape::mesh(mesh));
+            let text_pos = egui::pos2(
+                swatch_rect.max.x + gap,
+                rect.center().y - galley.size().y * 0.5,
+            );
+            ui.painter().galley(text_pos, galley, theme.text);
+            response
+                .widget_info(|| egui::WidgetInfo::labeled(egui::Role::Label, true, state.label()));
         }
     });
 }

@@ -355,8 +355,9 @@ fn kind_slot(kind: MarkerKind) -> usize {
 const PER_BUCKET_READS: usize = 64;
 
 /// Paints the markers visible in `map`, thinned so that at most one marker of each kind per
-/// thread lands in each few-point bucket (and, when crowded, one handoff per bucket, drawn
-/// faintly). Reads at most a bounded number of markers per bucket, whatever their total.
+/// thread lands in each few-point bucket. When crowded (more than one marker per 8 points),
+/// buckets widen, only drop requests and one faint handoff per bucket remain. Reads at most a
+/// bounded number of markers per bucket, whatever their total.
 pub fn markers(
     mesh: &mut Mesh,
     markers: &[Marker],
@@ -373,7 +374,7 @@ pub fn markers(
     }
     let scale = if theme.presentation() { 1.6 } else { 1.0 };
     let crowded = (last - first) as f32 > map.width() / 8.0;
-    let bucket_px = if crowded { 10.0 * scale } else { 3.0 };
+    let bucket_px = if crowded { 24.0 * scale } else { 3.0 };
     let threads = rows.threads.len().max(1);
     let mut seen = vec![u32::MAX; threads * 6 + 6];
     let mut bucket_no = 0u32;
@@ -403,7 +404,12 @@ pub fn markers(
             }
             seen[lane * 6 + slot] = bucket_no;
             let x = map.x(m.time as f64);
-            let drawn = if m.kind == MarkerKind::Handoff {
+            // When crowded, keep the GIL's story (requests and handoffs) and leave out
+            // forced switches and lock events: the lanes' states show those too.
+            let minor = !matches!(m.kind, MarkerKind::Handoff | MarkerKind::DropRequest);
+            let drawn = if crowded && minor {
+                false
+            } else if m.kind == MarkerKind::Handoff {
                 let skip = crowded && handoff_drawn;
                 handoff_drawn = true;
                 !skip && handoff(mesh, rows, m, x, stroke, scale)
