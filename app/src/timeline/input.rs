@@ -21,6 +21,7 @@ pub fn handle(
     trace_end: Nanos,
 ) {
     let ns_per_px = map.ns_per_px();
+    let fully_visible = ui.clip_rect().contains_rect(response.rect);
     let hover_t = response
         .hover_pos()
         .map(|p| map.t(p.x.clamp(map.left, map.right)));
@@ -32,9 +33,20 @@ pub fn handle(
                 hover_t.unwrap_or((view.start + view.end) * 0.5),
             );
         } else if scroll != Vec2::ZERO {
-            // Both wheel axes pan the time axis; the timeline owns the wheel while hovered.
-            view.pan(-f64::from(scroll.x + scroll.y) * ns_per_px);
-            ui.input_mut(|i| i.smooth_scroll_delta = Vec2::ZERO);
+            // The horizontal wheel always pans time. The vertical wheel pans time too, unless
+            // the timeline is taller than what is visible of it: then it scrolls the lanes
+            // (the enclosing scroll area gets it).
+            let vertical = if fully_visible { scroll.y } else { 0.0 };
+            let delta = scroll.x + vertical;
+            if delta != 0.0 {
+                view.pan(-f64::from(delta) * ns_per_px);
+                ui.input_mut(|i| {
+                    i.smooth_scroll_delta.x = 0.0;
+                    if fully_visible {
+                        i.smooth_scroll_delta.y = 0.0;
+                    }
+                });
+            }
         }
     }
     if response.dragged_by(PointerButton::Primary) {

@@ -181,6 +181,24 @@ fn wheel_and_drag_and_double_click_change_the_view() {
         "ctrl+wheel zooms in: {before:?} -> {view:?}"
     );
     assert!(!view.follow_live);
+    // A plain wheel pans (smoothly, over a few frames).
+    let wheel = Event::MouseWheel {
+        unit: MouseWheelUnit::Point,
+        delta: vec2(0.0, 120.0),
+        phase: egui::TouchPhase::Move,
+        modifiers: Modifiers::NONE,
+        source: egui::MouseWheelSource::Wheel,
+    };
+    let start = view.start;
+    frame(&ctx, &groups, &theme, &mut view, vec![wheel]);
+    for _ in 0..20 {
+        frame(&ctx, &groups, &theme, &mut view, vec![]);
+    }
+    assert!(
+        view.start < start,
+        "wheel up pans earlier: {start} -> {}",
+        view.start
+    );
     // Dragging pans.
     let zoomed = view.clone();
     let press = |pressed| Event::PointerButton {
