@@ -17,8 +17,9 @@ pub struct HoverText {
     pub lines: Vec<String>,
 }
 
-/// Describes `span` of lane `lane` in `trace`.
-pub fn describe(trace: &Trace, lane: LaneId, span: &Span) -> HoverText {
+/// Describes `span` of lane `lane` in `trace`; `locks` names the scenario's locks by index
+/// (the trace only knows their indexes; pass `&[]` to show `lock #i`).
+pub fn describe(trace: &Trace, lane: LaneId, span: &Span, locks: &[String]) -> HoverText {
     let mut lines = vec![
         format!("start {}", format_nanos(span.start)),
         format!("duration {}", format_nanos(span.duration())),
@@ -28,7 +29,7 @@ pub fn describe(trace: &Trace, lane: LaneId, span: &Span) -> HoverText {
     }
     let title = match lane {
         LaneId::Thread(t) => {
-            lines.push(why(trace, t, span));
+            lines.push(why(trace, t, span, locks));
             format!("{}: {}", trace.thread_name(t), span.state.label())
         }
         LaneId::Gil => format!("GIL held by {}", trace.thread_name(span.other)),
@@ -37,8 +38,8 @@ pub fn describe(trace: &Trace, lane: LaneId, span: &Span) -> HoverText {
     HoverText { title, lines }
 }
 
-/// Why thread `t` is in `span`'s state, in words.
-pub fn why(trace: &Trace, t: u32, span: &Span) -> String {
+/// Why thread `t` is in `span`'s state, in words (`locks`: lock names by index, may be empty).
+pub fn why(trace: &Trace, t: u32, span: &Span, locks: &[String]) -> String {
     let name = |id: u32| trace.thread_name(id).to_owned();
     match span.state {
         ThreadState::Running => {
@@ -86,13 +87,11 @@ pub fn why(trace: &Trace, t: u32, span: &Span) -> String {
         ThreadState::CCallHolding => {
             "in a C call that keeps the GIL: no check point, nobody else runs Python".to_owned()
         }
-        ThreadState::Lock => {
-            if span.other == NONE {
-                "blocked on a lock".to_owned()
-            } else {
-                format!("blocked on lock #{}", span.other)
-            }
-        }
+        ThreadState::Lock => match locks.get(span.other as usize) {
+            Some(lock) => format!("blocked on lock \"{lock}\""),
+            None if span.other == NONE => "blocked on a lock".to_owned(),
+            None => format!("blocked on lock #{}", span.other),
+        },
         ThreadState::Runnable => "runnable: ready, but no core is free".to_owned(),
         ThreadState::Done => "finished its program".to_owned(),
     }
@@ -229,7 +228,7 @@ mod tests {
     fn explains_waiting_with_holder_and_drop_request() {
         let t = trace();
         let span = t.thread_lanes[1].spans[0];
-        let text = describe(&t, LaneId::Thread(1), &span);
+        let text = describe(&t, LaneId::Thread(1), &span, &[]);
         assert_eq!(text.title, "io: waiting for the GIL");
         assert!(text.lines.contains(&"start 1.00 ms".to_owned()), "{text:?}");
         assert!(
@@ -245,12 +244,14 @@ mod tests {
         let t = trace();
         let forced = t.thread_lanes[0].spans[1];
         assert_eq!(
-            why(&t, 0, &forced),
+            why(&t, 0, &forced, &[]),
             "forced off by io (drop request at 5.00 ms); waits for a successor"
         );
         let lock = t.thread_lanes[1].spans.last().copied().expect("lock span");
-        assert_eq!(why(&t, 1, &lock), "blocked on lock #2");
-        let gil = describe(&t, LaneId::Gil, &t.gil.spans[0]);
+        assert_eq!(why(&t, 1, &lock, &[]), "blocked on lock #2");
+        let names = ["a".to_owned(), "b".to_owned(), "m".to_owned()];
+        assert_eq!(why(&t, 1, &lock, &names), "blocked on lock \"m\"");
+        let gil = describe(&t, LaneId::Gil, &t.gil.spans[0], &[]);
         assert_eq!(gil.title, "GIL held by busy-0");
     }
 

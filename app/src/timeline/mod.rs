@@ -148,6 +148,7 @@ pub struct Timeline<'a> {
     theme: &'a Theme,
     show_cores: bool,
     show_markers: bool,
+    lock_names: &'a [String],
     id_salt: IdSalt,
 }
 
@@ -218,6 +219,7 @@ impl<'a> Timeline<'a> {
             theme,
             show_cores: true,
             show_markers: true,
+            lock_names: &[],
             id_salt: IdSalt::new("gilscope-timeline"),
         }
     }
@@ -234,6 +236,14 @@ impl<'a> Timeline<'a> {
     #[must_use]
     pub fn show_markers(mut self, on: bool) -> Self {
         self.show_markers = on;
+        self
+    }
+
+    /// Names of the scenario's locks by index (`Scenario::locks`), for the tooltip; without
+    /// them it says `lock #i`.
+    #[must_use]
+    pub fn lock_names(mut self, names: &'a [String]) -> Self {
+        self.lock_names = names;
         self
     }
 
@@ -578,7 +588,7 @@ impl<'a> Timeline<'a> {
         let data = LaneData::new(trace.lane(lane), trace.now, index);
         let span = data.at(map.t(p.x).max(0.0) as Nanos)?;
         let (x0, x1) = paint::span_x(map, &span);
-        let mut text = hover::describe(trace, lane, &span);
+        let mut text = hover::describe(trace, lane, &span, self.lock_names);
         if x1 - x0 < MIN_BLOCK_PX * 2.0 {
             // The span is part of a summary column: say what the column holds.
             let a = map.t(p.x - MIN_BLOCK_PX).max(0.0) as Nanos;
