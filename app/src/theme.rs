@@ -84,13 +84,14 @@ mod okabe_ito {
 /// Per-thread colours (GIL and core lanes): Paul Tol's "muted" scheme, also colour-blind
 /// safe, kept apart from the state colours so a GIL lane is not read as a state.
 const THREAD_PALETTE: [Color32; 8] = [
-    Color32::from_rgb(0x88, 0xCC, 0xEE), // cyan
+    // The first four (most runs have few threads) are the ones least like a state colour.
     Color32::from_rgb(0xCC, 0x66, 0x77), // rose
-    Color32::from_rgb(0xDD, 0xCC, 0x77), // sand
-    Color32::from_rgb(0x44, 0xAA, 0x99), // teal
+    Color32::from_rgb(0x77, 0x88, 0xDD), // indigo, lightened
     Color32::from_rgb(0xAA, 0x44, 0x99), // purple
     Color32::from_rgb(0x99, 0x99, 0x33), // olive
-    Color32::from_rgb(0x77, 0x88, 0xDD), // indigo, lightened
+    Color32::from_rgb(0xDD, 0xCC, 0x77), // sand
+    Color32::from_rgb(0x44, 0xAA, 0x99), // teal
+    Color32::from_rgb(0x88, 0xCC, 0xEE), // cyan
     Color32::from_rgb(0x88, 0x22, 0x55), // wine
 ];
 
