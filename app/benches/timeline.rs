@@ -3,6 +3,9 @@
 //!
 //! Run with `cargo bench -p gilscope --bench timeline`.
 
+// criterion_group!/criterion_main! generate undocumented functions.
+#![allow(missing_docs)]
+
 use criterion::{Criterion, criterion_group, criterion_main};
 use egui::{Pos2, RawInput, Rect, vec2};
 use gilscope::theme::{Theme, ThemeMode};

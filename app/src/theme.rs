@@ -39,8 +39,10 @@ impl ThemeMode {
 pub enum Pattern {
     /// A plain fill.
     Solid,
-    /// Diagonal stripes over a pale fill.
+    /// Rising diagonal stripes (`/`) over a pale fill.
     Hatched,
+    /// Falling diagonal stripes (`\`) over a pale fill.
+    Falling,
     /// Crossed diagonal stripes over a pale fill.
     CrossHatched,
     /// Dots over a pale fill.
@@ -82,15 +84,19 @@ mod okabe_ito {
 /// Per-thread colours (GIL and core lanes): Paul Tol's "muted" scheme, also colour-blind
 /// safe, kept apart from the state colours so a GIL lane is not read as a state.
 const THREAD_PALETTE: [Color32; 8] = [
-    Color32::from_rgb(0x88, 0xCC, 0xEE), // cyan
+    // The first four (most runs have few threads) are the ones least like a state colour.
     Color32::from_rgb(0xCC, 0x66, 0x77), // rose
-    Color32::from_rgb(0xDD, 0xCC, 0x77), // sand
-    Color32::from_rgb(0x44, 0xAA, 0x99), // teal
+    Color32::from_rgb(0x77, 0x88, 0xDD), // indigo, lightened
     Color32::from_rgb(0xAA, 0x44, 0x99), // purple
     Color32::from_rgb(0x99, 0x99, 0x33), // olive
-    Color32::from_rgb(0x77, 0x88, 0xDD), // indigo, lightened
+    Color32::from_rgb(0xDD, 0xCC, 0x77), // sand
+    Color32::from_rgb(0x44, 0xAA, 0x99), // teal
+    Color32::from_rgb(0x88, 0xCC, 0xEE), // cyan
     Color32::from_rgb(0x88, 0x22, 0x55), // wine
 ];
+
+/// Number of thread states.
+const STATES: usize = ThreadState::ALL.len();
 
 /// How many distinct thread colours there are; thread `t` gets colour `t % THREAD_COLORS`.
 pub const THREAD_COLORS: usize = THREAD_PALETTE.len();
@@ -100,7 +106,7 @@ pub const THREAD_COLORS: usize = THREAD_PALETTE.len();
 pub struct Theme {
     mode: ThemeMode,
     presentation: bool,
-    states: [StateStyle; 9],
+    states: [StateStyle; STATES],
     threads: [Color32; THREAD_COLORS],
     /// Window and panel background.
     pub background: Color32,
@@ -128,6 +134,8 @@ pub struct Theme {
     pub marker_forced_switch: Color32,
     /// Lock acquire / release / block marks.
     pub marker_lock: Color32,
+    /// Old GIL: a thread woken for nothing (the GIL was taken again).
+    pub marker_futile_wakeup: Color32,
     /// The "now" line at the end of a live run.
     pub now_line: Color32,
     /// The outline of the span under the pointer.
@@ -169,6 +177,7 @@ impl Theme {
             marker_handoff: pick(gray(235), gray(20)),
             marker_forced_switch: okabe_ito::REDDISH_PURPLE,
             marker_lock: state_styles(dark, background)[ThreadState::Lock as usize].color,
+            marker_futile_wakeup: pick(gray(200), gray(60)),
             now_line: pick(Color32::WHITE, Color32::BLACK),
             highlight: text,
         }
@@ -290,7 +299,7 @@ impl Default for Theme {
 
 /// How each state is drawn, in [`ThreadState::ALL`] order. Every state differs from every
 /// other by its pattern or its height, not only by its colour.
-fn state_styles(dark: bool, background: Color32) -> [StateStyle; 9] {
+fn state_styles(dark: bool, background: Color32) -> [StateStyle; STATES] {
     use okabe_ito::{BLUE, BLUISH_GREEN, ORANGE, REDDISH_PURPLE, SKY_BLUE, VERMILLION, YELLOW};
     let gray = Color32::from_gray;
     // Yellow on white is unreadable: darken it in the light theme.
@@ -324,6 +333,7 @@ fn state_styles(dark: bool, background: Color32) -> [StateStyle; 9] {
         ThreadState::CCallHolding => style(ORANGE, Pattern::Framed, 1.0),
         ThreadState::Lock => style(yellow, Pattern::Dotted, 0.7),
         ThreadState::Runnable => style(mid, Pattern::Outline, 0.7),
+        ThreadState::Ready => style(ORANGE, Pattern::Falling, 0.7),
         ThreadState::Done => style(faint, Pattern::Solid, 0.15),
     })
 }
@@ -339,6 +349,7 @@ pub fn state_short_label(s: ThreadState) -> &'static str {
         ThreadState::CCallHolding => "C, GIL",
         ThreadState::Lock => "lock",
         ThreadState::Runnable => "runnable",
+        ThreadState::Ready => "ready",
         ThreadState::Done => "done",
     }
 }

@@ -73,7 +73,9 @@ impl Ticks {
         } else {
             (-step.log10().floor()) as usize
         };
-        let value = if value.abs() < 0.5 * step { 0.0 } else { value };
+        if value.abs() < 0.5 * step {
+            return format!("0 {}", self.unit.symbol());
+        }
         format!("{value:.decimals$} {}", self.unit.symbol())
     }
 }
@@ -174,6 +176,6 @@ mod tests {
             times: vec![],
         };
         assert_eq!(fine.label(2.5e6), "2.5 ms");
-        assert_eq!(fine.label(1e-3), "0.0 ms");
+        assert_eq!(fine.label(1e-3), "0 ms");
     }
 }

@@ -93,6 +93,16 @@ pub fn why(trace: &Trace, t: u32, span: &Span, locks: &[String]) -> String {
             None => format!("blocked on lock #{}", span.other),
         },
         ThreadState::Runnable => "runnable: ready, but no core is free".to_owned(),
+        ThreadState::Ready => {
+            if span.other == NONE {
+                "ready: waiting for the event loop to run it".to_owned()
+            } else {
+                format!(
+                    "ready: waiting for the event loop, which runs {}",
+                    name(span.other)
+                )
+            }
+        }
         ThreadState::Done => "finished its program".to_owned(),
     }
 }

@@ -168,12 +168,38 @@ impl<'a> LaneData<'a> {
 
     /// Time each key covers before `t`, and the index of the first span ending after `t`.
     pub fn totals_before(&self, t: Nanos) -> (usize, Totals) {
-        let i = self.first_ending_after(t);
+        self.totals_before_from(t, 0)
+    }
+
+    /// Like [`LaneData::totals_before`] for a `t` known to lie at or after the end of span
+    /// `hint - 1`: gallops forward from `hint`, so walking columns left to right costs
+    /// O(log(spans per column)) each instead of O(log(spans in the lane)).
+    pub fn totals_before_from(&self, t: Nanos, hint: usize) -> (usize, Totals) {
+        let i = self.first_ending_after_from(t, hint);
         let mut totals = self.index.before(self.spans, i);
         if let Some(s) = self.get(i).filter(|s| s.start < t) {
             totals[self.index.kind.key(&s)] += t.min(s.end) - s.start;
         }
         (i, totals)
+    }
+
+    /// [`LaneData::first_ending_after`] by galloping search from `hint` (any `hint` is
+    /// correct; a close one is fast).
+    pub fn first_ending_after_from(&self, t: Nanos, hint: usize) -> usize {
+        let spans = self.spans;
+        let hint = hint.min(spans.len());
+        if hint > 0 && spans[hint - 1].end > t {
+            return self.first_ending_after(t);
+        }
+        let mut step = 1;
+        let mut lo = hint;
+        let mut hi = hint;
+        while hi < spans.len() && spans[hi].end <= t {
+            lo = hi + 1;
+            hi = (hi + step).min(spans.len());
+            step *= 2;
+        }
+        lo + spans[lo..hi].partition_point(|s| s.end <= t)
     }
 
     /// The span covering time `t`, if any.
@@ -269,9 +295,9 @@ pub fn merge(lane: &LaneData<'_>, map: &TimeMap, min_px: f32, out: &mut Vec<Bloc
         let c1 = c1.max(t + 1);
         let before = match carried {
             Some(totals) => totals,
-            None => lane.totals_before(t).1,
+            None => lane.totals_before_from(t, i).1,
         };
-        let (next, after) = lane.totals_before(c1);
+        let (next, after) = lane.totals_before_from(c1, i);
         let mut totals = after;
         for (total, b) in totals.iter_mut().zip(before) {
             *total -= b;
@@ -473,6 +499,20 @@ mod tests {
                 .filter_map(|i| data.get(i))
                 .find(|s| s.start <= probe && probe < s.end);
             assert_eq!(data.at(probe), brute, "at {probe}");
+        }
+        for (probe, hint) in [
+            (0, 0),
+            (now / 2, 0),
+            (now / 2, 1_999),
+            (now / 2, 700),
+            (now, 5),
+            (now / 3, 2_000),
+        ] {
+            assert_eq!(
+                data.first_ending_after_from(probe, hint),
+                data.first_ending_after(probe),
+                "{probe} from {hint}"
+            );
         }
         let range = lane.visible(now / 3, now / 2);
         assert_eq!(range.start, data.first_ending_after(now / 3));

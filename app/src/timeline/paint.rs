@@ -109,6 +109,7 @@ pub fn state_block(mesh: &mut Mesh, lane: Rect, style: StateStyle, scale: f32) {
     match style.pattern {
         Pattern::Solid => {}
         Pattern::Hatched => diagonals(mesh, rect, spacing, w, true, style.color),
+        Pattern::Falling => diagonals(mesh, rect, spacing, w, false, style.color),
         Pattern::CrossHatched => {
             diagonals(mesh, rect, spacing * 1.3, w, true, style.color);
             diagonals(mesh, rect, spacing * 1.3, w, false, style.color);
@@ -348,8 +349,12 @@ fn kind_slot(kind: MarkerKind) -> usize {
         MarkerKind::LockAcquired => 3,
         MarkerKind::LockReleased => 4,
         MarkerKind::LockBlocked => 5,
+        MarkerKind::FutileWakeup => 6,
     }
 }
+
+/// Number of marker kinds (see `kind_slot`).
+const MARKER_KINDS: usize = 7;
 
 /// Markers read at most per bucket, however many fall into it.
 const PER_BUCKET_READS: usize = 64;
@@ -376,7 +381,7 @@ pub fn markers(
     let crowded = (last - first) as f32 > map.width() / 8.0;
     let bucket_px = if crowded { 24.0 * scale } else { 3.0 };
     let threads = rows.threads.len().max(1);
-    let mut seen = vec![u32::MAX; threads * 6 + 6];
+    let mut seen = vec![u32::MAX; (threads + 1) * MARKER_KINDS];
     let mut bucket_no = 0u32;
     let mut i = first;
     let mut stroke = theme.handoff_stroke();
@@ -399,10 +404,10 @@ pub fn markers(
             } else {
                 m.thread as usize % threads
             };
-            if seen[lane * 6 + slot] == bucket_no {
+            if seen[lane * MARKER_KINDS + slot] == bucket_no {
                 continue;
             }
-            seen[lane * 6 + slot] = bucket_no;
+            seen[lane * MARKER_KINDS + slot] = bucket_no;
             let x = map.x(m.time as f64);
             // When crowded, keep the GIL's story (requests and handoffs) and leave out
             // forced switches and lock events: the lanes' states show those too.
@@ -431,47 +436,53 @@ pub fn markers(
 
 /// A drop request (a triangle pointing down from the top of the holder's lane), a forced
 /// switch (a hollow square at its bottom) or a lock event (a diamond: full when acquired,
-/// hollow when released, crossed when blocked) on lane `r` at `x`.
-fn instant_mark(mesh: &mut Mesh, kind: MarkerKind, r: Rect, x: f32, theme: &Theme, scale: f32) {
+/// hollow when released, crossed when blocked) or a futile wake-up (a small cross at the top)
+/// on `lane` at `x`.
+fn instant_mark(mesh: &mut Mesh, kind: MarkerKind, lane: Rect, x: f32, theme: &Theme, scale: f32) {
     match kind {
         MarkerKind::Handoff => {}
         MarkerKind::DropRequest => {
-            let s = 4.0 * scale;
-            let top = r.min.y;
-            let points = [pos2(x - s, top), pos2(x + s, top), pos2(x, top + 1.6 * s)];
+            let size = 4.0 * scale;
+            let top = lane.min.y;
+            let points = [
+                pos2(x - size, top),
+                pos2(x + size, top),
+                pos2(x, top + 1.6 * size),
+            ];
             triangle(mesh, points, theme.marker_drop_request);
         }
+        MarkerKind::FutileWakeup => {
+            let size = 3.0 * scale;
+            let centre = pos2(x, lane.min.y + size + 1.0);
+            let (dx, dy) = (vec2(size, 0.0), vec2(0.0, size));
+            let color = theme.marker_futile_wakeup;
+            segment(mesh, centre - dx - dy, centre + dx + dy, 1.2 * scale, color);
+            segment(mesh, centre - dx + dy, centre + dx - dy, 1.2 * scale, color);
+        }
         MarkerKind::ForcedSwitch => {
-            let s = 3.5 * scale;
-            let centre = pos2(x, r.max.y - s);
-            mesh.add_colored_rect(
-                Rect::from_center_size(centre, vec2(2.0 * s, 2.0 * s)),
-                theme.marker_forced_switch,
-            );
-            mesh.add_colored_rect(
-                Rect::from_center_size(centre, vec2(s * 0.8, s * 0.8)),
-                theme.lane_background,
-            );
+            let size = 3.5 * scale;
+            let centre = pos2(x, lane.max.y - size);
+            let outer = Rect::from_center_size(centre, vec2(2.0 * size, 2.0 * size));
+            mesh.add_colored_rect(outer, theme.marker_forced_switch);
+            let inner = Rect::from_center_size(centre, vec2(size * 0.8, size * 0.8));
+            mesh.add_colored_rect(inner, theme.lane_background);
         }
         MarkerKind::LockAcquired | MarkerKind::LockReleased | MarkerKind::LockBlocked => {
-            let s = 4.0 * scale;
-            let c = pos2(x, r.center().y);
+            let size = 4.0 * scale;
+            let centre = pos2(x, lane.center().y);
             let diamond = |h: f32| {
-                [
-                    pos2(c.x, c.y - h),
-                    pos2(c.x + h, c.y),
-                    pos2(c.x, c.y + h),
-                    pos2(c.x - h, c.y),
-                ]
+                let (dx, dy) = (vec2(h, 0.0), vec2(0.0, h));
+                [centre - dy, centre + dx, centre + dy, centre - dx]
             };
-            quad(mesh, diamond(s), theme.marker_lock);
+            quad(mesh, diamond(size), theme.marker_lock);
             if kind == MarkerKind::LockReleased {
-                quad(mesh, diamond(s * 0.45), theme.lane_background);
+                quad(mesh, diamond(size * 0.45), theme.lane_background);
             } else if kind == MarkerKind::LockBlocked {
+                let dx = vec2(size, 0.0);
                 segment(
                     mesh,
-                    pos2(c.x - s, c.y),
-                    pos2(c.x + s, c.y),
+                    centre - dx,
+                    centre + dx,
                     1.5 * scale,
                     theme.lane_background,
                 );
