@@ -24,6 +24,9 @@ pub fn side_label(with: CompareWith, config: &RunConfig) -> String {
             format_nanos(config.switch_interval())
         ),
         CompareWith::Python(_) => format!("on Python {}", config.python),
+        CompareWith::Runtime(_) => {
+            format!("with {}", super::settings::runtime_label(config.runtime))
+        }
         CompareWith::Cores(_) => {
             format!(
                 "on {} core{}",

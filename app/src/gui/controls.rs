@@ -2,14 +2,16 @@
 //! and what the compare view changes. Every change restarts the run (see `app.rs`).
 
 use super::app::GilscopeApp;
-use super::settings::{CompareWith, ScenarioSource};
+use super::settings::{CompareWith, RUNTIMES, ScenarioSource, runtime_label};
 use gilscope_sim::PythonVersion;
 use gilscope_sim::model::Overrides;
 use gilscope_sim::time::{MS, Nanos, US, format_nanos};
 
 /// The versions offered: 3.2–3.9 and 3.10+ differ in where a switch may happen; 3.13+ can be
 /// free-threaded; 3.14 made that cheaper.
-const VERSIONS: [PythonVersion; 5] = [
+const VERSIONS: [PythonVersion; 7] = [
+    PythonVersion::new(2, 7),
+    PythonVersion::new(3, 1),
     PythonVersion::new(3, 9),
     PythonVersion::new(3, 10),
     PythonVersion::new(3, 12),
@@ -23,7 +25,9 @@ const INTERVAL_MAX: Nanos = 100 * MS;
 const INTERVAL_DEFAULT: Nanos = 5 * MS;
 
 fn version_note(v: PythonVersion) -> &'static str {
-    if v < PythonVersion::new(3, 10) {
+    if v < PythonVersion::new(3, 2) {
+        "the old GIL: the holder releases and re-takes it every 100 ticks"
+    } else if v < PythonVersion::new(3, 10) {
         "a switch can happen before almost any instruction"
     } else if v < PythonVersion::FIRST_FREE_THREADED {
         "switches only at loop back-edges, calls and function entry; no free-threaded build"
@@ -252,6 +256,24 @@ impl GilscopeApp {
                 }
             });
         }
+        let runtime = merged.runtime.unwrap_or_default();
+        ui.horizontal(|ui| {
+            let label = ui.label("Runs as");
+            let mut chosen = runtime;
+            egui::ComboBox::from_id_salt("runtime")
+                .selected_text(runtime_label(runtime))
+                .show_ui(ui, |ui| {
+                    for (r, text) in RUNTIMES {
+                        ui.selectable_value(&mut chosen, r, text);
+                    }
+                })
+                .response
+                .labelled_by(label.id)
+                .on_hover_text("threading.Thread, asyncio tasks, multiprocessing processes, or subinterpreters");
+            if chosen != runtime {
+                self.settings.overrides.runtime = Some(chosen);
+            }
+        });
         let interval = merged.switch_interval.unwrap_or(INTERVAL_DEFAULT);
         if let Some(v) = interval_slider(ui, "Switch interval", interval) {
             self.settings.overrides.switch_interval = Some(v);
@@ -361,6 +383,24 @@ impl GilscopeApp {
                 if let Some(v) = version_picker(ui, "python_b", "B's Python", v) {
                     self.settings.compare_with = CompareWith::Python(v);
                 }
+            }
+            CompareWith::Runtime(r) => {
+                ui.horizontal(|ui| {
+                    let label = ui.label("B runs as");
+                    let mut chosen = r;
+                    egui::ComboBox::from_id_salt("runtime_b")
+                        .selected_text(runtime_label(r))
+                        .show_ui(ui, |ui| {
+                            for (option, text) in RUNTIMES {
+                                ui.selectable_value(&mut chosen, option, text);
+                            }
+                        })
+                        .response
+                        .labelled_by(label.id);
+                    if chosen != r {
+                        self.settings.compare_with = CompareWith::Runtime(chosen);
+                    }
+                });
             }
             CompareWith::Cores(n) => {
                 ui.horizontal(|ui| {

@@ -2,6 +2,7 @@
 
 use crate::theme::ThemeMode;
 use gilscope_sim::model::Overrides;
+use gilscope_sim::model::Runtime;
 use gilscope_sim::time::{MS, Nanos, SEC, US, format_nanos};
 use gilscope_sim::{PythonVersion, RunConfig};
 use serde::{Deserialize, Serialize};
@@ -91,15 +92,34 @@ pub enum CompareWith {
     Python(PythonVersion),
     /// Another core count.
     Cores(u32),
+    /// Another way of running the threads (asyncio, processes, subinterpreters).
+    Runtime(Runtime),
+}
+
+/// Every runtime with its menu label, in menu order.
+pub const RUNTIMES: [(Runtime, &str); 4] = [
+    (Runtime::Threads, "threads"),
+    (Runtime::Asyncio, "asyncio"),
+    (Runtime::Multiprocessing, "multiprocessing"),
+    (Runtime::Subinterpreters, "subinterpreters"),
+];
+
+/// The menu label of a runtime.
+pub fn runtime_label(runtime: Runtime) -> &'static str {
+    RUNTIMES
+        .iter()
+        .find(|(r, _)| *r == runtime)
+        .map_or("threads", |(_, label)| label)
 }
 
 impl CompareWith {
     /// Every kind, with a default value, in menu order.
-    pub const KINDS: [CompareWith; 4] = [
+    pub const KINDS: [CompareWith; 5] = [
         Self::Build,
         Self::SwitchInterval(MS),
         Self::Python(PythonVersion::new(3, 9)),
         Self::Cores(8),
+        Self::Runtime(Runtime::Multiprocessing),
     ];
 
     /// What this kind changes, for menus: "switch interval".
@@ -109,6 +129,7 @@ impl CompareWith {
             Self::SwitchInterval(_) => "switch interval",
             Self::Python(_) => "Python version",
             Self::Cores(_) => "core count",
+            Self::Runtime(_) => "runtime",
         }
     }
 
@@ -132,6 +153,7 @@ impl CompareWith {
             Self::SwitchInterval(interval) => b.switch_interval = Some(interval),
             Self::Python(python) => b.python = Some(python),
             Self::Cores(cores) => b.cores = Some(cores),
+            Self::Runtime(runtime) => b.runtime = Some(runtime),
         }
         b
     }
@@ -139,7 +161,8 @@ impl CompareWith {
 
 impl FromStr for CompareWith {
     type Err = String;
-    /// Parses `build` (or `free-threaded`), `interval=1ms`, `python=3.9` or `cores=8`.
+    /// Parses `build` (or `free-threaded`), `interval=1ms`, `python=3.9`, `cores=8` or
+    /// `runtime=multiprocessing` (threads, asyncio, multiprocessing, subinterpreters).
     fn from_str(s: &str) -> Result<Self, String> {
         let s = s.trim();
         if s == "build" || s == "free-threaded" || s == "gil" {
@@ -147,7 +170,7 @@ impl FromStr for CompareWith {
         }
         let bad = || {
             format!(
-                "compare \"{s}\" is not one of: build, interval=DURATION (e.g. interval=1ms), python=VERSION (e.g. python=3.9), cores=N"
+                "compare \"{s}\" is not one of: build, interval=DURATION (e.g. interval=1ms), python=VERSION (e.g. python=3.9), cores=N, runtime=threads|asyncio|multiprocessing|subinterpreters"
             )
         };
         let (key, value) = s.split_once('=').ok_or_else(bad)?;
@@ -171,6 +194,11 @@ impl FromStr for CompareWith {
                 .ok_or_else(|| {
                     format!("compare cores={value}: use a whole number between 1 and 256")
                 }),
+            "runtime" => RUNTIMES
+                .iter()
+                .find(|(_, label)| *label == value.trim())
+                .map(|(runtime, _)| Self::Runtime(*runtime))
+                .ok_or_else(|| format!("compare runtime={value}: use threads, asyncio, multiprocessing or subinterpreters")),
             _ => Err(bad()),
         }
     }
@@ -264,6 +292,11 @@ mod tests {
             Ok(CompareWith::Python(PythonVersion::new(3, 9)))
         );
         assert_eq!("cores=4".parse::<CompareWith>(), Ok(CompareWith::Cores(4)));
+        assert_eq!(
+            "runtime=multiprocessing".parse::<CompareWith>(),
+            Ok(CompareWith::Runtime(Runtime::Multiprocessing))
+        );
+        assert!("runtime=fibers".parse::<CompareWith>().is_err());
         assert!("cores=0".parse::<CompareWith>().is_err());
         assert!("interval=0s".parse::<CompareWith>().is_err());
         assert!(

@@ -107,6 +107,7 @@ fn state_times(t: &ThreadStats) -> Vec<(ThreadState, f64)> {
         (ThreadState::CCallReleased, s.c_call),
         (ThreadState::Lock, s.lock),
         (ThreadState::Runnable, s.runnable),
+        (ThreadState::Ready, s.ready),
     ]
     .into_iter()
     .filter(|(_, ms)| *ms > 0.0)
