@@ -16,6 +16,7 @@ pub mod synthetic;
 mod tests;
 
 use crate::theme::Theme;
+use egui::containers::scroll_area::ScrollSource;
 use egui::{Align2, IdSalt, Mesh, Pos2, Rect, Response, Sense, Shape, Ui, pos2, vec2};
 use gilscope_sim::trace::LaneId;
 use gilscope_sim::{Nanos, Trace};
@@ -187,6 +188,12 @@ struct Frame {
 }
 
 impl Frame {
+    /// Top of the time axis: the widget's top, or the top of what is visible of it when the
+    /// lanes are scrolled (the axis stays in view).
+    fn axis_top(&self) -> f32 {
+        self.rect.top().max(self.painter.clip_rect().top())
+    }
+
     /// A row's rectangle across the plot area.
     fn row_rect(&self, r: &Row) -> Rect {
         Rect::from_x_y_ranges(
@@ -309,8 +316,27 @@ impl<'a> Timeline<'a> {
     }
 
     /// Lays out, handles input, paints. The widget is as wide as the space available and as
-    /// tall as its lanes need (put it in a `ScrollArea` for many threads).
+    /// tall as its lanes need; when that is more than the height available, the lanes scroll
+    /// vertically under a time axis that stays on top.
     pub fn show(self, ui: &mut Ui, view: &mut TimelineView) -> Response {
+        let axis_h = self.theme.label_font().size * 1.6 + 6.0;
+        let needed = self.layout(axis_h).1 + 4.0;
+        let available = ui.available_height();
+        if available.is_finite() && needed > available && available >= 3.0 * axis_h {
+            let salt = self.id_salt;
+            return egui::ScrollArea::vertical()
+                .id_salt(salt)
+                .max_height(available)
+                .auto_shrink([false, true])
+                .scroll_source(ScrollSource::SCROLL_BAR | ScrollSource::MOUSE_WHEEL)
+                .show(ui, |ui| self.show_lanes(ui, view))
+                .inner;
+        }
+        self.show_lanes(ui, view)
+    }
+
+    /// [`Timeline::show`] without the scroll area.
+    fn show_lanes(self, ui: &mut Ui, view: &mut TimelineView) -> Response {
         let trace_end = self.groups.iter().map(|g| g.trace.now).max().unwrap_or(0);
         view.track(trace_end);
         let font = self.theme.label_font();
@@ -345,18 +371,24 @@ impl<'a> Timeline<'a> {
 
         let mut out = Output::default();
         self.paint_backgrounds(&frame, &mut out);
-        self.paint_axis(&frame, &mut out);
+        let (axis_mesh, axis_texts) = self.paint_axis(&frame, &mut out);
         for g in 0..self.groups.len() {
             self.paint_group(&frame, g, &mut cache.groups[g], &mut out);
         }
-        let hovered = response
-            .hover_pos()
-            .filter(|p| frame.map.left <= p.x && p.x <= frame.map.right && !response.dragged());
+        let lanes_top = frame.axis_top() + frame.axis_h;
+        let hovered = response.hover_pos().filter(|p| {
+            frame.map.left <= p.x
+                && p.x <= frame.map.right
+                && p.y > lanes_top
+                && !response.dragged()
+        });
         let hover = hovered.and_then(|p| self.hover(&frame, &cache, p, &mut out.mesh));
         drop(cache);
 
         frame.painter.add(Shape::mesh(out.mesh));
         frame.painter.extend(out.texts);
+        frame.painter.add(Shape::mesh(axis_mesh));
+        frame.painter.extend(axis_texts);
         match hover {
             Some(text) => response.on_hover_ui_at_pointer(|ui| {
                 ui.label(egui::RichText::new(&text.title).strong());
@@ -420,29 +452,32 @@ impl<'a> Timeline<'a> {
         }
     }
 
-    /// The time axis on top, and grid lines down through every lane.
-    fn paint_axis(&self, frame: &Frame, out: &mut Output) {
+    /// Grid lines down through every lane (into `out`), and the time axis: returned apart, to
+    /// be painted last, on top of lanes scrolled under it.
+    fn paint_axis(&self, frame: &Frame, out: &mut Output) -> (Mesh, Vec<Shape>) {
         let theme = self.theme;
         let map = &frame.map;
         let ticks = self.ticks(&frame.painter, map);
-        let axis_y = frame.rect.top() + frame.axis_h - 2.0;
-        let bottom = frame.rect.bottom();
-        out.mesh.add_colored_rect(
+        let top = frame.axis_top();
+        let axis_y = top + frame.axis_h - 2.0;
+        let mut mesh = Mesh::default();
+        let mut texts = Vec::new();
+        let band = Rect::from_x_y_ranges(frame.rect.x_range(), top..=(top + frame.axis_h));
+        mesh.add_colored_rect(band, theme.background);
+        mesh.add_colored_rect(
             Rect::from_x_y_ranges(map.left..=map.right, (axis_y - 1.0)..=axis_y),
             theme.axis,
         );
         for &t in &ticks.times {
             let x = map.x(t);
             let line = (x - 0.5)..=(x + 0.5);
-            out.mesh.add_colored_rect(
-                Rect::from_x_y_ranges(line.clone(), (axis_y + 1.0)..=bottom),
-                theme.grid,
-            );
-            out.mesh.add_colored_rect(
+            let grid = Rect::from_x_y_ranges(line.clone(), (axis_y + 1.0)..=frame.rect.bottom());
+            out.mesh.add_colored_rect(grid, theme.grid);
+            mesh.add_colored_rect(
                 Rect::from_x_y_ranges(line, (axis_y - 6.0)..=axis_y),
                 theme.axis,
             );
-            out.texts.push(anchored_text(
+            texts.push(anchored_text(
                 &frame.painter,
                 pos2(x, axis_y - 7.0),
                 Align2::CENTER_BOTTOM,
@@ -451,6 +486,7 @@ impl<'a> Timeline<'a> {
                 theme.text_weak,
             ));
         }
+        (mesh, texts)
     }
 
     /// One group's lane labels, lanes, markers and live-end line.

@@ -367,3 +367,29 @@ fn hovering_a_span_shows_its_tooltip_text() {
     let thread = texts[1].as_ref().expect("a thread span under the pointer");
     assert!(thread.title.starts_with("busy-0: "), "{thread:?}");
 }
+
+#[test]
+fn many_lanes_scroll_inside_the_height_given() {
+    let trace = synthetic::trace(5_000, 24, 4, 8);
+    let theme = Theme::new(ThemeMode::Dark, true);
+    let groups = [TimelineGroup {
+        title: "many".to_owned(),
+        trace: &trace,
+    }];
+    let ctx = egui::Context::default();
+    let mut view = TimelineView::default();
+    let mut used = 0.0;
+    for _ in 0..2 {
+        let output = ctx.run_ui(input(vec![]), |ui| {
+            let given = ui.allocate_ui(vec2(800.0, 300.0), |ui| {
+                Timeline::new(&groups, &theme).show(ui, &mut view);
+            });
+            used = given.response.rect.height();
+        });
+        output.drop_without_applying_deltas();
+    }
+    assert!(
+        used <= 300.5,
+        "the timeline took {used} points of the 300 given"
+    );
+}
