@@ -327,3 +327,62 @@ ops = [ { lock = "b" }, { sleep = "1ms" }, { lock = "a" }, { unlock = "a" }, { u
     assert!(h.state().runs()[0].error.is_none());
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// eframe's storage, in memory.
+#[derive(Default)]
+struct MemoryStorage(std::collections::BTreeMap<String, String>);
+
+impl eframe::Storage for MemoryStorage {
+    fn get_string(&self, key: &str) -> Option<String> {
+        self.0.get(key).cloned()
+    }
+    fn set_string(&mut self, key: &str, value: String) {
+        self.0.insert(key.to_owned(), value);
+    }
+    fn remove_string(&mut self, key: &str) {
+        self.0.remove(key);
+    }
+    fn flush(&mut self) {}
+}
+
+#[test]
+fn settings_persist_between_launches() {
+    use eframe::App as _;
+    let mut h = harness(app("io-bound"));
+    h.run_steps(2);
+    h.key_press(egui::Key::T);
+    h.key_press(egui::Key::P);
+    h.run_steps(2);
+    h.state_mut().settings.overrides.switch_interval = Some(250_000);
+    let mut storage = MemoryStorage::default();
+    h.state_mut().save(&mut storage);
+    let again = GilscopeApp::from_storage(Some(&storage));
+    assert_eq!(again.settings, h.state().settings);
+    assert_eq!(again.settings.theme, gilscope::theme::ThemeMode::Light);
+    assert!(again.settings.presentation);
+    assert_eq!(
+        GilscopeApp::from_storage(None).settings,
+        Settings::default()
+    );
+}
+
+#[test]
+fn screenshot_requests_with_bad_settings_fail_before_any_window_opens() {
+    use gilscope::gui::{GuiError, ScreenshotRequest};
+    let mut req = ScreenshotRequest::new("no-such-preset", "/tmp/never.png");
+    assert!(matches!(
+        gilscope::gui::capture(&req),
+        Err(GuiError::Scenario(_))
+    ));
+    req.scenario = "convoy".to_owned();
+    req.overrides.python = Some(PythonVersion::new(3, 12));
+    req.overrides.free_threaded = Some(true);
+    let error = gilscope::gui::capture(&req).unwrap_err().to_string();
+    assert!(error.contains("3.13"), "{error}");
+    req.overrides = Overrides::default();
+    req.size = [10, 10];
+    assert!(matches!(
+        gilscope::gui::capture(&req),
+        Err(GuiError::Size { .. })
+    ));
+}

@@ -149,10 +149,16 @@ impl GilscopeApp {
     /// Shows the stats panel (when open).
     pub(super) fn info_panel(&mut self, ui: &mut egui::Ui) {
         let mut open = self.settings.show_info;
-        let width = 340.0 * self.theme.text_scale().sqrt();
+        // Two runs need a second value column.
+        let (width, share) = if self.runs.len() > 1 {
+            (420.0, 0.38)
+        } else {
+            (340.0, 0.34)
+        };
+        let width = width * self.theme.text_scale().sqrt();
         // A fixed width, at most about a quarter (settings) or a third (stats) of the
         // window, so the timeline keeps at least 40% of it at any size.
-        let most = (ui.ctx().content_rect().width() * 0.34).max(220.0);
+        let most = (ui.ctx().content_rect().width() * share).max(220.0);
         egui::Panel::right("info")
             .exact_size(width.min(most).round())
             .show_collapsible(ui, &mut open, |ui| {
