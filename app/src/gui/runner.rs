@@ -43,6 +43,9 @@ pub struct EngineSpec {
     pub config: RunConfig,
     /// Makes a new engine at the start of the run.
     pub build: EngineBuilder,
+    /// The engine advances by itself in real time (a live run): it is polled once a frame
+    /// instead of being paced by the speed setting.
+    pub realtime: bool,
 }
 
 /// An order from the UI to the engine thread.
@@ -186,7 +189,7 @@ impl Worker {
                 Some(command)
             } else if !active {
                 Some(self.commands.recv().map_err(|_| Exit)?)
-            } else if self.speed == Speed::Fastest {
+            } else if self.speed == Speed::Fastest && !self.spec.realtime {
                 match self.commands.try_recv() {
                     Ok(command) => Some(command),
                     Err(TryRecvError::Empty) => None,
@@ -292,6 +295,10 @@ impl Worker {
 
     /// Advances the engine as far as the pace allows (or for one batch when unpaced).
     fn tick(&mut self) -> Result<(), Exit> {
+        if self.spec.realtime {
+            self.guarded(|engine| engine.advance(Nanos::MAX))?;
+            return self.publish();
+        }
         let started = Instant::now();
         let target = match self.speed.ns_per_second() {
             Some(rate) => {
@@ -393,6 +400,7 @@ mod tests {
                 engine: "sim",
                 config,
                 build,
+                realtime: false,
             },
             expected,
         )
@@ -459,6 +467,46 @@ mod tests {
         assert_eq!(deltas, 2);
         assert!(!trace.finished);
         assert!(trace.span_count() > 0);
+    }
+
+    /// A stand-in for a live engine: ignores `until` and moves on by 1 ms per poll.
+    struct SelfPaced(SimEngine);
+    impl Engine for SelfPaced {
+        fn advance(&mut self, _: Nanos) -> Result<(), gilscope_sim::SimError> {
+            let next = self.0.now() + 1_000_000;
+            self.0.advance(next)
+        }
+        fn step(&mut self) -> Result<Option<Nanos>, gilscope_sim::SimError> {
+            self.0.step()
+        }
+        fn take_delta(&mut self) -> TraceDelta {
+            self.0.take_delta()
+        }
+        fn trace(&self) -> &Trace {
+            self.0.trace()
+        }
+        fn now(&self) -> Nanos {
+            self.0.now()
+        }
+        fn is_finished(&self) -> bool {
+            self.0.is_finished()
+        }
+        fn stop(&mut self) {
+            self.0.stop();
+        }
+    }
+
+    #[test]
+    fn a_realtime_engine_is_polled_once_a_frame_and_streams_the_same_trace() {
+        let (mut spec, expected) = spec("io-bound");
+        let scenario = gilscope_sim::presets::preset("io-bound").unwrap().unwrap();
+        let config = spec.config.clone();
+        spec.build = Box::new(move || Box::new(SelfPaced(SimEngine::new(&scenario, &config))));
+        spec.realtime = true;
+        let runner = Runner::spawn(spec, Speed::Fastest, true, || {}).unwrap();
+        let mut trace = Trace::default();
+        drain(&runner, &mut trace);
+        assert_eq!(trace, expected);
     }
 
     struct Exploding;

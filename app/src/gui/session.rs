@@ -42,9 +42,23 @@ impl Run {
         let spec = EngineSpec {
             scenario: scenario.name.clone(),
             engine: "sim",
-            config: config.clone(),
+            config,
             build,
+            realtime: false,
         };
+        Run::start(spec, title, speed, playing, ctx)
+    }
+
+    /// Starts any engine on its own thread (the simulator, or a live engine with
+    /// `spec.realtime` set).
+    pub fn start(
+        spec: EngineSpec,
+        title: String,
+        speed: Speed,
+        playing: bool,
+        ctx: &egui::Context,
+    ) -> Run {
+        let config = spec.config.clone();
         let repaint_ctx = ctx.clone();
         let (runner, error) =
             match Runner::spawn(spec, speed, playing, move || repaint_ctx.request_repaint()) {
