@@ -4,6 +4,7 @@
 //! ([`SimEngine`], deterministic virtual time) turns them into a [`Trace`]; [`Stats`] and the
 //! exports read the trace. The GIL rules followed are those of `docs/gil-model.md`.
 
+pub mod compare;
 pub mod engine;
 pub mod export;
 pub mod model;
@@ -17,7 +18,7 @@ pub mod trace;
 
 pub use engine::{Engine, SimEngine, SimError, run};
 pub use model::{
-    ConfigError, Model, Overrides, PythonVersion, RunConfig, Runtime, SuccessorPolicy,
+    ConfigError, Model, Overrides, PythonVersion, RunConfig, Runtime, StartMethod, SuccessorPolicy,
 };
 pub use scenario::{Op, Repeat, Scenario, ScenarioError, ThreadGroup};
 pub use stats::Stats;

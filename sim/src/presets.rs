@@ -3,7 +3,7 @@
 use crate::scenario::{Scenario, ScenarioError};
 
 /// `(stem, TOML text)` of every preset, in the order a class would meet them.
-pub const PRESETS: [(&str, &str); 8] = [
+pub const PRESETS: [(&str, &str); 12] = [
     (
         "cpu-bound",
         include_str!("../../assets/scenarios/cpu-bound.toml"),
@@ -32,6 +32,22 @@ pub const PRESETS: [(&str, &str); 8] = [
     (
         "old-gil",
         include_str!("../../assets/scenarios/old-gil.toml"),
+    ),
+    (
+        "gil-returns",
+        include_str!("../../assets/scenarios/gil-returns.toml"),
+    ),
+    (
+        "asyncio",
+        include_str!("../../assets/scenarios/asyncio.toml"),
+    ),
+    (
+        "multiprocessing",
+        include_str!("../../assets/scenarios/multiprocessing.toml"),
+    ),
+    (
+        "decision",
+        include_str!("../../assets/scenarios/decision.toml"),
     ),
 ];
 

@@ -186,13 +186,18 @@ impl Stats {
         let mut threads = Vec::with_capacity(trace.threads.len());
         let mut acquire_latencies = Vec::new();
         let mut sequential: Nanos = 0;
-        for (info, lane) in trace.threads.iter().zip(&trace.thread_lanes) {
+        for (id, (info, lane)) in trace.threads.iter().zip(&trace.thread_lanes).enumerate() {
             let (thread, thread_acquires, thread_sequential) =
-                thread_stats(info, lane, trace.now, config.bytecode_ps());
+                thread_stats(id as u32, info, lane, trace.now, config.bytecode_ps());
             acquire_latencies.extend(thread_acquires);
             sequential += thread_sequential;
             threads.push(thread);
         }
+        // Booting processes or interpreters is overhead of the runtime, not work.
+        let startup: Nanos = (0..trace.threads.len() as u64)
+            .map(|i| crate::engine::startup_cost(config, i))
+            .sum();
+        let sequential = sequential.saturating_sub(startup);
         let cpu: Nanos = trace
             .cores
             .iter()
@@ -222,7 +227,10 @@ impl Stats {
             },
             python: config.python.to_string(),
             free_threaded: config.free_threaded,
-            gil_enabled: config.gil_enabled(),
+            // A free-threaded run whose GIL came back (an old extension) did use it.
+            gil_enabled: config.gil_enabled()
+                || !trace.gil.spans.is_empty()
+                || trace.gil.open.is_some(),
             switch_interval_us: config.switch_interval_us,
             cores: config.cores,
             seed: config.seed,
@@ -287,13 +295,47 @@ impl Stats {
         })
     }
 
+    /// The lag after I/O, pooled over threads weighted by their I/O operations.
+    fn pooled_resume_lag(&self) -> Summary {
+        let with: Vec<&ThreadStats> = self
+            .threads
+            .iter()
+            .filter(|t| t.resume_lag_ms.is_some() && t.io_ops > 0)
+            .collect();
+        let ops: f64 = with.iter().map(|t| t.io_ops as f64).sum::<f64>().max(1.0);
+        let weighted = |f: fn(&Summary) -> f64| {
+            with.iter()
+                .filter_map(|t| t.resume_lag_ms.as_ref().map(|s| f(s) * t.io_ops as f64))
+                .sum::<f64>()
+                / ops
+        };
+        Summary {
+            mean: weighted(|s| s.mean),
+            p50: weighted(|s| s.p50),
+            p90: weighted(|s| s.p90),
+            p99: with
+                .iter()
+                .filter_map(|t| t.resume_lag_ms.map(|s| s.p99))
+                .fold(0.0, f64::max),
+            max: with
+                .iter()
+                .filter_map(|t| t.resume_lag_ms.map(|s| s.max))
+                .fold(0.0, f64::max),
+        }
+    }
+
     /// Replaces `{placeholders}` in a preset's narration with this run's numbers. Unknown
     /// placeholders are left as written.
     pub fn narrate(&self, text: &str) -> String {
         let lost: u64 = self.counters.iter().map(|c| c.lost).sum();
         let expected: u64 = self.counters.iter().map(|c| c.expected).sum();
         let io = self.io_latency();
-        let values: [(&str, String); 15] = [
+        let lag = self
+            .threads
+            .iter()
+            .any(|t| t.resume_lag_ms.is_some())
+            .then(|| self.pooled_resume_lag());
+        let values: [(&str, String); 18] = [
             ("wall", format_ms(self.wall_ms)),
             ("sequential", format_ms(self.sequential_ms)),
             ("speedup", format!("{:.2}×", self.speedup)),
@@ -321,6 +363,15 @@ impl Stats {
             ("lost", lost.to_string()),
             ("futile", self.gil.futile_wakeups.to_string()),
             (
+                "warning",
+                self.warnings
+                    .first()
+                    .cloned()
+                    .unwrap_or_else(|| "(no warning this run)".to_owned()),
+            ),
+            ("loop_lag", lag.map_or("—".into(), |s| format_ms(s.mean))),
+            ("loop_lag_p99", lag.map_or("—".into(), |s| format_ms(s.p99))),
+            (
                 "lost_pct",
                 if expected > 0 {
                     format!("{:.1}%", lost as f64 * 100.0 / expected as f64)
@@ -339,6 +390,7 @@ impl Stats {
 
 /// One thread's stats, its GIL acquire latencies, and its share of the sequential time.
 fn thread_stats(
+    trace_thread_id: u32,
     info: &ThreadInfo,
     lane: &Lane,
     now: Nanos,
@@ -353,8 +405,14 @@ fn thread_stats(
     let mut released_at = info.started.unwrap_or(0);
     let mut io_pending = false;
     let mut wanting_since: Option<Nanos> = None;
+    let me = trace_thread_id;
+    let mut overhead: Nanos = 0;
     for span in lane.all(now) {
         bytecodes += span.bytecodes;
+        if span.state == ThreadState::CCallReleased && span.other == me {
+            // The old GIL's release-and-signal: not the program's work.
+            overhead += span.duration();
+        }
         let slot = match span.state {
             ThreadState::Running => Some(0),
             ThreadState::WaitingGil => Some(1),
@@ -418,7 +476,7 @@ fn thread_stats(
         },
     };
     // Alone, the thread would spend exactly its bytecodes' cost, its I/O and its C calls.
-    let alone = bytecodes * bytecode_ps / 1000 + times[3] + times[4];
+    let alone = bytecodes * bytecode_ps / 1000 + times[3] + times[4] - overhead;
     (stats, acquire_latencies, alone)
 }
 

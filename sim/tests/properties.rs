@@ -2,7 +2,9 @@
 //! engine's invariants.
 
 use gilscope_sim::trace::{LaneId, Span, Trace};
-use gilscope_sim::{Overrides, Runtime, Scenario, SimError, Stats, ThreadState, run};
+use gilscope_sim::{
+    Overrides, PythonVersion, Runtime, Scenario, SimError, Stats, ThreadState, run,
+};
 use proptest::prelude::*;
 use std::fmt::Write as _;
 
@@ -14,6 +16,7 @@ enum RandomOp {
     CCall(u64, bool),
     Increment(u64, bool),
     Locked(u64),
+    Offload(u64),
 }
 
 fn op() -> impl Strategy<Value = RandomOp> {
@@ -24,6 +27,7 @@ fn op() -> impl Strategy<Value = RandomOp> {
         (1u64..3_000, any::<bool>()).prop_map(|(d, r)| RandomOp::CCall(d, r)),
         (1u64..5_000, any::<bool>()).prop_map(|(n, c)| RandomOp::Increment(n, c)),
         (1u64..2_000).prop_map(RandomOp::Locked),
+        (1u64..50_000).prop_map(RandomOp::Offload),
     ]
 }
 
@@ -36,6 +40,7 @@ fn render(op: &RandomOp, lock: usize) -> String {
         RandomOp::Increment(n, c) => {
             format!("{{ increment = \"counter\", times = {n}, call_inside = {c} }}")
         }
+        RandomOp::Offload(n) => format!("{{ offload = {n} }}"),
         RandomOp::Locked(n) => {
             format!("{{ lock = \"m{lock}\" }}, {{ compute = {n} }}, {{ unlock = \"m{lock}\" }}")
         }
@@ -80,6 +85,13 @@ fn scenario_text(groups: &[Group], duration_ms: u64) -> String {
 }
 
 fn settings() -> impl Strategy<Value = Overrides> {
+    let runtime = prop_oneof![
+        Just(Runtime::Threads),
+        Just(Runtime::Threads),
+        Just(Runtime::Multiprocessing),
+        Just(Runtime::Subinterpreters),
+        Just(Runtime::Asyncio),
+    ];
     (
         prop_oneof![
             Just("2.7"),
@@ -94,17 +106,18 @@ fn settings() -> impl Strategy<Value = Overrides> {
         0u64..30,
         prop_oneof![Just("random"), Just("fifo"), Just("affinity")],
         any::<u64>(),
+        runtime,
     )
         .prop_map(
-            |(python, free, interval_us, cores, wake_us, successor, seed)| {
-                let python = python.parse().ok();
-                let free = free
-                    && python
-                        >= Some(
-                            "3.13"
-                                .parse()
-                                .unwrap_or(gilscope_sim::PythonVersion::DEFAULT),
-                        );
+            |(python, free, interval_us, cores, wake_us, successor, seed, runtime)| {
+                let python: Option<PythonVersion> = python.parse().ok();
+                let free = free && python >= "3.13".parse().ok();
+                let runtime = if runtime == Runtime::Subinterpreters && python < "3.12".parse().ok()
+                {
+                    Runtime::Threads
+                } else {
+                    runtime
+                };
                 Overrides {
                     python,
                     free_threaded: Some(free),
@@ -113,6 +126,7 @@ fn settings() -> impl Strategy<Value = Overrides> {
                     wake_latency: Some(wake_us * 1_000),
                     successor: successor.parse().ok(),
                     seed: Some(seed),
+                    runtime: Some(runtime),
                     ..Overrides::default()
                 }
             },
@@ -136,8 +150,23 @@ fn max_overlap<'a>(spans: impl Iterator<Item = &'a Span>, count: impl Fn(&Span) 
     max as usize
 }
 
-fn check_invariants(trace: &Trace, gil_on: bool, cores: u32) {
+fn check_invariants(trace: &Trace, gil_on: bool, cores: u32, asyncio: bool) {
     let thread_spans = || trace.thread_lanes.iter().flat_map(|l| l.spans.iter());
+    if asyncio {
+        // One event loop: at most one task runs at a time, GIL or not.
+        let tasks = trace
+            .threads
+            .iter()
+            .zip(&trace.thread_lanes)
+            .filter(|(info, _)| !info.name.starts_with("executor-"));
+        let running = max_overlap(tasks.flat_map(|(_, lane)| lane.spans.iter()), |s| {
+            s.state.on_core()
+        });
+        assert!(
+            running <= 1,
+            "{running} tasks ran at once on one event loop"
+        );
+    }
     if gil_on {
         let holding = max_overlap(thread_spans(), |s| {
             matches!(s.state, ThreadState::Running | ThreadState::CCallHolding)
@@ -199,8 +228,8 @@ proptest! {
         prop_assert_eq!(&first, &second, "same seed, same settings: identical result");
         match first {
             Ok(trace) => {
-                let shared_gil = config.gil_enabled() && config.runtime == Runtime::Threads;
-                check_invariants(&trace, shared_gil, config.cores);
+                let shared_gil = config.gil_enabled() && matches!(config.runtime, Runtime::Threads | Runtime::Asyncio);
+                check_invariants(&trace, shared_gil, config.cores, config.runtime == Runtime::Asyncio);
                 let stats = Stats::compute(&trace, "random", "sim", &config);
                 for (t, info) in stats.threads.iter().zip(&trace.threads) {
                     let lifetime = info.finished.unwrap_or(trace.now) - info.started.unwrap_or(trace.now);
@@ -213,6 +242,8 @@ proptest! {
                 }
             }
             Err(SimError::Deadlock { cycle, .. }) => prop_assert!(cycle.contains("waits for lock")),
+            // A thread whose every op takes no time (0 µs I/O, no wake-up latency) is reported.
+            Err(SimError::NoProgress { detail, .. }) => prop_assert!(detail.contains("no time")),
             Err(other) => prop_assert!(false, "unexpected error {other}\n{text}"),
         }
     }

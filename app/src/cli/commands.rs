@@ -3,8 +3,10 @@
 use super::report::render;
 use super::settings::SettingsArgs;
 use super::{CliError, Command};
+use gilscope_sim::compare::compare_runtimes;
 use gilscope_sim::export::{STATS_CSV_HEADER, stats_csv_row, write_chrome_trace};
 use gilscope_sim::presets::{PRESETS, load};
+use gilscope_sim::stats::format_ms;
 use gilscope_sim::sweep::{log_spaced, sweep};
 use gilscope_sim::time::format_nanos;
 use gilscope_sim::{Nanos, RunConfig, Scenario, Stats, Trace, run};
@@ -36,6 +38,11 @@ pub fn execute(command: &Command, out: &mut dyn Write) -> Result<(), CliError> {
             let range = from.zip(*to).map(|(from, to)| (from, to, *points as usize));
             run_sweep(scenario, settings, range, *csv, *json, out)
         }
+        Command::Compare {
+            scenario,
+            settings,
+            json,
+        } => compare(scenario, settings, *json, out),
         Command::Export {
             scenario,
             settings,
@@ -158,6 +165,55 @@ fn export(
             dir.display()
         ),
     )
+}
+
+fn compare(
+    name: &str,
+    settings: &SettingsArgs,
+    json: bool,
+    out: &mut dyn Write,
+) -> Result<(), CliError> {
+    let (scenario, _) = prepare(name, settings)?;
+    let rows = compare_runtimes(&scenario, &settings.overrides());
+    if json {
+        let doc: Vec<serde_json::Value> = rows
+            .iter()
+            .map(|(label, row)| match row {
+                Ok(stats) => serde_json::json!({"runtime": label, "stats": stats}),
+                Err(e) => serde_json::json!({"runtime": label, "error": e.to_string()}),
+            })
+            .collect();
+        return write_out(out, &to_json(&doc)?);
+    }
+    let base = rows
+        .first()
+        .and_then(|(_, r)| r.as_ref().ok())
+        .map(|s| s.wall_ms);
+    let mut text = format!(
+        "{}\n{:<30} {:>10} {:>9} {:>10} {:>11} {:>12} {:>8}\n",
+        scenario.name, "runtime", "wall", "vs GIL", "CPU", "parallelism", "interpreters", "lost"
+    );
+    for (label, row) in &rows {
+        match row {
+            Ok(s) => {
+                let ratio =
+                    base.map_or_else(|| "—".to_owned(), |b| format!("{:.2}×", b / s.wall_ms));
+                let lost: u64 = s.counters.iter().map(|c| c.lost).sum();
+                let _ = writeln!(
+                    text,
+                    "{label:<30} {:>10} {ratio:>9} {:>10} {:>11.2} {:>12} {lost:>8}",
+                    format_ms(s.wall_ms),
+                    format_ms(s.cpu_ms),
+                    s.parallelism,
+                    s.interpreters
+                );
+            }
+            Err(e) => {
+                let _ = writeln!(text, "{label:<30} not possible: {e}");
+            }
+        }
+    }
+    write_out(out, &text)
 }
 
 fn to_json(value: &impl serde::Serialize) -> Result<String, CliError> {

@@ -64,6 +64,18 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Run a scenario under every runtime (threads, free-threaded, asyncio, multiprocessing,
+    /// subinterpreters) and print them side by side.
+    Compare {
+        /// A preset name or a path to a .toml file.
+        scenario: String,
+        /// Settings that override the scenario's (the runtime is varied).
+        #[command(flatten)]
+        settings: SettingsArgs,
+        /// Print a JSON array of `{"runtime": label, "stats": …}` instead of the table.
+        #[arg(long)]
+        json: bool,
+    },
     /// Run a scenario and write trace.json (Chrome trace), stats.json and stats.csv to a folder.
     Export {
         /// A preset name or a path to a .toml file.

@@ -38,7 +38,18 @@ pub fn render(stats: &Stats, config: &RunConfig) -> String {
         stats.speedup,
         stats.bytecodes_per_s / 1e6
     );
-    if stats.gil_enabled {
+    if stats.interpreters > 1 {
+        let kind = if stats.runtime == "multiprocessing" {
+            "process"
+        } else {
+            "subinterpreter"
+        };
+        let _ = writeln!(
+            out,
+            "  one GIL per {kind}: {} interpreters never wait for each other's GIL",
+            stats.interpreters
+        );
+    } else if stats.gil_enabled {
         let g = &stats.gil;
         let _ = writeln!(
             out,
@@ -58,6 +69,22 @@ pub fn render(stats: &Stats, config: &RunConfig) -> String {
             stats.cores
         );
     }
+    thread_rows(&mut out, stats);
+    for c in &stats.counters {
+        let _ = writeln!(
+            out,
+            "  counter {}: expected {}, got {}, lost {}",
+            c.name, c.expected, c.actual, c.lost
+        );
+    }
+    for w in &stats.warnings {
+        let _ = writeln!(out, "  warning: {w}");
+    }
+    out
+}
+
+/// One row per thread: time in each state, and its I/O latency and lag.
+fn thread_rows(out: &mut String, stats: &Stats) {
     let width = stats
         .threads
         .iter()
@@ -107,22 +134,4 @@ pub fn render(stats: &Stats, config: &RunConfig) -> String {
             );
         }
     }
-    for c in &stats.counters {
-        let _ = writeln!(
-            out,
-            "  counter {}: expected {}, got {}, lost {}",
-            c.name, c.expected, c.actual, c.lost
-        );
-    }
-    if stats.interpreters > 1 {
-        let _ = writeln!(
-            out,
-            "  {} interpreters, each with its own GIL and memory",
-            stats.interpreters
-        );
-    }
-    for w in &stats.warnings {
-        let _ = writeln!(out, "  warning: {w}");
-    }
-    out
 }

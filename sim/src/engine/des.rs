@@ -777,8 +777,9 @@ impl SimEngine {
         self.signal_cond(i);
         let th = &mut self.threads[t as usize];
         th.stage = Stage::OldRelease;
-        // Signalling is C code running without the GIL.
-        self.show(t, ThreadState::CCallReleased, NONE);
+        // Signalling is C code running without the GIL; `other` = itself marks it as the GIL's
+        // own overhead, not the program's work.
+        self.show(t, ThreadState::CCallReleased, t);
         self.schedule(t, self.now + self.config.old_gil_signal);
     }
 
@@ -1065,7 +1066,7 @@ impl SimEngine {
 
     /// Executes instantaneous steps on a core until the thread blocks or starts timed work.
     fn run(&mut self, t: u32) -> Result<(), SimError> {
-        loop {
+        for _ in 0..STALL_LIMIT {
             let stage = self.threads[t as usize].stage;
             match stage {
                 Stage::TakeGil { woke, then } => {
@@ -1148,6 +1149,13 @@ impl SimEngine {
                 }
             }
         }
+        Err(SimError::NoProgress {
+            at: format_nanos(self.now),
+            detail: format!(
+                "thread {} repeats operations that take no time forever: give it some compute, or an operation with a duration",
+                self.trace.thread_name(t)
+            ),
+        })
     }
 
     /// The check point before an op, then the op's start. Returns whether to keep running.
@@ -1193,35 +1201,10 @@ impl SimEngine {
     fn start_op(&mut self, t: u32) -> bool {
         let th = &self.threads[t as usize];
         let op = self.programs[th.group].0[th.op].clone();
-        if self.is_task(t) {
-            match op {
-                Op::Io(d) | Op::Sleep(d) => {
-                    // `await`: the task suspends; the loop runs another task.
-                    self.threads[t as usize].stage = Stage::Blocking;
-                    self.show(t, ThreadState::Io, NONE);
-                    self.release_loop(t);
-                    self.schedule(t, self.now + d);
-                    return false;
-                }
-                Op::Offload(bytecodes) => {
-                    self.threads[t as usize].stage = Stage::Blocking;
-                    self.show(t, ThreadState::Io, NONE);
-                    self.cancel_timer(t);
-                    self.release_loop(t);
-                    self.submit_job(t, bytecodes);
-                    return false;
-                }
-                Op::Lock(lock) if self.locks[lock].holder.is_some() => {
-                    self.trace
-                        .mark(self.now, MarkerKind::LockBlocked, t, lock as u32);
-                    self.threads[t as usize].stage = Stage::LockWait(lock);
-                    self.locks[lock].waiters.push_back(t);
-                    self.show(t, ThreadState::Lock, lock as u32);
-                    self.release_loop(t);
-                    return false;
-                }
-                _ => {}
-            }
+        if self.is_task(t)
+            && let Some(keep_running) = self.start_task_await(t, &op)
+        {
+            return keep_running;
         }
         match op {
             Op::Compute {

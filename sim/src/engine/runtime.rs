@@ -79,6 +79,12 @@ pub fn expand(ops: &[Op], config: &RunConfig) -> Vec<Op> {
                     }),
                 }
             }
+            Op::Offload(bytecodes) if config.runtime != Runtime::Asyncio => {
+                out.push(Op::Compute {
+                    bytecodes,
+                    loop_body: 8,
+                });
+            }
             Op::Increment {
                 times,
                 shared: true,

@@ -9,7 +9,9 @@
 //! effect comes back, with the loop as its victim.
 
 use super::{Os, Resume, SimEngine, Stage};
+use crate::scenario::Op;
 use crate::time::{MS, Nanos, format_nanos};
+use crate::trace::MarkerKind;
 use crate::trace::{NONE, ThreadState};
 use std::collections::VecDeque;
 
@@ -66,6 +68,38 @@ impl SimEngine {
             self.event_loop.ready.push_back(t);
             let running = self.event_loop.token.unwrap_or(NONE);
             self.show(t, ThreadState::Ready, running);
+        }
+    }
+
+    /// A task's op that is an `await` which suspends it; `None` when the op is not one.
+    pub(super) fn start_task_await(&mut self, t: u32, op: &Op) -> Option<bool> {
+        match *op {
+            Op::Io(d) | Op::Sleep(d) => {
+                // `await`: the task suspends; the loop runs another task.
+                self.threads[t as usize].stage = Stage::Blocking;
+                self.show(t, ThreadState::Io, NONE);
+                self.release_loop(t);
+                self.schedule(t, self.now + d);
+                Some(false)
+            }
+            Op::Offload(bytecodes) => {
+                self.threads[t as usize].stage = Stage::Blocking;
+                self.show(t, ThreadState::Io, NONE);
+                self.cancel_timer(t);
+                self.release_loop(t);
+                self.submit_job(t, bytecodes);
+                Some(false)
+            }
+            Op::Lock(lock) if self.locks[lock].holder.is_some() => {
+                self.trace
+                    .mark(self.now, MarkerKind::LockBlocked, t, lock as u32);
+                self.threads[t as usize].stage = Stage::LockWait(lock);
+                self.locks[lock].waiters.push_back(t);
+                self.show(t, ThreadState::Lock, lock as u32);
+                self.release_loop(t);
+                Some(false)
+            }
+            _ => None,
         }
     }
 
