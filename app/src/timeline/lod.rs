@@ -285,8 +285,7 @@ pub fn merge(lane: &LaneData<'_>, map: &TimeMap, min_px: f32, out: &mut Vec<Bloc
             continue;
         }
         // A narrow span: summarise up to the next column edge.
-        let column = ((map.x(t as f64) - map.left) / min_px).floor() + 1.0;
-        let edge = map.t(map.left + column * min_px).ceil();
+        let edge = map.column_end(t as f64, min_px).ceil();
         let c1 = if edge.is_finite() && edge > t as f64 {
             (edge as Nanos).min(to)
         } else {
@@ -432,6 +431,33 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn columns_advance_a_whole_column_even_far_from_zero() {
+        // Long run (seconds, far beyond f32 precision in ns), many spans per pixel.
+        let mut lane = Lane::default();
+        for i in 0..200_000u64 {
+            let start = 5_000_000_000 + i * 10_000;
+            let state = ThreadState::ALL[(i % 3) as usize];
+            lane.spans.push(Span {
+                start,
+                end: start + 9_000,
+                bytecodes: 0,
+                other: 0,
+                state,
+            });
+        }
+        let index = LaneIndex::build(LaneKind::Thread, &lane.spans);
+        let data = LaneData::new(&lane, 7_000_000_000, &index);
+        let mut blocks = Vec::new();
+        merge(
+            &data,
+            &TimeMap::new(0.0, 7e9, 0.0, 1920.0),
+            2.0,
+            &mut blocks,
+        );
+        assert!(blocks.len() <= 1920 / 2 + 2, "{} blocks", blocks.len());
     }
 
     #[test]
