@@ -313,8 +313,8 @@ impl MixColumn {
         let mut sum = 0u64;
         for (top, &t) in tops.iter_mut().zip(totals) {
             sum += t;
-            *top = (f64::from(height) * (sum as f64 / duration.max(1) as f64))
-                .round()
+            // Whole points, rounded half up (`as` truncates; cheaper than `round`).
+            *top = (f64::from(height) * (sum as f64 / duration.max(1) as f64) + 0.5)
                 .min(f64::from(height)) as u16;
         }
         Self { tops }
