@@ -51,6 +51,8 @@ impl LaneKind {
 pub struct LaneIndex {
     kind: LaneKind,
     checkpoints: Vec<Totals>,
+    /// `starts[c]` = start of span `c * CHUNK`: where `checkpoints[c]` is exact in time.
+    starts: Vec<Nanos>,
     covered: usize,
     running: Totals,
     first: Option<Span>,
@@ -63,6 +65,7 @@ impl LaneIndex {
         Self {
             kind,
             checkpoints: Vec::new(),
+            starts: Vec::new(),
             covered: 0,
             running: [0; KEYS],
             first: None,
@@ -94,6 +97,7 @@ impl LaneIndex {
         for span in &spans[self.covered..] {
             if self.covered.is_multiple_of(CHUNK) {
                 self.checkpoints.push(self.running);
+                self.starts.push(span.start);
             }
             self.running[self.kind.key(span)] += span.duration();
             self.covered += 1;
@@ -113,6 +117,24 @@ impl LaneIndex {
             totals[self.kind.key(span)] += span.duration();
         }
         totals
+    }
+}
+
+impl LaneIndex {
+    /// The first chunk boundary at or after time `t`, searching forward from chunk `from`
+    /// (galloping, so nearby boundaries are found with few reads of a compact array).
+    fn boundary_at_or_after(&self, t: Nanos, from: usize) -> Option<usize> {
+        let starts = &self.starts;
+        let mut lo = from.min(starts.len());
+        let mut hi = lo;
+        let mut step = 1;
+        while hi < starts.len() && starts[hi] < t {
+            lo = hi + 1;
+            hi = (hi + step).min(starts.len());
+            step *= 2;
+        }
+        let b = lo + starts[lo..hi].partition_point(|&s| s < t);
+        (b < starts.len()).then_some(b)
     }
 }
 
@@ -285,34 +307,92 @@ pub fn merge(lane: &LaneData<'_>, map: &TimeMap, min_px: f32, out: &mut Vec<Bloc
             continue;
         }
         // A narrow span: summarise up to the next column edge.
-        let column = ((map.x(t as f64) - map.left) / min_px).floor() + 1.0;
-        let edge = map.t(map.left + column * min_px).ceil();
-        let c1 = if edge.is_finite() && edge > t as f64 {
+        let edge = map.column_end(t as f64, min_px).ceil();
+        let target = if edge.is_finite() && edge > t as f64 {
             (edge as Nanos).min(to)
         } else {
             t + 1
         };
-        let c1 = c1.max(t + 1);
+        let target = target.max(t + 1);
         let before = match carried {
             Some(totals) => totals,
             None => lane.totals_before_from(t, i).1,
         };
-        let (next, after) = lane.totals_before_from(c1, i);
-        let mut totals = after;
-        for (total, b) in totals.iter_mut().zip(before) {
-            *total -= b;
-        }
+        // Where spans are dense, end the column on a chunk boundary close after the edge:
+        // there the prefix sums are exact without reading any span.
+        let snapped = lane
+            .index
+            .boundary_at_or_after(target, i / CHUNK + 1)
+            .filter(|&b| b * CHUNK <= lane.spans.len() && lane.index.starts[b] <= to)
+            .filter(|&b| lane.index.starts[b] - target <= (target - t) / 2);
+        let (c1, next, after) = match snapped {
+            Some(b) => (lane.index.starts[b], b * CHUNK, lane.index.checkpoints[b]),
+            None => {
+                let (next, after) = lane.totals_before_from(target, i);
+                (target, next, after)
+            }
+        };
         let straddles = lane.get(next).is_some_and(|s| s.start < c1);
         let spans = (next - i.min(next) + usize::from(straddles)).max(1);
         out.push(Block::Mix {
             from: t,
             to: c1,
-            totals,
+            totals: difference(&after, &before),
             spans,
         });
         t = c1;
         i = next;
         carried = Some(after);
+        if snapped.is_some() {
+            (t, i, carried) = dense_columns(lane, map, min_px, to, t, i / CHUNK, out);
+        }
+    }
+}
+
+/// `after - before`, key by key.
+fn difference(after: &Totals, before: &Totals) -> Totals {
+    let mut totals = *after;
+    for (total, b) in totals.iter_mut().zip(before) {
+        *total -= b;
+    }
+    totals
+}
+
+/// Summary columns from chunk boundary `chunk` (at time `t`) on, each ending on a chunk
+/// boundary and holding at least one whole chunk, reading only the index (no spans): the fast path
+/// when zoomed far out. Returns where it stopped: time, span index, totals before it.
+fn dense_columns(
+    lane: &LaneData<'_>,
+    map: &TimeMap,
+    min_px: f32,
+    to: Nanos,
+    mut t: Nanos,
+    mut chunk: usize,
+    out: &mut Vec<Block>,
+) -> (Nanos, usize, Option<Totals>) {
+    let index = lane.index;
+    loop {
+        let edge = map.column_end(t as f64, min_px).ceil();
+        let next = if edge.is_finite() {
+            (edge as Nanos).max(t + 1)
+        } else {
+            Nanos::MAX
+        };
+        let Some(b) = index
+            .boundary_at_or_after(next.max(t + 1), chunk + 1)
+            .filter(|&b| index.starts[b] <= to && index.starts[b] - next <= (next - t) / 2)
+        else {
+            return (t, chunk * CHUNK, Some(index.checkpoints[chunk]));
+        };
+        let totals = difference(&index.checkpoints[b], &index.checkpoints[chunk]);
+        out.push(Block::Mix {
+            from: t,
+            to: index.starts[b],
+            totals,
+            spans: (b - chunk) * CHUNK,
+        });
+        t = index.starts[b];
+        chunk = b;
     }
 }
 
@@ -390,7 +470,15 @@ mod tests {
 
     #[test]
     fn merging_loses_and_double_counts_nothing() {
-        for (n, seed) in [(0, 1), (1, 2), (31, 3), (32, 4), (33, 5), (5_000, 6)] {
+        for (n, seed) in [
+            (0, 1),
+            (1, 2),
+            (31, 3),
+            (32, 4),
+            (33, 5),
+            (5_000, 6),
+            (100_000, 7),
+        ] {
             for kind in [LaneKind::Thread, LaneKind::Occupancy] {
                 let lane = lane(n, seed);
                 let now = lane.open.map_or(0, |s| s.start) + 500;
@@ -432,6 +520,33 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn columns_advance_a_whole_column_even_far_from_zero() {
+        // Long run (seconds, far beyond f32 precision in ns), many spans per pixel.
+        let mut lane = Lane::default();
+        for i in 0..200_000u64 {
+            let start = 5_000_000_000 + i * 10_000;
+            let state = ThreadState::ALL[(i % 3) as usize];
+            lane.spans.push(Span {
+                start,
+                end: start + 9_000,
+                bytecodes: 0,
+                other: 0,
+                state,
+            });
+        }
+        let index = LaneIndex::build(LaneKind::Thread, &lane.spans);
+        let data = LaneData::new(&lane, 7_000_000_000, &index);
+        let mut blocks = Vec::new();
+        merge(
+            &data,
+            &TimeMap::new(0.0, 7e9, 0.0, 1920.0),
+            2.0,
+            &mut blocks,
+        );
+        assert!(blocks.len() <= 1920 / 2 + 2, "{} blocks", blocks.len());
     }
 
     #[test]

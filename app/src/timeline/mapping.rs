@@ -59,6 +59,15 @@ impl TimeMap {
         duration * self.px_per_ns()
     }
 
+    /// The time where the pixel column after the one holding `t` begins, columns being
+    /// `column_px` points wide from `left`. Computed in `f64` so that it always moves forward,
+    /// however far from 0 `t` is.
+    pub fn column_end(&self, t: f64, column_px: f32) -> f64 {
+        let ns_per_column = self.ns_per_px() * f64::from(column_px);
+        let column = ((t - self.start) / ns_per_column + 1e-9).floor() + 1.0;
+        self.start + column * ns_per_column
+    }
+
     /// The visible time range as whole nanoseconds `[from, to)`, never negative, never empty.
     pub fn visible_ns(&self) -> (u64, u64) {
         let from = self.start.max(0.0).floor() as u64;
@@ -84,6 +93,12 @@ mod tests {
         }
         assert!((m.t(350.0) - 3_500.0).abs() < 1e-6);
         assert_eq!(m.visible_ns(), (1_000, 11_000));
+        assert!((m.column_end(1_000.0, 2.0) - 1_020.0).abs() < 1e-9);
+        assert!((m.column_end(1_019.0, 2.0) - 1_020.0).abs() < 1e-9);
+        assert!((m.column_end(1_020.0, 2.0) - 1_040.0).abs() < 1e-9);
+        let far = TimeMap::new(0.0, 7e9, 0.0, 1920.0);
+        let edge = far.column_end(5e9, 2.0);
+        assert!(edge > 5e9 && far.column_end(edge.ceil(), 2.0) - edge > 7e6);
     }
 
     #[test]

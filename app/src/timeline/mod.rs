@@ -174,6 +174,8 @@ struct Row {
 #[derive(Default)]
 struct Cache {
     groups: Vec<Vec<LaneIndex>>,
+    /// Vertices and indices of the last frame's mesh: reserved up front to avoid regrowing.
+    mesh_size: (usize, usize),
 }
 
 type SharedCache = Arc<Mutex<Cache>>;
@@ -370,6 +372,8 @@ impl<'a> Timeline<'a> {
         cache.groups.resize_with(self.groups.len(), Vec::new);
 
         let mut out = Output::default();
+        out.mesh.vertices.reserve(cache.mesh_size.0);
+        out.mesh.indices.reserve(cache.mesh_size.1);
         self.paint_backgrounds(&frame, &mut out);
         let (axis_mesh, axis_texts) = self.paint_axis(&frame, &mut out);
         for g in 0..self.groups.len() {
@@ -383,6 +387,7 @@ impl<'a> Timeline<'a> {
                 && !response.dragged()
         });
         let hover = hovered.and_then(|p| self.hover(&frame, &cache, p, &mut out.mesh));
+        cache.mesh_size = (out.mesh.vertices.len(), out.mesh.indices.len());
         drop(cache);
 
         frame.painter.add(Shape::mesh(out.mesh));

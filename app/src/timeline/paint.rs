@@ -213,9 +213,12 @@ pub fn lane_blocks(
     let font = theme.span_font();
     let pad = 3.0 * scale;
     let inner = row.rect.shrink2(vec2(0.0, 1.0));
+    // The summary columns painted last, to widen instead of repeating an identical one.
+    let mut run: Option<MixRun> = None;
     for block in blocks {
         match *block {
             Block::Span { span, from, to } => {
+                run = None;
                 let (x0, x1) = block_x(map, from, to);
                 // A hairline gap between neighbouring wide spans keeps them apart.
                 let x1 = if x1 - x0 > 5.0 { x1 - 1.0 } else { x1 };
@@ -280,46 +283,82 @@ pub fn lane_blocks(
                 from, to, totals, ..
             } => {
                 let (x0, x1) = block_x(map, from, to);
-                mix_column(
-                    mesh,
-                    inner,
-                    x0,
-                    x1,
-                    (to - from) as f32,
-                    &totals,
-                    row.kind,
-                    theme,
-                );
+                let column = MixColumn::new(inner.height(), to - from, &totals);
+                run = Some(column.paint(mesh, inner, x0, x1, run, row.kind, theme));
             }
         }
     }
 }
 
-/// A summary column: the time share of each key stacked from the bottom, in key order (so
-/// neighbouring columns line up into bands).
-#[allow(clippy::too_many_arguments)] // Private helper of `lane_blocks`.
-fn mix_column(
-    mesh: &mut Mesh,
-    lane: Rect,
-    x0: f32,
+/// A summary column: the time share of each key, in whole points, stacked from the bottom in
+/// key order (so neighbouring columns line up into bands).
+#[derive(Clone, Copy, PartialEq, Eq)]
+struct MixColumn {
+    /// Top edge of each key's segment, as points above the bottom (cumulative, rounded).
+    tops: [u16; KEYS],
+}
+
+/// The last summary column painted in a lane: where it ends, what it showed, and where its
+/// first vertex is (to widen it).
+#[derive(Clone, Copy)]
+struct MixRun {
+    column: MixColumn,
     x1: f32,
-    duration: f32,
-    totals: &[u64; KEYS],
-    kind: LaneKind,
-    theme: &Theme,
-) {
-    let mut y = lane.max.y;
-    for (key, &t) in totals.iter().enumerate() {
-        if t == 0 {
-            continue;
+    first_vertex: usize,
+}
+
+impl MixColumn {
+    fn new(height: f32, duration: u64, totals: &[u64; KEYS]) -> Self {
+        let mut tops = [0u16; KEYS];
+        let mut sum = 0u64;
+        for (top, &t) in tops.iter_mut().zip(totals) {
+            sum += t;
+            // Whole points, rounded half up (`as` truncates; cheaper than `round`).
+            *top = (f64::from(height) * (sum as f64 / duration.max(1) as f64) + 0.5)
+                .min(f64::from(height)) as u16;
         }
-        let h = lane.height() * (t as f32 / duration).min(1.0);
-        let color = match kind {
-            LaneKind::Thread => theme.state_color(ThreadState::ALL[key]),
-            LaneKind::Occupancy => theme.thread_color_index(key),
-        };
-        mesh.add_colored_rect(Rect::from_x_y_ranges(x0..=x1, (y - h)..=y), color);
-        y -= h;
+        Self { tops }
+    }
+
+    /// Paints the column, or widens `previous` when it showed the same mix right before.
+    #[allow(clippy::too_many_arguments)] // Private helper of `lane_blocks`.
+    fn paint(
+        self,
+        mesh: &mut Mesh,
+        lane: Rect,
+        x0: f32,
+        x1: f32,
+        previous: Option<MixRun>,
+        kind: LaneKind,
+        theme: &Theme,
+    ) -> MixRun {
+        if let Some(prev) = previous.filter(|p| p.column == self && (p.x1 - x0).abs() < 0.01) {
+            // Quads are added as (left-top, right-top, left-bottom, right-bottom).
+            for v in (prev.first_vertex..mesh.vertices.len()).skip(1).step_by(2) {
+                mesh.vertices[v].pos.x = x1;
+            }
+            return MixRun { x1, ..prev };
+        }
+        let first_vertex = mesh.vertices.len();
+        let mut below = 0u16;
+        for (key, &top) in self.tops.iter().enumerate() {
+            if top > below {
+                let color = match kind {
+                    LaneKind::Thread => theme.state_color(ThreadState::ALL[key]),
+                    LaneKind::Occupancy => theme.thread_color_index(key),
+                };
+                let y = lane.max.y;
+                let rect =
+                    Rect::from_x_y_ranges(x0..=x1, (y - f32::from(top))..=(y - f32::from(below)));
+                mesh.add_colored_rect(rect, color);
+                below = top;
+            }
+        }
+        MixRun {
+            column: self,
+            x1,
+            first_vertex,
+        }
     }
 }
 

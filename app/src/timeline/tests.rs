@@ -341,6 +341,7 @@ fn hovering_a_span_shows_its_tooltip_text() {
         };
         let mut cache = Cache {
             groups: vec![Vec::new()],
+            ..Cache::default()
         };
         let mut out = Output::default();
         timeline.paint_group(&frame, 0, &mut cache.groups[0], &mut out);
