@@ -154,6 +154,8 @@ impl GilscopeApp {
         egui::ComboBox::from_id_salt("scenario")
             .selected_text(selected)
             .width((ui.available_width() - 2.0 * ui.spacing().interact_size.y).max(60.0))
+            // Room for every preset without scrolling, when the window allows.
+            .height(ui.ctx().content_rect().height() * 0.8)
             .show_ui(ui, |ui| {
                 for preset in &self.presets {
                     let on = current == ScenarioSource::Preset(preset.stem.to_owned());
