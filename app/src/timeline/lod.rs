@@ -13,7 +13,7 @@ use gilscope_sim::trace::Span;
 use gilscope_sim::{Nanos, ThreadState};
 
 /// Spans per prefix-sum checkpoint.
-pub const CHUNK: usize = 32;
+pub const CHUNK: usize = 16;
 
 /// Number of colour keys a summary block distinguishes.
 pub const KEYS: usize = if ThreadState::ALL.len() > THREAD_COLORS {
@@ -325,12 +325,11 @@ pub fn merge(lane: &LaneData<'_>, map: &TimeMap, min_px: f32, out: &mut Vec<Bloc
             .boundary_at_or_after(target, i / CHUNK + 1)
             .filter(|&b| b * CHUNK <= lane.spans.len() && lane.index.starts[b] <= to)
             .filter(|&b| lane.index.starts[b] - target <= (target - t) / 2);
-        let (c1, next, after) = match snapped {
-            Some(b) => (lane.index.starts[b], b * CHUNK, lane.index.checkpoints[b]),
-            None => {
-                let (next, after) = lane.totals_before_from(target, i);
-                (target, next, after)
-            }
+        let (c1, next, after) = if let Some(b) = snapped {
+            (lane.index.starts[b], b * CHUNK, lane.index.checkpoints[b])
+        } else {
+            let (next, after) = lane.totals_before_from(target, i);
+            (target, next, after)
         };
         let straddles = lane.get(next).is_some_and(|s| s.start < c1);
         let spans = (next - i.min(next) + usize::from(straddles)).max(1);

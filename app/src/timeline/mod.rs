@@ -174,8 +174,9 @@ struct Row {
 #[derive(Default)]
 struct Cache {
     groups: Vec<Vec<LaneIndex>>,
-    /// Vertices and indices of the last frame's mesh: reserved up front to avoid regrowing.
-    mesh_size: (usize, usize),
+    /// The last frame's mesh, shared with egui until it has been tessellated; then ours
+    /// again, and its buffers are reused (no fresh megabytes to fault in every frame).
+    mesh: Arc<Mesh>,
 }
 
 type SharedCache = Arc<Mutex<Cache>>;
@@ -372,8 +373,10 @@ impl<'a> Timeline<'a> {
         cache.groups.resize_with(self.groups.len(), Vec::new);
 
         let mut out = Output::default();
-        out.mesh.vertices.reserve(cache.mesh_size.0);
-        out.mesh.indices.reserve(cache.mesh_size.1);
+        if let Ok(mut mesh) = Arc::try_unwrap(std::mem::take(&mut cache.mesh)) {
+            mesh.clear();
+            out.mesh = mesh;
+        }
         self.paint_backgrounds(&frame, &mut out);
         let (axis_mesh, axis_texts) = self.paint_axis(&frame, &mut out);
         for g in 0..self.groups.len() {
@@ -387,10 +390,11 @@ impl<'a> Timeline<'a> {
                 && !response.dragged()
         });
         let hover = hovered.and_then(|p| self.hover(&frame, &cache, p, &mut out.mesh));
-        cache.mesh_size = (out.mesh.vertices.len(), out.mesh.indices.len());
+        let mesh = Arc::new(out.mesh);
+        cache.mesh = Arc::clone(&mesh);
         drop(cache);
 
-        frame.painter.add(Shape::mesh(out.mesh));
+        frame.painter.add(Shape::Mesh(mesh));
         frame.painter.extend(out.texts);
         frame.painter.add(Shape::mesh(axis_mesh));
         frame.painter.extend(axis_texts);

@@ -308,14 +308,18 @@ struct MixRun {
 }
 
 impl MixColumn {
+    /// Shares are rounded to steps of an eighth of the lane (at least 2 points): fine enough
+    /// to read a mix, coarse enough that neighbouring columns often match and merge.
     fn new(height: f32, duration: u64, totals: &[u64; KEYS]) -> Self {
+        let step = f64::from((height / 8.0).max(2.0));
+        let steps = (f64::from(height) / step).floor();
         let mut tops = [0u16; KEYS];
         let mut sum = 0u64;
         for (top, &t) in tops.iter_mut().zip(totals) {
             sum += t;
-            // Whole points, rounded half up (`as` truncates; cheaper than `round`).
-            *top = (f64::from(height) * (sum as f64 / duration.max(1) as f64) + 0.5)
-                .min(f64::from(height)) as u16;
+            // Rounded half up (`as` truncates; cheaper than `round`).
+            let level = (steps * (sum as f64 / duration.max(1) as f64) + 0.5).min(steps);
+            *top = (level.floor() * step) as u16;
         }
         Self { tops }
     }
