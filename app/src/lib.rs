@@ -2,3 +2,6 @@
 //! subcommands (`cli`), as a library so both can be tested without a display.
 
 pub mod cli;
+pub mod gui;
+pub mod theme;
+pub mod timeline;

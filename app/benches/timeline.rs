@@ -1,0 +1,80 @@
+//! One timeline frame, headless: egui layout (`Context::run_ui`) plus tessellation, no GPU,
+//! at 1920×1080, with 1 and 10 million spans, fully zoomed out and zoomed in.
+//!
+//! Run with `cargo bench -p gilscope --bench timeline`.
+
+// criterion_group!/criterion_main! generate undocumented functions.
+#![allow(missing_docs)]
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use egui::{Pos2, RawInput, Rect, vec2};
+use gilscope::theme::{Theme, ThemeMode};
+use gilscope::timeline::{Timeline, TimelineGroup, TimelineView, synthetic};
+use gilscope_sim::Trace;
+use std::hint::black_box;
+
+/// Lays out and tessellates one frame; returns the number of triangles.
+fn frame(ctx: &egui::Context, trace: &Trace, theme: &Theme, view: &TimelineView) -> usize {
+    let input = RawInput {
+        screen_rect: Some(Rect::from_min_size(Pos2::ZERO, vec2(1920.0, 1080.0))),
+        ..RawInput::default()
+    };
+    let groups = [TimelineGroup {
+        title: String::new(),
+        trace,
+    }];
+    let mut view = view.clone();
+    let output = ctx.run_ui(input, |ui| {
+        Timeline::new(&groups, theme).show(ui, &mut view);
+    });
+    let egui::FullOutput {
+        shapes,
+        pixels_per_point,
+        mut textures_delta,
+        ..
+    } = output;
+    textures_delta.clear();
+    ctx.tessellate(shapes, pixels_per_point)
+        .iter()
+        .map(|p| match &p.primitive {
+            egui::epaint::Primitive::Mesh(m) => m.indices.len() / 3,
+            egui::epaint::Primitive::Callback(_) => 0,
+        })
+        .sum()
+}
+
+fn bench(c: &mut Criterion) {
+    let theme = Theme::new(ThemeMode::Dark, false);
+    let mut group = c.benchmark_group("timeline_frame_1920x1080");
+    group.sample_size(20);
+    for (label, spans) in [("1M", 1_000_000), ("10M", 10_000_000)] {
+        // 16 threads on 4 cores: 21 lanes.
+        let trace = synthetic::trace(spans, 16, 4, 42);
+        let mut zoomed_out = TimelineView::default();
+        zoomed_out.fit(trace.now);
+        zoomed_out.follow_live = false;
+        let mid = trace.now as f64 / 2.0;
+        let zoomed_in = TimelineView {
+            start: mid,
+            end: mid + 200_000.0,
+            follow_live: false,
+        };
+        for (zoom, view) in [("zoomed_out", zoomed_out), ("zoomed_in", zoomed_in)] {
+            let ctx = egui::Context::default();
+            // The first frame builds the per-lane prefix sums (once per trace, then extended
+            // incrementally as a live run grows); measure steady-state frames after it.
+            let triangles = frame(&ctx, &trace, &theme, &view);
+            eprintln!(
+                "{label} spans ({} exactly), {zoom}: {triangles} triangles per frame",
+                trace.span_count()
+            );
+            group.bench_function(format!("{label}_{zoom}"), |b| {
+                b.iter(|| black_box(frame(&ctx, &trace, &theme, &view)));
+            });
+        }
+    }
+    group.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);

@@ -1,0 +1,357 @@
+//! The app's state, the frame loop shared by eframe and the headless tests, and the
+//! `eframe::App` impl.
+
+use super::runner::Command;
+use super::session::{Run, UPDATES_PER_FRAME};
+use super::settings::{CompareWith, STORAGE_KEY, ScenarioSource, Settings, Speed};
+use crate::theme::{Theme, ThemeMode};
+use crate::timeline::TimelineView;
+use gilscope_sim::model::Overrides;
+use gilscope_sim::presets::{self, PRESETS};
+use gilscope_sim::{RunConfig, Scenario};
+
+/// A preset as the picker lists it.
+pub struct PresetEntry {
+    /// Its stem (`convoy`), as stored in settings.
+    pub stem: &'static str,
+    /// Its title.
+    pub name: String,
+    /// One line on what it shows.
+    pub summary: String,
+}
+
+/// What a run depends on: when any of it changes, the runs restart.
+#[derive(Debug, Clone, PartialEq)]
+struct RunKey {
+    scenario: ScenarioSource,
+    overrides: Overrides,
+    group_counts: Vec<Option<u32>>,
+    compare: Option<CompareWith>,
+}
+
+/// The gilscope window.
+pub struct GilscopeApp {
+    /// What the user chose (persisted).
+    pub settings: Settings,
+    pub(super) presets: Vec<PresetEntry>,
+    /// The scenario of [`Settings::scenario`], as loaded (before group counts are applied).
+    pub(super) loaded: Option<(ScenarioSource, Scenario)>,
+    /// Why the last "Open" failed (file, line, column and what is wrong).
+    pub(super) load_error: Option<String>,
+    /// Run A, and run B in compare mode.
+    pub(super) runs: Vec<Run>,
+    /// Why a run could not start with the current settings.
+    pub(super) config_errors: Vec<String>,
+    run_key: Option<RunKey>,
+    pub(super) playing: bool,
+    pub(super) view: TimelineView,
+    pub(super) theme: Theme,
+    theme_applied: Option<(ThemeMode, bool)>,
+    pub(super) show_help: bool,
+}
+
+impl GilscopeApp {
+    /// An app with these settings; the runs start (playing) on the first frame.
+    pub fn new(settings: Settings) -> Self {
+        let presets = PRESETS
+            .iter()
+            .map(|(stem, _)| {
+                let parsed = presets::preset(stem).and_then(Result::ok);
+                PresetEntry {
+                    stem,
+                    name: parsed
+                        .as_ref()
+                        .map_or_else(|| (*stem).to_owned(), |s| s.name.clone()),
+                    summary: parsed.map(|s| s.summary).unwrap_or_default(),
+                }
+            })
+            .collect();
+        let theme = Theme::new(settings.theme, settings.presentation);
+        GilscopeApp {
+            settings,
+            presets,
+            loaded: None,
+            load_error: None,
+            runs: Vec::new(),
+            config_errors: Vec::new(),
+            run_key: None,
+            playing: true,
+            view: TimelineView::default(),
+            theme,
+            theme_applied: None,
+            show_help: false,
+        }
+    }
+
+    /// The app eframe creates: settings from the previous launch, if any.
+    pub fn from_storage(storage: Option<&dyn eframe::Storage>) -> Self {
+        let settings = storage
+            .and_then(|s| eframe::get_value(s, STORAGE_KEY))
+            .unwrap_or_default();
+        Self::new(settings)
+    }
+
+    /// Whether every run has ended (and there is at least one).
+    pub fn is_finished(&self) -> bool {
+        !self.runs.is_empty() && self.runs.iter().all(Run::is_over)
+    }
+
+    /// The runs shown: A, and B when comparing.
+    pub fn runs(&self) -> &[Run] {
+        &self.runs
+    }
+
+    /// The scenario shown, with the user's thread counts applied.
+    pub fn scenario(&self) -> Option<Scenario> {
+        let (_, base) = self.loaded.as_ref()?;
+        let mut scenario = base.clone();
+        for group in 0..base.groups.len() {
+            if let Some(count) = self.settings.group_count(group) {
+                scenario = scenario.with_group_count(group, count);
+            }
+        }
+        Some(scenario)
+    }
+
+    /// Switches to preset `stem`, with its own settings.
+    pub fn choose_preset(&mut self, stem: &str) {
+        self.settings.scenario = ScenarioSource::Preset(stem.to_owned());
+        self.settings.reset_run_settings();
+        self.load_error = None;
+    }
+
+    /// Opens a scenario file; on failure keeps the current scenario and shows why.
+    pub fn open_file(&mut self, path: &str) {
+        let path = path.trim();
+        if path.is_empty() {
+            self.load_error = Some("type the path of a scenario file (.toml) first".to_owned());
+            return;
+        }
+        match presets::load(path) {
+            Ok(scenario) => {
+                let source = if presets::preset(path).is_some() {
+                    ScenarioSource::Preset(path.to_owned())
+                } else {
+                    ScenarioSource::File(path.to_owned())
+                };
+                self.settings.scenario = source.clone();
+                self.settings.reset_run_settings();
+                self.loaded = Some((source, scenario));
+                self.load_error = None;
+            }
+            Err(e) => self.load_error = Some(e.to_string()),
+        }
+    }
+
+    /// Plays, or pauses; a finished run plays again from the start.
+    pub fn toggle_play(&mut self) {
+        if self.is_finished() {
+            self.restart();
+            return;
+        }
+        self.playing = !self.playing;
+        let command = if self.playing {
+            Command::Play
+        } else {
+            Command::Pause
+        };
+        self.runs.iter_mut().for_each(|r| r.send(command));
+    }
+
+    /// Pauses and processes one event in each run.
+    pub fn step(&mut self) {
+        self.playing = false;
+        self.runs.iter_mut().for_each(|r| r.send(Command::Step));
+    }
+
+    /// Runs again from time 0 with the same settings, playing.
+    pub fn restart(&mut self) {
+        self.playing = true;
+        self.runs.iter_mut().for_each(Run::restart);
+    }
+
+    /// Changes the playback speed of the runs.
+    pub fn set_speed(&mut self, speed: Speed) {
+        self.settings.speed = speed;
+        self.runs
+            .iter_mut()
+            .for_each(|r| r.send(Command::SetSpeed(speed)));
+    }
+
+    /// Fits the whole run into the timeline.
+    pub fn fit_view(&mut self) {
+        let end = self.runs.iter().map(|r| r.trace.now).max().unwrap_or(0);
+        self.view.fit(end);
+    }
+
+    /// The current theme (colours, sizes).
+    pub fn theme(&self) -> &Theme {
+        &self.theme
+    }
+
+    /// Loads the scenario named in the settings if it is not loaded yet. A stored file that
+    /// no longer loads falls back to the first preset, with the error shown.
+    fn load_scenario(&mut self) {
+        if self
+            .loaded
+            .as_ref()
+            .is_some_and(|(source, _)| *source == self.settings.scenario)
+        {
+            return;
+        }
+        match presets::load(self.settings.scenario.name_or_path()) {
+            Ok(scenario) => self.loaded = Some((self.settings.scenario.clone(), scenario)),
+            Err(e) => {
+                self.load_error = Some(e.to_string());
+                let fallback = ScenarioSource::default();
+                self.settings.scenario = fallback.clone();
+                self.settings.reset_run_settings();
+                self.loaded = presets::load(fallback.name_or_path())
+                    .ok()
+                    .map(|s| (fallback, s));
+            }
+        }
+    }
+
+    /// Run A's resolved settings, if valid.
+    pub(super) fn config_a(&self) -> Option<RunConfig> {
+        self.scenario()?.config(&self.settings.overrides).ok()
+    }
+
+    /// (Re)starts the runs when what they depend on changed.
+    fn sync_runs(&mut self, ctx: &egui::Context) {
+        self.load_scenario();
+        let key = RunKey {
+            scenario: self.settings.scenario.clone(),
+            overrides: self.settings.overrides.clone(),
+            group_counts: self.settings.group_counts.clone(),
+            compare: self.settings.compare.then_some(self.settings.compare_with),
+        };
+        if self.run_key.as_ref() == Some(&key) {
+            return;
+        }
+        self.run_key = Some(key);
+        self.runs.clear();
+        self.config_errors.clear();
+        let Some(scenario) = self.scenario() else {
+            return;
+        };
+        let speed = self.settings.speed;
+        let a = match scenario.config(&self.settings.overrides) {
+            Ok(a) => a,
+            Err(e) => {
+                self.config_errors.push(e.to_string());
+                return;
+            }
+        };
+        let compare = self.settings.compare.then_some(self.settings.compare_with);
+        let b =
+            compare.map(|with| scenario.config(&with.overrides_b(&self.settings.overrides, &a)));
+        let prefix = if compare.is_some() { "A · " } else { "" };
+        let title_a = format!("{prefix}{}", a.describe());
+        self.runs.push(Run::simulate(
+            &scenario,
+            a,
+            title_a,
+            speed,
+            self.playing,
+            ctx,
+        ));
+        match b {
+            Some(Ok(b)) => {
+                let title_b = format!("B · {}", b.describe());
+                self.runs.push(Run::simulate(
+                    &scenario,
+                    b,
+                    title_b,
+                    speed,
+                    self.playing,
+                    ctx,
+                ));
+            }
+            Some(Err(e)) => self.config_errors.push(format!("run B: {e}")),
+            None => {}
+        }
+    }
+
+    fn apply_theme(&mut self, ctx: &egui::Context) {
+        let wanted = (self.settings.theme, self.settings.presentation);
+        if self.theme_applied != Some(wanted) {
+            // Turning presentation on gives the timeline the room: the settings panel hides
+            // (the Settings button brings it back).
+            if wanted.1 && self.theme_applied.is_some_and(|(_, was)| !was) {
+                self.settings.show_controls = false;
+            }
+            self.theme = Theme::new(wanted.0, wanted.1);
+            self.theme.apply(ctx);
+            self.theme_applied = Some(wanted);
+        }
+    }
+
+    /// The whole window: called by eframe every frame, and by the headless tests.
+    pub fn ui_contents(&mut self, ui: &mut egui::Ui) {
+        let ctx = ui.ctx().clone();
+        self.apply_theme(&ctx);
+        self.sync_runs(&ctx);
+        let mut more = false;
+        for run in &mut self.runs {
+            more |= run.poll(UPDATES_PER_FRAME);
+        }
+        if more {
+            ctx.request_repaint();
+        }
+        self.shortcuts(&ctx);
+        self.apply_theme(&ctx);
+        self.toolbar(ui);
+        self.controls_panel(ui);
+        self.info_panel(ui);
+        self.central(ui);
+        self.help_overlay(&ctx);
+    }
+
+    /// The keyboard shortcuts the shell handles (the timeline handles W/S/A/D and the mouse).
+    fn shortcuts(&mut self, ctx: &egui::Context) {
+        use egui::{Key, Modifiers};
+        if ctx.egui_wants_keyboard_input() {
+            return;
+        }
+        let pressed = |key: Key| ctx.input_mut(|i| i.consume_key(Modifiers::NONE, key));
+        if pressed(Key::Escape) {
+            self.show_help = false;
+        }
+        if pressed(Key::H) || pressed(Key::F1) || pressed(Key::Questionmark) {
+            self.show_help = !self.show_help;
+        }
+        if pressed(Key::Space) {
+            self.toggle_play();
+        }
+        if pressed(Key::ArrowRight) {
+            self.step();
+        }
+        if pressed(Key::F) {
+            self.fit_view();
+        }
+        if pressed(Key::R) {
+            self.restart();
+        }
+        if pressed(Key::P) {
+            self.settings.presentation = !self.settings.presentation;
+        }
+        if pressed(Key::T) {
+            self.settings.theme = self.settings.theme.toggled();
+        }
+        if pressed(Key::C) {
+            self.settings.compare = !self.settings.compare;
+        }
+    }
+}
+
+impl eframe::App for GilscopeApp {
+    fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
+        self.ui_contents(ui);
+    }
+
+    fn save(&mut self, storage: &mut dyn eframe::Storage) {
+        eframe::set_value(storage, STORAGE_KEY, &self.settings);
+    }
+}

@@ -1,0 +1,54 @@
+//! The help overlay: every keyboard shortcut, and how to read the timeline.
+
+use super::app::GilscopeApp;
+
+/// `(keys, what they do)`, in the order the overlay lists them.
+pub const SHORTCUTS: [(&str, &str); 12] = [
+    ("Space", "play / pause (a finished run plays again)"),
+    ("Right arrow", "step: pause and process one event"),
+    ("R", "restart the run"),
+    ("F or double-click", "fit the whole run in view"),
+    ("W / S, Ctrl + wheel", "zoom in / out around the pointer"),
+    ("A / D, drag", "pan left / right"),
+    ("C", "compare mode: two runs on one time axis"),
+    ("P", "presentation mode: large text, thick lanes"),
+    ("T", "dark / light theme"),
+    ("H, F1 or ?", "show / hide this help"),
+    ("Esc", "close this help"),
+    ("Hover a span", "what the thread did, for how long, and why"),
+];
+
+impl GilscopeApp {
+    /// Shows the help overlay when it is open.
+    pub(super) fn help_overlay(&mut self, ctx: &egui::Context) {
+        if !self.show_help {
+            return;
+        }
+        let response = egui::Modal::new(egui::Id::unique("gilscope-help")).show(ctx, |ui| {
+            ui.heading("Keyboard shortcuts");
+            ui.add_space(6.0);
+            egui::Grid::new("shortcuts")
+                .num_columns(2)
+                .striped(true)
+                .spacing([24.0, 6.0])
+                .show(ui, |ui| {
+                    for (keys, action) in SHORTCUTS {
+                        ui.strong(keys);
+                        ui.label(action);
+                        ui.end_row();
+                    }
+                });
+            ui.add_space(8.0);
+            ui.label(
+                "Lanes: one per thread (its state), one for the GIL (who holds it), one per core \
+                 (which thread runs there). Red triangles are drop requests; arrows between lanes are \
+                 GIL handoffs.",
+            );
+            ui.add_space(8.0);
+            ui.button("Close").clicked()
+        });
+        if response.inner || response.should_close() {
+            self.show_help = false;
+        }
+    }
+}

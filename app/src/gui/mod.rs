@@ -1,0 +1,82 @@
+//! The desktop app: a live GIL timeline with controls, a compare view, stats, narration and
+//! classroom habits (presentation mode, help overlay, themes, persisted settings).
+//!
+//! One job per file: `app` (state and the frame loop), `runner` (the engine thread),
+//! `session` (one run as the UI sees it), `toolbar`, `controls`, `stats_panel`, `narration`,
+//! `compare` (the central view), `help`, `settings` (persisted) and `screenshot`.
+
+mod app;
+mod compare;
+mod controls;
+mod help;
+mod narration;
+pub mod runner;
+pub mod screenshot;
+pub mod session;
+pub mod settings;
+pub mod stats_panel;
+mod toolbar;
+
+pub use app::{GilscopeApp, PresetEntry};
+pub use compare::{headline, side_label};
+pub use help::SHORTCUTS;
+pub use screenshot::{ScreenshotRequest, capture};
+pub use settings::{CompareWith, ScenarioSource, Settings, Speed};
+
+/// The window title (it starts with "gilscope").
+pub const WINDOW_TITLE: &str = "gilscope — see Python's GIL";
+
+/// Why the window or a screenshot failed.
+#[derive(Debug, thiserror::Error)]
+pub enum GuiError {
+    /// The scenario could not be loaded or its settings are invalid.
+    #[error(transparent)]
+    Scenario(#[from] gilscope_sim::ScenarioError),
+    /// The window could not be opened (no display, no OpenGL, …).
+    #[error("cannot open the window: {0}")]
+    Window(String),
+    /// The screenshot size is out of range.
+    #[error(
+        "screenshot size {width}x{height} is out of range: use 200 to 8192 pixels per side, e.g. 1280x800"
+    )]
+    Size {
+        /// Requested width.
+        width: u32,
+        /// Requested height.
+        height: u32,
+    },
+    /// The PNG could not be written.
+    #[error("cannot write the screenshot {path}: {message}")]
+    Save {
+        /// Where it should have gone.
+        path: String,
+        /// The I/O or encoding error.
+        message: String,
+    },
+    /// The window closed before the screenshot was taken.
+    #[error("the window closed before the screenshot was taken")]
+    NotTaken,
+}
+
+impl From<eframe::Error> for GuiError {
+    fn from(e: eframe::Error) -> Self {
+        GuiError::Window(e.to_string())
+    }
+}
+
+/// Opens the gilscope window (1024×640 by default) and runs until it is closed. Settings
+/// persist between launches.
+pub fn run_native() -> Result<(), eframe::Error> {
+    let options = eframe::NativeOptions {
+        viewport: egui::ViewportBuilder::default()
+            .with_title(WINDOW_TITLE)
+            .with_inner_size([1024.0, 640.0])
+            .with_min_inner_size([640.0, 400.0]),
+        ..Default::default()
+    };
+    eframe::run_native(
+        "gilscope",
+        options,
+        Box::new(|cc| Ok(Box::new(GilscopeApp::from_storage(cc.storage)))),
+    )
+}

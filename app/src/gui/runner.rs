@@ -1,0 +1,560 @@
+//! The engine thread: owns one [`Engine`], paces it against the wall clock, and streams
+//! [`TraceDelta`]s and [`Stats`] to the UI through bounded channels. The UI sends
+//! [`Command`]s and never blocks on this thread.
+//!
+//! Any engine plugs in through [`EngineSpec::build`]: the simulator today, the real-threads
+//! engine later; the thread only uses the [`Engine`] trait.
+
+use super::settings::Speed;
+use crossbeam::channel::{
+    self, Receiver, RecvTimeoutError, SendTimeoutError, Sender, TryRecvError,
+};
+use gilscope_sim::time::Nanos;
+use gilscope_sim::trace::TraceDelta;
+use gilscope_sim::{Engine, RunConfig, Stats, Trace};
+use std::collections::VecDeque;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::time::{Duration, Instant};
+
+/// The name of the engine thread (visible in debuggers and `top -H`).
+pub const THREAD_NAME: &str = "gilscope-engine";
+
+/// How many commands may wait for the engine thread.
+const COMMAND_CAPACITY: usize = 256;
+/// How many updates may wait for the UI: bounds memory when the UI falls behind.
+const UPDATE_CAPACITY: usize = 64;
+/// Real time between two deltas while paced (about one frame).
+const FRAME: Duration = Duration::from_millis(16);
+/// The most real time one batch of simulation may take before its delta is sent.
+const BATCH: Duration = Duration::from_millis(20);
+/// The most often stats are recomputed while a run goes.
+const STATS_EVERY: Duration = Duration::from_millis(300);
+
+/// Builds a fresh engine for a run (called again on every restart).
+pub type EngineBuilder = Box<dyn Fn() -> Box<dyn Engine> + Send>;
+
+/// What the engine thread needs to run (and re-run) one configuration.
+pub struct EngineSpec {
+    /// The scenario's name, for [`Stats::compute`].
+    pub scenario: String,
+    /// `"sim"` or `"live"`, for [`Stats::compute`].
+    pub engine: &'static str,
+    /// The resolved settings.
+    pub config: RunConfig,
+    /// Makes a new engine at the start of the run.
+    pub build: EngineBuilder,
+    /// The engine advances by itself in real time (a live run): it is polled once a frame
+    /// instead of being paced by the speed setting.
+    pub realtime: bool,
+}
+
+/// An order from the UI to the engine thread.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Command {
+    /// Run, paced by the speed.
+    Play,
+    /// Stop advancing (the run can continue).
+    Pause,
+    /// Pause and process exactly one event.
+    Step,
+    /// Start the run again from time 0, with a fresh engine.
+    Restart,
+    /// Change the pace.
+    SetSpeed(Speed),
+    /// End the thread.
+    Stop,
+}
+
+/// A message from the engine thread to the UI, in order.
+#[derive(Debug)]
+pub enum Update {
+    /// A (re)started run: the empty trace that the following deltas extend.
+    Started(Box<Trace>),
+    /// New spans and markers.
+    Delta(TraceDelta),
+    /// The stats of the trace as of the last delta.
+    Stats(Box<Stats>),
+    /// The run stopped with an error or a panic; the message is for the user.
+    Failed(String),
+}
+
+/// The engine thread has ended (it only does when told to stop, or by a bug).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("the engine thread has ended")]
+pub struct EngineGone;
+
+/// The UI's handle on an engine thread. Dropping it stops the thread (without waiting).
+pub struct Runner {
+    commands: Sender<Command>,
+    updates: Receiver<Update>,
+}
+
+impl Runner {
+    /// Starts the engine thread. `repaint` is called whenever an update is sent.
+    pub fn spawn(
+        spec: EngineSpec,
+        speed: Speed,
+        playing: bool,
+        repaint: impl Fn() + Send + 'static,
+    ) -> std::io::Result<Runner> {
+        let (command_tx, command_rx) = channel::bounded(COMMAND_CAPACITY);
+        let (update_tx, update_rx) = channel::bounded(UPDATE_CAPACITY);
+        let worker = Worker {
+            spec,
+            engine: None,
+            speed,
+            playing,
+            anchor: (Instant::now(), 0),
+            chunk: 10_000,
+            failed: false,
+            last_stats: None,
+            pending: VecDeque::new(),
+            commands: command_rx,
+            updates: update_tx,
+            repaint: Box::new(repaint),
+        };
+        std::thread::Builder::new()
+            .name(THREAD_NAME.to_owned())
+            .spawn(move || worker.run())?;
+        Ok(Runner {
+            commands: command_tx,
+            updates: update_rx,
+        })
+    }
+
+    /// Sends a command without blocking; `false` if the thread is gone or swamped.
+    pub fn send(&self, command: Command) -> bool {
+        self.commands.try_send(command).is_ok()
+    }
+
+    /// The next update, if one is waiting; an error when the thread has ended.
+    pub fn try_recv(&self) -> Result<Option<Update>, EngineGone> {
+        match self.updates.try_recv() {
+            Ok(update) => Ok(Some(update)),
+            Err(TryRecvError::Empty) => Ok(None),
+            Err(TryRecvError::Disconnected) => Err(EngineGone),
+        }
+    }
+}
+
+impl Drop for Runner {
+    fn drop(&mut self) {
+        // The thread also ends when it sees the channels disconnected.
+        let _ = self.commands.try_send(Command::Stop);
+    }
+}
+
+/// Why the worker loop ends.
+struct Exit;
+
+struct Worker {
+    spec: EngineSpec,
+    engine: Option<Box<dyn Engine>>,
+    speed: Speed,
+    playing: bool,
+    /// (real instant, virtual time) that pacing counts from.
+    anchor: (Instant, Nanos),
+    /// Virtual time advanced per `advance` call when unpaced, adapted to take a few ms.
+    chunk: Nanos,
+    failed: bool,
+    last_stats: Option<Instant>,
+    /// Commands that arrived while an update was waiting to be sent.
+    pending: VecDeque<Command>,
+    commands: Receiver<Command>,
+    updates: Sender<Update>,
+    repaint: Box<dyn Fn() + Send>,
+}
+
+fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    payload
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_owned())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "unknown panic".to_owned())
+}
+
+impl Worker {
+    fn run(mut self) {
+        let _ = self.main_loop();
+        if let Some(engine) = self.engine.as_mut() {
+            engine.stop();
+        }
+    }
+
+    fn main_loop(&mut self) -> Result<(), Exit> {
+        self.start()?;
+        loop {
+            let active = self.playing && self.running();
+            let command = if let Some(command) = self.pending.pop_front() {
+                Some(command)
+            } else if !active {
+                Some(self.commands.recv().map_err(|_| Exit)?)
+            } else if self.speed == Speed::Fastest && !self.spec.realtime {
+                match self.commands.try_recv() {
+                    Ok(command) => Some(command),
+                    Err(TryRecvError::Empty) => None,
+                    Err(TryRecvError::Disconnected) => return Err(Exit),
+                }
+            } else {
+                match self.commands.recv_timeout(FRAME) {
+                    Ok(command) => Some(command),
+                    Err(RecvTimeoutError::Timeout) => None,
+                    Err(RecvTimeoutError::Disconnected) => return Err(Exit),
+                }
+            };
+            if let Some(command) = command {
+                self.handle(command)?;
+            } else {
+                self.tick()?;
+            }
+        }
+    }
+
+    fn running(&self) -> bool {
+        !self.failed && self.engine.as_ref().is_some_and(|e| !e.is_finished())
+    }
+
+    fn now(&self) -> Nanos {
+        self.engine.as_ref().map_or(0, |e| e.now())
+    }
+
+    fn reanchor(&mut self) {
+        self.anchor = (Instant::now(), self.now());
+    }
+
+    fn handle(&mut self, command: Command) -> Result<(), Exit> {
+        match command {
+            Command::Play => {
+                self.playing = true;
+                self.reanchor();
+            }
+            Command::Pause => self.playing = false,
+            Command::SetSpeed(speed) => {
+                self.speed = speed;
+                self.reanchor();
+            }
+            Command::Restart => self.start()?,
+            Command::Step => {
+                self.playing = false;
+                if self.running() {
+                    self.guarded(|engine| engine.step().map(|_| ()))?;
+                    self.publish()?;
+                }
+            }
+            Command::Stop => return Err(Exit),
+        }
+        Ok(())
+    }
+
+    /// Builds a fresh engine and announces its empty trace.
+    fn start(&mut self) -> Result<(), Exit> {
+        if let Some(mut old) = self.engine.take() {
+            old.stop();
+        }
+        self.failed = false;
+        self.last_stats = None;
+        self.chunk = 10_000;
+        let built = catch_unwind(AssertUnwindSafe(|| (self.spec.build)()));
+        match built {
+            Ok(mut engine) => {
+                let trace = engine.trace().clone();
+                // The empty trace is the base; drop what the cursor would resend.
+                let _ = engine.take_delta();
+                self.engine = Some(engine);
+                self.reanchor();
+                self.send(Update::Started(Box::new(trace)))
+            }
+            Err(payload) => {
+                self.failed = true;
+                self.send(Update::Failed(format!(
+                    "the engine could not start: {}",
+                    panic_message(&*payload)
+                )))
+            }
+        }
+    }
+
+    /// Runs `f` on the engine, turning an error or a panic into a [`Update::Failed`].
+    fn guarded(
+        &mut self,
+        f: impl FnOnce(&mut dyn Engine) -> Result<(), gilscope_sim::SimError>,
+    ) -> Result<(), Exit> {
+        let Some(engine) = self.engine.as_mut() else {
+            return Ok(());
+        };
+        let outcome = catch_unwind(AssertUnwindSafe(|| f(engine.as_mut())));
+        let message = match outcome {
+            Ok(Ok(())) => return Ok(()),
+            Ok(Err(error)) => error.to_string(),
+            Err(payload) => format!("the engine crashed: {}", panic_message(&*payload)),
+        };
+        self.failed = true;
+        self.publish()?;
+        self.send(Update::Failed(message))
+    }
+
+    /// Advances the engine as far as the pace allows (or for one batch when unpaced).
+    fn tick(&mut self) -> Result<(), Exit> {
+        if self.spec.realtime {
+            self.guarded(|engine| engine.advance(Nanos::MAX))?;
+            return self.publish();
+        }
+        let started = Instant::now();
+        let target = match self.speed.ns_per_second() {
+            Some(rate) => {
+                let elapsed = self.anchor.0.elapsed().as_secs_f64();
+                self.anchor.1.saturating_add((elapsed * rate) as Nanos)
+            }
+            None => Nanos::MAX,
+        };
+        while self.running() && self.now() < target && started.elapsed() < BATCH {
+            let until = self.now().saturating_add(self.chunk).min(target);
+            let call = Instant::now();
+            self.guarded(|engine| engine.advance(until))?;
+            let took = call.elapsed();
+            if took < Duration::from_millis(2) {
+                self.chunk = self.chunk.saturating_mul(2).min(Nanos::MAX / 4);
+            } else if took > Duration::from_millis(8) {
+                self.chunk = (self.chunk / 2).max(1);
+            }
+        }
+        if self.speed.ns_per_second().is_some() && self.now() < target {
+            // The engine could not keep up: do not pile up a debt of virtual time.
+            self.reanchor();
+        }
+        self.publish()
+    }
+
+    /// Sends what is new, and the stats when due.
+    fn publish(&mut self) -> Result<(), Exit> {
+        let Some(engine) = self.engine.as_mut() else {
+            return Ok(());
+        };
+        // An engine that just panicked may panic again: then there is nothing more to show.
+        let Ok(delta) = catch_unwind(AssertUnwindSafe(|| engine.take_delta())) else {
+            return Ok(());
+        };
+        let finished = delta.finished || self.failed;
+        self.send(Update::Delta(delta))?;
+        let due = self.last_stats.is_none_or(|at| at.elapsed() >= STATS_EVERY);
+        if (finished || due)
+            && let Some(engine) = self.engine.as_ref()
+        {
+            let spec = &self.spec;
+            let stats = catch_unwind(AssertUnwindSafe(|| {
+                Stats::compute(engine.trace(), &spec.scenario, spec.engine, &spec.config)
+            }));
+            self.last_stats = Some(Instant::now());
+            if let Ok(stats) = stats {
+                self.send(Update::Stats(Box::new(stats)))?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Sends an update, waiting while the UI catches up but still obeying `Stop`.
+    fn send(&mut self, update: Update) -> Result<(), Exit> {
+        let mut update = update;
+        loop {
+            match self.updates.send_timeout(update, FRAME) {
+                Ok(()) => {
+                    (self.repaint)();
+                    return Ok(());
+                }
+                Err(SendTimeoutError::Disconnected(_)) => return Err(Exit),
+                Err(SendTimeoutError::Timeout(back)) => {
+                    update = back;
+                    (self.repaint)();
+                    loop {
+                        match self.commands.try_recv() {
+                            Ok(Command::Stop) | Err(TryRecvError::Disconnected) => {
+                                return Err(Exit);
+                            }
+                            Ok(command) => self.pending.push_back(command),
+                            Err(TryRecvError::Empty) => break,
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, reason = "tests")]
+mod tests {
+    use super::*;
+    use gilscope_sim::{Overrides, SimEngine};
+
+    fn spec(preset: &str) -> (EngineSpec, Trace) {
+        let scenario = gilscope_sim::presets::preset(preset).unwrap().unwrap();
+        let config = scenario.config(&Overrides::default()).unwrap();
+        let expected = gilscope_sim::run(&scenario, &config).unwrap();
+        let name = scenario.name.clone();
+        let build_config = config.clone();
+        let build: EngineBuilder =
+            Box::new(move || Box::new(SimEngine::new(&scenario, &build_config)));
+        (
+            EngineSpec {
+                scenario: name,
+                engine: "sim",
+                config,
+                build,
+                realtime: false,
+            },
+            expected,
+        )
+    }
+
+    /// Drains updates into a trace until the run ends (generous deadline for loaded machines).
+    fn drain(runner: &Runner, trace: &mut Trace) -> Stats {
+        let deadline = Instant::now() + Duration::from_mins(2);
+        while Instant::now() < deadline {
+            match runner.try_recv() {
+                Ok(Some(Update::Started(t))) => *trace = *t,
+                Ok(Some(Update::Delta(d))) => trace.apply(d),
+                Ok(Some(Update::Stats(s))) => {
+                    if trace.finished {
+                        return *s;
+                    }
+                }
+                Ok(Some(Update::Failed(m))) => panic!("{m}"),
+                Ok(None) => std::thread::sleep(Duration::from_millis(1)),
+                Err(e) => panic!("{e}"),
+            }
+        }
+        panic!("run did not finish in time")
+    }
+
+    #[test]
+    fn streamed_trace_equals_the_direct_run_and_restart_repeats_it() {
+        let (spec, expected) = spec("convoy");
+        let config = spec.config.clone();
+        let runner = Runner::spawn(spec, Speed::Fastest, true, || {}).unwrap();
+        let mut trace = Trace::default();
+        let stats = drain(&runner, &mut trace);
+        assert_eq!(trace, expected);
+        assert_eq!(
+            stats,
+            Stats::compute(&expected, &stats.scenario, "sim", &config)
+        );
+        assert!(runner.send(Command::Restart));
+        let mut again = Trace::default();
+        drain(&runner, &mut again);
+        assert_eq!(again, expected);
+    }
+
+    #[test]
+    fn paused_runner_steps_one_event_at_a_time() {
+        let (spec, _) = spec("cpu-bound");
+        let runner = Runner::spawn(spec, Speed::REAL_TIME, false, || {}).unwrap();
+        let mut trace = Trace::default();
+        let mut deltas = 0;
+        runner.send(Command::Step);
+        runner.send(Command::Step);
+        let deadline = Instant::now() + Duration::from_mins(1);
+        while deltas < 2 && Instant::now() < deadline {
+            match runner.try_recv().unwrap() {
+                Some(Update::Started(t)) => trace = *t,
+                Some(Update::Delta(d)) => {
+                    trace.apply(d);
+                    deltas += 1;
+                }
+                Some(_) => {}
+                None => std::thread::sleep(Duration::from_millis(1)),
+            }
+        }
+        assert_eq!(deltas, 2);
+        assert!(!trace.finished);
+        assert!(trace.span_count() > 0);
+    }
+
+    /// A stand-in for a live engine: ignores `until` and moves on by 1 ms per poll.
+    struct SelfPaced(SimEngine);
+    impl Engine for SelfPaced {
+        fn advance(&mut self, _: Nanos) -> Result<(), gilscope_sim::SimError> {
+            let next = self.0.now() + 1_000_000;
+            self.0.advance(next)
+        }
+        fn step(&mut self) -> Result<Option<Nanos>, gilscope_sim::SimError> {
+            self.0.step()
+        }
+        fn take_delta(&mut self) -> TraceDelta {
+            self.0.take_delta()
+        }
+        fn trace(&self) -> &Trace {
+            self.0.trace()
+        }
+        fn now(&self) -> Nanos {
+            self.0.now()
+        }
+        fn is_finished(&self) -> bool {
+            self.0.is_finished()
+        }
+        fn stop(&mut self) {
+            self.0.stop();
+        }
+    }
+
+    #[test]
+    fn a_realtime_engine_is_polled_once_a_frame_and_streams_the_same_trace() {
+        let (mut spec, expected) = spec("io-bound");
+        let scenario = gilscope_sim::presets::preset("io-bound").unwrap().unwrap();
+        let config = spec.config.clone();
+        spec.build = Box::new(move || Box::new(SelfPaced(SimEngine::new(&scenario, &config))));
+        spec.realtime = true;
+        let runner = Runner::spawn(spec, Speed::Fastest, true, || {}).unwrap();
+        let mut trace = Trace::default();
+        drain(&runner, &mut trace);
+        assert_eq!(trace, expected);
+    }
+
+    struct Exploding;
+    impl Engine for Exploding {
+        fn advance(&mut self, _: Nanos) -> Result<(), gilscope_sim::SimError> {
+            panic!("boom")
+        }
+        fn step(&mut self) -> Result<Option<Nanos>, gilscope_sim::SimError> {
+            Err(gilscope_sim::SimError::Failed("no".into()))
+        }
+        fn take_delta(&mut self) -> TraceDelta {
+            TraceDelta::default()
+        }
+        fn trace(&self) -> &Trace {
+            static EMPTY: std::sync::OnceLock<Trace> = std::sync::OnceLock::new();
+            EMPTY.get_or_init(Trace::default)
+        }
+        fn now(&self) -> Nanos {
+            0
+        }
+        fn is_finished(&self) -> bool {
+            false
+        }
+        fn stop(&mut self) {}
+    }
+
+    #[test]
+    fn a_panicking_engine_is_reported_and_the_thread_survives() {
+        let (mut spec, _) = spec("convoy");
+        spec.build = Box::new(|| Box::new(Exploding));
+        let runner = Runner::spawn(spec, Speed::Fastest, true, || {}).unwrap();
+        let deadline = Instant::now() + Duration::from_mins(1);
+        let mut failures = Vec::new();
+        while failures.len() < 2 && Instant::now() < deadline {
+            match runner.try_recv().unwrap() {
+                Some(Update::Failed(m)) => {
+                    failures.push(m);
+                    runner.send(if failures.len() == 1 {
+                        Command::Restart
+                    } else {
+                        Command::Stop
+                    });
+                }
+                Some(_) => {}
+                None => std::thread::sleep(Duration::from_millis(1)),
+            }
+        }
+        assert!(failures[0].contains("boom"), "{failures:?}");
+        assert_eq!(failures.len(), 2, "a restart after a crash runs again");
+    }
+}

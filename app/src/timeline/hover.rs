@@ -1,0 +1,282 @@
+//! What the hover tooltip says: the span under the pointer, and why the thread is in it.
+
+use crate::timeline::lod::{KEYS, LaneKind, Totals};
+use gilscope_sim::time::format_nanos;
+use gilscope_sim::trace::{LaneId, MarkerKind, NONE, Span};
+use gilscope_sim::{ThreadState, Trace};
+
+/// Markers read at most when looking for the cause of a span (keeps hovering O(log n)).
+const MARKER_SCAN: usize = 256;
+
+/// The tooltip text of one span: a title line and detail lines.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HoverText {
+    /// E.g. `"io-0: waiting for the GIL"`.
+    pub title: String,
+    /// Start, duration, bytecodes, why.
+    pub lines: Vec<String>,
+}
+
+/// Describes `span` of lane `lane` in `trace`; `locks` names the scenario's locks by index
+/// (the trace only knows their indexes; pass `&[]` to show `lock #i`).
+pub fn describe(trace: &Trace, lane: LaneId, span: &Span, locks: &[String]) -> HoverText {
+    let mut lines = vec![
+        format!("start {}", format_nanos(span.start)),
+        format!("duration {}", format_nanos(span.duration())),
+    ];
+    if span.bytecodes > 0 {
+        lines.push(format!("{} bytecodes", group_digits(span.bytecodes)));
+    }
+    let title = match lane {
+        LaneId::Thread(t) => {
+            lines.push(why(trace, t, span, locks));
+            format!("{}: {}", trace.thread_name(t), span.state.label())
+        }
+        LaneId::Gil => format!("GIL held by {}", trace.thread_name(span.other)),
+        LaneId::Core(c) => format!("core {c}: {}", trace.thread_name(span.other)),
+    };
+    HoverText { title, lines }
+}
+
+/// Why thread `t` is in `span`'s state, in words (`locks`: lock names by index, may be empty).
+pub fn why(trace: &Trace, t: u32, span: &Span, locks: &[String]) -> String {
+    let name = |id: u32| trace.thread_name(id).to_owned();
+    match span.state {
+        ThreadState::Running => {
+            if trace.gil.spans.is_empty() && trace.gil.open.is_none() {
+                "running bytecode (no GIL in this run)".to_owned()
+            } else {
+                "running bytecode, holding the GIL".to_owned()
+            }
+        }
+        ThreadState::WaitingGil => {
+            let mut text = if span.other == NONE {
+                "waiting: the GIL was free, about to take it".to_owned()
+            } else {
+                format!("waiting: the GIL is held by {}", name(span.other))
+            };
+            if let Some(at) = find_marker(trace, span.start, span.end, |k, thread, other| {
+                k == MarkerKind::DropRequest && other == t && thread != t
+            }) {
+                text.push_str("; drop request sent at ");
+                text.push_str(&format_nanos(at));
+            }
+            text
+        }
+        ThreadState::ForcedOff => {
+            let by = if span.other == NONE {
+                "another thread".to_owned()
+            } else {
+                name(span.other)
+            };
+            let request = last_marker_before(trace, span.start, |k, thread, _| {
+                k == MarkerKind::DropRequest && thread == t
+            });
+            match request {
+                Some(at) => format!(
+                    "forced off by {by} (drop request at {}); waits for a successor",
+                    format_nanos(at)
+                ),
+                None => format!("forced off by {by}; waits for a successor"),
+            }
+        }
+        ThreadState::Io => "in a blocking call (I/O or sleep): the GIL is released".to_owned(),
+        ThreadState::CCallReleased => {
+            "in a C call that released the GIL: runs in parallel".to_owned()
+        }
+        ThreadState::CCallHolding => {
+            "in a C call that keeps the GIL: no check point, nobody else runs Python".to_owned()
+        }
+        ThreadState::Lock => match locks.get(span.other as usize) {
+            Some(lock) => format!("blocked on lock \"{lock}\""),
+            None if span.other == NONE => "blocked on a lock".to_owned(),
+            None => format!("blocked on lock #{}", span.other),
+        },
+        ThreadState::Runnable => "runnable: ready, but no core is free".to_owned(),
+        ThreadState::Ready => {
+            if span.other == NONE {
+                "ready: waiting for the event loop to run it".to_owned()
+            } else {
+                format!(
+                    "ready: waiting for the event loop, which runs {}",
+                    name(span.other)
+                )
+            }
+        }
+        ThreadState::Done => "finished its program".to_owned(),
+    }
+}
+
+/// The time of the first marker in `[from, to]` that matches, reading at most `MARKER_SCAN`.
+fn find_marker(
+    trace: &Trace,
+    from: u64,
+    to: u64,
+    matches: impl Fn(MarkerKind, u32, u32) -> bool,
+) -> Option<u64> {
+    let first = trace.markers.partition_point(|m| m.time < from);
+    trace.markers[first..]
+        .iter()
+        .take(MARKER_SCAN)
+        .take_while(|m| m.time <= to)
+        .find(|m| matches(m.kind, m.thread, m.other))
+        .map(|m| m.time)
+}
+
+/// The time of the last marker at or before `at` that matches, reading at most `MARKER_SCAN`.
+fn last_marker_before(
+    trace: &Trace,
+    at: u64,
+    matches: impl Fn(MarkerKind, u32, u32) -> bool,
+) -> Option<u64> {
+    let end = trace.markers.partition_point(|m| m.time <= at);
+    trace.markers[..end]
+        .iter()
+        .rev()
+        .take(MARKER_SCAN)
+        .find(|m| matches(m.kind, m.thread, m.other))
+        .map(|m| m.time)
+}
+
+/// A summary of a merged column: `"1 234 spans here: 62% running bytecode, 38% waiting…"`.
+pub fn describe_mix(
+    trace: &Trace,
+    kind: LaneKind,
+    totals: &Totals,
+    spans: usize,
+    duration: u64,
+) -> String {
+    let mut parts: Vec<(u64, String)> = (0..KEYS)
+        .filter(|&k| totals[k] > 0)
+        .map(|k| {
+            let label = match kind {
+                LaneKind::Thread => ThreadState::ALL[k].label().to_owned(),
+                LaneKind::Occupancy => occupancy_label(trace, k),
+            };
+            (totals[k], label)
+        })
+        .collect();
+    parts.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
+    let shares: Vec<String> = parts
+        .iter()
+        .take(4)
+        .map(|(t, label)| format!("{:.0}% {label}", 100.0 * *t as f64 / duration.max(1) as f64))
+        .collect();
+    let head = format!(
+        "{} spans in {}",
+        group_digits(spans as u64),
+        format_nanos(duration)
+    );
+    if shares.is_empty() {
+        head
+    } else {
+        format!("{head}: {}", shares.join(", "))
+    }
+}
+
+/// The threads sharing colour key `k` on an occupancy lane.
+fn occupancy_label(trace: &Trace, k: usize) -> String {
+    let names: Vec<&str> = (0..trace.threads.len())
+        .filter(|t| t % crate::theme::THREAD_COLORS == k)
+        .map(|t| trace.threads[t].name.as_str())
+        .collect();
+    match names.as_slice() {
+        [] => format!("colour {k}"),
+        [one] => (*one).to_owned(),
+        [first, rest @ ..] => format!("{first} (+{} sharing its colour)", rest.len()),
+    }
+}
+
+/// `1234567` → `"1 234 567"` (thin spaces would not render in every font; plain spaces do).
+pub fn group_digits(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(' ');
+        }
+        out.push(c);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use gilscope_sim::time::MS;
+    use gilscope_sim::trace::{LaneId, ThreadInfo};
+
+    fn trace() -> Trace {
+        let info = |n: &str| ThreadInfo {
+            name: n.into(),
+            group: 0,
+            started: Some(0),
+            finished: None,
+        };
+        let mut t = Trace::new(vec![info("busy-0"), info("io")], 1);
+        t.set(LaneId::Gil, 0, Some((ThreadState::Running, 0)));
+        t.set(LaneId::Thread(0), 0, Some((ThreadState::Running, NONE)));
+        t.set(LaneId::Thread(1), MS, Some((ThreadState::WaitingGil, 0)));
+        t.mark(5 * MS, MarkerKind::DropRequest, 0, 1);
+        t.mark(5 * MS + 100, MarkerKind::ForcedSwitch, 0, 1);
+        t.set(
+            LaneId::Thread(0),
+            5 * MS + 100,
+            Some((ThreadState::ForcedOff, 1)),
+        );
+        t.set(
+            LaneId::Thread(1),
+            5 * MS + 200,
+            Some((ThreadState::Running, NONE)),
+        );
+        t.set(LaneId::Thread(1), 6 * MS, Some((ThreadState::Lock, 2)));
+        t.close(7 * MS);
+        t
+    }
+
+    #[test]
+    fn explains_waiting_with_holder_and_drop_request() {
+        let t = trace();
+        let span = t.thread_lanes[1].spans[0];
+        let text = describe(&t, LaneId::Thread(1), &span, &[]);
+        assert_eq!(text.title, "io: waiting for the GIL");
+        assert!(text.lines.contains(&"start 1.00 ms".to_owned()), "{text:?}");
+        assert!(
+            text.lines
+                .iter()
+                .any(|l| l == "waiting: the GIL is held by busy-0; drop request sent at 5.00 ms"),
+            "{text:?}"
+        );
+    }
+
+    #[test]
+    fn explains_forced_off_and_locks() {
+        let t = trace();
+        let forced = t.thread_lanes[0].spans[1];
+        assert_eq!(
+            why(&t, 0, &forced, &[]),
+            "forced off by io (drop request at 5.00 ms); waits for a successor"
+        );
+        let lock = t.thread_lanes[1].spans.last().copied().expect("lock span");
+        assert_eq!(why(&t, 1, &lock, &[]), "blocked on lock #2");
+        let names = ["a".to_owned(), "b".to_owned(), "m".to_owned()];
+        assert_eq!(why(&t, 1, &lock, &names), "blocked on lock \"m\"");
+        let gil = describe(&t, LaneId::Gil, &t.gil.spans[0], &[]);
+        assert_eq!(gil.title, "GIL held by busy-0");
+    }
+
+    #[test]
+    fn mix_summary_lists_shares() {
+        let t = trace();
+        let mut totals = [0; KEYS];
+        totals[ThreadState::Running as usize] = 600;
+        totals[ThreadState::WaitingGil as usize] = 400;
+        let text = describe_mix(&t, LaneKind::Thread, &totals, 1234, 1000);
+        assert_eq!(
+            text,
+            "1 234 spans in 1.00 µs: 60% running bytecode, 40% waiting for the GIL"
+        );
+        assert_eq!(group_digits(1_234_567), "1 234 567");
+        assert_eq!(group_digits(12), "12");
+    }
+}
