@@ -7,8 +7,13 @@ use std::process::ExitCode;
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let Some(command) = cli.command else {
-        eprintln!("gilscope: the desktop app is not built yet; try `gilscope --help`");
-        return ExitCode::from(2);
+        return match gilscope::gui::run_native() {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(error) => {
+                eprintln!("error: cannot open the window: {error}");
+                ExitCode::FAILURE
+            }
+        };
     };
     let stdout = std::io::stdout();
     match execute(&command, &mut stdout.lock()) {

@@ -43,6 +43,33 @@ pub fn execute(command: &Command, out: &mut dyn Write) -> Result<(), CliError> {
             settings,
             json,
         } => compare(scenario, settings, *json, out),
+        Command::Screenshot {
+            scenario,
+            out: path,
+            size,
+            compare,
+            presentation,
+            light,
+            settings,
+        } => {
+            // Check the scenario and settings here, so bad input is a usage error (status 2).
+            prepare(scenario, settings)?;
+            let request = crate::gui::ScreenshotRequest {
+                scenario: scenario.clone(),
+                overrides: settings.overrides(),
+                compare: compare.clone(),
+                presentation: *presentation,
+                theme: if *light {
+                    crate::theme::ThemeMode::Light
+                } else {
+                    crate::theme::ThemeMode::Dark
+                },
+                size: *size,
+                out: path.clone(),
+            };
+            crate::gui::capture(&request).map_err(|e| CliError::Gui(e.to_string()))?;
+            write_out(out, &format!("wrote {}\n", path.display()))
+        }
         Command::Export {
             scenario,
             settings,

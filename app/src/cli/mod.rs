@@ -76,6 +76,31 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Render the app with a finished run of the scenario and save a PNG (needs a display:
+    /// Xvfb works).
+    Screenshot {
+        /// A preset name or a path to a .toml file.
+        scenario: String,
+        /// The PNG to write.
+        #[arg(long, value_name = "FILE.png")]
+        out: PathBuf,
+        /// Window size in pixels.
+        #[arg(long, value_name = "WxH", default_value = "1280x800", value_parser = parse_size)]
+        size: [u32; 2],
+        /// Show the compare view, run B changing: build, interval=D, python=V, cores=N or
+        /// runtime=R.
+        #[arg(long, value_name = "WHAT")]
+        compare: Option<crate::gui::CompareWith>,
+        /// Presentation mode: large text, thick lanes.
+        #[arg(long)]
+        presentation: bool,
+        /// The light theme.
+        #[arg(long)]
+        light: bool,
+        /// Settings that override the scenario's.
+        #[command(flatten)]
+        settings: SettingsArgs,
+    },
     /// Run a scenario and write trace.json (Chrome trace), stats.json and stats.csv to a folder.
     Export {
         /// A preset name or a path to a .toml file.
@@ -89,12 +114,27 @@ pub enum Command {
     },
 }
 
+fn parse_size(text: &str) -> Result<[u32; 2], String> {
+    let (w, h) = text
+        .split_once(['x', 'X', '×'])
+        .ok_or_else(|| format!("\"{text}\": write the size as WIDTHxHEIGHT, e.g. 1280x800"))?;
+    let parse = |v: &str| {
+        v.trim()
+            .parse::<u32>()
+            .map_err(|_| format!("\"{text}\": width and height must be whole numbers of pixels"))
+    };
+    Ok([parse(w)?, parse(h)?])
+}
+
 /// A failure of a subcommand, with the exit status it maps to.
 #[derive(Debug, thiserror::Error)]
 pub enum CliError {
     /// Bad input: a scenario, a flag, settings, or a run that cannot complete (deadlock).
     #[error("{0}")]
     Input(String),
+    /// The window could not be opened or the screenshot taken.
+    #[error("{0}")]
+    Gui(String),
     /// Writing an output failed.
     #[error("{context}: {source}")]
     Io {
@@ -110,7 +150,7 @@ impl CliError {
     pub fn exit_code(&self) -> u8 {
         match self {
             CliError::Input(_) => 2,
-            CliError::Io { .. } => 1,
+            CliError::Io { .. } | CliError::Gui(_) => 1,
         }
     }
 }
