@@ -57,7 +57,7 @@ pub fn execute(command: &Command, out: &mut dyn Write) -> Result<(), CliError> {
             let request = crate::gui::ScreenshotRequest {
                 scenario: scenario.clone(),
                 overrides: settings.overrides(),
-                compare: compare.clone(),
+                compare: *compare,
                 presentation: *presentation,
                 theme: if *light {
                     crate::theme::ThemeMode::Light
