@@ -7,6 +7,7 @@
 pub mod compare;
 pub mod engine;
 pub mod export;
+pub mod live;
 pub mod model;
 pub mod presets;
 pub mod rng;

@@ -1,0 +1,288 @@
+//! `gilscope calibrate`: measures this machine so the simulator's predictions describe it: the
+//! OS wake-up latency of a blocked thread, the scheduler's time slice, the live interpreter's
+//! speed and, where `python3` is on the PATH, CPython's speed on a countdown loop.
+
+use super::interp::{COUNTDOWN_BODY, measure_ns_per_bytecode};
+use crate::model::Overrides;
+use crate::time::{Nanos, format_nanos, format_nanos_f};
+use serde::Serialize;
+use std::fmt;
+use std::io::Read;
+use std::process::{Command, Stdio};
+use std::sync::{Arc, Barrier, Condvar, Mutex, PoisonError};
+use std::thread;
+use std::time::{Duration, Instant};
+
+/// Round trips of the wake-up measurement.
+const PING_PONGS: usize = 1500;
+/// How long two threads share one core to measure the time slice.
+const SLICE_RUN: Duration = Duration::from_millis(400);
+/// A pause longer than this in a spinning thread means it was switched out.
+const SWITCHED_OUT: Nanos = 50_000;
+/// How long CPython may take before the measurement is abandoned.
+const PYTHON_TIMEOUT: Duration = Duration::from_secs(20);
+
+/// The countdown loop timed in CPython; its bytecodes per iteration are counted by tracing
+/// opcodes (`f_trace_opcodes`), so the figure is right for any version (8 on 3.11).
+const PYTHON_SCRIPT: &str = r"
+import sys, timeit
+def countdown(n):
+    while n > 0:
+        n -= 1
+def opcodes(n):
+    count = 0
+    def tracer(frame, event, arg):
+        nonlocal count
+        if frame.f_code is countdown.__code__:
+            frame.f_trace_opcodes = True
+            if event == 'opcode':
+                count += 1
+        return tracer
+    sys.settrace(tracer)
+    countdown(n)
+    sys.settrace(None)
+    return count
+per_iteration = (opcodes(2000) - opcodes(1000)) / 1000
+n = 2_000_000
+best = min(timeit.repeat(lambda: countdown(n), number=1, repeat=5))
+print(sys.version.split()[0], per_iteration, best / (n * per_iteration) * 1e9)
+";
+
+/// CPython's speed on this machine.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PythonSpeed {
+    /// `sys.version` (first word).
+    pub version: String,
+    /// Bytecodes per iteration of `while n > 0: n -= 1`.
+    pub bytecodes_per_iteration: f64,
+    /// Nanoseconds per bytecode (best of five runs).
+    pub bytecode_ns: f64,
+}
+
+/// What `gilscope calibrate` measured.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Calibration {
+    /// Cores this process may run on.
+    pub cores: usize,
+    /// From notifying a condition variable to the blocked thread running: median.
+    pub wake_latency_ns: Nanos,
+    /// The same, 90th percentile.
+    pub wake_latency_p90_ns: Nanos,
+    /// Median time a spinning thread keeps a core it shares with another spinning thread
+    /// (`None` when threads cannot be pinned, or the OS never switched them).
+    pub time_slice_ns: Option<Nanos>,
+    /// The live interpreter's nanoseconds per bytecode, unpaced.
+    pub live_bytecode_ns: f64,
+    /// CPython's speed, when `python3` could be run.
+    pub python: Option<PythonSpeed>,
+    /// Why CPython was not measured, if it was not.
+    pub python_note: Option<String>,
+    /// Settings for the simulator that describe this machine.
+    pub settings: Overrides,
+}
+
+fn percentile(sorted: &[Nanos], p: f64) -> Nanos {
+    if sorted.is_empty() {
+        return 0;
+    }
+    let index = ((p * sorted.len() as f64).ceil() as usize).clamp(1, sorted.len()) - 1;
+    sorted[index]
+}
+
+/// Measures this machine; takes a few seconds.
+pub fn calibrate() -> Calibration {
+    let cores = core_affinity::get_core_ids()
+        .map(|ids| ids.len())
+        .filter(|&n| n > 0)
+        .unwrap_or_else(|| thread::available_parallelism().map_or(1, std::num::NonZero::get));
+    let mut wakes = wake_latencies(PING_PONGS);
+    wakes.sort_unstable();
+    let wake_latency_ns = percentile(&wakes, 0.5);
+    let time_slice_ns = time_slice();
+    let live_bytecode_ns = measure_ns_per_bytecode(0, 5_000_000, 5);
+    let (python, python_note) = match python_speed() {
+        Ok(speed) => (Some(speed), None),
+        Err(note) => (None, Some(note)),
+    };
+    let settings = Overrides {
+        wake_latency: Some(wake_latency_ns),
+        time_slice: time_slice_ns,
+        bytecode_ns: python.as_ref().map(|p| (p.bytecode_ns * 100.0).round() / 100.0),
+        ..Overrides::default()
+    };
+    Calibration {
+        cores,
+        wake_latency_ns,
+        wake_latency_p90_ns: percentile(&wakes, 0.9),
+        time_slice_ns,
+        live_bytecode_ns,
+        python,
+        python_note,
+        settings,
+    }
+}
+
+struct Turn {
+    /// Which thread may run: 0 or 1.
+    turn: usize,
+    sent: Instant,
+}
+
+/// Two threads hand a turn back and forth through a condition variable; each measures how long
+/// after the notification it was running.
+fn wake_latencies(rounds: usize) -> Vec<Nanos> {
+    let shared = Arc::new((Mutex::new(Turn { turn: 0, sent: Instant::now() }), Condvar::new()));
+    let handles: Vec<_> = (0..2)
+        .map(|me| {
+            let shared = Arc::clone(&shared);
+            thread::Builder::new().name(format!("calibrate-wake-{me}")).spawn(move || {
+                let (lock, cond) = &*shared;
+                let mut samples = Vec::with_capacity(rounds);
+                let mut state = lock.lock().unwrap_or_else(PoisonError::into_inner);
+                for round in 0..rounds {
+                    while state.turn != me {
+                        state = cond.wait(state).unwrap_or_else(PoisonError::into_inner);
+                    }
+                    if round > 0 || me == 1 {
+                        samples.push(state.sent.elapsed().as_nanos() as Nanos);
+                    }
+                    state.turn = 1 - me;
+                    state.sent = Instant::now();
+                    cond.notify_one();
+                }
+                samples
+            })
+        })
+        .collect();
+    handles.into_iter().filter_map(|h| h.ok()?.join().ok()).flatten().collect()
+}
+
+/// Two threads spin on one core; the lengths of their uninterrupted runs are the OS time slice.
+fn time_slice() -> Option<Nanos> {
+    let core = *core_affinity::get_core_ids()?.last()?;
+    let barrier = Arc::new(Barrier::new(2));
+    let handles: Vec<_> = (0..2)
+        .map(|i| {
+            let barrier = Arc::clone(&barrier);
+            thread::Builder::new().name(format!("calibrate-slice-{i}")).spawn(move || {
+                let pinned = core_affinity::set_for_current(core);
+                barrier.wait();
+                if !pinned {
+                    return None;
+                }
+                let start = Instant::now();
+                let mut runs = Vec::new();
+                let mut run_start = start;
+                let mut previous = start;
+                loop {
+                    let now = Instant::now();
+                    if now.duration_since(previous).as_nanos() as Nanos > SWITCHED_OUT {
+                        if run_start != start {
+                            runs.push(previous.duration_since(run_start).as_nanos() as Nanos);
+                        }
+                        run_start = now;
+                    }
+                    previous = now;
+                    if now.duration_since(start) >= SLICE_RUN {
+                        return Some(runs);
+                    }
+                }
+            })
+        })
+        .collect();
+    let mut runs: Vec<Nanos> = Vec::new();
+    for handle in handles {
+        runs.extend(handle.ok()?.join().ok()??);
+    }
+    runs.sort_unstable();
+    (!runs.is_empty()).then(|| percentile(&runs, 0.5))
+}
+
+/// Runs CPython on a countdown loop.
+fn python_speed() -> Result<PythonSpeed, String> {
+    let mut child = Command::new("python3")
+        .args(["-c", PYTHON_SCRIPT])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("python3 could not be started ({e}): CPython's speed was not measured"))?;
+    let deadline = Instant::now() + PYTHON_TIMEOUT;
+    let status = loop {
+        match child.try_wait() {
+            Ok(Some(status)) => break status,
+            Ok(None) if Instant::now() < deadline => thread::sleep(Duration::from_millis(10)),
+            Ok(None) => {
+                let _ = child.kill();
+                let _ = child.wait();
+                return Err(format!("python3 took more than {} s: CPython's speed was not measured", PYTHON_TIMEOUT.as_secs()));
+            }
+            Err(e) => return Err(format!("python3 could not be waited for ({e})")),
+        }
+    };
+    let mut out = String::new();
+    let mut err = String::new();
+    if let Some(mut stdout) = child.stdout.take() {
+        let _ = stdout.read_to_string(&mut out);
+    }
+    if let Some(mut stderr) = child.stderr.take() {
+        let _ = stderr.read_to_string(&mut err);
+    }
+    if !status.success() {
+        return Err(format!("python3 failed ({status}): {}", err.trim()));
+    }
+    let fields: Vec<&str> = out.split_whitespace().collect();
+    let parsed = match fields.as_slice() {
+        [version, per, ns] => per.parse::<f64>().ok().zip(ns.parse::<f64>().ok()).map(|(per, ns)| (version, per, ns)),
+        _ => None,
+    };
+    match parsed {
+        Some((version, per, ns)) if per > 0.0 && ns > 0.0 => {
+            Ok(PythonSpeed { version: (*version).to_owned(), bytecodes_per_iteration: per, bytecode_ns: ns })
+        }
+        _ => Err(format!("python3 printed something unexpected: {:?}", out.trim())),
+    }
+}
+
+impl fmt::Display for Calibration {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "This machine: {} core{}", self.cores, if self.cores == 1 { "" } else { "s" })?;
+        writeln!(
+            f,
+            "OS wake-up latency of a blocked thread (condition variable ping-pong): median {}, p90 {}",
+            format_nanos(self.wake_latency_ns),
+            format_nanos(self.wake_latency_p90_ns)
+        )?;
+        match self.time_slice_ns {
+            Some(slice) => writeln!(f, "OS time slice (two spinning threads on one core): median {}", format_nanos(slice))?,
+            None => writeln!(f, "OS time slice: not measured (threads cannot be pinned, or were never switched)")?,
+        }
+        writeln!(
+            f,
+            "Live interpreter: {} per bytecode unpaced (countdown loop, {COUNTDOWN_BODY} bytecodes per iteration)",
+            format_nanos_f(self.live_bytecode_ns)
+        )?;
+        match (&self.python, &self.python_note) {
+            (Some(p), _) => writeln!(
+                f,
+                "CPython {}: {} per bytecode (countdown loop, {} bytecodes per iteration)",
+                p.version,
+                format_nanos_f(p.bytecode_ns),
+                p.bytecodes_per_iteration
+            )?,
+            (None, Some(note)) => writeln!(f, "CPython: {note}")?,
+            (None, None) => {}
+        }
+        writeln!(f, "\nSettings for the simulator ([settings] of a scenario):")?;
+        if let Some(wake) = self.settings.wake_latency {
+            writeln!(f, "wake_latency = \"{}ns\"", wake)?;
+        }
+        if let Some(slice) = self.settings.time_slice {
+            writeln!(f, "time_slice = \"{}us\"", slice / 1000)?;
+        }
+        if let Some(ns) = self.settings.bytecode_ns {
+            writeln!(f, "bytecode_ns = {ns}")?;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,63 @@
+//! The live engine: the scenario's threads as real OS threads on this machine's cores,
+//! contending for a real GIL written in Rust the way CPython writes it (or, free-threaded,
+//! for none), recorded into the same [`Trace`](crate::Trace) the simulator produces.
+//!
+//! - [`gil`]: the GIL (`take_gil`, `drop_gil`, `cond`, `switch_cond`, drop requests).
+//! - [`interp`]: the bytecode interpreter that runs `compute` and `increment` loops, polling
+//!   the eval breaker at CPython's check points.
+//! - [`record`] and [`collect`]: per-thread recording and the collector that builds the trace.
+//! - [`engine`]: [`LiveEngine`], the [`Engine`](crate::Engine) that starts, collects and stops a
+//!   run; [`run`] for a blocking run.
+//! - [`calibrate`](mod@calibrate): measures the machine for the simulator's settings.
+//!
+//! What a live run takes from the [`RunConfig`]: the Python version (which check points),
+//! free-threading and `PYTHON_GIL`, the switch interval, the cores (at most this machine's),
+//! the duration, and `bytecode_ns` with the free-threaded overhead (the interpreter is paced
+//! to it, see [`LiveOptions::pace`]). The OS decides the rest: wake-up latency, time slices,
+//! which waiter wins the GIL; the seed, `successor`, `wake_latency`, `time_slice` and
+//! `thread_start` settings apply to the simulator only.
+
+pub mod calibrate;
+pub mod collect;
+pub mod engine;
+pub mod gil;
+pub mod interp;
+pub mod locks;
+pub mod record;
+pub mod shared;
+mod sync;
+pub mod worker;
+
+pub use calibrate::{Calibration, PythonSpeed, calibrate};
+pub use engine::{LiveEngine, StopHandle};
+
+use crate::engine::SimError;
+use crate::model::RunConfig;
+use crate::scenario::Scenario;
+use crate::trace::Trace;
+
+/// Settings of a live run beyond the scenario's.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LiveOptions {
+    /// Pin thread `i` to core `i % cores` (default). Without pinning the OS places threads
+    /// and core lanes show which cores are busy, not which physical core ran what.
+    pub pin: bool,
+    /// Slow the interpreter to the run's `bytecode_ns` (default), so timings resemble
+    /// CPython's; without it, it runs as fast as it can (about 1 ns per bytecode).
+    pub pace: bool,
+    /// The most spans the trace may hold; past it the run stops with an error.
+    pub max_spans: usize,
+    /// Makes this thread panic at its first check point, to exercise failure handling.
+    pub panic_thread: Option<u32>,
+}
+
+impl Default for LiveOptions {
+    fn default() -> Self {
+        Self { pin: true, pace: true, max_spans: 4_000_000, panic_thread: None }
+    }
+}
+
+/// Runs `scenario` live to its end and returns its trace (for the CLI: `--engine live`).
+pub fn run(scenario: &Scenario, config: &RunConfig, options: &LiveOptions) -> Result<Trace, SimError> {
+    LiveEngine::start(scenario, config, options)?.run_to_end()
+}
