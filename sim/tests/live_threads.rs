@@ -38,7 +38,8 @@ fn holds(span: &Span) -> bool {
     matches!(span.state, ThreadState::Running | ThreadState::CCallHolding)
 }
 
-const TWO_CPU: &str = "[[threads]]\nname = \"worker\"\ncount = 2\nops = [ { compute = 4_000_000 } ]\n";
+const TWO_CPU: &str =
+    "[[threads]]\nname = \"worker\"\ncount = 2\nops = [ { compute = 4_000_000 } ]\n";
 
 #[test]
 fn under_the_gil_one_holder_at_a_time_and_no_speedup() {
@@ -46,29 +47,62 @@ fn under_the_gil_one_holder_at_a_time_and_no_speedup() {
     let s = scenario(TWO_CPU);
     let (trace, stats) = run(&s, &overrides(|o| o.switch_interval = Some(500_000)));
     assert!(trace.finished);
-    assert_eq!(stats.bytecodes, 8_000_000, "every bytecode executed and counted");
+    assert_eq!(
+        stats.bytecodes, 8_000_000,
+        "every bytecode executed and counted"
+    );
     // The holder lane never overlaps itself.
     for pair in trace.gil.spans.windows(2) {
         assert!(pair[0].end <= pair[1].start, "GIL spans overlap: {pair:?}");
     }
     // At most one thread holds the GIL (runs bytecode or GIL-holding C) at any instant.
-    let mut holding: Vec<Span> =
-        trace.thread_lanes.iter().flat_map(|l| l.all(trace.now)).filter(holds).collect();
+    let mut holding: Vec<Span> = trace
+        .thread_lanes
+        .iter()
+        .flat_map(|l| l.all(trace.now))
+        .filter(holds)
+        .collect();
     holding.sort_by_key(|s| s.start);
     for pair in holding.windows(2) {
-        assert!(pair[0].end <= pair[1].start, "two threads hold the GIL at once: {pair:?}");
+        assert!(
+            pair[0].end <= pair[1].start,
+            "two threads hold the GIL at once: {pair:?}"
+        );
     }
     // Each holding span of a thread lies inside a GIL span of that thread.
     for span in &holding {
-        let inside = trace.gil.spans.iter().any(|g| g.start <= span.start && span.end <= g.end);
+        let inside = trace
+            .gil
+            .spans
+            .iter()
+            .any(|g| g.start <= span.start && span.end <= g.end);
         assert!(inside, "a running span outside the GIL lane: {span:?}");
     }
-    assert!(stats.gil.switches >= 1, "the threads took turns: {:?}", stats.gil);
-    assert!(stats.parallelism <= 1.2, "parallelism {} under the GIL", stats.parallelism);
-    assert!(stats.speedup <= 1.2, "speedup {} under the GIL", stats.speedup);
-    let requests = trace.markers.iter().filter(|m| m.kind == MarkerKind::DropRequest).count();
+    assert!(
+        stats.gil.switches >= 1,
+        "the threads took turns: {:?}",
+        stats.gil
+    );
+    assert!(
+        stats.parallelism <= 1.2,
+        "parallelism {} under the GIL",
+        stats.parallelism
+    );
+    assert!(
+        stats.speedup <= 1.2,
+        "speedup {} under the GIL",
+        stats.speedup
+    );
+    let requests = trace
+        .markers
+        .iter()
+        .filter(|m| m.kind == MarkerKind::DropRequest)
+        .count();
     assert!(requests >= 1, "waiters asked for the GIL");
-    assert!(trace.markers.windows(2).all(|m| m[0].time <= m[1].time), "markers in time order");
+    assert!(
+        trace.markers.windows(2).all(|m| m[0].time <= m[1].time),
+        "markers in time order"
+    );
 }
 
 #[test]
@@ -78,7 +112,8 @@ fn free_threaded_threads_run_in_parallel() {
     }
     let _serial = serial();
     // Long enough (about 0.1 s a thread) that thread start-up skew does not matter.
-    let s = scenario("[[threads]]\nname = \"worker\"\ncount = 2\nops = [ { compute = 20_000_000 } ]\n");
+    let s =
+        scenario("[[threads]]\nname = \"worker\"\ncount = 2\nops = [ { compute = 20_000_000 } ]\n");
     let gil = overrides(|o| o.free_threaded_overhead = Some(0.0));
     let free = overrides(|o| {
         o.free_threaded = Some(true);
@@ -96,7 +131,9 @@ fn free_threaded_threads_run_in_parallel() {
         }
         seen.push((without.parallelism, ratio));
     }
-    panic!("free-threaded was not clearly faster: (parallelism, wall-time ratio to the GIL) {seen:?}");
+    panic!(
+        "free-threaded was not clearly faster: (parallelism, wall-time ratio to the GIL) {seen:?}"
+    );
 }
 
 const CONVOY: &str = r#"
@@ -124,8 +161,14 @@ fn convoy_latency_grows_with_the_switch_interval() {
     // back before the request returns, even on a loaded machine.)
     let short = latency(1_000_000);
     let long = latency(20_000_000);
-    assert!(long > 2.0 * short, "I/O latency {long} ms at 20 ms against {short} ms at 1 ms");
-    assert!(long > 10.0, "each request waited about one interval: {long} ms");
+    assert!(
+        long > 2.0 * short,
+        "I/O latency {long} ms at 20 ms against {short} ms at 1 ms"
+    );
+    assert!(
+        long > 10.0,
+        "each request waited about one interval: {long} ms"
+    );
 }
 
 #[test]
@@ -176,7 +219,11 @@ ops = [ { io = "1ms" }, { lock = "l" }, { unlock = "l" } ]
     assert!(took < Duration::from_millis(900), "stopping took {took:?}");
     assert!(engine.is_finished());
     let trace = engine.trace();
-    assert!(trace.finished && trace.now >= 250_000_000, "the trace reaches the stop: {}", trace.now);
+    assert!(
+        trace.finished && trace.now >= 250_000_000,
+        "the trace reaches the stop: {}",
+        trace.now
+    );
     let stats = Stats::compute(trace, &s.name, "live", &config);
     assert!(stats.wall_ms >= 250.0, "{}", stats.wall_ms);
 }
@@ -203,7 +250,11 @@ fn no_update_is_lost_under_the_gil_since_3_10() {
     let (trace, stats) = run(&s, &overrides(|o| o.switch_interval = Some(50_000)));
     assert_eq!(trace.counters.len(), 1);
     let c = &trace.counters[0];
-    assert_eq!((c.expected, c.actual, c.lost), (400_000, 400_000, 0), "{c:?}");
+    assert_eq!(
+        (c.expected, c.actual, c.lost),
+        (400_000, 400_000, 0),
+        "{c:?}"
+    );
     assert!(stats.gil.switches >= 1);
 }
 
@@ -231,15 +282,24 @@ fn updates_are_lost_on_3_9_and_free_threaded() {
         o.switch_interval = Some(20_000);
     });
     let race = scenario(RACE);
-    assert!(loses_updates(&race, &python39).is_empty(), "3.9 switches between load and store");
+    assert!(
+        loses_updates(&race, &python39).is_empty(),
+        "3.9 switches between load and store"
+    );
     let call_inside = scenario(
         "[[threads]]\nname = \"adder\"\ncount = 2\nops = [ { increment = \"counter\", times = 200_000, call_inside = true } ]\n",
     );
     let short = overrides(|o| o.switch_interval = Some(20_000));
-    assert!(loses_updates(&call_inside, &short).is_empty(), "3.13 switches at the call's RESUME");
+    assert!(
+        loses_updates(&call_inside, &short).is_empty(),
+        "3.13 switches at the call's RESUME"
+    );
     if cores() >= 2 {
         let free = overrides(|o| o.free_threaded = Some(true));
-        assert!(loses_updates(&race, &free).is_empty(), "free-threaded on 2 cores races");
+        assert!(
+            loses_updates(&race, &free).is_empty(),
+            "free-threaded on 2 cores races"
+        );
     }
 }
 
@@ -248,12 +308,18 @@ fn a_panicking_thread_is_reported_and_the_others_stop() {
     let _serial = serial();
     let s = scenario(TWO_CPU);
     let config = s.config(&Overrides::default()).expect("config");
-    let options = LiveOptions { panic_thread: Some(1), ..LiveOptions::default() };
+    let options = LiveOptions {
+        panic_thread: Some(1),
+        ..LiveOptions::default()
+    };
     let started = Instant::now();
     let error = live::run(&s, &config, &options).expect_err("the panic is reported");
     assert!(started.elapsed() < Duration::from_secs(5));
     let text = error.to_string();
-    assert!(text.contains("worker-1") && text.contains("panicked"), "{text}");
+    assert!(
+        text.contains("worker-1") && text.contains("panicked"),
+        "{text}"
+    );
 }
 
 #[test]
@@ -284,7 +350,9 @@ fn streamed_deltas_rebuild_the_final_trace() {
     let s = scenario(
         "[[threads]]\nname = \"w\"\ncount = 3\nrepeat = 20\nops = [ { compute = 50_000 }, { io = \"200us\" }, { c_call = \"100us\", releases_gil = true }, { lock = \"l\" }, { increment = \"c\", times = 10 }, { unlock = \"l\" } ]\n",
     );
-    let config = s.config(&overrides(|o| o.switch_interval = Some(100_000))).expect("config");
+    let config = s
+        .config(&overrides(|o| o.switch_interval = Some(100_000)))
+        .expect("config");
     let mut engine = LiveEngine::start(&s, &config, &LiveOptions::default()).expect("starts");
     let mut copy = engine.trace().clone();
     while !engine.is_finished() {
@@ -295,7 +363,11 @@ fn streamed_deltas_rebuild_the_final_trace() {
     copy.apply(engine.take_delta());
     assert_eq!(&copy, engine.trace());
     let c = &engine.trace().counters[0];
-    assert_eq!((c.expected, c.lost), (600, 0), "the lock protects the counter");
+    assert_eq!(
+        (c.expected, c.lost),
+        (600, 0),
+        "the lock protects the counter"
+    );
     for lane in engine.trace().lane_ids().map(|id| engine.trace().lane(id)) {
         for pair in lane.spans.windows(2) {
             assert!(pair[0].end <= pair[1].start, "lane spans overlap: {pair:?}");

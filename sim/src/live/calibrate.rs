@@ -1,6 +1,6 @@
 //! `gilscope calibrate`: measures this machine so the simulator's predictions describe it: the
 //! OS wake-up latency of a blocked thread, the scheduler's time slice, the live interpreter's
-//! speed and, where `python3` is on the PATH, CPython's speed on a countdown loop.
+//! speed and, where `python3` is on the PATH, `CPython`'s speed on a countdown loop.
 
 use super::interp::{COUNTDOWN_BODY, measure_ns_per_bytecode};
 use crate::model::Overrides;
@@ -19,10 +19,10 @@ const PING_PONGS: usize = 1500;
 const SLICE_RUN: Duration = Duration::from_millis(400);
 /// A pause longer than this in a spinning thread means it was switched out.
 const SWITCHED_OUT: Nanos = 50_000;
-/// How long CPython may take before the measurement is abandoned.
+/// How long `CPython` may take before the measurement is abandoned.
 const PYTHON_TIMEOUT: Duration = Duration::from_secs(20);
 
-/// The countdown loop timed in CPython; its bytecodes per iteration are counted by tracing
+/// The countdown loop timed in `CPython`; its bytecodes per iteration are counted by tracing
 /// opcodes (`f_trace_opcodes`), so the figure is right for any version (8 on 3.11).
 const PYTHON_SCRIPT: &str = r"
 import sys, timeit
@@ -48,7 +48,7 @@ best = min(timeit.repeat(lambda: countdown(n), number=1, repeat=5))
 print(sys.version.split()[0], per_iteration, best / (n * per_iteration) * 1e9)
 ";
 
-/// CPython's speed on this machine.
+/// `CPython`'s speed on this machine.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct PythonSpeed {
     /// `sys.version` (first word).
@@ -73,9 +73,9 @@ pub struct Calibration {
     pub time_slice_ns: Option<Nanos>,
     /// The live interpreter's nanoseconds per bytecode, unpaced.
     pub live_bytecode_ns: f64,
-    /// CPython's speed, when `python3` could be run.
+    /// `CPython`'s speed, when `python3` could be run.
     pub python: Option<PythonSpeed>,
-    /// Why CPython was not measured, if it was not.
+    /// Why `CPython` was not measured, if it was not.
     pub python_note: Option<String>,
     /// Settings for the simulator that describe this machine.
     pub settings: Overrides,
@@ -107,7 +107,9 @@ pub fn calibrate() -> Calibration {
     let settings = Overrides {
         wake_latency: Some(wake_latency_ns),
         time_slice: time_slice_ns,
-        bytecode_ns: python.as_ref().map(|p| (p.bytecode_ns * 100.0).round() / 100.0),
+        bytecode_ns: python
+            .as_ref()
+            .map(|p| (p.bytecode_ns * 100.0).round() / 100.0),
         ..Overrides::default()
     };
     Calibration {
@@ -131,30 +133,42 @@ struct Turn {
 /// Two threads hand a turn back and forth through a condition variable; each measures how long
 /// after the notification it was running.
 fn wake_latencies(rounds: usize) -> Vec<Nanos> {
-    let shared = Arc::new((Mutex::new(Turn { turn: 0, sent: Instant::now() }), Condvar::new()));
+    let shared = Arc::new((
+        Mutex::new(Turn {
+            turn: 0,
+            sent: Instant::now(),
+        }),
+        Condvar::new(),
+    ));
     let handles: Vec<_> = (0..2)
         .map(|me| {
             let shared = Arc::clone(&shared);
-            thread::Builder::new().name(format!("calibrate-wake-{me}")).spawn(move || {
-                let (lock, cond) = &*shared;
-                let mut samples = Vec::with_capacity(rounds);
-                let mut state = lock.lock().unwrap_or_else(PoisonError::into_inner);
-                for round in 0..rounds {
-                    while state.turn != me {
-                        state = cond.wait(state).unwrap_or_else(PoisonError::into_inner);
+            thread::Builder::new()
+                .name(format!("calibrate-wake-{me}"))
+                .spawn(move || {
+                    let (lock, cond) = &*shared;
+                    let mut samples = Vec::with_capacity(rounds);
+                    let mut state = lock.lock().unwrap_or_else(PoisonError::into_inner);
+                    for round in 0..rounds {
+                        while state.turn != me {
+                            state = cond.wait(state).unwrap_or_else(PoisonError::into_inner);
+                        }
+                        if round > 0 || me == 1 {
+                            samples.push(state.sent.elapsed().as_nanos() as Nanos);
+                        }
+                        state.turn = 1 - me;
+                        state.sent = Instant::now();
+                        cond.notify_one();
                     }
-                    if round > 0 || me == 1 {
-                        samples.push(state.sent.elapsed().as_nanos() as Nanos);
-                    }
-                    state.turn = 1 - me;
-                    state.sent = Instant::now();
-                    cond.notify_one();
-                }
-                samples
-            })
+                    samples
+                })
         })
         .collect();
-    handles.into_iter().filter_map(|h| h.ok()?.join().ok()).flatten().collect()
+    handles
+        .into_iter()
+        .filter_map(|h| h.ok()?.join().ok())
+        .flatten()
+        .collect()
 }
 
 /// Two threads spin on one core; the lengths of their uninterrupted runs are the OS time slice.
@@ -164,30 +178,32 @@ fn time_slice() -> Option<Nanos> {
     let handles: Vec<_> = (0..2)
         .map(|i| {
             let barrier = Arc::clone(&barrier);
-            thread::Builder::new().name(format!("calibrate-slice-{i}")).spawn(move || {
-                let pinned = core_affinity::set_for_current(core);
-                barrier.wait();
-                if !pinned {
-                    return None;
-                }
-                let start = Instant::now();
-                let mut runs = Vec::new();
-                let mut run_start = start;
-                let mut previous = start;
-                loop {
-                    let now = Instant::now();
-                    if now.duration_since(previous).as_nanos() as Nanos > SWITCHED_OUT {
-                        if run_start != start {
-                            runs.push(previous.duration_since(run_start).as_nanos() as Nanos);
+            thread::Builder::new()
+                .name(format!("calibrate-slice-{i}"))
+                .spawn(move || {
+                    let pinned = core_affinity::set_for_current(core);
+                    barrier.wait();
+                    if !pinned {
+                        return None;
+                    }
+                    let start = Instant::now();
+                    let mut runs = Vec::new();
+                    let mut run_start = start;
+                    let mut previous = start;
+                    loop {
+                        let now = Instant::now();
+                        if now.duration_since(previous).as_nanos() as Nanos > SWITCHED_OUT {
+                            if run_start != start {
+                                runs.push(previous.duration_since(run_start).as_nanos() as Nanos);
+                            }
+                            run_start = now;
                         }
-                        run_start = now;
+                        previous = now;
+                        if now.duration_since(start) >= SLICE_RUN {
+                            return Some(runs);
+                        }
                     }
-                    previous = now;
-                    if now.duration_since(start) >= SLICE_RUN {
-                        return Some(runs);
-                    }
-                }
-            })
+                })
         })
         .collect();
     let mut runs: Vec<Nanos> = Vec::new();
@@ -198,7 +214,7 @@ fn time_slice() -> Option<Nanos> {
     (!runs.is_empty()).then(|| percentile(&runs, 0.5))
 }
 
-/// Runs CPython on a countdown loop.
+/// Runs `CPython` on a countdown loop.
 fn python_speed() -> Result<PythonSpeed, String> {
     let mut child = Command::new("python3")
         .args(["-c", PYTHON_SCRIPT])
@@ -206,7 +222,9 @@ fn python_speed() -> Result<PythonSpeed, String> {
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .map_err(|e| format!("python3 could not be started ({e}): CPython's speed was not measured"))?;
+        .map_err(|e| {
+            format!("python3 could not be started ({e}): CPython's speed was not measured")
+        })?;
     let deadline = Instant::now() + PYTHON_TIMEOUT;
     let status = loop {
         match child.try_wait() {
@@ -215,7 +233,10 @@ fn python_speed() -> Result<PythonSpeed, String> {
             Ok(None) => {
                 let _ = child.kill();
                 let _ = child.wait();
-                return Err(format!("python3 took more than {} s: CPython's speed was not measured", PYTHON_TIMEOUT.as_secs()));
+                return Err(format!(
+                    "python3 took more than {} s: CPython's speed was not measured",
+                    PYTHON_TIMEOUT.as_secs()
+                ));
             }
             Err(e) => return Err(format!("python3 could not be waited for ({e})")),
         }
@@ -233,20 +254,34 @@ fn python_speed() -> Result<PythonSpeed, String> {
     }
     let fields: Vec<&str> = out.split_whitespace().collect();
     let parsed = match fields.as_slice() {
-        [version, per, ns] => per.parse::<f64>().ok().zip(ns.parse::<f64>().ok()).map(|(per, ns)| (version, per, ns)),
+        [version, per, ns] => per
+            .parse::<f64>()
+            .ok()
+            .zip(ns.parse::<f64>().ok())
+            .map(|(per, ns)| (version, per, ns)),
         _ => None,
     };
     match parsed {
-        Some((version, per, ns)) if per > 0.0 && ns > 0.0 => {
-            Ok(PythonSpeed { version: (*version).to_owned(), bytecodes_per_iteration: per, bytecode_ns: ns })
-        }
-        _ => Err(format!("python3 printed something unexpected: {:?}", out.trim())),
+        Some((version, per, ns)) if per > 0.0 && ns > 0.0 => Ok(PythonSpeed {
+            version: (*version).to_owned(),
+            bytecodes_per_iteration: per,
+            bytecode_ns: ns,
+        }),
+        _ => Err(format!(
+            "python3 printed something unexpected: {:?}",
+            out.trim()
+        )),
     }
 }
 
 impl fmt::Display for Calibration {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(f, "This machine: {} core{}", self.cores, if self.cores == 1 { "" } else { "s" })?;
+        writeln!(
+            f,
+            "This machine: {} core{}",
+            self.cores,
+            if self.cores == 1 { "" } else { "s" }
+        )?;
         writeln!(
             f,
             "OS wake-up latency of a blocked thread (condition variable ping-pong): median {}, p90 {}",
@@ -254,8 +289,15 @@ impl fmt::Display for Calibration {
             format_nanos(self.wake_latency_p90_ns)
         )?;
         match self.time_slice_ns {
-            Some(slice) => writeln!(f, "OS time slice (two spinning threads on one core): median {}", format_nanos(slice))?,
-            None => writeln!(f, "OS time slice: not measured (threads cannot be pinned, or were never switched)")?,
+            Some(slice) => writeln!(
+                f,
+                "OS time slice (two spinning threads on one core): median {}",
+                format_nanos(slice)
+            )?,
+            None => writeln!(
+                f,
+                "OS time slice: not measured (threads cannot be pinned, or were never switched)"
+            )?,
         }
         writeln!(
             f,
@@ -273,9 +315,12 @@ impl fmt::Display for Calibration {
             (None, Some(note)) => writeln!(f, "CPython: {note}")?,
             (None, None) => {}
         }
-        writeln!(f, "\nSettings for the simulator ([settings] of a scenario):")?;
+        writeln!(
+            f,
+            "\nSettings for the simulator ([settings] of a scenario):"
+        )?;
         if let Some(wake) = self.settings.wake_latency {
-            writeln!(f, "wake_latency = \"{}ns\"", wake)?;
+            writeln!(f, "wake_latency = \"{wake}ns\"")?;
         }
         if let Some(slice) = self.settings.time_slice {
             writeln!(f, "time_slice = \"{}us\"", slice / 1000)?;

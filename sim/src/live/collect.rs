@@ -58,7 +58,10 @@ impl CoreMap {
                     Some(pinned) => Some(pinned[i]),
                     None => self.last[i]
                         .filter(|&c| self.claimants[c as usize].is_empty())
-                        .or_else(|| (0..self.claimants.len() as u32).find(|&c| self.claimants[c as usize].is_empty())),
+                        .or_else(|| {
+                            (0..self.claimants.len() as u32)
+                                .find(|&c| self.claimants[c as usize].is_empty())
+                        }),
                 };
                 if let Some(c) = core {
                     self.claim[i] = Some(c);
@@ -146,7 +149,12 @@ impl Collector {
     /// Receives what has been sent and applies every event no thread can still precede; asks
     /// threads that have sent nothing for a while to flush. `end` (when the run's end is
     /// known) cuts what comes after. Fails (once) when the trace outgrows its span budget.
-    pub fn collect(&mut self, parked: &[Arc<AtomicBool>], gil: &Gil, end: Option<Nanos>) -> Result<(), SimError> {
+    pub fn collect(
+        &mut self,
+        parked: &[Arc<AtomicBool>],
+        gil: &Gil,
+        end: Option<Nanos>,
+    ) -> Result<(), SimError> {
         // Read the clock and the parked flags before receiving: a thread seen parked has sent
         // everything it recorded, and will stamp nothing before this reading.
         let now = self.clock.raw();
@@ -155,9 +163,15 @@ impl Collector {
         let mut limit = u64::MAX;
         let now_ns = self.clock.nanos(now);
         for (t, &is_parked) in parked.iter().enumerate() {
-            let mark = if is_parked { self.watermarks[t].max(now) } else { self.watermarks[t] };
+            let mark = if is_parked {
+                self.watermarks[t].max(now)
+            } else {
+                self.watermarks[t]
+            };
             limit = limit.min(mark);
-            if !is_parked && now_ns.saturating_sub(self.clock.nanos(self.watermarks[t])) > FLUSH_AFTER {
+            if !is_parked
+                && now_ns.saturating_sub(self.clock.nanos(self.watermarks[t])) > FLUSH_AFTER
+            {
                 gil.breaker(t as u32).fetch_or(FLUSH, Ordering::Relaxed);
             }
         }
@@ -168,7 +182,10 @@ impl Collector {
         }
         if !self.over_budget && self.trace.span_count() > self.max_spans {
             self.over_budget = true;
-            return Err(SimError::TooLarge { limit: self.max_spans, at: format_nanos(self.trace.now) });
+            return Err(SimError::TooLarge {
+                limit: self.max_spans,
+                at: format_nanos(self.trace.now),
+            });
         }
         Ok(())
     }
@@ -190,10 +207,16 @@ impl Collector {
             .queues
             .iter()
             .enumerate()
-            .filter_map(|(t, q)| q.front().filter(|e| e.raw <= limit).map(|e| Reverse((e.raw, t as u32))))
+            .filter_map(|(t, q)| {
+                q.front()
+                    .filter(|e| e.raw <= limit)
+                    .map(|e| Reverse((e.raw, t as u32)))
+            })
             .collect();
         while let Some(Reverse((_, t))) = heads.pop() {
-            let Some(event) = self.queues[t as usize].pop_front() else { continue };
+            let Some(event) = self.queues[t as usize].pop_front() else {
+                continue;
+            };
             self.apply(t, event, end);
             if let Some(next) = self.queues[t as usize].front().filter(|e| e.raw <= limit) {
                 heads.push(Reverse((next.raw, t)));
@@ -219,7 +242,9 @@ impl Collector {
                 self.cores.update(&mut self.trace, t, time, state);
             }
             What::Bytecodes(n) => self.add_bytecodes(t, n),
-            What::GilAcquired => self.trace.set(LaneId::Gil, time, Some((ThreadState::Running, t))),
+            What::GilAcquired => self
+                .trace
+                .set(LaneId::Gil, time, Some((ThreadState::Running, t))),
             What::GilReleased => self.trace.set(LaneId::Gil, time, None),
             What::Mark(kind, thread, other) => self.trace.mark(time, kind, thread, other),
             What::Started => self.trace.threads[t as usize].started = Some(time),

@@ -11,7 +11,7 @@ use super::shared::{Control, Shared};
 use super::worker::{Halt, Worker};
 use crate::engine::{Engine, SimError};
 use crate::model::RunConfig;
-use crate::scenario::{Repeat, Scenario};
+use crate::scenario::{Op, Repeat, Scenario};
 use crate::time::Nanos;
 use crate::trace::{CounterResult, DeltaCursor, ThreadInfo, Trace, TraceDelta};
 use crossbeam::channel::bounded;
@@ -61,10 +61,17 @@ fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
         .unwrap_or_else(|| "a panic with no message".to_owned())
 }
 
-impl LiveEngine {
-    /// Starts the run at once: the threads begin executing before this returns.
-    pub fn start(scenario: &Scenario, config: &RunConfig, options: &LiveOptions) -> Result<Self, SimError> {
-        let spec = scenario.threads();
+/// Where the threads run: how many core lanes, and each thread's core when pinned.
+struct Placement {
+    lanes: usize,
+    core_ids: Vec<core_affinity::CoreId>,
+    pinned: Option<Vec<u32>>,
+    notes: Vec<String>,
+}
+
+impl Placement {
+    /// At most the machine's cores; thread `i` pinned to core `i % lanes` when asked.
+    fn new(threads: usize, config: &RunConfig, options: &LiveOptions) -> Self {
         let mut notes = Vec::new();
         let core_ids = core_affinity::get_core_ids().unwrap_or_default();
         let available = if core_ids.is_empty() {
@@ -79,30 +86,106 @@ impl LiveEngine {
                 config.cores
             ));
         }
-        let pinned: Option<Vec<u32>> = if options.pin && !core_ids.is_empty() {
-            Some((0..spec.len()).map(|i| (i % lanes) as u32).collect())
+        let pinned = if options.pin && !core_ids.is_empty() {
+            Some((0..threads).map(|i| (i % lanes) as u32).collect())
         } else {
             if options.pin {
-                notes.push("this system does not let threads be pinned: the OS places them".to_owned());
+                notes.push(
+                    "this system does not let threads be pinned: the OS places them".to_owned(),
+                );
             }
             None
         };
-        let speed = Speed::get();
-        let pad = if options.pace { speed.pad_for(config.bytecode_ps() as f64 / 1000.0) } else { 0 };
-        let infos =
-            spec.iter().map(|(name, group)| ThreadInfo { name: name.clone(), group: *group, started: None, finished: None });
-        let trace = Trace::new(infos.collect(), lanes as u32);
+        Self {
+            lanes,
+            core_ids,
+            pinned,
+            notes,
+        }
+    }
+
+    fn core_of(&self, thread: usize) -> Option<core_affinity::CoreId> {
+        self.pinned
+            .as_ref()
+            .map(|p| self.core_ids[p[thread] as usize])
+    }
+}
+
+/// The body of worker thread `index`: pin, run the program, report how it ended.
+fn worker_main(
+    shared: &Shared,
+    index: u32,
+    name: &str,
+    link: Link,
+    core: Option<core_affinity::CoreId>,
+    ops: &[Op],
+    repeat: Repeat,
+) {
+    if let Some(core) = core {
+        core_affinity::set_for_current(core);
+    }
+    let rec = Recorder::new(index, shared.clock.clone(), link);
+    let outcome = catch_unwind(AssertUnwindSafe(|| {
+        Worker::new(shared, rec, ops, repeat).run()
+    }));
+    match outcome {
+        Ok(Ok(()) | Err(Halt::Stopped)) => {}
+        Ok(Err(Halt::Failed(error))) => shared.fail(error),
+        Err(payload) => shared.fail(SimError::Failed(format!(
+            "live thread \"{name}\" panicked: {}",
+            panic_message(payload.as_ref())
+        ))),
+    }
+}
+
+impl LiveEngine {
+    /// Starts the run at once: the threads begin executing before this returns.
+    pub fn start(
+        scenario: &Scenario,
+        config: &RunConfig,
+        options: &LiveOptions,
+    ) -> Result<Self, SimError> {
+        let spec = scenario.threads();
+        let placement = Placement::new(spec.len(), config, options);
+        let pad = if options.pace {
+            Speed::get().pad_for(config.bytecode_ps() as f64 / 1000.0)
+        } else {
+            0
+        };
+        let infos = spec.iter().map(|(name, group)| ThreadInfo {
+            name: name.clone(),
+            group: *group,
+            started: None,
+            finished: None,
+        });
+        let trace = Trace::new(infos.collect(), placement.lanes as u32);
         let (batches_tx, batches_rx) = bounded(CHANNEL_BATCHES);
         let (spare_tx, spare_rx) = bounded(CHANNEL_BATCHES);
-        let parked: Vec<Arc<AtomicBool>> = spec.iter().map(|_| Arc::new(AtomicBool::new(true))).collect();
         let clock = RunClock::start();
         let started = Instant::now();
-        let finite = spec.iter().filter(|(_, g)| scenario.groups[*g].repeat != Repeat::Forever).count();
+        let finite = spec
+            .iter()
+            .filter(|(_, g)| scenario.groups[*g].repeat != Repeat::Forever)
+            .count();
+        let atomics = || {
+            scenario
+                .counters
+                .iter()
+                .map(|_| AtomicU64::new(0))
+                .collect()
+        };
         let shared = Arc::new(Shared {
-            gil: Gil::new(spec.len(), Duration::from_micros(config.switch_interval_us), config.gil_enabled()),
-            locks: Locks::new(scenario.locks.clone(), spec.iter().map(|(n, _)| n.clone()).collect()),
-            counters: scenario.counters.iter().map(|_| AtomicU64::new(0)).collect(),
-            increments: scenario.counters.iter().map(|_| AtomicU64::new(0)).collect(),
+            gil: Gil::new(
+                spec.len(),
+                Duration::from_micros(config.switch_interval_us),
+                config.gil_enabled(),
+            ),
+            locks: Locks::new(
+                scenario.locks.clone(),
+                spec.iter().map(|(n, _)| n.clone()).collect(),
+            ),
+            counters: atomics(),
+            increments: atomics(),
             clock: clock.clone(),
             model: config.model(),
             pad,
@@ -110,65 +193,104 @@ impl LiveEngine {
             panic_thread: options.panic_thread,
             control: Control::default(),
         });
-        let collector = Collector::new(trace, clock, batches_rx, spare_tx, pinned.clone(), options.max_spans);
+        let collector = Collector::new(
+            trace,
+            clock,
+            batches_rx,
+            spare_tx,
+            placement.pinned.clone(),
+            options.max_spans,
+        );
         let mut engine = LiveEngine {
             shared,
             workers: Vec::with_capacity(spec.len()),
             timer: None,
-            parked,
+            parked: spec
+                .iter()
+                .map(|_| Arc::new(AtomicBool::new(true)))
+                .collect(),
             collector,
             cursor: DeltaCursor::default(),
             counter_names: scenario.counters.clone(),
-            notes,
+            notes: placement.notes.clone(),
             finished: false,
         };
+        let link = Link {
+            batches: batches_tx,
+            spare: spare_rx,
+            parked: Arc::new(AtomicBool::new(true)),
+        };
+        let spawned = engine
+            .spawn_workers(scenario, &spec, &placement, &link)
+            .and_then(|()| match config.duration {
+                Some(duration) => {
+                    engine.spawn_timer(started + Duration::from_nanos(duration), duration)
+                }
+                None => Ok(()),
+            });
+        match spawned {
+            Ok(()) => Ok(engine),
+            Err(error) => {
+                engine.stop();
+                Err(error)
+            }
+        }
+    }
+
+    /// One named OS thread per scenario thread, in order (as the main thread would start them).
+    fn spawn_workers(
+        &mut self,
+        scenario: &Scenario,
+        spec: &[(String, usize)],
+        placement: &Placement,
+        link: &Link,
+    ) -> Result<(), SimError> {
         for (index, (name, group)) in spec.iter().enumerate() {
-            let link = Link { batches: batches_tx.clone(), spare: spare_rx.clone(), parked: Arc::clone(&engine.parked[index]) };
-            let core = pinned.as_ref().map(|p| core_ids[p[index] as usize]);
-            let shared = Arc::clone(&engine.shared);
+            let link = Link {
+                parked: Arc::clone(&self.parked[index]),
+                ..link.clone()
+            };
+            let core = placement.core_of(index);
+            let shared = Arc::clone(&self.shared);
             let ops = scenario.groups[*group].ops.clone();
             let repeat = scenario.groups[*group].repeat;
             let thread_name = name.clone();
-            let spawned = thread::Builder::new().name(name.clone()).spawn(move || {
-                if let Some(core) = core {
-                    core_affinity::set_for_current(core);
-                }
-                let rec = Recorder::new(index as u32, shared.clock.clone(), link);
-                let outcome = catch_unwind(AssertUnwindSafe(|| Worker::new(&shared, rec, &ops, repeat).run()));
-                match outcome {
-                    Ok(Ok(()) | Err(Halt::Stopped)) => {}
-                    Ok(Err(Halt::Failed(error))) => shared.fail(error),
-                    Err(payload) => shared.fail(SimError::Failed(format!(
-                        "live thread \"{thread_name}\" panicked: {}",
-                        panic_message(payload.as_ref())
-                    ))),
-                }
-            });
-            match spawned {
-                Ok(handle) => engine.workers.push(handle),
-                Err(error) => {
-                    engine.stop();
-                    return Err(SimError::Failed(format!("cannot start live thread \"{name}\": {error}")));
-                }
-            }
+            let handle = thread::Builder::new()
+                .name(name.clone())
+                .spawn(move || {
+                    worker_main(
+                        &shared,
+                        index as u32,
+                        &thread_name,
+                        link,
+                        core,
+                        &ops,
+                        repeat,
+                    );
+                })
+                .map_err(|e| {
+                    SimError::Failed(format!("cannot start live thread \"{name}\": {e}"))
+                })?;
+            self.workers.push(handle);
         }
-        if let Some(duration) = config.duration {
-            let shared = Arc::clone(&engine.shared);
-            let deadline = started + Duration::from_nanos(duration);
-            let timer = thread::Builder::new().name("gilscope-timer".to_owned()).spawn(move || {
+        Ok(())
+    }
+
+    /// The thread that ends the run at its duration (`end`, in nanoseconds).
+    fn spawn_timer(&mut self, deadline: Instant, end: Nanos) -> Result<(), SimError> {
+        let shared = Arc::clone(&self.shared);
+        let timer = thread::Builder::new()
+            .name("gilscope-timer".to_owned())
+            .spawn(move || {
                 if !shared.control.sleep_until(deadline) {
-                    shared.stop(duration);
+                    shared.stop(end);
                 }
-            });
-            match timer {
-                Ok(handle) => engine.timer = Some(handle),
-                Err(error) => {
-                    engine.stop();
-                    return Err(SimError::Failed(format!("cannot start the live run's timer thread: {error}")));
-                }
-            }
-        }
-        Ok(engine)
+            })
+            .map_err(|e| {
+                SimError::Failed(format!("cannot start the live run's timer thread: {e}"))
+            })?;
+        self.timer = Some(timer);
+        Ok(())
     }
 
     /// A handle that stops this run from another thread (a Ctrl+C handler).
@@ -221,7 +343,9 @@ impl LiveEngine {
         self.shared.stop(self.shared.clock.now());
         for worker in self.workers.drain(..) {
             if worker.join().is_err() {
-                self.shared.fail(SimError::Failed("a live thread ended abnormally".to_owned()));
+                self.shared.fail(SimError::Failed(
+                    "a live thread ended abnormally".to_owned(),
+                ));
             }
         }
         if let Some(timer) = self.timer.take() {
@@ -232,7 +356,11 @@ impl LiveEngine {
     }
 
     fn close(&mut self) {
-        let end = self.shared.control.end().unwrap_or_else(|| self.shared.clock.now());
+        let end = self
+            .shared
+            .control
+            .end()
+            .unwrap_or_else(|| self.shared.clock.now());
         let counters = self
             .counter_names
             .iter()
@@ -240,7 +368,12 @@ impl LiveEngine {
             .map(|(i, name)| {
                 let expected = self.shared.increments[i].load(Ordering::SeqCst);
                 let actual = self.shared.counters[i].load(Ordering::SeqCst);
-                CounterResult { name: name.clone(), expected, actual, lost: expected.saturating_sub(actual) }
+                CounterResult {
+                    name: name.clone(),
+                    expected,
+                    actual,
+                    lost: expected.saturating_sub(actual),
+                }
             })
             .collect();
         self.collector.finish(end, counters);

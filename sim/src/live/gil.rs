@@ -1,13 +1,13 @@
-//! A real GIL, written the way CPython writes it (`Python/ceval_gil.c`; `gil-model.md` rules
+//! A real GIL, written the way `CPython` writes it (`Python/ceval_gil.c`; `gil-model.md` rules
 //! 1–8): a mutex guarding `locked`, `last_holder` and `switch_number`; the condition variable
 //! `cond` on which waiters block for at most one switch interval; a per-thread *eval breaker*
 //! whose drop-request bit the holder polls at its check points; and forced switching through
 //! `switch_cond`, where a thread that dropped the GIL on request waits until another thread
 //! has taken it. Nothing spins and nothing sleeps in place of waiting.
 //!
-//! One mutex guards both condition variables (CPython uses a second `switch_mutex`; with one
+//! One mutex guards both condition variables (`CPython` uses a second `switch_mutex`; with one
 //! mutex the forced-off thread starts waiting atomically with the release, which is the case
-//! CPython's own comment in `drop_gil` asks for).
+//! `CPython`'s own comment in `drop_gil` asks for).
 //!
 //! Everything the GIL does is reported to a [`GilHooks`] while the mutex is held, with a
 //! timestamp that strictly increases from one critical section to the next, so a recorder can
@@ -173,8 +173,13 @@ impl Gil {
 
     /// `drop_gil`: releases the GIL and wakes one waiter. Unless `final_release` (the thread
     /// ends), a pending drop request is honoured: the thread waits on `switch_cond` until
-    /// another thread has taken the GIL (FORCE_SWITCHING). Fails only when the run stops.
-    pub fn release(&self, thread: u32, final_release: bool, hooks: &mut impl GilHooks) -> Result<(), Stopped> {
+    /// another thread has taken the GIL (`FORCE_SWITCHING`). Fails only when the run stops.
+    pub fn release(
+        &self,
+        thread: u32,
+        final_release: bool,
+        hooks: &mut impl GilHooks,
+    ) -> Result<(), Stopped> {
         if !self.enabled {
             return Ok(());
         }

@@ -1,11 +1,11 @@
 //! The live engine's bytecode interpreter: a small stack machine that really executes the
 //! loops of `compute` and `increment` operations, polling the eval breaker at its check points
-//! the way CPython does (`gil-model.md` rules 9–11): after each back-edge and at a called
+//! the way `CPython` does (`gil-model.md` rules 9–11): after each back-edge and at a called
 //! function's `RESUME` (3.10 and later), or before every instruction (3.2 to 3.9).
 //!
 //! A run is given *fuel*: the exact number of bytecodes to execute, so a `compute` of N
 //! bytecodes executes N instructions whatever its loop shape. Optional *padding* after each
-//! instruction slows the machine to CPython's speed (a few nanoseconds per bytecode), so live
+//! instruction slows the machine to `CPython`'s speed (a few nanoseconds per bytecode), so live
 //! timings resemble a real interpreter's.
 
 use super::sync::AtomicU32;
@@ -14,7 +14,7 @@ use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
-/// One instruction. Names follow CPython's opcodes.
+/// One instruction. Names follow `CPython`'s opcodes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Instr {
     /// Does nothing (stands for the rest of a longer loop body).
@@ -55,7 +55,7 @@ pub enum Instr {
 }
 
 /// The plain countdown loop `while n > 0: n -= 1` has this many bytecodes per iteration (as
-/// CPython 3.11 compiles it: load, constant, subtract, store, load, constant, compare, jump
+/// `CPython` 3.11 compiles it: load, constant, subtract, store, load, constant, compare, jump
 /// back).
 pub const COUNTDOWN_BODY: u32 = 8;
 
@@ -68,9 +68,22 @@ pub fn countdown(loop_body: u32) -> Vec<Instr> {
         code.push(Instr::CountdownJump(0));
         return code;
     }
-    let mut code = vec![Instr::LoadFast(0), Instr::LoadConst(1), Instr::BinarySub, Instr::StoreFast(0)];
-    code.extend(std::iter::repeat_n(Instr::Nop, (body - COUNTDOWN_BODY) as usize));
-    code.extend([Instr::LoadFast(0), Instr::LoadConst(0), Instr::CompareGt, Instr::PopJumpBackwardIfTrue(0)]);
+    let mut code = vec![
+        Instr::LoadFast(0),
+        Instr::LoadConst(1),
+        Instr::BinarySub,
+        Instr::StoreFast(0),
+    ];
+    code.extend(std::iter::repeat_n(
+        Instr::Nop,
+        (body - COUNTDOWN_BODY) as usize,
+    ));
+    code.extend([
+        Instr::LoadFast(0),
+        Instr::LoadConst(0),
+        Instr::CompareGt,
+        Instr::PopJumpBackwardIfTrue(0),
+    ]);
     code
 }
 
@@ -79,13 +92,27 @@ pub fn countdown(loop_body: u32) -> Vec<Instr> {
 /// `counter = counter + one()` (11 bytecodes, with a check point at the callee's `RESUME`).
 /// The instruction positions match the simulator's (`engine::work`).
 pub fn increment(counter: u32, call_inside: bool) -> Vec<Instr> {
-    let mut code = vec![Instr::ForIter, Instr::StoreFast(1), Instr::LoadGlobal(counter)];
+    let mut code = vec![
+        Instr::ForIter,
+        Instr::StoreFast(1),
+        Instr::LoadGlobal(counter),
+    ];
     if call_inside {
-        code.extend([Instr::LoadFunction, Instr::Call, Instr::Resume, Instr::LoadConst(1), Instr::ReturnValue]);
+        code.extend([
+            Instr::LoadFunction,
+            Instr::Call,
+            Instr::Resume,
+            Instr::LoadConst(1),
+            Instr::ReturnValue,
+        ]);
     } else {
         code.push(Instr::LoadConst(1));
     }
-    code.extend([Instr::BinaryAdd, Instr::StoreGlobal(counter), Instr::JumpBackward(0)]);
+    code.extend([
+        Instr::BinaryAdd,
+        Instr::StoreGlobal(counter),
+        Instr::JumpBackward(0),
+    ]);
     code
 }
 
@@ -111,8 +138,16 @@ pub struct Frame<'c> {
 
 impl<'c> Frame<'c> {
     /// A frame at the start of `code`, with local 0 (the loop counter) set to `n`.
-    pub fn new(code: &'c [Instr], n: i64) -> Self {
-        Self { code, pc: 0, stack: [0; 4], sp: 0, locals: [n, 0], stores: 0 }
+    pub fn new(code: &'c [Instr], n: u64) -> Self {
+        let n = i64::try_from(n).unwrap_or(i64::MAX);
+        Self {
+            code,
+            pc: 0,
+            stack: [0; 4],
+            sp: 0,
+            locals: [n, 0],
+            stores: 0,
+        }
     }
 
     /// Stores into shared counters executed so far (each one is one `+= 1` performed).
@@ -152,7 +187,9 @@ impl<'c> Frame<'c> {
                     return Exit::Check(bits);
                 }
             }
-            let Some(&instr) = self.code.get(self.pc) else { return Exit::Done };
+            let Some(&instr) = self.code.get(self.pc) else {
+                return Exit::Done;
+            };
             *fuel -= 1;
             self.pc += 1;
             let mut check_point = false;
@@ -161,10 +198,12 @@ impl<'c> Frame<'c> {
                 Instr::LoadFast(n) => self.push(self.locals[n as usize]),
                 Instr::StoreFast(n) => self.locals[n as usize] = self.pop(),
                 Instr::LoadConst(value) => self.push(value),
-                Instr::LoadGlobal(c) => self.push(globals[c as usize].load(Ordering::Relaxed) as i64),
+                Instr::LoadGlobal(c) => {
+                    self.push(globals[c as usize].load(Ordering::Relaxed).cast_signed());
+                }
                 Instr::StoreGlobal(c) => {
                     let value = self.pop();
-                    globals[c as usize].store(value as u64, Ordering::Relaxed);
+                    globals[c as usize].store(value.cast_unsigned(), Ordering::Relaxed);
                     self.stores += 1;
                 }
                 Instr::LoadFunction => self.push(0),
@@ -233,7 +272,7 @@ pub fn measure_ns_per_bytecode(pad: u32, bytecodes: u64, rounds: u32) -> f64 {
     let breaker = AtomicU32::new(0);
     let mut best = f64::INFINITY;
     for _ in 0..rounds.max(1) {
-        let mut frame = Frame::new(&code, bytecodes as i64 + 1);
+        let mut frame = Frame::new(&code, bytecodes + 1);
         let mut fuel = bytecodes;
         let start = Instant::now();
         frame.run::<false>(&mut fuel, &breaker, pad, &[]);
@@ -259,14 +298,19 @@ impl Speed {
             const PAD: u32 = 16;
             let raw_ns = measure_ns_per_bytecode(0, 2_000_000, 3);
             let padded = measure_ns_per_bytecode(PAD, 500_000, 3);
-            Speed { raw_ns, pad_unit_ns: ((padded - raw_ns) / f64::from(PAD)).max(0.01) }
+            Speed {
+                raw_ns,
+                pad_unit_ns: ((padded - raw_ns) / f64::from(PAD)).max(0.01),
+            }
         })
     }
 
     /// Padding units per bytecode that bring the interpreter to `target_ns` per bytecode
     /// (0 when it is already that slow).
     pub fn pad_for(&self, target_ns: f64) -> u32 {
-        ((target_ns - self.raw_ns) / self.pad_unit_ns).round().clamp(0.0, 1_000_000.0) as u32
+        ((target_ns - self.raw_ns) / self.pad_unit_ns)
+            .round()
+            .clamp(0.0, 1_000_000.0) as u32
     }
 }
 
@@ -274,11 +318,19 @@ impl Speed {
 mod tests {
     use super::*;
 
-    fn run_all(code: &[Instr], n: i64, fuel: u64, globals: &[AtomicU64]) -> (u64, Frame<'_>) {
+    fn run_all<'c>(
+        code: &'c [Instr],
+        n: u64,
+        fuel: u64,
+        globals: &[AtomicU64],
+    ) -> (u64, Frame<'c>) {
         let breaker = AtomicU32::new(0);
         let mut frame = Frame::new(code, n);
         let mut left = fuel;
-        assert_eq!(frame.run::<false>(&mut left, &breaker, 0, globals), Exit::Done);
+        assert_eq!(
+            frame.run::<false>(&mut left, &breaker, 0, globals),
+            Exit::Done
+        );
         (fuel - left, frame)
     }
 
@@ -317,10 +369,16 @@ mod tests {
         let mut frame = Frame::new(&code, 1000);
         let mut fuel = 1000;
         // 3.10+: the first check point is the back-edge, after 8 bytecodes.
-        assert_eq!(frame.run::<false>(&mut fuel, &breaker, 0, &[]), Exit::Check(1));
+        assert_eq!(
+            frame.run::<false>(&mut fuel, &breaker, 0, &[]),
+            Exit::Check(1)
+        );
         assert_eq!(fuel, 992);
         // 3.9: before the very next instruction.
-        assert_eq!(frame.run::<true>(&mut fuel, &breaker, 0, &[]), Exit::Check(1));
+        assert_eq!(
+            frame.run::<true>(&mut fuel, &breaker, 0, &[]),
+            Exit::Check(1)
+        );
         assert_eq!(fuel, 992);
         breaker.store(0, Ordering::Relaxed);
         assert_eq!(frame.run::<true>(&mut fuel, &breaker, 0, &[]), Exit::Done);
@@ -334,7 +392,10 @@ mod tests {
         let globals = [AtomicU64::new(0)];
         let mut frame = Frame::new(&code, 10);
         let mut fuel = 110;
-        assert_eq!(frame.run::<false>(&mut fuel, &breaker, 0, &globals), Exit::Check(1));
+        assert_eq!(
+            frame.run::<false>(&mut fuel, &breaker, 0, &globals),
+            Exit::Check(1)
+        );
         // Stopped at RESUME: the load is done, the store is not.
         assert_eq!(110 - fuel, 6);
         assert_eq!(frame.stores(), 0);

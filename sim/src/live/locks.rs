@@ -55,7 +55,7 @@ impl Locks {
         self.table.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// The non-blocking first attempt of `lock.acquire()` (CPython tries it before releasing
+    /// The non-blocking first attempt of `lock.acquire()` (`CPython` tries it before releasing
     /// the GIL): takes `lock` if it is free.
     pub fn try_acquire(&self, lock: usize, rec: &mut Recorder) -> bool {
         let mut table = self.table();
@@ -91,7 +91,10 @@ impl Locks {
                 }
             }
             rec.park();
-            table = self.released.wait(table).unwrap_or_else(PoisonError::into_inner);
+            table = self
+                .released
+                .wait(table)
+                .unwrap_or_else(PoisonError::into_inner);
             rec.unpark();
         }
     }
@@ -108,7 +111,9 @@ impl Locks {
             }
             chain.push(format!(
                 "thread {} waits for lock \"{}\" held by thread {}",
-                self.thread_names[thread as usize], self.lock_names[lock], self.thread_names[holder as usize]
+                self.thread_names[thread as usize],
+                self.lock_names[lock],
+                self.thread_names[holder as usize]
             ));
             if holder == me {
                 return Some(chain.join("; "));

@@ -1,10 +1,10 @@
 //! The live engine: the scenario's threads as real OS threads on this machine's cores,
-//! contending for a real GIL written in Rust the way CPython writes it (or, free-threaded,
+//! contending for a real GIL written in Rust the way `CPython` writes it (or, free-threaded,
 //! for none), recorded into the same [`Trace`](crate::Trace) the simulator produces.
 //!
 //! - [`gil`]: the GIL (`take_gil`, `drop_gil`, `cond`, `switch_cond`, drop requests).
 //! - [`interp`]: the bytecode interpreter that runs `compute` and `increment` loops, polling
-//!   the eval breaker at CPython's check points.
+//!   the eval breaker at `CPython`'s check points.
 //! - [`record`] and [`collect`]: per-thread recording and the collector that builds the trace.
 //! - [`engine`]: [`LiveEngine`], the [`Engine`](crate::Engine) that starts, collects and stops a
 //!   run; [`run`] for a blocking run.
@@ -43,7 +43,7 @@ pub struct LiveOptions {
     /// and core lanes show which cores are busy, not which physical core ran what.
     pub pin: bool,
     /// Slow the interpreter to the run's `bytecode_ns` (default), so timings resemble
-    /// CPython's; without it, it runs as fast as it can (about 1 ns per bytecode).
+    /// `CPython`'s; without it, it runs as fast as it can (about 1 ns per bytecode).
     pub pace: bool,
     /// The most spans the trace may hold; past it the run stops with an error.
     pub max_spans: usize,
@@ -53,11 +53,20 @@ pub struct LiveOptions {
 
 impl Default for LiveOptions {
     fn default() -> Self {
-        Self { pin: true, pace: true, max_spans: 4_000_000, panic_thread: None }
+        Self {
+            pin: true,
+            pace: true,
+            max_spans: 4_000_000,
+            panic_thread: None,
+        }
     }
 }
 
 /// Runs `scenario` live to its end and returns its trace (for the CLI: `--engine live`).
-pub fn run(scenario: &Scenario, config: &RunConfig, options: &LiveOptions) -> Result<Trace, SimError> {
+pub fn run(
+    scenario: &Scenario,
+    config: &RunConfig,
+    options: &LiveOptions,
+) -> Result<Trace, SimError> {
     LiveEngine::start(scenario, config, options)?.run_to_end()
 }

@@ -217,9 +217,17 @@ impl Recorder {
             return false;
         }
         let watermark = self.stamp();
-        let fresh = self.link.spare.try_recv().unwrap_or_else(|_| Vec::with_capacity(BATCH));
+        let fresh = self
+            .link
+            .spare
+            .try_recv()
+            .unwrap_or_else(|_| Vec::with_capacity(BATCH));
         let events = std::mem::replace(&mut self.buffer, fresh);
-        match self.link.batches.try_send(Batch { thread: self.thread, events, watermark }) {
+        match self.link.batches.try_send(Batch {
+            thread: self.thread,
+            events,
+            watermark,
+        }) {
             Ok(()) | Err(TrySendError::Disconnected(_)) => true,
             Err(TrySendError::Full(batch)) => {
                 self.buffer = batch.events;
@@ -234,9 +242,17 @@ impl Recorder {
     pub fn flush_wait(&mut self, give_up: impl Fn() -> bool) -> bool {
         let watermark = self.stamp();
         let events = std::mem::take(&mut self.buffer);
-        let mut batch = Batch { thread: self.thread, events, watermark };
+        let mut batch = Batch {
+            thread: self.thread,
+            events,
+            watermark,
+        };
         loop {
-            match self.link.batches.send_timeout(batch, Duration::from_millis(10)) {
+            match self
+                .link
+                .batches
+                .send_timeout(batch, Duration::from_millis(10))
+            {
                 Ok(()) | Err(SendTimeoutError::Disconnected(_)) => return true,
                 Err(SendTimeoutError::Timeout(back)) => {
                     if give_up() {
@@ -304,7 +320,10 @@ impl GilHooks for Recorder {
     }
 
     fn forced_off(&mut self, at: u64, requester: u32) {
-        self.push(at, What::Mark(MarkerKind::ForcedSwitch, self.thread, requester));
+        self.push(
+            at,
+            What::Mark(MarkerKind::ForcedSwitch, self.thread, requester),
+        );
         self.state_at(at, ThreadState::ForcedOff, requester);
     }
 

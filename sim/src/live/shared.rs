@@ -83,13 +83,20 @@ impl Control {
             if now >= deadline {
                 return false;
             }
-            guard = self.wake.wait_timeout(guard, deadline - now).unwrap_or_else(PoisonError::into_inner).0;
+            guard = self
+                .wake
+                .wait_timeout(guard, deadline - now)
+                .unwrap_or_else(PoisonError::into_inner)
+                .0;
         }
     }
 
     /// The first failure, taken (reported once).
     pub fn take_failure(&self) -> Option<SimError> {
-        self.failure.lock().unwrap_or_else(PoisonError::into_inner).take()
+        self.failure
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take()
     }
 }
 
@@ -98,19 +105,30 @@ impl Shared {
     /// next check point, and every wait (GIL, lock, sleep) ends now.
     pub fn stop(&self, end: Nanos) {
         let control = &self.control;
-        if control.end.compare_exchange(u64::MAX, end, Ordering::SeqCst, Ordering::SeqCst).is_err() {
+        if control
+            .end
+            .compare_exchange(u64::MAX, end, Ordering::SeqCst, Ordering::SeqCst)
+            .is_err()
+        {
             return;
         }
         control.stopping.store(true, Ordering::SeqCst);
         self.gil.stop();
         self.locks.stop();
-        let _guard = control.sleepers.lock().unwrap_or_else(PoisonError::into_inner);
+        let _guard = control
+            .sleepers
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
         control.wake.notify_all();
     }
 
     /// Records a failure (the first one is kept) and stops the run now.
     pub fn fail(&self, error: SimError) {
-        self.control.failure.lock().unwrap_or_else(PoisonError::into_inner).get_or_insert(error);
+        self.control
+            .failure
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get_or_insert(error);
         self.stop(self.clock.now());
     }
 }

@@ -26,8 +26,14 @@ pub fn wait<'a, T>(cond: &Condvar, guard: MutexGuard<'a, T>) -> MutexGuard<'a, T
 
 /// `COND_TIMED_WAIT`: waits on `cond` for at most `timeout`; returns whether the wait timed out.
 #[cfg(not(loom))]
-pub fn wait_timeout<'a, T>(cond: &Condvar, guard: MutexGuard<'a, T>, timeout: Duration) -> (MutexGuard<'a, T>, bool) {
-    let (guard, result) = cond.wait_timeout(guard, timeout).unwrap_or_else(PoisonError::into_inner);
+pub fn wait_timeout<'a, T>(
+    cond: &Condvar,
+    guard: MutexGuard<'a, T>,
+    timeout: Duration,
+) -> (MutexGuard<'a, T>, bool) {
+    let (guard, result) = cond
+        .wait_timeout(guard, timeout)
+        .unwrap_or_else(PoisonError::into_inner);
     (guard, result.timed_out())
 }
 
@@ -36,6 +42,10 @@ pub fn wait_timeout<'a, T>(cond: &Condvar, guard: MutexGuard<'a, T>, timeout: Du
 /// been a time-out. This allows more behaviours than the real clock, never fewer, so the
 /// safety properties checked under it hold for the real GIL too.
 #[cfg(loom)]
-pub fn wait_timeout<'a, T>(cond: &Condvar, guard: MutexGuard<'a, T>, _timeout: Duration) -> (MutexGuard<'a, T>, bool) {
+pub fn wait_timeout<'a, T>(
+    cond: &Condvar,
+    guard: MutexGuard<'a, T>,
+    _timeout: Duration,
+) -> (MutexGuard<'a, T>, bool) {
     (wait(cond, guard), true)
 }

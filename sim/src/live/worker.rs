@@ -1,5 +1,5 @@
 //! One Python-like thread of a live run: it executes its scenario program for real on an OS
-//! thread, taking and releasing the real GIL like CPython's eval loop, and records every state
+//! thread, taking and releasing the real GIL like `CPython`'s eval loop, and records every state
 //! change.
 
 use super::gil::{DROP_REQUEST, FLUSH, STOP, Stopped};
@@ -50,11 +50,23 @@ impl<'s> Worker<'s> {
             .iter()
             .map(|op| match *op {
                 Op::Compute { loop_body, .. } => countdown(loop_body),
-                Op::Increment { counter, call_inside, .. } => increment(counter as u32, call_inside),
+                Op::Increment {
+                    counter,
+                    call_inside,
+                    ..
+                } => increment(counter as u32, call_inside),
                 _ => Vec::new(),
             })
             .collect();
-        Self { thread: rec.thread(), shared, rec, ops, code, repeat, holds_gil: false }
+        Self {
+            thread: rec.thread(),
+            shared,
+            rec,
+            ops,
+            code,
+            repeat,
+            holds_gil: false,
+        }
     }
 
     /// Runs the program to its end (or until the run stops or fails).
@@ -104,9 +116,11 @@ impl<'s> Worker<'s> {
 
     /// The check point between two operations (a call returning, a new statement).
     fn boundary(&mut self) -> Result<(), Halt> {
-        if self.shared.panic_thread == Some(self.thread) {
-            panic!("panic injected into thread {} by LiveOptions::panic_thread", self.thread);
-        }
+        assert!(
+            self.shared.panic_thread != Some(self.thread),
+            "panic injected into thread {} by LiveOptions::panic_thread",
+            self.thread
+        );
         if self.rec.pending() > MAX_LOCAL {
             let shared = self.shared;
             self.rec.flush_wait(|| shared.control.stopping());
@@ -121,7 +135,10 @@ impl<'s> Worker<'s> {
             return Err(Halt::Stopped);
         }
         if bits & FLUSH != 0 {
-            self.shared.gil.breaker(self.thread).fetch_and(!FLUSH, Ordering::Relaxed);
+            self.shared
+                .gil
+                .breaker(self.thread)
+                .fetch_and(!FLUSH, Ordering::Relaxed);
             self.rec.try_flush();
         }
         Ok(())
@@ -138,7 +155,10 @@ impl<'s> Worker<'s> {
                 self.shared.gil.release(self.thread, false, &mut self.rec)?;
                 self.take()?;
             } else {
-                self.shared.gil.breaker(self.thread).fetch_and(!DROP_REQUEST, Ordering::Relaxed);
+                self.shared
+                    .gil
+                    .breaker(self.thread)
+                    .fetch_and(!DROP_REQUEST, Ordering::Relaxed);
             }
         }
         Ok(())
@@ -147,11 +167,11 @@ impl<'s> Worker<'s> {
     fn op(&mut self, index: usize) -> Result<(), Halt> {
         match self.ops[index] {
             Op::Compute { bytecodes, .. } => {
-                self.interpret(index, bytecodes as i64 + 1, bytecodes).1?;
+                self.interpret(index, bytecodes + 1, bytecodes).1?;
             }
             Op::Increment { counter, times, .. } => {
                 let body = self.code[index].len() as u64;
-                let (stores, result) = self.interpret(index, times as i64, times * body);
+                let (stores, result) = self.interpret(index, times, times * body);
                 self.shared.increments[counter].fetch_add(stores, Ordering::Relaxed);
                 result?;
             }
@@ -160,19 +180,26 @@ impl<'s> Worker<'s> {
                 self.block(duration)?;
                 self.take()?;
             }
-            Op::CCall { duration, releases_gil: false } => {
+            Op::CCall {
+                duration,
+                releases_gil: false,
+            } => {
                 self.rec.state(ThreadState::CCallHolding, NONE);
                 self.spin(duration)?;
                 self.rec.state(ThreadState::Running, NONE);
             }
-            Op::CCall { duration, releases_gil: true } => {
+            Op::CCall {
+                duration,
+                releases_gil: true,
+            } => {
                 self.release(ThreadState::CCallReleased, NONE)?;
                 self.spin(duration)?;
                 self.take()?;
             }
             Op::Lock(lock) => {
                 if !self.shared.locks.try_acquire(lock, &mut self.rec) {
-                    self.rec.mark(MarkerKind::LockBlocked, self.thread, lock as u32);
+                    self.rec
+                        .mark(MarkerKind::LockBlocked, self.thread, lock as u32);
                     self.release(ThreadState::Lock, lock as u32)?;
                     match self.shared.locks.acquire(lock, &mut self.rec) {
                         Ok(()) => {}
@@ -189,7 +216,7 @@ impl<'s> Worker<'s> {
 
     /// Runs op `index`'s code with loop counter `n` for `fuel` bytecodes, serving the eval
     /// breaker at check points. Returns the stores into shared counters, and how it ended.
-    fn interpret(&mut self, index: usize, n: i64, fuel: u64) -> (u64, Result<(), Halt>) {
+    fn interpret(&mut self, index: usize, n: u64, fuel: u64) -> (u64, Result<(), Halt>) {
         let shared = self.shared;
         let code = std::mem::take(&mut self.code[index]);
         let mut frame = Frame::new(&code, n);
@@ -254,7 +281,9 @@ impl<'s> Worker<'s> {
             let _ = self.shared.gil.release(self.thread, true, &mut self.rec);
         }
         let at = self.rec.finished();
-        if self.repeat != Repeat::Forever && self.shared.finite_left.fetch_sub(1, Ordering::SeqCst) == 1 {
+        if self.repeat != Repeat::Forever
+            && self.shared.finite_left.fetch_sub(1, Ordering::SeqCst) == 1
+        {
             // The last finite thread ends the run (threads repeating forever are stopped).
             self.shared.stop(self.rec.clock().nanos(at));
         }
