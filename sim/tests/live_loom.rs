@@ -5,7 +5,7 @@
 //! resumes only after another thread took the GIL; and no thread is left blocked (a lost
 //! wake-up or a forced switch that never completes shows up as a loom deadlock).
 //!
-//! Run: `RUSTFLAGS="--cfg loom" LOOM_MAX_PREEMPTIONS=2 cargo test -p gilscope-sim --test
+//! Run (about 3 s of model checking): `RUSTFLAGS="--cfg loom" LOOM_MAX_PREEMPTIONS=3 cargo test -p gilscope-sim --test
 //! live_loom --release --target-dir target/loom`.
 #![cfg(loom)]
 
@@ -140,7 +140,7 @@ fn model(threads: u32, checks: usize, ticks: usize) {
 
 #[test]
 fn two_threads_with_timeouts() {
-    model(2, 2, 1);
+    model(2, 3, 2);
 }
 
 #[test]
