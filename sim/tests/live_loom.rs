@@ -5,8 +5,9 @@
 //! resumes only after another thread took the GIL; and no thread is left blocked (a lost
 //! wake-up or a forced switch that never completes shows up as a loom deadlock).
 //!
-//! Run (about 3 s of model checking): `RUSTFLAGS="--cfg loom" LOOM_MAX_PREEMPTIONS=3 cargo test -p gilscope-sim --test
-//! live_loom --release --target-dir target/loom`.
+//! Run (about 3 s of model checking once built):
+//! `RUSTFLAGS="--cfg loom" LOOM_MAX_PREEMPTIONS=3 cargo test -p gilscope-sim --test live_loom
+//! --release --target-dir target/loom`.
 #![cfg(loom)]
 
 use gilscope_sim::live::gil::{DROP_REQUEST, Gil, GilHooks, Stopped};

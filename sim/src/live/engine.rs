@@ -70,7 +70,7 @@ struct Placement {
 }
 
 impl Placement {
-    /// At most the machine's cores; thread `i` pinned to core `i % lanes` when asked.
+    /// At most the machine's cores; thread `i` pinned to core `i % lanes` when pinning.
     fn new(threads: usize, config: &RunConfig, options: &LiveOptions) -> Self {
         let mut notes = Vec::new();
         let core_ids = core_affinity::get_core_ids().unwrap_or_default();
@@ -86,10 +86,11 @@ impl Placement {
                 config.cores
             ));
         }
-        let pinned = if options.pin && !core_ids.is_empty() {
+        let pin = options.pin.unwrap_or(lanes < available);
+        let pinned = if pin && !core_ids.is_empty() {
             Some((0..threads).map(|i| (i % lanes) as u32).collect())
         } else {
-            if options.pin {
+            if pin {
                 notes.push(
                     "this system does not let threads be pinned: the OS places them".to_owned(),
                 );

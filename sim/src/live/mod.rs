@@ -39,9 +39,14 @@ use crate::trace::Trace;
 /// Settings of a live run beyond the scenario's.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LiveOptions {
-    /// Pin thread `i` to core `i % cores` (default). Without pinning the OS places threads
-    /// and core lanes show which cores are busy, not which physical core ran what.
-    pub pin: bool,
+    /// Pin thread `i` to core `i % cores`: `Some(true)` always, `Some(false)` never, `None`
+    /// (default) only when the run asks for fewer cores than the machine has, the one way to
+    /// confine it to them. Unpinned, the OS places threads as it would `CPython`'s, and core
+    /// lanes show how many cores are busy rather than which physical core ran what. Pinning
+    /// makes a woken thread wait for its own core: on a machine busy with other work this
+    /// delays GIL handoffs (an I/O thread then often retakes the GIL before the CPU-bound
+    /// thread it woke gets to run, hiding the convoy effect).
+    pub pin: Option<bool>,
     /// Slow the interpreter to the run's `bytecode_ns` (default), so timings resemble
     /// `CPython`'s; without it, it runs as fast as it can (about 1 ns per bytecode).
     pub pace: bool,
@@ -54,7 +59,7 @@ pub struct LiveOptions {
 impl Default for LiveOptions {
     fn default() -> Self {
         Self {
-            pin: true,
+            pin: None,
             pace: true,
             max_spans: 4_000_000,
             panic_thread: None,
