@@ -220,6 +220,7 @@ ops = [ { io = "1ms" }, { lock = "l" }, { unlock = "l" } ]
     let asked = Instant::now();
     engine.stop();
     let took = asked.elapsed();
+    println!("stop took {took:?}");
     assert!(took < Duration::from_millis(900), "stopping took {took:?}");
     assert!(engine.is_finished());
     let trace = engine.trace();
