@@ -379,3 +379,54 @@ fn streamed_deltas_rebuild_the_final_trace() {
         }
     }
 }
+
+#[test]
+fn what_only_the_simulator_runs_is_refused_in_words() {
+    let s = scenario(TWO_CPU);
+    let refuse = |o: Overrides| {
+        let config = s.config(&o).expect("config");
+        live::run(&s, &config, &LiveOptions::default())
+            .expect_err("refused")
+            .to_string()
+    };
+    let asyncio = refuse(overrides(|o| {
+        o.runtime = Some(gilscope_sim::Runtime::Asyncio);
+    }));
+    assert!(
+        asyncio.contains("asyncio") && asyncio.contains("simulated"),
+        "{asyncio}"
+    );
+    let old = refuse(overrides(|o| {
+        o.python = Some("2.7".parse().expect("version"));
+    }));
+    assert!(old.contains("tick-based"), "{old}");
+    let importer = scenario(
+        "[[threads]]\nname = \"i\"\nops = [ { import = \"legacy\" }, { compute = 100 } ]\n",
+    );
+    let config = importer
+        .config(&overrides(|o| o.free_threaded = Some(true)))
+        .expect("config");
+    let error = live::run(&importer, &config, &LiveOptions::default()).expect_err("refused");
+    assert!(error.to_string().contains("\"legacy\""), "{error}");
+}
+
+#[test]
+fn send_offload_and_import_run_under_the_gil() {
+    let _serial = serial();
+    let s = scenario(
+        "[[threads]]\nname = \"w\"\ncount = 2\nops = [ { send = 1000 }, { offload = 1000 }, { import = \"numpy\", duration = \"2ms\" } ]\n",
+    );
+    let (trace, stats) = run(&s, &Overrides::default());
+    assert_eq!(stats.bytecodes, 2000);
+    let holding: u64 = trace
+        .thread_lanes
+        .iter()
+        .flat_map(|l| l.all(trace.now))
+        .filter(|s| s.state == ThreadState::CCallHolding)
+        .map(|s| s.duration())
+        .sum();
+    assert!(
+        holding >= 4_000_000,
+        "two imports of 2 ms holding the GIL: {holding} ns"
+    );
+}

@@ -3,7 +3,7 @@
 
 mod des;
 mod race;
-mod runtime;
+pub(crate) mod runtime;
 mod timers;
 pub mod work;
 

@@ -9,8 +9,9 @@ use super::locks::Locks;
 use super::record::{Link, Recorder, RunClock};
 use super::shared::{Control, Shared};
 use super::worker::{Halt, Worker};
+use crate::engine::runtime::expand;
 use crate::engine::{Engine, SimError};
-use crate::model::RunConfig;
+use crate::model::{Model, RunConfig, Runtime};
 use crate::scenario::{Op, Repeat, Scenario};
 use crate::time::Nanos;
 use crate::trace::{CounterResult, DeltaCursor, ThreadInfo, Trace, TraceDelta};
@@ -139,13 +140,56 @@ fn worker_main(
     }
 }
 
+/// Refuses, in words, what the live engine does not run: other runtimes than threads, the old
+/// tick-based GIL, and an import that would turn the GIL on in the middle of a free-threaded run.
+fn check_supported(scenario: &Scenario, config: &RunConfig) -> Result<(), SimError> {
+    if config.runtime != Runtime::Threads {
+        let name = serde_json::to_value(config.runtime)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_owned))
+            .unwrap_or_default();
+        return Err(SimError::Failed(format!(
+            "the live engine runs threads (runtime \"threads\") only; runtime \"{name}\" is simulated only: use the simulated engine"
+        )));
+    }
+    if config.model() == Model::OldGil {
+        return Err(SimError::Failed(format!(
+            "Python {}'s tick-based GIL is simulated only; the live engine runs the new GIL (3.2 and later) or free-threaded",
+            config.python
+        )));
+    }
+    if !config.gil_enabled() && config.gil_override != Some(false) {
+        let unsupported = scenario
+            .groups
+            .iter()
+            .flat_map(|g| &g.ops)
+            .find_map(|op| match op {
+                Op::Import {
+                    module,
+                    supports_free_threading: false,
+                    ..
+                } => Some(*module),
+                _ => None,
+            });
+        if let Some(module) = unsupported {
+            let name = scenario.modules.get(module).map_or("?", String::as_str);
+            return Err(SimError::Failed(format!(
+                "importing \"{name}\" would turn the GIL back on in the middle of a free-threaded run, which the live engine does not do: use the simulated engine, or set gil = 0 (PYTHON_GIL=0) to keep it off"
+            )));
+        }
+    }
+    Ok(())
+}
+
 impl LiveEngine {
-    /// Starts the run at once: the threads begin executing before this returns.
+    /// Starts the run at once: the threads begin executing before this returns. Fails, before
+    /// starting anything, for what only the simulator runs (see the module documentation).
     pub fn start(
         scenario: &Scenario,
         config: &RunConfig,
         options: &LiveOptions,
     ) -> Result<Self, SimError> {
+        check_supported(scenario, config)?;
         let spec = scenario.threads();
         let placement = Placement::new(spec.len(), config, options);
         let pad = if options.pace {
@@ -222,7 +266,7 @@ impl LiveEngine {
             parked: Arc::new(AtomicBool::new(true)),
         };
         let spawned = engine
-            .spawn_workers(scenario, &spec, &placement, &link)
+            .spawn_workers(scenario, config, &spec, &placement, &link)
             .and_then(|()| match config.duration {
                 Some(duration) => {
                     engine.spawn_timer(started + Duration::from_nanos(duration), duration)
@@ -242,6 +286,7 @@ impl LiveEngine {
     fn spawn_workers(
         &mut self,
         scenario: &Scenario,
+        config: &RunConfig,
         spec: &[(String, usize)],
         placement: &Placement,
         link: &Link,
@@ -253,7 +298,7 @@ impl LiveEngine {
             };
             let core = placement.core_of(index);
             let shared = Arc::clone(&self.shared);
-            let ops = scenario.groups[*group].ops.clone();
+            let ops = expand(&scenario.groups[*group].ops, config);
             let repeat = scenario.groups[*group].repeat;
             let thread_name = name.clone();
             let handle = thread::Builder::new()

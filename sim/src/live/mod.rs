@@ -67,6 +67,25 @@ impl Default for LiveOptions {
     }
 }
 
+/// Nanoseconds per bytecode the threads of a live run achieved: time running bytecode over
+/// bytecodes executed (`None` without bytecodes). Pacing aims at the run's `bytecode_ns`; on a
+/// busy machine threads run slower. Stats compute the sequential time from `bytecode_ns`, so
+/// for a live run's speedup give them a config with this value.
+pub fn achieved_bytecode_ns(trace: &Trace) -> Option<f64> {
+    let (mut running, mut bytecodes) = (0, 0);
+    for span in trace
+        .thread_lanes
+        .iter()
+        .flat_map(|lane| lane.all(trace.now))
+    {
+        if span.state == crate::trace::ThreadState::Running {
+            running += span.duration();
+            bytecodes += span.bytecodes;
+        }
+    }
+    (bytecodes > 0).then(|| running as f64 / bytecodes as f64)
+}
+
 /// Runs `scenario` live to its end and returns its trace (for the CLI: `--engine live`).
 pub fn run(
     scenario: &Scenario,

@@ -210,6 +210,15 @@ impl<'s> Worker<'s> {
                 }
             }
             Op::Unlock(lock) => self.shared.locks.release(lock, &mut self.rec),
+            Op::Import { duration, .. } => {
+                // Loading an extension module: C code holding the GIL. (Re-enabling the GIL in
+                // a free-threaded run is refused before the run starts.)
+                self.rec.state(ThreadState::CCallHolding, NONE);
+                self.spin(duration)?;
+                self.rec.state(ThreadState::Running, NONE);
+            }
+            // `runtime::expand` turned these into C calls and compute before the run started.
+            Op::Send(_) | Op::Offload(_) => {}
         }
         Ok(())
     }
