@@ -2,9 +2,10 @@
 
 use super::report::render;
 use super::settings::SettingsArgs;
-use super::{CliError, Command};
+use super::{CliError, Command, EngineKind};
 use gilscope_sim::compare::compare_runtimes;
 use gilscope_sim::export::{STATS_CSV_HEADER, stats_csv_row, write_chrome_trace};
+use gilscope_sim::live::{LiveEngine, LiveOptions, StopHandle, achieved_bytecode_ns};
 use gilscope_sim::presets::{PRESETS, load};
 use gilscope_sim::stats::format_ms;
 use gilscope_sim::sweep::{log_spaced, sweep};
@@ -15,17 +16,28 @@ use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::Path;
 use std::sync::atomic::AtomicBool;
+use std::sync::{Mutex, OnceLock};
 
 /// Runs a subcommand, writing its normal output to `out`.
 pub fn execute(command: &Command, out: &mut dyn Write) -> Result<(), CliError> {
     match command {
         Command::Scenarios => scenarios(out),
+        Command::Calibrate { json } => {
+            let calibration = gilscope_sim::live::calibrate();
+            let text = if *json {
+                to_json(&calibration)?
+            } else {
+                format!("{calibration}\n")
+            };
+            write_out(out, &text)
+        }
         Command::Run {
             scenario,
             settings,
             json,
             trace,
-        } => run_one(scenario, settings, *json, trace.as_deref(), out),
+            engine,
+        } => run_one(scenario, settings, *json, trace.as_deref(), *engine, out),
         Command::Sweep {
             scenario,
             from,
@@ -34,9 +46,10 @@ pub fn execute(command: &Command, out: &mut dyn Write) -> Result<(), CliError> {
             settings,
             csv,
             json,
+            engine,
         } => {
             let range = from.zip(*to).map(|(from, to)| (from, to, *points as usize));
-            run_sweep(scenario, settings, range, *csv, *json, out)
+            run_sweep(scenario, settings, range, (*csv, *json), *engine, out)
         }
         Command::Compare {
             scenario,
@@ -83,6 +96,7 @@ fn run_one(
     settings: &SettingsArgs,
     json: bool,
     trace: Option<&Path>,
+    engine: EngineKind,
     out: &mut dyn Write,
 ) -> Result<(), CliError> {
     if settings.switch_interval.len() > 1 {
@@ -91,11 +105,10 @@ fn run_one(
         ));
     }
     let (scenario, config) = prepare(name, settings)?;
-    let result = simulate(&scenario, &config)?;
+    let (result, stats) = execute_run(&scenario, &config, engine)?;
     if let Some(path) = trace {
         write_trace(&result, &scenario.name, path)?;
     }
-    let stats = Stats::compute(&result, &scenario.name, "sim", &config);
     let text = if json {
         to_json(&stats)?
     } else {
@@ -108,8 +121,8 @@ fn run_sweep(
     name: &str,
     settings: &SettingsArgs,
     range: Option<(Nanos, Nanos, usize)>,
-    csv: bool,
-    json: bool,
+    (csv, json): (bool, bool),
+    engine: EngineKind,
     out: &mut dyn Write,
 ) -> Result<(), CliError> {
     let listed = &settings.switch_interval;
@@ -133,6 +146,21 @@ fn run_sweep(
     if intervals.contains(&0) {
         return Err(CliError::Input("--switch-interval 0: intervals must be > 0 (sys.setswitchinterval raises ValueError for 0)".into()));
     }
+    if engine == EngineKind::Live {
+        // Real threads: one interval after another, or the runs would fight over the cores.
+        let mut rows = Vec::with_capacity(intervals.len());
+        for interval in &intervals {
+            let overrides = gilscope_sim::Overrides {
+                switch_interval: Some(*interval),
+                ..settings.overrides()
+            };
+            let config = scenario
+                .config(&overrides)
+                .map_err(|e| CliError::Input(e.to_string()))?;
+            rows.push(execute_run(&scenario, &config, engine)?.1);
+        }
+        return write_out(out, &sweep_output(&rows, csv, json)?);
+    }
     let workers = std::thread::available_parallelism().map_or(1, usize::from);
     let results = sweep(
         &scenario,
@@ -151,19 +179,83 @@ fn run_sweep(
             ))
         })?);
     }
-    let text = if json {
+    write_out(out, &sweep_output(&rows, csv, json)?)
+}
+
+fn sweep_output(rows: &[Stats], csv: bool, json: bool) -> Result<String, CliError> {
+    Ok(if json {
         to_json(&rows)?
     } else if csv {
         let mut text = format!("{STATS_CSV_HEADER}\n");
-        for row in &rows {
+        for row in rows {
             text.push_str(&stats_csv_row(row));
             text.push('\n');
         }
         text
     } else {
-        sweep_table(&rows)
-    };
-    write_out(out, &text)
+        sweep_table(rows)
+    })
+}
+
+/// The live run Ctrl+C should stop (one at a time: a live sweep runs them in turn).
+static CURRENT_LIVE_RUN: Mutex<Option<StopHandle>> = Mutex::new(None);
+
+/// Makes Ctrl+C stop `stop`'s run (within milliseconds) instead of killing the process, so the
+/// run is reported as far as it got. With no live run in progress, Ctrl+C exits as usual.
+fn stop_on_ctrl_c(stop: StopHandle) {
+    static INSTALLED: OnceLock<()> = OnceLock::new();
+    if let Ok(mut current) = CURRENT_LIVE_RUN.lock() {
+        *current = Some(stop);
+    }
+    INSTALLED.get_or_init(|| {
+        let installed =
+            ctrlc::set_handler(
+                || match CURRENT_LIVE_RUN.lock().ok().and_then(|c| c.clone()) {
+                    Some(run) => {
+                        eprintln!("stopping the live run…");
+                        run.stop();
+                    }
+                    None => std::process::exit(130),
+                },
+            );
+        if let Err(e) = installed {
+            eprintln!("note: Ctrl+C will kill the run instead of stopping it: {e}");
+        }
+    });
+}
+
+/// Runs one scenario on the chosen engine and computes its stats. A live run stops cleanly on
+/// Ctrl+C and is reported as far as it got; its speedup uses the bytecode speed it achieved.
+pub fn execute_run(
+    scenario: &Scenario,
+    config: &RunConfig,
+    engine: EngineKind,
+) -> Result<(Trace, Stats), CliError> {
+    match engine {
+        EngineKind::Sim => {
+            let trace = simulate(scenario, config)?;
+            let stats = Stats::compute(&trace, &scenario.name, "sim", config);
+            Ok((trace, stats))
+        }
+        EngineKind::Live => {
+            let live = LiveEngine::start(scenario, config, &LiveOptions::default())
+                .map_err(|e| CliError::Input(format!("{}: {e}", scenario.source)))?;
+            stop_on_ctrl_c(live.stop_handle());
+            for note in live.notes() {
+                eprintln!("note: {note}");
+            }
+            let trace = live
+                .run_to_end()
+                .map_err(|e| CliError::Input(format!("{}: {e}", scenario.source)))?;
+            let mut achieved = config.clone();
+            if let Some(ns) = achieved_bytecode_ns(&trace) {
+                achieved.bytecode_ns = ns;
+                achieved.free_threaded_overhead = 0.0;
+            }
+            let stats = Stats::compute(&trace, &scenario.name, "live", &achieved);
+            Ok((trace, stats))
+        }
+    }
 }
 
 fn export(

@@ -39,6 +39,9 @@ pub enum Command {
         /// Also write the trace as Chrome trace-event JSON (opens in Perfetto).
         #[arg(long, value_name = "FILE.json")]
         trace: Option<PathBuf>,
+        /// sim: the deterministic simulator; live: real threads and a real GIL on this machine.
+        #[arg(long, value_enum, default_value_t = EngineKind::Sim)]
+        engine: EngineKind,
     },
     /// Run a scenario at many switch intervals (in parallel) and print one row per interval.
     Sweep {
@@ -63,6 +66,9 @@ pub enum Command {
         /// Print a JSON array of the `run --json` documents.
         #[arg(long)]
         json: bool,
+        /// sim (in parallel) or live (real threads, one interval after another).
+        #[arg(long, value_enum, default_value_t = EngineKind::Sim)]
+        engine: EngineKind,
     },
     /// Run a scenario under every runtime (threads, free-threaded, asyncio, multiprocessing,
     /// subinterpreters) and print them side by side.
@@ -73,6 +79,13 @@ pub enum Command {
         #[command(flatten)]
         settings: SettingsArgs,
         /// Print a JSON array of `{"runtime": label, "stats": …}` instead of the table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Measure this machine (wake-up latency, time slice, the live interpreter's ns per
+    /// bytecode, and python3's where one is on the PATH) and print settings for the simulator.
+    Calibrate {
+        /// Print JSON.
         #[arg(long)]
         json: bool,
     },
@@ -124,6 +137,15 @@ fn parse_size(text: &str) -> Result<[u32; 2], String> {
             .map_err(|_| format!("\"{text}\": width and height must be whole numbers of pixels"))
     };
     Ok([parse(w)?, parse(h)?])
+}
+
+/// Which engine runs a scenario.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum EngineKind {
+    /// The discrete-event simulator (virtual time, deterministic).
+    Sim,
+    /// Real OS threads contending for a real GIL on this machine.
+    Live,
 }
 
 /// A failure of a subcommand, with the exit status it maps to.
