@@ -87,7 +87,8 @@ pub fn execute(command: &Command, out: &mut dyn Write) -> Result<(), CliError> {
             scenario,
             settings,
             out: dir,
-        } => export(scenario, settings, dir, out),
+            engine,
+        } => export(scenario, settings, dir, *engine, out),
     }
 }
 
@@ -262,16 +263,16 @@ fn export(
     name: &str,
     settings: &SettingsArgs,
     dir: &Path,
+    engine: EngineKind,
     out: &mut dyn Write,
 ) -> Result<(), CliError> {
     let (scenario, config) = prepare(name, settings)?;
-    let result = simulate(&scenario, &config)?;
+    let (result, stats) = execute_run(&scenario, &config, engine)?;
     std::fs::create_dir_all(dir).map_err(|source| CliError::Io {
         context: format!("cannot create {}", dir.display()),
         source,
     })?;
     write_trace(&result, &scenario.name, &dir.join("trace.json"))?;
-    let stats = Stats::compute(&result, &scenario.name, "sim", &config);
     write_file(&dir.join("stats.json"), &to_json(&stats)?)?;
     write_file(
         &dir.join("stats.csv"),

@@ -124,6 +124,9 @@ pub enum Command {
         /// The folder to write into (created if missing).
         #[arg(long, value_name = "DIR")]
         out: PathBuf,
+        /// sim or live.
+        #[arg(long, value_enum, default_value_t = EngineKind::Sim)]
+        engine: EngineKind,
     },
 }
 
