@@ -20,12 +20,11 @@ fn stderr(output: &Output) -> String {
 
 fn temp_file(name: &str, text: &str) -> std::path::PathBuf {
     let dir = std::env::temp_dir().join(format!("gilscope-cli-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::create_dir_all(&dir).expect("a temporary folder");
     let path = dir.join(name);
     std::fs::File::create(&path)
-        .unwrap()
-        .write_all(text.as_bytes())
-        .unwrap();
+        .and_then(|mut file| file.write_all(text.as_bytes()))
+        .expect("a temporary scenario file");
     path
 }
 
