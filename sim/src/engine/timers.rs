@@ -7,11 +7,18 @@ use crate::time::Nanos;
 
 const ABSENT: u32 = u32::MAX;
 
-/// An indexed min-heap of `(time, arm order)` per slot.
+/// One armed timer: when, in which arming order, for which slot.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+struct Entry {
+    time: Nanos,
+    order: u64,
+    slot: u32,
+}
+
+/// An indexed min-heap of `(time, arm order)` per slot, keys stored inline for locality.
 #[derive(Debug, Clone, Default)]
 pub struct Timers {
-    key: Vec<(Nanos, u64)>,
-    heap: Vec<u32>,
+    heap: Vec<Entry>,
     position: Vec<u32>,
     armed: u64,
 }
@@ -20,7 +27,6 @@ impl Timers {
     /// Room for `slots` timers, none armed.
     pub fn new(slots: usize) -> Self {
         Self {
-            key: vec![(0, 0); slots],
             heap: Vec::with_capacity(slots),
             position: vec![ABSENT; slots],
             armed: 0,
@@ -29,8 +35,7 @@ impl Timers {
 
     /// Adds slots (they start unarmed).
     pub fn grow(&mut self, slots: usize) {
-        if slots > self.key.len() {
-            self.key.resize(slots, (0, 0));
+        if slots > self.position.len() {
             self.position.resize(slots, ABSENT);
         }
     }
@@ -38,18 +43,27 @@ impl Timers {
     /// Arms `slot` to fire at `time`, replacing any earlier arming of it.
     pub fn set(&mut self, slot: usize, time: Nanos) {
         self.armed += 1;
-        self.key[slot] = (time, self.armed);
+        let entry = Entry {
+            time,
+            order: self.armed,
+            slot: slot as u32,
+        };
         match self.position[slot] {
             ABSENT => {
-                self.heap.push(slot as u32);
+                self.heap.push(entry);
                 let at = self.heap.len() - 1;
                 self.position[slot] = at as u32;
                 self.sift_up(at);
             }
             at => {
                 let at = at as usize;
-                self.sift_up(at);
-                self.sift_down(self.position[slot] as usize);
+                let earlier = entry < self.heap[at];
+                self.heap[at] = entry;
+                if earlier {
+                    self.sift_up(at);
+                } else {
+                    self.sift_down(at);
+                }
             }
         }
     }
@@ -60,15 +74,7 @@ impl Timers {
         if at == ABSENT {
             return;
         }
-        let at = at as usize;
-        let last = self.heap.len() - 1;
-        self.swap(at, last);
-        self.heap.pop();
-        self.position[slot] = ABSENT;
-        if at < self.heap.len() {
-            self.sift_up(at);
-            self.sift_down(at);
-        }
+        self.remove_at(at as usize);
     }
 
     /// Whether `slot` is armed.
@@ -78,55 +84,70 @@ impl Timers {
 
     /// The earliest timer: `(time, slot)`.
     pub fn peek(&self) -> Option<(Nanos, usize)> {
-        self.heap
-            .first()
-            .map(|&s| (self.key[s as usize].0, s as usize))
+        self.heap.first().map(|e| (e.time, e.slot as usize))
     }
 
     /// Removes and returns the earliest timer.
     pub fn pop(&mut self) -> Option<(Nanos, usize)> {
         let first = self.peek()?;
-        self.cancel(first.1);
+        self.remove_at(0);
         Some(first)
     }
 
-    fn less(&self, a: usize, b: usize) -> bool {
-        self.key[self.heap[a] as usize] < self.key[self.heap[b] as usize]
-    }
-
-    fn swap(&mut self, a: usize, b: usize) {
-        self.heap.swap(a, b);
-        self.position[self.heap[a] as usize] = a as u32;
-        self.position[self.heap[b] as usize] = b as u32;
+    fn remove_at(&mut self, at: usize) {
+        let last = self.heap.len() - 1;
+        let removed = self.heap[at].slot as usize;
+        self.heap.swap(at, last);
+        self.heap.pop();
+        self.position[removed] = ABSENT;
+        if at < self.heap.len() {
+            self.position[self.heap[at].slot as usize] = at as u32;
+            if at > 0 && self.heap[at] < self.heap[(at - 1) / 2] {
+                self.sift_up(at);
+            } else {
+                self.sift_down(at);
+            }
+        }
     }
 
     fn sift_up(&mut self, mut at: usize) {
+        let entry = self.heap[at];
         while at > 0 {
             let parent = (at - 1) / 2;
-            if !self.less(at, parent) {
+            if entry >= self.heap[parent] {
                 break;
             }
-            self.swap(at, parent);
+            self.heap[at] = self.heap[parent];
+            self.position[self.heap[at].slot as usize] = at as u32;
             at = parent;
         }
+        self.heap[at] = entry;
+        self.position[entry.slot as usize] = at as u32;
     }
 
     fn sift_down(&mut self, mut at: usize) {
+        let entry = self.heap[at];
+        let len = self.heap.len();
         loop {
-            let (left, right) = (2 * at + 1, 2 * at + 2);
-            let mut smallest = at;
-            if left < self.heap.len() && self.less(left, smallest) {
-                smallest = left;
-            }
-            if right < self.heap.len() && self.less(right, smallest) {
-                smallest = right;
-            }
-            if smallest == at {
+            let left = 2 * at + 1;
+            if left >= len {
                 break;
             }
-            self.swap(at, smallest);
-            at = smallest;
+            let right = left + 1;
+            let child = if right < len && self.heap[right] < self.heap[left] {
+                right
+            } else {
+                left
+            };
+            if self.heap[child] >= entry {
+                break;
+            }
+            self.heap[at] = self.heap[child];
+            self.position[self.heap[at].slot as usize] = at as u32;
+            at = child;
         }
+        self.heap[at] = entry;
+        self.position[entry.slot as usize] = at as u32;
     }
 }
 
