@@ -325,7 +325,7 @@ impl MixColumn {
             sum += t;
             // Rounded half up (`as` truncates; cheaper than `round`).
             let level = (steps * (sum as f64 / duration.max(1) as f64) + 0.5).min(steps);
-            *top = (level.floor() * step) as u16;
+            *top = (crate::timeline::mapping::floor(level) * step) as u16;
         }
         Self { tops }
     }
