@@ -364,7 +364,7 @@ pub fn lerp(a: Color32, b: Color32, t: f32) -> Color32 {
 /// Items wrap onto more lines when the row is too narrow, never splitting swatch and label.
 pub fn legend(ui: &mut Ui, theme: &Theme) {
     let font = theme.label_font();
-    let swatch = egui::vec2(2.2 * font.size, theme.lane_height());
+    let swatch = egui::vec2(1.8 * font.size, font.size);
     let gap = font.size * 0.4;
     ui.horizontal_wrapped(|ui| {
         ui.spacing_mut().item_spacing.x = font.size;

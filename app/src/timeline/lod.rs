@@ -13,7 +13,7 @@ use gilscope_sim::trace::Span;
 use gilscope_sim::{Nanos, ThreadState};
 
 /// Spans per prefix-sum checkpoint.
-pub const CHUNK: usize = 16;
+pub const CHUNK: usize = 32;
 
 /// Number of colour keys a summary block distinguishes.
 pub const KEYS: usize = if ThreadState::ALL.len() > THREAD_COLORS {

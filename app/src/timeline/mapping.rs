@@ -64,7 +64,7 @@ impl TimeMap {
     /// however far from 0 `t` is.
     pub fn column_end(&self, t: f64, column_px: f32) -> f64 {
         let ns_per_column = self.ns_per_px() * f64::from(column_px);
-        let column = ((t - self.start) / ns_per_column + 1e-9).floor() + 1.0;
+        let column = floor((t - self.start) / ns_per_column + 1e-9) + 1.0;
         self.start + column * ns_per_column
     }
 
@@ -74,6 +74,12 @@ impl TimeMap {
         let to = (self.end.max(0.0).ceil() as u64).max(from + 1);
         (from, to)
     }
+}
+
+/// `x.floor()` without a call into libm (this runs once per pixel column per lane).
+pub fn floor(x: f64) -> f64 {
+    let t = x as i64 as f64;
+    if t > x { t - 1.0 } else { t }
 }
 
 #[cfg(test)]
@@ -99,6 +105,13 @@ mod tests {
         let far = TimeMap::new(0.0, 7e9, 0.0, 1920.0);
         let edge = far.column_end(5e9, 2.0);
         assert!(edge > 5e9 && far.column_end(edge.ceil(), 2.0) - edge > 7e6);
+    }
+
+    #[test]
+    fn fast_floor_matches_floor() {
+        for x in [0.0, 0.5, 1.0, 1.999, -0.5, -1.0, -1.5, 123_456.7, -7e9] {
+            assert_eq!(floor(x), x.floor(), "{x}");
+        }
     }
 
     #[test]

@@ -151,6 +151,8 @@ pub struct Timeline<'a> {
     show_markers: bool,
     lock_names: &'a [String],
     id_salt: IdSalt,
+    /// Lanes drawn this much thinner than the theme says, to fit the height available.
+    lane_scale: f32,
 }
 
 /// What a row of the layout shows.
@@ -231,6 +233,7 @@ impl<'a> Timeline<'a> {
             show_markers: true,
             lock_names: &[],
             id_salt: IdSalt::new("gilscope-timeline"),
+            lane_scale: 1.0,
         }
     }
 
@@ -276,8 +279,8 @@ impl<'a> Timeline<'a> {
 
     /// Rows from `top` down; returns them and the bottom.
     fn layout(&self, top: f32) -> (Vec<Row>, f32) {
-        let lane_h = self.theme.lane_height();
-        let gap = self.theme.lane_gap();
+        let lane_h = self.theme.lane_height() * self.lane_scale;
+        let gap = self.theme.lane_gap() * self.lane_scale;
         let title_h = self.theme.label_font().size * 1.7;
         let mut rows = Vec::new();
         let mut y = top;
@@ -321,10 +324,19 @@ impl<'a> Timeline<'a> {
     /// Lays out, handles input, paints. The widget is as wide as the space available and as
     /// tall as its lanes need; when that is more than the height available, the lanes scroll
     /// vertically under a time axis that stays on top.
-    pub fn show(self, ui: &mut Ui, view: &mut TimelineView) -> Response {
+    pub fn show(mut self, ui: &mut Ui, view: &mut TimelineView) -> Response {
         let axis_h = self.theme.label_font().size * 1.6 + 6.0;
-        let needed = self.layout(axis_h).1 + 4.0;
         let available = ui.available_height();
+        let mut needed = self.layout(axis_h).1 + 4.0;
+        if available.is_finite() && needed > available {
+            // First make the lanes thinner, down to what still fits a label...
+            let lanes = needed - axis_h;
+            let min_scale =
+                (self.theme.label_font().size * 1.2 / self.theme.lane_height()).min(1.0);
+            self.lane_scale = ((available - axis_h - 4.0) / lanes).clamp(min_scale, 1.0);
+            needed = self.layout(axis_h).1 + 4.0;
+        }
+        // ...then scroll.
         if available.is_finite() && needed > available && available >= 3.0 * axis_h {
             let salt = self.id_salt;
             return egui::ScrollArea::vertical()
@@ -454,7 +466,7 @@ impl<'a> Timeline<'a> {
                     ));
                 }
                 RowContent::Lane(_) => {
-                    let band = rr.expand2(vec2(0.0, theme.lane_gap() * 0.5));
+                    let band = rr.expand2(vec2(0.0, theme.lane_gap() * self.lane_scale * 0.5));
                     paint::lane_background(&mut out.mesh, band, n % 2 == 1, theme);
                 }
             }
@@ -533,6 +545,17 @@ impl<'a> Timeline<'a> {
                 continue;
             };
             let source = trace.lane(lane);
+            if lane == LaneId::Gil && source.spans.is_empty() && source.open.is_none() {
+                // A free-threaded run: say so rather than leave a blank lane.
+                out.texts.push(anchored_text(
+                    &frame.painter,
+                    pos2(frame.map.left + 6.0, rr.center().y),
+                    Align2::LEFT_CENTER,
+                    "no thread holds the GIL".to_owned(),
+                    theme.span_font(),
+                    theme.text_weak,
+                ));
+            }
             let index = &mut indexes[slot];
             index.update(&source.spans);
             let data = LaneData::new(source, trace.now, index);

@@ -215,13 +215,19 @@ pub fn lane_blocks(
     let inner = row.rect.shrink2(vec2(0.0, 1.0));
     // The summary columns painted last, to widen instead of repeating an identical one.
     let mut run: Option<MixRun> = None;
-    for block in blocks {
+    for (n, block) in blocks.iter().enumerate() {
         match *block {
             Block::Span { span, from, to } => {
                 run = None;
                 let (x0, x1) = block_x(map, from, to);
-                // A hairline gap between neighbouring wide spans keeps them apart.
-                let x1 = if x1 - x0 > 5.0 { x1 - 1.0 } else { x1 };
+                // A hairline gap keeps two touching spans of the same colour apart.
+                let same_next = matches!(blocks.get(n + 1), Some(Block::Span { span: next, from: f, .. })
+                    if *f == to && row.kind.key(next) == row.kind.key(&span));
+                let x1 = if same_next && x1 - x0 > 4.0 {
+                    x1 - 1.0
+                } else {
+                    x1
+                };
                 let rect = Rect::from_x_y_ranges(x0..=x1, inner.y_range());
                 let text_color;
                 match row.kind {
@@ -319,7 +325,7 @@ impl MixColumn {
             sum += t;
             // Rounded half up (`as` truncates; cheaper than `round`).
             let level = (steps * (sum as f64 / duration.max(1) as f64) + 0.5).min(steps);
-            *top = (level.floor() * step) as u16;
+            *top = (crate::timeline::mapping::floor(level) * step) as u16;
         }
         Self { tops }
     }
