@@ -195,12 +195,14 @@ fn fill_triangle(canvas: &mut Canvas, texture: Option<&Texture>, v: [Vertex; 3],
 }
 
 /// Renders `ui_fn` into a `width`×`height` pixel image at `pixels_per_point`, with `theme`'s
-/// visuals, and returns straight RGBA bytes. The UI runs a few passes so that layouts settle.
+/// visuals, and returns straight RGBA bytes. The UI runs `passes` passes (at least 1; three
+/// let layouts and plot bounds settle) and the last one is drawn.
 pub fn render(
     width: u32,
     height: u32,
     pixels_per_point: f32,
     theme: &Theme,
+    passes: usize,
     mut ui_fn: impl FnMut(&mut egui::Ui),
 ) -> Result<Vec<u8>, PngError> {
     if !(200..=8192).contains(&width) || !(200..=8192).contains(&height) {
@@ -212,7 +214,7 @@ pub fn render(
     let points = Vec2::new(width as f32, height as f32) / pixels_per_point;
     let mut textures: HashMap<TextureId, Texture> = HashMap::new();
     let mut last = None;
-    for _ in 0..3 {
+    for _ in 0..passes.max(1) {
         let input = egui::RawInput {
             screen_rect: Some(Rect::from_min_size(Pos2::ZERO, points)),
             max_texture_side: Some(8192),
@@ -306,7 +308,7 @@ pub fn write_sweep_png(
         id: "png",
         interactive: false,
     };
-    let bytes = render(width, height, 1.5, theme, |ui| {
+    let bytes = render(width, height, 1.5, theme, 3, |ui| {
         ui.heading(title);
         chart.show(ui, series);
     })?;
@@ -368,7 +370,7 @@ mod tests {
     #[test]
     fn a_label_renders_ink_on_the_background() {
         let theme = Theme::default();
-        let bytes = render(200, 200, 1.0, &theme, |ui| {
+        let bytes = render(200, 200, 1.0, &theme, 3, |ui| {
             ui.heading("GIL");
         })
         .unwrap();
@@ -400,7 +402,7 @@ mod tests {
     #[test]
     fn bad_sizes_are_refused() {
         assert!(matches!(
-            render(10, 10, 1.0, &Theme::default(), |_| {}),
+            render(10, 10, 1.0, &Theme::default(), 1, |_| {}),
             Err(PngError::Size(10, 10))
         ));
     }

@@ -163,7 +163,7 @@ pub fn ms_of_x(x: f64) -> f64 {
 }
 
 /// Grid marks for a log10 axis: decades strong, 2× and 5× weaker.
-fn log_marks(input: GridInput) -> Vec<GridMark> {
+pub(crate) fn log_marks(input: GridInput) -> Vec<GridMark> {
     let (lo, hi) = input.bounds;
     if !(lo.is_finite() && hi.is_finite()) || hi <= lo || hi - lo > 30.0 {
         return Vec::new();
@@ -184,7 +184,7 @@ fn log_marks(input: GridInput) -> Vec<GridMark> {
 }
 
 /// A value given as a number with a sensible number of digits, no trailing zeros.
-fn plain_number(v: f64) -> String {
+pub(crate) fn plain_number(v: f64) -> String {
     let a = v.abs();
     let (text, suffix) = if a == 0.0 {
         return "0".to_owned();
@@ -232,7 +232,7 @@ pub struct SweepChart<'a> {
 }
 
 /// A legend swatch: a short line, dashed for `style_index` > 0, with a marker if given.
-fn swatch(ui: &mut Ui, color: Color32, style_index: usize, marker: Option<MarkerShape>) {
+pub(crate) fn swatch(ui: &mut Ui, color: Color32, style_index: usize, marker: Option<MarkerShape>) {
     let height = ui.text_style_height(&egui::TextStyle::Body);
     let (rect, _) = ui.allocate_exact_size(Vec2::new(height * 1.8, height), egui::Sense::hover());
     let y = rect.center().y;
