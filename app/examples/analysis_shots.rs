@@ -46,7 +46,11 @@ fn shoot(app: &mut GilscopeApp, path: &Path) -> Result<(), String> {
 }
 
 fn main() -> Result<(), String> {
-    let out = PathBuf::from(std::env::args().nth(1).unwrap_or_else(|| "shots".to_owned()));
+    let out = PathBuf::from(
+        std::env::args()
+            .nth(1)
+            .unwrap_or_else(|| "shots".to_owned()),
+    );
     std::fs::create_dir_all(&out).map_err(|e| e.to_string())?;
     for (theme, presentation, suffix) in [
         (ThemeMode::Dark, false, "dark"),

@@ -8,10 +8,10 @@
 
 use crate::sweep_chart::{SweepChart, SweepSeries};
 use crate::theme::Theme;
-use gilscope_sim::analysis::sweep_verdict;
-use gilscope_sim::{Overrides, Scenario, Stats};
 use egui::epaint::{ClippedPrimitive, Primitive, Vertex};
 use egui::{Color32, ColorImage, ImageData, Pos2, Rect, TextureId, Vec2};
+use gilscope_sim::analysis::sweep_verdict;
+use gilscope_sim::{Overrides, Scenario, Stats};
 use std::collections::HashMap;
 use std::path::Path;
 
@@ -74,9 +74,8 @@ impl Canvas {
     }
 }
 
-fn rgba(c: Color32) -> [f32; 4] {
-    let [r, g, b, a] = c.to_array();
-    [r, g, b, a].map(|v| f32::from(v) / 255.0)
+fn rgba(color: Color32) -> [f32; 4] {
+    color.to_array().map(|v| f32::from(v) / 255.0)
 }
 
 /// A texture sampled bilinearly (premultiplied RGBA, 0..=1).
@@ -105,16 +104,16 @@ impl Texture {
     }
 
     fn sample(&self, uv: Pos2) -> [f32; 4] {
-        let [w, h] = self.size;
-        if w == 0 || h == 0 {
+        let [width, height] = self.size;
+        if width == 0 || height == 0 {
             return [1.0; 4];
         }
-        let x = (uv.x * w as f32 - 0.5).clamp(0.0, (w - 1) as f32);
-        let y = (uv.y * h as f32 - 0.5).clamp(0.0, (h - 1) as f32);
+        let x = (uv.x * width as f32 - 0.5).clamp(0.0, (width - 1) as f32);
+        let y = (uv.y * height as f32 - 0.5).clamp(0.0, (height - 1) as f32);
         let (x0, y0) = (x.floor() as usize, y.floor() as usize);
-        let (x1, y1) = ((x0 + 1).min(w - 1), (y0 + 1).min(h - 1));
+        let (x1, y1) = ((x0 + 1).min(width - 1), (y0 + 1).min(height - 1));
         let (fx, fy) = (x - x0 as f32, y - y0 as f32);
-        let t = |x: usize, y: usize| self.texels[y * w + x];
+        let t = |x: usize, y: usize| self.texels[y * width + x];
         let mut out = [0.0; 4];
         for (c, value) in out.iter_mut().enumerate() {
             let top = t(x0, y0)[c] * (1.0 - fx) + t(x1, y0)[c] * fx;
@@ -127,6 +126,10 @@ impl Texture {
 
 /// Whether edge `a → b` of a counter-clockwise (in screen space: y down) triangle is a top or
 /// left edge, for the fill rule that keeps shared edges from being drawn twice.
+#[allow(
+    clippy::float_cmp,
+    reason = "the fill rule is about exactly horizontal edges and centres exactly on an edge"
+)]
 fn top_left(a: Pos2, b: Pos2) -> bool {
     (a.y == b.y && b.x < a.x) || b.y > a.y
 }
@@ -136,8 +139,13 @@ fn edge(a: Pos2, b: Pos2, p: Pos2) -> f32 {
 }
 
 /// Fills one triangle (positions in pixels) inside `clip`.
-fn fill_triangle(canvas: &mut Canvas, texture: Option<&Texture>, v: [Vertex; 3], clip: Rect) {
-    let [a, mut b, mut c] = v;
+#[allow(
+    clippy::float_cmp,
+    clippy::many_single_char_names,
+    reason = "a, b, c name the corners as in the textbook edge functions; see top_left"
+)]
+fn fill_triangle(canvas: &mut Canvas, texture: Option<&Texture>, corners: [Vertex; 3], clip: Rect) {
+    let [a, mut b, mut c] = corners;
     let mut area = edge(a.pos, b.pos, c.pos);
     if area == 0.0 {
         return;
@@ -376,10 +384,7 @@ mod tests {
         .unwrap();
         assert_eq!(bytes.len(), 200 * 200 * 4);
         let bg = theme.background.to_array();
-        let differing = bytes
-            .chunks_exact(4)
-            .filter(|p| p[..3] != bg[..3])
-            .count();
+        let differing = bytes.chunks_exact(4).filter(|p| p[..3] != bg[..3]).count();
         // Some text, not a blank or a filled image.
         assert!(differing > 20 && differing < 200 * 200 / 4, "{differing}");
     }
@@ -393,8 +398,18 @@ mod tests {
             color: Color32::from_rgba_premultiplied(0, 0, 0, 128),
         };
         let clip = Rect::from_min_size(Pos2::ZERO, Vec2::splat(4.0));
-        fill_triangle(&mut canvas, None, [v(0.0, 0.0), v(4.0, 0.0), v(4.0, 4.0)], clip);
-        fill_triangle(&mut canvas, None, [v(0.0, 0.0), v(4.0, 4.0), v(0.0, 4.0)], clip);
+        fill_triangle(
+            &mut canvas,
+            None,
+            [v(0.0, 0.0), v(4.0, 0.0), v(4.0, 4.0)],
+            clip,
+        );
+        fill_triangle(
+            &mut canvas,
+            None,
+            [v(0.0, 0.0), v(4.0, 4.0), v(0.0, 4.0)],
+            clip,
+        );
         let alpha = 128.0 / 255.0;
         assert!(canvas.pixels.iter().all(|p| (p[3] - alpha).abs() < 1e-6));
     }

@@ -10,7 +10,7 @@ use egui_plot::{GridInput, GridMark, Line, LineStyle, MarkerShape, Plot, Points,
 use gilscope_sim::Stats;
 use gilscope_sim::analysis::format_interval;
 
-/// CPython's default switch interval, in milliseconds.
+/// `CPython`'s default switch interval, in milliseconds.
 pub const DEFAULT_INTERVAL_MS: f64 = 5.0;
 
 /// One sweep: its rows (one per interval, sorted by interval) and how the legend names it.
@@ -163,6 +163,10 @@ pub fn ms_of_x(x: f64) -> f64 {
 }
 
 /// Grid marks for a log10 axis: decades strong, 2× and 5× weaker.
+#[allow(
+    clippy::needless_pass_by_value,
+    reason = "the signature egui_plot's grid spacers have"
+)]
 pub(crate) fn log_marks(input: GridInput) -> Vec<GridMark> {
     let (lo, hi) = input.bounds;
     if !(lo.is_finite() && hi.is_finite()) || hi <= lo || hi - lo > 30.0 {
@@ -239,7 +243,10 @@ pub(crate) fn swatch(ui: &mut Ui, color: Color32, style_index: usize, marker: Op
     let stroke = Stroke::new(2.0, color);
     let painter = ui.painter();
     if style_index == 0 {
-        painter.line_segment([egui::pos2(rect.left(), y), egui::pos2(rect.right(), y)], stroke);
+        painter.line_segment(
+            [egui::pos2(rect.left(), y), egui::pos2(rect.right(), y)],
+            stroke,
+        );
     } else {
         let pieces = 3;
         let w = rect.width() / (2 * pieces - 1) as f32;
@@ -348,7 +355,8 @@ impl SweepChart<'_> {
     ) -> Option<PickedPoint> {
         let theme = self.theme;
         ui.label(egui::RichText::new(panel.title).color(theme.text));
-        let title_height = ui.text_style_height(&egui::TextStyle::Body) + ui.spacing().item_spacing.y;
+        let title_height =
+            ui.text_style_height(&egui::TextStyle::Body) + ui.spacing().item_spacing.y;
         let log_y = panel.log_y;
         let id = format!("{}-{}", self.id, panel.title);
         let mut plot = Plot::new(id)
@@ -357,7 +365,9 @@ impl SweepChart<'_> {
             .x_axis_label("switch interval (ms, log scale)")
             .x_grid_spacer(log_marks)
             .x_axis_formatter(|mark, _| {
-                format_interval(ms_of_x(mark.value)).trim_end_matches(" ms").to_owned()
+                format_interval(ms_of_x(mark.value))
+                    .trim_end_matches(" ms")
+                    .to_owned()
             })
             .y_axis_min_width(36.0)
             .allow_zoom(false)
@@ -437,7 +447,13 @@ fn nearest_point(series: &[SweepSeries], x: f64) -> Option<PickedPoint> {
         for (ri, r) in s.rows.iter().enumerate() {
             let d = (x_of_us(r.switch_interval_us) - x).abs();
             if best.is_none_or(|(bd, _)| d < bd) {
-                best = Some((d, PickedPoint { series: si, row: ri }));
+                best = Some((
+                    d,
+                    PickedPoint {
+                        series: si,
+                        row: ri,
+                    },
+                ));
             }
         }
     }
@@ -455,7 +471,10 @@ mod tests {
             bounds: (-1.0, 2.0),
             base_step_size: 0.01,
         });
-        let decades = marks.iter().filter(|m| (m.step_size - 1.0).abs() < 1e-12).count();
+        let decades = marks
+            .iter()
+            .filter(|m| (m.step_size - 1.0).abs() < 1e-12)
+            .count();
         assert_eq!(decades, 4);
         assert_eq!(marks.len(), 4 + 3 * 2);
     }

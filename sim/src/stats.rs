@@ -443,11 +443,7 @@ fn handoff_time(trace: &Trace) -> Nanos {
             _ => union.push((start, end)),
         }
     }
-    let held: Vec<(Nanos, Nanos)> = trace
-        .gil
-        .all(trace.now)
-        .map(|s| (s.start, s.end))
-        .collect();
+    let held: Vec<(Nanos, Nanos)> = trace.gil.all(trace.now).map(|s| (s.start, s.end)).collect();
     // Waiting time minus the part of it during which the GIL was held.
     let mut total: Nanos = union.iter().map(|(a, b)| b - a).sum();
     let mut h = 0;

@@ -3,10 +3,10 @@
 //! Samplers".
 
 use super::app::GilscopeApp;
+use super::histograms::HistogramCache;
 use super::plots::OverTimeCache;
 use super::samplers_view::SamplerPanel;
 use super::sweep_view::SweepView;
-use super::histograms::HistogramCache;
 
 /// What the area under the timeline shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -76,10 +76,10 @@ impl GilscopeApp {
             let a = &mut self.analysis;
             ui.selectable_value(&mut a.show_sweep, false, "Timeline");
             ui.selectable_value(&mut a.show_sweep, true, "Switch-interval sweep");
-            if a.sweep.is_running() && !a.show_sweep {
-                if let Some((done, total)) = a.sweep.progress() {
-                    ui.weak(format!("(sweeping: {done} of {total})"));
-                }
+            if let Some((done, total)) = a.sweep.progress()
+                && !a.show_sweep
+            {
+                ui.weak(format!("(sweeping: {done} of {total})"));
             }
         });
         if self.analysis.show_sweep {

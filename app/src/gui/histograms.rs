@@ -5,9 +5,12 @@
 use super::app::GilscopeApp;
 use crate::sweep_chart::{log_marks, plain_number, swatch};
 use egui_plot::{Bar, BarChart, LineStyle, Plot, VLine};
+use gilscope_sim::Nanos;
 use gilscope_sim::analysis::{Distributions, Histogram};
 use gilscope_sim::stats::{Summary, format_ms};
-use gilscope_sim::Nanos;
+
+/// Picks one of the three histograms of a run.
+type Pick = fn(&Distributions) -> &Histogram;
 
 /// Seconds between recomputations while a run is still growing.
 const REFRESH_S: f64 = 0.5;
@@ -77,7 +80,7 @@ impl GilscopeApp {
                 ui.label("run B (dashed)");
             });
         }
-        let picks: [(&str, fn(&Distributions) -> &Histogram); 3] = [
+        let picks: [(&str, Pick); 3] = [
             ("I/O latency", |d| &d.io_latency),
             ("GIL acquire latency", |d| &d.acquire_latency),
             ("GIL slice length", |d| &d.slice),
@@ -92,9 +95,13 @@ impl GilscopeApp {
                     ui.set_width(width);
                     ui.label(title);
                     let hists: Vec<&Histogram> = dists.iter().map(pick).collect();
-                    histogram_plot(ui, title, &hists, &colors, width, height, theme.grid);
+                    histogram_plot(ui, title, &hists, colors, width, height, theme.grid);
                     for (i, h) in hists.iter().enumerate() {
-                        let prefix = if hists.len() > 1 { ["A: ", "B: "][i.min(1)] } else { "" };
+                        let prefix = if hists.len() > 1 {
+                            ["A: ", "B: "][i.min(1)]
+                        } else {
+                            ""
+                        };
                         ui.small(format!(
                             "{prefix}{} samples; {}",
                             h.total(),
@@ -111,7 +118,7 @@ fn histogram_plot(
     ui: &mut egui::Ui,
     title: &str,
     hists: &[&Histogram],
-    colors: &[egui::Color32; 2],
+    colors: [egui::Color32; 2],
     width: f32,
     height: f32,
     grid: egui::Color32,

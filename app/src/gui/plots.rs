@@ -4,6 +4,7 @@
 
 use super::app::GilscopeApp;
 use crate::sweep_chart::swatch;
+use crate::theme::Theme;
 use egui_plot::{Line, LineStyle, Plot};
 use gilscope_sim::analysis::series::gil_held;
 use gilscope_sim::analysis::{Buckets, BytecodeIndex, CoreUtilization};
@@ -45,6 +46,47 @@ fn style(run: usize) -> LineStyle {
     }
 }
 
+/// A plot of the over-time stack: fixed height, x driven by the timeline, no own zoom.
+fn stacked_plot<'a>(id: &str, y_label: &str, height: f32, grid: egui::Color32) -> Plot<'a> {
+    Plot::new(id.to_owned())
+        .height(height)
+        .y_axis_label(y_label.to_owned())
+        .y_axis_min_width(48.0)
+        .allow_zoom(false)
+        .allow_drag(false)
+        .allow_scroll(false)
+        .allow_boxed_zoom(false)
+        .allow_double_click_reset(false)
+        .show_x(false)
+        .grid_color(grid)
+        .link_axis(egui::Id::unique("over-time-x"), [true, false])
+}
+
+/// The legend row: state colours for the core plot, thread colours for progress, and the
+/// line style of each run.
+fn legend(ui: &mut egui::Ui, theme: &Theme, first: Option<&Trace>, many: bool) {
+    ui.horizontal_wrapped(|ui| {
+        swatch(ui, theme.state_color(ThreadState::Running), 0, None);
+        ui.label("cores running bytecode");
+        swatch(ui, theme.state_color(ThreadState::CCallReleased), 0, None);
+        ui.label("cores busy (bytecode + C)");
+        swatch(ui, theme.text, 0, None);
+        ui.label("GIL held");
+        if let Some(trace) = first {
+            for (t, info) in trace.threads.iter().enumerate() {
+                swatch(ui, theme.thread_color(t as u32), 0, None);
+                ui.label(&info.name);
+            }
+        }
+        if many {
+            swatch(ui, theme.text_weak, 0, None);
+            ui.label("run A");
+            swatch(ui, theme.text_weak, 1, None);
+            ui.label("run B");
+        }
+    });
+}
+
 impl GilscopeApp {
     /// The three over-time plots for the runs shown, on the timeline's visible range.
     pub(super) fn over_time_plots(&mut self, ui: &mut egui::Ui) {
@@ -53,65 +95,39 @@ impl GilscopeApp {
             return;
         }
         let from = self.view.start.max(0.0) as Nanos;
-        let to = (self.view.end.max(self.view.start + 1.0)) as Nanos;
+        let to = self.view.end.max(self.view.start + 1.0) as Nanos;
         let count = ((ui.available_width() / 2.0) as usize).clamp(10, 2000);
         let buckets = Buckets::new(from, to, count);
-        let (from_ms, to_ms) = (from as f64 / 1e6, to as f64 / 1e6);
+        let x_range = from as f64 / 1e6..=to as f64 / 1e6;
         let theme = self.theme.clone();
-        let many = self.runs.len() > 1;
-        // Legend row: state colours for the core plot, thread colours for progress, and the
-        // line style of each run.
-        ui.horizontal_wrapped(|ui| {
-            swatch(ui, theme.state_color(ThreadState::Running), 0, None);
-            ui.label("cores running bytecode");
-            swatch(ui, theme.state_color(ThreadState::CCallReleased), 0, None);
-            ui.label("cores busy (bytecode + C)");
-            swatch(ui, theme.text, 0, None);
-            ui.label("GIL held");
-            if let Some(run) = self.runs.first() {
-                for (t, info) in run.trace.threads.iter().enumerate() {
-                    swatch(ui, theme.thread_color(t as u32), 0, None);
-                    ui.label(&info.name);
-                }
-            }
-            if many {
-                swatch(ui, theme.text_weak, 0, None);
-                ui.label("run A");
-                swatch(ui, theme.text_weak, 1, None);
-                ui.label("run B");
-            }
-        });
+        legend(
+            ui,
+            &theme,
+            self.runs.first().map(|r| &r.trace),
+            self.runs.len() > 1,
+        );
         let spacing = ui.spacing().item_spacing.y;
         let title = ui.text_style_height(&egui::TextStyle::Body);
         let height = ((ui.available_height() - 3.0 * (title + spacing)) / 3.0).max(60.0);
-        let link = egui::Id::unique("over-time-x");
-        let plot = |id: &str, y_label: &str| {
-            Plot::new(id.to_owned())
-                .height(height)
-                .y_axis_label(y_label.to_owned())
-                .y_axis_min_width(48.0)
-                .allow_zoom(false)
-                .allow_drag(false)
-                .allow_scroll(false)
-                .allow_boxed_zoom(false)
-                .allow_double_click_reset(false)
-                .show_x(false)
-                .grid_color(theme.grid)
-                .link_axis(link, [true, false])
-        };
         let utilization: Vec<CoreUtilization> = self
             .runs
             .iter()
             .map(|r| CoreUtilization::of(&r.trace, buckets))
             .collect();
-        let cores = self.runs.iter().map(|r| r.trace.cores.len()).max().unwrap_or(1);
+        let cores = self
+            .runs
+            .iter()
+            .map(|r| r.trace.cores.len())
+            .max()
+            .unwrap_or(1);
         ui.label("Busy cores (time-weighted mean per column)");
-        plot("over-time-cores", "cores")
+        stacked_plot("over-time-cores", "cores", height, theme.grid)
             .include_y(0.0)
             .include_y(cores as f64)
             .show(ui, |p| {
-                p.set_plot_bounds_x(from_ms..=to_ms);
+                p.set_plot_bounds_x(x_range.clone());
                 for (i, u) in utilization.iter().enumerate() {
+                    // The thicker total first, so bytecode shows on top where they agree.
                     p.line(
                         Line::new(format!("busy {i}"), ms(buckets.steps(&u.total())))
                             .color(theme.state_color(ThreadState::CCallReleased))
@@ -126,16 +142,20 @@ impl GilscopeApp {
                     );
                 }
             });
+        let held: Vec<Vec<f64>> = self
+            .runs
+            .iter()
+            .map(|r| gil_held(&r.trace, buckets))
+            .collect();
         ui.label("GIL held (fraction of each column)");
-        plot("over-time-gil", "held")
+        stacked_plot("over-time-gil", "held", height, theme.grid)
             .include_y(0.0)
             .include_y(1.0)
             .show(ui, |p| {
-                p.set_plot_bounds_x(from_ms..=to_ms);
-                for (i, run) in self.runs.iter().enumerate() {
-                    let held = gil_held(&run.trace, buckets);
+                p.set_plot_bounds_x(x_range.clone());
+                for (i, values) in held.iter().enumerate() {
                     p.line(
-                        Line::new(format!("gil {i}"), ms(buckets.steps(&held)))
+                        Line::new(format!("gil {i}"), ms(buckets.steps(values)))
                             .color(theme.text)
                             .style(style(i))
                             .width(1.5),
@@ -148,11 +168,11 @@ impl GilscopeApp {
             progress.push(index.cumulative(&run.trace, buckets));
         }
         ui.label("Bytecodes executed so far, per thread (millions)");
-        plot("over-time-progress", "M bytecodes")
+        stacked_plot("over-time-progress", "M bytecodes", height, theme.grid)
             .include_y(0.0)
             .x_axis_label("time (ms), as on the timeline")
             .show(ui, |p| {
-                p.set_plot_bounds_x(from_ms..=to_ms);
+                p.set_plot_bounds_x(x_range.clone());
                 for (i, per_thread) in progress.iter().enumerate() {
                     for (t, values) in per_thread.iter().enumerate() {
                         let millions: Vec<f64> = values.iter().map(|v| v / 1e6).collect();

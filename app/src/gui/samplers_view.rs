@@ -37,15 +37,21 @@ impl GilscopeApp {
     pub(super) fn samplers_panel(&mut self, ui: &mut egui::Ui) {
         let panel = &mut self.analysis.samplers;
         ui.horizontal_wrapped(|ui| {
-            ui.label("sample rate");
+            let label = ui.label("sample rate");
             ui.add(
                 egui::Slider::new(&mut panel.settings.rate_hz, 1.0..=1_000_000.0)
                     .logarithmic(true)
                     .suffix(" Hz"),
+            )
+            .labelled_by(label.id);
+            let label = ui.label("seed");
+            ui.add(egui::DragValue::new(&mut panel.settings.seed))
+                .labelled_by(label.id);
+            ui.selectable_value(
+                &mut panel.settings.timing,
+                Timing::Random,
+                "random instants",
             );
-            ui.label("seed");
-            ui.add(egui::DragValue::new(&mut panel.settings.seed));
-            ui.selectable_value(&mut panel.settings.timing, Timing::Random, "random instants");
             ui.selectable_value(&mut panel.settings.timing, Timing::Periodic, "periodic");
         });
         let key: Vec<Nanos> = self.runs.iter().map(|r| r.trace.now).collect();

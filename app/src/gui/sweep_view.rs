@@ -234,7 +234,8 @@ fn run_plans(
     for (k, plan) in plans.iter().enumerate() {
         let offset = k * intervals.len();
         let progress = |done: usize| {
-            if let Err(TrySendError::Disconnected(_)) = tx.try_send(Message::Progress(offset + done))
+            if let Err(TrySendError::Disconnected(_)) =
+                tx.try_send(Message::Progress(offset + done))
             {
                 cancel.store(true, Ordering::Relaxed);
             }
@@ -281,7 +282,11 @@ impl GilscopeApp {
             scenario
                 .config(overrides)
                 .map(|c| {
-                    let build = if c.gil_enabled() { "GIL" } else { "free-threaded" };
+                    let build = if c.gil_enabled() {
+                        "GIL"
+                    } else {
+                        "free-threaded"
+                    };
                     format!("{} (Python {}, {build})", scenario.name, c.python)
                 })
                 .map_err(|e| e.to_string())
@@ -408,22 +413,25 @@ impl GilscopeApp {
         ui.horizontal_wrapped(|ui| {
             ui.strong(format!("Sweep of {scenario_name}"));
             ui.add_enabled_ui(!running, |ui| {
-                ui.label("from");
+                let label = ui.label("from");
                 ui.add(
                     egui::DragValue::new(&mut view.from_ms)
                         .range(0.001..=1000.0)
                         .speed(0.01)
                         .suffix(" ms"),
-                );
-                ui.label("to");
+                )
+                .labelled_by(label.id);
+                let label = ui.label("to");
                 ui.add(
                     egui::DragValue::new(&mut view.to_ms)
                         .range(0.001..=1000.0)
                         .speed(1.0)
                         .suffix(" ms"),
-                );
-                ui.label("points");
-                ui.add(egui::DragValue::new(&mut view.points).range(2..=60));
+                )
+                .labelled_by(label.id);
+                let label = ui.label("points");
+                ui.add(egui::DragValue::new(&mut view.points).range(2..=60))
+                    .labelled_by(label.id);
                 let overlay_text = match &view.overlay {
                     Overlay::None => "no overlay".to_owned(),
                     Overlay::FreeThreaded => "overlay: free-threaded".to_owned(),
@@ -467,8 +475,9 @@ impl GilscopeApp {
                 start = ui.button("Run sweep").clicked();
             }
             ui.separator();
-            ui.label("export to");
-            ui.add(egui::TextEdit::singleline(&mut view.export_stem).desired_width(160.0));
+            let label = ui.label("export to");
+            ui.add(egui::TextEdit::singleline(&mut view.export_stem).desired_width(160.0))
+                .labelled_by(label.id);
             let ready = !view.series.is_empty() && !running;
             if ui.add_enabled(ready, egui::Button::new("CSV")).clicked() {
                 let path = format!("{}.csv", view.export_stem.trim());

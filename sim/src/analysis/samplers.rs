@@ -342,7 +342,14 @@ mod tests {
         assert_eq!((r.samples, r.held_samples), (KNOWN_SAMPLES, KNOWN_HELD));
         assert_eq!(r, gil_load(&trace, &settings).unwrap());
         assert!(r.error.abs() < 0.05, "{r:?}");
-        let other = gil_load(&trace, &SamplerSettings { seed: 43, ..settings }).unwrap();
+        let other = gil_load(
+            &trace,
+            &SamplerSettings {
+                seed: 43,
+                ..settings
+            },
+        )
+        .unwrap();
         assert_ne!(other.held_samples, r.held_samples);
     }
 
@@ -378,7 +385,10 @@ mod tests {
                 rate_hz: rate,
                 ..SamplerSettings::default()
             };
-            assert!(matches!(gil_load(&trace, &s), Err(SamplerError::BadRate(_))));
+            assert!(matches!(
+                gil_load(&trace, &s),
+                Err(SamplerError::BadRate(_))
+            ));
         }
         let s = SamplerSettings {
             rate_hz: 1e12,

@@ -251,11 +251,7 @@ mod tests {
         t.set(LaneId::Thread(0), 40, Some((ThreadState::Io, 0)));
         t.set(LaneId::Core(0), 40, None);
         t.set(LaneId::Gil, 40, None);
-        t.set(
-            LaneId::Core(1),
-            20,
-            Some((ThreadState::CCallReleased, 1)),
-        );
+        t.set(LaneId::Core(1), 20, Some((ThreadState::CCallReleased, 1)));
         t.set(LaneId::Thread(1), 20, Some((ThreadState::CCallReleased, 1)));
         t.set(LaneId::Thread(1), 60, Some((ThreadState::Running, 1)));
         t.set(LaneId::Core(1), 60, Some((ThreadState::Running, 1)));

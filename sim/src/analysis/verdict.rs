@@ -144,20 +144,24 @@ mod tests {
             duration: Some(200 * MS),
             ..Overrides::default()
         };
-        sweep(&scenario, &base, intervals, 2, &AtomicBool::new(false), &|_| {})
-            .into_iter()
-            .map(Result::unwrap)
-            .collect()
+        sweep(
+            &scenario,
+            &base,
+            intervals,
+            2,
+            &AtomicBool::new(false),
+            &|_| {},
+        )
+        .into_iter()
+        .map(Result::unwrap)
+        .collect()
     }
 
     #[test]
     fn convoy_verdict_names_the_cost_of_the_default() {
         let rows = rows("convoy", &[500 * US, MS, 5 * MS, 20 * MS]);
         let text = sweep_verdict(&rows, 5000).unwrap();
-        assert!(
-            text.starts_with("at 5 ms your I/O thread waits "),
-            "{text}"
-        );
+        assert!(text.starts_with("at 5 ms your I/O thread waits "), "{text}");
         assert!(text.contains("; at 0.5 ms it waits "), "{text}");
         assert!(text.contains("CPU throughput"), "{text}");
         assert!(!text.contains('\n'));
