@@ -15,7 +15,7 @@ const SIZE: (u32, u32) = (1280, 800);
 /// Runs frames until the app's runs have ended (or 60 s passed).
 fn drive(app: &mut GilscopeApp) -> Result<(), String> {
     let ctx = egui::Context::default();
-    let deadline = Instant::now() + Duration::from_secs(60);
+    let deadline = Instant::now() + Duration::from_mins(1);
     loop {
         let input = egui::RawInput {
             screen_rect: Some(egui::Rect::from_min_size(
@@ -79,7 +79,7 @@ fn main() -> Result<(), String> {
         app.analysis.sweep.overlay = Overlay::FreeThreaded;
         let ctx = egui::Context::default();
         app.start_sweep(&ctx);
-        if !app.analysis.sweep.wait(Duration::from_secs(120)) {
+        if !app.analysis.sweep.wait(Duration::from_mins(2)) {
             return Err("the sweep did not finish in 120 s".to_owned());
         }
         shoot(&mut app, &out.join(format!("sweep-{suffix}.png")))?;
