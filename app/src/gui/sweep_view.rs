@@ -229,7 +229,11 @@ fn run_plans(
     tx: &Sender<Message>,
     repaint: &(dyn Fn() + Send + Sync),
 ) {
-    let workers = std::thread::available_parallelism().map_or(1, usize::from);
+    // One core stays with the UI, so the window stays fluid while the sweep runs.
+    let workers = std::thread::available_parallelism()
+        .map_or(1, usize::from)
+        .saturating_sub(1)
+        .max(1);
     let mut results = Vec::with_capacity(plans.len());
     for (k, plan) in plans.iter().enumerate() {
         let offset = k * intervals.len();
