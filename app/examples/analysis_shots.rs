@@ -73,7 +73,7 @@ fn main() -> Result<(), String> {
             (LowerTab::Samplers, "samplers"),
         ] {
             app.analysis.tab = tab;
-            shoot(&mut app, &out.join(format!("{name}-{suffix}.png")))?;
+            shoot(&mut app, &out.join(format!("analysis-{name}-{suffix}.png")))?;
         }
         app.analysis.show_sweep = true;
         app.analysis.sweep.overlay = Overlay::FreeThreaded;
@@ -82,7 +82,7 @@ fn main() -> Result<(), String> {
         if !app.analysis.sweep.wait(Duration::from_mins(2)) {
             return Err("the sweep did not finish in 120 s".to_owned());
         }
-        shoot(&mut app, &out.join(format!("sweep-{suffix}.png")))?;
+        shoot(&mut app, &out.join(format!("analysis-sweep-{suffix}.png")))?;
     }
     // A compared pair (GIL against free-threaded): histograms overlaid.
     let mut app = GilscopeApp::new(Settings {
@@ -94,7 +94,7 @@ fn main() -> Result<(), String> {
     drive(&mut app)?;
     app.fit_view();
     app.analysis.tab = LowerTab::Distributions;
-    shoot(&mut app, &out.join("histograms-compare-dark.png"))?;
+    shoot(&mut app, &out.join("analysis-histograms-compare-dark.png"))?;
     app.analysis.tab = LowerTab::OverTime;
-    shoot(&mut app, &out.join("overtime-compare-dark.png"))
+    shoot(&mut app, &out.join("analysis-overtime-compare-dark.png"))
 }

@@ -174,7 +174,9 @@ pub(crate) fn log_marks(input: GridInput) -> Vec<GridMark> {
     }
     let mut marks = Vec::new();
     for decade in (lo.floor() as i32 - 1)..=(hi.ceil() as i32) {
-        for (factor, step) in [(1.0f64, 1.0), (2.0, 0.5), (5.0, 0.5)] {
+        // 1 µs, 1 ms and 1 s (every third decade, in ms) keep their labels longest.
+        let decade_step = if decade.rem_euclid(3) == 0 { 3.0 } else { 1.0 };
+        for (factor, step) in [(1.0f64, decade_step), (2.0, 0.3), (5.0, 0.3)] {
             let value = f64::from(decade) + factor.log10();
             if (lo..=hi).contains(&value) {
                 marks.push(GridMark {
@@ -291,35 +293,40 @@ impl SweepChart<'_> {
     /// verdict. Returns the point clicked, if any.
     pub fn show(&self, ui: &mut Ui, series: &[SweepSeries]) -> Option<PickedPoint> {
         self.legend(ui, series);
-        let verdict_height = if self.verdict.is_some() {
-            ui.text_style_height(&egui::TextStyle::Body) * 2.5
-        } else {
-            0.0
-        };
-        let available = ui.available_size() - Vec2::new(0.0, verdict_height);
+        let available = ui.available_size();
         let columns = if available.x > 900.0 { 3 } else { 2 };
         let rows = PANELS.len().div_ceil(columns);
         let spacing = ui.spacing().item_spacing;
+        // Plots never shrink below a readable height (the app scrolls instead).
+        let min_height = 150.0 * self.theme.text_scale();
         let cell = Vec2::new(
             (available.x - spacing.x * (columns - 1) as f32) / columns as f32,
-            ((available.y - spacing.y * (rows - 1) as f32) / rows as f32).max(120.0),
+            ((available.y - spacing.y * (rows - 1) as f32) / rows as f32).max(min_height),
         );
         let mut picked = None;
-        for row in PANELS.chunks(columns) {
-            ui.horizontal(|ui| {
-                for panel in row {
+        for (r, row) in PANELS.chunks(columns).enumerate() {
+            ui.horizontal_top(|ui| {
+                for (c, panel) in row.iter().enumerate() {
+                    // Only the lowest plot of each column names the shared x axis.
+                    let bottom = (r + 1) * columns + c >= PANELS.len();
                     ui.vertical(|ui| {
                         ui.set_width(cell.x);
-                        if let Some(p) = self.panel(ui, panel, series, cell) {
+                        if let Some(p) = self.panel(ui, panel, series, cell, bottom) {
                             picked = Some(p);
                         }
                     });
                 }
+                // The verdict takes the free cell after the last plot.
+                if row.len() < columns
+                    && let Some(verdict) = &self.verdict
+                {
+                    ui.vertical(|ui| {
+                        ui.set_width(cell.x);
+                        ui.add_space(cell.y * 0.3);
+                        ui.add(egui::Label::new(egui::RichText::new(verdict).strong()).wrap());
+                    });
+                }
             });
-        }
-        if let Some(verdict) = &self.verdict {
-            ui.add_space(spacing.y);
-            ui.add(egui::Label::new(egui::RichText::new(verdict).strong()).wrap());
         }
         picked
     }
@@ -352,6 +359,7 @@ impl SweepChart<'_> {
         panel: &Panel,
         series: &[SweepSeries],
         cell: Vec2,
+        bottom: bool,
     ) -> Option<PickedPoint> {
         let theme = self.theme;
         ui.label(egui::RichText::new(panel.title).color(theme.text));
@@ -362,7 +370,6 @@ impl SweepChart<'_> {
         let mut plot = Plot::new(id)
             .width(cell.x)
             .height((cell.y - title_height).max(80.0))
-            .x_axis_label("switch interval (ms, log scale)")
             .x_grid_spacer(log_marks)
             .x_axis_formatter(|mark, _| {
                 format_interval(ms_of_x(mark.value))
@@ -379,6 +386,26 @@ impl SweepChart<'_> {
             .show_y(false)
             .grid_color(theme.grid)
             .link_axis(egui::Id::unique((self.id, "sweep-x")), [true, false]);
+        if bottom {
+            plot = plot.x_axis_label("switch interval (ms, log scale)");
+        }
+        // Every panel spans the same intervals, with data or not.
+        let xs = series
+            .iter()
+            .flat_map(|s| &s.rows)
+            .map(|r| x_of_us(r.switch_interval_us));
+        let (x_min, x_max) = xs.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), x| {
+            (lo.min(x), hi.max(x))
+        });
+        if x_min <= x_max {
+            plot = plot.include_x(x_min).include_x(x_max);
+        }
+        let empty = series
+            .iter()
+            .all(|s| panel.quantities.iter().all(|q| q.points(s).is_empty()));
+        if empty {
+            plot = plot.include_y(0.0).include_y(1.0);
+        }
         if log_y {
             plot = plot
                 .y_grid_spacer(log_marks)
@@ -390,6 +417,16 @@ impl SweepChart<'_> {
             plot = plot.show_crosshair(false);
         }
         let response = plot.show(ui, |plot_ui| {
+            if empty && x_min <= x_max {
+                plot_ui.text(
+                    egui_plot::Text::new(
+                        "no data",
+                        egui_plot::PlotPoint::new((x_min + x_max) / 2.0, 0.5),
+                        "no thread does I/O in this scenario",
+                    )
+                    .color(theme.text_weak),
+                );
+            }
             for (i, s) in series.iter().enumerate() {
                 let (style, shape) = series_style(i);
                 for &q in panel.quantities {
@@ -471,11 +508,14 @@ mod tests {
             bounds: (-1.0, 2.0),
             base_step_size: 0.01,
         });
-        let decades = marks
-            .iter()
-            .filter(|m| (m.step_size - 1.0).abs() < 1e-12)
-            .count();
+        let decades = marks.iter().filter(|m| m.step_size >= 1.0).count();
         assert_eq!(decades, 4);
+        // 1 ms (x = 0) is a major mark: its label stays when others are crowded out.
+        assert!(
+            marks
+                .iter()
+                .any(|m| m.value.abs() < 1e-12 && m.step_size > 1.0)
+        );
         assert_eq!(marks.len(), 4 + 3 * 2);
     }
 

@@ -73,6 +73,13 @@ fn a_sweep_run_from_the_ui_plots_what_the_cli_prints() {
     assert_eq!(Quantity::IoLatencyP99.points(series).len(), rows.len());
     // The verdict is shown under the chart.
     h.get_by_label_contains("your I/O thread waits");
+    // Picking a point opens that run's timeline: its interval becomes the setting.
+    h.state_mut().open_sweep_point(0, 1);
+    h.run_steps(2);
+    let interval = rows[1]["switch_interval_us"].as_u64().unwrap() * 1000;
+    assert_eq!(h.state().settings.overrides.switch_interval, Some(interval));
+    assert!(!h.state().analysis.show_sweep);
+    assert_eq!(h.state().runs()[0].config.switch_interval(), interval);
 }
 
 #[test]
@@ -117,7 +124,7 @@ fn the_tabs_under_the_timeline_show_plots_and_sampler_tables() {
     h.get_by_label("Busy cores (time-weighted mean per column)");
     h.get_by_label("Distributions").click();
     h.run_steps(2);
-    h.get_by_label("GIL acquire latency");
+    h.get_by_label("GIL acquire latency: % of samples");
     h.get_by_label("Samplers").click();
     h.run_steps(2);
     h.get_by_label_contains("gil_load-style: GIL held in");

@@ -114,8 +114,17 @@ impl GilscopeApp {
                     .id_salt("narration")
                     .show(ui, |ui| self.narration(ui));
             }
-            LowerTab::OverTime => self.over_time_plots(ui),
-            LowerTab::Distributions => self.histograms(ui),
+            LowerTab::OverTime => {
+                // Plots keep a readable height; a small window scrolls them.
+                egui::ScrollArea::vertical()
+                    .id_salt("over-time")
+                    .show(ui, |ui| self.over_time_plots(ui));
+            }
+            LowerTab::Distributions => {
+                egui::ScrollArea::vertical()
+                    .id_salt("distributions")
+                    .show(ui, |ui| self.histograms(ui));
+            }
             LowerTab::Samplers => self.samplers_panel(ui),
         }
     }

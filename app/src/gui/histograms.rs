@@ -88,12 +88,14 @@ impl GilscopeApp {
         let spacing = ui.spacing().item_spacing.x;
         let width = (ui.available_width() - 2.0 * spacing) / 3.0;
         let text_h = ui.text_style_height(&egui::TextStyle::Body);
-        let height = (ui.available_height() - text_h * (2 + dists.len()) as f32).max(80.0);
+        let min_height = 110.0 * theme.text_scale();
+        let height =
+            (ui.available_height() - text_h * (3 + 2 * dists.len()) as f32).max(min_height);
         ui.horizontal_top(|ui| {
             for (title, pick) in picks {
                 ui.vertical(|ui| {
                     ui.set_width(width);
-                    ui.label(title);
+                    ui.label(format!("{title}: % of samples"));
                     let hists: Vec<&Histogram> = dists.iter().map(pick).collect();
                     histogram_plot(ui, title, &hists, colors, width, height, theme.grid);
                     for (i, h) in hists.iter().enumerate() {
@@ -114,6 +116,15 @@ impl GilscopeApp {
     }
 }
 
+/// A short tick label with its unit: `10µs`, `500µs`, `5ms`.
+fn tick_label(ms: f64) -> String {
+    if ms < 1.0 {
+        format!("{}µs", plain_number(ms * 1000.0))
+    } else {
+        format!("{}ms", plain_number(ms))
+    }
+}
+
 fn histogram_plot(
     ui: &mut egui::Ui,
     title: &str,
@@ -127,10 +138,9 @@ fn histogram_plot(
     Plot::new(format!("histogram-{title}"))
         .width(width)
         .height(height)
-        .x_axis_label("ms (log scale)")
-        .y_axis_label("% of samples")
+        .x_axis_label("log scale")
         .x_grid_spacer(log_marks)
-        .x_axis_formatter(|mark, _| plain_number(10f64.powf(mark.value)))
+        .x_axis_formatter(|mark, _| tick_label(10f64.powf(mark.value)))
         .include_y(0.0)
         .allow_zoom(false)
         .allow_drag(false)

@@ -108,7 +108,8 @@ impl GilscopeApp {
         );
         let spacing = ui.spacing().item_spacing.y;
         let title = ui.text_style_height(&egui::TextStyle::Body);
-        let height = ((ui.available_height() - 3.0 * (title + spacing)) / 3.0).max(60.0);
+        let height = ((ui.available_height() - 3.0 * (title + spacing)) / 3.0)
+            .max(70.0 * theme.text_scale());
         let utilization: Vec<CoreUtilization> = self
             .runs
             .iter()

@@ -376,7 +376,10 @@ impl GilscopeApp {
             id: "sweep-view",
             interactive: true,
         };
-        let picked = chart.show(ui, &view.series);
+        let picked = egui::ScrollArea::vertical()
+            .id_salt("sweep-chart")
+            .show(ui, |ui| chart.show(ui, &view.series))
+            .inner;
         if let Some(p) = picked {
             self.open_sweep_point(p.series, p.row);
         }
