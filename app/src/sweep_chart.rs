@@ -213,6 +213,45 @@ pub(crate) fn plain_number(v: f64) -> String {
     format!("{trimmed}{suffix}")
 }
 
+/// The lines and markers of every series in one panel (y in log10 where the panel is log).
+fn draw_series(
+    plot_ui: &mut egui_plot::PlotUi<'_>,
+    theme: &Theme,
+    panel: &Panel,
+    series: &[SweepSeries],
+) {
+    let log_y = panel.log_y;
+    for (i, s) in series.iter().enumerate() {
+        let (style, shape) = series_style(i);
+        for &q in panel.quantities {
+            let color = quantity_color(theme, q);
+            let points: Vec<[f64; 2]> = q
+                .points(s)
+                .into_iter()
+                .filter(|p| !log_y || p[1] > 0.0)
+                .map(|[x, y]| [x, if log_y { y.log10() } else { y }])
+                .collect();
+            let name = format!("{} — {}", q.label(), s.label);
+            plot_ui.line(
+                Line::new(name.clone(), points.clone())
+                    .color(color)
+                    .width(2.0)
+                    .style(style),
+            );
+            // p99 is drawn first with larger hollow markers, so a p50 on top of it
+            // (an evenly spread latency) stays visible.
+            let p99 = q == Quantity::IoLatencyP99;
+            plot_ui.points(
+                Points::new(name, points)
+                    .color(color)
+                    .shape(shape)
+                    .radius(if p99 { 4.5 } else { 3.0 })
+                    .filled(!p99),
+            );
+        }
+    }
+}
+
 /// Which point a click on the chart picked: `series` index, `row` index within it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PickedPoint {
@@ -421,41 +460,13 @@ impl SweepChart<'_> {
                 plot_ui.text(
                     egui_plot::Text::new(
                         "no data",
-                        egui_plot::PlotPoint::new((x_min + x_max) / 2.0, 0.5),
+                        egui_plot::PlotPoint::new(f64::midpoint(x_min, x_max), 0.5),
                         "no thread does I/O in this scenario",
                     )
                     .color(theme.text_weak),
                 );
             }
-            for (i, s) in series.iter().enumerate() {
-                let (style, shape) = series_style(i);
-                for &q in panel.quantities {
-                    let color = quantity_color(theme, q);
-                    let points: Vec<[f64; 2]> = q
-                        .points(s)
-                        .into_iter()
-                        .filter(|p| !log_y || p[1] > 0.0)
-                        .map(|[x, y]| [x, if log_y { y.log10() } else { y }])
-                        .collect();
-                    let name = format!("{} — {}", q.label(), s.label);
-                    plot_ui.line(
-                        Line::new(name.clone(), points.clone())
-                            .color(color)
-                            .width(2.0)
-                            .style(style),
-                    );
-                    // p99 is drawn first with larger hollow markers, so a p50 on top of it
-                    // (an evenly spread latency) stays visible.
-                    let p99 = q == Quantity::IoLatencyP99;
-                    plot_ui.points(
-                        Points::new(name, points)
-                            .color(color)
-                            .shape(shape)
-                            .radius(if p99 { 4.5 } else { 3.0 })
-                            .filled(!p99),
-                    );
-                }
-            }
+            draw_series(plot_ui, theme, panel, series);
             plot_ui.vline(
                 VLine::new("default 5 ms", DEFAULT_INTERVAL_MS.log10())
                     .color(theme.text_weak)
