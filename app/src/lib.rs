@@ -3,5 +3,7 @@
 
 pub mod cli;
 pub mod gui;
+pub mod plot_png;
+pub mod sweep_chart;
 pub mod theme;
 pub mod timeline;

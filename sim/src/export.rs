@@ -118,7 +118,7 @@ fn marker_event(trace: &Trace, m: &Marker) -> Option<serde_json::Value> {
 }
 
 /// The CSV header of [`stats_csv_row`].
-pub const STATS_CSV_HEADER: &str = "scenario,engine,python,free_threaded,gil_enabled,switch_interval_us,cores,seed,wall_ms,bytecodes,cpu_ms,parallelism,speedup,switches,forced_switches,drop_requests,switches_per_s,held_fraction,slice_p50_ms,slice_p99_ms,io_ops,io_latency_mean_ms,io_latency_p50_ms,io_latency_p99_ms,bytecodes_per_s,lost_updates";
+pub const STATS_CSV_HEADER: &str = "scenario,engine,python,free_threaded,gil_enabled,switch_interval_us,cores,seed,wall_ms,bytecodes,cpu_ms,parallelism,speedup,switches,forced_switches,drop_requests,switches_per_s,held_fraction,slice_p50_ms,slice_p99_ms,io_ops,io_latency_mean_ms,io_latency_p50_ms,io_latency_p99_ms,bytecodes_per_s,lost_updates,handoff_ms";
 
 /// One CSV row of the headline stats (see [`STATS_CSV_HEADER`]).
 pub fn stats_csv_row(s: &Stats) -> String {
@@ -152,6 +152,7 @@ pub fn stats_csv_row(s: &Stats) -> String {
         opt(io.map(|x| x.p99)),
         format!("{:.1}", s.bytecodes_per_s),
         s.counters.iter().map(|c| c.lost).sum::<u64>().to_string(),
+        format!("{:.6}", s.gil.handoff_ms),
     ]
     .join(",")
 }

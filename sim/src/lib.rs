@@ -4,6 +4,7 @@
 //! ([`SimEngine`], deterministic virtual time) turns them into a [`Trace`]; [`Stats`] and the
 //! exports read the trace. The GIL rules followed are those of `docs/gil-model.md`.
 
+pub mod analysis;
 pub mod compare;
 pub mod engine;
 pub mod export;

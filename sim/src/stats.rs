@@ -120,6 +120,9 @@ pub struct GilStats {
     pub slice_ms: Option<Summary>,
     /// From a thread starting to want the GIL until it holds it.
     pub acquire_latency_ms: Option<Summary>,
+    /// Time the GIL sat free while some thread was waiting for it: the cost of handoffs
+    /// (the waker's OS wake-up latency, waiting for a core), in milliseconds.
+    pub handoff_ms: f64,
 }
 
 /// Everything `gilscope run --json` prints.
@@ -204,7 +207,7 @@ impl Stats {
             .flat_map(|l| l.all(trace.now))
             .map(|s| s.duration())
             .sum();
-        let slices: Vec<Nanos> = trace.gil.all(trace.now).map(|s| s.duration()).collect();
+        let slices = gil_slices(trace);
         let held: Nanos = slices.iter().sum();
         let count =
             |kind: MarkerKind| trace.markers.iter().filter(|m| m.kind == kind).count() as u64;
@@ -262,6 +265,7 @@ impl Stats {
                 },
                 slice_ms: Summary::of(slices),
                 acquire_latency_ms: Summary::of(acquire_latencies),
+                handoff_ms: ms(handoff_time(trace)),
             },
             threads,
             counters: trace.counters.clone(),
@@ -388,30 +392,106 @@ impl Stats {
     }
 }
 
-/// One thread's stats, its GIL acquire latencies, and its share of the sequential time.
-fn thread_stats(
-    trace_thread_id: u32,
-    info: &ThreadInfo,
-    lane: &Lane,
-    now: Nanos,
-    bytecode_ps: u64,
-) -> (ThreadStats, Vec<Nanos>, Nanos) {
-    let mut times = [0 as Nanos; 8];
-    let mut resume_lags = Vec::new();
+/// The raw samples behind the distributions in [`Stats`]: the same values its summaries are
+/// computed from, for histograms.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Samples {
+    /// Every completed `io`/`sleep` call's latency (release until holding the GIL again),
+    /// all threads pooled, in thread order.
+    pub io_latency: Vec<Nanos>,
+    /// Every GIL acquisition's wait (from starting to want it until holding it).
+    pub acquire_latency: Vec<Nanos>,
+    /// Every uninterrupted hold of the GIL.
+    pub slices: Vec<Nanos>,
+}
+
+impl Samples {
+    /// The samples of `trace` (closed spans plus the spans in progress, cut at `now`).
+    pub fn of(trace: &Trace) -> Samples {
+        let mut samples = Samples {
+            slices: gil_slices(trace),
+            ..Samples::default()
+        };
+        for (id, (info, lane)) in trace.threads.iter().zip(&trace.thread_lanes).enumerate() {
+            let scan = scan_thread(id as u32, info, lane, trace.now);
+            samples.io_latency.extend(scan.io_latencies);
+            samples.acquire_latency.extend(scan.acquire_latencies);
+        }
+        samples
+    }
+}
+
+fn gil_slices(trace: &Trace) -> Vec<Nanos> {
+    trace.gil.all(trace.now).map(|s| s.duration()).collect()
+}
+
+/// Total time the GIL lane is empty while at least one thread waits for the GIL.
+fn handoff_time(trace: &Trace) -> Nanos {
+    let mut waiting: Vec<(Nanos, Nanos)> = trace
+        .thread_lanes
+        .iter()
+        .flat_map(|l| l.all(trace.now))
+        .filter(|s| s.state == ThreadState::WaitingGil && s.end > s.start)
+        .map(|s| (s.start, s.end))
+        .collect();
+    waiting.sort_unstable();
+    // Merge into a disjoint union.
+    let mut union: Vec<(Nanos, Nanos)> = Vec::with_capacity(waiting.len());
+    for (start, end) in waiting {
+        match union.last_mut() {
+            Some(last) if start <= last.1 => last.1 = last.1.max(end),
+            _ => union.push((start, end)),
+        }
+    }
+    let held: Vec<(Nanos, Nanos)> = trace.gil.all(trace.now).map(|s| (s.start, s.end)).collect();
+    // Waiting time minus the part of it during which the GIL was held.
+    let mut total: Nanos = union.iter().map(|(a, b)| b - a).sum();
+    let mut h = 0;
+    for &(start, end) in &union {
+        while h < held.len() && held[h].1 <= start {
+            h += 1;
+        }
+        let mut k = h;
+        while k < held.len() && held[k].0 < end {
+            total -= held[k].1.min(end) - held[k].0.max(start);
+            k += 1;
+        }
+    }
+    total
+}
+
+/// What one pass over a thread's lane finds.
+struct ThreadScan {
+    /// Time per state slot (see [`scan_thread`]).
+    times: [Nanos; 8],
+    bytecodes: u64,
+    io_latencies: Vec<Nanos>,
+    acquire_latencies: Vec<Nanos>,
+    resume_lags: Vec<Nanos>,
+    /// Time in the old GIL's release-and-signal (not the program's work).
+    overhead: Nanos,
+}
+
+/// Walks the lane of thread `me` once: time in each state, bytecodes, I/O and acquire
+/// latencies, resume lags, old-GIL overhead.
+fn scan_thread(me: u32, info: &ThreadInfo, lane: &Lane, now: Nanos) -> ThreadScan {
+    let mut scan = ThreadScan {
+        times: [0; 8],
+        bytecodes: 0,
+        io_latencies: Vec::new(),
+        acquire_latencies: Vec::new(),
+        resume_lags: Vec::new(),
+        overhead: 0,
+    };
     let mut io_ended: Option<Nanos> = None;
-    let mut bytecodes = 0;
-    let mut io_latencies = Vec::new();
-    let mut acquire_latencies = Vec::new();
     let mut released_at = info.started.unwrap_or(0);
     let mut io_pending = false;
     let mut wanting_since: Option<Nanos> = None;
-    let me = trace_thread_id;
-    let mut overhead: Nanos = 0;
     for span in lane.all(now) {
-        bytecodes += span.bytecodes;
+        scan.bytecodes += span.bytecodes;
         if span.state == ThreadState::CCallReleased && span.other == me {
             // The old GIL's release-and-signal: not the program's work.
-            overhead += span.duration();
+            scan.overhead += span.duration();
         }
         let slot = match span.state {
             ThreadState::Running => Some(0),
@@ -425,19 +505,19 @@ fn thread_stats(
             ThreadState::Done => None,
         };
         if let Some(slot) = slot {
-            times[slot] += span.duration();
+            scan.times[slot] += span.duration();
         }
         if holds_gil(span.state) {
             // Holding the GIL again ends a pending I/O call's latency and any wait for the GIL.
             if io_pending {
-                io_latencies.push(span.start - released_at);
+                scan.io_latencies.push(span.start - released_at);
                 io_pending = false;
             }
             if let Some(ended) = io_ended.take() {
-                resume_lags.push(span.start - ended);
+                scan.resume_lags.push(span.start - ended);
             }
             if let Some(since) = wanting_since.take() {
-                acquire_latencies.push(span.start - since);
+                scan.acquire_latencies.push(span.start - since);
             }
             released_at = span.end;
         } else if span.state == ThreadState::Io {
@@ -447,6 +527,25 @@ fn thread_stats(
             wanting_since.get_or_insert(span.start);
         }
     }
+    scan
+}
+
+/// One thread's stats, its GIL acquire latencies, and its share of the sequential time.
+fn thread_stats(
+    trace_thread_id: u32,
+    info: &ThreadInfo,
+    lane: &Lane,
+    now: Nanos,
+    bytecode_ps: u64,
+) -> (ThreadStats, Vec<Nanos>, Nanos) {
+    let ThreadScan {
+        times,
+        bytecodes,
+        io_latencies,
+        acquire_latencies,
+        resume_lags,
+        overhead,
+    } = scan_thread(trace_thread_id, info, lane, now);
     let lifetime = info
         .finished
         .unwrap_or(now)
@@ -495,5 +594,33 @@ mod tests {
         assert_eq!((s.p50, s.p90, s.p99, s.max), (50.0, 90.0, 99.0, 100.0));
         assert!((s.mean - 50.5).abs() < 1e-9);
         assert!(Summary::of(vec![]).is_none());
+    }
+
+    #[test]
+    fn handoff_time_is_free_gil_while_someone_waits() {
+        use crate::trace::LaneId;
+        let info = |name: &str| ThreadInfo {
+            name: name.into(),
+            group: 0,
+            started: Some(0),
+            finished: None,
+        };
+        let mut t = Trace::new(vec![info("a"), info("b"), info("c")], 2);
+        let run = |t: u32| Some((ThreadState::Running, t));
+        t.set(LaneId::Gil, 0, run(0));
+        t.set(LaneId::Gil, 10, None);
+        t.set(LaneId::Gil, 12, run(1));
+        t.set(LaneId::Gil, 20, None);
+        t.set(LaneId::Gil, 30, run(2));
+        // b waits [5, 12): 2 ns of it with the GIL free. c waits [8, 11) (inside b's wait)
+        // and again [25, 30): 5 ns free. Free time with nobody waiting ([20, 25)) is not lost.
+        t.set(LaneId::Thread(1), 5, Some((ThreadState::WaitingGil, 0)));
+        t.set(LaneId::Thread(1), 12, Some((ThreadState::Running, NONE)));
+        t.set(LaneId::Thread(2), 8, Some((ThreadState::WaitingGil, 0)));
+        t.set(LaneId::Thread(2), 11, Some((ThreadState::Io, NONE)));
+        t.set(LaneId::Thread(2), 25, Some((ThreadState::WaitingGil, NONE)));
+        t.set(LaneId::Thread(2), 30, Some((ThreadState::Running, NONE)));
+        t.close(40);
+        assert_eq!(handoff_time(&t), 7);
     }
 }

@@ -47,9 +47,11 @@ pub fn execute(command: &Command, out: &mut dyn Write) -> Result<(), CliError> {
             csv,
             json,
             engine,
+            plot,
         } => {
             let range = from.zip(*to).map(|(from, to)| (from, to, *points as usize));
-            run_sweep(scenario, settings, range, (*csv, *json), *engine, out)
+            let output = (*csv, *json, plot.as_deref());
+            run_sweep(scenario, settings, range, output, *engine, out)
         }
         Command::Compare {
             scenario,
@@ -122,7 +124,7 @@ fn run_sweep(
     name: &str,
     settings: &SettingsArgs,
     range: Option<(Nanos, Nanos, usize)>,
-    (csv, json): (bool, bool),
+    (csv, json, plot): (bool, bool, Option<&Path>),
     engine: EngineKind,
     out: &mut dyn Write,
 ) -> Result<(), CliError> {
@@ -160,6 +162,7 @@ fn run_sweep(
                 .map_err(|e| CliError::Input(e.to_string()))?;
             rows.push(execute_run(&scenario, &config, engine)?.1);
         }
+        draw_sweep(plot, &scenario, settings, &rows)?;
         return write_out(out, &sweep_output(&rows, csv, json)?);
     }
     let workers = std::thread::available_parallelism().map_or(1, usize::from);
@@ -180,7 +183,26 @@ fn run_sweep(
             ))
         })?);
     }
+    draw_sweep(plot, &scenario, settings, &rows)?;
     write_out(out, &sweep_output(&rows, csv, json)?)
+}
+
+/// `--plot FILE.png`: the sweep chart, drawn headless.
+fn draw_sweep(
+    plot: Option<&Path>,
+    scenario: &Scenario,
+    settings: &SettingsArgs,
+    rows: &[Stats],
+) -> Result<(), CliError> {
+    let Some(path) = plot else {
+        return Ok(());
+    };
+    crate::plot_png::write_cli_sweep(path, scenario, &settings.overrides(), rows).map_err(|e| {
+        CliError::Io {
+            context: format!("cannot draw {}", path.display()),
+            source: std::io::Error::other(e),
+        }
+    })
 }
 
 fn sweep_output(rows: &[Stats], csv: bool, json: bool) -> Result<String, CliError> {

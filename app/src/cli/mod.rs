@@ -69,6 +69,9 @@ pub enum Command {
         /// sim (in parallel) or live (real threads, one interval after another).
         #[arg(long, value_enum, default_value_t = EngineKind::Sim)]
         engine: EngineKind,
+        /// Also draw the sweep chart (latency, throughput, switches vs interval) as a PNG.
+        #[arg(long, value_name = "FILE.png")]
+        plot: Option<PathBuf>,
     },
     /// Run a scenario under every runtime (threads, free-threaded, asyncio, multiprocessing,
     /// subinterpreters) and print them side by side.

@@ -48,6 +48,8 @@ pub struct GilscopeApp {
     pub(super) theme: Theme,
     theme_applied: Option<(ThemeMode, bool)>,
     pub(super) show_help: bool,
+    /// The sweep, over-time, distribution and sampler views.
+    pub analysis: super::analysis::Analysis,
 }
 
 impl GilscopeApp {
@@ -80,6 +82,7 @@ impl GilscopeApp {
             theme,
             theme_applied: None,
             show_help: false,
+            analysis: super::analysis::Analysis::default(),
         }
     }
 

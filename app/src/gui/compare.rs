@@ -88,6 +88,9 @@ impl GilscopeApp {
     /// Shows the central view.
     pub(super) fn central(&mut self, ui: &mut egui::Ui) {
         egui::CentralPanel::default().show(ui, |ui| {
+            if self.view_tabs(ui) {
+                return;
+            }
             let error_color = ui.visuals().error_fg_color;
             if let Some(error) = &self.load_error {
                 ui.colored_label(error_color, format!("Could not open the scenario: {error}"));
@@ -120,7 +123,7 @@ impl GilscopeApp {
             // The timeline takes what its lanes need, up to what leaves room for the legend
             // and the narration under it.
             let legend_height = 2.0 * (self.theme.lane_height() + self.theme.label_font().size);
-            let narration_min = 6.0 * self.theme.label_font().size;
+            let narration_min = self.lower_height(ui.available_height());
             let timeline_height =
                 (ui.available_height() - legend_height - narration_min).max(120.0);
             ui.allocate_ui(egui::vec2(ui.available_width(), timeline_height), |ui| {
@@ -129,9 +132,7 @@ impl GilscopeApp {
             ui.add_space(4.0);
             legend(ui, &self.theme);
             ui.separator();
-            egui::ScrollArea::vertical().id_salt("narration").show(ui, |ui| {
-                self.narration(ui);
-            });
+            self.lower_area(ui);
         });
     }
 

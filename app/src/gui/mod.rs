@@ -5,16 +5,21 @@
 //! `session` (one run as the UI sees it), `toolbar`, `controls`, `stats_panel`, `narration`,
 //! `compare` (the central view), `help`, `settings` (persisted) and `screenshot`.
 
+pub mod analysis;
 mod app;
 mod compare;
 mod controls;
 mod help;
+mod histograms;
 mod narration;
+mod plots;
 pub mod runner;
+mod samplers_view;
 pub mod screenshot;
 pub mod session;
 pub mod settings;
 pub mod stats_panel;
+pub mod sweep_view;
 mod toolbar;
 
 pub use app::{GilscopeApp, PresetEntry};
