@@ -363,12 +363,17 @@ pub fn lerp(a: Color32, b: Color32, t: f32) -> Color32 {
 /// A legend: one swatch per thread state, drawn with its pattern and height, and its label.
 /// Items wrap onto more lines when the row is too narrow, never splitting swatch and label.
 pub fn legend(ui: &mut Ui, theme: &Theme) {
+    legend_of(ui, theme, &ThreadState::ALL);
+}
+
+/// Like [`legend`], for just these states (those a run on screen actually shows).
+pub fn legend_of(ui: &mut Ui, theme: &Theme, states: &[ThreadState]) {
     let font = theme.label_font();
     let swatch = egui::vec2(1.8 * font.size, font.size);
     let gap = font.size * 0.4;
     ui.horizontal_wrapped(|ui| {
         ui.spacing_mut().item_spacing.x = font.size;
-        for state in ThreadState::ALL {
+        for &state in states {
             let galley =
                 ui.painter()
                     .layout_no_wrap(state.label().to_owned(), font.clone(), theme.text);

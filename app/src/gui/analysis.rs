@@ -96,6 +96,8 @@ impl GilscopeApp {
     pub(super) fn lower_height(&self, available: f32) -> f32 {
         let line = self.theme.label_font().size;
         match self.analysis.tab {
+            // In front of a class the timeline comes first; the narration scrolls.
+            LowerTab::Narration if self.theme.presentation() => 4.0 * line,
             LowerTab::Narration => 6.0 * line,
             _ => (available * 0.45).max(14.0 * line),
         }

@@ -284,6 +284,10 @@ impl GilscopeApp {
             // (the Settings button brings it back).
             if wanted.1 && self.theme_applied.is_some_and(|(_, was)| !was) {
                 self.settings.show_controls = false;
+                // Two stacked timelines need the width more than a two-column table does.
+                if self.settings.compare {
+                    self.settings.show_info = false;
+                }
             }
             self.theme = Theme::new(wanted.0, wanted.1);
             self.theme.apply(ctx);

@@ -5,9 +5,10 @@
 use super::app::GilscopeApp;
 use super::session::Run;
 use super::settings::CompareWith;
-use crate::theme::legend;
+use crate::theme::legend_of;
 use crate::timeline::{Timeline, TimelineGroup};
 use gilscope_sim::RunConfig;
+use gilscope_sim::ThreadState;
 use gilscope_sim::stats::format_ms;
 use gilscope_sim::time::format_nanos;
 
@@ -122,7 +123,11 @@ impl GilscopeApp {
             let locks: &[String] = self.loaded.as_ref().map_or(&[], |(_, s)| s.locks.as_slice());
             // The timeline takes what its lanes need, up to what leaves room for the legend
             // and the narration under it.
-            let legend_height = 2.0 * (self.theme.lane_height() + self.theme.label_font().size);
+            let states = self.states_shown();
+            // Legend rows: about four entries fit a row (fewer with presentation's large text).
+            let per_row = if self.theme.presentation() { 3 } else { 4 };
+            let rows = states.len().div_ceil(per_row).max(1) as f32;
+            let legend_height = rows * (self.theme.lane_height().max(self.theme.label_font().size) + 6.0);
             let narration_min = self.lower_height(ui.available_height());
             let timeline_height =
                 (ui.available_height() - legend_height - narration_min).max(120.0);
@@ -130,10 +135,45 @@ impl GilscopeApp {
                 Timeline::new(&groups, &self.theme).lock_names(locks).show(ui, &mut self.view);
             });
             ui.add_space(4.0);
-            legend(ui, &self.theme);
+            legend_of(ui, &self.theme, &states);
             ui.separator();
             self.lower_area(ui);
         });
+    }
+
+    /// The states the runs on screen spent time in (from their latest stats), for a legend
+    /// that explains what is there and no more; every state until stats arrive.
+    fn states_shown(&self) -> Vec<ThreadState> {
+        let stats: Vec<&gilscope_sim::Stats> =
+            self.runs.iter().filter_map(|r| r.stats.as_ref()).collect();
+        if stats.is_empty() {
+            return ThreadState::ALL.to_vec();
+        }
+        let any = |f: fn(&gilscope_sim::stats::StateTimes) -> f64| {
+            stats
+                .iter()
+                .flat_map(|s| &s.threads)
+                .any(|t| f(&t.state_ms) > 0.0)
+        };
+        let finished = stats
+            .iter()
+            .flat_map(|s| &s.threads)
+            .any(|t| t.finished_ms.is_some());
+        let c_call = any(|s| s.c_call);
+        ThreadState::ALL
+            .into_iter()
+            .filter(|state| match state {
+                ThreadState::Running => any(|s| s.running),
+                ThreadState::WaitingGil => any(|s| s.waiting_gil),
+                ThreadState::ForcedOff => any(|s| s.forced_off),
+                ThreadState::Io => any(|s| s.io),
+                ThreadState::CCallReleased | ThreadState::CCallHolding => c_call,
+                ThreadState::Lock => any(|s| s.lock),
+                ThreadState::Runnable => any(|s| s.runnable),
+                ThreadState::Ready => any(|s| s.ready),
+                ThreadState::Done => finished,
+            })
+            .collect()
     }
 
     fn compare_progress(&self) -> String {

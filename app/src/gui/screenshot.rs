@@ -63,6 +63,7 @@ impl ScreenshotRequest {
             // Presentation is for the timeline: the settings panel steps aside, as when
             // presentation mode is switched on in the window.
             show_controls: !self.presentation,
+            show_info: !(self.presentation && self.compare.is_some()),
             ..Settings::default()
         }
     }
