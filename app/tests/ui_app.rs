@@ -386,3 +386,37 @@ fn screenshot_requests_with_bad_settings_fail_before_any_window_opens() {
         Err(GuiError::Size { .. })
     ));
 }
+
+#[test]
+fn the_engine_switch_runs_real_threads_and_reports_them() {
+    let mut h = harness(app("c-holding"));
+    h.step();
+    h.get_by_role_and_label(Role::ComboBox, "Engine").click();
+    h.run_steps(2);
+    let cores = std::thread::available_parallelism().map_or(1, usize::from);
+    let label = format!(
+        "Real threads on this machine ({cores} core{})",
+        if cores == 1 { "" } else { "s" }
+    );
+    h.get_by_label(&label).click();
+    h.run_steps(2);
+    assert!(h.state().settings.live);
+    run_to_end(&mut h);
+    let run = &h.state().runs()[0];
+    assert!(run.title.contains("real threads"), "{}", run.title);
+    assert!(run.error.is_none(), "{:?}", run.error);
+    let stats = run.stats.as_ref().expect("the live run's stats");
+    assert_eq!(stats.engine, "live");
+    // The ticker's 120 sleeps and the two 50 ms GIL-holding C calls really happened.
+    assert!(stats.wall_ms > 100.0, "{}", stats.wall_ms);
+    assert!(
+        stats.threads.iter().any(|t| t.io_ops == 120),
+        "{:?}",
+        stats.threads.iter().map(|t| t.io_ops).collect::<Vec<_>>()
+    );
+    // Asking real threads for asyncio is refused in words, not a panic.
+    h.state_mut().settings.overrides.runtime = Some(gilscope_sim::Runtime::Asyncio);
+    run_to_end(&mut h);
+    let error = h.state().runs()[0].error.clone().unwrap_or_default();
+    assert!(error.contains("asyncio"), "{error}");
+}

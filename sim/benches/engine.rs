@@ -1,15 +1,12 @@
-//! Engine benchmarks: simulated events per second, and a 20-point convoy sweep over 10 s of
-//! virtual time each (run on all cores, as `gilscope sweep` does).
+//! Engine benchmark: simulated events per second (sweeps are in `benches/sweep.rs`).
 // A benchmark that cannot set up should stop loudly: unwrap is the clearest way.
 #![allow(missing_docs, clippy::unwrap_used)]
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use gilscope_sim::presets::preset;
-use gilscope_sim::sweep::{log_spaced, sweep};
-use gilscope_sim::time::{MS, SEC, US};
+use gilscope_sim::time::{MS, US};
 use gilscope_sim::{Overrides, SimEngine};
 use std::hint::black_box;
-use std::sync::atomic::AtomicBool;
 
 fn events_per_second(c: &mut Criterion) {
     // Four CPU-bound threads switching every 10 µs for 200 ms of virtual time: ~20k switches,
@@ -37,33 +34,5 @@ fn events_per_second(c: &mut Criterion) {
     group.finish();
 }
 
-fn convoy_sweep(c: &mut Criterion) {
-    let scenario = preset("convoy").unwrap().unwrap();
-    // 10 s of virtual time at every interval: the I/O thread repeats forever.
-    let mut scenario = scenario;
-    scenario.groups[1].repeat = gilscope_sim::Repeat::Forever;
-    let base = Overrides {
-        duration: Some(10 * SEC),
-        ..Overrides::default()
-    };
-    let intervals = log_spaced(100 * US, 100 * MS, 20);
-    let workers = std::thread::available_parallelism().map_or(1, usize::from);
-    let mut group = c.benchmark_group("sweep");
-    group.sample_size(10);
-    group.bench_function("convoy_20_points_10s_each", |b| {
-        b.iter(|| {
-            black_box(sweep(
-                &scenario,
-                &base,
-                &intervals,
-                workers,
-                &AtomicBool::new(false),
-                &|_| {},
-            ))
-        });
-    });
-    group.finish();
-}
-
-criterion_group!(benches, events_per_second, convoy_sweep);
+criterion_group!(benches, events_per_second);
 criterion_main!(benches);

@@ -65,6 +65,7 @@ pub fn execute(command: &Command, out: &mut dyn Write) -> Result<(), CliError> {
             compare,
             presentation,
             light,
+            engine,
             settings,
         } => {
             // Check the scenario and settings here, so bad input is a usage error (status 2).
@@ -81,6 +82,7 @@ pub fn execute(command: &Command, out: &mut dyn Write) -> Result<(), CliError> {
                 },
                 size: *size,
                 out: path.clone(),
+                live: *engine == EngineKind::Live,
             };
             crate::gui::capture(&request).map_err(|e| CliError::Gui(e.to_string()))?;
             write_out(out, &format!("wrote {}\n", path.display()))

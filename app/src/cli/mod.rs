@@ -113,6 +113,9 @@ pub enum Command {
         /// The light theme.
         #[arg(long)]
         light: bool,
+        /// sim, or live (real threads on this machine).
+        #[arg(long, value_enum, default_value_t = EngineKind::Sim)]
+        engine: EngineKind,
         /// Settings that override the scenario's.
         #[command(flatten)]
         settings: SettingsArgs,

@@ -27,6 +27,7 @@ struct RunKey {
     overrides: Overrides,
     group_counts: Vec<Option<u32>>,
     compare: Option<CompareWith>,
+    live: bool,
 }
 
 /// The gilscope window.
@@ -229,6 +230,7 @@ impl GilscopeApp {
             overrides: self.settings.overrides.clone(),
             group_counts: self.settings.group_counts.clone(),
             compare: self.settings.compare.then_some(self.settings.compare_with),
+            live: self.settings.live,
         };
         if self.run_key.as_ref() == Some(&key) {
             return;
@@ -252,25 +254,25 @@ impl GilscopeApp {
             compare.map(|with| scenario.config(&with.overrides_b(&self.settings.overrides, &a)));
         let prefix = if compare.is_some() { "A · " } else { "" };
         let title_a = format!("{prefix}{}", a.describe());
-        self.runs.push(Run::simulate(
-            &scenario,
-            a,
-            title_a,
-            speed,
-            self.playing,
-            ctx,
-        ));
+        let live = self.settings.live;
+        let start = |config: RunConfig, title: String| {
+            if live {
+                Run::live(
+                    &scenario,
+                    config,
+                    format!("{title} · real threads"),
+                    self.playing,
+                    ctx,
+                )
+            } else {
+                Run::simulate(&scenario, config, title, speed, self.playing, ctx)
+            }
+        };
+        self.runs.push(start(a, title_a));
         match b {
             Some(Ok(b)) => {
                 let title_b = format!("B · {}", b.describe());
-                self.runs.push(Run::simulate(
-                    &scenario,
-                    b,
-                    title_b,
-                    speed,
-                    self.playing,
-                    ctx,
-                ));
+                self.runs.push(start(b, title_b));
             }
             Some(Err(e)) => self.config_errors.push(format!("run B: {e}")),
             None => {}

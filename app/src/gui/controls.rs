@@ -116,6 +116,33 @@ pub(super) fn version_picker(
 
 impl GilscopeApp {
     /// Shows the settings panel (when open).
+    /// Simulated, or real threads contending for a real GIL on this machine's cores.
+    fn engine_picker(&mut self, ui: &mut egui::Ui) {
+        let cores = std::thread::available_parallelism().map_or(1, usize::from);
+        let live_label = format!(
+            "Real threads on this machine ({cores} core{})",
+            if cores == 1 { "" } else { "s" }
+        );
+        ui.horizontal(|ui| {
+            let label = ui.label("Engine");
+            let mut live = self.settings.live;
+            egui::ComboBox::from_id_salt("engine")
+                .selected_text(if live { format!("Real threads ({cores})") } else { "Simulated".to_owned() })
+                .show_ui(ui, |ui| {
+                    ui.selectable_value(&mut live, false, "Simulated");
+                    ui.selectable_value(&mut live, true, live_label.as_str());
+                })
+                .response
+                .labelled_by(label.id)
+                .on_hover_text("Simulated: CPython's algorithm in virtual time, deterministic. Real threads: OS threads and a real GIL, in real time, on this machine");
+            self.settings.live = live;
+        });
+        if self.settings.live {
+            ui.add(egui::Label::new(egui::RichText::new("Real threads run in real time (the speed does not apply) and support the threads runtime of Python 3.2+ only.").small()).wrap());
+        }
+        ui.add_space(4.0);
+    }
+
     pub(super) fn controls_panel(&mut self, ui: &mut egui::Ui) {
         let mut open = self.settings.show_controls;
         let width = 260.0 * self.theme.text_scale().sqrt();
@@ -214,6 +241,7 @@ impl GilscopeApp {
     }
 
     fn interpreter_section(&mut self, ui: &mut egui::Ui) {
+        self.engine_picker(ui);
         ui.strong("Interpreter");
         let merged = self.merged();
         let defaults = Overrides::default().resolve().ok();

@@ -11,7 +11,7 @@ use crossbeam::channel::{
 };
 use gilscope_sim::time::Nanos;
 use gilscope_sim::trace::TraceDelta;
-use gilscope_sim::{Engine, RunConfig, Stats, Trace};
+use gilscope_sim::{Engine, RunConfig, SimError, Stats, Trace};
 use std::collections::VecDeque;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::time::{Duration, Instant};
@@ -31,7 +31,7 @@ const BATCH: Duration = Duration::from_millis(20);
 const STATS_EVERY: Duration = Duration::from_millis(300);
 
 /// Builds a fresh engine for a run (called again on every restart).
-pub type EngineBuilder = Box<dyn Fn() -> Box<dyn Engine> + Send>;
+pub type EngineBuilder = Box<dyn Fn() -> Result<Box<dyn Engine>, SimError> + Send>;
 
 /// What the engine thread needs to run (and re-run) one configuration.
 pub struct EngineSpec {
@@ -46,6 +46,22 @@ pub struct EngineSpec {
     /// The engine advances by itself in real time (a live run): it is polled once a frame
     /// instead of being paced by the speed setting.
     pub realtime: bool,
+}
+
+/// The stats of a trace. A live run's speedup counts its bytecodes at the speed the machine
+/// achieved, not the nominal one (as `gilscope run --engine live` does).
+fn stats_of(trace: &Trace, spec: &EngineSpec) -> Stats {
+    match gilscope_sim::live::achieved_bytecode_ns(trace).filter(|_| spec.realtime) {
+        Some(ns) => {
+            let config = RunConfig {
+                bytecode_ns: ns,
+                free_threaded_overhead: 0.0,
+                ..spec.config.clone()
+            };
+            Stats::compute(trace, &spec.scenario, spec.engine, &config)
+        }
+        None => Stats::compute(trace, &spec.scenario, spec.engine, &spec.config),
+    }
 }
 
 /// An order from the UI to the engine thread.
@@ -256,7 +272,13 @@ impl Worker {
         self.chunk = 10_000;
         let built = catch_unwind(AssertUnwindSafe(|| (self.spec.build)()));
         match built {
-            Ok(mut engine) => {
+            Ok(Err(error)) => {
+                self.failed = true;
+                self.send(Update::Failed(format!(
+                    "the engine could not start: {error}"
+                )))
+            }
+            Ok(Ok(mut engine)) => {
                 let trace = engine.trace().clone();
                 // The empty trace is the base; drop what the cursor would resend.
                 let _ = engine.take_delta();
@@ -341,9 +363,7 @@ impl Worker {
             && let Some(engine) = self.engine.as_ref()
         {
             let spec = &self.spec;
-            let stats = catch_unwind(AssertUnwindSafe(|| {
-                Stats::compute(engine.trace(), &spec.scenario, spec.engine, &spec.config)
-            }));
+            let stats = catch_unwind(AssertUnwindSafe(|| stats_of(engine.trace(), spec)));
             self.last_stats = Some(Instant::now());
             if let Ok(stats) = stats {
                 self.send(Update::Stats(Box::new(stats)))?;
@@ -393,7 +413,7 @@ mod tests {
         let name = scenario.name.clone();
         let build_config = config.clone();
         let build: EngineBuilder =
-            Box::new(move || Box::new(SimEngine::new(&scenario, &build_config)));
+            Box::new(move || Ok(Box::new(SimEngine::new(&scenario, &build_config))));
         (
             EngineSpec {
                 scenario: name,
@@ -501,7 +521,7 @@ mod tests {
         let (mut spec, expected) = spec("io-bound");
         let scenario = gilscope_sim::presets::preset("io-bound").unwrap().unwrap();
         let config = spec.config.clone();
-        spec.build = Box::new(move || Box::new(SelfPaced(SimEngine::new(&scenario, &config))));
+        spec.build = Box::new(move || Ok(Box::new(SelfPaced(SimEngine::new(&scenario, &config)))));
         spec.realtime = true;
         let runner = Runner::spawn(spec, Speed::Fastest, true, || {}).unwrap();
         let mut trace = Trace::default();
@@ -536,7 +556,7 @@ mod tests {
     #[test]
     fn a_panicking_engine_is_reported_and_the_thread_survives() {
         let (mut spec, _) = spec("convoy");
-        spec.build = Box::new(|| Box::new(Exploding));
+        spec.build = Box::new(|| Ok(Box::new(Exploding)));
         let runner = Runner::spawn(spec, Speed::Fastest, true, || {}).unwrap();
         let deadline = Instant::now() + Duration::from_mins(1);
         let mut failures = Vec::new();

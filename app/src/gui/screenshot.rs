@@ -29,6 +29,8 @@ pub struct ScreenshotRequest {
     pub size: [u32; 2],
     /// Where to write the PNG.
     pub out: PathBuf,
+    /// Real threads on this machine instead of the simulator.
+    pub live: bool,
 }
 
 impl ScreenshotRequest {
@@ -39,6 +41,7 @@ impl ScreenshotRequest {
             overrides: Overrides::default(),
             compare: None,
             presentation: false,
+            live: false,
             theme: ThemeMode::Dark,
             size: [1280, 800],
             out: out.into(),
@@ -64,6 +67,7 @@ impl ScreenshotRequest {
             // presentation mode is switched on in the window.
             show_controls: !self.presentation,
             show_info: !(self.presentation && self.compare.is_some()),
+            live: self.live,
             ..Settings::default()
         }
     }

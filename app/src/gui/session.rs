@@ -3,6 +3,7 @@
 
 use super::runner::{Command, EngineBuilder, EngineSpec, Runner, Update};
 use super::settings::Speed;
+use gilscope_sim::live::{LiveEngine, LiveOptions};
 use gilscope_sim::{RunConfig, Scenario, SimEngine, Stats, Trace};
 
 /// Updates applied per frame and run at most: the UI never spends long draining.
@@ -38,7 +39,7 @@ impl Run {
         let sim_scenario = scenario.clone();
         let sim_config = config.clone();
         let build: EngineBuilder =
-            Box::new(move || Box::new(SimEngine::new(&sim_scenario, &sim_config)));
+            Box::new(move || Ok(Box::new(SimEngine::new(&sim_scenario, &sim_config))));
         let spec = EngineSpec {
             scenario: scenario.name.clone(),
             engine: "sim",
@@ -47,6 +48,31 @@ impl Run {
             realtime: false,
         };
         Run::start(spec, title, speed, playing, ctx)
+    }
+
+    /// Starts real threads on this machine for `scenario` with `config` (they run in real time;
+    /// the speed setting does not apply).
+    pub fn live(
+        scenario: &Scenario,
+        config: RunConfig,
+        title: String,
+        playing: bool,
+        ctx: &egui::Context,
+    ) -> Run {
+        let live_scenario = scenario.clone();
+        let live_config = config.clone();
+        let build: EngineBuilder = Box::new(move || {
+            let engine = LiveEngine::start(&live_scenario, &live_config, &LiveOptions::default())?;
+            Ok(Box::new(engine))
+        });
+        let spec = EngineSpec {
+            scenario: scenario.name.clone(),
+            engine: "live",
+            config,
+            build,
+            realtime: true,
+        };
+        Run::start(spec, title, Speed::Fastest, playing, ctx)
     }
 
     /// Starts any engine on its own thread (the simulator, or a live engine with

@@ -234,6 +234,8 @@ pub struct Settings {
     pub show_controls: bool,
     /// Whether the narration and stats panel (right) is open.
     pub show_info: bool,
+    /// Run on real threads on this machine instead of the simulator.
+    pub live: bool,
 }
 
 impl Default for Settings {
@@ -250,6 +252,7 @@ impl Default for Settings {
             theme: ThemeMode::default(),
             show_controls: true,
             show_info: true,
+            live: false,
         }
     }
 }
