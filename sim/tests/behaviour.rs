@@ -4,17 +4,11 @@
 use gilscope_sim::presets::preset;
 use gilscope_sim::time::{MS, US};
 use gilscope_sim::trace::MarkerKind;
-use gilscope_sim::{Nanos, Overrides, PythonVersion, Scenario, SimError, Stats, ThreadState, run};
+use gilscope_sim::{Nanos, Overrides, PythonVersion, SimError, ThreadState, run};
 
-fn scenario(text: &str) -> Scenario {
-    Scenario::parse(text, "test.toml").expect("test scenario parses")
-}
+mod common;
 
-fn stats(s: &Scenario, overrides: &Overrides) -> Stats {
-    let config = s.config(overrides).expect("valid settings");
-    let trace = run(s, &config).expect("run completes");
-    Stats::compute(&trace, &s.name, "sim", &config)
-}
+use common::{scenario, stats};
 
 fn interval(ns: Nanos) -> Overrides {
     Overrides {

@@ -602,15 +602,22 @@ impl SimEngine {
         }
     }
 
-    /// `drop_gil`: release, signal one waiter on `cond`. Returns whether the thread must now wait
-    /// on `switch_cond` (a drop request was pending and `final_release` is false).
-    fn drop_gil(&mut self, t: u32, final_release: bool) -> bool {
+    /// The GIL `t` holds becomes free and one waiter on `cond` is signalled; returns the
+    /// interpreter whose GIL it was.
+    fn unlock_and_signal(&mut self, t: u32) -> usize {
         let i = self.threads[t as usize].interp;
         self.gils[i].locked = false;
         self.gils[i].holder = None;
         self.threads[t as usize].holds_gil = false;
         self.gil_lane(None);
         self.signal_cond(i);
+        i
+    }
+
+    /// `drop_gil`: release, signal one waiter on `cond`. Returns whether the thread must now wait
+    /// on `switch_cond` (a drop request was pending and `final_release` is false).
+    fn drop_gil(&mut self, t: u32, final_release: bool) -> bool {
+        let i = self.unlock_and_signal(t);
         let th = &mut self.threads[t as usize];
         if th.drop_request && !final_release && self.gils[i].last_holder == Some(t) {
             th.drop_request = false;
@@ -737,12 +744,7 @@ impl SimEngine {
     /// Old GIL tick check with a waiter: release (signalling one blocked waiter, which costs the
     /// releaser `old_gil_signal` while the lock is free), then re-acquire.
     fn old_gil_release(&mut self, t: u32) {
-        let i = self.threads[t as usize].interp;
-        self.gils[i].locked = false;
-        self.gils[i].holder = None;
-        self.threads[t as usize].holds_gil = false;
-        self.gil_lane(None);
-        self.signal_cond(i);
+        self.unlock_and_signal(t);
         let th = &mut self.threads[t as usize];
         th.stage = Stage::OldRelease;
         // Signalling is C code running without the GIL; `other` = itself marks it as the GIL's

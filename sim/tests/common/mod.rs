@@ -1,0 +1,15 @@
+//! Helpers shared by the behaviour tests.
+
+use gilscope_sim::{Overrides, Scenario, Stats, run};
+
+/// Parses a scenario written in a test.
+pub fn scenario(text: &str) -> Scenario {
+    Scenario::parse(text, "test.toml").expect("test scenario parses")
+}
+
+/// Runs `s` with `overrides` in the simulator and returns its stats.
+pub fn stats(s: &Scenario, overrides: &Overrides) -> Stats {
+    let config = s.config(overrides).expect("valid settings");
+    let trace = run(s, &config).expect("run completes");
+    Stats::compute(&trace, &s.name, "sim", &config)
+}
