@@ -27,6 +27,10 @@ cargo clippy --workspace --all-targets --quiet -- -D warnings
 echo "== cargo test"
 cargo test --workspace
 
+echo "== loom: the live engine's GIL in every interleaving (2–3 threads)"
+RUSTFLAGS="--cfg loom" LOOM_MAX_PREEMPTIONS=3 \
+  cargo test -p gilscope-sim --test live_loom --release --target-dir target/loom
+
 if [ -x scripts/gui-smoke.sh ]; then
   echo "== GUI smoke test under Xvfb"
   scripts/gui-smoke.sh
