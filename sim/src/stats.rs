@@ -273,59 +273,35 @@ impl Stats {
         }
     }
 
-    /// The I/O latency over every thread that did I/O (all operations pooled), if any.
+    /// The I/O latency over every thread that did I/O, if any (see [`Self::pooled`]).
     pub fn io_latency(&self) -> Option<Summary> {
-        let with_io: Vec<&ThreadStats> = self.threads.iter().filter(|t| t.io_ops > 0).collect();
-        let ops: u64 = with_io.iter().map(|t| t.io_ops).sum();
-        if ops == 0 {
+        self.pooled(|t| t.io_latency_ms)
+    }
+
+    /// Per-thread summaries picked by `pick`, combined over the threads that did I/O: mean,
+    /// p50 and p90 weighted by each thread's I/O operations; p99 and max those of the worst
+    /// thread (a conservative bound, since the raw samples are not kept).
+    fn pooled(&self, pick: fn(&ThreadStats) -> Option<Summary>) -> Option<Summary> {
+        let with: Vec<(Summary, f64)> = self
+            .threads
+            .iter()
+            .filter(|t| t.io_ops > 0)
+            .filter_map(|t| pick(t).map(|s| (s, t.io_ops as f64)))
+            .collect();
+        let ops: f64 = with.iter().map(|(_, n)| n).sum();
+        if with.is_empty() || ops == 0.0 {
             return None;
         }
-        let weighted = |f: fn(&Summary) -> f64| {
-            with_io
-                .iter()
-                .filter_map(|t| t.io_latency_ms.as_ref().map(|s| f(s) * t.io_ops as f64))
-                .sum::<f64>()
-                / ops as f64
-        };
+        let weighted =
+            |f: fn(&Summary) -> f64| with.iter().map(|(s, n)| f(s) * n).sum::<f64>() / ops;
+        let worst = |f: fn(&Summary) -> f64| with.iter().map(|(s, _)| f(s)).fold(0.0, f64::max);
         Some(Summary {
             mean: weighted(|s| s.mean),
             p50: weighted(|s| s.p50),
             p90: weighted(|s| s.p90),
-            p99: weighted(|s| s.p99),
-            max: with_io
-                .iter()
-                .filter_map(|t| t.io_latency_ms.map(|s| s.max))
-                .fold(0.0, f64::max),
+            p99: worst(|s| s.p99),
+            max: worst(|s| s.max),
         })
-    }
-
-    /// The lag after I/O, pooled over threads weighted by their I/O operations.
-    fn pooled_resume_lag(&self) -> Summary {
-        let with: Vec<&ThreadStats> = self
-            .threads
-            .iter()
-            .filter(|t| t.resume_lag_ms.is_some() && t.io_ops > 0)
-            .collect();
-        let ops: f64 = with.iter().map(|t| t.io_ops as f64).sum::<f64>().max(1.0);
-        let weighted = |f: fn(&Summary) -> f64| {
-            with.iter()
-                .filter_map(|t| t.resume_lag_ms.as_ref().map(|s| f(s) * t.io_ops as f64))
-                .sum::<f64>()
-                / ops
-        };
-        Summary {
-            mean: weighted(|s| s.mean),
-            p50: weighted(|s| s.p50),
-            p90: weighted(|s| s.p90),
-            p99: with
-                .iter()
-                .filter_map(|t| t.resume_lag_ms.map(|s| s.p99))
-                .fold(0.0, f64::max),
-            max: with
-                .iter()
-                .filter_map(|t| t.resume_lag_ms.map(|s| s.max))
-                .fold(0.0, f64::max),
-        }
     }
 
     /// Replaces `{placeholders}` in a preset's narration with this run's numbers. Unknown
@@ -334,11 +310,7 @@ impl Stats {
         let lost: u64 = self.counters.iter().map(|c| c.lost).sum();
         let expected: u64 = self.counters.iter().map(|c| c.expected).sum();
         let io = self.io_latency();
-        let lag = self
-            .threads
-            .iter()
-            .any(|t| t.resume_lag_ms.is_some())
-            .then(|| self.pooled_resume_lag());
+        let lag = self.pooled(|t| t.resume_lag_ms);
         let values: [(&str, String); 18] = [
             ("wall", format_ms(self.wall_ms)),
             ("sequential", format_ms(self.sequential_ms)),
