@@ -571,12 +571,7 @@ mod tests {
     #[test]
     fn handoff_time_is_free_gil_while_someone_waits() {
         use crate::trace::LaneId;
-        let info = |name: &str| ThreadInfo {
-            name: name.into(),
-            group: 0,
-            started: Some(0),
-            finished: None,
-        };
+        let info = |name: &str| ThreadInfo::new(name, 0).started_at(0);
         let mut t = Trace::new(vec![info("a"), info("b"), info("c")], 2);
         let run = |t: u32| Some((ThreadState::Running, t));
         t.set(LaneId::Gil, 0, run(0));

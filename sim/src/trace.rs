@@ -217,6 +217,25 @@ pub struct ThreadInfo {
     pub finished: Option<Nanos>,
 }
 
+impl ThreadInfo {
+    /// A thread of `group` that has not started yet.
+    pub fn new(name: impl Into<String>, group: usize) -> Self {
+        Self {
+            name: name.into(),
+            group,
+            started: None,
+            finished: None,
+        }
+    }
+
+    /// The same thread, started at `time`.
+    #[must_use]
+    pub fn started_at(mut self, time: Nanos) -> Self {
+        self.started = Some(time);
+        self
+    }
+}
+
 /// Everything a run produced.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Trace {
@@ -449,12 +468,7 @@ mod tests {
     use super::*;
 
     fn info(name: &str) -> ThreadInfo {
-        ThreadInfo {
-            name: name.into(),
-            group: 0,
-            started: Some(0),
-            finished: None,
-        }
+        ThreadInfo::new(name, 0).started_at(0)
     }
 
     #[test]

@@ -207,12 +207,7 @@ mod tests {
     use gilscope_sim::trace::{LaneId, ThreadInfo};
 
     fn trace() -> Trace {
-        let info = |n: &str| ThreadInfo {
-            name: n.into(),
-            group: 0,
-            started: Some(0),
-            finished: None,
-        };
+        let info = |n: &str| ThreadInfo::new(n, 0).started_at(0);
         let mut t = Trace::new(vec![info("busy-0"), info("io")], 1);
         t.set(LaneId::Gil, 0, Some((ThreadState::Running, 0)));
         t.set(LaneId::Thread(0), 0, Some((ThreadState::Running, NONE)));

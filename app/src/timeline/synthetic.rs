@@ -28,15 +28,13 @@ pub fn trace(spans: usize, threads: u32, cores: u32, seed: u64) -> Trace {
     let threads = threads.max(1);
     let cores = cores.max(1);
     let infos = (0..threads)
-        .map(|t| ThreadInfo {
-            name: if t == 0 {
+        .map(|t| {
+            let name = if t == 0 {
                 "io".to_owned()
             } else {
                 format!("busy-{}", t - 1)
-            },
-            group: usize::from(t != 0),
-            started: Some(0),
-            finished: None,
+            };
+            ThreadInfo::new(name, usize::from(t != 0)).started_at(0)
         })
         .collect();
     let mut trace = Trace::new(infos, cores);

@@ -265,12 +265,7 @@ mod tests {
     use crate::trace::{LaneId, ThreadInfo};
 
     fn info(name: &str) -> ThreadInfo {
-        ThreadInfo {
-            name: name.into(),
-            group: 0,
-            started: Some(0),
-            finished: None,
-        }
+        ThreadInfo::new(name, 0).started_at(0)
     }
 
     /// 1 s of run, repeated 100 times: `py` holds the GIL for 6 ms running bytecode, then

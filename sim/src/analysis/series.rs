@@ -231,12 +231,7 @@ mod tests {
     use crate::trace::{LaneId, ThreadInfo, ThreadState};
 
     fn info(name: &str) -> ThreadInfo {
-        ThreadInfo {
-            name: name.into(),
-            group: 0,
-            started: Some(0),
-            finished: None,
-        }
+        ThreadInfo::new(name, 0).started_at(0)
     }
 
     /// Two threads on two cores: `a` runs [0, 40) with 400 bytecodes, then I/O; `b` runs a C

@@ -232,12 +232,7 @@ impl SimEngine {
         let threads_spec = scenario.threads();
         let infos = threads_spec
             .iter()
-            .map(|(name, group)| ThreadInfo {
-                name: name.clone(),
-                group: *group,
-                started: None,
-                finished: None,
-            })
+            .map(|(name, group)| ThreadInfo::new(name.clone(), *group))
             .collect();
         let separate = runtime::one_interpreter_per_thread(config);
         let role = if config.runtime == Runtime::Asyncio {
@@ -317,12 +312,9 @@ impl SimEngine {
         let workers = offloading.min(32.min(config.cores + 4));
         for k in 0..workers {
             self.threads.push(Th::new(0, Role::Executor));
-            self.trace.threads.push(ThreadInfo {
-                name: format!("executor-{k}"),
-                group: 0,
-                started: None,
-                finished: None,
-            });
+            self.trace
+                .threads
+                .push(ThreadInfo::new(format!("executor-{k}"), 0));
             self.trace.thread_lanes.push(crate::trace::Lane::default());
         }
         self.timers.grow(1 + self.cores.len() + self.threads.len());

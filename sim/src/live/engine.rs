@@ -197,12 +197,9 @@ impl LiveEngine {
         } else {
             0
         };
-        let infos = spec.iter().map(|(name, group)| ThreadInfo {
-            name: name.clone(),
-            group: *group,
-            started: None,
-            finished: None,
-        });
+        let infos = spec
+            .iter()
+            .map(|(name, group)| ThreadInfo::new(name.clone(), *group));
         let trace = Trace::new(infos.collect(), placement.lanes as u32);
         let (batches_tx, batches_rx) = bounded(CHANNEL_BATCHES);
         let (spare_tx, spare_rx) = bounded(CHANNEL_BATCHES);
