@@ -43,8 +43,9 @@ fn run_to_end(h: &mut Harness<'_, GilscopeApp>) {
 fn expected_stats(stem: &str, overrides: &Overrides) -> Stats {
     let scenario = presets::preset(stem).unwrap().unwrap();
     let config = scenario.config(overrides).unwrap();
-    let trace = gilscope_sim::run(&scenario, &config).unwrap();
-    Stats::compute(&trace, &scenario.name, "sim", &config)
+    gilscope_sim::run_scenario(&scenario, &config, &gilscope_sim::RunOptions::default())
+        .unwrap()
+        .stats
 }
 
 fn assert_stats_shown(h: &Harness<'_, GilscopeApp>, expected: &Stats) {

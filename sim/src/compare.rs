@@ -2,8 +2,8 @@
 //! free-threaded threads, asyncio, processes (fork and spawn) and subinterpreters
 //! (gil-model.md section 6), side by side.
 
-use crate::engine::run;
 use crate::model::{Overrides, PythonVersion, Runtime, StartMethod};
+use crate::run::{RunOptions, run_scenario};
 use crate::scenario::Scenario;
 use crate::stats::Stats;
 use crate::sweep::SweepError;
@@ -62,8 +62,7 @@ pub fn compare_runtimes(
                 .config(&overrides)
                 .map_err(SweepError::from)
                 .and_then(|config| {
-                    let trace = run(scenario, &config)?;
-                    Ok(Stats::compute(&trace, &scenario.name, "sim", &config))
+                    Ok(run_scenario(scenario, &config, &RunOptions::default())?.stats)
                 });
             (label, outcome)
         })

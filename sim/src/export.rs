@@ -10,9 +10,12 @@ const GIL_PID: u32 = 2;
 const CORES_PID: u32 = 3;
 
 /// Writes `trace` as Chrome trace-event JSON: one track per thread, the GIL lane and one track
-/// per core, with markers as instant events.
-pub fn write_chrome_trace(trace: &Trace, title: &str, out: &mut impl Write) -> io::Result<()> {
-    out.write_all(b"{\"displayTimeUnit\":\"ms\",\"traceEvents\":[\n")?;
+/// per core, with markers as instant events, and the run's description (scenario, engine,
+/// settings) under `metadata.gilscope`.
+pub fn write_chrome_trace(trace: &Trace, out: &mut impl Write) -> io::Result<()> {
+    out.write_all(b"{\"displayTimeUnit\":\"ms\",\"metadata\":{\"gilscope\":")?;
+    serde_json::to_writer(&mut *out, &trace.meta).map_err(io::Error::other)?;
+    out.write_all(b"},\"traceEvents\":[\n")?;
     let mut first = true;
     let mut emit = |out: &mut dyn Write, value: &serde_json::Value| -> io::Result<()> {
         if !first {
@@ -21,7 +24,7 @@ pub fn write_chrome_trace(trace: &Trace, title: &str, out: &mut impl Write) -> i
         first = false;
         serde_json::to_writer(&mut *out, value).map_err(io::Error::other)
     };
-    for event in track_names(trace, title) {
+    for event in track_names(trace) {
         emit(out, &event)?;
     }
     for id in trace.lane_ids() {
@@ -45,7 +48,8 @@ fn us(ns: u64) -> f64 {
 }
 
 /// Metadata events naming the processes (threads, GIL, cores) and their tracks.
-fn track_names(trace: &Trace, title: &str) -> Vec<serde_json::Value> {
+fn track_names(trace: &Trace) -> Vec<serde_json::Value> {
+    let title = &trace.meta.scenario;
     let mut events = Vec::new();
     for (pid, name) in [
         (THREADS_PID, format!("{title}: threads")),
@@ -174,7 +178,7 @@ mod tests {
             .unwrap();
         let trace = crate::engine::run(&scenario, &config).unwrap();
         let mut buffer = Vec::new();
-        write_chrome_trace(&trace, "convoy", &mut buffer).unwrap();
+        write_chrome_trace(&trace, &mut buffer).unwrap();
         let value: serde_json::Value = serde_json::from_slice(&buffer).unwrap();
         let events = value["traceEvents"].as_array().unwrap();
         let names: Vec<&str> = events
@@ -191,6 +195,11 @@ mod tests {
         );
         assert!(events.iter().any(|e| e["ph"] == "X" && e["pid"] == GIL_PID));
         assert!(events.iter().any(|e| e["ph"] == "i"));
+        let meta = &value["metadata"]["gilscope"];
+        assert_eq!(meta["scenario"], scenario.name.as_str());
+        assert_eq!(meta["engine"], "sim");
+        assert_eq!(meta["config"]["switch_interval_us"], 5000);
+        assert_eq!(meta["groups"], serde_json::json!(["busy", "io"]));
     }
 
     #[test]
@@ -198,7 +207,7 @@ mod tests {
         let scenario = preset("cpu-bound").unwrap().unwrap();
         let config = scenario.config(&Overrides::default()).unwrap();
         let trace = crate::engine::run(&scenario, &config).unwrap();
-        let row = stats_csv_row(&Stats::compute(&trace, &scenario.name, "sim", &config));
+        let row = stats_csv_row(&Stats::compute(&trace));
         assert_eq!(row.split(',').count(), STATS_CSV_HEADER.split(',').count());
     }
 }

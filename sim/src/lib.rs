@@ -9,9 +9,11 @@ pub mod compare;
 pub mod engine;
 pub mod export;
 pub mod live;
+pub mod meta;
 pub mod model;
 pub mod presets;
 pub mod rng;
+pub mod run;
 pub mod scenario;
 pub mod stats;
 pub mod sweep;
@@ -19,9 +21,11 @@ pub mod time;
 pub mod trace;
 
 pub use engine::{Engine, SimEngine, SimError, run};
+pub use meta::{EngineKind, RunMeta};
 pub use model::{
     ConfigError, Model, Overrides, PythonVersion, RunConfig, Runtime, StartMethod, SuccessorPolicy,
 };
+pub use run::{Finished, RunOptions, StopSignal, run_scenario};
 pub use scenario::{Op, Repeat, Scenario, ScenarioError, ThreadGroup};
 pub use stats::Stats;
 pub use time::Nanos;

@@ -1,7 +1,8 @@
 //! Stats of a run, computed from its trace alone, so every engine gets the same numbers.
 //! The serialized form is the `gilscope run --json` schema (field names are fixed).
 
-use crate::model::{RunConfig, Runtime};
+use crate::meta::EngineKind;
+use crate::model::Runtime;
 use crate::time::Nanos;
 use crate::trace::{CounterResult, Lane, MarkerKind, NONE, ThreadInfo, ThreadState, Trace};
 use serde::Serialize;
@@ -163,6 +164,12 @@ pub struct Stats {
     pub sequential_ms: f64,
     /// `sequential_ms / wall_ms`.
     pub speedup: f64,
+    /// Every `io`/`sleep` call of every thread, pooled: from releasing the GIL until holding
+    /// it again.
+    pub io_latency_ms: Option<Summary>,
+    /// Every `io`/`sleep` call of every thread, pooled: from the call completing until the
+    /// thread runs again.
+    pub resume_lag_ms: Option<Summary>,
     /// GIL stats.
     pub gil: GilStats,
     /// Per thread.
@@ -182,18 +189,37 @@ fn holds_gil(state: ThreadState) -> bool {
 }
 
 impl Stats {
-    /// Computes the stats of `trace`, produced by `engine` ("sim" or "live") with `config`.
-    pub fn compute(trace: &Trace, scenario: &str, engine: &str, config: &RunConfig) -> Stats {
+    /// The stats of `trace`, from the trace alone (its [`crate::RunMeta`] says which run it
+    /// was). A live run's speedup counts its bytecodes at the speed the machine achieved, not
+    /// the nominal one.
+    pub fn compute(trace: &Trace) -> Stats {
+        let meta = &trace.meta;
+        let config = &meta.config;
+        let bytecode_ps = match meta.engine {
+            EngineKind::Live => crate::live::achieved_bytecode_ns(trace)
+                .map_or(config.bytecode_ps(), |ns| {
+                    ((ns * 1000.0).round() as u64).max(1)
+                }),
+            EngineKind::Sim => config.bytecode_ps(),
+        };
         let wall = trace.now;
         let wall_s = (wall as f64 / 1e9).max(1e-12);
         let mut threads = Vec::with_capacity(trace.threads.len());
-        let mut acquire_latencies = Vec::new();
+        let mut samples = Samples {
+            slices: gil_slices(trace),
+            ..Samples::default()
+        };
+        let mut resume_lags = Vec::new();
         let mut sequential: Nanos = 0;
         for (id, (info, lane)) in trace.threads.iter().zip(&trace.thread_lanes).enumerate() {
-            let (thread, thread_acquires, thread_sequential) =
-                thread_stats(id as u32, info, lane, trace.now, config.bytecode_ps());
-            acquire_latencies.extend(thread_acquires);
-            sequential += thread_sequential;
+            let scan = scan_thread(id as u32, info, lane, trace.now);
+            samples.io_latency.extend_from_slice(&scan.io_latencies);
+            samples
+                .acquire_latency
+                .extend_from_slice(&scan.acquire_latencies);
+            resume_lags.extend_from_slice(&scan.resume_lags);
+            let (thread, alone) = thread_stats(info, scan, trace.now, bytecode_ps);
+            sequential += alone;
             threads.push(thread);
         }
         // Booting processes or interpreters is overhead of the runtime, not work.
@@ -207,19 +233,15 @@ impl Stats {
             .flat_map(|l| l.all(trace.now))
             .map(|s| s.duration())
             .sum();
-        let slices = gil_slices(trace);
-        let held: Nanos = slices.iter().sum();
-        let count =
-            |kind: MarkerKind| trace.markers.iter().filter(|m| m.kind == kind).count() as u64;
-        let switches = trace
-            .markers
-            .iter()
-            .filter(|m| m.kind == MarkerKind::Handoff && m.thread != NONE)
-            .count() as u64;
         let bytecodes = threads.iter().map(|t| t.bytecodes).sum();
+        let Samples {
+            io_latency,
+            acquire_latency,
+            slices,
+        } = samples;
         Stats {
-            scenario: scenario.to_owned(),
-            engine: engine.to_owned(),
+            scenario: meta.scenario.clone(),
+            engine: meta.engine.name().to_owned(),
             runtime: serde_json::to_value(config.runtime)
                 .ok()
                 .and_then(|v| v.as_str().map(str::to_owned))
@@ -252,56 +274,18 @@ impl Stats {
             } else {
                 0.0
             },
-            gil: GilStats {
-                switches,
-                forced_switches: count(MarkerKind::ForcedSwitch),
-                drop_requests: count(MarkerKind::DropRequest),
-                futile_wakeups: count(MarkerKind::FutileWakeup),
-                switches_per_s: switches as f64 / wall_s,
-                held_fraction: if wall > 0 {
-                    held as f64 / wall as f64
-                } else {
-                    0.0
-                },
-                slice_ms: Summary::of(slices),
-                acquire_latency_ms: Summary::of(acquire_latencies),
-                handoff_ms: ms(handoff_time(trace)),
-            },
+            io_latency_ms: Summary::of(io_latency),
+            resume_lag_ms: Summary::of(resume_lags),
+            gil: gil_stats(trace, slices, acquire_latency),
             threads,
             counters: trace.counters.clone(),
             warnings: trace.warnings.iter().map(|(_, w)| w.clone()).collect(),
         }
     }
 
-    /// The I/O latency over every thread that did I/O, if any (see [`Self::pooled`]).
+    /// The I/O latency over every `io`/`sleep` call of every thread, if any.
     pub fn io_latency(&self) -> Option<Summary> {
-        self.pooled(|t| t.io_latency_ms)
-    }
-
-    /// Per-thread summaries picked by `pick`, combined over the threads that did I/O: mean,
-    /// p50 and p90 weighted by each thread's I/O operations; p99 and max those of the worst
-    /// thread (a conservative bound, since the raw samples are not kept).
-    fn pooled(&self, pick: fn(&ThreadStats) -> Option<Summary>) -> Option<Summary> {
-        let with: Vec<(Summary, f64)> = self
-            .threads
-            .iter()
-            .filter(|t| t.io_ops > 0)
-            .filter_map(|t| pick(t).map(|s| (s, t.io_ops as f64)))
-            .collect();
-        let ops: f64 = with.iter().map(|(_, n)| n).sum();
-        if with.is_empty() || ops == 0.0 {
-            return None;
-        }
-        let weighted =
-            |f: fn(&Summary) -> f64| with.iter().map(|(s, n)| f(s) * n).sum::<f64>() / ops;
-        let worst = |f: fn(&Summary) -> f64| with.iter().map(|(s, _)| f(s)).fold(0.0, f64::max);
-        Some(Summary {
-            mean: weighted(|s| s.mean),
-            p50: weighted(|s| s.p50),
-            p90: weighted(|s| s.p90),
-            p99: worst(|s| s.p99),
-            max: worst(|s| s.max),
-        })
+        self.io_latency_ms
     }
 
     /// Replaces `{placeholders}` in a preset's narration with this run's numbers. Unknown
@@ -310,7 +294,7 @@ impl Stats {
         let lost: u64 = self.counters.iter().map(|c| c.lost).sum();
         let expected: u64 = self.counters.iter().map(|c| c.expected).sum();
         let io = self.io_latency();
-        let lag = self.pooled(|t| t.resume_lag_ms);
+        let lag = self.resume_lag_ms;
         let values: [(&str, String); 18] = [
             ("wall", format_ms(self.wall_ms)),
             ("sequential", format_ms(self.sequential_ms)),
@@ -390,6 +374,34 @@ impl Samples {
             samples.acquire_latency.extend(scan.acquire_latencies);
         }
         samples
+    }
+}
+
+/// The GIL's stats from the trace's markers and the samples of holds and acquisitions.
+fn gil_stats(trace: &Trace, slices: Vec<Nanos>, acquire_latency: Vec<Nanos>) -> GilStats {
+    let wall = trace.now;
+    let wall_s = (wall as f64 / 1e9).max(1e-12);
+    let held: Nanos = slices.iter().sum();
+    let count = |kind: MarkerKind| trace.markers.iter().filter(|m| m.kind == kind).count() as u64;
+    let switches = trace
+        .markers
+        .iter()
+        .filter(|m| m.kind == MarkerKind::Handoff && m.thread != NONE)
+        .count() as u64;
+    GilStats {
+        switches,
+        forced_switches: count(MarkerKind::ForcedSwitch),
+        drop_requests: count(MarkerKind::DropRequest),
+        futile_wakeups: count(MarkerKind::FutileWakeup),
+        switches_per_s: switches as f64 / wall_s,
+        held_fraction: if wall > 0 {
+            held as f64 / wall as f64
+        } else {
+            0.0
+        },
+        slice_ms: Summary::of(slices),
+        acquire_latency_ms: Summary::of(acquire_latency),
+        handoff_ms: ms(handoff_time(trace)),
     }
 }
 
@@ -502,22 +514,21 @@ fn scan_thread(me: u32, info: &ThreadInfo, lane: &Lane, now: Nanos) -> ThreadSca
     scan
 }
 
-/// One thread's stats, its GIL acquire latencies, and its share of the sequential time.
+/// One thread's stats from its scan, and its share of the sequential time.
 fn thread_stats(
-    trace_thread_id: u32,
     info: &ThreadInfo,
-    lane: &Lane,
+    scan: ThreadScan,
     now: Nanos,
     bytecode_ps: u64,
-) -> (ThreadStats, Vec<Nanos>, Nanos) {
+) -> (ThreadStats, Nanos) {
     let ThreadScan {
         times,
         bytecodes,
         io_latencies,
-        acquire_latencies,
+        acquire_latencies: _,
         resume_lags,
         overhead,
-    } = scan_thread(trace_thread_id, info, lane, now);
+    } = scan;
     let lifetime = info
         .finished
         .unwrap_or(now)
@@ -548,7 +559,7 @@ fn thread_stats(
     };
     // Alone, the thread would spend exactly its bytecodes' cost, its I/O and its C calls.
     let alone = bytecodes * bytecode_ps / 1000 + times[3] + times[4] - overhead;
-    (stats, acquire_latencies, alone)
+    (stats, alone)
 }
 
 /// Formats milliseconds with an adaptive unit.
@@ -559,6 +570,12 @@ pub fn format_ms(ms: f64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn untitled(threads: Vec<ThreadInfo>, cores: u32) -> Trace {
+        let config = crate::model::Overrides::default().resolve().unwrap();
+        let meta = crate::meta::RunMeta::untitled(crate::meta::EngineKind::Sim, &config);
+        Trace::new(meta, threads, cores)
+    }
 
     #[test]
     fn percentiles_use_nearest_rank() {
@@ -572,7 +589,7 @@ mod tests {
     fn handoff_time_is_free_gil_while_someone_waits() {
         use crate::trace::LaneId;
         let info = |name: &str| ThreadInfo::new(name, 0).started_at(0);
-        let mut t = Trace::new(vec![info("a"), info("b"), info("c")], 2);
+        let mut t = untitled(vec![info("a"), info("b"), info("c")], 2);
         let run = |t: u32| Some((ThreadState::Running, t));
         t.set(LaneId::Gil, 0, run(0));
         t.set(LaneId::Gil, 10, None);

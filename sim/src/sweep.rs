@@ -1,7 +1,8 @@
 //! Switch-interval sweeps: the same scenario at many intervals, run in parallel across cores.
 
-use crate::engine::{SimError, run};
+use crate::engine::SimError;
 use crate::model::Overrides;
+use crate::run::{RunOptions, run_scenario};
 use crate::scenario::{Scenario, ScenarioError};
 use crate::stats::Stats;
 use crate::time::Nanos;
@@ -73,8 +74,7 @@ pub fn sweep(
                 .config(&overrides)
                 .map_err(SweepError::from)
                 .and_then(|config| {
-                    let trace = run(scenario, &config)?;
-                    Ok(Stats::compute(&trace, &scenario.name, "sim", &config))
+                    Ok(run_scenario(scenario, &config, &RunOptions::default())?.stats)
                 });
             if let Ok(mut slots) = results.lock() {
                 slots[i] = Some(outcome);
@@ -135,12 +135,7 @@ mod tests {
                     ..base.clone()
                 })
                 .unwrap();
-            let single = Stats::compute(
-                &run(&scenario, &config).unwrap(),
-                &scenario.name,
-                "sim",
-                &config,
-            );
+            let single = Stats::compute(&crate::engine::run(&scenario, &config).unwrap());
             assert_eq!(result.as_ref().unwrap(), &single);
         }
         let cancelled = AtomicBool::new(true);

@@ -4,6 +4,7 @@
 //! (which thread occupies it). Engines write a trace through [`Trace::set`]; consumers read
 //! closed spans plus the open span of each lane. A live view receives [`TraceDelta`]s.
 
+use crate::meta::RunMeta;
 use crate::time::Nanos;
 use serde::Serialize;
 use std::ops::Range;
@@ -236,9 +237,11 @@ impl ThreadInfo {
     }
 }
 
-/// Everything a run produced.
-#[derive(Debug, Clone, Default, PartialEq)]
+/// Everything a run produced, and what the run was.
+#[derive(Debug, Clone, PartialEq)]
 pub struct Trace {
+    /// The run this trace describes: scenario, engine, settings, names.
+    pub meta: RunMeta,
     /// Threads, indexed by [`ThreadId`].
     pub threads: Vec<ThreadInfo>,
     /// One lane per thread.
@@ -260,14 +263,27 @@ pub struct Trace {
 }
 
 impl Trace {
-    /// An empty trace for these threads and cores.
-    pub fn new(threads: Vec<ThreadInfo>, cores: u32) -> Self {
+    /// An empty trace of the run `meta`, for these threads and cores.
+    pub fn new(meta: RunMeta, threads: Vec<ThreadInfo>, cores: u32) -> Self {
         Self {
+            meta,
             thread_lanes: vec![Lane::default(); threads.len()],
             threads,
+            gil: Lane::default(),
             cores: vec![Lane::default(); cores as usize],
-            ..Self::default()
+            markers: Vec::new(),
+            counters: Vec::new(),
+            now: 0,
+            finished: false,
+            warnings: Vec::new(),
         }
+    }
+
+    /// An empty trace of the same run, with no threads or cores: what is left behind when a
+    /// trace is taken out of its engine.
+    #[must_use]
+    pub fn placeholder(&self) -> Self {
+        Self::new(self.meta.clone(), Vec::new(), 0)
     }
 
     /// A lane by id.
@@ -466,14 +482,20 @@ impl DeltaCursor {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::meta::EngineKind;
 
     fn info(name: &str) -> ThreadInfo {
         ThreadInfo::new(name, 0).started_at(0)
     }
 
+    fn trace(threads: Vec<ThreadInfo>, cores: u32) -> Trace {
+        let config = crate::model::Overrides::default().resolve().unwrap();
+        Trace::new(RunMeta::untitled(EngineKind::Sim, &config), threads, cores)
+    }
+
     #[test]
     fn set_closes_spans_and_merges_repeats() {
-        let mut t = Trace::new(vec![info("a")], 1);
+        let mut t = trace(vec![info("a")], 1);
         let a = LaneId::Thread(0);
         t.set(a, 0, Some((ThreadState::Running, NONE)));
         t.add_bytecodes(a, 10);
@@ -514,7 +536,7 @@ mod tests {
 
     #[test]
     fn deltas_rebuild_the_same_trace() {
-        let mut source = Trace::new(vec![info("a")], 1);
+        let mut source = trace(vec![info("a")], 1);
         let mut copy = source.clone();
         let mut cursor = DeltaCursor::default();
         for step in 0..20u64 {

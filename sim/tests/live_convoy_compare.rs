@@ -31,10 +31,7 @@ fn convoy_simulated_and_live() {
             } else {
                 gilscope_sim::run(&scenario, &config).expect("sim run")
             };
-            let engine = if live_run { "live" } else { "sim" };
-            Stats::compute(&trace, &scenario.name, engine, &config)
-                .io_latency()
-                .expect("I/O")
+            Stats::compute(&trace).io_latency().expect("I/O")
         };
         let sim = latency(&base, false);
         let calibrated = latency(&calibration.settings.or(&base), false);

@@ -30,7 +30,7 @@ fn overrides(f: impl FnOnce(&mut Overrides)) -> Overrides {
 fn run(s: &Scenario, o: &Overrides) -> (Trace, Stats) {
     let config = s.config(o).expect("config resolves");
     let trace = live::run(s, &config, &LiveOptions::default()).expect("live run succeeds");
-    let stats = Stats::compute(&trace, &s.name, "live", &config);
+    let stats = Stats::compute(&trace);
     (trace, stats)
 }
 
@@ -229,7 +229,7 @@ ops = [ { io = "1ms" }, { lock = "l" }, { unlock = "l" } ]
         "the trace reaches the stop: {}",
         trace.now
     );
-    let stats = Stats::compute(trace, &s.name, "live", &config);
+    let stats = Stats::compute(trace);
     assert!(stats.wall_ms >= 250.0, "{}", stats.wall_ms);
 }
 

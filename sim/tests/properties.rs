@@ -230,7 +230,7 @@ proptest! {
             Ok(trace) => {
                 let shared_gil = config.gil_enabled() && matches!(config.runtime, Runtime::Threads | Runtime::Asyncio);
                 check_invariants(&trace, shared_gil, config.cores, config.runtime == Runtime::Asyncio);
-                let stats = Stats::compute(&trace, "random", "sim", &config);
+                let stats = Stats::compute(&trace);
                 for (t, info) in stats.threads.iter().zip(&trace.threads) {
                     let lifetime = info.finished.unwrap_or(trace.now) - info.started.unwrap_or(trace.now);
                     let total = t.state_ms.total();

@@ -5,12 +5,13 @@ use super::settings::SettingsArgs;
 use super::{CliError, Command, EngineKind};
 use gilscope_sim::compare::compare_runtimes;
 use gilscope_sim::export::{STATS_CSV_HEADER, stats_csv_row, write_chrome_trace};
-use gilscope_sim::live::{LiveEngine, LiveOptions, StopHandle, achieved_bytecode_ns};
 use gilscope_sim::presets::{PRESETS, load};
 use gilscope_sim::stats::format_ms;
 use gilscope_sim::sweep::{log_spaced, sweep};
 use gilscope_sim::time::format_nanos;
-use gilscope_sim::{Nanos, RunConfig, Scenario, Stats, Trace, run};
+use gilscope_sim::{
+    Nanos, RunConfig, RunOptions, Scenario, Stats, StopSignal, Trace, run_scenario,
+};
 use std::fmt::Write as _;
 use std::fs::File;
 use std::io::{BufWriter, Write};
@@ -112,7 +113,7 @@ fn run_one(
     let (scenario, config) = prepare(name, settings)?;
     let (result, stats) = execute_run(&scenario, &config, engine)?;
     if let Some(path) = trace {
-        write_trace(&result, &scenario.name, path)?;
+        write_trace(&result, path)?;
     }
     let text = if json {
         to_json(&stats)?
@@ -222,27 +223,25 @@ fn sweep_output(rows: &[Stats], csv: bool, json: bool) -> Result<String, CliErro
     })
 }
 
-/// The live run Ctrl+C should stop (one at a time: a live sweep runs them in turn).
-static CURRENT_LIVE_RUN: Mutex<Option<StopHandle>> = Mutex::new(None);
+/// The run Ctrl+C should stop (one at a time: a live sweep runs them in turn).
+static CURRENT_RUN: Mutex<Option<StopSignal>> = Mutex::new(None);
 
 /// Makes Ctrl+C stop `stop`'s run (within milliseconds) instead of killing the process, so the
-/// run is reported as far as it got. With no live run in progress, Ctrl+C exits as usual.
-fn stop_on_ctrl_c(stop: StopHandle) {
+/// run is reported as far as it got. With no run in progress, Ctrl+C exits as usual.
+fn stop_on_ctrl_c(stop: StopSignal) {
     static INSTALLED: OnceLock<()> = OnceLock::new();
-    if let Ok(mut current) = CURRENT_LIVE_RUN.lock() {
+    if let Ok(mut current) = CURRENT_RUN.lock() {
         *current = Some(stop);
     }
     INSTALLED.get_or_init(|| {
         let installed =
-            ctrlc::set_handler(
-                || match CURRENT_LIVE_RUN.lock().ok().and_then(|c| c.clone()) {
-                    Some(run) => {
-                        eprintln!("stopping the live run…");
-                        run.stop();
-                    }
-                    None => std::process::exit(130),
-                },
-            );
+            ctrlc::set_handler(|| match CURRENT_RUN.lock().ok().and_then(|c| c.clone()) {
+                Some(run) => {
+                    eprintln!("stopping the live run…");
+                    run.raise();
+                }
+                None => std::process::exit(130),
+            });
         if let Err(e) = installed {
             eprintln!("note: Ctrl+C will kill the run instead of stopping it: {e}");
         }
@@ -256,31 +255,22 @@ pub fn execute_run(
     config: &RunConfig,
     engine: EngineKind,
 ) -> Result<(Trace, Stats), CliError> {
-    match engine {
-        EngineKind::Sim => {
-            let trace = simulate(scenario, config)?;
-            let stats = Stats::compute(&trace, &scenario.name, "sim", config);
-            Ok((trace, stats))
-        }
-        EngineKind::Live => {
-            let live = LiveEngine::start(scenario, config, &LiveOptions::default())
-                .map_err(|e| CliError::Input(format!("{}: {e}", scenario.source)))?;
-            stop_on_ctrl_c(live.stop_handle());
-            for note in live.notes() {
-                eprintln!("note: {note}");
-            }
-            let trace = live
-                .run_to_end()
-                .map_err(|e| CliError::Input(format!("{}: {e}", scenario.source)))?;
-            let mut achieved = config.clone();
-            if let Some(ns) = achieved_bytecode_ns(&trace) {
-                achieved.bytecode_ns = ns;
-                achieved.free_threaded_overhead = 0.0;
-            }
-            let stats = Stats::compute(&trace, &scenario.name, "live", &achieved);
-            Ok((trace, stats))
-        }
+    let options = RunOptions {
+        engine: match engine {
+            EngineKind::Sim => gilscope_sim::EngineKind::Sim,
+            EngineKind::Live => gilscope_sim::EngineKind::Live,
+        },
+        ..RunOptions::default()
+    };
+    if engine == EngineKind::Live {
+        stop_on_ctrl_c(options.stop.clone());
     }
+    let finished = run_scenario(scenario, config, &options)
+        .map_err(|e| CliError::Input(format!("{}: {e}", scenario.source)))?;
+    for note in &finished.notes {
+        eprintln!("note: {note}");
+    }
+    Ok((finished.trace, finished.stats))
 }
 
 fn export(
@@ -296,7 +286,7 @@ fn export(
         context: format!("cannot create {}", dir.display()),
         source,
     })?;
-    write_trace(&result, &scenario.name, &dir.join("trace.json"))?;
+    write_trace(&result, &dir.join("trace.json"))?;
     write_file(&dir.join("stats.json"), &to_json(&stats)?)?;
     write_file(
         &dir.join("stats.csv"),
@@ -376,10 +366,6 @@ pub fn prepare(name: &str, settings: &SettingsArgs) -> Result<(Scenario, RunConf
     Ok((scenario, config))
 }
 
-fn simulate(scenario: &Scenario, config: &RunConfig) -> Result<Trace, CliError> {
-    run(scenario, config).map_err(|e| CliError::Input(format!("{}: {e}", scenario.source)))
-}
-
 fn scenarios(out: &mut dyn Write) -> Result<(), CliError> {
     let mut text = String::new();
     let width = PRESETS.iter().map(|(n, _)| n.len()).max().unwrap_or(0);
@@ -421,14 +407,14 @@ fn sweep_table(rows: &[Stats]) -> String {
     text
 }
 
-fn write_trace(trace: &Trace, title: &str, path: &Path) -> Result<(), CliError> {
+fn write_trace(trace: &Trace, path: &Path) -> Result<(), CliError> {
     let io_error = |source| CliError::Io {
         context: format!("cannot write {}", path.display()),
         source,
     };
     let file = File::create(path).map_err(io_error)?;
     let mut writer = BufWriter::new(file);
-    write_chrome_trace(trace, title, &mut writer).map_err(io_error)
+    write_chrome_trace(trace, &mut writer).map_err(io_error)
 }
 
 fn write_file(path: &Path, text: &str) -> Result<(), CliError> {

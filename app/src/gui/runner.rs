@@ -11,7 +11,7 @@ use crossbeam::channel::{
 };
 use gilscope_sim::time::Nanos;
 use gilscope_sim::trace::TraceDelta;
-use gilscope_sim::{Engine, RunConfig, SimError, Stats, Trace};
+use gilscope_sim::{Engine, EngineKind, RunConfig, SimError, Stats, Trace};
 use std::collections::VecDeque;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::time::{Duration, Instant};
@@ -35,10 +35,8 @@ pub type EngineBuilder = Box<dyn Fn() -> Result<Box<dyn Engine>, SimError> + Sen
 
 /// What the engine thread needs to run (and re-run) one configuration.
 pub struct EngineSpec {
-    /// The scenario's name, for [`Stats::compute`].
-    pub scenario: String,
-    /// `"sim"` or `"live"`, for [`Stats::compute`].
-    pub engine: &'static str,
+    /// Which engine [`Self::build`] makes.
+    pub engine: EngineKind,
     /// The resolved settings.
     pub config: RunConfig,
     /// Makes a new engine at the start of the run.
@@ -46,22 +44,6 @@ pub struct EngineSpec {
     /// The engine advances by itself in real time (a live run): it is polled once a frame
     /// instead of being paced by the speed setting.
     pub realtime: bool,
-}
-
-/// The stats of a trace. A live run's speedup counts its bytecodes at the speed the machine
-/// achieved, not the nominal one (as `gilscope run --engine live` does).
-fn stats_of(trace: &Trace, spec: &EngineSpec) -> Stats {
-    match gilscope_sim::live::achieved_bytecode_ns(trace).filter(|_| spec.realtime) {
-        Some(ns) => {
-            let config = RunConfig {
-                bytecode_ns: ns,
-                free_threaded_overhead: 0.0,
-                ..spec.config.clone()
-            };
-            Stats::compute(trace, &spec.scenario, spec.engine, &config)
-        }
-        None => Stats::compute(trace, &spec.scenario, spec.engine, &spec.config),
-    }
 }
 
 /// An order from the UI to the engine thread.
@@ -362,8 +344,7 @@ impl Worker {
         if (finished || due)
             && let Some(engine) = self.engine.as_ref()
         {
-            let spec = &self.spec;
-            let stats = catch_unwind(AssertUnwindSafe(|| stats_of(engine.trace(), spec)));
+            let stats = catch_unwind(AssertUnwindSafe(|| Stats::compute(engine.trace())));
             self.last_stats = Some(Instant::now());
             if let Ok(stats) = stats {
                 self.send(Update::Stats(Box::new(stats)))?;
@@ -410,14 +391,12 @@ mod tests {
         let scenario = gilscope_sim::presets::preset(preset).unwrap().unwrap();
         let config = scenario.config(&Overrides::default()).unwrap();
         let expected = gilscope_sim::run(&scenario, &config).unwrap();
-        let name = scenario.name.clone();
         let build_config = config.clone();
         let build: EngineBuilder =
             Box::new(move || Ok(Box::new(SimEngine::new(&scenario, &build_config))));
         (
             EngineSpec {
-                scenario: name,
-                engine: "sim",
+                engine: EngineKind::Sim,
                 config,
                 build,
                 realtime: false,
@@ -449,26 +428,22 @@ mod tests {
     #[test]
     fn streamed_trace_equals_the_direct_run_and_restart_repeats_it() {
         let (spec, expected) = spec("convoy");
-        let config = spec.config.clone();
         let runner = Runner::spawn(spec, Speed::Fastest, true, || {}).unwrap();
-        let mut trace = Trace::default();
+        let mut trace = expected.placeholder();
         let stats = drain(&runner, &mut trace);
         assert_eq!(trace, expected);
-        assert_eq!(
-            stats,
-            Stats::compute(&expected, &stats.scenario, "sim", &config)
-        );
+        assert_eq!(stats, Stats::compute(&expected));
         assert!(runner.send(Command::Restart));
-        let mut again = Trace::default();
+        let mut again = expected.placeholder();
         drain(&runner, &mut again);
         assert_eq!(again, expected);
     }
 
     #[test]
     fn paused_runner_steps_one_event_at_a_time() {
-        let (spec, _) = spec("cpu-bound");
+        let (spec, expected) = spec("cpu-bound");
         let runner = Runner::spawn(spec, Speed::REAL_TIME, false, || {}).unwrap();
-        let mut trace = Trace::default();
+        let mut trace = expected.placeholder();
         let mut deltas = 0;
         runner.send(Command::Step);
         runner.send(Command::Step);
@@ -505,6 +480,9 @@ mod tests {
         fn trace(&self) -> &Trace {
             self.0.trace()
         }
+        fn take_trace(&mut self) -> Trace {
+            self.0.take_trace()
+        }
         fn now(&self) -> Nanos {
             self.0.now()
         }
@@ -524,12 +502,12 @@ mod tests {
         spec.build = Box::new(move || Ok(Box::new(SelfPaced(SimEngine::new(&scenario, &config)))));
         spec.realtime = true;
         let runner = Runner::spawn(spec, Speed::Fastest, true, || {}).unwrap();
-        let mut trace = Trace::default();
+        let mut trace = expected.placeholder();
         drain(&runner, &mut trace);
         assert_eq!(trace, expected);
     }
 
-    struct Exploding;
+    struct Exploding(Trace);
     impl Engine for Exploding {
         fn advance(&mut self, _: Nanos) -> Result<(), gilscope_sim::SimError> {
             panic!("boom")
@@ -541,8 +519,10 @@ mod tests {
             TraceDelta::default()
         }
         fn trace(&self) -> &Trace {
-            static EMPTY: std::sync::OnceLock<Trace> = std::sync::OnceLock::new();
-            EMPTY.get_or_init(Trace::default)
+            &self.0
+        }
+        fn take_trace(&mut self) -> Trace {
+            self.0.placeholder()
         }
         fn now(&self) -> Nanos {
             0
@@ -555,8 +535,9 @@ mod tests {
 
     #[test]
     fn a_panicking_engine_is_reported_and_the_thread_survives() {
-        let (mut spec, _) = spec("convoy");
-        spec.build = Box::new(|| Ok(Box::new(Exploding)));
+        let (mut spec, expected) = spec("convoy");
+        let empty = expected.placeholder();
+        spec.build = Box::new(move || Ok(Box::new(Exploding(empty.placeholder()))));
         let runner = Runner::spawn(spec, Speed::Fastest, true, || {}).unwrap();
         let deadline = Instant::now() + Duration::from_mins(1);
         let mut failures = Vec::new();

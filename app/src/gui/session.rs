@@ -4,7 +4,7 @@
 use super::runner::{Command, EngineBuilder, EngineSpec, Runner, Update};
 use super::settings::Speed;
 use gilscope_sim::live::{LiveEngine, LiveOptions};
-use gilscope_sim::{RunConfig, Scenario, SimEngine, Stats, Trace};
+use gilscope_sim::{EngineKind, RunConfig, RunMeta, Scenario, SimEngine, Stats, Trace};
 
 /// Updates applied per frame and run at most: the UI never spends long draining.
 pub const UPDATES_PER_FRAME: usize = 32;
@@ -41,8 +41,7 @@ impl Run {
         let build: EngineBuilder =
             Box::new(move || Ok(Box::new(SimEngine::new(&sim_scenario, &sim_config))));
         let spec = EngineSpec {
-            scenario: scenario.name.clone(),
-            engine: "sim",
+            engine: EngineKind::Sim,
             config,
             build,
             realtime: false,
@@ -66,8 +65,7 @@ impl Run {
             Ok(Box::new(engine))
         });
         let spec = EngineSpec {
-            scenario: scenario.name.clone(),
-            engine: "live",
+            engine: EngineKind::Live,
             config,
             build,
             realtime: true,
@@ -85,6 +83,8 @@ impl Run {
         ctx: &egui::Context,
     ) -> Run {
         let config = spec.config.clone();
+        // Replaced by the engine's own (empty) trace as soon as the run starts.
+        let placeholder = Trace::new(RunMeta::untitled(spec.engine, &config), Vec::new(), 0);
         let repaint_ctx = ctx.clone();
         let (runner, error) =
             match Runner::spawn(spec, speed, playing, move || repaint_ctx.request_repaint()) {
@@ -97,7 +97,7 @@ impl Run {
         Run {
             title,
             config,
-            trace: Trace::default(),
+            trace: placeholder,
             stats: None,
             error,
             complete: false,

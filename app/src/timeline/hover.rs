@@ -208,7 +208,11 @@ mod tests {
 
     fn trace() -> Trace {
         let info = |n: &str| ThreadInfo::new(n, 0).started_at(0);
-        let mut t = Trace::new(vec![info("busy-0"), info("io")], 1);
+        let mut t = Trace::new(
+            crate::timeline::synthetic::synthetic_meta(),
+            vec![info("busy-0"), info("io")],
+            1,
+        );
         t.set(LaneId::Gil, 0, Some((ThreadState::Running, 0)));
         t.set(LaneId::Thread(0), 0, Some((ThreadState::Running, NONE)));
         t.set(LaneId::Thread(1), MS, Some((ThreadState::WaitingGil, 0)));

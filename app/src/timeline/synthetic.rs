@@ -3,7 +3,7 @@
 //! with them. Deterministic for a seed.
 
 use gilscope_sim::trace::{LaneId, MarkerKind, NONE, ThreadInfo};
-use gilscope_sim::{ThreadState, Trace};
+use gilscope_sim::{EngineKind, Overrides, RunMeta, ThreadState, Trace};
 
 /// A xorshift generator: tiny, deterministic.
 struct Rng(u64);
@@ -19,6 +19,15 @@ impl Rng {
     fn below(&mut self, n: u64) -> u64 {
         self.next() % n.max(1)
     }
+}
+
+/// What a synthetic trace says of its run: default settings, no scenario behind it.
+pub fn synthetic_meta() -> RunMeta {
+    // The empty overrides are the documented defaults, which always resolve.
+    let config = Overrides::default()
+        .resolve()
+        .unwrap_or_else(|e| unreachable!("the default settings resolve: {e}"));
+    RunMeta::untitled(EngineKind::Sim, &config)
 }
 
 /// A finished trace of `threads` threads on `cores` cores with at least `spans` spans in
@@ -37,7 +46,7 @@ pub fn trace(spans: usize, threads: u32, cores: u32, seed: u64) -> Trace {
             ThreadInfo::new(name, usize::from(t != 0)).started_at(0)
         })
         .collect();
-    let mut trace = Trace::new(infos, cores);
+    let mut trace = Trace::new(synthetic_meta(), infos, cores);
     let mut rng = Rng(seed | 1);
     let mut now = 0;
     let mut holder = 0u32;

@@ -164,7 +164,7 @@ mod tests {
             })
             .unwrap();
         let trace = crate::engine::run(&scenario, &config).unwrap();
-        let stats = Stats::compute(&trace, &scenario.name, "sim", &config);
+        let stats = Stats::compute(&trace);
         let d = Distributions::of(&trace);
         assert_eq!(d.slice.summary, stats.gil.slice_ms);
         assert_eq!(d.acquire_latency.summary, stats.gil.acquire_latency_ms);

@@ -262,6 +262,12 @@ pub fn py_spy(trace: &Trace, settings: &SamplerSettings) -> Result<PySpyReport, 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn untitled(threads: Vec<ThreadInfo>, cores: u32) -> Trace {
+        let config = crate::model::Overrides::default().resolve().unwrap();
+        let meta = crate::meta::RunMeta::untitled(crate::meta::EngineKind::Sim, &config);
+        Trace::new(meta, threads, cores)
+    }
     use crate::trace::{LaneId, ThreadInfo};
 
     fn info(name: &str) -> ThreadInfo {
@@ -273,7 +279,7 @@ mod tests {
     /// the last 1 ms of that C call and is in I/O the rest of the time.
     /// Truth: held 70% (`py` 60%, `io` 10%); free 30%, while `py` runs C code.
     fn synthetic() -> Trace {
-        let mut t = Trace::new(vec![info("py"), info("io")], 2);
+        let mut t = untitled(vec![info("py"), info("io")], 2);
         let ms = 1_000_000;
         for k in 0..100 {
             let base = k * 10 * ms;
@@ -390,7 +396,7 @@ mod tests {
             ..SamplerSettings::default()
         };
         assert!(matches!(py_spy(&trace, &s), Err(SamplerError::TooMany(_))));
-        let empty = Trace::new(vec![info("a")], 1);
+        let empty = untitled(vec![info("a")], 1);
         assert_eq!(
             gil_load(&empty, &SamplerSettings::default()),
             Err(SamplerError::NoSamples)

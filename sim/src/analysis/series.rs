@@ -228,6 +228,12 @@ impl BytecodeIndex {
 #[allow(clippy::float_cmp)]
 mod tests {
     use super::*;
+
+    fn untitled(threads: Vec<ThreadInfo>, cores: u32) -> Trace {
+        let config = crate::model::Overrides::default().resolve().unwrap();
+        let meta = crate::meta::RunMeta::untitled(crate::meta::EngineKind::Sim, &config);
+        Trace::new(meta, threads, cores)
+    }
     use crate::trace::{LaneId, ThreadInfo, ThreadState};
 
     fn info(name: &str) -> ThreadInfo {
@@ -237,7 +243,7 @@ mod tests {
     /// Two threads on two cores: `a` runs [0, 40) with 400 bytecodes, then I/O; `b` runs a C
     /// call [20, 60) then bytecode [60, 100) with 100 bytecodes (still open at 100).
     fn two_threads() -> Trace {
-        let mut t = Trace::new(vec![info("a"), info("b")], 2);
+        let mut t = untitled(vec![info("a"), info("b")], 2);
         let run = Some((ThreadState::Running, 0));
         t.set(LaneId::Thread(0), 0, run);
         t.set(LaneId::Core(0), 0, run);
@@ -298,7 +304,7 @@ mod tests {
         assert!((index.at(&trace, 1, 120) - 200.0).abs() < 1e-9);
         assert!((index.at(&trace, 1, 90) - 100.0).abs() < 1e-9);
         // A restarted (shorter) trace is indexed from scratch.
-        let fresh = Trace::new(vec![info("a"), info("b")], 2);
+        let fresh = untitled(vec![info("a"), info("b")], 2);
         index.update(&fresh);
         assert!(index.at(&fresh, 1, 50).abs() < 1e-9);
     }

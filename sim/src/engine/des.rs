@@ -13,6 +13,7 @@ use super::runtime;
 use super::timers::Timers;
 use super::work::{LoopShape, Work};
 use super::{Engine, SimError};
+use crate::meta::{EngineKind, RunMeta};
 use crate::model::{Model, RunConfig, Runtime, SuccessorPolicy};
 use crate::rng::SplitMix64;
 use crate::scenario::{Op, Repeat, Scenario};
@@ -274,7 +275,11 @@ impl SimEngine {
             timers: Timers::new(1 + config.cores as usize + threads_len),
             now: 0,
             rng: SplitMix64::new(config.seed),
-            trace: Trace::new(infos, config.cores),
+            trace: Trace::new(
+                RunMeta::new(scenario, EngineKind::Sim, config),
+                infos,
+                config.cores,
+            ),
             race: RaceLog::new(scenario.counters.len()),
             finished: false,
             stalled: 0,
@@ -1481,6 +1486,11 @@ impl Engine for SimEngine {
 
     fn trace(&self) -> &Trace {
         &self.trace
+    }
+
+    fn take_trace(&mut self) -> Trace {
+        let empty = self.trace.placeholder();
+        std::mem::replace(&mut self.trace, empty)
     }
 
     fn now(&self) -> Nanos {

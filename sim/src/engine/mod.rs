@@ -63,6 +63,8 @@ pub trait Engine: Send {
     fn take_delta(&mut self) -> TraceDelta;
     /// The trace so far.
     fn trace(&self) -> &Trace;
+    /// Takes the trace out (at the end of a run), leaving an empty one of the same run.
+    fn take_trace(&mut self) -> Trace;
     /// How far the run has got.
     fn now(&self) -> Nanos;
     /// Whether the run has ended.

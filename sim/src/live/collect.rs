@@ -133,7 +133,8 @@ impl Collector {
 
     /// Takes the trace out (at the end of a run).
     pub fn take_trace(&mut self) -> Trace {
-        std::mem::take(&mut self.trace)
+        let empty = self.trace.placeholder();
+        std::mem::replace(&mut self.trace, empty)
     }
 
     fn receive(&mut self) {

@@ -11,6 +11,7 @@ use super::shared::{Control, Shared};
 use super::worker::{Halt, Worker};
 use crate::engine::runtime::expand;
 use crate::engine::{Engine, SimError};
+use crate::meta::{EngineKind, RunMeta};
 use crate::model::{Model, RunConfig, Runtime};
 use crate::scenario::{Op, Repeat, Scenario};
 use crate::time::Nanos;
@@ -200,7 +201,11 @@ impl LiveEngine {
         let infos = spec
             .iter()
             .map(|(name, group)| ThreadInfo::new(name.clone(), *group));
-        let trace = Trace::new(infos.collect(), placement.lanes as u32);
+        let trace = Trace::new(
+            RunMeta::new(scenario, EngineKind::Live, config),
+            infos.collect(),
+            placement.lanes as u32,
+        );
         let (batches_tx, batches_rx) = bounded(CHANNEL_BATCHES);
         let (spare_tx, spare_rx) = bounded(CHANNEL_BATCHES);
         let clock = RunClock::start();
@@ -450,6 +455,10 @@ impl Engine for LiveEngine {
 
     fn trace(&self) -> &Trace {
         self.collector.trace()
+    }
+
+    fn take_trace(&mut self) -> Trace {
+        self.collector.take_trace()
     }
 
     fn now(&self) -> Nanos {

@@ -1,6 +1,6 @@
 //! Helpers shared by the behaviour tests.
 
-use gilscope_sim::{Overrides, Scenario, Stats, run};
+use gilscope_sim::{Overrides, RunOptions, Scenario, Stats, run_scenario};
 
 /// Parses a scenario written in a test.
 pub fn scenario(text: &str) -> Scenario {
@@ -10,6 +10,7 @@ pub fn scenario(text: &str) -> Scenario {
 /// Runs `s` with `overrides` in the simulator and returns its stats.
 pub fn stats(s: &Scenario, overrides: &Overrides) -> Stats {
     let config = s.config(overrides).expect("valid settings");
-    let trace = run(s, &config).expect("run completes");
-    Stats::compute(&trace, &s.name, "sim", &config)
+    run_scenario(s, &config, &RunOptions::default())
+        .expect("run completes")
+        .stats
 }

@@ -1,0 +1,94 @@
+//! What a trace says about its own run: the scenario, the engine, the resolved settings and the
+//! names its markers and counters refer to. A [`crate::Trace`] carries one, so that stats,
+//! exports and every view can be computed from the trace alone.
+
+use crate::model::RunConfig;
+use crate::scenario::Scenario;
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// Which engine produced a trace.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum EngineKind {
+    /// The deterministic discrete-event simulator (virtual time).
+    #[default]
+    Sim,
+    /// Real OS threads contending for a real GIL written in Rust, on this machine.
+    Live,
+}
+
+impl EngineKind {
+    /// The name used in `--engine`, the JSON output and the app.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Sim => "sim",
+            Self::Live => "live",
+        }
+    }
+}
+
+impl fmt::Display for EngineKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// The run a trace describes.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RunMeta {
+    /// The scenario's title.
+    pub scenario: String,
+    /// Where the scenario came from: a preset's stem or a file path.
+    pub source: String,
+    /// The engine that ran it.
+    pub engine: EngineKind,
+    /// The resolved settings it ran with.
+    pub config: RunConfig,
+    /// Thread group names, indexed by [`crate::trace::ThreadInfo::group`].
+    pub groups: Vec<String>,
+    /// Shared counter names, indexed as in the scenario.
+    pub counters: Vec<String>,
+    /// Lock names, indexed as in the scenario (a lock marker's `other`).
+    pub locks: Vec<String>,
+    /// Extension module names, indexed as in the scenario.
+    pub modules: Vec<String>,
+}
+
+impl RunMeta {
+    /// The description of `scenario` run by `engine` with `config`.
+    pub fn new(scenario: &Scenario, engine: EngineKind, config: &RunConfig) -> Self {
+        Self {
+            scenario: scenario.name.clone(),
+            source: scenario.source.clone(),
+            engine,
+            config: config.clone(),
+            groups: scenario.groups.iter().map(|g| g.name.clone()).collect(),
+            counters: scenario.counters.clone(),
+            locks: scenario.locks.clone(),
+            modules: scenario.modules.clone(),
+        }
+    }
+
+    /// A description with no scenario behind it (hand-built traces: tests, benchmarks).
+    pub fn untitled(engine: EngineKind, config: &RunConfig) -> Self {
+        Self {
+            scenario: String::new(),
+            source: String::new(),
+            engine,
+            config: config.clone(),
+            groups: Vec::new(),
+            counters: Vec::new(),
+            locks: Vec::new(),
+            modules: Vec::new(),
+        }
+    }
+
+    /// The name of lock `index`, or `"lock #index"` if it has none.
+    pub fn lock_name(&self, index: usize) -> String {
+        self.locks
+            .get(index)
+            .cloned()
+            .unwrap_or_else(|| format!("lock #{index}"))
+    }
+}

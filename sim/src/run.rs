@@ -1,0 +1,149 @@
+//! The one way to run a scenario to its end: build the chosen engine, drive it (stoppable from
+//! another thread), and compute the stats from the trace it leaves. The CLI, compare, sweep,
+//! export and the tests all come through here; the app drives engines itself, a frame at a
+//! time, but computes its stats the same way ([`Stats::compute`]).
+
+use crate::engine::{Engine, SimEngine, SimError};
+use crate::live::{LiveEngine, LiveOptions};
+use crate::meta::EngineKind;
+use crate::model::RunConfig;
+use crate::scenario::Scenario;
+use crate::stats::Stats;
+use crate::trace::Trace;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+/// Events the simulator processes between two looks at the [`StopSignal`].
+const SIM_EVENTS_PER_CHECK: u32 = 1 << 16;
+/// How often a real-time run is collected (and the [`StopSignal`] looked at).
+const REALTIME_POLL: Duration = Duration::from_millis(2);
+
+/// Asks a run to stop early, from any thread (a Ctrl+C handler, a UI). Cloning is cheap; every
+/// clone stops the same run.
+#[derive(Debug, Clone, Default)]
+pub struct StopSignal(Arc<AtomicBool>);
+
+impl StopSignal {
+    /// A signal that has not been raised.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Asks the run to stop; it ends within milliseconds, keeping the trace it has.
+    pub fn raise(&self) {
+        self.0.store(true, Ordering::SeqCst);
+    }
+
+    /// Whether [`Self::raise`] was called.
+    pub fn is_raised(&self) -> bool {
+        self.0.load(Ordering::SeqCst)
+    }
+}
+
+/// How to run, beyond the settings.
+#[derive(Debug, Clone, Default)]
+pub struct RunOptions {
+    /// Which engine.
+    pub engine: EngineKind,
+    /// Options of the live engine (ignored by the others).
+    pub live: LiveOptions,
+    /// Stops the run early when raised.
+    pub stop: StopSignal,
+}
+
+/// A run that has ended: its trace, the stats computed from it, and what the user should know.
+#[derive(Debug, Clone)]
+pub struct Finished {
+    /// The whole trace.
+    pub trace: Trace,
+    /// `Stats::compute(&trace)`.
+    pub stats: Stats,
+    /// How this machine ran it, one sentence each (fewer cores than asked, no pinning…).
+    pub notes: Vec<String>,
+    /// Whether the [`StopSignal`] ended it before its end.
+    pub interrupted: bool,
+}
+
+/// Runs `scenario` with `config` on the engine of `options` until it ends or is stopped.
+pub fn run_scenario(
+    scenario: &Scenario,
+    config: &RunConfig,
+    options: &RunOptions,
+) -> Result<Finished, SimError> {
+    let (mut engine, notes, realtime): (Box<dyn Engine>, Vec<String>, bool) = match options.engine {
+        EngineKind::Sim => (
+            Box::new(SimEngine::new(scenario, config)),
+            Vec::new(),
+            false,
+        ),
+        EngineKind::Live => {
+            let live = LiveEngine::start(scenario, config, &options.live)?;
+            let notes = live.notes().to_vec();
+            (Box::new(live), notes, true)
+        }
+    };
+    let interrupted = drive(engine.as_mut(), realtime, &options.stop)?;
+    let trace = engine.take_trace();
+    let stats = Stats::compute(&trace);
+    Ok(Finished {
+        trace,
+        stats,
+        notes,
+        interrupted,
+    })
+}
+
+/// Drives `engine` to its end; returns whether `stop` ended it early.
+fn drive(engine: &mut dyn Engine, realtime: bool, stop: &StopSignal) -> Result<bool, SimError> {
+    loop {
+        if stop.is_raised() {
+            engine.stop();
+            return Ok(true);
+        }
+        if realtime {
+            engine.advance(0)?;
+            if engine.is_finished() {
+                return Ok(false);
+            }
+            std::thread::sleep(REALTIME_POLL);
+        } else {
+            for _ in 0..SIM_EVENTS_PER_CHECK {
+                if engine.step()?.is_none() {
+                    return Ok(false);
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Overrides;
+    use crate::presets::preset;
+
+    #[test]
+    fn a_simulated_run_equals_the_engine_run_directly() {
+        let scenario = preset("convoy").unwrap().unwrap();
+        let config = scenario.config(&Overrides::default()).unwrap();
+        let finished = run_scenario(&scenario, &config, &RunOptions::default()).unwrap();
+        let direct = crate::engine::run(&scenario, &config).unwrap();
+        assert_eq!(finished.trace, direct);
+        assert_eq!(finished.stats, Stats::compute(&direct));
+        assert!(!finished.interrupted);
+        assert_eq!(finished.stats.engine, "sim");
+    }
+
+    #[test]
+    fn a_raised_signal_stops_the_run_and_keeps_its_trace() {
+        let scenario = preset("convoy").unwrap().unwrap();
+        let config = scenario.config(&Overrides::default()).unwrap();
+        let options = RunOptions::default();
+        options.stop.raise();
+        let finished = run_scenario(&scenario, &config, &options).unwrap();
+        assert!(finished.interrupted);
+        assert!(finished.trace.finished);
+        assert_eq!(finished.trace.meta.scenario, scenario.name);
+    }
+}
