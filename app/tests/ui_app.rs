@@ -407,7 +407,7 @@ fn the_engine_switch_runs_real_threads_and_reports_them() {
     assert!(run.title.contains("real threads"), "{}", run.title);
     assert!(run.error.is_none(), "{:?}", run.error);
     let stats = run.stats.as_ref().expect("the live run's stats");
-    assert_eq!(stats.engine, "live");
+    assert_eq!(stats.engine, gilscope_sim::EngineKind::Live);
     // The ticker's 120 sleeps and the two 50 ms GIL-holding C calls really happened.
     assert!(stats.wall_ms > 100.0, "{}", stats.wall_ms);
     assert!(

@@ -131,8 +131,8 @@ pub fn stats_csv_row(s: &Stats) -> String {
     let quoted = format!("\"{}\"", s.scenario.replace('"', "\"\""));
     [
         quoted,
-        s.engine.clone(),
-        s.python.clone(),
+        s.engine.to_string(),
+        s.python.to_string(),
         s.free_threaded.to_string(),
         s.gil_enabled.to_string(),
         s.switch_interval_us.to_string(),

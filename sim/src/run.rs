@@ -132,7 +132,7 @@ mod tests {
         assert_eq!(finished.trace, direct);
         assert_eq!(finished.stats, Stats::compute(&direct));
         assert!(!finished.interrupted);
-        assert_eq!(finished.stats.engine, "sim");
+        assert_eq!(finished.stats.engine, EngineKind::Sim);
     }
 
     #[test]

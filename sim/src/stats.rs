@@ -2,7 +2,7 @@
 //! The serialized form is the `gilscope run --json` schema (field names are fixed).
 
 use crate::meta::EngineKind;
-use crate::model::Runtime;
+use crate::model::{PythonVersion, Runtime};
 use crate::time::Nanos;
 use crate::trace::{CounterResult, Lane, MarkerKind, NONE, ThreadInfo, ThreadState, Trace};
 use serde::Serialize;
@@ -131,15 +131,16 @@ pub struct GilStats {
 pub struct Stats {
     /// The scenario's name.
     pub scenario: String,
-    /// `"sim"` or `"live"`.
-    pub engine: String,
-    /// `"threads"`, `"multiprocessing"` or `"subinterpreters"`.
-    pub runtime: String,
+    /// The engine that produced the trace.
+    pub engine: EngineKind,
+    /// How the threads ran: `"threads"`, `"asyncio"`, `"multiprocessing"` or
+    /// `"subinterpreters"`.
+    pub runtime: Runtime,
     /// Interpreters (each with its own GIL and memory): 1 for threads, one per process or
     /// subinterpreter otherwise — the memory-like cost of the choice.
     pub interpreters: u32,
     /// Python version modelled.
-    pub python: String,
+    pub python: PythonVersion,
     /// A free-threaded build.
     pub free_threaded: bool,
     /// Whether the GIL was on.
@@ -241,16 +242,13 @@ impl Stats {
         } = samples;
         Stats {
             scenario: meta.scenario.clone(),
-            engine: meta.engine.name().to_owned(),
-            runtime: serde_json::to_value(config.runtime)
-                .ok()
-                .and_then(|v| v.as_str().map(str::to_owned))
-                .unwrap_or_default(),
+            engine: meta.engine,
+            runtime: config.runtime,
             interpreters: match config.runtime {
                 Runtime::Threads | Runtime::Asyncio => 1,
                 Runtime::Multiprocessing | Runtime::Subinterpreters => trace.threads.len() as u32,
             },
-            python: config.python.to_string(),
+            python: config.python,
             free_threaded: config.free_threaded,
             // A free-threaded run whose GIL came back (an old extension) did use it.
             gil_enabled: config.gil_enabled()
