@@ -169,6 +169,11 @@ impl GilscopeApp {
         self.view.fit(end);
     }
 
+    /// The timeline's visible range.
+    pub fn timeline_view(&self) -> &TimelineView {
+        &self.view
+    }
+
     /// The current theme (colours, sizes).
     pub fn theme(&self) -> &Theme {
         &self.theme
