@@ -6,10 +6,14 @@
 // criterion_group!/criterion_main! generate undocumented functions.
 #![allow(missing_docs)]
 
+/// The timeline tests' synthetic traces: test data, not part of the library.
+#[path = "../src/timeline/synthetic.rs"]
+mod synthetic;
+
 use criterion::{Criterion, criterion_group, criterion_main};
 use egui::{Pos2, RawInput, Rect, vec2};
 use gilscope::theme::{Theme, ThemeMode};
-use gilscope::timeline::{Timeline, TimelineGroup, TimelineView, synthetic};
+use gilscope::timeline::{Timeline, TimelineGroup, TimelineView};
 use gilscope_sim::Trace;
 use std::hint::black_box;
 

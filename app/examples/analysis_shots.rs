@@ -5,7 +5,7 @@
 use gilscope::gui::analysis::LowerTab;
 use gilscope::gui::sweep_view::Overlay;
 use gilscope::gui::{GilscopeApp, ScenarioSource, Settings, Speed};
-use gilscope::plot_png::{render, save_png};
+use gilscope::render::cpu::{render, save_png};
 use gilscope::theme::{Theme, ThemeMode};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -72,14 +72,14 @@ fn main() -> Result<(), String> {
             (LowerTab::Distributions, "histograms"),
             (LowerTab::Samplers, "samplers"),
         ] {
-            app.analysis.tab = tab;
+            app.views.compare.lower.tab = tab;
             shoot(&mut app, &out.join(format!("analysis-{name}-{suffix}.png")))?;
         }
-        app.analysis.show_sweep = true;
-        app.analysis.sweep.overlay = Overlay::FreeThreaded;
+        app.views.show_sweep = true;
+        app.views.sweep.overlay = Overlay::FreeThreaded;
         let ctx = egui::Context::default();
         app.start_sweep(&ctx);
-        if !app.analysis.sweep.wait(Duration::from_mins(2)) {
+        if !app.views.sweep.wait(Duration::from_mins(2)) {
             return Err("the sweep did not finish in 120 s".to_owned());
         }
         shoot(&mut app, &out.join(format!("analysis-sweep-{suffix}.png")))?;
@@ -93,8 +93,8 @@ fn main() -> Result<(), String> {
     });
     drive(&mut app)?;
     app.fit_view();
-    app.analysis.tab = LowerTab::Distributions;
+    app.views.compare.lower.tab = LowerTab::Distributions;
     shoot(&mut app, &out.join("analysis-histograms-compare-dark.png"))?;
-    app.analysis.tab = LowerTab::OverTime;
+    app.views.compare.lower.tab = LowerTab::OverTime;
     shoot(&mut app, &out.join("analysis-overtime-compare-dark.png"))
 }

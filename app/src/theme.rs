@@ -1,8 +1,11 @@
 //! The one place colours come from: dark and light themes, a presentation mode, and a
 //! colour-blind-safe palette for thread states (Okabe–Ito) in which every state also differs
 //! by a second cue (fill pattern and lane height), so the timeline reads in greyscale too.
+//!
+//! A leaf: palette, sizes and fonts only. What draws with them lives in `crate::widgets` and
+//! `crate::timeline`.
 
-use egui::{Color32, FontFamily, FontId, Stroke, Ui};
+use egui::{Color32, FontFamily, FontId, Stroke};
 use gilscope_sim::ThreadState;
 
 /// Dark or light colours.
@@ -101,6 +104,9 @@ const STATES: usize = ThreadState::ALL.len();
 /// How many distinct thread colours there are; thread `t` gets colour `t % THREAD_COLORS`.
 pub const THREAD_COLORS: usize = THREAD_PALETTE.len();
 
+/// The dark frame drawn inside a [`Pattern::Framed`] block, on any fill and in both themes.
+pub const PATTERN_FRAME: Color32 = Color32::from_black_alpha(170);
+
 /// A complete palette plus the presentation flag.
 #[derive(Clone, Debug)]
 pub struct Theme {
@@ -150,10 +156,11 @@ impl Theme {
         let gray = Color32::from_gray;
         let background = pick(gray(27), gray(248));
         let text = pick(gray(225), gray(25));
+        let states = state_styles(dark, background);
         Theme {
             mode,
             presentation,
-            states: state_styles(dark, background),
+            states,
             threads: THREAD_PALETTE.map(|c| {
                 if dark {
                     c
@@ -176,7 +183,7 @@ impl Theme {
             ),
             marker_handoff: pick(gray(235), gray(20)),
             marker_forced_switch: okabe_ito::REDDISH_PURPLE,
-            marker_lock: state_styles(dark, background)[ThreadState::Lock as usize].color,
+            marker_lock: states[ThreadState::Lock as usize].color,
             marker_futile_wakeup: pick(gray(200), gray(60)),
             now_line: pick(Color32::WHITE, Color32::BLACK),
             highlight: text,
@@ -338,71 +345,10 @@ fn state_styles(dark: bool, background: Color32) -> [StateStyle; STATES] {
     })
 }
 
-/// A short name for a state, for text inside spans.
-pub fn state_short_label(s: ThreadState) -> &'static str {
-    match s {
-        ThreadState::Running => "running",
-        ThreadState::WaitingGil => "waiting",
-        ThreadState::ForcedOff => "forced off",
-        ThreadState::Io => "I/O",
-        ThreadState::CCallReleased => "C, no GIL",
-        ThreadState::CCallHolding => "C, GIL",
-        ThreadState::Lock => "lock",
-        ThreadState::Runnable => "runnable",
-        ThreadState::Ready => "ready",
-        ThreadState::Done => "done",
-    }
-}
-
 /// Linear interpolation between two opaque colours (`t` = 0 gives `a`).
 pub fn lerp(a: Color32, b: Color32, t: f32) -> Color32 {
     let mix = |x: u8, y: u8| (f32::from(x) + (f32::from(y) - f32::from(x)) * t).round() as u8;
     Color32::from_rgb(mix(a.r(), b.r()), mix(a.g(), b.g()), mix(a.b(), b.b()))
-}
-
-/// A legend: one swatch per thread state, drawn with its pattern and height, and its label.
-/// Items wrap onto more lines when the row is too narrow, never splitting swatch and label.
-pub fn legend(ui: &mut Ui, theme: &Theme) {
-    legend_of(ui, theme, &ThreadState::ALL);
-}
-
-/// Like [`legend`], for just these states (those a run on screen actually shows).
-pub fn legend_of(ui: &mut Ui, theme: &Theme, states: &[ThreadState]) {
-    let font = theme.label_font();
-    let swatch = egui::vec2(1.8 * font.size, font.size);
-    let gap = font.size * 0.4;
-    ui.horizontal_wrapped(|ui| {
-        ui.spacing_mut().item_spacing.x = font.size;
-        for &state in states {
-            let galley =
-                ui.painter()
-                    .layout_no_wrap(state.label().to_owned(), font.clone(), theme.text);
-            let size = egui::vec2(
-                swatch.x + gap + galley.size().x,
-                swatch.y.max(galley.size().y),
-            );
-            let (rect, response) = ui.allocate_exact_size(size, egui::Sense::hover());
-            let swatch_rect = egui::Rect::from_min_size(
-                rect.min + egui::vec2(0.0, (size.y - swatch.y) * 0.5),
-                swatch,
-            );
-            let mut mesh = egui::Mesh::default();
-            crate::timeline::paint::state_block(
-                &mut mesh,
-                swatch_rect,
-                theme.state_style(state),
-                1.0,
-            );
-            ui.painter().add(egui::Shape::mesh(mesh));
-            let text_pos = egui::pos2(
-                swatch_rect.max.x + gap,
-                rect.center().y - galley.size().y * 0.5,
-            );
-            ui.painter().galley(text_pos, galley, theme.text);
-            response
-                .widget_info(|| egui::WidgetInfo::labeled(egui::Role::Label, true, state.label()));
-        }
-    });
 }
 
 #[cfg(test)]

@@ -9,7 +9,7 @@ use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 use gilscope::cli::{Cli, execute};
 use gilscope::gui::{GilscopeApp, ScenarioSource, Settings, Speed};
-use gilscope::sweep_chart::Quantity;
+use gilscope::widgets::sweep_chart::Quantity;
 use gilscope_sim::time::SEC;
 use std::time::{Duration, Instant};
 
@@ -28,7 +28,7 @@ fn harness(scenario: &str) -> Harness<'static, GilscopeApp> {
 fn sweep_to_end(h: &mut Harness<'_, GilscopeApp>) {
     let deadline = Instant::now() + Duration::from_mins(3);
     h.step();
-    while h.state().analysis.sweep.is_running() {
+    while h.state().views.sweep.is_running() {
         assert!(Instant::now() < deadline, "the sweep did not end");
         std::thread::sleep(Duration::from_millis(5));
         h.step();
@@ -41,7 +41,7 @@ fn a_sweep_run_from_the_ui_plots_what_the_cli_prints() {
     let mut h = harness("convoy");
     h.get_by_label("Switch-interval sweep").click();
     h.run_steps(2);
-    h.state_mut().analysis.sweep.points = 5;
+    h.state_mut().views.sweep.points = 5;
     h.get_by_label("Run sweep").click();
     sweep_to_end(&mut h);
     let cli = Cli::try_parse_from([
@@ -51,7 +51,7 @@ fn a_sweep_run_from_the_ui_plots_what_the_cli_prints() {
     .unwrap();
     let mut out = Vec::new();
     execute(cli.command.as_ref().unwrap(), &mut out).unwrap();
-    let view = &h.state().analysis.sweep;
+    let view = &h.state().views.sweep;
     assert!(view.errors.is_empty(), "{:?}", view.errors);
     assert_eq!(view.series.len(), 1);
     let series = &view.series[0];
@@ -78,7 +78,7 @@ fn a_sweep_run_from_the_ui_plots_what_the_cli_prints() {
     h.run_steps(2);
     let interval = rows[1]["switch_interval_us"].as_u64().unwrap() * 1000;
     assert_eq!(h.state().settings.overrides.switch_interval, Some(interval));
-    assert!(!h.state().analysis.show_sweep);
+    assert!(!h.state().views.show_sweep);
     assert_eq!(h.state().runs()[0].config.switch_interval(), interval);
 }
 
@@ -92,17 +92,19 @@ fn cancel_stops_the_sweep_workers() {
         // virtual time at intervals down to 10 µs.
         let app = h.state_mut();
         app.settings.overrides.duration = Some(100 * SEC);
-        app.analysis.sweep.from_ms = 0.01;
-        app.analysis.sweep.points = 60;
+        app.views.sweep.from_ms = 0.01;
+        app.views.sweep.points = 60;
     }
     h.get_by_label("Run sweep").click();
     h.run_steps(2);
-    assert!(h.state().analysis.sweep.is_running());
+    assert!(h.state().views.sweep.is_running());
     h.get_by_label("Cancel sweep").click();
     sweep_to_end(&mut h);
-    let view = &h.state().analysis.sweep;
+    let view = &h.state().views.sweep;
     assert!(
-        view.errors.iter().any(|e| e.starts_with("cancelled:")),
+        view.errors
+            .iter()
+            .any(|e| e.to_string().starts_with("cancelled:")),
         "{:?}",
         view.errors
     );

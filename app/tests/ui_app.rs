@@ -224,6 +224,26 @@ fn space_pauses_and_steps_advance_one_event() {
 }
 
 #[test]
+fn zooming_the_timeline_changes_the_apps_view_and_it_stays() {
+    let mut h = harness(app("convoy"));
+    run_to_end(&mut h);
+    let fitted = h.state().timeline_view().clone();
+    assert!(fitted.follow_live);
+    h.key_down(egui::Key::W);
+    h.run_steps(5);
+    h.key_up(egui::Key::W);
+    h.run_steps(3);
+    let zoomed = h.state().timeline_view().clone();
+    assert!(zoomed.width() < fitted.width(), "{zoomed:?} vs {fitted:?}");
+    assert!(!zoomed.follow_live, "a manual zoom stops following the run");
+    h.run_steps(5);
+    assert_eq!(h.state().timeline_view(), &zoomed, "the zoom is kept");
+    h.key_press(egui::Key::F);
+    h.run_steps(2);
+    assert!(h.state().timeline_view().width() > zoomed.width());
+}
+
+#[test]
 fn theme_key_switches_to_light() {
     let mut h = harness(app("convoy"));
     h.run_steps(2);

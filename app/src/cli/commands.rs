@@ -3,12 +3,11 @@
 use super::report::render;
 use super::settings::SettingsArgs;
 use super::{CliError, Command, EngineKind};
+use crate::format::{ms as format_ms, nanos as format_nanos};
 use gilscope_sim::compare::compare_runtimes;
 use gilscope_sim::export::{STATS_CSV_HEADER, stats_csv_row, write_chrome_trace};
 use gilscope_sim::presets::{PRESETS, load};
-use gilscope_sim::stats::format_ms;
 use gilscope_sim::sweep::{log_spaced, sweep};
-use gilscope_sim::time::format_nanos;
 use gilscope_sim::{
     Nanos, RunConfig, RunOptions, Scenario, Stats, StopSignal, Trace, run_scenario,
 };
@@ -200,12 +199,12 @@ fn draw_sweep(
     let Some(path) = plot else {
         return Ok(());
     };
-    crate::plot_png::write_cli_sweep(path, scenario, &settings.overrides(), rows).map_err(|e| {
-        CliError::Io {
+    crate::render::sweep_png::write_cli_sweep(path, scenario, &settings.overrides(), rows).map_err(
+        |e| CliError::Io {
             context: format!("cannot draw {}", path.display()),
             source: std::io::Error::other(e),
-        }
-    })
+        },
+    )
 }
 
 fn sweep_output(rows: &[Stats], csv: bool, json: bool) -> Result<String, CliError> {
@@ -389,13 +388,12 @@ fn sweep_table(rows: &[Stats]) -> String {
             .filter(|t| t.io_ops > 0)
             .map(|t| t.io_ops_per_s)
             .sum();
-        let cell =
-            |v: Option<f64>| v.map_or_else(|| "—".to_owned(), gilscope_sim::stats::format_ms);
+        let cell = |v: Option<f64>| v.map_or_else(|| "—".to_owned(), format_ms);
         let _ = writeln!(
             text,
             "{:>10} {:>10} {:>8.0} {:>12} {:>12} {:>11.0} {:>12.1} {:>10}",
             format_nanos(s.switch_interval_us * 1000),
-            gilscope_sim::stats::format_ms(s.wall_ms),
+            format_ms(s.wall_ms),
             s.gil.switches_per_s,
             cell(io.map(|x| x.mean)),
             cell(io.map(|x| x.p99)),

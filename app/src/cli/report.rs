@@ -1,6 +1,7 @@
 //! The readable summary `gilscope run` prints.
 
-use gilscope_sim::stats::{Stats, Summary, format_ms};
+use crate::format::{count, ms as format_ms, percent, whole};
+use gilscope_sim::stats::{Stats, Summary};
 use gilscope_sim::{RunConfig, Runtime};
 use std::fmt::Write;
 
@@ -53,12 +54,12 @@ pub fn render(stats: &Stats, config: &RunConfig) -> String {
         let g = &stats.gil;
         let _ = writeln!(
             out,
-            "  GIL held {:.1}%   switches {} ({:.0}/s)   forced {}   drop requests {}",
-            g.held_fraction * 100.0,
-            g.switches,
-            g.switches_per_s,
-            g.forced_switches,
-            g.drop_requests
+            "  GIL held {}   switches {} ({}/s)   forced {}   drop requests {}",
+            percent(g.held_fraction),
+            count(g.switches),
+            whole(g.switches_per_s),
+            count(g.forced_switches),
+            count(g.drop_requests)
         );
         let _ = writeln!(out, "  slices       {}", summary(g.slice_ms));
         let _ = writeln!(out, "  GIL acquire  {}", summary(g.acquire_latency_ms));
@@ -74,7 +75,10 @@ pub fn render(stats: &Stats, config: &RunConfig) -> String {
         let _ = writeln!(
             out,
             "  counter {}: expected {}, got {}, lost {}",
-            c.name, c.expected, c.actual, c.lost
+            c.name,
+            count(c.expected),
+            count(c.actual),
+            count(c.lost)
         );
     }
     for w in &stats.warnings {
@@ -115,10 +119,10 @@ fn thread_rows(out: &mut String, stats: &Stats) {
         if t.io_ops > 0 {
             let _ = writeln!(
                 out,
-                "  {:width$}  {} I/O ops ({:.0}/s), latency {}",
+                "  {:width$}  {} I/O ops ({}/s), latency {}",
                 "",
-                t.io_ops,
-                t.io_ops_per_s,
+                count(t.io_ops),
+                whole(t.io_ops_per_s),
                 summary(t.io_latency_ms)
             );
             let lag = if stats.runtime == Runtime::Asyncio {

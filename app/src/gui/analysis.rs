@@ -1,12 +1,12 @@
-//! The analysis views' state and the tabs that reach them: a "Timeline | Sweep" switch at the
-//! top of the central view, and under the timeline "Narration | Over time | Distributions |
-//! Samplers".
+//! The area under the timeline: the tabs "Narration | Over time | Distributions | Samplers"
+//! and the chosen one's view.
 
-use super::app::GilscopeApp;
-use super::histograms::HistogramCache;
-use super::plots::OverTimeCache;
-use super::samplers_view::SamplerPanel;
-use super::sweep_view::SweepView;
+use super::histograms::DistributionsView;
+use super::narration::NarrationView;
+use super::plots::OverTimeView;
+use super::samplers_view::SamplersView;
+use super::view::{Action, View, ViewCtx};
+use crate::theme::Theme;
 
 /// What the area under the timeline shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -42,92 +42,56 @@ impl LowerTab {
     }
 }
 
-/// The state of the analysis views.
-pub struct Analysis {
-    /// Whether the sweep view replaces the timeline.
-    pub show_sweep: bool,
-    /// What the area under the timeline shows.
+/// The tabs under the timeline and the views they hold.
+#[derive(Default)]
+pub struct LowerArea {
+    /// The tab shown.
     pub tab: LowerTab,
-    /// The sweep view.
-    pub sweep: SweepView,
-    /// The samplers' settings and results.
-    pub samplers: SamplerPanel,
-    pub(super) over_time: OverTimeCache,
-    pub(super) histograms: HistogramCache,
+    /// The preset's narration.
+    pub narration: NarrationView,
+    /// Core utilization, GIL held and progress over time.
+    pub over_time: OverTimeView,
+    /// Histograms of I/O latency, acquire latency and slice length.
+    pub distributions: DistributionsView,
+    /// Sampling monitors against the ground truth.
+    pub samplers: SamplersView,
 }
 
-impl Default for Analysis {
-    fn default() -> Self {
-        Self {
-            show_sweep: false,
-            tab: LowerTab::default(),
-            sweep: SweepView::new(),
-            samplers: SamplerPanel::default(),
-            over_time: OverTimeCache::default(),
-            histograms: HistogramCache::default(),
-        }
-    }
-}
-
-impl GilscopeApp {
-    /// The "Timeline | Switch-interval sweep" switch; returns whether the sweep view is on.
-    pub(super) fn view_tabs(&mut self, ui: &mut egui::Ui) -> bool {
-        ui.horizontal(|ui| {
-            let a = &mut self.analysis;
-            ui.selectable_value(&mut a.show_sweep, false, "Timeline");
-            ui.selectable_value(&mut a.show_sweep, true, "Switch-interval sweep");
-            if let Some((done, total)) = a.sweep.progress()
-                && !a.show_sweep
-            {
-                ui.weak(format!("(sweeping: {done} of {total})"));
-            }
-        });
-        if self.analysis.show_sweep {
-            self.sweep_view(ui);
-        } else if self.analysis.sweep.poll() {
-            ui.ctx()
-                .request_repaint_after(std::time::Duration::from_millis(100));
-        }
-        self.analysis.show_sweep
-    }
-
-    /// How tall the area under the timeline should be: a few lines for the narration, more
-    /// for plots.
-    pub(super) fn lower_height(&self, available: f32) -> f32 {
-        let line = self.theme.label_font().size;
-        match self.analysis.tab {
+impl LowerArea {
+    /// How tall the area should be, of `available` points: a few lines for the narration,
+    /// more for plots.
+    pub fn height(&self, available: f32, theme: &Theme) -> f32 {
+        let line = theme.label_font().size;
+        match self.tab {
             // In front of a class the timeline comes first; the narration scrolls.
-            LowerTab::Narration if self.theme.presentation() => 4.0 * line,
+            LowerTab::Narration if theme.presentation() => 4.0 * line,
             LowerTab::Narration => 6.0 * line,
             _ => (available * 0.45).max(14.0 * line),
         }
     }
+}
 
-    /// The tabs under the timeline and the chosen one's contents.
-    pub(super) fn lower_area(&mut self, ui: &mut egui::Ui) {
+impl View for LowerArea {
+    /// The tab strip and the chosen tab's view.
+    fn ui(&mut self, ui: &mut egui::Ui, cx: &ViewCtx<'_>) -> Vec<Action> {
         ui.horizontal(|ui| {
             for tab in LowerTab::ALL {
-                ui.selectable_value(&mut self.analysis.tab, tab, tab.label());
+                ui.selectable_value(&mut self.tab, tab, tab.label());
             }
         });
-        match self.analysis.tab {
-            LowerTab::Narration => {
-                egui::ScrollArea::vertical()
-                    .id_salt("narration")
-                    .show(ui, |ui| self.narration(ui));
-            }
-            LowerTab::OverTime => {
-                // Plots keep a readable height; a small window scrolls them.
-                egui::ScrollArea::vertical()
-                    .id_salt("over-time")
-                    .show(ui, |ui| self.over_time_plots(ui));
-            }
-            LowerTab::Distributions => {
-                egui::ScrollArea::vertical()
-                    .id_salt("distributions")
-                    .show(ui, |ui| self.histograms(ui));
-            }
-            LowerTab::Samplers => self.samplers_panel(ui),
+        // Each view scrolls on its own (plots keep a readable height in a small window);
+        // the samplers' tables have their own scroll area.
+        let scrolled = |ui: &mut egui::Ui, salt: &str, view: &mut dyn View| {
+            egui::ScrollArea::vertical()
+                .id_salt(salt)
+                .show(ui, |ui| view.ui(ui, cx))
+                .inner
+        };
+        match self.tab {
+            LowerTab::Narration => scrolled(ui, "narration", &mut self.narration),
+            LowerTab::OverTime => scrolled(ui, "over-time", &mut self.over_time),
+            LowerTab::Distributions => scrolled(ui, "distributions", &mut self.distributions),
+            LowerTab::Samplers => self.samplers.ui(ui, cx),
         }
     }
 }

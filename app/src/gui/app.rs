@@ -1,24 +1,19 @@
 //! The app's state, the frame loop shared by eframe and the headless tests, and the
-//! `eframe::App` impl.
+//! `eframe::App` impl. Each frame the shell draws its own bars, builds one [`ViewCtx`] for the
+//! views, and applies the [`Action`]s they return.
 
+use super::compare::compare_headline;
+use super::narration;
+use super::panels::Views;
 use super::runner::Command;
 use super::session::{Run, UPDATES_PER_FRAME};
 use super::settings::{CompareWith, STORAGE_KEY, ScenarioSource, Settings, Speed};
+use super::view::{Action, PresetEntry, ViewCtx};
 use crate::theme::{Theme, ThemeMode};
 use crate::timeline::TimelineView;
 use gilscope_sim::model::Overrides;
-use gilscope_sim::presets::{self, PRESETS};
+use gilscope_sim::presets;
 use gilscope_sim::{RunConfig, Scenario};
-
-/// A preset as the picker lists it.
-pub struct PresetEntry {
-    /// Its stem (`convoy`), as stored in settings.
-    pub stem: &'static str,
-    /// Its title.
-    pub name: String,
-    /// One line on what it shows.
-    pub summary: String,
-}
 
 /// What a run depends on: when any of it changes, the runs restart.
 #[derive(Debug, Clone, PartialEq)]
@@ -48,27 +43,14 @@ pub struct GilscopeApp {
     pub(super) view: TimelineView,
     pub(super) theme: Theme,
     theme_applied: Option<(ThemeMode, bool)>,
-    pub(super) show_help: bool,
-    /// The sweep, over-time, distribution and sampler views.
-    pub analysis: super::analysis::Analysis,
+    /// Every view, with its options and caches.
+    pub views: Views,
 }
 
 impl GilscopeApp {
     /// An app with these settings; the runs start (playing) on the first frame.
     pub fn new(settings: Settings) -> Self {
-        let presets = PRESETS
-            .iter()
-            .map(|(stem, _)| {
-                let parsed = presets::preset(stem).and_then(Result::ok);
-                PresetEntry {
-                    stem,
-                    name: parsed
-                        .as_ref()
-                        .map_or_else(|| (*stem).to_owned(), |s| s.name.clone()),
-                    summary: parsed.map(|s| s.summary).unwrap_or_default(),
-                }
-            })
-            .collect();
+        let presets = PresetEntry::all();
         let theme = Theme::new(settings.theme, settings.presentation);
         GilscopeApp {
             settings,
@@ -82,8 +64,7 @@ impl GilscopeApp {
             view: TimelineView::default(),
             theme,
             theme_applied: None,
-            show_help: false,
-            analysis: super::analysis::Analysis::default(),
+            views: Views::default(),
         }
     }
 
@@ -188,9 +169,53 @@ impl GilscopeApp {
         self.view.fit(end);
     }
 
+    /// The timeline's visible range.
+    pub fn timeline_view(&self) -> &TimelineView {
+        &self.view
+    }
+
     /// The current theme (colours, sizes).
     pub fn theme(&self) -> &Theme {
         &self.theme
+    }
+
+    /// The compare sentence, when comparing and both runs have finished.
+    pub fn compare_headline(&self) -> Option<String> {
+        compare_headline(&self.settings, &self.runs)
+    }
+
+    /// The narration of the scenario, filled with run A's numbers.
+    pub fn narration_text(&self) -> Option<String> {
+        narration::text(&self.scenario()?, &self.runs)
+    }
+
+    /// Starts a sweep of the current scenario and settings (and the sweep view's overlay).
+    pub fn start_sweep(&mut self, ctx: &egui::Context) {
+        let scenario = self.scenario();
+        self.views
+            .sweep
+            .start(scenario.as_ref(), &self.settings.overrides, ctx);
+    }
+
+    /// Opens the timeline of point `row` of series `series` of the last sweep.
+    pub fn open_sweep_point(&mut self, series: usize, row: usize) {
+        if let Some(action) = self.views.sweep.open_point(series, row) {
+            self.apply(action);
+        }
+    }
+
+    /// Does what a view asked for.
+    pub fn apply(&mut self, action: Action) {
+        match action {
+            Action::SetTimelineView(view) => self.view = view,
+            Action::OpenRun { preset, overrides } => {
+                if let Some(stem) = preset {
+                    self.choose_preset(&stem);
+                }
+                self.settings.overrides = *overrides;
+                self.views.show_sweep = false;
+            }
+        }
     }
 
     /// Loads the scenario named in the settings if it is not loaded yet. A stored file that
@@ -313,9 +338,28 @@ impl GilscopeApp {
         self.apply_theme(&ctx);
         self.toolbar(ui);
         self.controls_panel(ui);
-        self.info_panel(ui);
-        self.central(ui);
-        self.help_overlay(&ctx);
+        for action in self.views_ui(ui) {
+            self.apply(action);
+        }
+    }
+
+    /// The views, drawn from one context built for this frame.
+    fn views_ui(&mut self, ui: &mut egui::Ui) -> Vec<Action> {
+        let scenario = self.scenario();
+        let mut show_info = self.settings.show_info;
+        let cx = ViewCtx {
+            runs: &self.runs,
+            theme: &self.theme,
+            timeline: &self.view,
+            scenario: scenario.as_ref(),
+            presets: &self.presets,
+            settings: &self.settings,
+            load_error: self.load_error.as_deref(),
+            config_errors: &self.config_errors,
+        };
+        let actions = self.views.show(ui, &cx, &mut show_info);
+        self.settings.show_info = show_info;
+        actions
     }
 
     /// The keyboard shortcuts the shell handles (the timeline handles W/S/A/D and the mouse).
@@ -326,10 +370,10 @@ impl GilscopeApp {
         }
         let pressed = |key: Key| ctx.input_mut(|i| i.consume_key(Modifiers::NONE, key));
         if pressed(Key::Escape) {
-            self.show_help = false;
+            self.views.help.open = false;
         }
         if pressed(Key::H) || pressed(Key::F1) || pressed(Key::Questionmark) {
-            self.show_help = !self.show_help;
+            self.views.help.toggle();
         }
         if pressed(Key::Space) {
             self.toggle_play();

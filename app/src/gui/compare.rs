@@ -1,16 +1,16 @@
 //! The central view: one timeline, or in compare mode two runs stacked on one shared time
-//! axis with their wall times and the speedup between them written plainly. Errors of a run
-//! are shown here too.
+//! axis with their wall times and the speedup between them written plainly; the legend of
+//! the states on screen, and the analysis tabs under it. Errors of a run are shown here too.
 
-use super::app::GilscopeApp;
+use super::analysis::LowerArea;
 use super::session::Run;
-use super::settings::CompareWith;
-use crate::theme::legend_of;
+use super::settings::{CompareWith, Settings, runtime_label};
+use super::view::{Action, View, ViewCtx};
+use crate::format::{ms as format_ms, nanos as format_nanos};
 use crate::timeline::{Timeline, TimelineGroup};
-use gilscope_sim::RunConfig;
-use gilscope_sim::ThreadState;
-use gilscope_sim::stats::format_ms;
-use gilscope_sim::time::format_nanos;
+use crate::widgets::legend::state_legend;
+use gilscope_sim::stats::StateTimes;
+use gilscope_sim::{RunConfig, Stats, ThreadState};
 
 /// How a run is named in the compare sentence, by what B changes.
 pub fn side_label(with: CompareWith, config: &RunConfig) -> String {
@@ -26,7 +26,7 @@ pub fn side_label(with: CompareWith, config: &RunConfig) -> String {
         ),
         CompareWith::Python(_) => format!("on Python {}", config.python),
         CompareWith::Runtime(_) => {
-            format!("with {}", super::settings::runtime_label(config.runtime))
+            format!("with {}", runtime_label(config.runtime))
         }
         CompareWith::Cores(_) => {
             format!(
@@ -77,115 +77,149 @@ pub fn headline(with: CompareWith, a: &Run, b: &Run) -> Option<String> {
     ))
 }
 
-impl GilscopeApp {
-    /// The compare sentence, when comparing and both runs have finished.
-    pub fn compare_headline(&self) -> Option<String> {
-        match self.runs.as_slice() {
-            [a, b] if self.settings.compare => headline(self.settings.compare_with, a, b),
-            _ => None,
-        }
+/// The compare sentence, when `settings` compare and both `runs` have finished.
+pub fn compare_headline(settings: &Settings, runs: &[Run]) -> Option<String> {
+    match runs {
+        [a, b] if settings.compare => headline(settings.compare_with, a, b),
+        _ => None,
     }
+}
 
-    /// Shows the central view.
-    pub(super) fn central(&mut self, ui: &mut egui::Ui) {
-        egui::CentralPanel::default().show(ui, |ui| {
-            if self.view_tabs(ui) {
-                return;
-            }
-            let error_color = ui.visuals().error_fg_color;
-            if let Some(error) = &self.load_error {
-                ui.colored_label(error_color, format!("Could not open the scenario: {error}"));
-            }
-            for error in &self.config_errors {
-                ui.colored_label(error_color, format!("Cannot run with these settings: {error}"));
-            }
-            let many = self.runs.len() > 1;
-            for (i, run) in self.runs.iter().enumerate() {
-                if let Some(error) = &run.error {
-                    let which = if many { ["Run A", "Run B"][i.min(1)] } else { "The run" };
-                    ui.colored_label(error_color, format!("{which} stopped: {error}. Change a setting or press Restart to run again."));
-                }
-            }
-            if self.settings.compare {
-                let text = self.compare_headline().unwrap_or_else(|| self.compare_progress());
-                ui.label(egui::RichText::new(text).heading());
-            }
-            if self.runs.is_empty() {
-                ui.add_space(20.0);
-                ui.label("Nothing to show: choose a preset or fix the settings on the left.");
-                return;
-            }
-            let groups: Vec<TimelineGroup<'_>> = self
-                .runs
-                .iter()
-                .map(|r| TimelineGroup { title: r.title.clone(), trace: &r.trace })
-                .collect();
-            let locks: &[String] = self.loaded.as_ref().map_or(&[], |(_, s)| s.locks.as_slice());
-            // The timeline takes what its lanes need, up to what leaves room for the legend
-            // and the narration under it.
-            let states = self.states_shown();
-            // Legend rows: about four entries fit a row (fewer with presentation's large text).
-            let per_row = if self.theme.presentation() { 3 } else { 4 };
-            let rows = states.len().div_ceil(per_row).max(1) as f32;
-            let legend_height = rows * (self.theme.lane_height().max(self.theme.label_font().size) + 6.0);
-            let narration_min = self.lower_height(ui.available_height());
-            let timeline_height =
-                (ui.available_height() - legend_height - narration_min).max(120.0);
-            ui.allocate_ui(egui::vec2(ui.available_width(), timeline_height), |ui| {
-                Timeline::new(&groups, &self.theme).lock_names(locks).show(ui, &mut self.view);
-            });
-            ui.add_space(4.0);
-            legend_of(ui, &self.theme, &states);
-            ui.separator();
-            self.lower_area(ui);
-        });
+/// How far each compared run got, until both have finished.
+fn compare_progress(with: CompareWith, runs: &[Run]) -> String {
+    match runs {
+        [a, b] => format!(
+            "Comparing {} (A) with {} (B)… A at {}, B at {}.",
+            side_label(with, &a.config),
+            side_label(with, &b.config),
+            format_nanos(a.trace.now),
+            format_nanos(b.trace.now)
+        ),
+        _ => "Compare: run B cannot start (see the settings panel).".to_owned(),
     }
+}
 
-    /// The states the runs on screen spent time in (from their latest stats), for a legend
-    /// that explains what is there and no more; every state until stats arrive.
-    fn states_shown(&self) -> Vec<ThreadState> {
-        let stats: Vec<&gilscope_sim::Stats> =
-            self.runs.iter().filter_map(|r| r.stats.as_ref()).collect();
-        if stats.is_empty() {
-            return ThreadState::ALL.to_vec();
-        }
-        let any = |f: fn(&gilscope_sim::stats::StateTimes) -> f64| {
-            stats
-                .iter()
-                .flat_map(|s| &s.threads)
-                .any(|t| f(&t.state_ms) > 0.0)
-        };
-        let finished = stats
+/// The states the runs on screen spent time in (from their latest stats), for a legend
+/// that explains what is there and no more; every state until stats arrive.
+fn states_shown(runs: &[Run]) -> Vec<ThreadState> {
+    let stats: Vec<&Stats> = runs.iter().filter_map(|r| r.stats.as_ref()).collect();
+    if stats.is_empty() {
+        return ThreadState::ALL.to_vec();
+    }
+    let any = |f: fn(&StateTimes) -> f64| {
+        stats
             .iter()
             .flat_map(|s| &s.threads)
-            .any(|t| t.finished_ms.is_some());
-        let c_call = any(|s| s.c_call);
-        ThreadState::ALL
-            .into_iter()
-            .filter(|state| match state {
-                ThreadState::Running => any(|s| s.running),
-                ThreadState::WaitingGil => any(|s| s.waiting_gil),
-                ThreadState::ForcedOff => any(|s| s.forced_off),
-                ThreadState::Io => any(|s| s.io),
-                ThreadState::CCallReleased | ThreadState::CCallHolding => c_call,
-                ThreadState::Lock => any(|s| s.lock),
-                ThreadState::Runnable => any(|s| s.runnable),
-                ThreadState::Ready => any(|s| s.ready),
-                ThreadState::Done => finished,
-            })
-            .collect()
-    }
+            .any(|t| f(&t.state_ms) > 0.0)
+    };
+    let finished = stats
+        .iter()
+        .flat_map(|s| &s.threads)
+        .any(|t| t.finished_ms.is_some());
+    let c_call = any(|s| s.c_call);
+    ThreadState::ALL
+        .into_iter()
+        .filter(|state| match state {
+            ThreadState::Running => any(|s| s.running),
+            ThreadState::WaitingGil => any(|s| s.waiting_gil),
+            ThreadState::ForcedOff => any(|s| s.forced_off),
+            ThreadState::Io => any(|s| s.io),
+            ThreadState::CCallReleased | ThreadState::CCallHolding => c_call,
+            ThreadState::Lock => any(|s| s.lock),
+            ThreadState::Runnable => any(|s| s.runnable),
+            ThreadState::Ready => any(|s| s.ready),
+            ThreadState::Done => finished,
+        })
+        .collect()
+}
 
-    fn compare_progress(&self) -> String {
-        match self.runs.as_slice() {
-            [a, b] => format!(
-                "Comparing {} (A) with {} (B)… A at {}, B at {}.",
-                side_label(self.settings.compare_with, &a.config),
-                side_label(self.settings.compare_with, &b.config),
-                format_nanos(a.trace.now),
-                format_nanos(b.trace.now)
-            ),
-            _ => "Compare: run B cannot start (see the settings panel).".to_owned(),
+/// Why the scenario or a run cannot be shown, in words.
+fn show_errors(ui: &mut egui::Ui, cx: &ViewCtx<'_>) {
+    let error_color = ui.visuals().error_fg_color;
+    if let Some(error) = cx.load_error {
+        ui.colored_label(error_color, format!("Could not open the scenario: {error}"));
+    }
+    for error in cx.config_errors {
+        ui.colored_label(
+            error_color,
+            format!("Cannot run with these settings: {error}"),
+        );
+    }
+    let many = cx.runs.len() > 1;
+    for (i, run) in cx.runs.iter().enumerate() {
+        if let Some(error) = &run.error {
+            let which = if many {
+                ["Run A", "Run B"][i.min(1)]
+            } else {
+                "The run"
+            };
+            ui.colored_label(
+                error_color,
+                format!(
+                    "{which} stopped: {error}. Change a setting or press Restart to run again."
+                ),
+            );
         }
+    }
+}
+
+/// The central view: the timeline of the runs (stacked when comparing) over the analysis tabs.
+#[derive(Default)]
+pub struct CompareView {
+    /// The tabs under the timeline.
+    pub lower: LowerArea,
+}
+
+impl View for CompareView {
+    fn ui(&mut self, ui: &mut egui::Ui, cx: &ViewCtx<'_>) -> Vec<Action> {
+        show_errors(ui, cx);
+        if cx.settings.compare {
+            let text = compare_headline(cx.settings, cx.runs)
+                .unwrap_or_else(|| compare_progress(cx.settings.compare_with, cx.runs));
+            ui.label(egui::RichText::new(text).heading());
+        }
+        if cx.runs.is_empty() {
+            ui.add_space(20.0);
+            ui.label("Nothing to show: choose a preset or fix the settings on the left.");
+            return Vec::new();
+        }
+        let theme = cx.theme;
+        let groups: Vec<TimelineGroup<'_>> = cx
+            .runs
+            .iter()
+            .map(|r| TimelineGroup {
+                title: r.title.clone(),
+                trace: &r.trace,
+            })
+            .collect();
+        let locks: &[String] = cx.scenario.map_or(&[], |s| s.locks.as_slice());
+        // The timeline takes what its lanes need, up to what leaves room for the legend
+        // and the narration under it.
+        let states = states_shown(cx.runs);
+        // Legend rows: about four entries fit a row (fewer with presentation's large text).
+        let per_row = if theme.presentation() { 3 } else { 4 };
+        let rows = states.len().div_ceil(per_row).max(1) as f32;
+        let legend_height = rows * (theme.lane_height().max(theme.label_font().size) + 6.0);
+        let lower_min = self.lower.height(ui.available_height(), theme);
+        let timeline_height = (ui.available_height() - legend_height - lower_min).max(120.0);
+        let mut view = cx.timeline.clone();
+        ui.allocate_ui(egui::vec2(ui.available_width(), timeline_height), |ui| {
+            Timeline::new(&groups, theme)
+                .lock_names(locks)
+                .show(ui, &mut view);
+        });
+        ui.add_space(4.0);
+        state_legend(ui, theme, &states);
+        ui.separator();
+        // The plots under the timeline follow this frame's zoom and pan.
+        let below = ViewCtx {
+            timeline: &view,
+            ..*cx
+        };
+        let mut actions = self.lower.ui(ui, &below);
+        if view != *cx.timeline {
+            actions.insert(0, Action::SetTimelineView(view));
+        }
+        actions
     }
 }

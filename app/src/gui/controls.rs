@@ -3,9 +3,10 @@
 
 use super::app::GilscopeApp;
 use super::settings::{CompareWith, RUNTIMES, ScenarioSource, runtime_label};
+use crate::format::nanos as format_nanos;
 use gilscope_sim::PythonVersion;
 use gilscope_sim::model::Overrides;
-use gilscope_sim::time::{MS, Nanos, US, format_nanos};
+use gilscope_sim::time::{MS, Nanos, US};
 
 /// The versions offered: 3.2–3.9 and 3.10+ differ in where a switch may happen; 3.13+ can be
 /// free-threaded; 3.14 made that cheaper.

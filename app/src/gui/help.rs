@@ -1,6 +1,6 @@
 //! The help overlay: every keyboard shortcut, and how to read the timeline.
 
-use super::app::GilscopeApp;
+use super::view::{Action, View, ViewCtx};
 
 /// `(keys, what they do)`, in the order the overlay lists them.
 pub const SHORTCUTS: [(&str, &str); 12] = [
@@ -18,13 +18,27 @@ pub const SHORTCUTS: [(&str, &str); 12] = [
     ("Hover a span", "what the thread did, for how long, and why"),
 ];
 
-impl GilscopeApp {
-    /// Shows the help overlay when it is open.
-    pub(super) fn help_overlay(&mut self, ctx: &egui::Context) {
-        if !self.show_help {
-            return;
+/// The help overlay, and whether it is open.
+#[derive(Debug, Default)]
+pub struct HelpOverlay {
+    /// Whether the overlay is shown.
+    pub open: bool,
+}
+
+impl HelpOverlay {
+    /// Opens the overlay, or closes it.
+    pub fn toggle(&mut self) {
+        self.open = !self.open;
+    }
+}
+
+impl View for HelpOverlay {
+    /// Shows the overlay (a modal over the whole window) when it is open.
+    fn ui(&mut self, ui: &mut egui::Ui, _cx: &ViewCtx<'_>) -> Vec<Action> {
+        if !self.open {
+            return Vec::new();
         }
-        let response = egui::Modal::new(egui::Id::unique("gilscope-help")).show(ctx, |ui| {
+        let response = egui::Modal::new(egui::Id::unique("gilscope-help")).show(ui.ctx(), |ui| {
             ui.heading("Keyboard shortcuts");
             ui.add_space(6.0);
             egui::Grid::new("shortcuts")
@@ -48,7 +62,8 @@ impl GilscopeApp {
             ui.button("Close").clicked()
         });
         if response.inner || response.should_close() {
-            self.show_help = false;
+            self.open = false;
         }
+        Vec::new()
     }
 }

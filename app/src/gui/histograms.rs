@@ -2,12 +2,17 @@
 //! histograms over log-spaced bins with p50/p90/p99 marked; two runs (compare mode) share bins
 //! and are drawn side by side in each bin.
 
-use super::app::GilscopeApp;
-use crate::sweep_chart::{log_marks, plain_number, swatch};
-use egui_plot::{Bar, BarChart, LineStyle, Plot, VLine};
+use super::session::Run;
+use super::view::{Action, View, ViewCtx};
+use crate::format::{count, ms as format_ms, plain_number};
+use crate::theme::Theme;
+use crate::widgets::plot::{fixed_plot, log_marks};
+use crate::widgets::run_style::line_style;
+use crate::widgets::swatch::line_swatch;
+use egui_plot::{Bar, BarChart, VLine};
 use gilscope_sim::Nanos;
 use gilscope_sim::analysis::{Distributions, Histogram};
-use gilscope_sim::stats::{Summary, format_ms};
+use gilscope_sim::stats::Summary;
 
 /// Picks one of the three histograms of a run.
 type Pick = fn(&Distributions) -> &Histogram;
@@ -15,10 +20,12 @@ type Pick = fn(&Distributions) -> &Histogram;
 /// Seconds between recomputations while a run is still growing.
 const REFRESH_S: f64 = 0.5;
 
-/// The distributions last computed, and for which traces.
+/// The distributions view, with the distributions it last computed and for which traces.
 #[derive(Default)]
-pub struct HistogramCache {
+pub struct DistributionsView {
+    /// Per run, the trace length and whether it had finished.
     key: Vec<(Nanos, bool)>,
+    /// When (egui time, s) they were computed.
     at: f64,
     dists: Vec<Distributions>,
 }
@@ -37,46 +44,47 @@ fn percentile_text(summary: Option<Summary>) -> String {
     )
 }
 
-impl GilscopeApp {
-    fn refresh_histograms(&mut self, time: f64) {
-        let key: Vec<(Nanos, bool)> = self
-            .runs
+impl DistributionsView {
+    /// Recomputes the distributions of `runs` when they changed, at most every
+    /// [`REFRESH_S`] while they grow.
+    fn refresh(&mut self, runs: &[Run], time: f64) {
+        let key: Vec<(Nanos, bool)> = runs
             .iter()
             .map(|r| (r.trace.now, r.trace.finished))
             .collect();
-        let cache = &mut self.analysis.histograms;
         let finished = key.iter().all(|k| k.1);
-        if cache.key == key || (!finished && time - cache.at < REFRESH_S && !cache.dists.is_empty())
-        {
+        if self.key == key || (!finished && time - self.at < REFRESH_S && !self.dists.is_empty()) {
             return;
         }
-        cache.dists = match self.runs.as_slice() {
+        self.dists = match runs {
             [a, b] => {
                 let (da, db) = Distributions::pair(&a.trace, &b.trace);
                 vec![da, db]
             }
             runs => runs.iter().map(|r| Distributions::of(&r.trace)).collect(),
         };
-        cache.key = key;
-        cache.at = time;
+        self.key = key;
+        self.at = time;
     }
+}
 
+impl View for DistributionsView {
     /// The three histograms side by side.
-    pub(super) fn histograms(&mut self, ui: &mut egui::Ui) {
+    fn ui(&mut self, ui: &mut egui::Ui, cx: &ViewCtx<'_>) -> Vec<Action> {
         let time = ui.input(|i| i.time);
-        self.refresh_histograms(time);
-        let dists = &self.analysis.histograms.dists;
+        self.refresh(cx.runs, time);
+        let dists = &self.dists;
         if dists.is_empty() {
             ui.weak("No run yet.");
-            return;
+            return Vec::new();
         }
-        let theme = &self.theme;
+        let theme = cx.theme;
         let colors = [theme.thread_color_index(0), theme.thread_color_index(1)];
         if dists.len() > 1 {
             ui.horizontal(|ui| {
-                swatch(ui, colors[0], 0, None);
+                line_swatch(ui, colors[0], 0, None);
                 ui.label("run A (solid percentile lines)");
-                swatch(ui, colors[1], 1, None);
+                line_swatch(ui, colors[1], 1, None);
                 ui.label("run B (dashed)");
             });
         }
@@ -97,7 +105,7 @@ impl GilscopeApp {
                     ui.set_width(width);
                     ui.label(format!("{title}: % of samples"));
                     let hists: Vec<&Histogram> = dists.iter().map(pick).collect();
-                    histogram_plot(ui, title, &hists, colors, width, height, theme.grid);
+                    histogram_plot(ui, theme, title, &hists, colors, [width, height]);
                     for (i, h) in hists.iter().enumerate() {
                         let prefix = if hists.len() > 1 {
                             ["A: ", "B: "][i.min(1)]
@@ -106,13 +114,14 @@ impl GilscopeApp {
                         };
                         ui.small(format!(
                             "{prefix}{} samples; {}",
-                            h.total(),
+                            count(h.total()),
                             percentile_text(h.summary)
                         ));
                     }
                 });
             }
         });
+        Vec::new()
     }
 }
 
@@ -125,29 +134,24 @@ fn tick_label(ms: f64) -> String {
     }
 }
 
+/// One histogram plot, `size` = `[width, height]`: the runs' bars side by side in each bin,
+/// their p50/p90/p99 as vertical lines in the run's line style.
 fn histogram_plot(
     ui: &mut egui::Ui,
+    theme: &Theme,
     title: &str,
     hists: &[&Histogram],
     colors: [egui::Color32; 2],
-    width: f32,
-    height: f32,
-    grid: egui::Color32,
+    [width, height]: [f32; 2],
 ) {
     let runs = hists.len().max(1) as f64;
-    Plot::new(format!("histogram-{title}"))
+    fixed_plot(format!("histogram-{title}"), theme)
         .width(width)
         .height(height)
         .x_axis_label("log scale")
         .x_grid_spacer(log_marks)
         .x_axis_formatter(|mark, _| tick_label(10f64.powf(mark.value)))
         .include_y(0.0)
-        .allow_zoom(false)
-        .allow_drag(false)
-        .allow_scroll(false)
-        .allow_boxed_zoom(false)
-        .show_x(false)
-        .grid_color(grid)
         .show(ui, |p| {
             for (i, h) in hists.iter().enumerate() {
                 let total = h.total().max(1) as f64;
@@ -169,17 +173,12 @@ fn histogram_plot(
                     .collect();
                 p.bar_chart(BarChart::new(format!("{title} {i}"), bars).color(color));
                 if let Some(s) = h.summary {
-                    let line_style = if i == 0 {
-                        LineStyle::Solid
-                    } else {
-                        LineStyle::dashed_loose()
-                    };
                     for (name, v) in [("p50", s.p50), ("p90", s.p90), ("p99", s.p99)] {
                         if v > 0.0 {
                             p.vline(
                                 VLine::new(format!("{name} {i}"), v.log10())
                                     .color(color)
-                                    .style(line_style)
+                                    .style(line_style(i))
                                     .width(1.0),
                             );
                         }

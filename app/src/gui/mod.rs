@@ -1,32 +1,40 @@
 //! The desktop app: a live GIL timeline with controls, a compare view, stats, narration and
 //! classroom habits (presentation mode, help overlay, themes, persisted settings).
 //!
-//! One job per file: `app` (state and the frame loop), `runner` (the engine thread),
-//! `session` (one run as the UI sees it), `toolbar`, `controls`, `stats_panel`, `narration`,
-//! `compare` (the central view), `help`, `settings` (persisted) and `screenshot`.
+//! The shell: `app` (state, the frame loop, applying actions), `toolbar`, `controls` (the
+//! settings panel) and `panels` (where the views go). The views, each a struct owning its
+//! options and caches behind the [`view::View`] trait: `compare` (the central timeline view),
+//! `analysis` (the tabs under it: `narration`, `plots`, `histograms`, `samplers_view`),
+//! `sweep_view`, `stats_panel` and `help`. Beside them: `runner` (the engine thread),
+//! `sweep_job` (the sweep's background job), `session` (one run as the UI sees it),
+//! `settings` (persisted) and `screenshot`.
 
 pub mod analysis;
 mod app;
-mod compare;
+pub mod compare;
 mod controls;
-mod help;
-mod histograms;
-mod narration;
-mod plots;
+pub mod help;
+pub mod histograms;
+pub mod narration;
+pub mod panels;
+pub mod plots;
 pub mod runner;
-mod samplers_view;
+pub mod samplers_view;
 pub mod screenshot;
 pub mod session;
 pub mod settings;
 pub mod stats_panel;
+pub mod sweep_job;
 pub mod sweep_view;
 mod toolbar;
+pub mod view;
 
-pub use app::{GilscopeApp, PresetEntry};
+pub use app::GilscopeApp;
 pub use compare::{headline, side_label};
 pub use help::SHORTCUTS;
 pub use screenshot::{ScreenshotRequest, capture};
 pub use settings::{CompareWith, ScenarioSource, Settings, Speed};
+pub use view::{Action, PresetEntry, View, ViewCtx};
 
 /// The window title (it starts with "gilscope").
 pub const WINDOW_TITLE: &str = "gilscope — see Python's GIL";

@@ -1,7 +1,9 @@
 //! The narration panel: what the preset wants a class to notice, with the run's numbers
 //! filled in (`Stats::narrate`).
 
-use super::app::GilscopeApp;
+use super::session::Run;
+use super::view::{Action, View, ViewCtx};
+use gilscope_sim::Scenario;
 
 /// A narration with `{placeholders}` that have no numbers yet shown as "…".
 fn unfilled(text: &str) -> String {
@@ -49,31 +51,34 @@ fn with_code(ui: &egui::Ui, text: &str) -> egui::text::LayoutJob {
     job
 }
 
-impl GilscopeApp {
-    /// The narration of the scenario, filled with run A's numbers.
-    pub fn narration_text(&self) -> Option<String> {
-        let (_, scenario) = self.loaded.as_ref()?;
-        if scenario.narration.trim().is_empty() {
-            return None;
-        }
-        let text = match self.runs.first().and_then(|r| r.stats.as_ref()) {
-            Some(stats) => stats.narrate(&scenario.narration),
-            None => unfilled(&scenario.narration),
-        };
-        Some(reflow(&text))
+/// The narration of `scenario`, filled with the numbers of the first of `runs` (ellipses until
+/// its stats arrive); `None` when the scenario has none.
+pub fn text(scenario: &Scenario, runs: &[Run]) -> Option<String> {
+    if scenario.narration.trim().is_empty() {
+        return None;
     }
+    let text = match runs.first().and_then(|r| r.stats.as_ref()) {
+        Some(stats) => stats.narrate(&scenario.narration),
+        None => unfilled(&scenario.narration),
+    };
+    Some(reflow(&text))
+}
 
-    /// Shows the narration.
-    pub(super) fn narration(&self, ui: &mut egui::Ui) {
-        let Some((_, scenario)) = self.loaded.as_ref() else {
-            return;
+/// The narration panel. It keeps no state: the text follows the run on screen.
+#[derive(Debug, Default)]
+pub struct NarrationView;
+
+impl View for NarrationView {
+    fn ui(&mut self, ui: &mut egui::Ui, cx: &ViewCtx<'_>) -> Vec<Action> {
+        let Some(scenario) = cx.scenario else {
+            return Vec::new();
         };
         ui.heading(&scenario.name);
-        match self.narration_text() {
+        match text(scenario, cx.runs) {
             Some(text) => {
                 let job = with_code(ui, &text);
                 ui.label(job);
-                if self.runs.first().is_some_and(|r| !r.is_over()) {
+                if cx.runs.first().is_some_and(|r| !r.is_over()) {
                     ui.weak("The numbers update as the run goes.");
                 }
             }
@@ -81,6 +86,7 @@ impl GilscopeApp {
                 ui.weak("This scenario has no narration.");
             }
         }
+        Vec::new()
     }
 }
 

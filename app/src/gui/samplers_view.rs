@@ -2,89 +2,68 @@
 //! gil_load-style sampler ("is the GIL held?") and a py-spy-style `--gil` sampler (who holds
 //! it), with the sample rate, seed and timing as settings, and the error of each.
 
-use super::app::GilscopeApp;
+use super::view::{Action, View, ViewCtx};
+use crate::format::{count, percent, points};
 use gilscope_sim::Nanos;
-use gilscope_sim::analysis::samplers::{PySpyReport, gil_load, py_spy};
+use gilscope_sim::analysis::samplers::{PySpyReport, SamplerError, gil_load, py_spy};
 use gilscope_sim::analysis::{GilLoadReport, SamplerSettings, Timing};
 
 /// What the samplers found for one run.
-type Readings = Result<(GilLoadReport, PySpyReport), String>;
+type Readings = Result<(GilLoadReport, PySpyReport), SamplerError>;
 
 /// The samplers' settings and their last results.
 #[derive(Default)]
-pub struct SamplerPanel {
+pub struct SamplersView {
     /// Rate, seed and timing.
     pub settings: SamplerSettings,
+    /// The readings of each run, and the trace lengths and settings they were taken for.
     cached: Option<(Vec<Nanos>, SamplerSettings, Vec<Readings>)>,
 }
 
-fn percent(v: f64) -> String {
-    format!("{:.1}%", v * 100.0)
-}
-
-/// A signed difference in percentage points; one that rounds to zero reads "0.0 points".
-fn points(v: f64) -> String {
-    let p = v * 100.0;
-    if p.abs() < 0.05 {
-        "0.0 points".to_owned()
-    } else {
-        format!("{p:+.1} points")
-    }
-}
-
-impl GilscopeApp {
+impl View for SamplersView {
     /// The samplers' settings and, for each run, the estimates beside the truth.
-    pub(super) fn samplers_panel(&mut self, ui: &mut egui::Ui) {
-        let panel = &mut self.analysis.samplers;
+    fn ui(&mut self, ui: &mut egui::Ui, cx: &ViewCtx<'_>) -> Vec<Action> {
         ui.horizontal_wrapped(|ui| {
             let label = ui.label("sample rate");
             ui.add(
-                egui::Slider::new(&mut panel.settings.rate_hz, 1.0..=1_000_000.0)
+                egui::Slider::new(&mut self.settings.rate_hz, 1.0..=1_000_000.0)
                     .logarithmic(true)
                     .suffix(" Hz"),
             )
             .labelled_by(label.id);
             let label = ui.label("seed");
-            ui.add(egui::DragValue::new(&mut panel.settings.seed))
+            ui.add(egui::DragValue::new(&mut self.settings.seed))
                 .labelled_by(label.id);
-            ui.selectable_value(
-                &mut panel.settings.timing,
-                Timing::Random,
-                "random instants",
-            );
-            ui.selectable_value(&mut panel.settings.timing, Timing::Periodic, "periodic");
+            ui.selectable_value(&mut self.settings.timing, Timing::Random, "random instants");
+            ui.selectable_value(&mut self.settings.timing, Timing::Periodic, "periodic");
         });
-        let key: Vec<Nanos> = self.runs.iter().map(|r| r.trace.now).collect();
-        let stale = panel
+        let key: Vec<Nanos> = cx.runs.iter().map(|r| r.trace.now).collect();
+        let stale = self
             .cached
             .as_ref()
-            .is_none_or(|(k, s, _)| *k != key || *s != panel.settings);
+            .is_none_or(|(k, s, _)| *k != key || *s != self.settings);
         if stale {
-            let settings = panel.settings;
-            let readings = self
+            let settings = self.settings;
+            let readings = cx
                 .runs
                 .iter()
-                .map(|r| {
-                    let load = gil_load(&r.trace, &settings).map_err(|e| e.to_string())?;
-                    let spy = py_spy(&r.trace, &settings).map_err(|e| e.to_string())?;
-                    Ok((load, spy))
-                })
+                .map(|r| Ok((gil_load(&r.trace, &settings)?, py_spy(&r.trace, &settings)?)))
                 .collect();
-            panel.cached = Some((key, settings, readings));
+            self.cached = Some((key, settings, readings));
         }
-        let Some((_, _, readings)) = &self.analysis.samplers.cached else {
-            return;
+        let Some((_, _, readings)) = self.cached.as_ref() else {
+            return Vec::new();
         };
         egui::ScrollArea::vertical()
             .id_salt("samplers")
             .show(ui, |ui| {
-                for (i, (run, reading)) in self.runs.iter().zip(readings).enumerate() {
-                    if self.runs.len() > 1 {
+                for (i, (run, reading)) in cx.runs.iter().zip(readings).enumerate() {
+                    if cx.runs.len() > 1 {
                         ui.strong(&run.title);
                     }
                     match reading {
                         Err(e) => {
-                            ui.colored_label(ui.visuals().error_fg_color, e);
+                            ui.colored_label(ui.visuals().error_fg_color, e.to_string());
                         }
                         Ok((load, spy)) => sampler_tables(ui, i, load, spy),
                     }
@@ -99,22 +78,23 @@ impl GilscopeApp {
                      while nobody, or somebody else, holds it.",
                 );
             });
+        Vec::new()
     }
 }
 
 fn sampler_tables(ui: &mut egui::Ui, run: usize, load: &GilLoadReport, spy: &PySpyReport) {
     ui.label(format!(
         "gil_load-style: GIL held in {} of {} samples = {}; truth {}; error {}",
-        load.held_samples,
-        load.samples,
+        count(load.held_samples as u64),
+        count(load.samples as u64),
         percent(load.estimate),
         percent(load.truth),
         points(load.error)
     ));
     ui.label(format!(
         "py-spy-style --gil: {} of {} samples name the wrong holder ({})",
-        spy.misread,
-        spy.samples,
+        count(spy.misread as u64),
+        count(spy.samples as u64),
         percent(spy.misread_fraction())
     ));
     egui::Grid::new(("py-spy", run))

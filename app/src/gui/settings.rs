@@ -1,9 +1,10 @@
 //! The settings a user chooses in the window, persisted between launches (eframe storage).
 
+use crate::format::nanos as format_nanos;
 use crate::theme::ThemeMode;
 use gilscope_sim::model::Overrides;
 use gilscope_sim::model::Runtime;
-use gilscope_sim::time::{MS, Nanos, SEC, US, format_nanos};
+use gilscope_sim::time::{MS, Nanos, SEC, US};
 use gilscope_sim::{PythonVersion, RunConfig};
 use serde::{Deserialize, Serialize};
 use std::fmt;

@@ -3,7 +3,7 @@
 
 use super::app::GilscopeApp;
 use super::settings::Speed;
-use gilscope_sim::time::format_nanos;
+use crate::format::nanos as format_nanos;
 
 impl GilscopeApp {
     /// Shows the top bar.
@@ -182,7 +182,7 @@ impl GilscopeApp {
         {
             s.theme = s.theme.toggled();
         }
-        ui.toggle_value(&mut self.show_help, "Help")
+        ui.toggle_value(&mut self.views.help.open, "Help")
             .on_hover_text("Keyboard shortcuts (H, F1 or ?)");
     }
 }

@@ -1,7 +1,7 @@
 //! What the hover tooltip says: the span under the pointer, and why the thread is in it.
 
+use crate::format::{count, nanos};
 use crate::timeline::lod::{KEYS, LaneKind, Totals};
-use gilscope_sim::time::format_nanos;
 use gilscope_sim::trace::{LaneId, MarkerKind, NONE, Span};
 use gilscope_sim::{ThreadState, Trace};
 
@@ -21,11 +21,11 @@ pub struct HoverText {
 /// (the trace only knows their indexes; pass `&[]` to show `lock #i`).
 pub fn describe(trace: &Trace, lane: LaneId, span: &Span, locks: &[String]) -> HoverText {
     let mut lines = vec![
-        format!("start {}", format_nanos(span.start)),
-        format!("duration {}", format_nanos(span.duration())),
+        format!("start {}", nanos(span.start)),
+        format!("duration {}", nanos(span.duration())),
     ];
     if span.bytecodes > 0 {
-        lines.push(format!("{} bytecodes", group_digits(span.bytecodes)));
+        lines.push(format!("{} bytecodes", count(span.bytecodes)));
     }
     let title = match lane {
         LaneId::Thread(t) => {
@@ -59,7 +59,7 @@ pub fn why(trace: &Trace, t: u32, span: &Span, locks: &[String]) -> String {
                 k == MarkerKind::DropRequest && other == t && thread != t
             }) {
                 text.push_str("; drop request sent at ");
-                text.push_str(&format_nanos(at));
+                text.push_str(&nanos(at));
             }
             text
         }
@@ -75,7 +75,7 @@ pub fn why(trace: &Trace, t: u32, span: &Span, locks: &[String]) -> String {
             match request {
                 Some(at) => format!(
                     "forced off by {by} (drop request at {}); waits for a successor",
-                    format_nanos(at)
+                    nanos(at)
                 ),
                 None => format!("forced off by {by}; waits for a successor"),
             }
@@ -138,7 +138,7 @@ fn last_marker_before(
         .map(|m| m.time)
 }
 
-/// A summary of a merged column: `"1 234 spans here: 62% running bytecode, 38% waiting…"`.
+/// A summary of a merged column: `"1,234 spans here: 62% running bytecode, 38% waiting…"`.
 pub fn describe_mix(
     trace: &Trace,
     kind: LaneKind,
@@ -162,11 +162,7 @@ pub fn describe_mix(
         .take(4)
         .map(|(t, label)| format!("{:.0}% {label}", 100.0 * *t as f64 / duration.max(1) as f64))
         .collect();
-    let head = format!(
-        "{} spans in {}",
-        group_digits(spans as u64),
-        format_nanos(duration)
-    );
+    let head = format!("{} spans in {}", count(spans as u64), nanos(duration));
     if shares.is_empty() {
         head
     } else {
@@ -185,19 +181,6 @@ fn occupancy_label(trace: &Trace, k: usize) -> String {
         [one] => (*one).to_owned(),
         [first, rest @ ..] => format!("{first} (+{} sharing its colour)", rest.len()),
     }
-}
-
-/// `1234567` → `"1 234 567"` (thin spaces would not render in every font; plain spaces do).
-pub fn group_digits(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(' ');
-        }
-        out.push(c);
-    }
-    out
 }
 
 #[cfg(test)]
@@ -273,9 +256,7 @@ mod tests {
         let text = describe_mix(&t, LaneKind::Thread, &totals, 1234, 1000);
         assert_eq!(
             text,
-            "1 234 spans in 1.00 µs: 60% running bytecode, 40% waiting for the GIL"
+            "1,234 spans in 1.00 µs: 60% running bytecode, 40% waiting for the GIL"
         );
-        assert_eq!(group_digits(1_234_567), "1 234 567");
-        assert_eq!(group_digits(12), "12");
     }
 }

@@ -11,7 +11,9 @@ pub mod input;
 pub mod lod;
 pub mod mapping;
 pub mod paint;
-pub mod synthetic;
+// Test data only: the timeline benchmark includes this file by path (`app/benches/`).
+#[cfg(test)]
+pub(crate) mod synthetic;
 #[cfg(test)]
 mod tests;
 

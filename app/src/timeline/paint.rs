@@ -1,7 +1,7 @@
 //! Painting lanes and markers into one untextured mesh per frame (cheap to tessellate: no
 //! anti-aliasing feathering, no per-shape overhead), plus a bounded number of text labels.
 
-use crate::theme::{Pattern, StateStyle, Theme, state_short_label};
+use crate::theme::{PATTERN_FRAME, Pattern, StateStyle, Theme};
 use crate::timeline::lod::{Block, KEYS, LaneKind};
 use crate::timeline::mapping::TimeMap;
 use egui::{Color32, Mesh, Painter, Pos2, Rect, Shape, Stroke, pos2, vec2};
@@ -138,7 +138,23 @@ pub fn state_block(mesh: &mut Mesh, lane: Rect, style: StateStyle, scale: f32) {
             }
         }
         Pattern::Outline => outline(mesh, rect, 1.5 * scale, style.color),
-        Pattern::Framed => outline(mesh, rect, 1.5 * scale, Color32::from_black_alpha(170)),
+        Pattern::Framed => outline(mesh, rect, 1.5 * scale, PATTERN_FRAME),
+    }
+}
+
+/// A short name for a state, for text inside spans.
+fn state_short_label(s: ThreadState) -> &'static str {
+    match s {
+        ThreadState::Running => "running",
+        ThreadState::WaitingGil => "waiting",
+        ThreadState::ForcedOff => "forced off",
+        ThreadState::Io => "I/O",
+        ThreadState::CCallReleased => "C, no GIL",
+        ThreadState::CCallHolding => "C, GIL",
+        ThreadState::Lock => "lock",
+        ThreadState::Runnable => "runnable",
+        ThreadState::Ready => "ready",
+        ThreadState::Done => "done",
     }
 }
 

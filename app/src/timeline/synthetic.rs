@@ -1,6 +1,9 @@
 //! Synthetic traces of any size, for the timeline's tests and benchmark: threads taking turns
 //! on the GIL with waits, forced switches, I/O, C calls and lock waits, and the markers that go
 //! with them. Deterministic for a seed.
+//!
+//! Compiled only into the tests (`#[cfg(test)]` in `timeline`) and into the benchmark, which
+//! includes this file with `#[path]`; it depends on nothing but `gilscope_sim`.
 
 use gilscope_sim::trace::{LaneId, MarkerKind, NONE, ThreadInfo};
 use gilscope_sim::{EngineKind, Overrides, RunMeta, ThreadState, Trace};

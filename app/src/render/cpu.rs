@@ -1,17 +1,12 @@
-//! Headless PNGs of egui views with no display and no GPU: run the UI code in a bare
-//! [`egui::Context`], tessellate its shapes, and rasterize the triangles on the CPU.
+//! A CPU renderer of egui: run UI code in a bare [`egui::Context`], tessellate its shapes,
+//! and rasterize the triangles into an RGBA image, with no display and no GPU.
 //!
-//! This is how `gilscope sweep --plot FILE.png` draws the very chart the app shows
-//! ([`crate::sweep_chart`]), with the bundled egui fonts, on a CI machine with no display.
-//! It needs no dependency beyond egui and `image` (already in the tree): no font or plotting
-//! library, no system fonts, no GL.
+//! It draws with the bundled egui fonts and needs no dependency beyond egui and `image`
+//! (already in the tree): no font or plotting library, no system fonts, no GL.
 
-use crate::sweep_chart::{SweepChart, SweepSeries};
 use crate::theme::Theme;
 use egui::epaint::{ClippedPrimitive, Primitive, Vertex};
 use egui::{Color32, ColorImage, ImageData, Pos2, Rect, TextureId, Vec2};
-use gilscope_sim::analysis::sweep_verdict;
-use gilscope_sim::{Overrides, Scenario, Stats};
 use std::collections::HashMap;
 use std::path::Path;
 
@@ -296,79 +291,6 @@ pub fn save_png(path: &Path, width: u32, height: u32, rgba: &[u8]) -> Result<(),
             message: e.to_string(),
         }
     })
-}
-
-/// Renders the sweep chart with a title line to a PNG of `width`×`height` pixels.
-pub fn write_sweep_png(
-    path: &Path,
-    size: (u32, u32),
-    theme: &Theme,
-    title: &str,
-    series: &[SweepSeries],
-    current_us: Option<u64>,
-    verdict: Option<String>,
-) -> Result<(), PngError> {
-    let (width, height) = size;
-    let chart = SweepChart {
-        theme,
-        current_us,
-        verdict,
-        id: "png",
-        interactive: false,
-    };
-    let bytes = render(width, height, 1.5, theme, 3, |ui| {
-        ui.heading(title);
-        chart.show(ui, series);
-    })?;
-    save_png(path, width, height, &bytes)
-}
-
-/// The size of the `gilscope sweep --plot` PNG, in pixels.
-pub const CLI_PNG_SIZE: (u32, u32) = (1500, 960);
-
-/// What `gilscope sweep --plot` draws: the chart of `rows` (one scenario), titled with the
-/// scenario and its model, the scenario's own interval (under `base`) as the current setting,
-/// and the verdict.
-pub fn write_cli_sweep(
-    path: &Path,
-    scenario: &Scenario,
-    base: &Overrides,
-    rows: &[Stats],
-) -> Result<(), PngError> {
-    let current_us = scenario
-        .config(&Overrides {
-            switch_interval: None,
-            ..base.clone()
-        })
-        .ok()
-        .map(|c| c.switch_interval_us);
-    let label = rows.first().map_or_else(String::new, model_label);
-    let series = [SweepSeries::new(label.clone(), rows.to_vec())];
-    let title = format!(
-        "{}: {} switch intervals ({})",
-        scenario.name,
-        series[0].rows.len(),
-        label
-    );
-    let verdict = current_us.and_then(|us| sweep_verdict(rows, us));
-    write_sweep_png(
-        path,
-        CLI_PNG_SIZE,
-        &Theme::default(),
-        &title,
-        &series,
-        current_us,
-        verdict,
-    )
-}
-
-/// "Python 3.13, GIL" / "Python 3.14t, free-threaded": the model of a sweep row.
-pub fn model_label(row: &Stats) -> String {
-    if row.gil_enabled {
-        format!("Python {}, GIL", row.python)
-    } else {
-        format!("Python {}, no GIL", row.python)
-    }
 }
 
 #[cfg(test)]

@@ -2,13 +2,16 @@
 //! (I/O latency p50/p99, I/O operations per second, CPU throughput, GIL switches per second,
 //! time lost to handoffs), a legend row above them that never covers data, the default 5 ms
 //! and the current setting marked, and the verdict under it. Pure egui: the desktop app shows
-//! it, and `gilscope sweep --plot` renders it headless through [`crate::plot_png`].
+//! it, and `gilscope sweep --plot` renders it headless through [`crate::render::sweep_png`].
 
+use crate::format::{interval_ms, plain_number};
 use crate::theme::Theme;
-use egui::{Color32, Stroke, Ui, Vec2};
-use egui_plot::{GridInput, GridMark, Line, LineStyle, MarkerShape, Plot, Points, VLine};
+use crate::widgets::plot::{fixed_plot, log_marks};
+use crate::widgets::run_style::{line_style, marker};
+use crate::widgets::swatch::line_swatch;
+use egui::{Color32, Ui, Vec2};
+use egui_plot::{Line, LineStyle, Points, VLine};
 use gilscope_sim::Stats;
-use gilscope_sim::analysis::format_interval;
 
 /// `CPython`'s default switch interval, in milliseconds.
 pub const DEFAULT_INTERVAL_MS: f64 = 5.0;
@@ -162,57 +165,6 @@ pub fn ms_of_x(x: f64) -> f64 {
     10f64.powf(x)
 }
 
-/// Grid marks for a log10 axis: decades strong, 2× and 5× weaker.
-#[allow(
-    clippy::needless_pass_by_value,
-    reason = "the signature egui_plot's grid spacers have"
-)]
-pub(crate) fn log_marks(input: GridInput) -> Vec<GridMark> {
-    let (lo, hi) = input.bounds;
-    if !(lo.is_finite() && hi.is_finite()) || hi <= lo || hi - lo > 30.0 {
-        return Vec::new();
-    }
-    let mut marks = Vec::new();
-    for decade in (lo.floor() as i32 - 1)..=(hi.ceil() as i32) {
-        // 1 µs, 1 ms and 1 s (every third decade, in ms) keep their labels longest.
-        let decade_step = if decade.rem_euclid(3) == 0 { 3.0 } else { 1.0 };
-        for (factor, step) in [(1.0f64, decade_step), (2.0, 0.3), (5.0, 0.3)] {
-            let value = f64::from(decade) + factor.log10();
-            if (lo..=hi).contains(&value) {
-                marks.push(GridMark {
-                    value,
-                    step_size: step,
-                });
-            }
-        }
-    }
-    marks
-}
-
-/// A value given as a number with a sensible number of digits, no trailing zeros.
-pub(crate) fn plain_number(v: f64) -> String {
-    let a = v.abs();
-    let (text, suffix) = if a == 0.0 {
-        return "0".to_owned();
-    } else if a >= 1e6 {
-        (format!("{:.1}", v / 1e6), "M")
-    } else if a >= 1e4 {
-        (format!("{:.0}", v / 1e3), "k")
-    } else if a >= 10.0 {
-        (format!("{v:.0}"), "")
-    } else if a >= 1.0 {
-        (format!("{v:.1}"), "")
-    } else {
-        (format!("{v:.3}"), "")
-    };
-    let trimmed = if text.contains('.') {
-        text.trim_end_matches('0').trim_end_matches('.')
-    } else {
-        &text
-    };
-    format!("{trimmed}{suffix}")
-}
-
 /// The lines and markers of every series in one panel (y in log10 where the panel is log).
 fn draw_series(
     plot_ui: &mut egui_plot::PlotUi<'_>,
@@ -222,7 +174,7 @@ fn draw_series(
 ) {
     let log_y = panel.log_y;
     for (i, s) in series.iter().enumerate() {
-        let (style, shape) = series_style(i);
+        let (style, shape) = (line_style(i), marker(i));
         for &q in panel.quantities {
             let color = quantity_color(theme, q);
             let points: Vec<[f64; 2]> = q
@@ -276,55 +228,10 @@ pub struct SweepChart<'a> {
     pub interactive: bool,
 }
 
-/// A legend swatch: a short line, dashed for `style_index` > 0, with a marker if given.
-pub(crate) fn swatch(ui: &mut Ui, color: Color32, style_index: usize, marker: Option<MarkerShape>) {
-    let height = ui.text_style_height(&egui::TextStyle::Body);
-    let (rect, _) = ui.allocate_exact_size(Vec2::new(height * 1.8, height), egui::Sense::hover());
-    let y = rect.center().y;
-    let stroke = Stroke::new(2.0, color);
-    let painter = ui.painter();
-    if style_index == 0 {
-        painter.line_segment(
-            [egui::pos2(rect.left(), y), egui::pos2(rect.right(), y)],
-            stroke,
-        );
-    } else {
-        let pieces = 3;
-        let w = rect.width() / (2 * pieces - 1) as f32;
-        for k in 0..pieces {
-            let x = rect.left() + 2.0 * k as f32 * w;
-            painter.line_segment([egui::pos2(x, y), egui::pos2(x + w, y)], stroke);
-        }
-    }
-    let r = height * 0.22;
-    match marker {
-        Some(MarkerShape::Circle) => {
-            painter.circle_filled(rect.center(), r, color);
-        }
-        Some(_) => {
-            painter.rect_filled(
-                egui::Rect::from_center_size(rect.center(), Vec2::splat(2.0 * r)),
-                0.0,
-                color,
-            );
-        }
-        None => {}
-    }
-}
-
 /// The colour of a quantity (from the theme's categorical palette).
 fn quantity_color(theme: &Theme, q: Quantity) -> Color32 {
     let index = Quantity::ALL.iter().position(|&x| x == q).unwrap_or(0);
     theme.thread_color_index(index)
-}
-
-/// The line style and marker of series `i`: solid circles first, dashed squares for an overlay.
-fn series_style(i: usize) -> (LineStyle, MarkerShape) {
-    if i == 0 {
-        (LineStyle::Solid, MarkerShape::Circle)
-    } else {
-        (LineStyle::dashed_loose(), MarkerShape::Square)
-    }
 }
 
 impl SweepChart<'_> {
@@ -375,18 +282,18 @@ impl SweepChart<'_> {
         let theme = self.theme;
         ui.horizontal_wrapped(|ui| {
             for q in [Quantity::IoLatencyP50, Quantity::IoLatencyP99] {
-                swatch(ui, quantity_color(theme, q), 0, None);
+                line_swatch(ui, quantity_color(theme, q), 0, None);
                 ui.label(q.label());
             }
             for (i, s) in series.iter().enumerate() {
-                swatch(ui, theme.text, i, Some(series_style(i).1));
+                line_swatch(ui, theme.text, i, Some(marker(i)));
                 ui.label(&s.label);
             }
-            swatch(ui, theme.text_weak, 1, None);
+            line_swatch(ui, theme.text_weak, 1, None);
             ui.label("default 5 ms");
             if let Some(us) = self.current_us {
-                swatch(ui, theme.marker_drop_request, 0, None);
-                ui.label(format!("current {}", format_interval(us as f64 / 1000.0)));
+                line_swatch(ui, theme.marker_drop_request, 0, None);
+                ui.label(format!("current {}", interval_ms(us as f64 / 1000.0)));
             }
         });
     }
@@ -406,24 +313,17 @@ impl SweepChart<'_> {
             ui.text_style_height(&egui::TextStyle::Body) + ui.spacing().item_spacing.y;
         let log_y = panel.log_y;
         let id = format!("{}-{}", self.id, panel.title);
-        let mut plot = Plot::new(id)
+        let mut plot = fixed_plot(id, theme)
             .width(cell.x)
             .height((cell.y - title_height).max(80.0))
             .x_grid_spacer(log_marks)
             .x_axis_formatter(|mark, _| {
-                format_interval(ms_of_x(mark.value))
+                interval_ms(ms_of_x(mark.value))
                     .trim_end_matches(" ms")
                     .to_owned()
             })
             .y_axis_min_width(36.0)
-            .allow_zoom(false)
-            .allow_drag(false)
-            .allow_scroll(false)
-            .allow_boxed_zoom(false)
-            .allow_double_click_reset(false)
-            .show_x(false)
             .show_y(false)
-            .grid_color(theme.grid)
             .link_axis(egui::Id::unique((self.id, "sweep-x")), [true, false]);
         if bottom {
             plot = plot.x_axis_label("switch interval (ms, log scale)");
@@ -513,29 +413,8 @@ mod tests {
     use super::*;
 
     #[test]
-    fn log_axis_round_trips_and_marks_decades() {
+    fn log_axis_round_trips() {
         assert!((ms_of_x(x_of_us(5000)) - 5.0).abs() < 1e-9);
-        let marks = log_marks(GridInput {
-            bounds: (-1.0, 2.0),
-            base_step_size: 0.01,
-        });
-        let decades = marks.iter().filter(|m| m.step_size >= 1.0).count();
-        assert_eq!(decades, 4);
-        // 1 ms (x = 0) is a major mark: its label stays when others are crowded out.
-        assert!(
-            marks
-                .iter()
-                .any(|m| m.value.abs() < 1e-12 && m.step_size > 1.0)
-        );
-        assert_eq!(marks.len(), 4 + 3 * 2);
-    }
-
-    #[test]
-    fn numbers_read_plainly() {
-        assert_eq!(plain_number(13_400.0), "13k");
-        assert_eq!(plain_number(0.5), "0.5");
-        assert_eq!(plain_number(3.0), "3");
-        assert_eq!(plain_number(0.25), "0.25");
-        assert_eq!(plain_number(2_000_000.0), "2M");
+        assert!(x_of_us(1000).abs() < 1e-12);
     }
 }

@@ -1,0 +1,147 @@
+//! How the app writes numbers, in one style everywhere (stats table, tooltips, sampler and
+//! sweep views, `gilscope run` text): counts with their digits grouped by commas, durations
+//! with an adaptive unit, fractions as percentages, large rates scaled with an SI prefix.
+//!
+//! Durations are written by the simulator's own formatter, so the app and the narration the
+//! simulator fills in (`Stats::narrate`) always agree on "5.07 ms".
+
+use gilscope_sim::Nanos;
+
+/// What separates groups of three digits: a comma, which every font has and which never lets a
+/// line wrap split a number.
+pub const DIGIT_GROUP_SEPARATOR: char = ',';
+
+/// A count with its digits grouped: `1234567` as `1,234,567`.
+pub fn count(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(DIGIT_GROUP_SEPARATOR);
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// A rate rounded to a whole count, grouped: `1234.6` as `1,235`. Negative or non-finite
+/// values read 0.
+pub fn whole(value: f64) -> String {
+    count(if value.is_finite() && value > 0.0 {
+        value.round() as u64
+    } else {
+        0
+    })
+}
+
+/// A duration in nanoseconds with an adaptive unit: `5.07 ms`, `56.0 µs`, `120 ns`.
+pub fn nanos(ns: Nanos) -> String {
+    gilscope_sim::time::format_nanos(ns)
+}
+
+/// A duration in milliseconds with an adaptive unit, as [`nanos`] writes it.
+pub fn ms(ms: f64) -> String {
+    gilscope_sim::stats::format_ms(ms)
+}
+
+/// A switch interval in milliseconds, with the digits that matter: `0.1 ms`, `13.9 ms`.
+pub fn interval_ms(ms: f64) -> String {
+    gilscope_sim::analysis::format_interval(ms)
+}
+
+/// A fraction as a percentage with one decimal: `0.998` as `99.8%`.
+pub fn percent(fraction: f64) -> String {
+    format!("{:.1}%", fraction * 100.0)
+}
+
+/// A signed difference of two fractions in percentage points; one that rounds to zero reads
+/// `0.0 points`.
+pub fn points(difference: f64) -> String {
+    let p = difference * 100.0;
+    if p.abs() < 0.05 {
+        "0.0 points".to_owned()
+    } else {
+        format!("{p:+.1} points")
+    }
+}
+
+/// A large value with an SI prefix: `12_300_000.0` as `12.30 M`, `950.0` as `950`.
+pub fn si(value: f64) -> String {
+    if value >= 1e9 {
+        format!("{:.2} G", value / 1e9)
+    } else if value >= 1e6 {
+        format!("{:.2} M", value / 1e6)
+    } else if value >= 1e3 {
+        format!("{:.1} k", value / 1e3)
+    } else {
+        format!("{value:.0}")
+    }
+}
+
+/// A plot's axis label: a sensible number of digits, no trailing zeros, `k`/`M` for large
+/// values (`13k`, `0.25`, `2M`).
+pub fn plain_number(v: f64) -> String {
+    let a = v.abs();
+    let (text, suffix) = if a == 0.0 {
+        return "0".to_owned();
+    } else if a >= 1e6 {
+        (format!("{:.1}", v / 1e6), "M")
+    } else if a >= 1e4 {
+        (format!("{:.0}", v / 1e3), "k")
+    } else if a >= 10.0 {
+        (format!("{v:.0}"), "")
+    } else if a >= 1.0 {
+        (format!("{v:.1}"), "")
+    } else {
+        (format!("{v:.3}"), "")
+    };
+    let trimmed = if text.contains('.') {
+        text.trim_end_matches('0').trim_end_matches('.')
+    } else {
+        &text
+    };
+    format!("{trimmed}{suffix}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_are_grouped_by_commas() {
+        assert_eq!(count(0), "0");
+        assert_eq!(count(12), "12");
+        assert_eq!(count(100), "100");
+        assert_eq!(count(1_234), "1,234");
+        assert_eq!(count(1_234_567), "1,234,567");
+        assert_eq!(whole(1_234.6), "1,235");
+        assert_eq!(whole(-3.0), "0");
+        assert_eq!(whole(f64::NAN), "0");
+    }
+
+    #[test]
+    fn scaled_values_and_percentages() {
+        assert_eq!(si(12_300_000.0), "12.30 M");
+        assert_eq!(si(950.0), "950");
+        assert_eq!(percent(0.998), "99.8%");
+        assert_eq!(points(0.0004), "0.0 points");
+        assert_eq!(points(-0.0123), "-1.2 points");
+        assert_eq!(points(0.05), "+5.0 points");
+    }
+
+    #[test]
+    fn durations_use_the_simulators_units() {
+        assert_eq!(nanos(5_070_000), "5.07 ms");
+        assert_eq!(ms(0.056), "56.0 µs");
+        assert_eq!(interval_ms(0.1), "0.1 ms");
+    }
+
+    #[test]
+    fn numbers_read_plainly() {
+        assert_eq!(plain_number(13_400.0), "13k");
+        assert_eq!(plain_number(0.5), "0.5");
+        assert_eq!(plain_number(3.0), "3");
+        assert_eq!(plain_number(0.25), "0.25");
+        assert_eq!(plain_number(2_000_000.0), "2M");
+    }
+}
