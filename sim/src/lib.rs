@@ -10,9 +10,11 @@ pub mod engine;
 pub mod export;
 pub mod live;
 pub mod model;
+pub mod names;
 pub mod presets;
 pub mod rng;
 pub mod scenario;
+pub mod settings;
 pub mod stats;
 pub mod sweep;
 pub mod time;
@@ -22,7 +24,9 @@ pub use engine::{Engine, SimEngine, SimError, run};
 pub use model::{
     ConfigError, Model, Overrides, PythonVersion, RunConfig, Runtime, StartMethod, SuccessorPolicy,
 };
+pub use names::Named;
 pub use scenario::{Op, Repeat, Scenario, ScenarioError, ThreadGroup};
+pub use settings::{SETTINGS, Setting};
 pub use stats::Stats;
 pub use time::Nanos;
 pub use trace::{ThreadState, Trace};

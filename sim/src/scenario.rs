@@ -2,10 +2,9 @@
 //! to a class. The TOML format is a public interface (see the README); this module reads and
 //! validates it, with errors that name the file, line, column, field and what is allowed.
 
-use crate::model::{
-    ConfigError, Overrides, PythonVersion, RunConfig, Runtime, StartMethod, SuccessorPolicy,
-};
-use crate::time::{DurationValue, Nanos, parse_duration};
+use crate::model::{ConfigError, Overrides, RunConfig};
+use crate::settings::FileSettings;
+use crate::time::{Nanos, parse_duration};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::ops::Range;
@@ -156,47 +155,8 @@ struct RawScenario {
     #[serde(default)]
     narration: String,
     #[serde(default)]
-    settings: RawSettings,
+    settings: FileSettings,
     threads: Vec<RawGroup>,
-}
-
-#[derive(Deserialize, Default)]
-#[serde(deny_unknown_fields)]
-struct RawSettings {
-    python: Option<Spanned<PythonVersion>>,
-    free_threaded: Option<Spanned<bool>>,
-    gil: Option<Spanned<GilFlag>>,
-    switch_interval: Option<Spanned<DurationValue>>,
-    cores: Option<Spanned<u32>>,
-    duration: Option<Spanned<DurationValue>>,
-    seed: Option<Spanned<u64>>,
-    wake_latency: Option<Spanned<DurationValue>>,
-    time_slice: Option<Spanned<DurationValue>>,
-    thread_start: Option<Spanned<DurationValue>>,
-    successor: Option<Spanned<SuccessorPolicy>>,
-    bytecode_ns: Option<Spanned<f64>>,
-    free_threaded_overhead: Option<Spanned<f64>>,
-    runtime: Option<Spanned<Runtime>>,
-    check_interval: Option<Spanned<u64>>,
-    old_gil_signal: Option<Spanned<DurationValue>>,
-    old_gil_contention: Option<Spanned<DurationValue>>,
-    start_method: Option<Spanned<StartMethod>>,
-    interpreter_start: Option<Spanned<DurationValue>>,
-}
-
-/// `gil = 0 | 1`, the `PYTHON_GIL` environment variable.
-struct GilFlag(bool);
-
-impl<'de> Deserialize<'de> for GilFlag {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        match i64::deserialize(d)? {
-            0 => Ok(GilFlag(false)),
-            1 => Ok(GilFlag(true)),
-            other => Err(serde::de::Error::custom(format!(
-                "gil = {other}: use 0 (PYTHON_GIL=0, GIL off) or 1 (PYTHON_GIL=1, GIL on)"
-            ))),
-        }
-    }
 }
 
 #[derive(Deserialize)]
@@ -595,45 +555,6 @@ fn parse_op(table: &toml::Table, names: &mut Names) -> Result<Op, String> {
     })
 }
 
-impl RawSettings {
-    fn into_overrides(self) -> (Overrides, BTreeMap<&'static str, (usize, usize)>) {
-        let mut spans = BTreeMap::new();
-        let mut take = |name: &'static str, span: Range<usize>| {
-            spans.insert(name, (span.start, span.end));
-        };
-        macro_rules! field {
-            ($f:ident, $map:expr) => {
-                self.$f.map(|s| {
-                    take(stringify!($f), s.span());
-                    $map(s.into_inner())
-                })
-            };
-        }
-        let overrides = Overrides {
-            python: field!(python, |v| v),
-            free_threaded: field!(free_threaded, |v| v),
-            gil: field!(gil, |v: GilFlag| v.0),
-            switch_interval: field!(switch_interval, |v: DurationValue| v.0),
-            cores: field!(cores, |v| v),
-            duration: field!(duration, |v: DurationValue| v.0),
-            seed: field!(seed, |v| v),
-            wake_latency: field!(wake_latency, |v: DurationValue| v.0),
-            time_slice: field!(time_slice, |v: DurationValue| v.0),
-            thread_start: field!(thread_start, |v: DurationValue| v.0),
-            successor: field!(successor, |v| v),
-            bytecode_ns: field!(bytecode_ns, |v| v),
-            free_threaded_overhead: field!(free_threaded_overhead, |v| v),
-            runtime: field!(runtime, |v| v),
-            check_interval: field!(check_interval, |v| v),
-            old_gil_signal: field!(old_gil_signal, |v: DurationValue| v.0),
-            old_gil_contention: field!(old_gil_contention, |v: DurationValue| v.0),
-            start_method: field!(start_method, |v| v),
-            interpreter_start: field!(interpreter_start, |v: DurationValue| v.0),
-        };
-        (overrides, spans)
-    }
-}
-
 /// 1-based line and column (in characters) of a byte offset.
 fn line_column(text: &str, offset: usize) -> (usize, usize) {
     let offset = offset.min(text.len());
@@ -646,6 +567,7 @@ fn line_column(text: &str, offset: usize) -> (usize, usize) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::{Runtime, StartMethod, SuccessorPolicy};
 
     const GOOD: &str = r#"
 name = "The convoy effect"
@@ -739,6 +661,46 @@ ops = [ { io = "56us" }, { compute = 40 } ]
         assert!(
             option.contains("does not take the option `times`"),
             "{option}"
+        );
+    }
+
+    #[test]
+    fn settings_are_read_from_a_file_and_placed_in_errors() {
+        let file = |line: &str| {
+            format!(
+                "name = \"x\"\n[settings]\n{line}\n[[threads]]\nname = \"a\"\nops = [ {{ compute = 3 }} ]\n"
+            )
+        };
+        let all = file(
+            "python = \"3.14\"\nruntime = \"multiprocessing\"\nstart_method = \"spawn\"\nsuccessor = \"fifo\"\ncheck_interval = 50\ninterpreter_start = \"2ms\"\ngil = 1\nfree_threaded = true",
+        );
+        let s = Scenario::parse(&all, "all.toml").unwrap();
+        assert_eq!(s.settings.runtime, Some(Runtime::Multiprocessing));
+        assert_eq!(s.settings.start_method, Some(StartMethod::Spawn));
+        assert_eq!(s.settings.successor, Some(SuccessorPolicy::Fifo));
+        assert_eq!(s.settings.check_interval, Some(50));
+        assert_eq!(s.settings.interpreter_start, Some(2 * crate::time::MS));
+        assert_eq!(s.settings.gil, Some(true));
+        let runtime = err(&file("runtime = \"fibers\""));
+        assert!(
+            runtime.starts_with("bad.toml:3:")
+                && runtime.contains("threads, asyncio, multiprocessing or subinterpreters"),
+            "{runtime}"
+        );
+        let gil = err(&file("gil = 2"));
+        assert!(
+            gil.starts_with("bad.toml:3:") && gil.contains("use 0"),
+            "{gil}"
+        );
+        let unknown = err(&file("colour = \"red\""));
+        assert!(
+            unknown.starts_with("bad.toml:3:") && unknown.contains("switch_interval"),
+            "{unknown}"
+        );
+        let invalid = err(&file("cores = 0"));
+        assert!(
+            invalid.starts_with("bad.toml:3:") && invalid.contains("between 1 and 256"),
+            "{invalid}"
         );
     }
 

@@ -220,10 +220,7 @@ impl Stats {
         Stats {
             scenario: scenario.to_owned(),
             engine: engine.to_owned(),
-            runtime: serde_json::to_value(config.runtime)
-                .ok()
-                .and_then(|v| v.as_str().map(str::to_owned))
-                .unwrap_or_default(),
+            runtime: config.runtime.name().to_owned(),
             interpreters: match config.runtime {
                 Runtime::Threads | Runtime::Asyncio => 1,
                 Runtime::Multiprocessing | Runtime::Subinterpreters => trace.threads.len() as u32,
