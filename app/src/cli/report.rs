@@ -1,7 +1,7 @@
 //! The readable summary `gilscope run` prints.
 
-use gilscope_sim::RunConfig;
 use gilscope_sim::stats::{Stats, Summary, format_ms};
+use gilscope_sim::{RunConfig, Runtime};
 use std::fmt::Write;
 
 fn summary(s: Option<Summary>) -> String {
@@ -39,7 +39,7 @@ pub fn render(stats: &Stats, config: &RunConfig) -> String {
         stats.bytecodes_per_s / 1e6
     );
     if stats.interpreters > 1 {
-        let kind = if stats.runtime == "multiprocessing" {
+        let kind = if config.runtime == Runtime::Multiprocessing {
             "process"
         } else {
             "subinterpreter"
@@ -69,7 +69,7 @@ pub fn render(stats: &Stats, config: &RunConfig) -> String {
             stats.cores
         );
     }
-    thread_rows(&mut out, stats);
+    thread_rows(&mut out, stats, config.runtime);
     for c in &stats.counters {
         let _ = writeln!(
             out,
@@ -84,7 +84,7 @@ pub fn render(stats: &Stats, config: &RunConfig) -> String {
 }
 
 /// One row per thread: time in each state, and its I/O latency and lag.
-fn thread_rows(out: &mut String, stats: &Stats) {
+fn thread_rows(out: &mut String, stats: &Stats, runtime: Runtime) {
     let width = stats
         .threads
         .iter()
@@ -121,7 +121,7 @@ fn thread_rows(out: &mut String, stats: &Stats) {
                 t.io_ops_per_s,
                 summary(t.io_latency_ms)
             );
-            let lag = if stats.runtime == "asyncio" {
+            let lag = if runtime == Runtime::Asyncio {
                 "loop lag"
             } else {
                 "runs again"
