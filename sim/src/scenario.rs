@@ -2,7 +2,7 @@
 //! to a class. The TOML format is a public interface (see the README); this module reads and
 //! validates it, with errors that name the file, line, column, field and what is allowed.
 
-use crate::model::{ConfigError, Overrides, RunConfig};
+use crate::model::{ConfigError, Overrides, RunConfig, Runtime};
 use crate::settings::FileSettings;
 use crate::time::{Nanos, parse_duration};
 use serde::Deserialize;
@@ -271,13 +271,45 @@ impl Scenario {
                     file: self.source.clone(),
                     message: e.to_string(),
                 })?;
-        if config.duration.is_none() && self.groups.iter().all(|g| g.repeat == Repeat::Forever) {
-            return Err(ScenarioError::Invalid {
-                file: self.source.clone(),
-                message: "every thread repeats \"forever\" and no duration is set, so the run would never end: add duration = \"2s\" to [settings] (or pass --duration)".into(),
-            });
+        if config.duration.is_none() {
+            let endless = if self.groups.iter().all(|g| g.repeat == Repeat::Forever) {
+                Some("every thread repeats \"forever\"".to_owned())
+            } else if config.runtime == Runtime::Asyncio {
+                self.starving_task().map(|task| format!("under runtime \"asyncio\", task \"{task}\" repeats \"forever\" without an await (io, sleep, offload or lock), so once it runs no other task runs again"))
+            } else {
+                None
+            };
+            if let Some(why) = endless {
+                return Err(ScenarioError::Invalid {
+                    file: self.source.clone(),
+                    message: format!(
+                        "{why} and no duration is set, so the run would never end: add duration = \"2s\" to [settings] (or pass --duration)"
+                    ),
+                });
+            }
         }
         Ok(config)
+    }
+
+    /// Under asyncio: a task that repeats forever and never suspends, while a finite task would
+    /// still be waiting for the loop when it first runs (it suspends somewhere, or comes later).
+    fn starving_task(&self) -> Option<&str> {
+        let suspends = |g: &ThreadGroup| {
+            g.ops
+                .iter()
+                .any(|op| matches!(op, Op::Io(_) | Op::Sleep(_) | Op::Offload(_) | Op::Lock(_)))
+        };
+        let (index, hog) = self
+            .groups
+            .iter()
+            .enumerate()
+            .find(|(_, g)| g.repeat == Repeat::Forever && !suspends(g))?;
+        let starved = self
+            .groups
+            .iter()
+            .enumerate()
+            .any(|(i, g)| g.repeat != Repeat::Forever && (suspends(g) || i > index));
+        starved.then_some(hog.name.as_str())
     }
 
     /// The threads of a run, groups expanded: `(thread name, group index)`.
@@ -567,7 +599,7 @@ fn line_column(text: &str, offset: usize) -> (usize, usize) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{Runtime, StartMethod, SuccessorPolicy};
+    use crate::model::{StartMethod, SuccessorPolicy};
 
     const GOOD: &str = r#"
 name = "The convoy effect"
@@ -715,5 +747,22 @@ ops = [ { io = "56us" }, { compute = 40 } ]
             ..Overrides::default()
         });
         assert!(ok.is_ok());
+        let convoy =
+            Scenario::parse(&GOOD.replace("duration = \"2s\"", ""), "convoy.toml").unwrap();
+        let asyncio = Overrides {
+            runtime: Some(Runtime::Asyncio),
+            ..Overrides::default()
+        };
+        let starved = convoy.config(&asyncio).unwrap_err().to_string();
+        assert!(
+            starved.contains("task \"busy\"") && starved.contains("never end"),
+            "{starved}"
+        );
+        let bounded = Overrides {
+            duration: Some(1_000),
+            ..asyncio
+        };
+        assert!(convoy.config(&bounded).is_ok());
+        assert!(convoy.config(&Overrides::default()).is_ok());
     }
 }
