@@ -275,7 +275,7 @@ impl Scenario {
             let endless = if self.groups.iter().all(|g| g.repeat == Repeat::Forever) {
                 Some("every thread repeats \"forever\"".to_owned())
             } else if config.runtime == Runtime::Asyncio {
-                self.starving_task().map(|task| format!("under runtime \"asyncio\", task \"{task}\" repeats \"forever\" without an await (io, sleep, offload or lock), so once it runs no other task runs again"))
+                self.starving_task().map(|task| format!("under runtime \"asyncio\", task \"{task}\" repeats \"forever\" without an await (io, sleep, offload or lock), which starves every other task,"))
             } else {
                 None
             };
