@@ -12,10 +12,10 @@ use std::process::{Child, Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
 /// Generous: live runs and calibration use real threads on a machine that may be busy.
-const LIMIT: Duration = Duration::from_secs(300);
+const LIMIT: Duration = Duration::from_mins(5);
 
 /// How long the bare app gets to open its window.
-const WINDOW_LIMIT: Duration = Duration::from_secs(60);
+const WINDOW_LIMIT: Duration = Duration::from_mins(1);
 
 fn readme() -> String {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../README.md");
