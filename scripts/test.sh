@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite, as CI runs it: installs what the GUI tests need (a virtual display and
-# Mesa's software GL), then formatting, lints, every test, and a smoke run of the real window.
+# Mesa's software GL), then formatting, lints, every test (with a virtual display, so the
+# README's `gilscope` and `gilscope screenshot` lines run as well), and a smoke run of the real
+# window.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -24,8 +26,8 @@ echo "== cargo fmt --check"
 cargo fmt --all -- --check
 echo "== cargo clippy (workspace lints, warnings are errors)"
 cargo clippy --workspace --all-targets --quiet -- -D warnings
-echo "== cargo test"
-cargo test --workspace
+echo "== cargo test (under xvfb-run, so the README's window lines run too: app/tests/readme.rs)"
+WINIT_X11_SCALE_FACTOR=1 xvfb-run -a -s "-screen 0 1920x1080x24" cargo test --workspace
 
 echo "== loom: the live engine's GIL in every interleaving (2–3 threads)"
 RUSTFLAGS="--cfg loom" LOOM_MAX_PREEMPTIONS=3 \

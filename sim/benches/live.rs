@@ -19,12 +19,15 @@ use std::time::{Duration, Instant};
 fn recorder() -> (Recorder, thread::JoinHandle<()>) {
     let (batches, received) = bounded::<Batch>(1024);
     let (spare_tx, spare) = bounded::<Vec<Event>>(1024);
-    let drainer = thread::spawn(move || {
-        for mut batch in received {
-            batch.events.clear();
-            let _ = spare_tx.try_send(batch.events);
-        }
-    });
+    let drainer = thread::Builder::new()
+        .name("bench-drainer".into())
+        .spawn(move || {
+            for mut batch in received {
+                batch.events.clear();
+                let _ = spare_tx.try_send(batch.events);
+            }
+        })
+        .unwrap();
     let link = Link {
         batches,
         spare,
@@ -85,7 +88,7 @@ fn forced_switches(switches: u64) -> Duration {
         .map(|me| {
             let (gil, count, barrier) =
                 (Arc::clone(&gil), Arc::clone(&count), Arc::clone(&barrier));
-            thread::spawn(move || {
+            let body = move || {
                 let mut hooks = Bare(RunClock::start());
                 barrier.wait();
                 if gil.take(me, &mut hooks).is_err() {
@@ -106,7 +109,11 @@ fn forced_switches(switches: u64) -> Duration {
                     }
                     std::hint::spin_loop();
                 }
-            })
+            };
+            thread::Builder::new()
+                .name(format!("bench-switcher-{me}"))
+                .spawn(body)
+                .unwrap()
         })
         .collect();
     barrier.wait();

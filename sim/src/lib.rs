@@ -11,10 +11,12 @@ pub mod export;
 pub mod live;
 pub mod meta;
 pub mod model;
+pub mod names;
 pub mod presets;
 pub mod rng;
 pub mod run;
 pub mod scenario;
+pub mod settings;
 pub mod stats;
 pub mod sweep;
 pub mod time;
@@ -25,8 +27,10 @@ pub use meta::{EngineKind, RunMeta};
 pub use model::{
     ConfigError, Model, Overrides, PythonVersion, RunConfig, Runtime, StartMethod, SuccessorPolicy,
 };
+pub use names::Named;
 pub use run::{Finished, RunOptions, StopSignal, run_scenario};
 pub use scenario::{Op, Repeat, Scenario, ScenarioError, ThreadGroup};
+pub use settings::{SETTINGS, Setting};
 pub use stats::Stats;
 pub use time::Nanos;
 pub use trace::{ThreadState, Trace};

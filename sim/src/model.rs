@@ -3,6 +3,8 @@
 //! A scenario's `[settings]`, then any overrides from the CLI or the GUI, resolve into one
 //! [`RunConfig`]; [`RunConfig::model`] says which rules of `gil-model.md` apply.
 
+use crate::names::named_enum;
+pub use crate::settings::Overrides;
 use crate::time::{MS, Nanos, US, format_nanos};
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -71,58 +73,46 @@ impl From<PythonVersion> for String {
     }
 }
 
-/// How the run's Python code is executed: threads in one interpreter, or an alternative.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Runtime {
-    /// `threading.Thread`s in one interpreter (the GIL, or none when free-threaded).
-    #[default]
-    Threads,
-    /// Tasks on one asyncio event loop.
-    Asyncio,
-    /// One process per thread, each with its own interpreter and GIL.
-    Multiprocessing,
-    /// One subinterpreter per thread, each with its own GIL (3.12+).
-    Subinterpreters,
-}
-
-/// Which waiter the OS lets win when the GIL is released (`gil-model.md` rule 6).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum SuccessorPolicy {
-    /// A seeded random choice among the threads waiting on `cond`.
-    #[default]
-    Random,
-    /// The thread that has waited longest.
-    Fifo,
-    /// A waiter whose last core is idle, as a scheduler keeping cache affinity would pick.
-    Affinity,
-}
-
-impl FromStr for SuccessorPolicy {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        match s {
-            "random" => Ok(Self::Random),
-            "fifo" => Ok(Self::Fifo),
-            "affinity" => Ok(Self::Affinity),
-            _ => Err(format!(
-                "successor policy \"{s}\" is unknown: use random, fifo or affinity"
-            )),
-        }
+named_enum! {
+    /// How the run's Python code is executed: threads in one interpreter, or an alternative.
+    #[derive(Default)]
+    pub enum Runtime ("runtime") {
+        /// `threading.Thread`s in one interpreter (the GIL, or none when free-threaded).
+        #[default]
+        Threads = "threads",
+        /// Tasks on one asyncio event loop.
+        Asyncio = "asyncio",
+        /// One process per thread, each with its own interpreter and GIL.
+        Multiprocessing = "multiprocessing",
+        /// One subinterpreter per thread, each with its own GIL (3.12+).
+        Subinterpreters = "subinterpreters",
     }
 }
 
-/// How `multiprocessing` starts a process (gil-model.md rule 21).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum StartMethod {
-    /// `os.fork()`: ~1–2 ms, the Linux default through 3.13.
-    Fork,
-    /// A fresh interpreter: ~50 ms, the default on macOS and Windows.
-    Spawn,
-    /// Fork from a server started once (~50 ms), the Linux default from 3.14.
-    Forkserver,
+named_enum! {
+    /// Which waiter the OS lets win when the GIL is released (`gil-model.md` rule 6).
+    #[derive(Default)]
+    pub enum SuccessorPolicy ("successor policy") {
+        /// A seeded random choice among the threads waiting on `cond`.
+        #[default]
+        Random = "random",
+        /// The thread that has waited longest.
+        Fifo = "fifo",
+        /// A waiter whose last core is idle, as a scheduler keeping cache affinity would pick.
+        Affinity = "affinity",
+    }
+}
+
+named_enum! {
+    /// How `multiprocessing` starts a process (gil-model.md rule 21).
+    pub enum StartMethod ("start method") {
+        /// `os.fork()`: ~1–2 ms, the Linux default through 3.13.
+        Fork = "fork",
+        /// A fresh interpreter: ~50 ms, the default on macOS and Windows.
+        Spawn = "spawn",
+        /// Fork from a server started once (~50 ms), the Linux default from 3.14.
+        Forkserver = "forkserver",
+    }
 }
 
 impl StartMethod {
@@ -233,79 +223,7 @@ fn invalid(
     }
 }
 
-/// Settings named in a scenario or by the user; `None` means "not given here".
-///
-/// Layers merge with [`Overrides::or`]: the CLI or GUI layer over the scenario layer over the
-/// defaults.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct Overrides {
-    /// See [`RunConfig::python`].
-    pub python: Option<PythonVersion>,
-    /// See [`RunConfig::free_threaded`].
-    pub free_threaded: Option<bool>,
-    /// See [`RunConfig::gil_override`].
-    pub gil: Option<bool>,
-    /// The switch interval in nanoseconds as given (0 is rejected, like Python's `ValueError`).
-    pub switch_interval: Option<Nanos>,
-    /// See [`RunConfig::cores`].
-    pub cores: Option<u32>,
-    /// See [`RunConfig::duration`].
-    pub duration: Option<Nanos>,
-    /// See [`RunConfig::seed`].
-    pub seed: Option<u64>,
-    /// See [`RunConfig::wake_latency`].
-    pub wake_latency: Option<Nanos>,
-    /// See [`RunConfig::time_slice`].
-    pub time_slice: Option<Nanos>,
-    /// See [`RunConfig::thread_start`].
-    pub thread_start: Option<Nanos>,
-    /// See [`RunConfig::successor`].
-    pub successor: Option<SuccessorPolicy>,
-    /// See [`RunConfig::bytecode_ns`].
-    pub bytecode_ns: Option<f64>,
-    /// See [`RunConfig::free_threaded_overhead`].
-    pub free_threaded_overhead: Option<f64>,
-    /// See [`RunConfig::runtime`].
-    pub runtime: Option<Runtime>,
-    /// See [`RunConfig::check_interval`].
-    pub check_interval: Option<u64>,
-    /// See [`RunConfig::old_gil_signal`].
-    pub old_gil_signal: Option<Nanos>,
-    /// See [`RunConfig::old_gil_contention`].
-    pub old_gil_contention: Option<Nanos>,
-    /// See [`RunConfig::start_method`].
-    pub start_method: Option<StartMethod>,
-    /// See [`RunConfig::interpreter_start`].
-    pub interpreter_start: Option<Nanos>,
-}
-
 impl Overrides {
-    /// Each field from `self` where set, else from `base`.
-    #[must_use]
-    pub fn or(&self, base: &Overrides) -> Overrides {
-        Overrides {
-            python: self.python.or(base.python),
-            free_threaded: self.free_threaded.or(base.free_threaded),
-            gil: self.gil.or(base.gil),
-            switch_interval: self.switch_interval.or(base.switch_interval),
-            cores: self.cores.or(base.cores),
-            duration: self.duration.or(base.duration),
-            seed: self.seed.or(base.seed),
-            wake_latency: self.wake_latency.or(base.wake_latency),
-            time_slice: self.time_slice.or(base.time_slice),
-            thread_start: self.thread_start.or(base.thread_start),
-            successor: self.successor.or(base.successor),
-            bytecode_ns: self.bytecode_ns.or(base.bytecode_ns),
-            free_threaded_overhead: self.free_threaded_overhead.or(base.free_threaded_overhead),
-            runtime: self.runtime.or(base.runtime),
-            check_interval: self.check_interval.or(base.check_interval),
-            old_gil_signal: self.old_gil_signal.or(base.old_gil_signal),
-            old_gil_contention: self.old_gil_contention.or(base.old_gil_contention),
-            start_method: self.start_method.or(base.start_method),
-            interpreter_start: self.interpreter_start.or(base.interpreter_start),
-        }
-    }
-
     /// Resolves into a validated [`RunConfig`], filling gaps with the documented defaults.
     pub fn resolve(&self) -> Result<RunConfig, ConfigError> {
         let python = self.python.unwrap_or(PythonVersion::DEFAULT);
@@ -475,7 +393,7 @@ impl RunConfig {
             Runtime::Threads => String::new(),
             Runtime::Asyncio => "asyncio, ".to_owned(),
             Runtime::Multiprocessing => {
-                format!("multiprocessing ({:?}), ", self.start_method).to_lowercase()
+                format!("multiprocessing ({}), ", self.start_method)
             }
             Runtime::Subinterpreters => "subinterpreters, ".to_owned(),
         };

@@ -2,10 +2,9 @@
 //! to a class. The TOML format is a public interface (see the README); this module reads and
 //! validates it, with errors that name the file, line, column, field and what is allowed.
 
-use crate::model::{
-    ConfigError, Overrides, PythonVersion, RunConfig, Runtime, StartMethod, SuccessorPolicy,
-};
-use crate::time::{DurationValue, Nanos, parse_duration};
+use crate::model::{ConfigError, Overrides, RunConfig, Runtime};
+use crate::settings::FileSettings;
+use crate::time::{Nanos, parse_duration};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::ops::Range;
@@ -156,47 +155,8 @@ struct RawScenario {
     #[serde(default)]
     narration: String,
     #[serde(default)]
-    settings: RawSettings,
+    settings: FileSettings,
     threads: Vec<RawGroup>,
-}
-
-#[derive(Deserialize, Default)]
-#[serde(deny_unknown_fields)]
-struct RawSettings {
-    python: Option<Spanned<PythonVersion>>,
-    free_threaded: Option<Spanned<bool>>,
-    gil: Option<Spanned<GilFlag>>,
-    switch_interval: Option<Spanned<DurationValue>>,
-    cores: Option<Spanned<u32>>,
-    duration: Option<Spanned<DurationValue>>,
-    seed: Option<Spanned<u64>>,
-    wake_latency: Option<Spanned<DurationValue>>,
-    time_slice: Option<Spanned<DurationValue>>,
-    thread_start: Option<Spanned<DurationValue>>,
-    successor: Option<Spanned<SuccessorPolicy>>,
-    bytecode_ns: Option<Spanned<f64>>,
-    free_threaded_overhead: Option<Spanned<f64>>,
-    runtime: Option<Spanned<Runtime>>,
-    check_interval: Option<Spanned<u64>>,
-    old_gil_signal: Option<Spanned<DurationValue>>,
-    old_gil_contention: Option<Spanned<DurationValue>>,
-    start_method: Option<Spanned<StartMethod>>,
-    interpreter_start: Option<Spanned<DurationValue>>,
-}
-
-/// `gil = 0 | 1`, the `PYTHON_GIL` environment variable.
-struct GilFlag(bool);
-
-impl<'de> Deserialize<'de> for GilFlag {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        match i64::deserialize(d)? {
-            0 => Ok(GilFlag(false)),
-            1 => Ok(GilFlag(true)),
-            other => Err(serde::de::Error::custom(format!(
-                "gil = {other}: use 0 (PYTHON_GIL=0, GIL off) or 1 (PYTHON_GIL=1, GIL on)"
-            ))),
-        }
-    }
 }
 
 #[derive(Deserialize)]
@@ -311,13 +271,45 @@ impl Scenario {
                     file: self.source.clone(),
                     message: e.to_string(),
                 })?;
-        if config.duration.is_none() && self.groups.iter().all(|g| g.repeat == Repeat::Forever) {
-            return Err(ScenarioError::Invalid {
-                file: self.source.clone(),
-                message: "every thread repeats \"forever\" and no duration is set, so the run would never end: add duration = \"2s\" to [settings] (or pass --duration)".into(),
-            });
+        if config.duration.is_none() {
+            let endless = if self.groups.iter().all(|g| g.repeat == Repeat::Forever) {
+                Some("every thread repeats \"forever\"".to_owned())
+            } else if config.runtime == Runtime::Asyncio {
+                self.starving_task().map(|task| format!("under runtime \"asyncio\", task \"{task}\" repeats \"forever\" without an await (io, sleep, offload or lock), which starves every other task,"))
+            } else {
+                None
+            };
+            if let Some(why) = endless {
+                return Err(ScenarioError::Invalid {
+                    file: self.source.clone(),
+                    message: format!(
+                        "{why} and no duration is set, so the run would never end: add duration = \"2s\" to [settings] (or pass --duration)"
+                    ),
+                });
+            }
         }
         Ok(config)
+    }
+
+    /// Under asyncio: a task that repeats forever and never suspends, while a finite task would
+    /// still be waiting for the loop when it first runs (it suspends somewhere, or comes later).
+    fn starving_task(&self) -> Option<&str> {
+        let suspends = |g: &ThreadGroup| {
+            g.ops
+                .iter()
+                .any(|op| matches!(op, Op::Io(_) | Op::Sleep(_) | Op::Offload(_) | Op::Lock(_)))
+        };
+        let (index, hog) = self
+            .groups
+            .iter()
+            .enumerate()
+            .find(|(_, g)| g.repeat == Repeat::Forever && !suspends(g))?;
+        let starved = self
+            .groups
+            .iter()
+            .enumerate()
+            .any(|(i, g)| g.repeat != Repeat::Forever && (suspends(g) || i > index));
+        starved.then_some(hog.name.as_str())
     }
 
     /// The threads of a run, groups expanded: `(thread name, group index)`.
@@ -595,45 +587,6 @@ fn parse_op(table: &toml::Table, names: &mut Names) -> Result<Op, String> {
     })
 }
 
-impl RawSettings {
-    fn into_overrides(self) -> (Overrides, BTreeMap<&'static str, (usize, usize)>) {
-        let mut spans = BTreeMap::new();
-        let mut take = |name: &'static str, span: Range<usize>| {
-            spans.insert(name, (span.start, span.end));
-        };
-        macro_rules! field {
-            ($f:ident, $map:expr) => {
-                self.$f.map(|s| {
-                    take(stringify!($f), s.span());
-                    $map(s.into_inner())
-                })
-            };
-        }
-        let overrides = Overrides {
-            python: field!(python, |v| v),
-            free_threaded: field!(free_threaded, |v| v),
-            gil: field!(gil, |v: GilFlag| v.0),
-            switch_interval: field!(switch_interval, |v: DurationValue| v.0),
-            cores: field!(cores, |v| v),
-            duration: field!(duration, |v: DurationValue| v.0),
-            seed: field!(seed, |v| v),
-            wake_latency: field!(wake_latency, |v: DurationValue| v.0),
-            time_slice: field!(time_slice, |v: DurationValue| v.0),
-            thread_start: field!(thread_start, |v: DurationValue| v.0),
-            successor: field!(successor, |v| v),
-            bytecode_ns: field!(bytecode_ns, |v| v),
-            free_threaded_overhead: field!(free_threaded_overhead, |v| v),
-            runtime: field!(runtime, |v| v),
-            check_interval: field!(check_interval, |v| v),
-            old_gil_signal: field!(old_gil_signal, |v: DurationValue| v.0),
-            old_gil_contention: field!(old_gil_contention, |v: DurationValue| v.0),
-            start_method: field!(start_method, |v| v),
-            interpreter_start: field!(interpreter_start, |v: DurationValue| v.0),
-        };
-        (overrides, spans)
-    }
-}
-
 /// 1-based line and column (in characters) of a byte offset.
 fn line_column(text: &str, offset: usize) -> (usize, usize) {
     let offset = offset.min(text.len());
@@ -646,6 +599,7 @@ fn line_column(text: &str, offset: usize) -> (usize, usize) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::{StartMethod, SuccessorPolicy};
 
     const GOOD: &str = r#"
 name = "The convoy effect"
@@ -743,6 +697,46 @@ ops = [ { io = "56us" }, { compute = 40 } ]
     }
 
     #[test]
+    fn settings_are_read_from_a_file_and_placed_in_errors() {
+        let file = |line: &str| {
+            format!(
+                "name = \"x\"\n[settings]\n{line}\n[[threads]]\nname = \"a\"\nops = [ {{ compute = 3 }} ]\n"
+            )
+        };
+        let all = file(
+            "python = \"3.14\"\nruntime = \"multiprocessing\"\nstart_method = \"spawn\"\nsuccessor = \"fifo\"\ncheck_interval = 50\ninterpreter_start = \"2ms\"\ngil = 1\nfree_threaded = true",
+        );
+        let s = Scenario::parse(&all, "all.toml").unwrap();
+        assert_eq!(s.settings.runtime, Some(Runtime::Multiprocessing));
+        assert_eq!(s.settings.start_method, Some(StartMethod::Spawn));
+        assert_eq!(s.settings.successor, Some(SuccessorPolicy::Fifo));
+        assert_eq!(s.settings.check_interval, Some(50));
+        assert_eq!(s.settings.interpreter_start, Some(2 * crate::time::MS));
+        assert_eq!(s.settings.gil, Some(true));
+        let runtime = err(&file("runtime = \"fibers\""));
+        assert!(
+            runtime.starts_with("bad.toml:3:")
+                && runtime.contains("threads, asyncio, multiprocessing or subinterpreters"),
+            "{runtime}"
+        );
+        let gil = err(&file("gil = 2"));
+        assert!(
+            gil.starts_with("bad.toml:3:") && gil.contains("use 0"),
+            "{gil}"
+        );
+        let unknown = err(&file("colour = \"red\""));
+        assert!(
+            unknown.starts_with("bad.toml:3:") && unknown.contains("switch_interval"),
+            "{unknown}"
+        );
+        let invalid = err(&file("cores = 0"));
+        assert!(
+            invalid.starts_with("bad.toml:3:") && invalid.contains("between 1 and 256"),
+            "{invalid}"
+        );
+    }
+
+    #[test]
     fn endless_scenarios_need_a_duration() {
         let text = "name = \"x\"\n[[threads]]\nname = \"a\"\nrepeat = \"forever\"\nops = [ { compute = 3 } ]\n";
         let s = Scenario::parse(text, "endless.toml").unwrap();
@@ -753,5 +747,22 @@ ops = [ { io = "56us" }, { compute = 40 } ]
             ..Overrides::default()
         });
         assert!(ok.is_ok());
+        let convoy =
+            Scenario::parse(&GOOD.replace("duration = \"2s\"", ""), "convoy.toml").unwrap();
+        let asyncio = Overrides {
+            runtime: Some(Runtime::Asyncio),
+            ..Overrides::default()
+        };
+        let starved = convoy.config(&asyncio).unwrap_err().to_string();
+        assert!(
+            starved.contains("task \"busy\"") && starved.contains("never end"),
+            "{starved}"
+        );
+        let bounded = Overrides {
+            duration: Some(1_000),
+            ..asyncio
+        };
+        assert!(convoy.config(&bounded).is_ok());
+        assert!(convoy.config(&Overrides::default()).is_ok());
     }
 }

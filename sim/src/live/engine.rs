@@ -145,12 +145,10 @@ fn worker_main(
 /// tick-based GIL, and an import that would turn the GIL on in the middle of a free-threaded run.
 fn check_supported(scenario: &Scenario, config: &RunConfig) -> Result<(), SimError> {
     if config.runtime != Runtime::Threads {
-        let name = serde_json::to_value(config.runtime)
-            .ok()
-            .and_then(|v| v.as_str().map(str::to_owned))
-            .unwrap_or_default();
         return Err(SimError::Failed(format!(
-            "the live engine runs threads (runtime \"threads\") only; runtime \"{name}\" is simulated only: use the simulated engine"
+            "the live engine runs threads (runtime \"{}\") only; runtime \"{}\" is simulated only: use the simulated engine",
+            Runtime::Threads,
+            config.runtime
         )));
     }
     if config.model() == Model::OldGil {

@@ -1,0 +1,207 @@
+//! The one definition of every setting of a run.
+//!
+//! Each row of the table below names a setting once: its doc comment (the help text of its flag,
+//! of the README and of the app), its key (in scenario files, in [`Overrides`], and as the flag
+//! `--key-with-dashes`), its value type, its [`kind`] (how files and flags write it) and its
+//! value name for usage lines. From the table come [`Overrides`] and its merge, the `[settings]`
+//! table of scenario files (with the place of each value for error messages) and [`SETTINGS`].
+//! Defaults and validation live in one place too, [`Overrides::resolve`] in `model.rs`, which
+//! also turns overrides into a [`RunConfig`](crate::RunConfig).
+//!
+//! A new setting is a row here, its field in `RunConfig` with its default and check in
+//! `resolve`, and what the engine does with it (plus a control in the app, or a line in the
+//! README's "Settings" section saying why not).
+
+mod define;
+pub mod kind;
+
+use crate::model::{PythonVersion, Runtime, StartMethod, SuccessorPolicy};
+use crate::time::Nanos;
+use define::define_settings;
+use kind::{Choice, Duration, GilFlag, Parsed, SettingKind, Switch};
+
+/// One setting as files, flags, the README and the app name it.
+#[derive(Debug, Clone, Copy)]
+pub struct Setting {
+    /// The key in a scenario's `[settings]`, and the field of [`Overrides`].
+    pub key: &'static str,
+    /// What a flag's value is, for usage lines: `DURATION`, `N`.
+    pub value_name: &'static str,
+    /// One or two sentences: what it does and its default.
+    pub help: &'static str,
+    /// A switch: `--free-threaded` alone means true.
+    pub switch: bool,
+    /// The names allowed, for a setting with a fixed set of values; empty otherwise.
+    pub choices: &'static [&'static str],
+    parse: fn(&str) -> Result<Overrides, String>,
+}
+
+impl Setting {
+    /// The command-line flag, without its dashes: `switch-interval`.
+    pub fn flag(&self) -> String {
+        self.key.replace('_', "-")
+    }
+
+    /// How a usage line writes it: `--cores N`, `--runtime threads|asyncio|…`, `--free-threaded`.
+    pub fn usage(&self) -> String {
+        let flag = self.flag();
+        if self.switch {
+            format!("--{flag}")
+        } else if self.choices.is_empty() {
+            format!("--{flag} {}", self.value_name)
+        } else {
+            format!("--{flag} {}", self.choices.join("|"))
+        }
+    }
+
+    /// Reads a command-line value: overrides that set this setting only.
+    pub fn parse(&self, text: &str) -> Result<Overrides, String> {
+        (self.parse)(text)
+    }
+}
+
+/// The setting with this key, if there is one.
+pub fn setting(key: &str) -> Option<&'static Setting> {
+    SETTINGS.iter().find(|s| s.key == key)
+}
+
+define_settings! {
+    /// The Python version modelled: 2.7 and 3.0–3.1 have the old tick-based GIL, 3.2–3.9 check
+    /// for a drop request before nearly every bytecode, 3.10 and later at back-edges, calls and
+    /// returns from C (default 3.13).
+    python: PythonVersion = Parsed<PythonVersion>, "VERSION";
+    /// A free-threaded (`--disable-gil`) build, Python 3.13 or later (default false).
+    free_threaded: bool = Switch, "BOOL";
+    /// `PYTHON_GIL` in a free-threaded build: 1 forces the GIL on, 0 keeps it off; not set by
+    /// default.
+    gil: bool = GilFlag, "0|1";
+    /// `sys.setswitchinterval`: how long a waiter waits before asking the holder to drop the
+    /// GIL, more than 0; kept in whole microseconds like `CPython` (default 5ms).
+    switch_interval: Nanos = Duration, "DURATION";
+    /// Cores the OS may run the threads on, 1 to 256 (default 2).
+    cores: u32 = Parsed<u32>, "N";
+    /// Stop the run after this much time, e.g. 2s; needed when every thread repeats forever.
+    /// Without it a run lasts until its threads end.
+    duration: Nanos = Duration, "DURATION";
+    /// Seed of every random choice (who wins the GIL, wake-up jitter): the same seed replays
+    /// the same run (default 1).
+    seed: u64 = Parsed<u64>, "N";
+    /// The OS's delay from waking a blocked thread until it runs, spread ±50% (default 5us).
+    wake_latency: Nanos = Duration, "DURATION";
+    /// The OS scheduler's time slice when runnable threads outnumber cores, at least 1us
+    /// (default 3ms).
+    time_slice: Nanos = Duration, "DURATION";
+    /// Time between two `Thread.start()` calls of the main thread (default 100us).
+    thread_start: Nanos = Duration, "DURATION";
+    /// Which waiter the OS lets win the GIL when it is released (default random): a seeded
+    /// random one, the one waiting longest (fifo), or one whose last core is idle (affinity).
+    successor: SuccessorPolicy = Choice<SuccessorPolicy>, "POLICY";
+    /// Cost of one bytecode on a default build, in nanoseconds, 0.05 to 10000 (default 5).
+    bytecode_ns: f64 = Parsed<f64>, "NS";
+    /// Extra single-thread cost of a free-threaded build, 0 to 10: 0.4 means 40% slower than a
+    /// default build (by default 0.4 up to 3.13, 0.08 from 3.14).
+    free_threaded_overhead: f64 = Parsed<f64>, "FRACTION";
+    /// How the threads run (default threads): threads in one interpreter, tasks on one asyncio
+    /// event loop, one process each, or one subinterpreter each (3.12 and later).
+    runtime: Runtime = Choice<Runtime>, "RUNTIME";
+    /// The old GIL (2.7, 3.0–3.1): bytecodes between forced releases, `sys.setcheckinterval`,
+    /// 1 to 1000000 (default 100).
+    check_interval: u64 = Parsed<u64>, "TICKS";
+    /// The old GIL: what one release costs the releaser when another thread wants the GIL,
+    /// calibrated to Beazley's 2009 measurements (default 740ns).
+    old_gil_signal: Nanos = Duration, "DURATION";
+    /// The old GIL: what one futile wake-up of a waiter on another core costs the holder,
+    /// calibrated like `old_gil_signal` (default 2.1us).
+    old_gil_contention: Nanos = Duration, "DURATION";
+    /// How `multiprocessing` starts a process: fork (about 1.5 ms), spawn or forkserver (about
+    /// 50 ms); by default fork up to 3.13 and forkserver from 3.14, as on Linux.
+    start_method: StartMethod = Choice<StartMethod>, "METHOD";
+    /// Subinterpreters: what creating one interpreter costs (default 10ms).
+    interpreter_start: Nanos = Duration, "DURATION";
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_row_parses_its_own_flag_into_its_own_field_only() {
+        for s in SETTINGS {
+            let sample = if s.switch {
+                "true"
+            } else if let Some(first) = s.choices.first() {
+                first
+            } else {
+                match s.value_name {
+                    "DURATION" => "3ms",
+                    "VERSION" => "3.12",
+                    "0|1" => "1",
+                    _ => "7",
+                }
+            };
+            let parsed = s.parse(sample).unwrap_or_else(|e| panic!("{}: {e}", s.key));
+            let json = serde_json::to_value(&parsed).unwrap();
+            let set: Vec<&String> = json
+                .as_object()
+                .unwrap()
+                .iter()
+                .filter(|(_, v)| !v.is_null())
+                .map(|(k, _)| k)
+                .collect();
+            assert_eq!(set, [s.key], "{}", s.key);
+            assert!(
+                !s.help.starts_with(' ') && s.help.ends_with('.'),
+                "{}",
+                s.key
+            );
+        }
+        assert_eq!(
+            setting("switch_interval").unwrap().usage(),
+            "--switch-interval DURATION"
+        );
+        assert_eq!(setting("free_threaded").unwrap().usage(), "--free-threaded");
+        assert_eq!(
+            setting("successor").unwrap().usage(),
+            "--successor random|fifo|affinity"
+        );
+        assert!(setting("colour").is_none());
+    }
+
+    #[test]
+    fn a_documented_default_changes_nothing_when_given() {
+        let defaults = Overrides::default().resolve().unwrap();
+        let mut undocumented = Vec::new();
+        for s in SETTINGS {
+            let Some((_, rest)) = s.help.split_once("(default ") else {
+                undocumented.push(s.key);
+                continue;
+            };
+            let value = rest.split_once(')').map_or(rest, |(v, _)| v);
+            let given = s
+                .parse(value)
+                .unwrap_or_else(|e| panic!("{}: documented default {value}: {e}", s.key));
+            assert_eq!(given.resolve().unwrap(), defaults, "{}", s.key);
+        }
+        // These have no default value or one that depends on the version; their help says so.
+        assert_eq!(
+            undocumented,
+            ["gil", "duration", "free_threaded_overhead", "start_method"]
+        );
+    }
+
+    #[test]
+    fn merging_takes_each_setting_from_the_upper_layer_where_given() {
+        let upper = Overrides {
+            cores: Some(4),
+            ..Overrides::default()
+        };
+        let lower = Overrides {
+            cores: Some(1),
+            seed: Some(9),
+            ..Overrides::default()
+        };
+        let merged = upper.or(&lower);
+        assert_eq!((merged.cores, merged.seed), (Some(4), Some(9)));
+        assert_eq!(Overrides::default().or(&lower), lower);
+    }
+}
