@@ -1,6 +1,8 @@
 //! What the trace records of a run: each thread's state as it changes (on its lane and its
-//! core's), when it starts and ends, and how the run closes (work in progress settled, shared
-//! counters resolved). Engine ids ([`Tid`]) become the trace's ids here.
+//! core's), when it starts and ends, and how the run closes: work in progress settled, shared
+//! counters resolved from the recorded loads and stores (the lost updates of `gil-model.md`
+//! section 2), each process's or subinterpreter's own copy of a global kept apart (rules 20
+//! and 21).
 
 use super::SimEngine;
 use super::thread::Tid;

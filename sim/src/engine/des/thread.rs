@@ -10,7 +10,7 @@ use crate::trace::{NONE, ThreadId};
 use std::ops::{Index, IndexMut};
 
 /// A simulated thread: its index in the engine's thread table, which is also its id in the
-/// trace ([`ThreadId`]).
+/// trace ([`ThreadId`]). It becomes that id, with [`Tid::id`], wherever the engine records.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub(super) struct Tid(u32);
 
