@@ -8,11 +8,13 @@
 //! runs Python on executor threads that contend for the GIL with the loop thread: the convoy
 //! effect comes back, with the loop as its victim.
 
-use super::{Os, Resume, SimEngine, Stage};
-use crate::scenario::Op;
+use super::SimEngine;
+use super::thread::{Os, Resume, Stage, Th, Tid, id_or_none};
+use crate::engine::work::LoopShape;
+use crate::model::{RunConfig, Runtime};
+use crate::scenario::{Op, Scenario};
 use crate::time::{MS, Nanos, format_nanos};
-use crate::trace::MarkerKind;
-use crate::trace::{NONE, ThreadState};
+use crate::trace::{Lane, MarkerKind, NONE, ThreadInfo, ThreadState};
 use std::collections::VecDeque;
 
 /// asyncio's debug mode warns about steps longer than this (`loop.slow_callback_duration`).
@@ -33,57 +35,79 @@ pub(super) enum Role {
 #[derive(Debug, Clone, Default)]
 pub(super) struct EventLoop {
     /// The task running on the loop thread, if any.
-    token: Option<u32>,
+    token: Option<Tid>,
     /// Tasks ready to run, in the order they became ready (asyncio's ready queue is FIFO).
-    ready: VecDeque<u32>,
+    ready: VecDeque<Tid>,
     /// When the current step began.
     step_start: Nanos,
     /// Executor jobs not yet picked up: (bytecodes, task awaiting it).
-    jobs: VecDeque<(u64, u32)>,
+    jobs: VecDeque<(u64, Tid)>,
 }
 
 impl SimEngine {
-    pub(super) fn is_task(&self, t: u32) -> bool {
-        self.threads[t as usize].role == Role::Task
+    /// asyncio: `ThreadPoolExecutor` workers for the tasks that offload work, at most
+    /// `min(32, cores + 4)` as Python's default.
+    pub(super) fn add_executors(&mut self, scenario: &Scenario, config: &RunConfig) {
+        if config.runtime != Runtime::Asyncio {
+            return;
+        }
+        let offloading: u32 = scenario
+            .groups
+            .iter()
+            .filter(|g| g.ops.iter().any(|op| matches!(op, Op::Offload(_))))
+            .map(|g| g.count)
+            .sum();
+        let workers = offloading.min(32.min(config.cores + 4));
+        for k in 0..workers {
+            self.threads.push(Th::new(0, Role::Executor));
+            self.trace
+                .threads
+                .push(ThreadInfo::new(format!("executor-{k}"), 0));
+            self.trace.thread_lanes.push(Lane::default());
+        }
+        self.timers.grow(1 + self.cores.len() + self.threads.len());
     }
 
-    pub(super) fn is_executor(&self, t: u32) -> bool {
-        self.threads[t as usize].role == Role::Executor
+    /// Whether `t` is an asyncio task.
+    pub(super) fn is_task(&self, t: Tid) -> bool {
+        self.threads[t].role == Role::Task
+    }
+
+    /// Whether `t` is an executor worker.
+    pub(super) fn is_executor(&self, t: Tid) -> bool {
+        self.threads[t].role == Role::Executor
     }
 
     /// A task whose await completed (or that was just created) wants to run.
-    pub(super) fn make_ready(&mut self, t: u32) {
+    pub(super) fn make_ready(&mut self, t: Tid) {
         if self.event_loop.token.is_none() {
             // The loop thread was idle in epoll: it wakes, takes the GIL, runs this task.
             self.event_loop.token = Some(t);
             self.event_loop.step_start = self.now;
-            self.threads[t as usize].stage = Stage::TakeGil {
-                woke: None,
-                then: Resume::Boundary,
-            };
+            self.threads[t].stage = Stage::take_gil(Resume::Boundary);
             self.wake(t);
         } else {
-            self.threads[t as usize].stage = Stage::Ready;
-            self.threads[t as usize].os = Os::Blocked;
+            self.threads[t].stage = Stage::Ready;
+            self.threads[t].os = Os::Blocked;
             self.event_loop.ready.push_back(t);
-            let running = self.event_loop.token.unwrap_or(NONE);
+            let running = id_or_none(self.event_loop.token);
             self.show(t, ThreadState::Ready, running);
         }
     }
 
     /// A task's op that is an `await` which suspends it; `None` when the op is not one.
-    pub(super) fn start_task_await(&mut self, t: u32, op: &Op) -> Option<bool> {
+    pub(super) fn start_task_await(&mut self, t: Tid, op: &Op) -> Option<bool> {
         match *op {
             Op::Io(d) | Op::Sleep(d) => {
                 // `await`: the task suspends; the loop runs another task.
-                self.threads[t as usize].stage = Stage::Blocking;
+                self.threads[t].stage = Stage::Blocking;
                 self.show(t, ThreadState::Io, NONE);
                 self.release_loop(t);
                 self.schedule(t, self.now + d);
                 Some(false)
             }
             Op::Offload(bytecodes) => {
-                self.threads[t as usize].stage = Stage::Blocking;
+                self.threads[t].stage = Stage::Blocking;
                 self.show(t, ThreadState::Io, NONE);
                 self.cancel_timer(t);
                 self.release_loop(t);
@@ -92,8 +116,8 @@ impl SimEngine {
             }
             Op::Lock(lock) if self.locks[lock].holder.is_some() => {
                 self.trace
-                    .mark(self.now, MarkerKind::LockBlocked, t, lock as u32);
-                self.threads[t as usize].stage = Stage::LockWait(lock);
+                    .mark(self.now, MarkerKind::LockBlocked, t.id(), lock as u32);
+                self.threads[t].stage = Stage::LockWait(lock);
                 self.locks[lock].waiters.push_back(t);
                 self.show(t, ThreadState::Lock, lock as u32);
                 self.release_loop(t);
@@ -105,38 +129,35 @@ impl SimEngine {
 
     /// The running task stops (an await, or its end): the loop runs the next ready task on the
     /// same thread, or goes idle in epoll (releasing the GIL and the core).
-    pub(super) fn release_loop(&mut self, t: u32) {
+    pub(super) fn release_loop(&mut self, t: Tid) {
         if self.event_loop.token != Some(t) {
             return;
         }
         let step = self.now - self.event_loop.step_start;
         if step > SLOW_CALLBACK {
-            let name = self.trace.thread_name(t).to_owned();
+            let name = self.trace.thread_name(t.id()).to_owned();
             self.trace.warnings.push((
                 self.now,
                 format!("Executing <Task pending name='{name}'> took {:.3} seconds (asyncio debug mode: a step longer than 0.1 s blocks every task; it took {})", step as f64 / 1e9, format_nanos(step)),
             ));
         }
         self.event_loop.token = None;
-        let core = match self.threads[t as usize].os {
-            Os::OnCore(c) | Os::Dispatched(c) => Some(c),
-            _ => None,
-        };
+        let core = self.threads[t].os.assigned_core();
         match (self.event_loop.ready.pop_front(), core) {
             (Some(next), Some(c)) => {
                 self.event_loop.token = Some(next);
                 self.event_loop.step_start = self.now;
                 self.transfer_gil(t, next);
                 // Same OS thread, same core: no wake-up, no scheduler.
-                self.threads[t as usize].os = Os::Blocked;
+                self.threads[t].os = Os::Blocked;
                 self.cores[c as usize].occupant = Some(next);
-                self.threads[next as usize].last_core = Some(c);
-                self.threads[next as usize].os = Os::Dispatched(c);
-                self.threads[next as usize].stage = Stage::Boundary;
+                self.threads[next].last_core = Some(c);
+                self.threads[next].os = Os::Dispatched(c);
+                self.threads[next].stage = Stage::Boundary;
                 self.schedule(next, self.now);
             }
             (next, _) => {
-                if self.threads[t as usize].holds_gil {
+                if self.threads[t].holds_gil {
                     // The loop thread blocks in epoll: Py_BEGIN_ALLOW_THREADS.
                     self.drop_gil(t, true);
                 }
@@ -149,17 +170,17 @@ impl SimEngine {
     }
 
     /// The loop thread's GIL goes with the token: same thread state, so no switch happens.
-    fn transfer_gil(&mut self, from: u32, to: u32) {
+    fn transfer_gil(&mut self, from: Tid, to: Tid) {
         let gil = &mut self.gils[0];
         if gil.holder != Some(from) {
             return;
         }
         gil.holder = Some(to);
         gil.last_holder = Some(to);
-        let drop_request = std::mem::take(&mut self.threads[from as usize].drop_request);
-        let requester = self.threads[from as usize].drop_requester;
-        self.threads[from as usize].holds_gil = false;
-        let next = &mut self.threads[to as usize];
+        let drop_request = std::mem::take(&mut self.threads[from].drop_request);
+        let requester = self.threads[from].drop_requester;
+        self.threads[from].holds_gil = false;
+        let next = &mut self.threads[to];
         next.holds_gil = true;
         next.drop_request = drop_request;
         next.drop_requester = requester;
@@ -168,43 +189,33 @@ impl SimEngine {
 
     /// `await loop.run_in_executor(None, work)`: an idle executor thread takes the job, else it
     /// waits in the executor's queue.
-    pub(super) fn submit_job(&mut self, task: u32, bytecodes: u64) {
-        let idle = (0..self.threads.len() as u32).find(|&p| {
-            self.is_executor(p) && self.threads[p as usize].stage == Stage::ExecutorIdle
-        });
+    pub(super) fn submit_job(&mut self, task: Tid, bytecodes: u64) {
+        let idle = self
+            .threads
+            .ids()
+            .find(|&p| self.is_executor(p) && self.threads[p].stage == Stage::ExecutorIdle);
         match idle {
             Some(p) => self.start_job(p, bytecodes, task),
             None => self.event_loop.jobs.push_back((bytecodes, task)),
         }
     }
 
-    fn start_job(&mut self, p: u32, bytecodes: u64, task: u32) {
-        let th = &mut self.threads[p as usize];
+    fn start_job(&mut self, p: Tid, bytecodes: u64, task: Tid) {
+        let th = &mut self.threads[p];
         th.job = Some((bytecodes, task));
-        th.stage = Stage::TakeGil {
-            woke: None,
-            then: Resume::Boundary,
-        };
+        th.stage = Stage::take_gil(Resume::Boundary);
         self.wake(p);
     }
 
     /// An executor thread at a check point: its job's loop, or the queue again.
-    pub(super) fn executor_boundary(&mut self, p: u32) -> bool {
-        let th = &self.threads[p as usize];
-        if th.holds_gil && th.drop_request {
-            self.yield_gil(p, Resume::Boundary);
-            return matches!(self.threads[p as usize].stage, Stage::TakeGil { .. });
+    pub(super) fn executor_boundary(&mut self, p: Tid) -> bool {
+        if let Some(keep_running) = self.gil_at_check_point(p) {
+            return keep_running;
         }
-        if self.gil_on && !th.holds_gil {
-            self.threads[p as usize].stage = Stage::TakeGil {
-                woke: None,
-                then: Resume::Boundary,
-            };
-            return true;
-        }
+        let th = &self.threads[p];
         match th.job {
             Some((bytecodes, _)) if th.work.is_none() => {
-                let shape = super::LoopShape::compute(8, self.model);
+                let shape = LoopShape::compute(8, self.model);
                 self.begin_work(p, bytecodes, shape, None, false);
                 false
             }
@@ -216,34 +227,29 @@ impl SimEngine {
     }
 
     /// The job's loop finished: the awaiting task is ready; take the next job or go idle.
-    pub(super) fn job_done(&mut self, p: u32) {
-        let th = &mut self.threads[p as usize];
+    pub(super) fn job_done(&mut self, p: Tid) {
+        let th = &mut self.threads[p];
         th.work = None;
         if let Some((_, task)) = th.job.take() {
-            self.threads[task as usize].op += 1;
+            self.threads[task].op += 1;
             self.make_ready(task);
         }
         match self.event_loop.jobs.pop_front() {
             Some((bytecodes, task)) => {
-                self.threads[p as usize].job = Some((bytecodes, task));
-                self.threads[p as usize].stage = Stage::Boundary;
+                self.threads[p].job = Some((bytecodes, task));
+                self.threads[p].stage = Stage::Boundary;
             }
             None => self.executor_idle(p),
         }
     }
 
     /// Waits on the executor's work queue, GIL released.
-    pub(super) fn executor_idle(&mut self, p: u32) {
-        if self.threads[p as usize].holds_gil && self.drop_gil(p, false) {
-            self.threads[p as usize].stage = Stage::SwitchWait {
-                after: super::AfterSwitch::Block,
-            };
-            self.leave_core(p, Os::Blocked);
+    pub(super) fn executor_idle(&mut self, p: Tid) {
+        if self.allow_threads(p) {
             return;
         }
-        self.threads[p as usize].stage = Stage::ExecutorIdle;
-        self.show(p, ThreadState::Lock, NONE);
-        self.leave_core(p, Os::Blocked);
+        self.threads[p].stage = Stage::ExecutorIdle;
+        self.block(p, ThreadState::Lock, NONE);
         self.cancel_timer(p);
     }
 }

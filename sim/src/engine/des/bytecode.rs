@@ -1,0 +1,161 @@
+//! Bytecode loops on a core (`gil-model.md` rules 9–11): the work done is counted from
+//! elapsed time, settled into bytecodes whenever something changes, recorded for the shared
+//! counters, and timed to its end or to the next check point that the GIL needs (a drop
+//! request, attaching to a GIL that came back, an old-GIL tick check).
+
+use super::SimEngine;
+use super::thread::{Resume, Stage, Tid};
+use crate::engine::SimError;
+use crate::engine::race::Segment;
+use crate::engine::work::{LoopShape, Work};
+use crate::model::Model;
+use crate::trace::{LaneId, NONE, ThreadState};
+
+impl SimEngine {
+    /// Starts the bytecode loop of the current op: `total` bytecodes shaped as `shape`,
+    /// incrementing `counter` if it is an increment loop.
+    pub(super) fn begin_work(
+        &mut self,
+        t: Tid,
+        total: u64,
+        shape: LoopShape,
+        counter: Option<usize>,
+        call_inside: bool,
+    ) {
+        self.threads[t].work = Some(Work {
+            total,
+            done_ps: 0,
+            segment: None,
+            shape,
+            counter,
+            call_inside,
+        });
+        self.threads[t].stage = Stage::Bytecode;
+        self.start_segment(t);
+    }
+
+    /// Counts the bytecodes done so far in the current segment and records it (for counters).
+    /// With `Some(())` the segment continues from now; with `None` it closes.
+    pub(super) fn settle(&mut self, t: Tid, keep: Option<()>) {
+        self.settle_upto(t, keep, u64::MAX);
+    }
+
+    /// Like [`Self::settle`], with the work done capped at `cap_ps` (a check point reached).
+    pub(super) fn settle_upto(&mut self, t: Tid, keep: Option<()>, cap_ps: u64) {
+        let ps = self.ps;
+        let now = self.now;
+        let th = &mut self.threads[t];
+        let Some(work) = th.work.as_mut() else { return };
+        let Some((start, from)) = work.segment else {
+            return;
+        };
+        let done = work.done_at(now, ps).min(cap_ps).max(from);
+        work.done_ps = done;
+        work.segment = keep.map(|()| (now.max(start), done));
+        let bytecodes = Work::position(done, ps) - Work::position(from, ps);
+        let counter = work.counter.map(|c| (c, work.shape.body, work.call_inside));
+        let serial = th.op_serial;
+        let core = th.os.core();
+        self.trace.add_bytecodes(LaneId::Thread(t.id()), bytecodes);
+        if let Some(c) = core {
+            self.trace.add_bytecodes(LaneId::Core(c), bytecodes);
+        }
+        if let Some((counter, body, call_inside)) = counter {
+            self.race.record(
+                counter,
+                Segment {
+                    thread: t.id(),
+                    start,
+                    from_ps: from,
+                    to_ps: done,
+                    ps,
+                    body,
+                    call_inside,
+                    op_serial: serial,
+                },
+            );
+        }
+    }
+
+    /// A new segment of the work begins now, on a core.
+    pub(super) fn start_segment(&mut self, t: Tid) {
+        let now = self.now;
+        if let Some(work) = self.threads[t].work.as_mut() {
+            work.segment = Some((now, work.done_ps));
+        }
+        self.show(t, ThreadState::Running, NONE);
+        self.schedule_work(t);
+    }
+
+    /// Where a thread runs bytecode on a core, its next check point may have moved (a drop
+    /// request, a new waiter, the GIL coming back): settle what it did and re-time its timer.
+    pub(super) fn replan_if_running(&mut self, t: Tid) {
+        if self.threads[t].runs_bytecode_on_core() {
+            self.settle(t, Some(()));
+            self.schedule_work(t);
+        }
+    }
+
+    /// Timer for the work: its end, or its next check point if a drop request is pending.
+    pub(super) fn schedule_work(&mut self, t: Tid) {
+        let ps = self.ps;
+        let now = self.now;
+        let th = &self.threads[t];
+        let Some(work) = th.work else { return };
+        let end = work.total * ps;
+        let done = work.done_at(now, ps);
+        let must_attach = self.gil_on && !th.holds_gil;
+        let target = if th.drop_request || must_attach {
+            let check = work.shape.next_check(Work::position(done, ps), work.total) * ps;
+            (check < end).then_some(check)
+        } else {
+            self.next_tick_check(t, &work, done)
+        };
+        self.threads[t].check_target = target;
+        let at = work.time_of(target.unwrap_or(end)).max(now);
+        self.schedule(t, at);
+    }
+
+    /// The work's timer fired: a check point the GIL needed, or the end of the loop.
+    pub(super) fn on_work_timer(&mut self, t: Tid) -> Result<(), SimError> {
+        let th = &mut self.threads[t];
+        let target = th.check_target.take();
+        if let Some(target) = target.filter(|_| self.gil_on && !th.holds_gil) {
+            return self.attach_at_check_point(t, target);
+        }
+        if let Some(target) = target.filter(|_| self.model == Model::OldGil) {
+            self.tick_check(t, target);
+            return Ok(());
+        }
+        if let Some(target) = target.filter(|_| self.threads[t].drop_request) {
+            return self.yield_at_check_point(t, target);
+        }
+        self.settle(t, Some(()));
+        let th = &mut self.threads[t];
+        let Some(work) = th.work else { return Ok(()) };
+        if work.done_ps >= work.total * self.ps {
+            self.settle(t, None);
+            if self.is_executor(t) {
+                self.job_done(t);
+                return self.run(t);
+            }
+            let th = &mut self.threads[t];
+            th.work = None;
+            th.op_serial += 1;
+            th.advance_op(Stage::Boundary);
+            return self.run(t);
+        }
+        self.schedule_work(t);
+        Ok(())
+    }
+
+    /// At the check point at work `target` (ps) exactly, with a drop request pending: the
+    /// bytecode after it has not started. It yields (rule 5).
+    fn yield_at_check_point(&mut self, t: Tid, target: u64) -> Result<(), SimError> {
+        self.settle_upto(t, None, target);
+        if self.yield_gil(t, Resume::Bytecode) {
+            return self.run(t);
+        }
+        Ok(())
+    }
+}

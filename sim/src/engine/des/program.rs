@@ -1,0 +1,316 @@
+//! A thread's program, op by op: what its timer means in each stage, the instantaneous steps
+//! it takes on a core until it blocks or starts timed work, the check point before every op
+//! (`gil-model.md` rule 9), starting each kind of op, the GIL-free part of blocking calls
+//! (rule 13: I/O, sleep, C calls that release the GIL, lock waits), C calls that keep the GIL
+//! (rule 12), and the thread's end.
+
+use super::thread::{Os, Resume, Stage, Tid};
+use super::{STALL_LIMIT, SimEngine};
+use crate::engine::SimError;
+use crate::engine::work::LoopShape;
+use crate::scenario::{Op, Repeat};
+use crate::time::format_nanos;
+use crate::trace::{NONE, ThreadState};
+
+impl SimEngine {
+    /// Thread `t`'s timer fired: it got a core, or whatever it was waiting for in its stage
+    /// happened.
+    pub(super) fn on_timer(&mut self, t: Tid) -> Result<(), SimError> {
+        let th = &self.threads[t];
+        match th.os {
+            Os::Waking => return self.want_core(t),
+            Os::Dispatched(c) => {
+                self.threads[t].os = Os::OnCore(c);
+                return self.run(t);
+            }
+            _ => {}
+        }
+        match th.stage {
+            Stage::NotStarted if self.is_task(t) => {
+                self.record_start(t);
+                self.make_ready(t);
+                Ok(())
+            }
+            Stage::NotStarted if self.is_executor(t) => {
+                self.record_start(t);
+                self.executor_idle(t);
+                Ok(())
+            }
+            Stage::NotStarted => {
+                self.record_start(t);
+                self.threads[t].stage = Stage::take_gil(Resume::Boundary);
+                self.show(t, ThreadState::WaitingGil, self.holder_or_none(t));
+                self.want_core(t)
+            }
+            Stage::Bytecode => self.on_work_timer(t),
+            Stage::CHold => {
+                let th = &mut self.threads[t];
+                if th.booting {
+                    th.booting = false;
+                } else {
+                    th.op += 1;
+                }
+                th.stage = Stage::Boundary;
+                self.run(t)
+            }
+            Stage::CFree => {
+                self.threads[t].advance_op(Stage::take_gil(Resume::Boundary));
+                self.run(t)
+            }
+            Stage::Blocking if self.is_task(t) => {
+                // The awaited I/O or sleep completed: the task is ready.
+                self.threads[t].op += 1;
+                self.make_ready(t);
+                Ok(())
+            }
+            Stage::Blocking => {
+                self.threads[t].advance_op(Stage::take_gil(Resume::Boundary));
+                self.wake(t);
+                Ok(())
+            }
+            Stage::OldRelease => self.old_release_done(t),
+            Stage::CondWait { saved, then } => {
+                self.cond_wait_expired(t, saved, then);
+                Ok(())
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// Executes instantaneous steps on a core until the thread blocks or starts timed work.
+    pub(super) fn run(&mut self, t: Tid) -> Result<(), SimError> {
+        for _ in 0..STALL_LIMIT {
+            let stage = self.threads[t].stage;
+            match stage {
+                Stage::TakeGil { woke, then } => {
+                    if !self.take_gil(t, woke, then) {
+                        return Ok(());
+                    }
+                    self.threads[t].stage = then.stage();
+                }
+                Stage::Boundary => {
+                    if !self.at_boundary(t) {
+                        return Ok(());
+                    }
+                }
+                Stage::Block => {
+                    if !self.start_blocking(t)? {
+                        return Ok(());
+                    }
+                }
+                Stage::Bytecode => {
+                    self.start_segment(t);
+                    return Ok(());
+                }
+                Stage::CHold | Stage::CFree => {
+                    self.run_c_code(t, stage == Stage::CHold);
+                    return Ok(());
+                }
+                Stage::NotStarted
+                | Stage::CondWait { .. }
+                | Stage::SwitchWait { .. }
+                | Stage::Blocking
+                | Stage::LockWait(_)
+                | Stage::Ready
+                | Stage::ExecutorIdle
+                | Stage::Done => return Ok(()),
+                // Preempted while signalling: back on a core, it re-acquires.
+                Stage::OldRelease => {
+                    self.threads[t].stage = Stage::take_gil(Resume::Bytecode);
+                }
+            }
+        }
+        Err(SimError::NoProgress {
+            at: format_nanos(self.now),
+            detail: format!(
+                "thread {} repeats operations that take no time forever: give it some compute, or an operation with a duration",
+                self.trace.thread_name(t.id())
+            ),
+        })
+    }
+
+    /// The check point before an op, then the op's start. Returns whether to keep running.
+    fn at_boundary(&mut self, t: Tid) -> bool {
+        if self.is_executor(t) {
+            return self.executor_boundary(t);
+        }
+        let group = self.threads[t].group;
+        let (len, repeat) = (self.programs[group].0.len(), self.programs[group].1);
+        let th = &mut self.threads[t];
+        if th.startup > 0 && (th.holds_gil || !self.gil_on) {
+            // A new process or interpreter boots first, on its own core with its own GIL.
+            let startup = std::mem::take(&mut th.startup);
+            th.enter_c_call(startup, Stage::CHold);
+            th.booting = true;
+            return true;
+        }
+        if self.threads[t].op >= len {
+            let th = &mut self.threads[t];
+            th.iteration += 1;
+            th.op = 0;
+            if repeat == Repeat::Times(th.iteration) {
+                self.finish_thread(t);
+                return false;
+            }
+        }
+        if let Some(keep_running) = self.gil_at_check_point(t) {
+            return keep_running;
+        }
+        self.start_op(t)
+    }
+
+    /// The op thread `t` is at.
+    fn current_op(&self, t: Tid) -> Op {
+        let th = &self.threads[t];
+        self.programs[th.group].0[th.op].clone()
+    }
+
+    /// Starts the current op (the GIL held where one is on). Returns whether to keep running.
+    fn start_op(&mut self, t: Tid) -> bool {
+        let op = self.current_op(t);
+        if self.is_task(t)
+            && let Some(keep_running) = self.start_task_await(t, &op)
+        {
+            return keep_running;
+        }
+        match op {
+            Op::Compute {
+                bytecodes,
+                loop_body,
+            } => {
+                self.begin_work(
+                    t,
+                    bytecodes,
+                    LoopShape::compute(loop_body, self.model),
+                    None,
+                    false,
+                );
+                false
+            }
+            Op::Increment {
+                counter,
+                times,
+                call_inside,
+                ..
+            } => {
+                let shape = LoopShape::increment(call_inside, self.model);
+                self.begin_work(
+                    t,
+                    times * u64::from(shape.body),
+                    shape,
+                    Some(counter),
+                    call_inside,
+                );
+                false
+            }
+            Op::CCall {
+                duration,
+                releases_gil: false,
+            } => {
+                self.threads[t].enter_c_call(duration, Stage::CHold);
+                true
+            }
+            Op::CCall {
+                releases_gil: true, ..
+            }
+            | Op::Io(_)
+            | Op::Sleep(_) => self.release_for_call(t),
+            Op::Lock(lock) => self.acquire_lock(t, lock),
+            Op::Unlock(lock) => {
+                self.release_lock(t, lock);
+                self.threads[t].op += 1;
+                true
+            }
+            Op::Import {
+                module,
+                supports_free_threading,
+                duration,
+            } => {
+                self.import_module(t, module, supports_free_threading);
+                self.threads[t].enter_c_call(duration, Stage::CHold);
+                true
+            }
+            // `send` is expanded into C calls and I/O when the engine is built, and `offload`
+            // runs inline except under asyncio.
+            Op::Send(_) | Op::Offload(_) => {
+                self.threads[t].op += 1;
+                true
+            }
+        }
+    }
+
+    /// `Py_BEGIN_ALLOW_THREADS` before a blocking call. Returns whether to keep running.
+    pub(super) fn release_for_call(&mut self, t: Tid) -> bool {
+        if self.allow_threads(t) {
+            return false;
+        }
+        self.threads[t].stage = Stage::Block;
+        true
+    }
+
+    /// The GIL-free part of an op. Returns whether to keep running.
+    fn start_blocking(&mut self, t: Tid) -> Result<bool, SimError> {
+        if self.is_executor(t) {
+            self.executor_idle(t);
+            return Ok(false);
+        }
+        match self.current_op(t) {
+            Op::Io(d) | Op::Sleep(d) => {
+                self.threads[t].stage = Stage::Blocking;
+                self.block(t, ThreadState::Io, NONE);
+                self.schedule(t, self.now + d);
+                Ok(false)
+            }
+            Op::CCall { duration, .. } => {
+                let th = &mut self.threads[t];
+                th.enter_c_call(duration, Stage::CFree);
+                if th.os.is_on_core() {
+                    Ok(true)
+                } else {
+                    // Woken from switch_cond: it needs a core for the C code.
+                    self.want_core(t)?;
+                    Ok(false)
+                }
+            }
+            Op::Lock(lock) => self.wait_for_lock(t, lock),
+            _ => Ok(true),
+        }
+    }
+
+    /// A stretch of C code on a core, holding the GIL or not, until its time is used up.
+    fn run_c_code(&mut self, t: Tid, holding_gil: bool) {
+        let shown = if holding_gil {
+            ThreadState::CCallHolding
+        } else {
+            ThreadState::CCallReleased
+        };
+        self.threads[t].stretch_start = self.now;
+        self.show(t, shown, NONE);
+        let remaining = self.threads[t].remaining;
+        self.schedule(t, self.now + remaining);
+    }
+
+    /// The thread's program is over: it releases the GIL for good and leaves its core.
+    fn finish_thread(&mut self, t: Tid) {
+        if self.is_task(t) {
+            self.release_loop(t);
+        }
+        if self.threads[t].holds_gil {
+            // Thread exit releases the GIL for good: no wait on switch_cond.
+            self.drop_gil(t, true);
+        }
+        self.cancel_timer(t);
+        let th = &mut self.threads[t];
+        th.stage = Stage::Done;
+        let finite = th.finite;
+        self.record_finish(t);
+        self.show(t, ThreadState::Done, NONE);
+        self.leave_core(t, Os::Off);
+        if finite {
+            self.finite_left -= 1;
+            if self.finite_left == 0 {
+                self.end_run();
+            }
+        }
+    }
+}
