@@ -64,6 +64,8 @@ pub struct StateTimes {
     pub runnable: f64,
     /// asyncio: ready, waiting for the event loop.
     pub ready: f64,
+    /// A process or subinterpreter booting its interpreter before its program.
+    pub starting: f64,
 }
 
 impl StateTimes {
@@ -77,6 +79,7 @@ impl StateTimes {
             + self.lock
             + self.runnable
             + self.ready
+            + self.starting
     }
 }
 
@@ -186,7 +189,11 @@ fn ms(n: Nanos) -> f64 {
 }
 
 fn holds_gil(state: ThreadState) -> bool {
-    matches!(state, ThreadState::Running | ThreadState::CCallHolding)
+    // A booting interpreter holds its own GIL.
+    matches!(
+        state,
+        ThreadState::Running | ThreadState::CCallHolding | ThreadState::Starting
+    )
 }
 
 impl Stats {
@@ -223,11 +230,6 @@ impl Stats {
             sequential += alone;
             threads.push(thread);
         }
-        // Booting processes or interpreters is overhead of the runtime, not work.
-        let startup: Nanos = (0..trace.threads.len() as u64)
-            .map(|i| crate::engine::startup_cost(config, i))
-            .sum();
-        let sequential = sequential.saturating_sub(startup);
         let cpu: Nanos = trace
             .cores
             .iter()
@@ -445,7 +447,7 @@ fn handoff_time(trace: &Trace) -> Nanos {
 /// What one pass over a thread's lane finds.
 struct ThreadScan {
     /// Time per state slot (see [`scan_thread`]).
-    times: [Nanos; 8],
+    times: [Nanos; 9],
     bytecodes: u64,
     io_latencies: Vec<Nanos>,
     acquire_latencies: Vec<Nanos>,
@@ -458,7 +460,7 @@ struct ThreadScan {
 /// latencies, resume lags, old-GIL overhead.
 fn scan_thread(me: u32, info: &ThreadInfo, lane: &Lane, now: Nanos) -> ThreadScan {
     let mut scan = ThreadScan {
-        times: [0; 8],
+        times: [0; 9],
         bytecodes: 0,
         io_latencies: Vec::new(),
         acquire_latencies: Vec::new(),
@@ -484,6 +486,7 @@ fn scan_thread(me: u32, info: &ThreadInfo, lane: &Lane, now: Nanos) -> ThreadSca
             ThreadState::Lock => Some(5),
             ThreadState::Runnable => Some(6),
             ThreadState::Ready => Some(7),
+            ThreadState::Starting => Some(8),
             ThreadState::Done => None,
         };
         if let Some(slot) = slot {
@@ -545,6 +548,7 @@ fn thread_stats(
             lock: ms(times[5]),
             runnable: ms(times[6]),
             ready: ms(times[7]),
+            starting: ms(times[8]),
         },
         io_ops,
         io_latency_ms: Summary::of(io_latencies),
@@ -555,7 +559,8 @@ fn thread_stats(
             0.0
         },
     };
-    // Alone, the thread would spend exactly its bytecodes' cost, its I/O and its C calls.
+    // Alone, the thread would spend exactly its bytecodes' cost, its I/O and its C calls (not
+    // the boot of a process or interpreter: that is the runtime's cost, not the work).
     let alone = bytecodes * bytecode_ps / 1000 + times[3] + times[4] - overhead;
     (stats, alone)
 }

@@ -39,13 +39,16 @@ pub enum ThreadState {
     /// asyncio: a task that is ready, waiting for the event loop to run it (`other` = the task
     /// running).
     Ready,
+    /// A new process or subinterpreter booting its interpreter before its program (on its own
+    /// core, with its own GIL): a cost of the runtime, not the program's work.
+    Starting,
     /// Finished its program.
     Done,
 }
 
 impl ThreadState {
     /// Every state, in legend order.
-    pub const ALL: [ThreadState; 10] = [
+    pub const ALL: [ThreadState; 11] = [
         Self::Running,
         Self::WaitingGil,
         Self::ForcedOff,
@@ -55,6 +58,7 @@ impl ThreadState {
         Self::Lock,
         Self::Runnable,
         Self::Ready,
+        Self::Starting,
         Self::Done,
     ];
 
@@ -70,6 +74,7 @@ impl ThreadState {
             Self::Lock => "blocked on a lock",
             Self::Runnable => "runnable, no free core",
             Self::Ready => "ready, waiting for the event loop",
+            Self::Starting => "starting its interpreter",
             Self::Done => "done",
         }
     }
@@ -78,7 +83,7 @@ impl ThreadState {
     pub fn on_core(self) -> bool {
         matches!(
             self,
-            Self::Running | Self::CCallReleased | Self::CCallHolding
+            Self::Running | Self::CCallReleased | Self::CCallHolding | Self::Starting
         )
     }
 }

@@ -73,6 +73,7 @@ fn state_times(t: &ThreadStats) -> Vec<(ThreadState, f64)> {
         (ThreadState::Lock, s.lock),
         (ThreadState::Runnable, s.runnable),
         (ThreadState::Ready, s.ready),
+        (ThreadState::Starting, s.starting),
     ]
     .into_iter()
     .filter(|(_, ms)| *ms > 0.0)

@@ -103,6 +103,11 @@ pub fn why(trace: &Trace, t: u32, span: &Span, locks: &[String]) -> String {
                 )
             }
         }
+        ThreadState::Starting => {
+            "starting: a new process or subinterpreter boots its interpreter (its own GIL), \
+             before its program runs"
+                .to_owned()
+        }
         ThreadState::Done => "finished its program".to_owned(),
     }
 }

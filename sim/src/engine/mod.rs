@@ -9,11 +9,6 @@ pub mod work;
 
 pub use des::{SimEngine, run};
 
-/// Start-up work (booting a process's or subinterpreter's interpreter) of worker `index`.
-pub fn startup_cost(config: &crate::model::RunConfig, index: u64) -> crate::time::Nanos {
-    runtime::start_plan(config, index).1
-}
-
 use crate::time::Nanos;
 use crate::trace::{Trace, TraceDelta};
 

@@ -279,7 +279,9 @@ impl SimEngine {
 
     /// A stretch of C code on a core, holding the GIL or not, until its time is used up.
     fn run_c_code(&mut self, t: Tid, holding_gil: bool) {
-        let shown = if holding_gil {
+        let shown = if self.threads[t].booting {
+            ThreadState::Starting
+        } else if holding_gil {
             ThreadState::CCallHolding
         } else {
             ThreadState::CCallReleased
