@@ -7,7 +7,7 @@ use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use crossbeam::channel::bounded;
 use gilscope_sim::live::gil::{DROP_REQUEST, Gil, GilHooks, STOP};
 use gilscope_sim::live::record::{Batch, Event, Link, Recorder, RunClock};
-use gilscope_sim::live::{self, LiveOptions};
+use gilscope_sim::live::{LiveEngine, LiveOptions};
 use gilscope_sim::{Overrides, Scenario, ThreadState};
 use std::hint::black_box;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -164,7 +164,10 @@ fn free_threaded_speedup(c: &mut Criterion) {
         let config = scenario.config(&overrides).unwrap();
         // The same work per thread: N threads on N cores take as long as one if they scale.
         group.bench_function(format!("{n}_threads_10M_bytecodes_each"), |b| {
-            b.iter(|| black_box(live::run(&scenario, &config, &LiveOptions::default()).unwrap()));
+            b.iter(|| {
+                let engine = LiveEngine::start(&scenario, &config, &LiveOptions::default());
+                black_box(engine.unwrap().run_to_end().unwrap())
+            });
         });
     }
     group.finish();

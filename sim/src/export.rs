@@ -176,7 +176,7 @@ mod tests {
                 ..Overrides::default()
             })
             .unwrap();
-        let trace = crate::engine::run(&scenario, &config).unwrap();
+        let trace = crate::run::simulate(&scenario, &config).unwrap();
         let mut buffer = Vec::new();
         write_chrome_trace(&trace, &mut buffer).unwrap();
         let value: serde_json::Value = serde_json::from_slice(&buffer).unwrap();
@@ -206,7 +206,7 @@ mod tests {
     fn csv_row_matches_header() {
         let scenario = preset("cpu-bound").unwrap().unwrap();
         let config = scenario.config(&Overrides::default()).unwrap();
-        let trace = crate::engine::run(&scenario, &config).unwrap();
+        let trace = crate::run::simulate(&scenario, &config).unwrap();
         let row = stats_csv_row(&Stats::compute(&trace));
         assert_eq!(row.split(',').count(), STATS_CSV_HEADER.split(',').count());
     }

@@ -22,13 +22,13 @@ pub mod sweep;
 pub mod time;
 pub mod trace;
 
-pub use engine::{Engine, SimEngine, SimError, run};
+pub use engine::{Engine, SimEngine, SimError};
 pub use meta::{EngineKind, RunMeta};
 pub use model::{
     ConfigError, Model, Overrides, PythonVersion, RunConfig, Runtime, StartMethod, SuccessorPolicy,
 };
 pub use names::Named;
-pub use run::{Finished, RunOptions, StopSignal, run_scenario};
+pub use run::{Finished, RunOptions, StopSignal, run_scenario, simulate};
 pub use scenario::{Op, Repeat, Scenario, ScenarioError, ThreadGroup};
 pub use settings::{SETTINGS, Setting};
 pub use stats::Stats;

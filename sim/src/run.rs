@@ -94,6 +94,12 @@ pub fn run_scenario(
     })
 }
 
+/// The simulator's trace of `scenario` with `config`: [`run_scenario`] on the default options,
+/// for callers that want only the trace.
+pub fn simulate(scenario: &Scenario, config: &RunConfig) -> Result<Trace, SimError> {
+    run_scenario(scenario, config, &RunOptions::default()).map(|finished| finished.trace)
+}
+
 /// Drives `engine` to its end; returns whether `stop` ended it early.
 fn drive(engine: &mut dyn Engine, realtime: bool, stop: &StopSignal) -> Result<bool, SimError> {
     loop {
@@ -128,7 +134,9 @@ mod tests {
         let scenario = preset("convoy").unwrap().unwrap();
         let config = scenario.config(&Overrides::default()).unwrap();
         let finished = run_scenario(&scenario, &config, &RunOptions::default()).unwrap();
-        let direct = crate::engine::run(&scenario, &config).unwrap();
+        let mut engine = SimEngine::new(&scenario, &config);
+        engine.run_to_end().unwrap();
+        let direct = engine.into_trace();
         assert_eq!(finished.trace, direct);
         assert_eq!(finished.stats, Stats::compute(&direct));
         assert!(!finished.interrupted);

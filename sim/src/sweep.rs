@@ -135,7 +135,7 @@ mod tests {
                     ..base.clone()
                 })
                 .unwrap();
-            let single = Stats::compute(&crate::engine::run(&scenario, &config).unwrap());
+            let single = Stats::compute(&crate::run::simulate(&scenario, &config).unwrap());
             assert_eq!(result.as_ref().unwrap(), &single);
         }
         let cancelled = AtomicBool::new(true);

@@ -2,7 +2,7 @@
 
 use gilscope_sim::presets::preset;
 use gilscope_sim::trace::MarkerKind;
-use gilscope_sim::{Overrides, Runtime, Stats, run};
+use gilscope_sim::{Overrides, Runtime, Stats, simulate};
 
 mod common;
 
@@ -197,7 +197,7 @@ fn globals_are_not_shared_between_processes_unless_in_shared_memory() {
 fn importing_a_non_declaring_extension_re_enables_the_gil_and_parallelism_drops_to_one() {
     let s = preset("gil-returns").unwrap().unwrap();
     let config = s.config(&Overrides::default()).unwrap();
-    let trace = run(&s, &config).unwrap();
+    let trace = simulate(&s, &config).unwrap();
     let (at, warning) = trace.warnings.first().expect("a RuntimeWarning").clone();
     assert!(warning.contains("RuntimeWarning: The global interpreter lock (GIL) has been enabled to load module 'legacy_ext'"), "{warning}");
     // After the import, at most one thread runs Python at any time.

@@ -4,7 +4,7 @@
 use gilscope_sim::presets::preset;
 use gilscope_sim::time::{MS, US};
 use gilscope_sim::trace::MarkerKind;
-use gilscope_sim::{Nanos, Overrides, PythonVersion, SimError, ThreadState, run};
+use gilscope_sim::{Nanos, Overrides, PythonVersion, SimError, ThreadState, simulate};
 
 mod common;
 
@@ -342,7 +342,7 @@ ops = [ { io = "1ms" }, { compute = 10 } ]
 "#;
     let s = scenario(text);
     let config = s.config(&Overrides::default()).unwrap();
-    let trace = run(&s, &config).unwrap();
+    let trace = simulate(&s, &config).unwrap();
     let io = 2;
     let spans: Vec<_> = trace.thread_lanes[io].spans.clone();
     let mut barged = 0;
@@ -381,10 +381,10 @@ count = 3
 ops = [ { compute = 5_000_000 } ]
 "#;
     let s = scenario(text);
-    let a = run(&s, &s.config(&Overrides::default()).unwrap()).unwrap();
-    let b = run(&s, &s.config(&Overrides::default()).unwrap()).unwrap();
+    let a = simulate(&s, &s.config(&Overrides::default()).unwrap()).unwrap();
+    let b = simulate(&s, &s.config(&Overrides::default()).unwrap()).unwrap();
     assert_eq!(a, b);
-    let c = run(
+    let c = simulate(
         &s,
         &s.config(&Overrides {
             seed: Some(99),
@@ -419,7 +419,7 @@ name = "b"
 ops = [ { lock = "y" }, { compute = 10_000_000 }, { lock = "x" }, { unlock = "x" }, { unlock = "y" } ]
 "#;
     let s = scenario(text);
-    let error = run(&s, &s.config(&Overrides::default()).unwrap()).unwrap_err();
+    let error = simulate(&s, &s.config(&Overrides::default()).unwrap()).unwrap_err();
     let SimError::Deadlock { cycle, .. } = &error else {
         panic!("expected a deadlock, got {error}")
     };

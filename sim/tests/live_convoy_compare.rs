@@ -4,6 +4,9 @@
 //! by default: `cargo test -p gilscope-sim --release --test live_convoy_compare -- --ignored
 //! --nocapture`.
 
+mod common;
+
+use common::live_trace;
 use gilscope_sim::live::{self, LiveOptions};
 use gilscope_sim::presets::preset;
 use gilscope_sim::time::MS;
@@ -27,9 +30,9 @@ fn convoy_simulated_and_live() {
         let latency = |overrides: &Overrides, live_run: bool| {
             let config = scenario.config(overrides).expect("config");
             let trace = if live_run {
-                live::run(&scenario, &config, &LiveOptions::default()).expect("live run")
+                live_trace(&scenario, &config, LiveOptions::default()).expect("live run")
             } else {
-                gilscope_sim::run(&scenario, &config).expect("sim run")
+                gilscope_sim::simulate(&scenario, &config).expect("sim run")
             };
             Stats::compute(&trace).io_latency().expect("I/O")
         };

@@ -1,7 +1,10 @@
 //! Behaviour of the live engine on real threads. Bounds are generous: these run on a loaded
 //! 2-core machine, and each test holds a lock so that no two of them compete for the cores.
 
-use gilscope_sim::live::{self, LiveEngine, LiveOptions};
+mod common;
+
+use common::live_trace;
+use gilscope_sim::live::{LiveEngine, LiveOptions};
 use gilscope_sim::trace::{MarkerKind, Span, Trace};
 use gilscope_sim::{Engine, Overrides, Scenario, SimError, Stats, ThreadState};
 use std::sync::{Mutex, MutexGuard, PoisonError};
@@ -29,7 +32,7 @@ fn overrides(f: impl FnOnce(&mut Overrides)) -> Overrides {
 
 fn run(s: &Scenario, o: &Overrides) -> (Trace, Stats) {
     let config = s.config(o).expect("config resolves");
-    let trace = live::run(s, &config, &LiveOptions::default()).expect("live run succeeds");
+    let trace = live_trace(s, &config, LiveOptions::default()).expect("live run succeeds");
     let stats = Stats::compute(&trace);
     (trace, stats)
 }
@@ -318,7 +321,7 @@ fn a_panicking_thread_is_reported_and_the_others_stop() {
         ..LiveOptions::default()
     };
     let started = Instant::now();
-    let error = live::run(&s, &config, &options).expect_err("the panic is reported");
+    let error = live_trace(&s, &config, options).expect_err("the panic is reported");
     assert!(started.elapsed() < Duration::from_secs(5));
     let text = error.to_string();
     assert!(
@@ -343,7 +346,7 @@ ops = [ { lock = "y" }, { sleep = "20ms" }, { lock = "x" }, { unlock = "x" }, { 
     );
     let config = s.config(&Overrides::default()).expect("config");
     let started = Instant::now();
-    let error = live::run(&s, &config, &LiveOptions::default()).expect_err("deadlock");
+    let error = live_trace(&s, &config, LiveOptions::default()).expect_err("deadlock");
     assert!(started.elapsed() < Duration::from_secs(5));
     assert!(matches!(error, SimError::Deadlock { .. }), "{error}");
     assert!(error.to_string().contains("lock \"x\""), "{error}");
@@ -385,7 +388,7 @@ fn what_only_the_simulator_runs_is_refused_in_words() {
     let s = scenario(TWO_CPU);
     let refuse = |o: Overrides| {
         let config = s.config(&o).expect("config");
-        live::run(&s, &config, &LiveOptions::default())
+        live_trace(&s, &config, LiveOptions::default())
             .expect_err("refused")
             .to_string()
     };
@@ -406,7 +409,7 @@ fn what_only_the_simulator_runs_is_refused_in_words() {
     let config = importer
         .config(&overrides(|o| o.free_threaded = Some(true)))
         .expect("config");
-    let error = live::run(&importer, &config, &LiveOptions::default()).expect_err("refused");
+    let error = live_trace(&importer, &config, LiveOptions::default()).expect_err("refused");
     assert!(error.to_string().contains("\"legacy\""), "{error}");
 }
 

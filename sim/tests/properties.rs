@@ -3,7 +3,7 @@
 
 use gilscope_sim::trace::{LaneId, Span, Trace};
 use gilscope_sim::{
-    Overrides, PythonVersion, Runtime, Scenario, SimError, Stats, ThreadState, run,
+    Overrides, PythonVersion, Runtime, Scenario, SimError, Stats, ThreadState, simulate,
 };
 use proptest::prelude::*;
 use std::fmt::Write as _;
@@ -223,8 +223,8 @@ proptest! {
         let text = scenario_text(&groups, duration_ms);
         let scenario = Scenario::parse(&text, "random.toml").unwrap_or_else(|e| panic!("{e}\n{text}"));
         let config = scenario.config(&overrides).unwrap_or_else(|e| panic!("{e}"));
-        let first = run(&scenario, &config);
-        let second = run(&scenario, &config);
+        let first = simulate(&scenario, &config);
+        let second = simulate(&scenario, &config);
         prop_assert_eq!(&first, &second, "same seed, same settings: identical result");
         match first {
             Ok(trace) => {

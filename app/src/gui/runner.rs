@@ -390,7 +390,7 @@ mod tests {
     fn spec(preset: &str) -> (EngineSpec, Trace) {
         let scenario = gilscope_sim::presets::preset(preset).unwrap().unwrap();
         let config = scenario.config(&Overrides::default()).unwrap();
-        let expected = gilscope_sim::run(&scenario, &config).unwrap();
+        let expected = gilscope_sim::simulate(&scenario, &config).unwrap();
         let build_config = config.clone();
         let build: EngineBuilder =
             Box::new(move || Ok(Box::new(SimEngine::new(&scenario, &build_config))));

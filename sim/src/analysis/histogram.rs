@@ -163,7 +163,7 @@ mod tests {
                 ..Overrides::default()
             })
             .unwrap();
-        let trace = crate::engine::run(&scenario, &config).unwrap();
+        let trace = crate::run::simulate(&scenario, &config).unwrap();
         let stats = Stats::compute(&trace);
         let d = Distributions::of(&trace);
         assert_eq!(d.slice.summary, stats.gil.slice_ms);

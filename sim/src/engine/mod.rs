@@ -7,7 +7,7 @@ pub(crate) mod runtime;
 mod timers;
 pub mod work;
 
-pub use des::{SimEngine, run};
+pub use des::SimEngine;
 
 use crate::time::Nanos;
 use crate::trace::{Trace, TraceDelta};

@@ -31,9 +31,6 @@ pub mod worker;
 pub use calibrate::{Calibration, PythonSpeed, calibrate};
 pub use engine::{LiveEngine, StopHandle};
 
-use crate::engine::SimError;
-use crate::model::RunConfig;
-use crate::scenario::Scenario;
 use crate::trace::Trace;
 
 /// Settings of a live run beyond the scenario's.
@@ -84,13 +81,4 @@ pub fn achieved_bytecode_ns(trace: &Trace) -> Option<f64> {
         }
     }
     (bytecodes > 0).then(|| running as f64 / bytecodes as f64)
-}
-
-/// Runs `scenario` live to its end and returns its trace (for the CLI: `--engine live`).
-pub fn run(
-    scenario: &Scenario,
-    config: &RunConfig,
-    options: &LiveOptions,
-) -> Result<Trace, SimError> {
-    LiveEngine::start(scenario, config, options)?.run_to_end()
 }

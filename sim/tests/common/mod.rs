@@ -1,6 +1,10 @@
-//! Helpers shared by the behaviour tests.
+//! Helpers shared by the behaviour tests (each test file uses some of them).
+#![allow(dead_code)]
 
-use gilscope_sim::{Overrides, RunOptions, Scenario, Stats, run_scenario};
+use gilscope_sim::live::LiveOptions;
+use gilscope_sim::{
+    EngineKind, Overrides, RunConfig, RunOptions, Scenario, SimError, Stats, Trace, run_scenario,
+};
 
 /// Parses a scenario written in a test.
 pub fn scenario(text: &str) -> Scenario {
@@ -13,4 +17,14 @@ pub fn stats(s: &Scenario, overrides: &Overrides) -> Stats {
     run_scenario(s, &config, &RunOptions::default())
         .expect("run completes")
         .stats
+}
+
+/// Runs `s` with `config` on real threads (the live engine) and returns its trace.
+pub fn live_trace(s: &Scenario, config: &RunConfig, live: LiveOptions) -> Result<Trace, SimError> {
+    let options = RunOptions {
+        engine: EngineKind::Live,
+        live,
+        ..RunOptions::default()
+    };
+    run_scenario(s, config, &options).map(|finished| finished.trace)
 }

@@ -85,13 +85,6 @@ pub struct SimEngine {
     cursor: DeltaCursor,
 }
 
-/// Runs a scenario to the end and returns its trace.
-pub fn run(scenario: &Scenario, config: &RunConfig) -> Result<Trace, SimError> {
-    let mut engine = SimEngine::new(scenario, config);
-    engine.run_to_end()?;
-    Ok(engine.into_trace())
-}
-
 impl SimEngine {
     /// Prepares a run; nothing happens until it is stepped or advanced.
     pub fn new(scenario: &Scenario, config: &RunConfig) -> Self {
