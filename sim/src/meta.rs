@@ -20,7 +20,7 @@ pub enum EngineKind {
 
 impl EngineKind {
     /// The name used in `--engine`, the JSON output and the app.
-    pub fn name(self) -> &'static str {
+    pub const fn name(self) -> &'static str {
         match self {
             Self::Sim => "sim",
             Self::Live => "live",

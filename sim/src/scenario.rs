@@ -3,6 +3,8 @@
 //! validates it, with errors that name the file, line, column, field and what is allowed.
 
 use crate::model::{ConfigError, Overrides, RunConfig, Runtime};
+use crate::narration::parse::{RawNarration, narration};
+use crate::narration::{Narration, Purpose};
 use crate::settings::FileSettings;
 use crate::time::{Nanos, parse_duration};
 use serde::Deserialize;
@@ -95,8 +97,11 @@ pub struct Scenario {
     pub name: String,
     /// One line: what it shows.
     pub summary: String,
-    /// What to notice, for a class; may contain `{placeholders}` filled from a run's stats.
-    pub narration: String,
+    /// What to notice, for a class: sentences with conditions on the run and `{facts}` its
+    /// numbers fill (see [`crate::narration`]).
+    pub narration: Narration,
+    /// What two runs of it are compared on (the compare headline).
+    pub purpose: Purpose,
     /// The file's `[settings]`.
     pub settings: Overrides,
     /// Thread groups in file order.
@@ -152,8 +157,9 @@ struct RawScenario {
     name: String,
     #[serde(default)]
     summary: String,
+    narration: Option<Spanned<RawNarration>>,
     #[serde(default)]
-    narration: String,
+    purpose: Purpose,
     #[serde(default)]
     settings: FileSettings,
     threads: Vec<RawGroup>,
@@ -216,10 +222,17 @@ impl Scenario {
                 });
             }
         }
+        let group_names: Vec<String> = groups.iter().map(|g| g.name.clone()).collect();
+        let narration = match &raw.narration {
+            None => Narration::default(),
+            Some(raw) => narration(raw, text, &group_names, &names.counters)
+                .map_err(|(offset, message)| at.error(offset..offset, message))?,
+        };
         let scenario = Scenario {
             name: raw.name.trim().to_owned(),
             summary: raw.summary.trim().to_owned(),
-            narration: raw.narration.trim().to_owned(),
+            narration,
+            purpose: raw.purpose,
             settings,
             groups,
             counters: names.counters,

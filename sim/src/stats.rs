@@ -287,65 +287,6 @@ impl Stats {
     pub fn io_latency(&self) -> Option<Summary> {
         self.io_latency_ms
     }
-
-    /// Replaces `{placeholders}` in a preset's narration with this run's numbers. Unknown
-    /// placeholders are left as written.
-    pub fn narrate(&self, text: &str) -> String {
-        let lost: u64 = self.counters.iter().map(|c| c.lost).sum();
-        let expected: u64 = self.counters.iter().map(|c| c.expected).sum();
-        let io = self.io_latency();
-        let lag = self.resume_lag_ms;
-        let values: [(&str, String); 18] = [
-            ("wall", format_ms(self.wall_ms)),
-            ("sequential", format_ms(self.sequential_ms)),
-            ("speedup", format!("{:.2}×", self.speedup)),
-            ("parallelism", format!("{:.2}", self.parallelism)),
-            (
-                "interval",
-                format_ms(self.switch_interval_us as f64 / 1000.0),
-            ),
-            ("switches_per_s", format!("{:.0}", self.gil.switches_per_s)),
-            ("switches", self.gil.switches.to_string()),
-            ("forced_switches", self.gil.forced_switches.to_string()),
-            (
-                "held_pct",
-                format!("{:.0}%", self.gil.held_fraction * 100.0),
-            ),
-            (
-                "slice_p50",
-                self.gil.slice_ms.map_or("—".into(), |s| format_ms(s.p50)),
-            ),
-            ("io_latency", io.map_or("—".into(), |s| format_ms(s.mean))),
-            (
-                "io_latency_p99",
-                io.map_or("—".into(), |s| format_ms(s.p99)),
-            ),
-            ("lost", lost.to_string()),
-            ("futile", self.gil.futile_wakeups.to_string()),
-            (
-                "warning",
-                self.warnings
-                    .first()
-                    .cloned()
-                    .unwrap_or_else(|| "(no warning this run)".to_owned()),
-            ),
-            ("loop_lag", lag.map_or("—".into(), |s| format_ms(s.mean))),
-            ("loop_lag_p99", lag.map_or("—".into(), |s| format_ms(s.p99))),
-            (
-                "lost_pct",
-                if expected > 0 {
-                    format!("{:.1}%", lost as f64 * 100.0 / expected as f64)
-                } else {
-                    "0%".into()
-                },
-            ),
-        ];
-        let mut out = text.to_owned();
-        for (key, value) in values {
-            out = out.replace(&format!("{{{key}}}"), &value);
-        }
-        out
-    }
 }
 
 /// The raw samples behind the distributions in [`Stats`]: the same values its summaries are
@@ -563,11 +504,6 @@ fn thread_stats(
     // the boot of a process or interpreter: that is the runtime's cost, not the work).
     let alone = bytecodes * bytecode_ps / 1000 + times[3] + times[4] - overhead;
     (stats, alone)
-}
-
-/// Formats milliseconds with an adaptive unit.
-pub fn format_ms(ms: f64) -> String {
-    crate::time::format_nanos_f(ms * 1e6)
 }
 
 #[cfg(test)]

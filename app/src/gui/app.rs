@@ -184,9 +184,9 @@ impl GilscopeApp {
         compare_headline(&self.settings, &self.runs)
     }
 
-    /// The narration of the scenario, filled with run A's numbers.
+    /// The narration of the scenario for run A: the sentences true for it, with its numbers.
     pub fn narration_text(&self) -> Option<String> {
-        narration::text(&self.scenario()?, &self.runs)
+        narration::text(&self.scenario()?, self.runs.first()?)
     }
 
     /// Starts a sweep of the current scenario and settings (and the sweep view's overlay).
