@@ -66,20 +66,51 @@ pub struct StateTimes {
     pub ready: f64,
     /// A process or subinterpreter booting its interpreter before its program.
     pub starting: f64,
+    /// The part of `c_call` spent in C calls that kept the GIL.
+    pub c_call_holding: f64,
 }
 
 impl StateTimes {
+    /// Times from nanoseconds per state, indexed by `ThreadState as usize`.
+    fn from_nanos(ns: &[Nanos; ThreadState::ALL.len()]) -> StateTimes {
+        let of = |s: ThreadState| ms(ns[s as usize]);
+        StateTimes {
+            running: of(ThreadState::Running),
+            waiting_gil: of(ThreadState::WaitingGil),
+            forced_off: of(ThreadState::ForcedOff),
+            io: of(ThreadState::Io),
+            c_call: ms(
+                ns[ThreadState::CCallReleased as usize] + ns[ThreadState::CCallHolding as usize]
+            ),
+            lock: of(ThreadState::Lock),
+            runnable: of(ThreadState::Runnable),
+            ready: of(ThreadState::Ready),
+            starting: of(ThreadState::Starting),
+            c_call_holding: of(ThreadState::CCallHolding),
+        }
+    }
+
+    /// The time in `state` (none in [`ThreadState::Done`]): the one mapping from states to
+    /// these fields.
+    pub fn of(&self, state: ThreadState) -> f64 {
+        match state {
+            ThreadState::Running => self.running,
+            ThreadState::WaitingGil => self.waiting_gil,
+            ThreadState::ForcedOff => self.forced_off,
+            ThreadState::Io => self.io,
+            ThreadState::CCallReleased => (self.c_call - self.c_call_holding).max(0.0),
+            ThreadState::CCallHolding => self.c_call_holding,
+            ThreadState::Lock => self.lock,
+            ThreadState::Runnable => self.runnable,
+            ThreadState::Ready => self.ready,
+            ThreadState::Starting => self.starting,
+            ThreadState::Done => 0.0,
+        }
+    }
+
     /// The sum of all states: the thread's lifetime.
     pub fn total(&self) -> f64 {
-        self.running
-            + self.waiting_gil
-            + self.forced_off
-            + self.io
-            + self.c_call
-            + self.lock
-            + self.runnable
-            + self.ready
-            + self.starting
+        ThreadState::ALL.iter().map(|&s| self.of(s)).sum()
     }
 }
 
@@ -190,10 +221,7 @@ fn ms(n: Nanos) -> f64 {
 
 fn holds_gil(state: ThreadState) -> bool {
     // A booting interpreter holds its own GIL.
-    matches!(
-        state,
-        ThreadState::Running | ThreadState::CCallHolding | ThreadState::Starting
-    )
+    state.info().holds_gil
 }
 
 impl Stats {
@@ -387,8 +415,8 @@ fn handoff_time(trace: &Trace) -> Nanos {
 
 /// What one pass over a thread's lane finds.
 struct ThreadScan {
-    /// Time per state slot (see [`scan_thread`]).
-    times: [Nanos; 9],
+    /// Time per state, indexed by `ThreadState as usize`.
+    times: [Nanos; ThreadState::ALL.len()],
     bytecodes: u64,
     io_latencies: Vec<Nanos>,
     acquire_latencies: Vec<Nanos>,
@@ -401,7 +429,7 @@ struct ThreadScan {
 /// latencies, resume lags, old-GIL overhead.
 fn scan_thread(me: u32, info: &ThreadInfo, lane: &Lane, now: Nanos) -> ThreadScan {
     let mut scan = ThreadScan {
-        times: [0; 9],
+        times: [0; ThreadState::ALL.len()],
         bytecodes: 0,
         io_latencies: Vec::new(),
         acquire_latencies: Vec::new(),
@@ -418,21 +446,7 @@ fn scan_thread(me: u32, info: &ThreadInfo, lane: &Lane, now: Nanos) -> ThreadSca
             // The old GIL's release-and-signal: not the program's work.
             scan.overhead += span.duration();
         }
-        let slot = match span.state {
-            ThreadState::Running => Some(0),
-            ThreadState::WaitingGil => Some(1),
-            ThreadState::ForcedOff => Some(2),
-            ThreadState::Io => Some(3),
-            ThreadState::CCallReleased | ThreadState::CCallHolding => Some(4),
-            ThreadState::Lock => Some(5),
-            ThreadState::Runnable => Some(6),
-            ThreadState::Ready => Some(7),
-            ThreadState::Starting => Some(8),
-            ThreadState::Done => None,
-        };
-        if let Some(slot) = slot {
-            scan.times[slot] += span.duration();
-        }
+        scan.times[span.state as usize] += span.duration();
         if holds_gil(span.state) {
             // Holding the GIL again ends a pending I/O call's latency and any wait for the GIL.
             if io_pending {
@@ -480,17 +494,7 @@ fn thread_stats(
         name: info.name.clone(),
         finished_ms: info.finished.map(ms),
         bytecodes,
-        state_ms: StateTimes {
-            running: ms(times[0]),
-            waiting_gil: ms(times[1]),
-            forced_off: ms(times[2]),
-            io: ms(times[3]),
-            c_call: ms(times[4]),
-            lock: ms(times[5]),
-            runnable: ms(times[6]),
-            ready: ms(times[7]),
-            starting: ms(times[8]),
-        },
+        state_ms: StateTimes::from_nanos(&times),
         io_ops,
         io_latency_ms: Summary::of(io_latencies),
         resume_lag_ms: Summary::of(resume_lags),
@@ -502,7 +506,10 @@ fn thread_stats(
     };
     // Alone, the thread would spend exactly its bytecodes' cost, its I/O and its C calls (not
     // the boot of a process or interpreter: that is the runtime's cost, not the work).
-    let alone = bytecodes * bytecode_ps / 1000 + times[3] + times[4] - overhead;
+    let c_calls =
+        times[ThreadState::CCallReleased as usize] + times[ThreadState::CCallHolding as usize];
+    let alone =
+        bytecodes * bytecode_ps / 1000 + times[ThreadState::Io as usize] + c_calls - overhead;
     (stats, alone)
 }
 

@@ -62,21 +62,14 @@ impl ThreadState {
         Self::Done,
     ];
 
-    /// A short human label.
-    pub fn label(self) -> &'static str {
-        match self {
-            Self::Running => "running bytecode",
-            Self::WaitingGil => "waiting for the GIL",
-            Self::ForcedOff => "forced off (switch_cond)",
-            Self::Io => "in I/O (GIL released)",
-            Self::CCallReleased => "C call, GIL released",
-            Self::CCallHolding => "C call holding the GIL",
-            Self::Lock => "blocked on a lock",
-            Self::Runnable => "runnable, no free core",
-            Self::Ready => "ready, waiting for the event loop",
-            Self::Starting => "starting its interpreter",
-            Self::Done => "done",
-        }
+    /// What the app, the CLI and the exports say about this state: its one descriptor.
+    pub const fn info(self) -> &'static StateInfo {
+        &STATE_INFO[self as usize]
+    }
+
+    /// Its name in the legend, tooltips, stats and exports ("C call holding the GIL").
+    pub const fn label(self) -> &'static str {
+        self.info().name
     }
 
     /// Whether a thread in this state occupies a core.
@@ -87,6 +80,104 @@ impl ThreadState {
         )
     }
 }
+
+/// The words for one thread state, used everywhere it is named (timeline, legend, tooltips,
+/// stats panel, CLI summary, Chrome-trace export). Its colour and pattern are the app theme's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StateInfo {
+    /// The state described.
+    pub state: ThreadState,
+    /// Its name: "waiting for the GIL".
+    pub name: &'static str,
+    /// A short name, for text inside spans and table columns: "wait GIL".
+    pub short: &'static str,
+    /// What it means, one sentence: why a thread is in it.
+    pub meaning: &'static str,
+    /// Whether the thread holds its interpreter's GIL meanwhile (where there is one).
+    pub holds_gil: bool,
+}
+
+/// Every state's descriptor, in [`ThreadState`] order (`ThreadState::info` indexes it; a test
+/// checks the order). A new state is a variant and one row here.
+const STATE_INFO: [StateInfo; ThreadState::ALL.len()] = [
+    StateInfo {
+        state: ThreadState::Running,
+        name: "running bytecode",
+        short: "running",
+        meaning: "running Python bytecode on a core",
+        holds_gil: true,
+    },
+    StateInfo {
+        state: ThreadState::WaitingGil,
+        name: "waiting for the GIL",
+        short: "wait GIL",
+        meaning: "waiting on the GIL's condition variable for the holder to let go",
+        holds_gil: false,
+    },
+    StateInfo {
+        state: ThreadState::ForcedOff,
+        name: "forced off (switch_cond)",
+        short: "forced off",
+        meaning: "dropped the GIL on a drop request and waits on switch_cond until another thread has taken it",
+        holds_gil: false,
+    },
+    StateInfo {
+        state: ThreadState::Io,
+        name: "in I/O (GIL released)",
+        short: "I/O",
+        meaning: "in a blocking call (I/O or sleep), with the GIL released",
+        holds_gil: false,
+    },
+    StateInfo {
+        state: ThreadState::CCallReleased,
+        name: "C call, GIL released",
+        short: "C, no GIL",
+        meaning: "in a C call that released the GIL: it runs alongside Python code",
+        holds_gil: false,
+    },
+    StateInfo {
+        state: ThreadState::CCallHolding,
+        name: "C call holding the GIL",
+        short: "C, GIL",
+        meaning: "in a C call that keeps the GIL: no check point, so no other thread runs Python until it returns",
+        holds_gil: true,
+    },
+    StateInfo {
+        state: ThreadState::Lock,
+        name: "blocked on a lock",
+        short: "lock",
+        meaning: "blocked acquiring a threading.Lock, with the GIL released",
+        holds_gil: false,
+    },
+    StateInfo {
+        state: ThreadState::Runnable,
+        name: "runnable, no free core",
+        short: "runnable",
+        meaning: "ready to run, waiting for the OS to give it a core",
+        holds_gil: false,
+    },
+    StateInfo {
+        state: ThreadState::Ready,
+        name: "ready, waiting for the event loop",
+        short: "ready",
+        meaning: "an asyncio task that is ready, waiting for the event loop to run it",
+        holds_gil: false,
+    },
+    StateInfo {
+        state: ThreadState::Starting,
+        name: "starting its interpreter",
+        short: "starting",
+        meaning: "a new process or subinterpreter booting its own interpreter (with its own GIL) before its program runs",
+        holds_gil: true,
+    },
+    StateInfo {
+        state: ThreadState::Done,
+        name: "done",
+        short: "done",
+        meaning: "finished its program",
+        holds_gil: false,
+    },
+];
 
 /// One interval of one lane.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -496,6 +587,28 @@ mod tests {
     fn trace(threads: Vec<ThreadInfo>, cores: u32) -> Trace {
         let config = crate::model::Overrides::default().resolve().unwrap();
         Trace::new(RunMeta::untitled(EngineKind::Sim, &config), threads, cores)
+    }
+
+    #[test]
+    fn every_state_has_its_own_descriptor() {
+        for (i, state) in ThreadState::ALL.into_iter().enumerate() {
+            assert_eq!(state as usize, i, "ALL is in declaration order");
+            assert_eq!(
+                state.info().state,
+                state,
+                "STATE_INFO is in ThreadState order"
+            );
+        }
+        let mut names: Vec<&str> = ThreadState::ALL.iter().map(|s| s.label()).collect();
+        let mut shorts: Vec<&str> = ThreadState::ALL.iter().map(|s| s.info().short).collect();
+        names.sort_unstable();
+        names.dedup();
+        shorts.sort_unstable();
+        shorts.dedup();
+        assert_eq!(
+            (names.len(), shorts.len()),
+            (ThreadState::ALL.len(), ThreadState::ALL.len())
+        );
     }
 
     #[test]

@@ -2,7 +2,7 @@
 
 use crate::format::{count, ms as format_ms, percent, whole};
 use gilscope_sim::stats::{Stats, Summary};
-use gilscope_sim::{RunConfig, Runtime};
+use gilscope_sim::{RunConfig, Runtime, ThreadState};
 use std::fmt::Write;
 
 fn summary(s: Option<Summary>) -> String {
@@ -87,7 +87,8 @@ pub fn render(stats: &Stats, config: &RunConfig) -> String {
     out
 }
 
-/// One row per thread: time in each state, and its I/O latency and lag.
+/// One row per thread: time in each state any thread spent time in (named as everywhere
+/// else), when it finished, and its I/O latency and lag.
 fn thread_rows(out: &mut String, stats: &Stats) {
     let width = stats
         .threads
@@ -96,23 +97,22 @@ fn thread_rows(out: &mut String, stats: &Stats) {
         .max()
         .unwrap_or(4)
         .max(6);
-    let _ = writeln!(
-        out,
-        "  {:width$}  {:>9} {:>9} {:>9} {:>9} {:>9} {:>9}  finished",
-        "thread", "running", "wait GIL", "forced", "I/O", "C call", "runnable"
-    );
+    let shown: Vec<ThreadState> = ThreadState::ALL
+        .into_iter()
+        .filter(|&s| stats.threads.iter().any(|t| t.state_ms.of(s) > 0.0))
+        .collect();
+    let column = |text: &str| format!(" {text:>10}");
+    let header: String = shown.iter().map(|s| column(s.info().short)).collect();
+    let _ = writeln!(out, "  {:width$} {header}  finished", "thread");
     for t in &stats.threads {
-        let s = &t.state_ms;
+        let cells: String = shown
+            .iter()
+            .map(|&s| column(&format_ms(t.state_ms.of(s))))
+            .collect();
         let _ = writeln!(
             out,
-            "  {:width$}  {:>9} {:>9} {:>9} {:>9} {:>9} {:>9}  {}",
+            "  {:width$} {cells}  {}",
             t.name,
-            format_ms(s.running),
-            format_ms(s.waiting_gil),
-            format_ms(s.forced_off),
-            format_ms(s.io),
-            format_ms(s.c_call),
-            format_ms(s.runnable),
             t.finished_ms
                 .map_or_else(|| "no (cut at the end)".to_owned(), format_ms)
         );

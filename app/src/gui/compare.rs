@@ -9,7 +9,6 @@ use super::view::{Action, View, ViewCtx};
 use crate::format::{ms as format_ms, nanos as format_nanos};
 use crate::timeline::{Timeline, TimelineGroup};
 use crate::widgets::legend::state_legend;
-use gilscope_sim::stats::StateTimes;
 use gilscope_sim::{RunConfig, Stats, ThreadState};
 
 /// How a run is named in the compare sentence, by what B changes.
@@ -106,30 +105,12 @@ fn states_shown(runs: &[Run]) -> Vec<ThreadState> {
     if stats.is_empty() {
         return ThreadState::ALL.to_vec();
     }
-    let any = |f: fn(&StateTimes) -> f64| {
-        stats
-            .iter()
-            .flat_map(|s| &s.threads)
-            .any(|t| f(&t.state_ms) > 0.0)
-    };
-    let finished = stats
-        .iter()
-        .flat_map(|s| &s.threads)
-        .any(|t| t.finished_ms.is_some());
-    let c_call = any(|s| s.c_call);
+    let threads = || stats.iter().flat_map(|s| &s.threads);
     ThreadState::ALL
         .into_iter()
-        .filter(|state| match state {
-            ThreadState::Running => any(|s| s.running),
-            ThreadState::WaitingGil => any(|s| s.waiting_gil),
-            ThreadState::ForcedOff => any(|s| s.forced_off),
-            ThreadState::Io => any(|s| s.io),
-            ThreadState::CCallReleased | ThreadState::CCallHolding => c_call,
-            ThreadState::Lock => any(|s| s.lock),
-            ThreadState::Runnable => any(|s| s.runnable),
-            ThreadState::Ready => any(|s| s.ready),
-            ThreadState::Starting => any(|s| s.starting),
-            ThreadState::Done => finished,
+        .filter(|&state| match state {
+            ThreadState::Done => threads().any(|t| t.finished_ms.is_some()),
+            other => threads().any(|t| t.state_ms.of(other) > 0.0),
         })
         .collect()
 }

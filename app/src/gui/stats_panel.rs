@@ -63,21 +63,11 @@ pub fn stats_rows(s: &Stats) -> Vec<(String, String)> {
 
 /// `(state, milliseconds)` of a thread, in legend order, zero times left out.
 fn state_times(t: &ThreadStats) -> Vec<(ThreadState, f64)> {
-    let s = &t.state_ms;
-    [
-        (ThreadState::Running, s.running),
-        (ThreadState::WaitingGil, s.waiting_gil),
-        (ThreadState::ForcedOff, s.forced_off),
-        (ThreadState::Io, s.io),
-        (ThreadState::CCallReleased, s.c_call),
-        (ThreadState::Lock, s.lock),
-        (ThreadState::Runnable, s.runnable),
-        (ThreadState::Ready, s.ready),
-        (ThreadState::Starting, s.starting),
-    ]
-    .into_iter()
-    .filter(|(_, ms)| *ms > 0.0)
-    .collect()
+    ThreadState::ALL
+        .into_iter()
+        .map(|state| (state, t.state_ms.of(state)))
+        .filter(|(_, ms)| *ms > 0.0)
+        .collect()
 }
 
 /// A thread's time as one bar split by state, with the numbers written under it.

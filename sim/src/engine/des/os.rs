@@ -22,8 +22,9 @@ impl SimEngine {
     /// Wakes a blocked thread: it can run after the OS wake-up latency.
     pub(super) fn wake(&mut self, t: Tid) {
         self.threads[t].os = Os::Waking;
+        // Without a GIL, taking it returns at once: the thread only waits for the OS.
         let state = match self.threads[t].stage {
-            Stage::TakeGil { .. } => ThreadState::WaitingGil,
+            Stage::TakeGil { .. } if self.gil_on => ThreadState::WaitingGil,
             _ => ThreadState::Runnable,
         };
         let other = if state == ThreadState::WaitingGil {

@@ -39,7 +39,11 @@ impl SimEngine {
             Stage::NotStarted => {
                 self.record_start(t);
                 self.threads[t].stage = Stage::take_gil(Resume::Boundary);
-                self.show(t, ThreadState::WaitingGil, self.holder_or_none(t));
+                if self.gil_on {
+                    self.show(t, ThreadState::WaitingGil, self.holder_or_none(t));
+                } else {
+                    self.show(t, ThreadState::Runnable, NONE);
+                }
                 self.want_core(t)
             }
             Stage::Bytecode => self.on_work_timer(t),
