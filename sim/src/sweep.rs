@@ -2,7 +2,7 @@
 
 use crate::engine::SimError;
 use crate::model::Overrides;
-use crate::run::{RunOptions, run_scenario};
+use crate::run::{Finished, RunOptions, run_scenario};
 use crate::scenario::{Scenario, ScenarioError};
 use crate::stats::Stats;
 use crate::time::Nanos;
@@ -44,7 +44,7 @@ pub fn log_spaced(from: Nanos, to: Nanos, points: usize) -> Vec<Nanos> {
 
 /// Runs `scenario` once per interval with `base` settings, on up to `workers` named threads.
 /// `cancel` stops workers between points; `progress` is called after each finished point with
-/// the number done. Results are in the order of `intervals`.
+/// the number done. Results (the stats of each run) are in the order of `intervals`.
 pub fn sweep(
     scenario: &Scenario,
     base: &Overrides,
@@ -53,9 +53,31 @@ pub fn sweep(
     cancel: &AtomicBool,
     progress: &(dyn Fn(usize) + Sync),
 ) -> Vec<Result<Stats, SweepError>> {
+    sweep_with(
+        scenario,
+        base,
+        intervals,
+        workers,
+        cancel,
+        progress,
+        &|run| run.stats,
+    )
+}
+
+/// Like [`sweep`], keeping of each finished run what `keep` takes from it (its stats and
+/// narration, say) while its trace is still there.
+pub fn sweep_with<T: Clone + Send>(
+    scenario: &Scenario,
+    base: &Overrides,
+    intervals: &[Nanos],
+    workers: usize,
+    cancel: &AtomicBool,
+    progress: &(dyn Fn(usize) + Sync),
+    keep: &(dyn Fn(Finished) -> T + Sync),
+) -> Vec<Result<T, SweepError>> {
     let next = AtomicUsize::new(0);
     let done = AtomicUsize::new(0);
-    let results: Mutex<Vec<Option<Result<Stats, SweepError>>>> =
+    let results: Mutex<Vec<Option<Result<T, SweepError>>>> =
         Mutex::new(vec![None; intervals.len()]);
     let work = || {
         loop {
@@ -74,7 +96,11 @@ pub fn sweep(
                 .config(&overrides)
                 .map_err(SweepError::from)
                 .and_then(|config| {
-                    Ok(run_scenario(scenario, &config, &RunOptions::default())?.stats)
+                    Ok(keep(run_scenario(
+                        scenario,
+                        &config,
+                        &RunOptions::default(),
+                    )?))
                 });
             if let Ok(mut slots) = results.lock() {
                 slots[i] = Some(outcome);

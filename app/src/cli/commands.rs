@@ -7,9 +7,9 @@ use crate::format::{ms as format_ms, nanos as format_nanos};
 use gilscope_sim::compare::compare_runtimes;
 use gilscope_sim::export::{STATS_CSV_HEADER, stats_csv_row, write_chrome_trace};
 use gilscope_sim::presets::{PRESETS, load};
-use gilscope_sim::sweep::{log_spaced, sweep};
+use gilscope_sim::sweep::{log_spaced, sweep_with};
 use gilscope_sim::{
-    Nanos, RunConfig, RunOptions, Scenario, Stats, StopSignal, Trace, run_scenario,
+    Finished, Nanos, RunConfig, RunOptions, Scenario, Stats, StopSignal, Trace, run_scenario,
 };
 use std::fmt::Write as _;
 use std::fs::File;
@@ -110,16 +110,72 @@ fn run_one(
         ));
     }
     let (scenario, config) = prepare(name, settings)?;
-    let (result, stats) = execute_run(&scenario, &config, engine)?;
+    let run = execute_run(&scenario, &config, engine)?;
     if let Some(path) = trace {
-        write_trace(&result, path)?;
+        write_trace(&run.trace, path)?;
     }
+    let narration = narration_of(&scenario, &run);
     let text = if json {
-        to_json(&stats)?
+        to_json(&RunDocument {
+            stats: &run.stats,
+            narration,
+        })?
     } else {
-        render(&stats, &config)
+        let mut text = render(&run.stats, &config);
+        if !narration.is_empty() {
+            text.push('\n');
+            text.push_str(&wrapped(&narration, NARRATION_WIDTH));
+        }
+        text
     };
     write_out(out, &text)
+}
+
+/// What `gilscope run --json` prints: the stats, then the narration they make true.
+#[derive(serde::Serialize)]
+struct RunDocument<'a> {
+    #[serde(flatten)]
+    stats: &'a Stats,
+    /// The narration's sentences true for this run, as the app shows them.
+    narration: String,
+}
+
+/// Columns the narration is wrapped to under the text summary.
+const NARRATION_WIDTH: usize = 96;
+
+/// The scenario's narration for this run (empty when it has none).
+fn narration_of(scenario: &Scenario, run: &Finished) -> String {
+    let stopped = run.interrupted.then_some("stopped by Ctrl+C");
+    scenario
+        .narration
+        .narrate(&run.trace, &run.stats, stopped)
+        .text()
+}
+
+/// `text` wrapped at word boundaries to lines of at most `width` characters (longer words stay
+/// whole), paragraphs kept apart by a blank line.
+fn wrapped(text: &str, width: usize) -> String {
+    let mut out = String::new();
+    for (i, paragraph) in text.split("\n\n").enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        let mut line = String::new();
+        for word in paragraph.split_whitespace() {
+            if !line.is_empty() && line.chars().count() + 1 + word.chars().count() > width {
+                out.push_str(&line);
+                out.push('\n');
+                line.clear();
+            }
+            if !line.is_empty() {
+                line.push(' ');
+            }
+            line.push_str(word);
+        }
+        out.push_str(&line);
+        out.push('\n');
+    }
+    out
 }
 
 fn run_sweep(
@@ -162,19 +218,26 @@ fn run_sweep(
             let config = scenario
                 .config(&overrides)
                 .map_err(|e| CliError::Input(e.to_string()))?;
-            rows.push(execute_run(&scenario, &config, engine)?.1);
+            let run = execute_run(&scenario, &config, engine)?;
+            let narration = narration_of(&scenario, &run);
+            rows.push((run.stats, narration));
         }
-        draw_sweep(plot, &scenario, settings, &rows)?;
+        let stats: Vec<Stats> = rows.iter().map(|(s, _)| s.clone()).collect();
+        draw_sweep(plot, &scenario, settings, &stats)?;
         return write_out(out, &sweep_output(&rows, csv, json)?);
     }
     let workers = std::thread::available_parallelism().map_or(1, usize::from);
-    let results = sweep(
+    let results = sweep_with(
         &scenario,
         &settings.overrides(),
         &intervals,
         workers,
         &AtomicBool::new(false),
         &|_| {},
+        &|run| {
+            let narration = narration_of(&scenario, &run);
+            (run.stats, narration)
+        },
     );
     let mut rows = Vec::with_capacity(results.len());
     for (interval, result) in intervals.iter().zip(results) {
@@ -185,7 +248,8 @@ fn run_sweep(
             ))
         })?);
     }
-    draw_sweep(plot, &scenario, settings, &rows)?;
+    let stats: Vec<Stats> = rows.iter().map(|(s, _)| s.clone()).collect();
+    draw_sweep(plot, &scenario, settings, &stats)?;
     write_out(out, &sweep_output(&rows, csv, json)?)
 }
 
@@ -207,18 +271,28 @@ fn draw_sweep(
     )
 }
 
-fn sweep_output(rows: &[Stats], csv: bool, json: bool) -> Result<String, CliError> {
+/// The rows of a sweep, `(stats, narration)` per interval, as JSON (each row the document
+/// `gilscope run --json` prints), CSV or a table.
+fn sweep_output(rows: &[(Stats, String)], csv: bool, json: bool) -> Result<String, CliError> {
     Ok(if json {
-        to_json(&rows)?
+        let documents: Vec<RunDocument<'_>> = rows
+            .iter()
+            .map(|(stats, narration)| RunDocument {
+                stats,
+                narration: narration.clone(),
+            })
+            .collect();
+        to_json(&documents)?
     } else if csv {
         let mut text = format!("{STATS_CSV_HEADER}\n");
-        for row in rows {
+        for (row, _) in rows {
             text.push_str(&stats_csv_row(row));
             text.push('\n');
         }
         text
     } else {
-        sweep_table(rows)
+        let stats: Vec<Stats> = rows.iter().map(|(s, _)| s.clone()).collect();
+        sweep_table(&stats)
     })
 }
 
@@ -253,7 +327,7 @@ pub fn execute_run(
     scenario: &Scenario,
     config: &RunConfig,
     engine: EngineKind,
-) -> Result<(Trace, Stats), CliError> {
+) -> Result<Finished, CliError> {
     let options = RunOptions {
         engine: match engine {
             EngineKind::Sim => gilscope_sim::EngineKind::Sim,
@@ -269,7 +343,7 @@ pub fn execute_run(
     for note in &finished.notes {
         eprintln!("note: {note}");
     }
-    Ok((finished.trace, finished.stats))
+    Ok(finished)
 }
 
 fn export(
@@ -280,16 +354,20 @@ fn export(
     out: &mut dyn Write,
 ) -> Result<(), CliError> {
     let (scenario, config) = prepare(name, settings)?;
-    let (result, stats) = execute_run(&scenario, &config, engine)?;
+    let run = execute_run(&scenario, &config, engine)?;
     std::fs::create_dir_all(dir).map_err(|source| CliError::Io {
         context: format!("cannot create {}", dir.display()),
         source,
     })?;
-    write_trace(&result, &dir.join("trace.json"))?;
-    write_file(&dir.join("stats.json"), &to_json(&stats)?)?;
+    write_trace(&run.trace, &dir.join("trace.json"))?;
+    let document = RunDocument {
+        stats: &run.stats,
+        narration: narration_of(&scenario, &run),
+    };
+    write_file(&dir.join("stats.json"), &to_json(&document)?)?;
     write_file(
         &dir.join("stats.csv"),
-        &format!("{STATS_CSV_HEADER}\n{}\n", stats_csv_row(&stats)),
+        &format!("{STATS_CSV_HEADER}\n{}\n", stats_csv_row(&run.stats)),
     )?;
     write_out(
         out,

@@ -7,7 +7,7 @@
 //! (`10%`), a number, or one of the fact's names (`asyncio`). A fact the run does not have (no
 //! I/O latency without I/O) makes its comparison false.
 
-use super::facts::{FactRef, Kind, RunFacts, Value};
+use super::facts::{FactRef, Kind, RunFacts, Value, fact};
 use super::names::resolve;
 use crate::model::PythonVersion;
 use crate::time::parse_duration;
@@ -59,6 +59,8 @@ pub enum Literal {
     Version(PythonVersion),
     /// A name.
     Word(String),
+    /// Another fact of the same kind, times a factor: `interval`, `0.5 * interval`.
+    Fact(f64, Name),
 }
 
 /// Why a condition does not parse: what is wrong, and where in the condition's text (a byte
@@ -111,6 +113,14 @@ impl Condition {
         match self {
             Self::Always => true,
             Self::Is(name) => name.0.value(run) == Some(Value::Bool(true)),
+            Self::Compare(name, op, Literal::Fact(factor, other)) => {
+                match (name.0.value(run), other.0.value(run)) {
+                    (Some(value), Some(Value::Number(n))) => {
+                        compare(&value, *op, &Literal::Number(factor * n))
+                    }
+                    _ => false,
+                }
+            }
             Self::Compare(name, op, literal) => name
                 .0
                 .value(run)
@@ -125,6 +135,9 @@ impl Condition {
     pub fn reads_only_settings(&self) -> bool {
         match self {
             Self::Always => true,
+            Self::Compare(name, _, Literal::Fact(_, other)) => {
+                name.0.fact.setting && other.0.fact.setting
+            }
             Self::Is(name) | Self::Compare(name, ..) => name.0.fact.setting,
             Self::And(a, b) | Self::Or(a, b) => a.reads_only_settings() && b.reads_only_settings(),
             Self::Not(a) => a.reads_only_settings(),
@@ -173,6 +186,12 @@ fn tokenize(text: &str) -> Result<Vec<Token>, ConditionError> {
             chars.next();
             tokens.push(Token {
                 text: c.to_string(),
+                at,
+            });
+        } else if c == '*' {
+            chars.next();
+            tokens.push(Token {
+                text: "*".into(),
                 at,
             });
         } else if "=!<>".contains(c) {
@@ -306,11 +325,15 @@ impl Parser<'_> {
         };
         self.next += 1;
         let value = self.take("a value")?;
-        let literal =
-            read_literal(&value.text, name.fact.kind).map_err(|message| ConditionError {
-                at: value.at,
-                message: format!("`{} … {}`: {message}", token.text, value.text),
-            })?;
+        let literal = match self.other_fact(&value, name)? {
+            Some(literal) => literal,
+            None => {
+                read_literal(&value.text, name.fact.kind).map_err(|message| ConditionError {
+                    at: value.at,
+                    message: format!("`{} … {}`: {message}", token.text, value.text),
+                })?
+            }
+        };
         if matches!(name.fact.kind, Kind::Word(_) | Kind::Bool | Kind::Text)
             && !matches!(op, Op::Eq | Op::Ne)
         {
@@ -320,6 +343,56 @@ impl Parser<'_> {
             });
         }
         Ok(Condition::Compare(Name(name), op, literal))
+    }
+}
+
+impl Parser<'_> {
+    /// A comparison's right side when it is another fact, `FACT` or `NUMBER * FACT`; `None`
+    /// when `value` is a plain value.
+    fn other_fact(
+        &mut self,
+        value: &Token,
+        left: FactRef,
+    ) -> Result<Option<Literal>, ConditionError> {
+        let numeric = !matches!(
+            left.fact.kind,
+            Kind::Word(_) | Kind::Bool | Kind::Text | Kind::Version
+        );
+        if !numeric {
+            // `runtime = threads` names a value, not the fact `threads`.
+            return Ok(None);
+        }
+        let (factor, fact_token) = if self.peek() == Some("*") {
+            let factor = value.text.parse::<f64>().map_err(|_| ConditionError {
+                at: value.at,
+                message: format!(
+                    "`{} *`: a factor is a number, as in `0.5 * interval`",
+                    value.text
+                ),
+            })?;
+            self.next += 1;
+            (factor, self.take("a fact after `*`")?)
+        } else if fact(value.text.split('.').next().unwrap_or("")).is_some() {
+            (1.0, value.clone())
+        } else {
+            return Ok(None);
+        };
+        let other =
+            resolve(&fact_token.text, self.groups, self.counters).map_err(|e| ConditionError {
+                at: fact_token.at,
+                message: e.to_string(),
+            })?;
+
+        if other.fact.kind != left.fact.kind {
+            return Err(ConditionError {
+                at: fact_token.at,
+                message: format!(
+                    "`{}` and `{}` are not numbers of the same kind, so they cannot be compared",
+                    left.fact.name, other.fact.name
+                ),
+            });
+        }
+        Ok(Some(Literal::Fact(factor, Name(other))))
     }
 }
 

@@ -224,6 +224,18 @@ pub const FACTS: &[Fact] = &[
         |f, _| word(f.trace.meta.config.start_method.name())
     ),
     fact!(
+        "free_threaded_overhead",
+        Kind::Percent,
+        Run,
+        true,
+        "how much slower one thread runs bytecode on a free-threaded build (0 on a default build)",
+        |f, _| number(if f.stats.free_threaded {
+            f.trace.meta.config.free_threaded_overhead
+        } else {
+            0.0
+        })
+    ),
+    fact!(
         "cores",
         Kind::Count,
         Run,
@@ -294,6 +306,23 @@ pub const FACTS: &[Fact] = &[
         false,
         "cores busy on average (CPU time over wall time)",
         |f, _| number(f.stats.parallelism)
+    ),
+    fact!(
+        "bytecode_parallelism",
+        Kind::Decimal,
+        Run,
+        false,
+        "threads running bytecode at once, on average (time running bytecode over wall time)",
+        |f, _| number(if f.stats.wall_ms > 0.0 {
+            f.stats
+                .threads
+                .iter()
+                .map(|t| t.state_ms.running)
+                .sum::<f64>()
+                / f.stats.wall_ms
+        } else {
+            0.0
+        })
     ),
     fact!(
         "cpu",
@@ -422,6 +451,14 @@ pub const FACTS: &[Fact] = &[
         false,
         "the mean time from an io or sleep call completing until its thread (or task) runs again",
         |f, _| summary(f.stats.resume_lag_ms, |s| s.mean)
+    ),
+    fact!(
+        "resume_lag_p50",
+        Kind::Duration,
+        Run,
+        false,
+        "the median of that lag",
+        |f, _| summary(f.stats.resume_lag_ms, |s| s.p50)
     ),
     fact!(
         "resume_lag_p99",
@@ -591,5 +628,29 @@ impl RunFacts<'_> {
         returned
             .then(|| first.map(|s| s.start as f64 / 1e6))
             .flatten()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_readme_lists_every_fact() {
+        let readme = include_str!("../../../README.md");
+        let section = readme
+            .split_once("### Narration")
+            .map(|(_, rest)| rest)
+            .expect("the README has a Narration section");
+        for fact in FACTS {
+            assert!(
+                section.contains(&format!("`{}`", fact.name)),
+                "the README's Narration section does not list `{}`",
+                fact.name
+            );
+        }
+        for (old, _) in RENAMED {
+            assert!(section.contains(&format!("`{old}`")), "{old}");
+        }
     }
 }

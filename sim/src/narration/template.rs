@@ -1,6 +1,7 @@
 //! The `text` of a narration sentence: words with `{fact}` placeholders (`{wall}`,
-//! `{threads.worker}`) that the run's values fill, each written in its kind's style. `{{` and
-//! `}}` stand for braces.
+//! `{threads.worker}`) that the run's values fill, each written in its kind's style. A count
+//! may carry its noun, which then agrees with it: `{cores:core}` reads "1 core" or "8 cores",
+//! `{interpreters:process|processes}` names the plural too. `{{` and `}}` stand for braces.
 
 use super::facts::{FactRef, Kind, RunFacts, Value};
 use super::names::resolve;
@@ -14,7 +15,12 @@ pub struct Template {
 #[derive(Debug, Clone, PartialEq)]
 enum Part {
     Words(String),
-    Fact { name: String, fact: FactRef },
+    Fact {
+        name: String,
+        fact: FactRef,
+        /// The noun a count carries: singular and plural.
+        noun: Option<(String, String)>,
+    },
 }
 
 /// A fact quoted in an assembled sentence.
@@ -63,11 +69,23 @@ impl Template {
                         at,
                         message: "`{` opens a placeholder that is never closed: write `{wall}`, or `{{` for a brace".into(),
                     })?;
-                    let name = text[at + 1..at + close].trim();
+                    let inside = text[at + 1..at + close].trim();
+                    let (name, noun) = match inside.split_once(':') {
+                        Some((name, noun)) => (name.trim(), Some(noun_forms(noun.trim()))),
+                        None => (inside, None),
+                    };
                     let fact = resolve(name, groups, counters).map_err(|e| TemplateError {
                         at,
                         message: e.to_string(),
                     })?;
+                    if noun.is_some() && fact.fact.kind != Kind::Count {
+                        return Err(TemplateError {
+                            at,
+                            message: format!(
+                                "`{{{inside}}}`: only a count carries a noun (`{{cores:core}}`); `{name}` is not one"
+                            ),
+                        });
+                    }
                     if fact.fact.kind == Kind::Bool {
                         return Err(TemplateError {
                             at,
@@ -83,6 +101,7 @@ impl Template {
                     parts.push(Part::Fact {
                         name: current,
                         fact,
+                        noun,
                     });
                     while rest.peek().is_some_and(|&(i, _)| i <= at + close) {
                         rest.next();
@@ -119,10 +138,18 @@ impl Template {
         for part in &self.parts {
             match part {
                 Part::Words(words) => text.push_str(words),
-                Part::Fact { name, fact } => {
+                Part::Fact { name, fact, noun } => {
                     let value = fact.value(run)?;
                     let written = value.write(fact.fact.kind);
                     text.push_str(&written);
+                    if let Some((one, many)) = noun {
+                        text.push(' ');
+                        text.push_str(if value == Value::Number(1.0) {
+                            one
+                        } else {
+                            many
+                        });
+                    }
                     quotes.push(Quote {
                         fact: name.clone(),
                         value,
@@ -132,6 +159,14 @@ impl Template {
             }
         }
         Some((text, quotes))
+    }
+}
+
+/// `"core"` as ("core", "cores"); `"process|processes"` as written.
+fn noun_forms(noun: &str) -> (String, String) {
+    match noun.split_once('|') {
+        Some((one, many)) => (one.trim().to_owned(), many.trim().to_owned()),
+        None => (noun.to_owned(), format!("{noun}s")),
     }
 }
 

@@ -238,9 +238,18 @@ impl SimEngine {
             s => self.on_timer(Tid::from_index(s - 1 - cores))?,
         }
         if self.processed.is_multiple_of(1 << 16) && self.trace.span_count() > MAX_SPANS {
+            // What makes a run record fewer spans depends on what switches its threads.
+            let advice = match self.model {
+                Model::OldGil => "shorten the duration or raise the check interval",
+                Model::FreeThreaded => "shorten the duration or use fewer threads",
+                Model::NewGil310 | Model::NewGil32 => {
+                    "shorten the duration or raise the switch interval"
+                }
+            };
             return Err(SimError::TooLarge {
-                limit: MAX_SPANS,
+                limit: crate::format::count(MAX_SPANS as u64),
                 at: format_nanos(self.now),
+                advice,
             });
         }
         Ok(Some(time))
