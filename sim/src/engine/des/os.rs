@@ -19,19 +19,21 @@ pub(super) struct Core {
 }
 
 impl SimEngine {
-    /// Wakes a blocked thread: it can run after the OS wake-up latency.
-    pub(super) fn wake(&mut self, t: Tid) {
+    /// Wakes a blocked thread: it can run after the OS wake-up latency (rule 24). Until then it
+    /// shows `shown`: [`ThreadState::WaitingGil`] when a GIL signal woke it (the wake-up is part
+    /// of the handoff), [`ThreadState::Waking`] when its call, sleep or wait is over (the OS,
+    /// not the GIL), `None` to go on showing what it showed (a forced-off thread going on with
+    /// its call).
+    pub(super) fn wake(&mut self, t: Tid, shown: Option<ThreadState>) {
         self.threads[t].os = Os::Waking;
-        let state = match self.threads[t].stage {
-            Stage::TakeGil { .. } => ThreadState::WaitingGil,
-            _ => ThreadState::Runnable,
-        };
-        let other = if state == ThreadState::WaitingGil {
-            self.holder_or_none(t)
-        } else {
-            NONE
-        };
-        self.show(t, state, other);
+        match shown {
+            Some(ThreadState::WaitingGil) => {
+                let holder = self.holder_or_none(t);
+                self.show(t, ThreadState::WaitingGil, holder);
+            }
+            Some(state) => self.show(t, state, NONE),
+            None => {}
+        }
         let latency = self.wake_latency();
         self.schedule(t, self.now + latency);
     }
@@ -144,7 +146,7 @@ impl SimEngine {
     fn pause_work(&mut self, t: Tid) {
         match self.threads[t].stage {
             Stage::Bytecode => self.settle(t, None),
-            Stage::CHold | Stage::CFree => {
+            Stage::CHold | Stage::CFree | Stage::Syscall => {
                 let th = &mut self.threads[t];
                 th.remaining = th.remaining.saturating_sub(self.now - th.stretch_start);
             }
