@@ -169,6 +169,8 @@ pub struct RunConfig {
     pub wake_latency: Nanos,
     /// The OS scheduler's time slice when runnable threads outnumber cores.
     pub time_slice: Nanos,
+    /// How much more CPU than a woken thread an occupant must have used to be preempted by it.
+    pub wakeup_granularity: Nanos,
     /// A system call that does not block (`sleep(0)` up to 3.10).
     pub syscall: Nanos,
     /// The OS timer slack added to every sleep (and all of `sleep(0)` from 3.11).
@@ -290,6 +292,7 @@ impl Overrides {
             seed: self.seed.unwrap_or(1),
             wake_latency: self.wake_latency.unwrap_or(5 * US),
             time_slice,
+            wakeup_granularity: self.wakeup_granularity.unwrap_or(MS),
             syscall: self.syscall.unwrap_or(300),
             timer_slack: self.timer_slack.unwrap_or(50 * US),
             thread_start: self.thread_start.unwrap_or(100 * US),

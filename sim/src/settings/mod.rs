@@ -91,6 +91,10 @@ define_settings! {
     /// The OS scheduler's time slice when runnable threads outnumber cores, at least 1us
     /// (default 3ms).
     time_slice: Nanos = Duration, "DURATION";
+    /// Wake-up preemption: a thread that wakes with every core busy preempts at once a thread
+    /// that has used this much more CPU than it has (Linux CFS's `sched_wakeup_granularity`,
+    /// 1 ms; EEVDF, Linux 6.6 and later, preempts on its lag much the same way) (default 1ms).
+    wakeup_granularity: Nanos = Duration, "DURATION";
     /// A system call that does not block, such as `time.sleep(0)` up to 3.10 (`select()` with
     /// a zero timeout): measured here at 0.27–0.29 µs on `CPython` 2.7–3.10; `gilscope calibrate`
     /// measures this machine's (default 300ns).

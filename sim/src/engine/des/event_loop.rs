@@ -151,7 +151,10 @@ impl SimEngine {
                 self.event_loop.step_start = self.now;
                 self.transfer_gil(t, next);
                 // Same OS thread, same core: no wake-up, no scheduler.
-                self.threads[t].os = Os::Blocked;
+                let th = &mut self.threads[t];
+                th.cpu += self.now - th.core_since;
+                th.os = Os::Blocked;
+                self.threads[next].core_since = self.now;
                 self.cores[c as usize].occupant = Some(next);
                 self.threads[next].last_core = Some(c);
                 self.threads[next].os = Os::Dispatched(c);

@@ -19,7 +19,7 @@ impl SimEngine {
     pub(super) fn on_timer(&mut self, t: Tid) -> Result<(), SimError> {
         let th = &self.threads[t];
         match th.os {
-            Os::Waking => return self.want_core(t),
+            Os::Waking => return self.want_core(t, true),
             Os::Dispatched(c) => {
                 self.threads[t].os = Os::OnCore(c);
                 return self.run(t);
@@ -41,7 +41,7 @@ impl SimEngine {
                 self.record_start(t);
                 self.threads[t].stage = Stage::take_gil(Resume::Boundary);
                 self.show(t, ThreadState::WaitingGil, self.holder_or_none(t));
-                self.want_core(t)
+                self.want_core(t, false)
             }
             Stage::Bytecode => self.on_work_timer(t),
             Stage::CHold => {
@@ -286,10 +286,11 @@ impl SimEngine {
         }
         th.enter_c_call(duration, stage);
         if th.os.is_on_core() {
-            Ok(true)
+            // Releasing signalled a waiter: it may preempt this thread at once (rule 25).
+            Ok(!self.preempted_at_syscall_return(t)?)
         } else {
             // Woken from switch_cond: it needs a core for the call.
-            self.want_core(t)?;
+            self.want_core(t, false)?;
             Ok(false)
         }
     }

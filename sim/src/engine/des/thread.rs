@@ -184,6 +184,10 @@ pub(super) struct Th {
     pub(super) job: Option<(u64, Tid)>,
     /// I/O calls started, so that two calls in a row show as two spans.
     pub(super) io_calls: u32,
+    /// CPU time used on cores before the current stretch (the scheduler's virtual runtime).
+    pub(super) cpu: Nanos,
+    /// When the current stretch on a core began.
+    pub(super) core_since: Nanos,
 }
 
 impl Th {
@@ -211,6 +215,8 @@ impl Th {
             role,
             job: None,
             io_calls: 0,
+            cpu: 0,
+            core_since: 0,
         }
     }
 
