@@ -573,12 +573,7 @@ pub fn format_ms(ms: f64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn untitled(threads: Vec<ThreadInfo>, cores: u32) -> Trace {
-        let config = crate::model::Overrides::default().resolve().unwrap();
-        let meta = crate::meta::RunMeta::untitled(crate::meta::EngineKind::Sim, &config);
-        Trace::new(meta, threads, cores)
-    }
+    use crate::trace::test_support::untitled;
 
     #[test]
     fn percentiles_use_nearest_rank() {
