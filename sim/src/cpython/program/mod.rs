@@ -1,0 +1,424 @@
+//! The Python program generated from a scenario for one interpreter: standard library only,
+//! valid Python 2.7 and 3.6–3.14 alike (no f-strings; `print_function`; clocks and APIs
+//! feature-detected), readable so that a user can run it by hand.
+//!
+//! It is assembled from fixed parts written in Python beside this file — the imports, the
+//! instruction counter (`dis_count.py`), the stamps, settings, calibration and operations
+//! (`runtime.py`), one driver per runtime — and from what [`ops`] generates for the scenario:
+//! its settings, its shared counters and their increment loops, and one function per thread
+//! group whose lines are the scenario's operations, each with its real counterpart.
+
+mod ops;
+
+use super::error::CpythonError;
+use super::interpreter::{FLAGS, Interpreter};
+use super::wire::{Code, LaneRole};
+use crate::model::{Model, PythonVersion, RunConfig, Runtime, StartMethod};
+use crate::scenario::{Op, Scenario};
+use crate::time::format_nanos;
+use std::fmt::Write as _;
+
+/// How the program observes itself.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProgramOptions {
+    /// Work between two stamps inside a loop, in microseconds (the observation's resolution;
+    /// its cost is one stamp per chunk).
+    pub chunk_us: f64,
+}
+
+impl Default for ProgramOptions {
+    fn default() -> Self {
+        Self { chunk_us: 5.0 }
+    }
+}
+
+/// A generated program and the lanes its stream will describe.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Program {
+    /// The Python source.
+    pub text: String,
+    /// Every lane: name, thread group, and what runs it (executor threads after the others).
+    pub lanes: Vec<(String, usize, LaneRole)>,
+}
+
+/// A Python string literal (`u'…'`, valid in 2.7 and 3.3+), escaped.
+pub fn py_str(text: &str) -> String {
+    let mut out = String::from("u'");
+    for c in text.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '\'' => out.push_str("\\'"),
+            ' '..='~' => out.push(c),
+            c if u32::from(c) <= 0xFFFF => {
+                let _ = write!(out, "\\u{:04x}", u32::from(c));
+            }
+            c => {
+                let _ = write!(out, "\\U{:08x}", u32::from(c));
+            }
+        }
+    }
+    out.push('\'');
+    out
+}
+
+/// Text made safe for a one-line comment.
+fn comment_text(text: &str) -> String {
+    text.chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect()
+}
+
+/// A float literal Python reads back exactly.
+fn py_float(value: f64) -> String {
+    format!("{value:?}")
+}
+
+fn runtime_name(runtime: Runtime) -> &'static str {
+    match runtime {
+        Runtime::Threads => "threads",
+        Runtime::Asyncio => "asyncio",
+        Runtime::Multiprocessing => "multiprocessing",
+        Runtime::Subinterpreters => "subinterpreters",
+    }
+}
+
+fn start_method_name(method: StartMethod) -> &'static str {
+    match method {
+        StartMethod::Fork => "fork",
+        StartMethod::Spawn => "spawn",
+        StartMethod::Forkserver => "forkserver",
+    }
+}
+
+/// Refuses, in words, a runtime this interpreter does not have.
+fn check_runtime(config: &RunConfig, interpreter: &Interpreter) -> Result<(), CpythonError> {
+    let label = interpreter.label();
+    let facts = &interpreter.facts;
+    match config.runtime {
+        Runtime::Asyncio if !facts.asyncio => Err(CpythonError::Unsupported(format!(
+            "runtime \"asyncio\" needs Python 3.6 or later (async def, asyncio.ensure_future); {label} is older"
+        ))),
+        Runtime::Subinterpreters if facts.subinterpreters.is_none() => {
+            Err(CpythonError::Unsupported(format!(
+                "runtime \"subinterpreters\" needs interpreters with their own GIL (PEP 684, Python 3.12 and later); {label} has none"
+            )))
+        }
+        Runtime::Multiprocessing => {
+            let method = start_method_name(config.start_method);
+            if facts.start_methods.iter().any(|m| m == method) {
+                Ok(())
+            } else {
+                Err(CpythonError::Unsupported(format!(
+                    "multiprocessing start method \"{method}\" does not exist on {label} (it has: {})",
+                    facts.start_methods.join(", ")
+                )))
+            }
+        }
+        _ => Ok(()),
+    }
+}
+
+/// The executor threads of an asyncio run, as many as the simulator gives it: one per task that
+/// offloads, at most `min(32, cores + 4)` (Python's default).
+fn executor_count(scenario: &Scenario, config: &RunConfig) -> u32 {
+    if config.runtime != Runtime::Asyncio {
+        return 0;
+    }
+    let offloading: u32 = scenario
+        .groups
+        .iter()
+        .filter(|g| g.ops.iter().any(|op| matches!(op, Op::Offload(_))))
+        .map(|g| g.count)
+        .sum();
+    offloading.min(32.min(config.cores + 4))
+}
+
+/// Every lane of the run: the scenario's threads (tasks, processes, interpreters), then the
+/// asyncio executor threads.
+pub fn lanes(scenario: &Scenario, config: &RunConfig) -> Vec<(String, usize, LaneRole)> {
+    let role = match config.runtime {
+        Runtime::Threads => LaneRole::Thread,
+        Runtime::Asyncio => LaneRole::Task,
+        Runtime::Multiprocessing => LaneRole::Process,
+        Runtime::Subinterpreters => LaneRole::Interpreter,
+    };
+    let mut lanes: Vec<_> = scenario
+        .threads()
+        .into_iter()
+        .map(|(name, group)| (name, group, role))
+        .collect();
+    lanes.extend(
+        (0..executor_count(scenario, config))
+            .map(|k| (format!("executor-{k}"), 0, LaneRole::Executor)),
+    );
+    lanes
+}
+
+/// The command line that runs the program at `script` (after the interpreter's path).
+pub fn arguments(config: &RunConfig, interpreter: &Interpreter, script: &str) -> Vec<String> {
+    let mut args: Vec<String> = FLAGS.iter().map(|f| (*f).to_owned()).collect();
+    if interpreter.facts.free_threaded
+        && let Some(gil) = config.gil_override
+    {
+        args.push("-X".to_owned());
+        args.push(format!("gil={}", u8::from(gil)));
+    }
+    args.push(script.to_owned());
+    args
+}
+
+fn header(
+    scenario: &Scenario,
+    config: &RunConfig,
+    interpreter: &Interpreter,
+    script: &str,
+) -> String {
+    let path = interpreter.path.display();
+    let mut h = format!("#!{path}\n# -*- coding: utf-8 -*-\n");
+    let _ = writeln!(
+        h,
+        "# gilscope: the scenario \"{}\" ({}) as a real CPython program,",
+        comment_text(&scenario.name),
+        comment_text(&scenario.source)
+    );
+    let _ = writeln!(
+        h,
+        "# generated for Python {} ({path}), runtime \"{}\".\n#",
+        interpreter.label(),
+        runtime_name(config.runtime)
+    );
+    let _ = writeln!(
+        h,
+        "# Run it by hand:\n#     {path} {}\n# It prints a summary when the run ends; with a file name after it, it also writes there\n# the stamp stream gilscope reads.\n#",
+        arguments(config, interpreter, &format!("{script} [STAMPS_FILE]")).join(" ")
+    );
+    h.push_str("# Settings carried to the interpreter:\n");
+    if config.python < PythonVersion::new(3, 2) {
+        let _ = writeln!(
+            h,
+            "#   check interval {} ticks (sys.setcheckinterval)",
+            config.check_interval
+        );
+    } else {
+        let _ = writeln!(
+            h,
+            "#   switch interval {} (sys.setswitchinterval)",
+            format_nanos(config.switch_interval())
+        );
+    }
+    let _ = writeln!(
+        h,
+        "#   {} core{} (os.sched_setaffinity; sched_setaffinity through ctypes on 2.7)",
+        config.cores,
+        if config.cores == 1 { "" } else { "s" }
+    );
+    match config.duration {
+        Some(d) => {
+            let _ = writeln!(
+                h,
+                "#   duration {}: then every lane stops at its next operation or chunk",
+                format_nanos(d)
+            );
+        }
+        None => h.push_str("#   duration: until the finite threads end; the others stop then\n"),
+    }
+    if let Some(gil) = config.gil_override {
+        let _ = writeln!(
+            h,
+            "#   PYTHON_GIL={} (-X gil={0} on the command line)",
+            u8::from(gil)
+        );
+    }
+    h.push_str("#   timer slack 1 ns (prctl PR_SET_TIMERSLACK), so sleeps end on time\n");
+    h.push_str("#   the program dies with its parent (prctl PR_SET_PDEATHSIG)\n");
+    let _ = writeln!(
+        h,
+        "# Not applicable to a real interpreter (simulator only): {}.\n#",
+        super::config::NOT_APPLICABLE.join(", ")
+    );
+    h.push_str("# Each operation's real counterpart is said in its function's docstring.\n\n");
+    h
+}
+
+fn constants(
+    scenario: &Scenario,
+    config: &RunConfig,
+    interpreter: &Interpreter,
+    options: &ProgramOptions,
+    lanes: &[(String, usize, LaneRole)],
+) -> String {
+    let mut c = String::from(
+        "# ---- The run's settings -----------------------------------------------------------\n",
+    );
+    let mut line = |name: &str, value: String| {
+        let _ = writeln!(c, "{name} = {value}");
+    };
+    line("SCENARIO", py_str(&scenario.name));
+    line("RUNTIME", format!("'{}'", runtime_name(config.runtime)));
+    line(
+        "START_METHOD",
+        format!("'{}'", start_method_name(config.start_method)),
+    );
+    line(
+        "SUBINTERPRETERS",
+        interpreter
+            .facts
+            .subinterpreters
+            .as_deref()
+            .map_or("None".to_owned(), |m| format!("'{m}'")),
+    );
+    line(
+        "SWITCH_INTERVAL",
+        py_float(config.switch_interval_us as f64 / 1e6),
+    );
+    line("CHECK_INTERVAL", config.check_interval.to_string());
+    line("CORES", config.cores.to_string());
+    line(
+        "DURATION",
+        config
+            .duration
+            .map_or("None".to_owned(), |d| py_float(d as f64 / 1e9)),
+    );
+    line("CHUNK_SECONDS", py_float(options.chunk_us / 1e6));
+    line(
+        "RELEASE_FUNCTION",
+        interpreter
+            .facts
+            .release_call
+            .as_deref()
+            .map_or("None".to_owned(), |f| format!("'{f}'")),
+    );
+    let longest = |holds: bool| {
+        scenario
+            .groups
+            .iter()
+            .flat_map(|g| &g.ops)
+            .filter_map(|op| match *op {
+                Op::CCall {
+                    duration,
+                    releases_gil,
+                } if releases_gil != holds => Some(duration),
+                Op::Import { duration, .. } if holds => Some(duration),
+                _ => None,
+            })
+            .max()
+            .unwrap_or(0)
+    };
+    line("RELEASE_SECONDS_MAX", py_float(longest(false) as f64 / 1e9));
+    line("HOLD_SECONDS_MAX", py_float(longest(true) as f64 / 1e9));
+    let list = |names: &[String]| {
+        let items: Vec<String> = names.iter().map(|n| py_str(n)).collect();
+        format!("[{}]", items.join(", "))
+    };
+    line("COUNTERS", list(&scenario.counters));
+    line("LOCKS", list(&scenario.locks));
+    c.push_str(&lane_constants(scenario, lanes));
+    c.push_str("# Record codes of the stamp stream (gilscope: sim/src/cpython/wire.rs).\n");
+    for code in Code::ALL {
+        let _ = writeln!(c, "{} = {}", code.python_name(), code as u8);
+    }
+    c
+}
+
+/// `LANES` (the runtime's lanes: name, group, repeats forever), `ALL_LANES` (every lane with
+/// its role, executors included) and `EXECUTOR_LANES`.
+fn lane_constants(scenario: &Scenario, lanes: &[(String, usize, LaneRole)]) -> String {
+    let mut c = String::new();
+    let mut line = |name: &str, value: String| {
+        let _ = writeln!(c, "{name} = {value}");
+    };
+    let runtime_lanes: Vec<String> = lanes
+        .iter()
+        .filter(|(_, _, role)| *role != LaneRole::Executor)
+        .map(|(name, group, _)| {
+            let forever = scenario.groups[*group].repeat == crate::scenario::Repeat::Forever;
+            format!(
+                "({}, {group}, {})",
+                py_str(name),
+                if forever { "True" } else { "False" }
+            )
+        })
+        .collect();
+    line("LANES", format!("[{}]", runtime_lanes.join(", ")));
+    let all: Vec<String> = lanes
+        .iter()
+        .map(|(name, group, role)| {
+            let role = serde_json::to_value(role)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_owned))
+                .unwrap_or_default();
+            format!("({}, {group}, '{role}')", py_str(name))
+        })
+        .collect();
+    line("ALL_LANES", format!("[{}]", all.join(", ")));
+    let executors: Vec<String> = lanes
+        .iter()
+        .enumerate()
+        .filter(|(_, (_, _, role))| *role == LaneRole::Executor)
+        .map(|(i, _)| i.to_string())
+        .collect();
+    line("EXECUTOR_LANES", format!("[{}]", executors.join(", ")));
+    c
+}
+
+/// Refuses, in words, an import with no honest counterpart: a module without free-threading
+/// support, on a free-threaded build whose GIL is off (it would turn the GIL back on, and the
+/// standard library has no such module to import).
+fn check_imports(
+    scenario: &Scenario,
+    config: &RunConfig,
+    interpreter: &Interpreter,
+) -> Result<(), CpythonError> {
+    if config.model() != Model::FreeThreaded || config.gil_override == Some(false) {
+        return Ok(());
+    }
+    for op in scenario.groups.iter().flat_map(|g| &g.ops) {
+        if let Op::Import {
+            module,
+            supports_free_threading: false,
+            ..
+        } = op
+        {
+            let name = scenario.modules.get(*module).map_or("?", String::as_str);
+            return Err(CpythonError::Unsupported(format!(
+                "importing \"{name}\", a C extension that does not declare free-threading support, would turn the GIL back on in {}; the standard library has no such module, so there is nothing real to import: use the simulated engine, or set gil = 0 (PYTHON_GIL=0) to keep the GIL off",
+                interpreter.label()
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// Generates the program for `scenario` with `config` on `interpreter`. `script` is the file
+/// name it will have (shown in its instructions for running it by hand).
+pub fn generate(
+    scenario: &Scenario,
+    config: &RunConfig,
+    interpreter: &Interpreter,
+    options: &ProgramOptions,
+    script: &str,
+) -> Result<Program, CpythonError> {
+    check_runtime(config, interpreter)?;
+    check_imports(scenario, config, interpreter)?;
+    let lanes = lanes(scenario, config);
+    let body = ops::Body::new(scenario, config, interpreter)?;
+    let driver = match config.runtime {
+        Runtime::Threads => include_str!("threads.py"),
+        Runtime::Asyncio => include_str!("asyncio_runtime.py"),
+        Runtime::Multiprocessing => include_str!("processes.py"),
+        Runtime::Subinterpreters => include_str!("subinterpreters.py"),
+    };
+    let text = [
+        header(scenario, config, interpreter, script),
+        include_str!("imports.py").to_owned(),
+        constants(scenario, config, interpreter, options, &lanes),
+        include_str!("dis_count.py").to_owned(),
+        include_str!("runtime.py").to_owned(),
+        driver.to_owned(),
+        body.counters(),
+        body.groups(),
+        "\nif __name__ == '__main__':\n    main()\n".to_owned(),
+    ]
+    .join("\n\n");
+    Ok(Program { text, lanes })
+}
