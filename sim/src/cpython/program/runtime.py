@@ -338,10 +338,11 @@ def calibrate_loop(name, function, calls_one):
 
 
 def zero_view(size):
+    """A zero-filled buffer the C calls read without copying it."""
     data = bytearray(size)
     if sys.version_info[0] >= 3:
         return memoryview(data)
-    return data
+    return buffer(data)  # noqa: F821 (Python 2.7: zlib wants a read-only buffer)
 
 
 def view_prefix(view, size):

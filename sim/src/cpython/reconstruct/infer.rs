@@ -330,6 +330,7 @@ impl Inference {
         }
         self.apply(lane, t, record);
         self.clock = self.clock.max(t);
+        self.trace.now = self.trace.now.max(t);
     }
 
     fn apply(&mut self, lane: usize, t: Nanos, record: Record) {
