@@ -295,6 +295,13 @@ pub enum Meta {
     Start {
         /// The clock.
         t: f64,
+        /// The run's deadline on the clock, when it has a duration.
+        #[serde(default)]
+        stop_at: Option<f64>,
+        /// Per lane of the runtime (executors excluded): whether it repeats forever. The run
+        /// ends when the last of the others ends.
+        #[serde(default)]
+        forever: Vec<bool>,
     },
     /// A lane (or the main process) raised or failed.
     Error {
@@ -507,7 +514,11 @@ mod tests {
             reader.next_batch().unwrap(),
             Some(Batch::Meta {
                 lane: MAIN_LANE,
-                meta: Meta::Start { t: 5.0 }
+                meta: Meta::Start {
+                    t: 5.0,
+                    stop_at: None,
+                    forever: Vec::new()
+                }
             })
         );
         assert_eq!(
@@ -533,7 +544,10 @@ mod tests {
     fn garbage_and_truncation_are_named() {
         let text = b"Traceback (most recent call last):\n";
         let error = BatchReader::new(&text[..]).next_batch().unwrap_err();
-        assert!(error.to_string().contains("\"Traceback (mos\""), "{error}");
+        assert!(
+            error.to_string().contains("byte 0: \"Traceback (m\""),
+            "{error}"
+        );
         let whole = batch(KIND_STAMPS, 0, &doubles(&[1.0, 2.0]));
         let error = BatchReader::new(&whole[..whole.len() - 3])
             .next_batch()

@@ -134,10 +134,7 @@ def main():
     asyncio.set_event_loop(loop)
     if EXECUTOR_LANES:
         EXECUTOR = concurrent.futures.ThreadPoolExecutor(max_workers=len(EXECUTOR_LANES))
-    start = clock()
-    send_meta({'type': 'start', 't': start})
-    if DURATION is not None:
-        STOP_AT = start + DURATION
+    start = announce_start()
     end = loop.run_until_complete(run_tasks())
     if EXECUTOR is not None:
         EXECUTOR.shutdown(wait=True)

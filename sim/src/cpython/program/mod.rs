@@ -422,3 +422,318 @@ pub fn generate(
     .join("\n\n");
     Ok(Program { text, lanes })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cpython::interpreter::{Facts, Version};
+    use crate::model::Overrides;
+
+    fn interpreter(version: &str) -> Interpreter {
+        let v = Version::parse(version).unwrap();
+        let modern = v.python >= PythonVersion::new(3, 4);
+        Interpreter {
+            path: format!("/opt/python{version}/bin/python").into(),
+            facts: Facts {
+                free_threaded: false,
+                gil_enabled: true,
+                affinity: modern,
+                asyncio: v.python >= PythonVersion::new(3, 6),
+                subinterpreters: match (v.python.major, v.python.minor) {
+                    (3, 12) => Some("_xxsubinterpreters".into()),
+                    (3, 13..) => Some("_interpreters".into()),
+                    _ => None,
+                },
+                start_methods: if modern {
+                    vec!["fork".into(), "spawn".into(), "forkserver".into()]
+                } else {
+                    vec!["fork".into()]
+                },
+                release_call: Some("zlib.compress".into()),
+                ctypes: true,
+                loop_instructions: 9,
+                bytecode_ns: 4.0,
+            },
+            version: v,
+        }
+    }
+
+    fn free_threaded(version: &str) -> Interpreter {
+        let mut i = interpreter(version);
+        i.facts.free_threaded = true;
+        i.facts.gil_enabled = false;
+        i
+    }
+
+    const EVERY_OP: &str = r#"
+name = "every operation"
+[[threads]]
+name = "worker"
+count = 2
+repeat = 3
+ops = [
+  { compute = 1_000 },
+  { io = "56us" },
+  { sleep = "1ms" },
+  { c_call = "2ms", releases_gil = true },
+  { c_call = "3ms" },
+  { increment = "hits", times = 10 },
+  { increment = "hits", times = 10, call_inside = true },
+  { increment = "shared", times = 10, shared = true },
+  { lock = "m" },
+  { unlock = "m" },
+  { send = 64 },
+  { offload = 500 },
+  { import = "ext", supports_free_threading = true, duration = "1ms" },
+]
+[[threads]]
+name = "spinner"
+repeat = "forever"
+ops = [ { compute = 100 } ]
+"#;
+
+    fn scenario(text: &str) -> Scenario {
+        Scenario::parse(text, "test.toml").unwrap()
+    }
+
+    fn generate_with(
+        text: &str,
+        interpreter: &Interpreter,
+        f: impl FnOnce(&mut Overrides),
+    ) -> Result<Program, CpythonError> {
+        let s = scenario(text);
+        let mut o = Overrides {
+            python: Some(interpreter.version.python),
+            free_threaded: Some(interpreter.facts.free_threaded),
+            ..Overrides::default()
+        };
+        f(&mut o);
+        let config = s.config(&o).unwrap();
+        generate(
+            &s,
+            &config,
+            interpreter,
+            &ProgramOptions::default(),
+            "test.py",
+        )
+    }
+
+    #[test]
+    fn every_operation_has_its_line_under_threads() {
+        let p = generate_with(EVERY_OP, &interpreter("3.11.7"), |_| {}).unwrap();
+        for line in [
+            "compute(rec, 1000)  # compute = 1000",
+            "io(rec, 5.6e-5)  # io = \"56.0 µs\"",
+            "sleep(rec, 0.001)",
+            "c_call_releasing(rec, 0.002)",
+            "c_call_holding(rec, 0.003)",
+            "increment_0(rec, 10)",
+            "increment_call_0(rec, 10)",
+            "increment_shared_1(rec, 10)",
+            "lock(rec, 0)  # lock = \"m\"",
+            "unlock(rec, 0)",
+            "send(rec, 64)",
+            "compute(rec, 500)  # offload = 500: outside asyncio the function runs inline",
+            "load_module(rec, 0.001)  # import = \"ext\"",
+            "for _ in xrange(3):",
+            "while more(rec):",
+            "counter_0 += one()",
+            "with guard:",
+            "SHARED = make_shared(multiprocessing)",
+            "PAYLOADS = {64: b'\\0' * 64}",
+            "LANES = [(u'worker-0', 0, False), (u'worker-1', 0, False), (u'spinner', 1, True)]",
+            "MAILBOX = queue.Queue()",
+            "R_THREAD_START = 1",
+        ] {
+            assert!(p.text.contains(line), "missing: {line}");
+        }
+        assert_eq!(p.lanes.len(), 3);
+        assert!(!p.text.contains("async def"));
+        assert!(
+            p.text
+                .starts_with("#!/opt/python3.11.7/bin/python\n# -*- coding: utf-8 -*-\n")
+        );
+    }
+
+    #[test]
+    fn no_f_strings_so_that_python_2_7_reads_it() {
+        let p = generate_with(EVERY_OP, &interpreter("2.7.18"), |_| {}).unwrap();
+        for bad in [" f'", " f\"", "(f'", "(f\"", "nonlocal ", "async "] {
+            assert!(!p.text.contains(bad), "{bad:?} is not Python 2.7");
+        }
+        assert!(
+            p.text
+                .contains("from __future__ import division, print_function")
+        );
+        assert!(
+            p.text
+                .contains("#   check interval 100 ticks (sys.setcheckinterval)")
+        );
+    }
+
+    #[test]
+    fn asyncio_awaits_the_operations_that_suspend_and_has_executor_lanes() {
+        let p = generate_with(EVERY_OP, &interpreter("3.12.1"), |o| {
+            o.runtime = Some(Runtime::Asyncio);
+        })
+        .unwrap();
+        for line in [
+            "async def group_0(rec):",
+            "await io_async(rec, 5.6e-5)",
+            "await sleep_async(rec, 0.001)",
+            "await lock_async(rec, 0)",
+            "unlock(rec, 0)",
+            "await offload(rec, 500)",
+            "compute(rec, 1000)",
+            "EXECUTOR_LANES = [3, 4]",
+            "run_in_executor",
+        ] {
+            assert!(p.text.contains(line), "missing: {line}");
+        }
+        // Two tasks offload: two executor threads (at most min(32, cores + 4)).
+        assert_eq!(p.lanes[3], ("executor-0".to_owned(), 0, LaneRole::Executor));
+        let err = generate_with(EVERY_OP, &interpreter("2.7.18"), |o| {
+            o.runtime = Some(Runtime::Asyncio);
+        })
+        .unwrap_err();
+        assert!(err.to_string().contains("needs Python 3.6"), "{err}");
+    }
+
+    #[test]
+    fn multiprocessing_carries_its_start_method() {
+        for method in [
+            StartMethod::Fork,
+            StartMethod::Spawn,
+            StartMethod::Forkserver,
+        ] {
+            let p = generate_with(EVERY_OP, &interpreter("3.11.7"), |o| {
+                o.runtime = Some(Runtime::Multiprocessing);
+                o.start_method = Some(method);
+            })
+            .unwrap();
+            let name = start_method_name(method);
+            assert!(p.text.contains(&format!("START_METHOD = '{name}'")));
+            assert!(p.text.contains("def worker_main("));
+            assert!(p.text.contains("SEND = send_to_main"));
+            assert!(p.lanes.iter().all(|l| l.2 == LaneRole::Process));
+        }
+        let err = generate_with(EVERY_OP, &interpreter("2.7.18"), |o| {
+            o.runtime = Some(Runtime::Multiprocessing);
+            o.start_method = Some(StartMethod::Spawn);
+        })
+        .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "multiprocessing start method \"spawn\" does not exist on 2.7.18 (it has: fork)"
+        );
+    }
+
+    #[test]
+    fn subinterpreters_need_3_12_and_refuse_what_they_cannot_share() {
+        let plain = "name = \"x\"\n[[threads]]\nname = \"w\"\ncount = 2\nops = [ { compute = 100 }, { increment = \"c\" }, { send = 10 } ]\n";
+        let p = generate_with(plain, &interpreter("3.13.0"), |o| {
+            o.runtime = Some(Runtime::Subinterpreters);
+        })
+        .unwrap();
+        assert!(p.text.contains("SUBINTERPRETERS = '_interpreters'"));
+        assert!(p.text.contains("SEND = pickle.dumps"));
+        let p = generate_with(plain, &interpreter("3.12.1"), |o| {
+            o.runtime = Some(Runtime::Subinterpreters);
+        })
+        .unwrap();
+        assert!(p.text.contains("SUBINTERPRETERS = '_xxsubinterpreters'"));
+        let locked = "name = \"x\"\n[[threads]]\nname = \"w\"\nops = [ { lock = \"m\" }, { unlock = \"m\" } ]\n";
+        let err = generate_with(locked, &interpreter("3.13.0"), |o| {
+            o.runtime = Some(Runtime::Subinterpreters);
+        })
+        .unwrap_err();
+        assert!(
+            err.to_string().contains("threading.Lock cannot be shared"),
+            "{err}"
+        );
+        let shared = "name = \"x\"\n[[threads]]\nname = \"w\"\nops = [ { increment = \"c\", shared = true } ]\n";
+        let err = generate_with(shared, &interpreter("3.13.0"), |o| {
+            o.runtime = Some(Runtime::Subinterpreters);
+        })
+        .unwrap_err();
+        assert!(err.to_string().contains("multiprocessing.Value"), "{err}");
+        let mut old = interpreter("3.13.0");
+        old.facts.subinterpreters = None;
+        let err =
+            generate_with(plain, &old, |o| o.runtime = Some(Runtime::Subinterpreters)).unwrap_err();
+        assert!(err.to_string().contains("PEP 684"), "{err}");
+    }
+
+    #[test]
+    fn an_import_that_would_bring_the_gil_back_is_refused_unless_it_stays_off() {
+        let text =
+            "name = \"x\"\n[[threads]]\nname = \"w\"\nops = [ { import = \"legacy_ext\" } ]\n";
+        let err = generate_with(text, &free_threaded("3.14.0"), |_| {}).unwrap_err();
+        assert!(err.to_string().contains("\"legacy_ext\""), "{err}");
+        assert!(err.to_string().contains("gil = 0"), "{err}");
+        let p = generate_with(text, &free_threaded("3.14.0"), |o| o.gil = Some(false)).unwrap();
+        assert!(p.text.contains("load_module(rec, 0.001)"));
+        assert_eq!(
+            arguments(
+                &s_config(text, &free_threaded("3.14.0")),
+                &free_threaded("3.14.0"),
+                "p.py"
+            )[3..],
+            ["-X", "gil=0", "p.py"]
+        );
+        assert!(generate_with(text, &interpreter("3.13.0"), |_| {}).is_ok());
+    }
+
+    fn s_config(text: &str, interpreter: &Interpreter) -> RunConfig {
+        scenario(text)
+            .config(&Overrides {
+                python: Some(interpreter.version.python),
+                free_threaded: Some(true),
+                gil: Some(false),
+                ..Overrides::default()
+            })
+            .unwrap()
+    }
+
+    #[test]
+    fn a_releasing_c_call_needs_c_code_that_really_releases() {
+        let mut no_zlib = interpreter("3.6.15");
+        no_zlib.facts.release_call = None;
+        let text = "name = \"x\"\n[[threads]]\nname = \"w\"\nops = [ { c_call = \"1ms\", releases_gil = true } ]\n";
+        let err = generate_with(text, &no_zlib, |_| {}).unwrap_err();
+        assert!(err.to_string().contains("no zlib"), "{err}");
+        let holding = "name = \"x\"\n[[threads]]\nname = \"w\"\nops = [ { c_call = \"1ms\" } ]\n";
+        assert!(generate_with(holding, &no_zlib, |_| {}).is_ok());
+    }
+
+    #[test]
+    fn settings_reach_the_program() {
+        let p = generate_with(EVERY_OP, &interpreter("3.11.7"), |o| {
+            o.switch_interval = Some(250_000);
+            o.cores = Some(3);
+            o.duration = Some(2_000_000_000);
+        })
+        .unwrap();
+        for line in [
+            "SWITCH_INTERVAL = 0.00025",
+            "CORES = 3",
+            "DURATION = 2.0",
+            "CHUNK_SECONDS = 5e-6",
+            "RELEASE_SECONDS_MAX = 0.002",
+            "HOLD_SECONDS_MAX = 0.003",
+            "#   switch interval 250 µs (sys.setswitchinterval)",
+            "#   duration 2.00 s: then every lane stops",
+        ] {
+            assert!(p.text.contains(line), "missing: {line}");
+        }
+    }
+
+    #[test]
+    fn names_become_escaped_python_literals() {
+        assert_eq!(py_str("it's"), "u'it\\'s'");
+        assert_eq!(py_str("a\\b"), "u'a\\\\b'");
+        assert_eq!(py_str("µs\n"), "u'\\u00b5s\\u000a'");
+        assert_eq!(py_str("🐍"), "u'\\U0001f40d'");
+        assert_eq!(comment_text("two\nlines"), "two lines");
+    }
+}

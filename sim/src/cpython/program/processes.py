@@ -90,11 +90,8 @@ def main():
     send_meta(calibration)
     # Workers set their own handler; until then a stop signal must not kill them.
     signal.signal(signal.SIGUSR1, signal.SIG_IGN)
-    start = clock()
-    send_meta({'type': 'start', 't': start})
-    if DURATION is not None:
-        STOP_AT = start + DURATION
-        STOP_VALUE.value = STOP_AT
+    start = announce_start()
+    STOP_VALUE.value = STOP_AT
     settings = {
         'calibration': calibration,
         # A forkserver's children are the server's: they die with it, and it with us.

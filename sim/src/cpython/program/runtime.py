@@ -597,6 +597,19 @@ def run_lane(lane, group):
 DONE = []
 
 
+def announce_start():
+    """Time zero of the run, with its deadline and which lanes repeat forever: gilscope ends
+    the trace at the deadline, or when the last finite lane ends."""
+    global STOP_AT
+    start = clock()
+    if DURATION is not None:
+        STOP_AT = start + DURATION
+    send_meta({'type': 'start', 't': start,
+               'stop_at': STOP_AT if STOP_AT < INFINITY else None,
+               'forever': [forever for _, _, forever in LANES]})
+    return start
+
+
 def end_reason(start, end):
     if FAILED:
         return 'failed'

@@ -68,10 +68,7 @@ def main():
     send_meta(hello())
     send_meta(calibration)
     stop_read, stop_write = os.pipe()
-    start = clock()
-    send_meta({'type': 'start', 't': start})
-    if DURATION is not None:
-        STOP_AT = start + DURATION
+    start = announce_start()
     settings = json.dumps({'calibration': calibration, 'stop_fd': stop_read,
                            'stop_at': STOP_AT if STOP_AT < INFINITY else None})
     threads = []

@@ -17,10 +17,7 @@ def main():
     calibration = calibrate()
     send_meta(hello())
     send_meta(calibration)
-    start = clock()
-    send_meta({'type': 'start', 't': start})
-    if DURATION is not None:
-        STOP_AT = start + DURATION
+    start = announce_start()
     threads = []
     for lane, (name, group, forever) in enumerate(LANES):
         thread = threading.Thread(target=run_lane, args=(lane, group), name=name)

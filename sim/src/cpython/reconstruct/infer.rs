@@ -377,8 +377,13 @@ impl Inference {
             }
             Code::LoopEnd => self.end_loop(lane, t, a),
             Code::Io | Code::Sleep | Code::Offload => {
-                let nominal = if code == Code::Offload { 0 } else { seconds(a) };
-                self.block(lane, t, (ThreadState::Io, NONE), t + nominal, false);
+                // An executor job has no nominal end: the task awaits it until it resumes.
+                let end = if code == Code::Offload {
+                    Nanos::MAX
+                } else {
+                    t + seconds(a)
+                };
+                self.block(lane, t, (ThreadState::Io, NONE), end, false);
             }
             Code::CCallRelease => {
                 let end = t + seconds(a);

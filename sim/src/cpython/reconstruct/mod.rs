@@ -53,6 +53,11 @@ pub struct Reconstructor {
     calibration: Option<Calibration>,
     t0: Option<f64>,
     end: Option<(Nanos, String)>,
+    /// Records after this are past the run's end: its deadline, or the end of its last finite
+    /// lane (the program may still be stopping its other lanes).
+    limit: Nanos,
+    /// Lanes that must end before the run does, not yet ended.
+    finite_left: Vec<bool>,
     final_counters: Option<Vec<i64>>,
     errors: Vec<String>,
     lanes: Vec<LaneState>,
@@ -75,6 +80,8 @@ impl Reconstructor {
             calibration: None,
             t0: None,
             end: None,
+            limit: Nanos::MAX,
+            finite_left: Vec::new(),
             final_counters: None,
             errors: Vec::new(),
             lanes: Vec::new(),
@@ -169,7 +176,17 @@ impl Reconstructor {
                 self.infer.calibrate(&calibration);
                 self.calibration = Some(calibration);
             }
-            Meta::Start { t } => self.t0 = Some(t),
+            Meta::Start {
+                t,
+                stop_at,
+                forever,
+            } => {
+                self.t0 = Some(t);
+                if let Some(deadline) = stop_at {
+                    self.limit = seconds_ns(deadline - t);
+                }
+                self.finite_left = forever.iter().map(|f| !f).collect();
+            }
             Meta::Error { lane, text } => {
                 let name = lane
                     .and_then(|l| self.trace().threads.get(usize::from(l)))
@@ -183,7 +200,7 @@ impl Reconstructor {
                 counters,
             } => {
                 let t0 = self.t0.ok_or("the run ended before it started")?;
-                self.end = Some((seconds_ns(t - t0), reason));
+                self.end = Some((seconds_ns(t - t0).min(self.limit), reason));
                 self.final_counters = Some(counters);
             }
             Meta::Truncated { truncated } => self.errors.push(format!(
@@ -244,7 +261,6 @@ impl Reconstructor {
     /// Processes every record before the watermark, in time order.
     pub fn advance(&mut self) {
         let watermark = self.watermark();
-        let end = self.end.as_ref().map_or(Nanos::MAX, |(t, _)| *t);
         let mut heap: BinaryHeap<Reverse<(Nanos, usize)>> = self
             .lanes
             .iter()
@@ -258,8 +274,15 @@ impl Reconstructor {
             let Some(timed) = self.lanes[lane].pending.pop_front() else {
                 continue;
             };
-            if timed.t <= end {
+            if timed.t <= self.limit {
                 self.infer.process(lane, timed.t, timed.record);
+                if let Record::Event {
+                    code: Code::ThreadEnd,
+                    ..
+                } = timed.record
+                {
+                    self.lane_ended(lane, timed.t);
+                }
             }
             if let Some(next) = self.lanes[lane].pending.front() {
                 heap.push(Reverse((next.t, lane)));
@@ -272,12 +295,29 @@ impl Reconstructor {
         }
     }
 
+    /// A finite lane's end may be the run's.
+    fn lane_ended(&mut self, lane: usize, t: Nanos) {
+        let Some(left) = self.finite_left.get_mut(lane) else {
+            return;
+        };
+        *left = false;
+        if !self.finite_left.iter().any(|&l| l) {
+            self.limit = self.limit.min(t);
+            if let Some((end, _)) = self.end.as_mut() {
+                *end = (*end).min(t);
+            }
+        }
+    }
+
     /// The stream is over (the program ended, or was stopped): processes what is left and
     /// closes the trace at the run's end, or where the observation stops.
     pub fn finish(&mut self) {
         self.complete = true;
         self.advance();
-        let end = self.end.as_ref().map_or(self.infer.trace.now, |(t, _)| *t);
+        let end = self
+            .end
+            .as_ref()
+            .map_or(self.infer.trace.now.min(self.limit), |(t, _)| *t);
         let increments = self.infer.increments.clone();
         let names = self
             .hello
