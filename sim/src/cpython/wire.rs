@@ -181,10 +181,10 @@ pub struct LoopCalibration {
     pub ns_per_iteration: f64,
     /// Iterations between two stamps.
     pub chunk: u64,
-    /// The cost of one stamp, in nanoseconds (the `compute` loop only).
+    /// The cost of one stamp, in nanoseconds.
     #[serde(default)]
     pub stamp_ns: Option<f64>,
-    /// The share of a chunk's time spent stamping (the `compute` loop only).
+    /// The share of a chunk's time spent stamping.
     #[serde(default)]
     pub overhead: Option<f64>,
 }

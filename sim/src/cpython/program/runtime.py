@@ -312,29 +312,31 @@ def best_time(function, argument, repeats=5):
 
 
 def calibrate_loop(name, function, calls_one):
-    """Measures loop `name` (compute takes bytecodes, the increment loops iterations): its
-    time per iteration unobserved (one chunk for the whole loop), best of five. For compute,
-    also the cost of one stamp: the loop with a stamp after every iteration, less the loop."""
+    """Measures loop `name` (compute takes bytecodes, the increment loops iterations) in the
+    shape it runs in: in chunks of `chunk` iterations with a stamp after each. Timed with that
+    chunk (a + s / chunk per iteration) and with a chunk of one (a + s), best of five each, it
+    gives `a`, an iteration's time, and `s`, a stamp's. (Timing the loop without chunks would
+    not do: its counter would leave the small integers CPython caches, and run slower.)"""
     instructions = loop_instructions(function)
     if calls_one:
         instructions += len(instruction_offsets(code_of(one))[0])
     INSTRUCTIONS[name] = instructions
     scale = instructions if name == 'compute' else 1
-    CHUNKS[name] = HUGE_CHUNK
-    pilot = max(best_time(function, 20000 * scale, 3) / 20000, 1e-9)
-    iterations = max(20000, int(0.01 / pilot))
-    per_iteration = best_time(function, iterations * scale) / iterations
-    entry = {'instructions': instructions, 'ns_per_iteration': per_iteration * 1e9}
-    if name == 'compute':
+    CHUNKS[name] = 200
+    per_iteration = max(best_time(function, 20000 * scale, 3) / 20000, 1e-9)
+    for _ in range(2):  # the chunk depends on the speed, and the speed a little on the chunk
+        chunk = max(2, int(round(CHUNK_SECONDS / per_iteration)))
+        iterations = max(4 * chunk, int(0.01 / per_iteration))
+        CHUNKS[name] = chunk
+        chunked = best_time(function, iterations * scale) / iterations
         CHUNKS[name] = 1
-        stamped = best_time(function, 20000 * scale) / 20000
-        stamp = max(0.0, stamped - per_iteration)
-        entry['stamp_ns'] = stamp * 1e9
-    CHUNKS[name] = max(1, int(round(CHUNK_SECONDS / per_iteration)))
-    entry['chunk'] = CHUNKS[name]
-    if name == 'compute':
-        entry['overhead'] = stamp / (CHUNKS[name] * per_iteration)
-    return entry
+        single = best_time(function, 5000 * scale) / 5000
+        stamp = max(0.0, (single - chunked) * chunk / (chunk - 1))
+        per_iteration = max(chunked - stamp / chunk, 1e-9)
+    CHUNKS[name] = chunk
+    return {'instructions': instructions, 'ns_per_iteration': per_iteration * 1e9,
+            'chunk': chunk, 'stamp_ns': stamp * 1e9,
+            'overhead': stamp / (chunk * per_iteration)}
 
 
 def zero_view(size):
