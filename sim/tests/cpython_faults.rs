@@ -1,5 +1,5 @@
-//! Faults of the CPython engine: a path that is no interpreter, a Python too old or not
-//! CPython, a program that raises, prints garbage, is killed or hangs, a run stopped or dropped
+//! Faults of the `CPython` engine: a path that is no interpreter, a Python too old or not
+//! `CPython`, a program that raises, prints garbage, is killed or hangs, a run stopped or dropped
 //! midway. Each gets a message that names what happened, and no process of the run survives
 //! it. Misbehaving "interpreters" are shell scripts; real runs use the `python3` on the PATH
 //! (skipped, with a message, without one).
@@ -24,14 +24,15 @@ fn serial() -> MutexGuard<'static, ()> {
 /// A directory of this test process's scripts.
 fn scratch() -> PathBuf {
     let dir = std::env::temp_dir().join(format!("gilscope-faults-{}", std::process::id()));
-    fs::create_dir_all(&dir).unwrap();
+    fs::create_dir_all(&dir).expect("the scratch directory is writable");
     dir
 }
 
 fn script(name: &str, body: &str) -> PathBuf {
     let path = scratch().join(name);
-    fs::write(&path, format!("#!/bin/sh\n{body}\n")).unwrap();
-    fs::set_permissions(&path, fs::Permissions::from_mode(0o755)).unwrap();
+    fs::write(&path, format!("#!/bin/sh\n{body}\n")).expect("the scratch directory is writable");
+    fs::set_permissions(&path, fs::Permissions::from_mode(0o755))
+        .expect("the scratch directory is writable");
     path
 }
 
@@ -46,7 +47,7 @@ fn options() -> DiscoverOptions {
 /// The processes whose process group is `pgid` (from `/proc`).
 fn group_members(pgid: u32) -> Vec<u32> {
     fs::read_dir("/proc")
-        .unwrap()
+        .expect("/proc is readable")
         .flatten()
         .filter_map(|e| e.file_name().to_str()?.parse::<u32>().ok())
         .filter(|pid| {
@@ -75,14 +76,15 @@ fn assert_no_survivor(pgid: u32) {
 }
 
 fn scenario(text: &str) -> Scenario {
-    Scenario::parse(&format!("name = \"faults\"\n{text}"), "faults.toml").unwrap()
+    Scenario::parse(&format!("name = \"faults\"\n{text}"), "faults.toml")
+        .expect("the scenario parses")
 }
 
 /// A pretend interpreter: `path` with the facts of a 3.11 build.
 fn fake(path: &Path) -> Interpreter {
     Interpreter {
         path: path.to_owned(),
-        version: Version::parse("3.11.7").unwrap(),
+        version: Version::parse("3.11.7").expect("a version"),
         facts: Facts {
             free_threaded: false,
             gil_enabled: true,
@@ -99,12 +101,12 @@ fn fake(path: &Path) -> Interpreter {
 }
 
 fn start(s: &Scenario, interpreter: &Interpreter, limit: Option<Duration>) -> CpythonEngine {
-    let configured = configure(s, &Overrides::default(), interpreter).unwrap();
+    let configured = configure(s, &Overrides::default(), interpreter).expect("the engine starts");
     let options = CpythonOptions {
         time_limit: limit,
         ..CpythonOptions::default()
     };
-    CpythonEngine::start(s, &configured, interpreter, &options).unwrap()
+    CpythonEngine::start(s, &configured, interpreter, &options).expect("the engine starts")
 }
 
 fn finish(engine: CpythonEngine) -> (u32, CpythonError) {
@@ -243,7 +245,7 @@ fn started(s: &Scenario, python: &Interpreter) -> CpythonEngine {
     let mut engine = start(s, python, None);
     let deadline = Instant::now() + Duration::from_secs(30);
     while Instant::now() < deadline {
-        engine.advance(0).unwrap();
+        engine.advance(0).expect("the engine advances");
         if engine.trace().threads.iter().all(|t| t.started.is_some()) {
             return engine;
         }
@@ -307,7 +309,7 @@ fn the_program_and_its_workers_die_with_their_parent_even_when_it_is_killed() {
         &s,
         &configured.config,
         &python,
-        &Default::default(),
+        &cpython::ProgramOptions::default(),
         "orphans.py",
     )
     .unwrap();

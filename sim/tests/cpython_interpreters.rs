@@ -122,12 +122,13 @@ fn subinterpreters(interpreter: &cpython::Interpreter) {
         return;
     }
     let text = "name = \"x\"\n[[threads]]\nname = \"w\"\ncount = 2\nrepeat = 2\nops = [ { compute = 20_000 }, { io = \"200us\" }, { c_call = \"1ms\", releases_gil = true }, { increment = \"hits\", times = 1_000 }, { send = 1_000 } ]\n";
-    let scenario = Scenario::parse(text, "sub.toml").unwrap();
+    let scenario = Scenario::parse(text, "sub.toml").expect("the scenario parses");
     let overrides = Overrides {
         runtime: Some(Runtime::Subinterpreters),
         ..Overrides::default()
     };
-    let configured = cpython::configure(&scenario, &overrides, interpreter).unwrap();
+    let configured =
+        cpython::configure(&scenario, &overrides, interpreter).expect("the settings fit");
     let run = cpython::run(
         &scenario,
         &configured,

@@ -1,4 +1,4 @@
-//! The CPython engine with the `python3` on the PATH (CI has one): the convoy appears, two
+//! The `CPython` engine with the `python3` on the PATH (CI has one): the convoy appears, two
 //! CPU-bound threads get no speedup under the GIL, `counter += one()` loses updates, a duration
 //! stops the run, every runtime runs. Without a `python3` each test says it was skipped.
 //! Bounds are generous: these run real interpreters on a loaded 2-core machine, one at a time.

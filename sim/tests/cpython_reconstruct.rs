@@ -10,7 +10,9 @@ use gilscope_sim::{Overrides, Stats, ThreadState};
 use std::path::PathBuf;
 
 fn fixture(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/cpython").join(name)
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/cpython")
+        .join(name)
 }
 
 fn load(name: &str) -> Replay {
@@ -67,7 +69,10 @@ fn clean(name: &str) -> Trace {
 }
 
 fn io_p50_ms(trace: &Trace) -> f64 {
-    stats(trace).io_latency().expect("the io thread did I/O").p50
+    stats(trace)
+        .io_latency()
+        .expect("the io thread did I/O")
+        .p50
 }
 
 #[test]
@@ -80,7 +85,10 @@ fn convoy_on_3_13_and_3_9_waits_a_switch_interval_per_request() {
         assert_eq!(io.io_ops, 20, "{name}");
         // The busy thread holds the GIL; each request waits about the 1 ms interval.
         let p50 = io_p50_ms(&trace);
-        assert!((0.8..3.0).contains(&p50), "{name}: I/O latency p50 {p50} ms");
+        assert!(
+            (0.8..3.0).contains(&p50),
+            "{name}: I/O latency p50 {p50} ms"
+        );
         assert!(io.state_ms.waiting_gil > 10.0, "{name}: {:?}", io.state_ms);
         // Each request is two handoffs: to the io thread and back.
         assert!(s.gil.switches >= 39, "{name}: {} switches", s.gil.switches);
@@ -113,7 +121,10 @@ fn mixed_operations_show_their_states_markers_and_lost_updates() {
         let trace = clean(name);
         check_invariants(&trace, true);
         let counter = &trace.counters[0];
-        assert_eq!((counter.name.as_str(), counter.expected), ("counter", 60_000));
+        assert_eq!(
+            (counter.name.as_str(), counter.expected),
+            ("counter", 60_000)
+        );
         // `counter += one()` loses updates on every version.
         assert!(counter.lost > 0, "{name}: {counter:?}");
         assert_eq!(counter.lost, counter.expected - counter.actual);
@@ -135,7 +146,10 @@ fn mixed_operations_show_their_states_markers_and_lost_updates() {
                 .filter(|s| s.state == ThreadState::CCallHolding)
                 .map(Span::duration)
                 .sum();
-            assert!(holding >= 1_500_000, "{name}: a 2 ms C call held for {holding} ns");
+            assert!(
+                holding >= 1_500_000,
+                "{name}: a 2 ms C call held for {holding} ns"
+            );
             assert!(trace.threads[lane].finished.is_some());
         }
     }
@@ -143,7 +157,8 @@ fn mixed_operations_show_their_states_markers_and_lost_updates() {
 
 /// The hand-written stream's lines as batches (see the file's header).
 fn handwritten_batches() -> Vec<Batch> {
-    let text = std::fs::read_to_string(fixture("free-threaded.handwritten.txt")).unwrap();
+    let text = std::fs::read_to_string(fixture("free-threaded.handwritten.txt"))
+        .expect("the hand-written fixture is well formed");
     let mut bytes = Vec::new();
     let mut run: Option<(u16, Vec<f64>)> = None;
     let flush = |run: &mut Option<(u16, Vec<f64>)>, bytes: &mut Vec<u8>| {
@@ -152,13 +167,25 @@ fn handwritten_batches() -> Vec<Batch> {
             bytes.extend(frame(1, lane, &payload));
         }
     };
-    for line in text.lines().filter(|l| !l.starts_with('#') && !l.trim().is_empty()) {
+    for line in text
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+    {
         let mut words = line.split_whitespace();
-        let kind = words.next().unwrap();
-        let lane: u16 = words.next().unwrap().parse().unwrap();
+        let kind = words
+            .next()
+            .expect("the hand-written fixture is well formed");
+        let lane: u16 = words
+            .next()
+            .expect("the hand-written fixture is well formed")
+            .parse()
+            .expect("the hand-written fixture is well formed");
         if kind == "M" {
             flush(&mut run, &mut bytes);
-            let json = line.splitn(3, ' ').nth(2).unwrap();
+            let json = line
+                .splitn(3, ' ')
+                .nth(2)
+                .expect("the hand-written fixture is well formed");
             bytes.extend(frame(2, lane, json.as_bytes()));
             continue;
         }
@@ -167,19 +194,46 @@ fn handwritten_batches() -> Vec<Batch> {
         }
         let values = &mut run.get_or_insert_with(|| (lane, Vec::new())).1;
         if kind == "C" {
-            values.push(words.next().unwrap().parse().unwrap());
+            values.push(
+                words
+                    .next()
+                    .expect("the hand-written fixture is well formed")
+                    .parse()
+                    .expect("the hand-written fixture is well formed"),
+            );
         } else {
-            let name = format!("R_{}", words.next().unwrap());
-            let code = Code::ALL.into_iter().find(|c| c.python_name() == name).unwrap();
-            let t: f64 = words.next().unwrap().parse().unwrap();
-            let a: f64 = words.next().map_or(0.0, |w| w.parse().unwrap());
-            let b: f64 = words.next().map_or(0.0, |w| w.parse().unwrap());
+            let name = format!(
+                "R_{}",
+                words
+                    .next()
+                    .expect("the hand-written fixture is well formed")
+            );
+            let code = Code::ALL
+                .into_iter()
+                .find(|c| c.python_name() == name)
+                .expect("the hand-written fixture is well formed");
+            let t: f64 = words
+                .next()
+                .expect("the hand-written fixture is well formed")
+                .parse()
+                .expect("the hand-written fixture is well formed");
+            let a: f64 = words.next().map_or(0.0, |w| {
+                w.parse().expect("the hand-written fixture is well formed")
+            });
+            let b: f64 = words.next().map_or(0.0, |w| {
+                w.parse().expect("the hand-written fixture is well formed")
+            });
             values.extend([-f64::from(code as u8), a, b, t]);
         }
     }
     flush(&mut run, &mut bytes);
     let mut reader = BatchReader::new(bytes.as_slice());
-    std::iter::from_fn(|| reader.next_batch().unwrap()).collect()
+    std::iter::from_fn(|| {
+        reader
+            .next_batch()
+            .expect("the hand-written fixture is well formed")
+    })
+    .collect()
 }
 
 fn frame(kind: u16, lane: u16, payload: &[u8]) -> Vec<u8> {
@@ -228,7 +282,10 @@ fn a_truncated_stream_keeps_what_came_before_and_says_where_it_stops() {
     assert!(error.contains("middle of a batch"), "{error}");
     let trace = replayed.reconstructor.trace();
     assert!(trace.finished && trace.now > 0);
-    assert!(trace.counters.is_empty(), "the run's end was never reported");
+    assert!(
+        trace.counters.is_empty(),
+        "the run's end was never reported"
+    );
     check_invariants(trace, true);
     let full = clean("convoy-3.13.stamps");
     assert!(trace.now < full.now);
@@ -269,7 +326,12 @@ fn records_decode_with_their_arguments() {
     while let Some(batch) = reader.next_batch().unwrap() {
         if let Batch::Records { records, .. } = batch {
             increments.extend(records.into_iter().filter_map(|r| match r {
-                Record::Event { code: Code::IncrementCall, a, b, .. } => Some((a, b)),
+                Record::Event {
+                    code: Code::IncrementCall,
+                    a,
+                    b,
+                    ..
+                } => Some((a, b)),
                 _ => None,
             }));
         }

@@ -106,3 +106,80 @@ pub fn configure(
         .map_err(|e| CpythonError::Config(e.to_string()))?;
     Ok(Configured { config, notes })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cpython::interpreter::{Facts, Version};
+
+    fn interpreter(version: &str, free_threaded: bool) -> Interpreter {
+        Interpreter {
+            path: "/usr/bin/python3".into(),
+            version: Version::parse(version).unwrap(),
+            facts: Facts {
+                free_threaded,
+                gil_enabled: !free_threaded,
+                affinity: true,
+                asyncio: true,
+                subinterpreters: None,
+                start_methods: vec!["fork".into()],
+                release_call: Some("zlib.compress".into()),
+                ctypes: true,
+                loop_instructions: 8,
+                bytecode_ns: 3.5,
+            },
+        }
+    }
+
+    fn scenario(settings: &str) -> Scenario {
+        Scenario::parse(
+            &format!("name = \"x\"\n[settings]\n{settings}\n[[threads]]\nname = \"a\"\nops = [ {{ compute = 10 }} ]\n"),
+            "x.toml",
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn the_interpreter_decides_the_version_and_build_and_says_so() {
+        let s = scenario("python = \"3.9\"\nseed = 4\nwake_latency = \"9us\"");
+        let c = configure(&s, &Overrides::default(), &interpreter("3.12.1", false)).unwrap();
+        assert_eq!(c.config.python, PythonVersion::new(3, 12));
+        assert!((c.config.bytecode_ns - 3.5).abs() < 1e-9);
+        assert_eq!(
+            c.notes[0],
+            "the scenario asks for Python 3.9, but this run uses 3.12.1 (/usr/bin/python3): Python 3.12's rules apply"
+        );
+        assert!(
+            c.notes
+                .iter()
+                .any(|n| n.starts_with("setting `seed` applies to the simulator only"))
+        );
+        assert!(
+            c.notes
+                .iter()
+                .any(|n| n.starts_with("setting `wake_latency`"))
+        );
+        let ft = scenario("free_threaded = true\npython = \"3.13\"");
+        let c = configure(&ft, &Overrides::default(), &interpreter("3.13.0", false)).unwrap();
+        assert!(!c.config.free_threaded);
+        assert!(c.notes[0].contains("--interpreter 3.13t"), "{:?}", c.notes);
+        let old = scenario("switch_interval = \"1ms\"");
+        let c = configure(&old, &Overrides::default(), &interpreter("2.7.18", false)).unwrap();
+        assert!(c.notes[0].contains("counts ticks"), "{:?}", c.notes);
+    }
+
+    #[test]
+    fn settings_the_interpreter_would_refuse_are_errors() {
+        let s = scenario("");
+        let off = Overrides {
+            gil: Some(false),
+            ..Overrides::default()
+        };
+        let e = configure(&s, &off, &interpreter("3.13.0", false)).unwrap_err();
+        assert!(e.to_string().contains("PYTHON_GIL=0"), "{e}");
+        assert!(configure(&s, &off, &interpreter("3.13.0", true)).is_ok());
+        let sub = scenario("runtime = \"subinterpreters\"\npython = \"3.13\"");
+        let e = configure(&sub, &Overrides::default(), &interpreter("3.11.7", false)).unwrap_err();
+        assert!(e.to_string().contains("3.12"), "{e}");
+    }
+}

@@ -272,7 +272,7 @@ pub fn choose(found: &[Interpreter], spec: Option<&str>) -> Result<Interpreter, 
             .or_else(|| found.first())
             .cloned()
             .ok_or_else(|| CpythonError::NoMatch {
-                spec: "at all".to_owned(),
+                spec: "of any version".to_owned(),
                 found: "none".to_owned(),
             });
     };
