@@ -21,24 +21,40 @@ fn serial() -> MutexGuard<'static, ()> {
     SERIAL.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
-/// A directory of this test process's scripts.
-fn scratch() -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("gilscope-faults-{}", std::process::id()));
-    fs::create_dir_all(&dir).expect("the scratch directory is writable");
-    dir
+/// A file of this test process, removed when dropped.
+struct Scratch(PathBuf);
+
+impl Scratch {
+    fn new(name: &str) -> Self {
+        Self(std::env::temp_dir().join(format!("gilscope-fault-{}-{name}", std::process::id())))
+    }
 }
 
-fn script(name: &str, body: &str) -> PathBuf {
-    let path = scratch().join(name);
-    fs::write(&path, format!("#!/bin/sh\n{body}\n")).expect("the scratch directory is writable");
-    fs::set_permissions(&path, fs::Permissions::from_mode(0o755))
-        .expect("the scratch directory is writable");
-    path
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = fs::remove_file(&self.0);
+    }
+}
+
+impl std::ops::Deref for Scratch {
+    type Target = Path;
+    fn deref(&self) -> &Path {
+        &self.0
+    }
+}
+
+/// A shell script standing in for an interpreter.
+fn script(name: &str, body: &str) -> Scratch {
+    let file = Scratch::new(name);
+    fs::write(&*file, format!("#!/bin/sh\n{body}\n")).expect("the temporary directory is writable");
+    fs::set_permissions(&*file, fs::Permissions::from_mode(0o755))
+        .expect("a script can be made executable");
+    file
 }
 
 fn options() -> DiscoverOptions {
     DiscoverOptions {
-        cache_file: Some(scratch().join("cache.json")),
+        cache_file: None,
         identity_timeout: Duration::from_secs(20),
         ..DiscoverOptions::from_env()
     }
@@ -124,8 +140,8 @@ fn paths_that_are_not_a_usable_cpython_are_named() {
     let o = options();
     let missing = cpython::select(Some("/nonexistent/python3"), &o).unwrap_err();
     assert!(missing.to_string().contains("no such file"), "{missing}");
-    let plain = scratch().join("not-executable");
-    fs::write(&plain, "hello").unwrap();
+    let plain = Scratch::new("not-executable");
+    fs::write(&*plain, "hello").unwrap();
     let error = cpython::select(Some(plain.to_str().unwrap()), &o).unwrap_err();
     assert!(
         matches!(error, CpythonError::NotExecutable { .. }),
@@ -277,6 +293,23 @@ fn stop_ends_the_program_and_its_processes_and_keeps_the_trace() {
 }
 
 #[test]
+fn a_stop_handle_ends_a_blocking_run_with_the_trace_so_far() {
+    let _serial = serial();
+    let Some(python) = python3() else { return };
+    let engine = started(&long_processes(), &python);
+    let pid = engine.pid();
+    let handle = engine.stop_handle();
+    let stopper = std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_millis(200));
+        handle.stop();
+    });
+    let run = engine.run_to_end().expect("a stop is not a failure");
+    stopper.join().expect("the stopper returns");
+    assert!(run.trace.finished && run.trace.now > 0);
+    assert_no_survivor(pid);
+}
+
+#[test]
 fn dropping_a_running_engine_ends_every_process_of_the_run() {
     let _serial = serial();
     let Some(python) = python3() else { return };
@@ -313,8 +346,8 @@ fn the_program_and_its_workers_die_with_their_parent_even_when_it_is_killed() {
         "orphans.py",
     )
     .unwrap();
-    let path = scratch().join("orphans.py");
-    fs::write(&path, program.text).unwrap();
+    let path = Scratch::new("orphans.py");
+    fs::write(&*path, program.text).unwrap();
     // A parent that is not gilscope and that nobody cleans up after: a shell, killed.
     let mut parent = std::process::Command::new("sh")
         .arg("-c")

@@ -35,10 +35,7 @@ ops = [ { lock = "m" }, { compute = 5_000 }, { unlock = "m" }, { increment = "sh
 #[test]
 fn the_program_runs_on_every_interpreter_and_runtime_found() {
     let options = DiscoverOptions {
-        cache_file: Some(std::env::temp_dir().join(format!(
-            "gilscope-test-interpreters-{}.json",
-            std::process::id()
-        ))),
+        cache_file: Some(std::env::temp_dir().join("gilscope-test-interpreters.json")),
         ..DiscoverOptions::from_env()
     };
     let discovery = cpython::discover(&options);

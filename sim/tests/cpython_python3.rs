@@ -15,10 +15,7 @@ fn serial() -> MutexGuard<'static, ()> {
 
 fn options() -> DiscoverOptions {
     DiscoverOptions {
-        cache_file: Some(std::env::temp_dir().join(format!(
-            "gilscope-test-interpreters-{}.json",
-            std::process::id()
-        ))),
+        cache_file: Some(std::env::temp_dir().join("gilscope-test-interpreters.json")),
         ..DiscoverOptions::from_env()
     }
 }

@@ -9,7 +9,7 @@
 use super::config::Configured;
 use super::error::CpythonError;
 use super::interpreter::Interpreter;
-use super::process::{ChildGroup, describe_status};
+use super::process::{ChildGroup, describe_status, kill_group};
 use super::program::{self, ProgramOptions};
 use super::reconstruct::Reconstructor;
 use super::wire::{Batch, BatchReader, Calibration, Hello, StreamError};
@@ -23,7 +23,7 @@ use std::fs;
 use std::io::Read;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::thread;
 use std::time::{Duration, Instant};
@@ -83,6 +83,23 @@ impl Drop for ScriptDir {
     }
 }
 
+/// Stops a run from another thread (a Ctrl+C handler) while [`CpythonEngine::run_to_end`]
+/// blocks: the program is killed and the run ends as if [`Engine::stop`] had been called.
+#[derive(Debug, Clone)]
+pub struct StopHandle {
+    pgid: u32,
+    requested: Arc<AtomicBool>,
+}
+
+impl StopHandle {
+    /// Kills the program's process group now; the run ends with the trace observed so far.
+    pub fn stop(&self) {
+        if !self.requested.swap(true, Ordering::SeqCst) {
+            kill_group(self.pgid);
+        }
+    }
+}
+
 /// A run of a scenario on a real interpreter.
 #[derive(Debug)]
 pub struct CpythonEngine {
@@ -95,6 +112,7 @@ pub struct CpythonEngine {
     limit: Duration,
     stream_ended: bool,
     stopped: bool,
+    stop_requested: Arc<AtomicBool>,
     finished: bool,
     failure: Option<CpythonError>,
     config: RunConfig,
@@ -245,12 +263,21 @@ impl CpythonEngine {
             limit,
             stream_ended: false,
             stopped: false,
+            stop_requested: Arc::new(AtomicBool::new(false)),
             finished: false,
             failure: None,
             config: config.clone(),
             notes: configured.notes.clone(),
             _dir: dir,
         })
+    }
+
+    /// A handle that stops this run from another thread.
+    pub fn stop_handle(&self) -> StopHandle {
+        StopHandle {
+            pgid: self.child.id(),
+            requested: Arc::clone(&self.stop_requested),
+        }
     }
 
     /// The program's process id (its process group's too).
@@ -338,6 +365,7 @@ impl CpythonEngine {
     }
 
     fn fail_stream(&mut self, detail: String) {
+        self.notice_stop();
         if self.failure.is_none() && !self.stopped {
             self.child.kill();
             self.reconstructor.finish();
@@ -349,8 +377,16 @@ impl CpythonEngine {
         }
     }
 
+    /// A [`StopHandle`] was used: the run ends as stopped, not failed.
+    fn notice_stop(&mut self) {
+        if self.stop_requested.load(Ordering::SeqCst) {
+            self.stopped = true;
+        }
+    }
+
     /// The run is over: the stream has ended and the interpreter has exited (or must).
     fn conclude(&mut self) {
+        self.notice_stop();
         let status = self
             .child
             .wait_until(Instant::now() + EXIT_WAIT)
@@ -522,6 +558,7 @@ impl Engine for CpythonEngine {
         if self.finished {
             return;
         }
+        self.stop_requested.store(true, Ordering::SeqCst);
         self.stopped = true;
         self.child.kill();
         self.drain_for(STOP_DRAIN);

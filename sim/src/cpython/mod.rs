@@ -24,7 +24,7 @@ pub mod wire;
 
 pub use config::{Configured, NOT_APPLICABLE, configure};
 pub use discover::{DiscoverOptions, Discovery, discover, select};
-pub use engine::{CpythonEngine, CpythonOptions, CpythonRun, run};
+pub use engine::{CpythonEngine, CpythonOptions, CpythonRun, StopHandle, run};
 pub use error::CpythonError;
 pub use interpreter::Interpreter;
 pub use program::{Program, ProgramOptions, generate};

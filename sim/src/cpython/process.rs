@@ -83,10 +83,15 @@ impl ChildGroup {
     }
 
     fn kill_group(&self) {
-        if let Ok(pid) = i32::try_from(self.child.id()) {
-            // ESRCH (nobody left in the group) is the usual, harmless answer after an exit.
-            let _ = killpg(Pid::from_raw(pid), Signal::SIGKILL);
-        }
+        kill_group(self.child.id());
+    }
+}
+
+/// Kills process group `pgid` with SIGKILL. ESRCH (nobody left in the group) is the usual,
+/// harmless answer after the group's processes have exited.
+pub fn kill_group(pgid: u32) {
+    if let Ok(pid) = i32::try_from(pgid) {
+        let _ = killpg(Pid::from_raw(pid), Signal::SIGKILL);
     }
 }
 
