@@ -6,6 +6,7 @@
 
 pub mod analysis;
 pub mod compare;
+pub mod cpython;
 pub mod engine;
 pub mod export;
 pub mod live;
