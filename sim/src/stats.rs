@@ -208,7 +208,8 @@ impl Stats {
                 .map_or(config.bytecode_ps(), |ns| {
                     ((ns * 1000.0).round() as u64).max(1)
                 }),
-            EngineKind::Sim => config.bytecode_ps(),
+            // The CPython engine's settings carry the speed the interpreter achieved.
+            EngineKind::Sim | EngineKind::Cpython => config.bytecode_ps(),
         };
         let wall = trace.now;
         let wall_s = (wall as f64 / 1e9).max(1e-12);

@@ -299,10 +299,13 @@ fn a_stop_handle_ends_a_blocking_run_with_the_trace_so_far() {
     let engine = started(&long_processes(), &python);
     let pid = engine.pid();
     let handle = engine.stop_handle();
-    let stopper = std::thread::spawn(move || {
-        std::thread::sleep(Duration::from_millis(200));
-        handle.stop();
-    });
+    let stopper = std::thread::Builder::new()
+        .name("stopper".into())
+        .spawn(move || {
+            std::thread::sleep(Duration::from_millis(200));
+            handle.stop();
+        })
+        .expect("a thread");
     let run = engine.run_to_end().expect("a stop is not a failure");
     stopper.join().expect("the stopper returns");
     assert!(run.trace.finished && run.trace.now > 0);

@@ -38,7 +38,7 @@ fn run(s: &Scenario, interpreter: &Interpreter, overrides: &Overrides) -> (Cpyth
     let configured = cpython::configure(s, overrides, interpreter).expect("settings fit");
     let run = cpython::run(s, &configured, interpreter, &CpythonOptions::default())
         .unwrap_or_else(|e| panic!("the run fails: {e}"));
-    let stats = Stats::compute(&run.trace, &s.name, "cpython", &run.config);
+    let stats = Stats::compute(&run.trace);
     (run, stats)
 }
 

@@ -6,7 +6,7 @@
 use gilscope_sim::cpython::reconstruct::{Reconstructor, Replay, replay};
 use gilscope_sim::cpython::wire::{Batch, BatchReader, Code, Record};
 use gilscope_sim::trace::{DeltaCursor, MarkerKind, Span, Trace};
-use gilscope_sim::{Overrides, Stats, ThreadState};
+use gilscope_sim::{EngineKind, Overrides, RunMeta, Stats, ThreadState};
 use std::path::PathBuf;
 
 fn fixture(name: &str) -> PathBuf {
@@ -17,12 +17,17 @@ fn fixture(name: &str) -> PathBuf {
 
 fn load(name: &str) -> Replay {
     let bytes = std::fs::read(fixture(name)).expect("fixture exists");
-    replay(bytes.as_slice())
+    replay(bytes.as_slice(), untitled())
+}
+
+/// A recorded stream has no scenario behind it: the run at the default settings.
+fn untitled() -> RunMeta {
+    let config = Overrides::default().resolve().expect("defaults resolve");
+    RunMeta::untitled(EngineKind::Cpython, &config)
 }
 
 fn stats(trace: &Trace) -> Stats {
-    let config = Overrides::default().resolve().expect("defaults resolve");
-    Stats::compute(trace, "fixture", "cpython", &config)
+    Stats::compute(trace)
 }
 
 fn spans(trace: &Trace, lane: usize) -> Vec<Span> {
@@ -247,7 +252,7 @@ fn frame(kind: u16, lane: u16, payload: &[u8]) -> Vec<u8> {
 
 #[test]
 fn a_free_threaded_stream_runs_lanes_side_by_side_without_a_gil_lane() {
-    let mut r = Reconstructor::new(None);
+    let mut r = Reconstructor::new(untitled(), None);
     for batch in handwritten_batches() {
         r.push(batch).unwrap();
         r.advance();
@@ -295,7 +300,7 @@ fn a_truncated_stream_keeps_what_came_before_and_says_where_it_stops() {
 fn the_live_view_receives_exactly_the_final_trace() {
     let bytes = std::fs::read(fixture("convoy-3.13.stamps")).unwrap();
     let mut reader = BatchReader::new(bytes.as_slice());
-    let mut r = Reconstructor::new(None);
+    let mut r = Reconstructor::new(untitled(), None);
     let mut copy: Option<Trace> = None;
     let mut cursor = DeltaCursor::default();
     let mut batches = 0;

@@ -14,6 +14,7 @@ use super::program::{self, ProgramOptions};
 use super::reconstruct::Reconstructor;
 use super::wire::{Batch, BatchReader, Calibration, Hello, StreamError};
 use crate::engine::{Engine, SimError};
+use crate::meta::{EngineKind, RunMeta};
 use crate::model::RunConfig;
 use crate::scenario::{Op, Repeat, Scenario};
 use crate::time::Nanos;
@@ -256,7 +257,13 @@ impl CpythonEngine {
         Ok(Self {
             child,
             incoming,
-            reconstructor: Reconstructor::new(Some(program.lanes)),
+            reconstructor: Reconstructor::new(
+                RunMeta {
+                    interpreter: Some(interpreter.describe()),
+                    ..RunMeta::new(scenario, EngineKind::Cpython, config)
+                },
+                Some(program.lanes),
+            ),
             cursor: DeltaCursor::default(),
             stderr,
             started: Instant::now(),
@@ -368,7 +375,7 @@ impl CpythonEngine {
         self.notice_stop();
         if self.failure.is_none() && !self.stopped {
             self.child.kill();
-            self.reconstructor.finish();
+            self.close_trace();
             self.failure = Some(CpythonError::Stream {
                 detail,
                 partial: self.partial(),
@@ -385,13 +392,20 @@ impl CpythonEngine {
     }
 
     /// The run is over: the stream has ended and the interpreter has exited (or must).
+    /// Ends the reconstruction; the trace then describes the run at the speed it achieved.
+    fn close_trace(&mut self) {
+        self.reconstructor.finish();
+        let achieved = self.config();
+        self.reconstructor.set_config(achieved);
+    }
+
     fn conclude(&mut self) {
         self.notice_stop();
         let status = self
             .child
             .wait_until(Instant::now() + EXIT_WAIT)
             .or_else(|| self.child.kill());
-        self.reconstructor.finish();
+        self.close_trace();
         self.finished = true;
         if self.stopped || self.failure.is_some() {
             return;
@@ -441,7 +455,7 @@ impl CpythonEngine {
         if !self.finished && self.started.elapsed() > self.limit {
             self.child.kill();
             self.drain_for(STOP_DRAIN);
-            self.reconstructor.finish();
+            self.close_trace();
             self.failure = Some(CpythonError::Hung {
                 seconds: self.limit.as_secs_f64(),
                 partial: self.partial(),
@@ -545,6 +559,10 @@ impl Engine for CpythonEngine {
         self.reconstructor.trace()
     }
 
+    fn take_trace(&mut self) -> Trace {
+        self.reconstructor.take_trace()
+    }
+
     fn now(&self) -> Nanos {
         self.reconstructor.trace().now
     }
@@ -562,7 +580,7 @@ impl Engine for CpythonEngine {
         self.stopped = true;
         self.child.kill();
         self.drain_for(STOP_DRAIN);
-        self.reconstructor.finish();
+        self.close_trace();
         self.finished = true;
     }
 }

@@ -584,6 +584,8 @@ ops = [ { compute = 100 } ]
     fn asyncio_awaits_the_operations_that_suspend_and_has_executor_lanes() {
         let p = generate_with(EVERY_OP, &interpreter("3.12.1"), |o| {
             o.runtime = Some(Runtime::Asyncio);
+            // The spinner never awaits: only a duration ends an asyncio run of it.
+            o.duration = Some(crate::time::SEC);
         })
         .unwrap();
         for line in [
@@ -603,6 +605,7 @@ ops = [ { compute = 100 } ]
         assert_eq!(p.lanes[3], ("executor-0".to_owned(), 0, LaneRole::Executor));
         let err = generate_with(EVERY_OP, &interpreter("2.7.18"), |o| {
             o.runtime = Some(Runtime::Asyncio);
+            o.duration = Some(crate::time::SEC);
         })
         .unwrap_err();
         assert!(err.to_string().contains("needs Python 3.6"), "{err}");

@@ -11,6 +11,8 @@
 mod infer;
 
 use super::wire::{Batch, BatchReader, Calibration, Code, Hello, LaneRole, Meta, Record};
+use crate::meta::RunMeta;
+use crate::model::RunConfig;
 use crate::time::Nanos;
 use crate::trace::{CounterResult, ThreadInfo, Trace};
 use infer::Inference;
@@ -64,6 +66,7 @@ pub struct Reconstructor {
     last_unlock: Vec<Nanos>,
     infer: Inference,
     complete: bool,
+    meta: RunMeta,
 }
 
 fn seconds_ns(seconds: f64) -> Nanos {
@@ -73,8 +76,9 @@ fn seconds_ns(seconds: f64) -> Nanos {
 impl Reconstructor {
     /// A reconstructor for a program with these lanes (the trace has them from the start; the
     /// stream's own description must match). `None`: take the lanes from the stream.
-    pub fn new(lanes: Option<Vec<(String, usize, LaneRole)>>) -> Self {
+    pub fn new(meta: RunMeta, lanes: Option<Vec<(String, usize, LaneRole)>>) -> Self {
         let mut reconstructor = Self {
+            meta: meta.clone(),
             expected: lanes.clone(),
             hello: None,
             calibration: None,
@@ -86,7 +90,7 @@ impl Reconstructor {
             errors: Vec::new(),
             lanes: Vec::new(),
             last_unlock: Vec::new(),
-            infer: Inference::new(Trace::default(), Vec::new()),
+            infer: Inference::new(Trace::new(meta, Vec::new(), 0), Vec::new()),
             complete: false,
         };
         if let Some(lanes) = lanes {
@@ -102,7 +106,7 @@ impl Reconstructor {
             .collect();
         // Which core ran what is not observed: no core lanes.
         let roles = lanes.iter().map(|&(_, _, role)| role).collect();
-        self.infer = Inference::new(Trace::new(infos, 0), roles);
+        self.infer = Inference::new(Trace::new(self.meta.clone(), infos, 0), roles);
         self.lanes = lanes
             .iter()
             .map(|&(_, _, role)| LaneState {
@@ -125,6 +129,18 @@ impl Reconstructor {
     /// The trace, taken out.
     pub fn into_trace(self) -> Trace {
         self.infer.trace
+    }
+
+    /// The trace, taken out, leaving an empty one of the same run.
+    pub fn take_trace(&mut self) -> Trace {
+        let empty = self.infer.trace.placeholder();
+        std::mem::replace(&mut self.infer.trace, empty)
+    }
+
+    /// Sets the settings the trace describes (the run's achieved speed, once measured).
+    pub fn set_config(&mut self, config: RunConfig) {
+        self.meta.config = config.clone();
+        self.infer.trace.meta.config = config;
     }
 
     /// What the interpreter said about itself, once it has.
@@ -356,10 +372,10 @@ pub struct Replay {
 }
 
 /// Rebuilds the trace of a recorded stamp stream (what the program, run by hand with a file
-/// name, writes there).
-pub fn replay(source: impl Read) -> Replay {
+/// name, writes there); `meta` is the run the trace will say it describes.
+pub fn replay(source: impl Read, meta: RunMeta) -> Replay {
     let mut reader = BatchReader::new(source);
-    let mut reconstructor = Reconstructor::new(None);
+    let mut reconstructor = Reconstructor::new(meta, None);
     let mut error = None;
     loop {
         match reader.next_batch() {
