@@ -54,8 +54,12 @@ pub struct StateTimes {
     pub waiting_gil: f64,
     /// Forced off, waiting on `switch_cond`.
     pub forced_off: f64,
-    /// In I/O or sleep.
+    /// In I/O or sleep, asleep in the kernel.
     pub io: f64,
+    /// In system calls that did not block (on a core, GIL released).
+    pub syscall: f64,
+    /// Woken by the OS after a blocking call, not running yet.
+    pub waking: f64,
     /// In C calls (with or without the GIL).
     pub c_call: f64,
     /// Blocked on a lock.
@@ -79,6 +83,8 @@ impl StateTimes {
             waiting_gil: of(ThreadState::WaitingGil),
             forced_off: of(ThreadState::ForcedOff),
             io: of(ThreadState::Io),
+            syscall: of(ThreadState::Syscall),
+            waking: of(ThreadState::Waking),
             c_call: ms(
                 ns[ThreadState::CCallReleased as usize] + ns[ThreadState::CCallHolding as usize]
             ),
@@ -98,6 +104,8 @@ impl StateTimes {
             ThreadState::WaitingGil => self.waiting_gil,
             ThreadState::ForcedOff => self.forced_off,
             ThreadState::Io => self.io,
+            ThreadState::Syscall => self.syscall,
+            ThreadState::Waking => self.waking,
             ThreadState::CCallReleased => (self.c_call - self.c_call_holding).max(0.0),
             ThreadState::CCallHolding => self.c_call_holding,
             ThreadState::Lock => self.lock,
@@ -125,7 +133,7 @@ pub struct ThreadStats {
     pub bytecodes: u64,
     /// Time in each state.
     pub state_ms: StateTimes,
-    /// `io` and `sleep` operations completed.
+    /// `io` and `sleep` calls completed (each call counts, blocking or not).
     pub io_ops: u64,
     /// From releasing the GIL for an `io`/`sleep` until holding it again.
     pub io_latency_ms: Option<Summary>,
@@ -213,6 +221,10 @@ pub struct Stats {
     pub counters: Vec<CounterResult>,
     /// Warnings the interpreter printed.
     pub warnings: Vec<String>,
+    /// The sentences of the scenario's narration true for this run, with its numbers (see
+    /// [`crate::narration`]); a run stopped by an error or by the user is narrated again by
+    /// whoever stopped it, who knows why.
+    pub narration: String,
 }
 
 fn ms(n: Nanos) -> f64 {
@@ -236,7 +248,8 @@ impl Stats {
                 .map_or(config.bytecode_ps(), |ns| {
                     ((ns * 1000.0).round() as u64).max(1)
                 }),
-            EngineKind::Sim => config.bytecode_ps(),
+            // The CPython engine's settings carry the speed the interpreter achieved.
+            EngineKind::Sim | EngineKind::Cpython => config.bytecode_ps(),
         };
         let wall = trace.now;
         let wall_s = (wall as f64 / 1e9).max(1e-12);
@@ -270,7 +283,7 @@ impl Stats {
             acquire_latency,
             slices,
         } = samples;
-        Stats {
+        let mut stats = Stats {
             scenario: meta.scenario.clone(),
             engine: meta.engine,
             runtime: config.runtime,
@@ -308,7 +321,10 @@ impl Stats {
             threads,
             counters: trace.counters.clone(),
             warnings: trace.warnings.iter().map(|(_, w)| w.clone()).collect(),
-        }
+            narration: String::new(),
+        };
+        stats.narration = meta.narration.narrate(trace, &stats, None).text();
+        stats
     }
 
     /// The I/O latency over every `io`/`sleep` call of every thread, if any.
@@ -425,8 +441,17 @@ struct ThreadScan {
     overhead: Nanos,
 }
 
+/// An I/O call in progress during a scan: its number (the span's `other`), since when it
+/// released the GIL, and when it completed (once it has).
+struct PendingCall {
+    number: u32,
+    released_at: Nanos,
+    completed: Option<Nanos>,
+}
+
 /// Walks the lane of thread `me` once: time in each state, bytecodes, I/O and acquire
-/// latencies, resume lags, old-GIL overhead.
+/// latencies, resume lags, old-GIL overhead. An I/O call ends when the thread holds the GIL
+/// again, or starts its next call (which it can only do holding it).
 fn scan_thread(me: u32, info: &ThreadInfo, lane: &Lane, now: Nanos) -> ThreadScan {
     let mut scan = ThreadScan {
         times: [0; ThreadState::ALL.len()],
@@ -436,9 +461,8 @@ fn scan_thread(me: u32, info: &ThreadInfo, lane: &Lane, now: Nanos) -> ThreadSca
         resume_lags: Vec::new(),
         overhead: 0,
     };
-    let mut io_ended: Option<Nanos> = None;
     let mut released_at = info.started.unwrap_or(0);
-    let mut io_pending = false;
+    let mut call: Option<PendingCall> = None;
     let mut wanting_since: Option<Nanos> = None;
     for span in lane.all(now) {
         scan.bytecodes += span.bytecodes;
@@ -447,22 +471,27 @@ fn scan_thread(me: u32, info: &ThreadInfo, lane: &Lane, now: Nanos) -> ThreadSca
             scan.overhead += span.duration();
         }
         scan.times[span.state as usize] += span.duration();
-        if holds_gil(span.state) {
+        let io = matches!(span.state, ThreadState::Io | ThreadState::Syscall);
+        let next_call = io && call.as_ref().is_some_and(|c| c.number != span.other);
+        if holds_gil(span.state) || next_call {
             // Holding the GIL again ends a pending I/O call's latency and any wait for the GIL.
-            if io_pending {
-                scan.io_latencies.push(span.start - released_at);
-                io_pending = false;
-            }
-            if let Some(ended) = io_ended.take() {
-                scan.resume_lags.push(span.start - ended);
+            if let Some(done) = call.take() {
+                scan.io_latencies.push(span.start - done.released_at);
+                scan.resume_lags
+                    .push(span.start - done.completed.unwrap_or(span.start));
             }
             if let Some(since) = wanting_since.take() {
                 scan.acquire_latencies.push(span.start - since);
             }
-            released_at = span.end;
-        } else if span.state == ThreadState::Io {
-            io_pending = true;
-            io_ended = Some(span.end);
+            released_at = if next_call { span.start } else { span.end };
+        }
+        if io {
+            let pending = call.get_or_insert(PendingCall {
+                number: span.other,
+                released_at,
+                completed: None,
+            });
+            pending.completed = Some(span.end);
         } else if span.state == ThreadState::WaitingGil {
             wanting_since.get_or_insert(span.start);
         }
@@ -504,24 +533,24 @@ fn thread_stats(
             0.0
         },
     };
-    // Alone, the thread would spend exactly its bytecodes' cost, its I/O and its C calls (not
-    // the boot of a process or interpreter: that is the runtime's cost, not the work).
-    let c_calls =
-        times[ThreadState::CCallReleased as usize] + times[ThreadState::CCallHolding as usize];
-    let alone =
-        bytecodes * bytecode_ps / 1000 + times[ThreadState::Io as usize] + c_calls - overhead;
+    // Alone, the thread would spend exactly its bytecodes' cost, its I/O (with the OS waking it
+    // after each blocking call) and its C calls (not the boot of a process or interpreter: that
+    // is the runtime's cost, not the work).
+    let of = |state: ThreadState| times[state as usize];
+    let c_calls = of(ThreadState::CCallReleased) + of(ThreadState::CCallHolding);
+    let alone = bytecodes * bytecode_ps / 1000
+        + of(ThreadState::Io)
+        + of(ThreadState::Syscall)
+        + of(ThreadState::Waking)
+        + c_calls
+        - overhead;
     (stats, alone)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn untitled(threads: Vec<ThreadInfo>, cores: u32) -> Trace {
-        let config = crate::model::Overrides::default().resolve().unwrap();
-        let meta = crate::meta::RunMeta::untitled(crate::meta::EngineKind::Sim, &config);
-        Trace::new(meta, threads, cores)
-    }
+    use crate::trace::test_support::untitled;
 
     #[test]
     fn percentiles_use_nearest_rank() {

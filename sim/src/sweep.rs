@@ -1,8 +1,7 @@
 //! Switch-interval sweeps: the same scenario at many intervals, run in parallel across cores.
 
-use crate::engine::SimError;
 use crate::model::Overrides;
-use crate::run::{Finished, RunOptions, run_scenario};
+use crate::run::{RunError, RunOptions, run_scenario};
 use crate::scenario::{Scenario, ScenarioError};
 use crate::stats::Stats;
 use crate::time::Nanos;
@@ -10,14 +9,14 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 /// Why one point of a sweep failed.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum SweepError {
     /// The settings at this point are invalid.
     #[error(transparent)]
     Scenario(#[from] ScenarioError),
     /// The run failed.
     #[error(transparent)]
-    Sim(#[from] SimError),
+    Run(#[from] RunError),
     /// The sweep was cancelled before this point ran.
     #[error("cancelled")]
     Cancelled,
@@ -44,7 +43,7 @@ pub fn log_spaced(from: Nanos, to: Nanos, points: usize) -> Vec<Nanos> {
 
 /// Runs `scenario` once per interval with `base` settings, on up to `workers` named threads.
 /// `cancel` stops workers between points; `progress` is called after each finished point with
-/// the number done. Results (the stats of each run) are in the order of `intervals`.
+/// the number done. Results are in the order of `intervals`.
 pub fn sweep(
     scenario: &Scenario,
     base: &Overrides,
@@ -53,31 +52,9 @@ pub fn sweep(
     cancel: &AtomicBool,
     progress: &(dyn Fn(usize) + Sync),
 ) -> Vec<Result<Stats, SweepError>> {
-    sweep_with(
-        scenario,
-        base,
-        intervals,
-        workers,
-        cancel,
-        progress,
-        &|run| run.stats,
-    )
-}
-
-/// Like [`sweep`], keeping of each finished run what `keep` takes from it (its stats and
-/// narration, say) while its trace is still there.
-pub fn sweep_with<T: Clone + Send>(
-    scenario: &Scenario,
-    base: &Overrides,
-    intervals: &[Nanos],
-    workers: usize,
-    cancel: &AtomicBool,
-    progress: &(dyn Fn(usize) + Sync),
-    keep: &(dyn Fn(Finished) -> T + Sync),
-) -> Vec<Result<T, SweepError>> {
     let next = AtomicUsize::new(0);
     let done = AtomicUsize::new(0);
-    let results: Mutex<Vec<Option<Result<T, SweepError>>>> =
+    let results: Mutex<Vec<Option<Result<Stats, SweepError>>>> =
         Mutex::new(vec![None; intervals.len()]);
     let work = || {
         loop {
@@ -96,11 +73,7 @@ pub fn sweep_with<T: Clone + Send>(
                 .config(&overrides)
                 .map_err(SweepError::from)
                 .and_then(|config| {
-                    Ok(keep(run_scenario(
-                        scenario,
-                        &config,
-                        &RunOptions::default(),
-                    )?))
+                    Ok(run_scenario(scenario, &config, &RunOptions::default())?.stats)
                 });
             if let Ok(mut slots) = results.lock() {
                 slots[i] = Some(outcome);

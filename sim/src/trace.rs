@@ -26,8 +26,15 @@ pub enum ThreadState {
     WaitingGil,
     /// Forced off: dropped the GIL on request and waits on `switch_cond` for a successor.
     ForcedOff,
-    /// In a blocking call or `time.sleep`, GIL released.
+    /// In a blocking call or `time.sleep`, GIL released, asleep in the kernel (`other`: the
+    /// thread's call number modulo 2, so that two calls in a row stay two spans).
     Io,
+    /// In a system call that does not block (the data was already there, the buffer had room,
+    /// `sleep(0)` up to 3.10): on its core, GIL released (`other` as for [`Self::Io`]).
+    Syscall,
+    /// Woken by the OS after a blocking call, a sleep or a lock wait, not running yet: the
+    /// OS wake-up latency (`gil-model.md` rule 24), not a wait for the GIL.
+    Waking,
     /// In a C call that released the GIL (running on a core without it).
     CCallReleased,
     /// In a C call that keeps the GIL: no check point until it returns.
@@ -48,11 +55,13 @@ pub enum ThreadState {
 
 impl ThreadState {
     /// Every state, in legend order.
-    pub const ALL: [ThreadState; 11] = [
+    pub const ALL: [ThreadState; 13] = [
         Self::Running,
         Self::WaitingGil,
         Self::ForcedOff,
         Self::Io,
+        Self::Syscall,
+        Self::Waking,
         Self::CCallReleased,
         Self::CCallHolding,
         Self::Lock,
@@ -72,11 +81,21 @@ impl ThreadState {
         self.info().name
     }
 
+    /// Whether a thread lane's span in this state names a thread in its `other` (the GIL holder
+    /// waited for, the thread that forced the switch, the task the event loop runs).
+    pub fn other_is_thread(self) -> bool {
+        matches!(self, Self::WaitingGil | Self::ForcedOff | Self::Ready)
+    }
+
     /// Whether a thread in this state occupies a core.
     pub fn on_core(self) -> bool {
         matches!(
             self,
-            Self::Running | Self::CCallReleased | Self::CCallHolding | Self::Starting
+            Self::Running
+                | Self::Syscall
+                | Self::CCallReleased
+                | Self::CCallHolding
+                | Self::Starting
         )
     }
 }
@@ -125,7 +144,21 @@ const STATE_INFO: [StateInfo; ThreadState::ALL.len()] = [
         state: ThreadState::Io,
         name: "in I/O (GIL released)",
         short: "I/O",
-        meaning: "in a blocking call (I/O or sleep), with the GIL released",
+        meaning: "in a blocking call (I/O or sleep): asleep in the kernel, with the GIL released",
+        holds_gil: false,
+    },
+    StateInfo {
+        state: ThreadState::Syscall,
+        name: "in a system call that did not block (GIL released)",
+        short: "syscall",
+        meaning: "in a system call that did not block (its data was there, or its buffer had room): it keeps its core with the GIL released, and takes the GIL back at once if it is still free",
+        holds_gil: false,
+    },
+    StateInfo {
+        state: ThreadState::Waking,
+        name: "woken by the OS, not running yet",
+        short: "waking",
+        meaning: "its call, sleep or lock wait is over: the OS is waking it up (a wake-up latency, not a wait for the GIL)",
         holds_gil: false,
     },
     StateInfo {
@@ -189,9 +222,9 @@ pub struct Span {
     /// Bytecodes executed during the span (thread and core lanes).
     pub bytecodes: u64,
     /// Per lane: on a thread lane, the GIL holder a waiter waits for, the thread that forced a
-    /// switch, or the lock blocked on (a C call "without the GIL" whose `other` is the thread
-    /// itself is the old GIL's release-and-signal overhead); on the GIL and core lanes, the
-    /// occupying thread.
+    /// switch, the lock blocked on, or an I/O call's number modulo 2 (a C call "without the
+    /// GIL" whose `other` is the thread itself is the old GIL's release-and-signal overhead);
+    /// on the GIL and core lanes, the occupying thread.
     pub other: u32,
     /// The state (on the GIL lane always [`ThreadState::Running`]).
     pub state: ThreadState,
@@ -575,19 +608,28 @@ impl DeltaCursor {
     }
 }
 
+/// Hand-built traces for the library's unit tests.
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::meta::EngineKind;
+pub(crate) mod test_support {
+    use super::{ThreadInfo, Trace};
+    use crate::meta::{EngineKind, RunMeta};
 
-    fn info(name: &str) -> ThreadInfo {
+    /// A thread of group 0 started at time 0.
+    pub fn info(name: &str) -> ThreadInfo {
         ThreadInfo::new(name, 0).started_at(0)
     }
 
-    fn trace(threads: Vec<ThreadInfo>, cores: u32) -> Trace {
+    /// An empty trace with no scenario behind it, at the default settings.
+    pub fn untitled(threads: Vec<ThreadInfo>, cores: u32) -> Trace {
         let config = crate::model::Overrides::default().resolve().unwrap();
         Trace::new(RunMeta::untitled(EngineKind::Sim, &config), threads, cores)
     }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::test_support::{info, untitled as trace};
+    use super::*;
 
     #[test]
     fn every_state_has_its_own_descriptor() {

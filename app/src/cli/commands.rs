@@ -7,7 +7,7 @@ use crate::format::{ms as format_ms, nanos as format_nanos};
 use gilscope_sim::compare::compare_runtimes;
 use gilscope_sim::export::{STATS_CSV_HEADER, stats_csv_row, write_chrome_trace};
 use gilscope_sim::presets::{PRESETS, load};
-use gilscope_sim::sweep::{log_spaced, sweep_with};
+use gilscope_sim::sweep::{log_spaced, sweep};
 use gilscope_sim::{
     Finished, Nanos, RunConfig, RunOptions, Scenario, Stats, StopSignal, Trace, run_scenario,
 };
@@ -114,42 +114,32 @@ fn run_one(
     if let Some(path) = trace {
         write_trace(&run.trace, path)?;
     }
-    let narration = narration_of(&scenario, &run);
+    let stats = narrated(&scenario, run.stats.clone(), &run);
     let text = if json {
-        to_json(&RunDocument {
-            stats: &run.stats,
-            narration,
-        })?
+        to_json(&stats)?
     } else {
-        let mut text = render(&run.stats, &config);
-        if !narration.is_empty() {
+        let mut text = render(&stats, &config);
+        if !stats.narration.is_empty() {
             text.push('\n');
-            text.push_str(&wrapped(&narration, NARRATION_WIDTH));
+            text.push_str(&wrapped(&stats.narration, NARRATION_WIDTH));
         }
         text
     };
     write_out(out, &text)
 }
 
-/// What `gilscope run --json` prints: the stats, then the narration they make true.
-#[derive(serde::Serialize)]
-struct RunDocument<'a> {
-    #[serde(flatten)]
-    stats: &'a Stats,
-    /// The narration's sentences true for this run, as the app shows them.
-    narration: String,
-}
-
 /// Columns the narration is wrapped to under the text summary.
 const NARRATION_WIDTH: usize = 96;
 
-/// The scenario's narration for this run (empty when it has none).
-fn narration_of(scenario: &Scenario, run: &Finished) -> String {
-    let stopped = run.interrupted.then_some("stopped by Ctrl+C");
-    scenario
-        .narration
-        .narrate(&run.trace, &run.stats, stopped)
-        .text()
+/// `stats` of `run`, with the narration of a run the user stopped told as such.
+fn narrated(scenario: &Scenario, mut stats: Stats, run: &Finished) -> Stats {
+    if run.interrupted {
+        stats.narration = scenario
+            .narration
+            .narrate(&run.trace, &run.stats, Some("stopped by Ctrl+C"))
+            .text();
+    }
+    stats
 }
 
 /// `text` wrapped at word boundaries to lines of at most `width` characters (longer words stay
@@ -219,25 +209,19 @@ fn run_sweep(
                 .config(&overrides)
                 .map_err(|e| CliError::Input(e.to_string()))?;
             let run = execute_run(&scenario, &config, engine)?;
-            let narration = narration_of(&scenario, &run);
-            rows.push((run.stats, narration));
+            rows.push(narrated(&scenario, run.stats.clone(), &run));
         }
-        let stats: Vec<Stats> = rows.iter().map(|(s, _)| s.clone()).collect();
-        draw_sweep(plot, &scenario, settings, &stats)?;
+        draw_sweep(plot, &scenario, settings, &rows)?;
         return write_out(out, &sweep_output(&rows, csv, json)?);
     }
     let workers = std::thread::available_parallelism().map_or(1, usize::from);
-    let results = sweep_with(
+    let results = sweep(
         &scenario,
         &settings.overrides(),
         &intervals,
         workers,
         &AtomicBool::new(false),
         &|_| {},
-        &|run| {
-            let narration = narration_of(&scenario, &run);
-            (run.stats, narration)
-        },
     );
     let mut rows = Vec::with_capacity(results.len());
     for (interval, result) in intervals.iter().zip(results) {
@@ -248,8 +232,7 @@ fn run_sweep(
             ))
         })?);
     }
-    let stats: Vec<Stats> = rows.iter().map(|(s, _)| s.clone()).collect();
-    draw_sweep(plot, &scenario, settings, &stats)?;
+    draw_sweep(plot, &scenario, settings, &rows)?;
     write_out(out, &sweep_output(&rows, csv, json)?)
 }
 
@@ -271,28 +254,18 @@ fn draw_sweep(
     )
 }
 
-/// The rows of a sweep, `(stats, narration)` per interval, as JSON (each row the document
-/// `gilscope run --json` prints), CSV or a table.
-fn sweep_output(rows: &[(Stats, String)], csv: bool, json: bool) -> Result<String, CliError> {
+fn sweep_output(rows: &[Stats], csv: bool, json: bool) -> Result<String, CliError> {
     Ok(if json {
-        let documents: Vec<RunDocument<'_>> = rows
-            .iter()
-            .map(|(stats, narration)| RunDocument {
-                stats,
-                narration: narration.clone(),
-            })
-            .collect();
-        to_json(&documents)?
+        to_json(&rows)?
     } else if csv {
         let mut text = format!("{STATS_CSV_HEADER}\n");
-        for (row, _) in rows {
+        for row in rows {
             text.push_str(&stats_csv_row(row));
             text.push('\n');
         }
         text
     } else {
-        let stats: Vec<Stats> = rows.iter().map(|(s, _)| s.clone()).collect();
-        sweep_table(&stats)
+        sweep_table(rows)
     })
 }
 
@@ -360,14 +333,11 @@ fn export(
         source,
     })?;
     write_trace(&run.trace, &dir.join("trace.json"))?;
-    let document = RunDocument {
-        stats: &run.stats,
-        narration: narration_of(&scenario, &run),
-    };
-    write_file(&dir.join("stats.json"), &to_json(&document)?)?;
+    let stats = narrated(&scenario, run.stats.clone(), &run);
+    write_file(&dir.join("stats.json"), &to_json(&stats)?)?;
     write_file(
         &dir.join("stats.csv"),
-        &format!("{STATS_CSV_HEADER}\n{}\n", stats_csv_row(&run.stats)),
+        &format!("{STATS_CSV_HEADER}\n{}\n", stats_csv_row(&stats)),
     )?;
     write_out(
         out,

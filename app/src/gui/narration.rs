@@ -12,15 +12,15 @@ pub fn text(scenario: &Scenario, run: &Run) -> Option<String> {
     if scenario.narration.is_empty() {
         return None;
     }
-    Some(match &run.stats {
-        Some(stats) => scenario
+    Some(match (&run.stats, &run.error) {
+        (Some(stats), None) => stats.narration.clone(),
+        // Stopped by an error: the narration says so, and why.
+        (Some(stats), Some(error)) => scenario
             .narration
-            .narrate(&run.trace, stats, run.error.as_deref())
+            .narrate(&run.trace, stats, Some(error))
             .text(),
-        None if run.error.is_some() => {
-            "The run stopped before it could report anything.".to_owned()
-        }
-        None => "The run is starting: the narration follows it.".to_owned(),
+        (None, Some(_)) => "The run stopped before it could report anything.".to_owned(),
+        (None, None) => "The run is starting: the narration follows it.".to_owned(),
     })
 }
 

@@ -64,6 +64,8 @@ pub fn why(trace: &Trace, t: u32, span: &Span, locks: &[String]) -> String {
             text
         }
         ThreadState::Io
+        | ThreadState::Syscall
+        | ThreadState::Waking
         | ThreadState::CCallReleased
         | ThreadState::CCallHolding
         | ThreadState::Runnable

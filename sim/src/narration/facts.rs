@@ -98,7 +98,11 @@ pub struct Fact {
 const STATES: &[&str] = RunState::NAMES;
 const RUNTIMES: &[&str] = <crate::model::Runtime as crate::names::Named>::NAMES;
 const START_METHODS: &[&str] = <crate::model::StartMethod as crate::names::Named>::NAMES;
-const ENGINES: &[&str] = &[EngineKind::Sim.name(), EngineKind::Live.name()];
+const ENGINES: &[&str] = &[
+    EngineKind::Sim.name(),
+    EngineKind::Live.name(),
+    EngineKind::Cpython.name(),
+];
 
 #[allow(
     clippy::unnecessary_wraps,
@@ -264,7 +268,7 @@ pub const FACTS: &[Fact] = &[
         Kind::Word(ENGINES),
         Run,
         true,
-        "the engine: sim (the simulator) or live (real threads on this machine)",
+        "the engine: sim (the simulator), live (real threads on this machine) or cpython (a real interpreter)",
         |f, _| word(f.stats.engine.name())
     ),
     fact!(
