@@ -3,9 +3,11 @@
 use super::report::render;
 use super::settings::SettingsArgs;
 use super::{CliError, Command, EngineKind};
-use crate::format::{ms as format_ms, nanos as format_nanos};
+use crate::format::{ms as format_ms, nanos as format_nanos, ratio};
 use gilscope_sim::compare::compare_runtimes;
 use gilscope_sim::export::{STATS_CSV_HEADER, stats_csv_row, write_chrome_trace};
+use gilscope_sim::narration::headline::same_work;
+use gilscope_sim::narration::{Side, headline};
 use gilscope_sim::presets::{PRESETS, load};
 use gilscope_sim::sweep::{log_spaced, sweep};
 use gilscope_sim::{
@@ -142,6 +144,25 @@ fn narrated(scenario: &Scenario, mut stats: Stats, run: &Finished) -> Stats {
     stats
 }
 
+/// The words of `text`, a number kept with its unit ("225 ms" is one word).
+fn unbroken_words(text: &str) -> Vec<String> {
+    let mut words: Vec<String> = Vec::new();
+    for word in text.split_whitespace() {
+        let unit = word.trim_end_matches(|c: char| c.is_ascii_punctuation());
+        let after_number = words
+            .last()
+            .is_some_and(|w| w.ends_with(|c: char| c.is_ascii_digit()));
+        match words.last_mut() {
+            Some(last) if after_number && ["ns", "µs", "ms", "s"].contains(&unit) => {
+                last.push(' ');
+                last.push_str(word);
+            }
+            _ => words.push(word.to_owned()),
+        }
+    }
+    words
+}
+
 /// `text` wrapped at word boundaries to lines of at most `width` characters (longer words stay
 /// whole), paragraphs kept apart by a blank line.
 fn wrapped(text: &str, width: usize) -> String {
@@ -151,7 +172,7 @@ fn wrapped(text: &str, width: usize) -> String {
             out.push('\n');
         }
         let mut line = String::new();
-        for word in paragraph.split_whitespace() {
+        for word in unbroken_words(paragraph) {
             if !line.is_empty() && line.chars().count() + 1 + word.chars().count() > width {
                 out.push_str(&line);
                 out.push('\n');
@@ -160,7 +181,7 @@ fn wrapped(text: &str, width: usize) -> String {
             if !line.is_empty() {
                 line.push(' ');
             }
-            line.push_str(word);
+            line.push_str(&word);
         }
         out.push_str(&line);
         out.push('\n');
@@ -356,20 +377,41 @@ fn compare(
 ) -> Result<(), CliError> {
     let (scenario, _) = prepare(name, settings)?;
     let rows = compare_runtimes(&scenario, &settings.overrides());
+    let base = rows
+        .first()
+        .and_then(|(label, r)| Some((format!("with {label}"), r.as_ref().ok()?)));
+    // Each runtime against the first (threads with the GIL), by what the scenario is about: the
+    // sentence the app's compare view writes.
+    let headlines: Vec<Option<String>> = rows
+        .iter()
+        .enumerate()
+        .map(|(i, (label, row))| {
+            let ((base_label, base), stats) = (base.as_ref()?, row.as_ref().ok()?);
+            let a = Side {
+                label: base_label,
+                stats: base,
+            };
+            let label = format!("with {label}");
+            let b = Side {
+                label: &label,
+                stats,
+            };
+            (i > 0).then(|| headline(scenario.purpose, a, b).text)
+        })
+        .collect();
     if json {
         let doc: Vec<serde_json::Value> = rows
             .iter()
-            .map(|(label, row)| match row {
-                Ok(stats) => serde_json::json!({"runtime": label, "stats": stats}),
+            .zip(&headlines)
+            .map(|((label, row), headline)| match row {
+                Ok(stats) => {
+                    serde_json::json!({"runtime": label, "stats": stats, "headline": headline})
+                }
                 Err(e) => serde_json::json!({"runtime": label, "error": e.to_string()}),
             })
             .collect();
         return write_out(out, &to_json(&doc)?);
     }
-    let base = rows
-        .first()
-        .and_then(|(_, r)| r.as_ref().ok())
-        .map(|s| s.wall_ms);
     let mut text = format!(
         "{}\n{:<30} {:>10} {:>9} {:>10} {:>11} {:>12} {:>8}\n",
         scenario.name, "runtime", "wall", "vs GIL", "CPU", "parallelism", "interpreters", "lost"
@@ -377,8 +419,12 @@ fn compare(
     for (label, row) in &rows {
         match row {
             Ok(s) => {
-                let ratio =
-                    base.map_or_else(|| "—".to_owned(), |b| format!("{:.2}×", b / s.wall_ms));
+                // A ratio of wall times only for the same work (a convoy's CPU-bound thread
+                // simply runs less when the I/O ends sooner).
+                let ratio = base
+                    .as_ref()
+                    .filter(|(_, b)| same_work(b, s))
+                    .map_or_else(|| "—".to_owned(), |(_, b)| ratio(b.wall_ms / s.wall_ms));
                 let lost: u64 = s.counters.iter().map(|c| c.lost).sum();
                 let _ = writeln!(
                     text,
@@ -393,6 +439,13 @@ fn compare(
                 let _ = writeln!(text, "{label:<30} not possible: {e}");
             }
         }
+    }
+    let mut said = headlines.iter().flatten().peekable();
+    if said.peek().is_some() {
+        text.push('\n');
+    }
+    for sentence in said {
+        text.push_str(&wrapped(sentence, NARRATION_WIDTH));
     }
     write_out(out, &text)
 }

@@ -181,7 +181,8 @@ impl GilscopeApp {
 
     /// The compare sentence, when comparing and both runs have finished.
     pub fn compare_headline(&self) -> Option<String> {
-        compare_headline(&self.settings, &self.runs)
+        let purpose = self.scenario().map(|s| s.purpose).unwrap_or_default();
+        compare_headline(&self.settings, purpose, &self.runs)
     }
 
     /// The narration of the scenario for run A: the sentences true for it, with its numbers.

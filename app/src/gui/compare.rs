@@ -6,9 +6,10 @@ use super::analysis::LowerArea;
 use super::session::Run;
 use super::settings::{CompareWith, Settings, runtime_label};
 use super::view::{Action, View, ViewCtx};
-use crate::format::{ms as format_ms, nanos as format_nanos};
+use crate::format::{counted, nanos as format_nanos};
 use crate::timeline::{Timeline, TimelineGroup};
 use crate::widgets::legend::state_legend;
+use gilscope_sim::narration::{self, Purpose, Side};
 use gilscope_sim::{RunConfig, Stats, ThreadState};
 
 /// How a run is named in the compare sentence, by what B changes.
@@ -28,58 +29,37 @@ pub fn side_label(with: CompareWith, config: &RunConfig) -> String {
             format!("with {}", runtime_label(config.runtime))
         }
         CompareWith::Cores(_) => {
-            format!(
-                "on {} core{}",
-                config.cores,
-                if config.cores == 1 { "" } else { "s" }
-            )
+            format!("on {}", counted(u64::from(config.cores), "core", "cores"))
         }
     }
 }
 
-fn capitalized(s: &str) -> String {
-    let mut chars = s.chars();
-    chars
-        .next()
-        .map_or_else(String::new, |c| c.to_uppercase().chain(chars).collect())
-}
-
-/// The sentence comparing two finished runs: "Free-threaded finished in 54.3 ms, 3.7× faster
-/// than with the GIL (200 ms)." `None` until both have finished.
-pub fn headline(with: CompareWith, a: &Run, b: &Run) -> Option<String> {
+/// The sentence comparing two finished runs of a scenario of `purpose`, by what it is about
+/// (the simulator's `narration::headline`, the one `gilscope compare` prints): "Free-threaded:
+/// the same work in 54.3 ms, 3.7× faster than with the GIL (200 ms)." for the same work, "I/O
+/// latency 5.07 ms with a 5.00 ms switch interval → …" for a convoy. `None` until both have
+/// finished.
+pub fn headline(with: CompareWith, purpose: Purpose, a: &Run, b: &Run) -> Option<String> {
     if !(a.is_over() && b.is_over()) || a.error.is_some() || b.error.is_some() {
         return None;
     }
-    let (wall_a, wall_b) = (a.stats.as_ref()?.wall_ms, b.stats.as_ref()?.wall_ms);
     let (label_a, label_b) = (side_label(with, &a.config), side_label(with, &b.config));
-    let ((fast, fast_ms), (slow, slow_ms)) = if wall_b <= wall_a {
-        ((&label_b, wall_b), (&label_a, wall_a))
-    } else {
-        ((&label_a, wall_a), (&label_b, wall_b))
+    let a = Side {
+        label: &label_a,
+        stats: a.stats.as_ref()?,
     };
-    let ratio = if fast_ms > 0.0 {
-        slow_ms / fast_ms
-    } else {
-        1.0
+    let b = Side {
+        label: &label_b,
+        stats: b.stats.as_ref()?,
     };
-    if ratio < 1.005 {
-        return Some(format!(
-            "Both finished in {}: A {label_a}, B {label_b}.",
-            format_ms(fast_ms)
-        ));
-    }
-    Some(format!(
-        "{} finished in {}, {ratio:.1}× faster than {slow} ({}).",
-        capitalized(fast),
-        format_ms(fast_ms),
-        format_ms(slow_ms)
-    ))
+    Some(narration::headline(purpose, a, b).text)
 }
 
-/// The compare sentence, when `settings` compare and both `runs` have finished.
-pub fn compare_headline(settings: &Settings, runs: &[Run]) -> Option<String> {
+/// The compare sentence, when `settings` compare and both `runs` of a scenario of `purpose`
+/// have finished.
+pub fn compare_headline(settings: &Settings, purpose: Purpose, runs: &[Run]) -> Option<String> {
     match runs {
-        [a, b] if settings.compare => headline(settings.compare_with, a, b),
+        [a, b] if settings.compare => headline(settings.compare_with, purpose, a, b),
         _ => None,
     }
 }
@@ -156,7 +136,8 @@ impl View for CompareView {
     fn ui(&mut self, ui: &mut egui::Ui, cx: &ViewCtx<'_>) -> Vec<Action> {
         show_errors(ui, cx);
         if cx.settings.compare {
-            let text = compare_headline(cx.settings, cx.runs)
+            let purpose = cx.scenario.map(|s| s.purpose).unwrap_or_default();
+            let text = compare_headline(cx.settings, purpose, cx.runs)
                 .unwrap_or_else(|| compare_progress(cx.settings.compare_with, cx.runs));
             ui.label(egui::RichText::new(text).heading());
         }

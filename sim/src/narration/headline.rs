@@ -131,10 +131,15 @@ fn throughput(w: &mut Writer, a: Side<'_>, b: Side<'_>) -> String {
         return format!("Both finished in {both}: A {}, B {}.", a.label, b.label);
     }
     let fast_ms = w.ms(format!("{fast_tag}.wall"), fast.stats.wall_ms);
-    let times = format::factor(ratio);
+    // "1.0× faster" says nothing: a small gain reads as a percentage.
+    let faster = if ratio < 1.1 {
+        format!("{} faster", format::percent(ratio - 1.0))
+    } else {
+        format!("{} faster", format::factor(ratio))
+    };
     let slow_ms = w.ms(format!("{slow_tag}.wall"), slow.stats.wall_ms);
     format!(
-        "{} finished in {fast_ms}, {times} faster than {} ({slow_ms}).",
+        "{}: the same work in {fast_ms}, {faster} than {} ({slow_ms}).",
         capitalized(fast.label),
         slow.label
     )
@@ -247,7 +252,7 @@ mod tests {
         );
         let ratio = format::factor(gil.wall_ms / free.wall_ms);
         assert!(
-            h.text.starts_with("Free-threaded finished in ")
+            h.text.starts_with("Free-threaded: the same work in ")
                 && h.text
                     .contains(&format!("{ratio} faster than with the GIL")),
             "{}",
