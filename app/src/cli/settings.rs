@@ -187,6 +187,7 @@ mod tests {
                     "DURATION" => "3ms",
                     "VERSION" => "3.12",
                     "0|1" => "1",
+                    "SIZE" => "7MB",
                     _ => "7",
                 };
                 Some(sample.to_owned())
