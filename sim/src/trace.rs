@@ -99,8 +99,9 @@ pub struct Span {
     pub bytecodes: u64,
     /// Per lane: on a thread lane, the GIL holder a waiter waits for, the thread that forced a
     /// switch, or the lock blocked on (a C call "without the GIL" whose `other` is the thread
-    /// itself is the old GIL's release-and-signal overhead); on the GIL and core lanes, the
-    /// occupying thread.
+    /// itself is the old GIL's release-and-signal overhead; an I/O span whose `other` is the
+    /// thread itself is an asyncio task awaiting an executor's job, not an I/O call); on the GIL
+    /// and core lanes, the occupying thread.
     pub other: u32,
     /// The state (on the GIL lane always [`ThreadState::Running`]).
     pub state: ThreadState,
@@ -263,6 +264,9 @@ pub struct Trace {
     pub now: Nanos,
     /// Whether the run has ended.
     pub finished: bool,
+    /// Whether it was stopped before its end (Ctrl+C, a stop button): the numbers cover only
+    /// the part that ran.
+    pub interrupted: bool,
     /// Warnings the interpreter printed, with when (e.g. the GIL being re-enabled).
     pub warnings: Vec<(Nanos, String)>,
 }
@@ -280,6 +284,7 @@ impl Trace {
             counters: Vec::new(),
             now: 0,
             finished: false,
+            interrupted: false,
             warnings: Vec::new(),
         }
     }
@@ -393,6 +398,26 @@ impl Trace {
                 l.spans.len() + usize::from(l.open.is_some())
             })
             .sum()
+    }
+
+    /// Bytes the trace's growing parts take (spans, markers and warnings, as allocated): what
+    /// the memory budget counts. Computed from the storage itself, so it stays true when that
+    /// storage changes.
+    pub fn heap_bytes(&self) -> usize {
+        let lanes = self
+            .thread_lanes
+            .iter()
+            .chain(std::iter::once(&self.gil))
+            .chain(&self.cores);
+        let spans: usize = lanes.map(|l| l.spans.capacity()).sum();
+        let warnings: usize = self
+            .warnings
+            .iter()
+            .map(|(_, w)| w.capacity() + std::mem::size_of::<(Nanos, String)>())
+            .sum();
+        spans * std::mem::size_of::<Span>()
+            + self.markers.capacity() * std::mem::size_of::<Marker>()
+            + warnings
     }
 
     /// Appends a delta produced by [`DeltaCursor::take`] from another copy of the trace.

@@ -332,12 +332,14 @@ fn compare(
                 let ratio =
                     base.map_or_else(|| "—".to_owned(), |b| format!("{:.2}×", b / s.wall_ms));
                 let lost: u64 = s.counters.iter().map(|c| c.lost).sum();
+                let parallelism = s
+                    .parallelism
+                    .map_or_else(|| "—".to_owned(), |p| format!("{p:.2}"));
                 let _ = writeln!(
                     text,
-                    "{label:<30} {:>10} {ratio:>9} {:>10} {:>11.2} {:>12} {lost:>8}",
+                    "{label:<30} {:>10} {ratio:>9} {:>10} {parallelism:>11} {:>12} {lost:>8}",
                     format_ms(s.wall_ms),
                     format_ms(s.cpu_ms),
-                    s.parallelism,
                     s.interpreters
                 );
             }

@@ -78,7 +78,7 @@ pub(super) fn check(scenario: &Scenario, config: &RunConfig) -> Result<(), Scena
         return Err(ScenarioError::Invalid {
             file: scenario.source.clone(),
             message: format!(
-                "the run would take at least {} events to simulate (every operation of every repeat is one), more than max_events allows ({}): lower the repeat counts, set a duration to cut the run, or raise the limit (max_events, --max-events)",
+                "the run would take at least {} events to simulate (every operation of every repeat is one, and every increment one more), more than max_events allows ({}): lower the repeat counts, set a duration to cut the run, or raise the limit (max_events, --max-events)",
                 big(events),
                 config.max_events
             ),
@@ -145,10 +145,14 @@ fn op_cost(op: &Op, config: &RunConfig, ps: u128) -> Cost {
         }
         Op::Lock(_) | Op::Unlock(_) => 0,
     };
-    Cost {
-        time,
-        events: u128::from(!matches!(op, Op::Lock(_) | Op::Unlock(_))),
-    }
+    // Each op but a lock's is at least one event; each increment is one more, replayed at the
+    // end to find the counter's value.
+    let events = match *op {
+        Op::Lock(_) | Op::Unlock(_) => 0,
+        Op::Increment { times, .. } => 1 + u128::from(times),
+        _ => 1,
+    };
+    Cost { time, events }
 }
 
 /// The refusal of one op that would take more than a day.

@@ -108,7 +108,8 @@ impl SimEngine {
             }
             Op::Offload(bytecodes) => {
                 self.threads[t].stage = Stage::Blocking;
-                self.show(t, ThreadState::Io, NONE);
+                // Awaiting the executor's future, not an I/O call: `other` is the task itself.
+                self.show(t, ThreadState::Io, t.id());
                 self.cancel_timer(t);
                 self.release_loop(t);
                 self.submit_job(t, bytecodes);
