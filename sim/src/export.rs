@@ -1,6 +1,8 @@
 //! Exports: Chrome trace-event JSON (opens in Perfetto and <chrome://tracing>) and stats as CSV.
 
+use crate::size::format_bytes;
 use crate::stats::Stats;
+use crate::time::{Nanos, format_nanos};
 use crate::trace::{LaneId, Marker, MarkerKind, NONE, Span, ThreadState, Trace};
 use serde_json::json;
 use std::io::{self, Write};
@@ -9,12 +11,146 @@ const THREADS_PID: u32 = 1;
 const GIL_PID: u32 = 2;
 const CORES_PID: u32 = 3;
 
+/// How much of a trace a Chrome-trace export writes, sized before anything is written: all of
+/// it, or, when the whole would be larger than the budget, the part of the run before `until`
+/// that fits.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ChromeExport {
+    /// Events that start at or after this time are left out; `None` writes them all.
+    pub until: Option<Nanos>,
+    /// The bytes the export will write, estimated.
+    pub bytes: u64,
+    /// The bytes the whole trace would take, estimated.
+    pub whole_bytes: u64,
+    /// The budget it was sized against (`memory_budget`).
+    pub budget: u64,
+    /// How long the run lasted.
+    pub run: Nanos,
+}
+
+/// Samples per kind of event when estimating their mean size.
+const SIZE_SAMPLES: usize = 4096;
+
+impl ChromeExport {
+    /// Sizes the export of `trace` against `budget` bytes: the mean size of its span and marker
+    /// events is measured on a sample, and the run is cut at the latest time whose events fit.
+    pub fn plan(trace: &Trace, budget: u64) -> ChromeExport {
+        let header = header_bytes(trace);
+        let (span_bytes, marker_bytes) = mean_event_bytes(trace);
+        let size_until = |until: Nanos| {
+            let (spans, markers) = events_before(trace, until);
+            header + (spans as f64 * span_bytes + markers as f64 * marker_bytes) as u64
+        };
+        let whole_bytes = size_until(Nanos::MAX);
+        let mut plan = ChromeExport {
+            until: None,
+            bytes: whole_bytes,
+            whole_bytes,
+            budget,
+            run: trace.now,
+        };
+        if whole_bytes <= budget {
+            return plan;
+        }
+        // The latest cut that fits: sizes only grow with the cut.
+        let (mut fits, mut over) = (0, trace.now.saturating_add(1));
+        while over - fits > 1 {
+            let mid = fits + (over - fits) / 2;
+            if size_until(mid) <= budget {
+                fits = mid;
+            } else {
+                over = mid;
+            }
+        }
+        plan.until = Some(fits);
+        plan.bytes = size_until(fits);
+        plan
+    }
+
+    /// What the user should know when the export is cut, in one sentence.
+    pub fn note(&self) -> Option<String> {
+        let until = self.until?;
+        Some(format!(
+            "the trace holds only the first {} of the {} run (about {}): the whole trace would take about {}, more than memory_budget ({}); raise the budget (--memory-budget) to export it all, or shorten the run (--duration)",
+            format_nanos(until),
+            format_nanos(self.run),
+            format_bytes(self.bytes),
+            format_bytes(self.whole_bytes),
+            format_bytes(self.budget)
+        ))
+    }
+}
+
+/// The bytes of the parts written once: the header, the run's description, the track names.
+fn header_bytes(trace: &Trace) -> u64 {
+    let meta = serde_json::to_vec(&trace.meta).map_or(0, |v| v.len());
+    let tracks: usize = track_names(trace)
+        .iter()
+        .map(|e| e.to_string().len() + 2)
+        .sum();
+    (meta + tracks + 256) as u64
+}
+
+/// The mean bytes of one span event and of one marker event (with its separator), from a sample
+/// spread over the whole trace.
+fn mean_event_bytes(trace: &Trace) -> (f64, f64) {
+    let spans: usize = trace
+        .lane_ids()
+        .map(|id| trace.lane(id).spans.len() + 1)
+        .sum();
+    let stride = (spans / SIZE_SAMPLES).max(1);
+    let mut sampled = (0usize, 0usize);
+    for id in trace.lane_ids() {
+        for span in trace.lane(id).all(trace.now).step_by(stride) {
+            if let Some(event) = span_event(trace, id, &span) {
+                sampled.0 += event.to_string().len() + 2;
+                sampled.1 += 1;
+            }
+        }
+    }
+    let stride = (trace.markers.len() / SIZE_SAMPLES).max(1);
+    let mut markers = (0usize, 0usize);
+    for marker in trace.markers.iter().step_by(stride) {
+        if let Some(event) = marker_event(trace, marker) {
+            markers.0 += event.to_string().len() + 2;
+            markers.1 += 1;
+        }
+    }
+    let mean = |(bytes, n): (usize, usize)| if n == 0 { 0.0 } else { bytes as f64 / n as f64 };
+    (mean(sampled), mean(markers))
+}
+
+/// Spans (in every lane) and markers that start before `until`.
+fn events_before(trace: &Trace, until: Nanos) -> (usize, usize) {
+    let spans = trace
+        .lane_ids()
+        .map(|id| {
+            let lane = trace.lane(id);
+            lane.spans.partition_point(|s| s.start < until)
+                + usize::from(lane.open.is_some_and(|s| s.start < until))
+        })
+        .sum();
+    let markers = trace.markers.partition_point(|m| m.time < until);
+    (spans, markers)
+}
+
 /// Writes `trace` as Chrome trace-event JSON: one track per thread, the GIL lane and one track
 /// per core, with markers as instant events, and the run's description (scenario, engine,
-/// settings) under `metadata.gilscope`.
-pub fn write_chrome_trace(trace: &Trace, out: &mut impl Write) -> io::Result<()> {
+/// settings) under `metadata.gilscope`. Only the part `plan` allows is written; a cut is said
+/// under `metadata.gilscope_cut`.
+pub fn write_chrome_trace(
+    trace: &Trace,
+    plan: &ChromeExport,
+    out: &mut impl Write,
+) -> io::Result<()> {
+    let until = plan.until.unwrap_or(Nanos::MAX);
     out.write_all(b"{\"displayTimeUnit\":\"ms\",\"metadata\":{\"gilscope\":")?;
     serde_json::to_writer(&mut *out, &trace.meta).map_err(io::Error::other)?;
+    if let Some(note) = plan.note() {
+        let cut = json!({"until_us": us(until), "run_us": us(plan.run), "note": note});
+        out.write_all(b",\"gilscope_cut\":")?;
+        serde_json::to_writer(&mut *out, &cut).map_err(io::Error::other)?;
+    }
     out.write_all(b"},\"traceEvents\":[\n")?;
     let mut first = true;
     let mut emit = |out: &mut dyn Write, value: &serde_json::Value| -> io::Result<()> {
@@ -28,13 +164,17 @@ pub fn write_chrome_trace(trace: &Trace, out: &mut impl Write) -> io::Result<()>
         emit(out, &event)?;
     }
     for id in trace.lane_ids() {
-        for span in trace.lane(id).all(trace.now) {
+        for span in trace
+            .lane(id)
+            .all(trace.now)
+            .take_while(|s| s.start < until)
+        {
             if let Some(event) = span_event(trace, id, &span) {
                 emit(out, &event)?;
             }
         }
     }
-    for marker in &trace.markers {
+    for marker in trace.markers.iter().take_while(|m| m.time < until) {
         if let Some(event) = marker_event(trace, marker) {
             emit(out, &event)?;
         }
@@ -177,8 +317,17 @@ mod tests {
             })
             .unwrap();
         let trace = crate::run::simulate(&scenario, &config).unwrap();
+        let plan = ChromeExport::plan(&trace, config.memory_budget);
+        assert_eq!((plan.until, plan.note()), (None, None));
         let mut buffer = Vec::new();
-        write_chrome_trace(&trace, &mut buffer).unwrap();
+        write_chrome_trace(&trace, &plan, &mut buffer).unwrap();
+        let estimate = plan.bytes as f64 / buffer.len() as f64;
+        assert!(
+            (0.8..1.25).contains(&estimate),
+            "estimated {} of {}",
+            plan.bytes,
+            buffer.len()
+        );
         let value: serde_json::Value = serde_json::from_slice(&buffer).unwrap();
         let events = value["traceEvents"].as_array().unwrap();
         let names: Vec<&str> = events
@@ -209,5 +358,43 @@ mod tests {
         let trace = crate::run::simulate(&scenario, &config).unwrap();
         let row = stats_csv_row(&Stats::compute(&trace));
         assert_eq!(row.split(',').count(), STATS_CSV_HEADER.split(',').count());
+    }
+
+    #[test]
+    fn an_export_larger_than_the_budget_is_cut_to_fit_and_says_so() {
+        let scenario = preset("old-gil").unwrap().unwrap();
+        let config = scenario
+            .config(&Overrides {
+                duration: Some(200 * crate::time::MS),
+                ..Overrides::default()
+            })
+            .unwrap();
+        let trace = crate::run::simulate(&scenario, &config).unwrap();
+        let budget = 2_000_000;
+        let plan = ChromeExport::plan(&trace, budget);
+        let until = plan.until.expect("cut");
+        assert!(until > 0 && until < trace.now && plan.whole_bytes > budget);
+        let note = plan.note().unwrap();
+        assert!(
+            note.contains("memory_budget") && note.contains("--memory-budget"),
+            "{note}"
+        );
+        let mut buffer = Vec::new();
+        write_chrome_trace(&trace, &plan, &mut buffer).unwrap();
+        assert!(
+            buffer.len() as u64 <= budget * 11 / 10,
+            "{} bytes",
+            buffer.len()
+        );
+        let value: serde_json::Value = serde_json::from_slice(&buffer).unwrap();
+        let events = value["traceEvents"].as_array().unwrap();
+        let limit = until as f64 / 1000.0;
+        assert!(
+            events
+                .iter()
+                .filter_map(|e| e["ts"].as_f64())
+                .all(|ts| ts < limit)
+        );
+        assert!(value["metadata"]["gilscope_cut"]["note"].is_string());
     }
 }

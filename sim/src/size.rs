@@ -1,10 +1,12 @@
 //! Sizes in bytes, as the memory budget and its messages write them: `"512MB"`, `"2GiB"`.
 
 /// Decimal and binary units, largest first.
-const UNITS: [(&str, u64); 7] = [
+const UNITS: [(&str, u64); 9] = [
+    ("TiB", 1 << 40),
     ("GiB", 1 << 30),
     ("MiB", 1 << 20),
     ("KiB", 1 << 10),
+    ("TB", 1_000_000_000_000),
     ("GB", 1_000_000_000),
     ("MB", 1_000_000),
     ("KB", 1_000),
@@ -27,11 +29,11 @@ pub fn parse_size(text: &str) -> Result<u64, String> {
     else {
         return Err(if unit.is_empty() {
             format!(
-                "size \"{text}\" has no unit: write it with one of B, KB, MB, GB (or KiB, MiB, GiB), e.g. \"512MB\""
+                "size \"{text}\" has no unit: write it with one of B, KB, MB, GB, TB (or KiB, MiB, GiB, TiB), e.g. \"512MB\""
             )
         } else {
             format!(
-                "size \"{text}\" has an unknown unit \"{unit}\": use B, KB, MB, GB, KiB, MiB or GiB"
+                "size \"{text}\" has an unknown unit \"{unit}\": use B, KB, MB, GB, TB, KiB, MiB, GiB or TiB"
             )
         });
     };
@@ -79,7 +81,8 @@ mod tests {
         assert_eq!(parse_size("64MiB"), Ok(64 << 20));
         assert_eq!(parse_size("4096b"), Ok(4096));
         assert!(parse_size("512").unwrap_err().contains("no unit"));
-        assert!(parse_size("5TB").unwrap_err().contains("unknown unit"));
+        assert!(parse_size("5PB").unwrap_err().contains("unknown unit"));
+        assert_eq!(parse_size("1TB"), Ok(1_000_000_000_000));
         assert!(parse_size("-1MB").unwrap_err().contains("negative"));
         assert!(parse_size("MB").unwrap_err().contains("number"));
         assert!(

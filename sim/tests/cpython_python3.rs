@@ -200,5 +200,9 @@ fn a_free_threaded_build_runs_two_cpu_bound_threads_side_by_side() {
         scenario("[[threads]]\nname = \"worker\"\ncount = 2\nops = [ { compute = 20_000_000 } ]\n");
     let (run, stats) = run(&s, python, &Overrides::default());
     assert!(run.trace.gil.spans.is_empty());
-    assert!(stats.speedup.unwrap() > 1.2, "speedup {}", stats.speedup.unwrap());
+    assert!(
+        stats.speedup.unwrap() > 1.2,
+        "speedup {}",
+        stats.speedup.unwrap()
+    );
 }
