@@ -196,8 +196,10 @@ pub struct RunConfig {
     pub max_events: u64,
     /// The most virtual time (real time, live) a run may last.
     pub max_virtual_time: Nanos,
-    /// The most bytes a run's trace may hold, and an exported trace may take.
+    /// The most bytes a run's trace may hold.
     pub memory_budget: u64,
+    /// The most bytes an exported trace may take.
+    pub export_budget: u64,
 }
 
 /// Default of `max_events`: a few seconds of simulating on a laptop, several times what the
@@ -207,6 +209,8 @@ pub const DEFAULT_MAX_EVENTS: u64 = 10_000_000;
 pub const DEFAULT_MAX_VIRTUAL_TIME: Nanos = 3_600 * SEC;
 /// Default of `memory_budget`: fits a laptop, and the largest preset's trace with room to spare.
 pub const DEFAULT_MEMORY_BUDGET: u64 = 512_000_000;
+/// Default of `export_budget`: a file Perfetto and chrome://tracing open without trouble.
+pub const DEFAULT_EXPORT_BUDGET: u64 = 100_000_000;
 
 /// Why a set of settings cannot run.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -329,6 +333,7 @@ impl Overrides {
             max_events: limits.0,
             max_virtual_time: limits.1,
             memory_budget: limits.2,
+            export_budget: limits.3,
         })
     }
 
@@ -353,9 +358,9 @@ impl Overrides {
         Ok((interval / US).max(1))
     }
 
-    /// `max_events`, `max_virtual_time` and `memory_budget`, checked, and the duration within
-    /// the virtual time allowed.
-    fn limits(&self) -> Result<(u64, Nanos, u64), ConfigError> {
+    /// `max_events`, `max_virtual_time`, `memory_budget` and `export_budget`, checked, and the
+    /// duration within the virtual time allowed.
+    fn limits(&self) -> Result<(u64, Nanos, u64, u64), ConfigError> {
         let max_events = self.max_events.unwrap_or(DEFAULT_MAX_EVENTS);
         if !(1_000..=10_000_000_000).contains(&max_events) {
             return Err(invalid(
@@ -392,7 +397,15 @@ impl Overrides {
                 ),
             ));
         }
-        Ok((max_events, max_virtual_time, memory_budget))
+        let export_budget = self.export_budget.unwrap_or(DEFAULT_EXPORT_BUDGET);
+        if !(1_000_000..=1_000_000_000_000).contains(&export_budget) {
+            return Err(invalid(
+                "export_budget",
+                format_bytes(export_budget),
+                "between 1MB and 1TB",
+            ));
+        }
+        Ok((max_events, max_virtual_time, memory_budget, export_budget))
     }
 }
 

@@ -427,7 +427,7 @@ fn write_trace(trace: &Trace, path: &Path) -> Result<(), CliError> {
         context: format!("cannot write {}", path.display()),
         source,
     };
-    let plan = ChromeExport::plan(trace, trace.meta.config.memory_budget);
+    let plan = ChromeExport::plan(trace, trace.meta.config.export_budget);
     if let Some(note) = plan.note() {
         eprintln!("note: {}: {note}", path.display());
     }

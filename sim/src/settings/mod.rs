@@ -139,9 +139,11 @@ define_settings! {
     /// Refuse a run that would last longer than this, in virtual time (real time for a live
     /// run), 1us to 86400s (default 3600s).
     max_virtual_time: Nanos = Duration, "DURATION";
-    /// Refuse a run whose trace would take more memory than this, and cut an exported trace to
-    /// this size, 1MB to 1TB (default 512MB).
+    /// Refuse a run whose trace would take more memory than this, 1MB to 1TB (default 512MB).
     memory_budget: u64 = Size, "SIZE";
+    /// The most an exported trace (`--trace`, `export`) may take; a larger one holds only the
+    /// first part of the run, and says so, 1MB to 1TB (default 100MB).
+    export_budget: u64 = Size, "SIZE";
 }
 
 #[cfg(test)]

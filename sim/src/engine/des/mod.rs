@@ -255,13 +255,51 @@ impl SimEngine {
             .threads
             .iter()
             .filter(|(_, th)| th.stage != Stage::Done)
-            .map(|(t, th)| format!("{} ({:?})", self.trace.thread_name(t.id()), th.stage))
+            .map(|(t, th)| {
+                format!(
+                    "{} {}",
+                    self.trace.thread_name(t.id()),
+                    self.stage_in_words(th.stage)
+                )
+            })
             .collect();
+        let deadlock = if self
+            .threads
+            .iter()
+            .any(|(_, th)| matches!(th.stage, Stage::LockWait(_)))
+        {
+            " (a deadlock: the locks are waited for in a cycle; take them in one order everywhere)"
+        } else {
+            ""
+        };
         SimError::Failed(format!(
-            "every thread is blocked with nothing left to wake it at {}: {}",
+            "every thread is blocked with nothing left to wake it at {}{deadlock}: {}",
             format_nanos(self.now),
-            waiting.join(", ")
+            waiting.join("; ")
         ))
+    }
+
+    /// Where a thread is stuck, in the words of a Python program.
+    fn stage_in_words(&self, stage: Stage) -> String {
+        match stage {
+            Stage::LockWait(lock) => {
+                let holder = self.locks[lock].holder.map_or_else(
+                    || "nobody".to_owned(),
+                    |h| self.trace.thread_name(h.id()).to_owned(),
+                );
+                format!(
+                    "waits for lock \"{}\", held by {holder}",
+                    self.lock_names[lock]
+                )
+            }
+            Stage::NotStarted => "has not started".into(),
+            Stage::Ready => "is ready, waiting for the event loop".into(),
+            Stage::ExecutorIdle => "is an idle executor thread".into(),
+            Stage::Blocking => "is in I/O or a sleep".into(),
+            Stage::CondWait { .. } | Stage::TakeGil { .. } => "waits for the GIL".into(),
+            Stage::SwitchWait { .. } => "was forced off the GIL and waits for a successor".into(),
+            _ => "is running".into(),
+        }
     }
 }
 
