@@ -209,7 +209,7 @@ pub const DEFAULT_MAX_EVENTS: u64 = 10_000_000;
 pub const DEFAULT_MAX_VIRTUAL_TIME: Nanos = 3_600 * SEC;
 /// Default of `memory_budget`: fits a laptop, and the largest preset's trace with room to spare.
 pub const DEFAULT_MEMORY_BUDGET: u64 = 512_000_000;
-/// Default of `export_budget`: a file Perfetto and chrome://tracing open without trouble.
+/// Default of `export_budget`: a file Perfetto and `chrome://tracing` open without trouble.
 pub const DEFAULT_EXPORT_BUDGET: u64 = 100_000_000;
 
 /// Why a set of settings cannot run.
