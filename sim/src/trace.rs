@@ -323,7 +323,9 @@ impl Trace {
                 return;
             }
             lane.open = None;
-            if time > open.start {
+            // An I/O call that took no time (`time.sleep(0)`) is kept: it was a call, and the
+            // GIL was released for it.
+            if time > open.start || open.state == ThreadState::Io {
                 lane.spans.push(Span { end: time, ..open });
             } else if open.bytecodes > 0 {
                 // A zero-length span that did work cannot happen; keep its count anyway.

@@ -16,6 +16,9 @@ use crate::time::{MAX_DURATION, format_nanos};
 /// The least virtual time and events one op costs, in nanoseconds and events.
 #[derive(Debug, Clone, Copy, Default)]
 struct Cost {
+    /// The op's own time (what may be at most a day).
+    own: u128,
+    /// With the OS wake-up after it, for a blocking call.
     time: u128,
     events: u128,
 }
@@ -29,9 +32,9 @@ pub(super) fn check(scenario: &Scenario, config: &RunConfig) -> Result<(), Scena
         let mut iteration = Cost::default();
         for (o, op) in group.ops.iter().enumerate() {
             let cost = op_cost(op, config, ps);
-            if cost.time > u128::from(MAX_DURATION) {
+            if cost.own > u128::from(MAX_DURATION) {
                 let place = scenario.op_places.get(g).and_then(|p| p.get(o)).copied();
-                return Err(scenario.error_at(place, too_long(op, group, config, cost.time)));
+                return Err(scenario.error_at(place, too_long(op, group, config, cost.own)));
             }
             iteration.time += cost.time;
             iteration.events += cost.events;
@@ -107,7 +110,7 @@ fn op_cost(op: &Op, config: &RunConfig, ps: u128) -> Cost {
     } else {
         u128::from(config.wake_latency / 2)
     };
-    let time = match *op {
+    let own = match *op {
         Op::Compute { bytecodes, .. } | Op::Offload(bytecodes) => u128::from(bytecodes) * ps / 1000,
         Op::Increment {
             times,
@@ -127,17 +130,14 @@ fn op_cost(op: &Op, config: &RunConfig, ps: u128) -> Cost {
             };
             u128::from(times) * u128::from(body) * ps / 1000 + locked
         }
-        Op::Io(d) | Op::Sleep(d) => u128::from(d) + wake,
+        Op::Io(d) | Op::Sleep(d) => u128::from(d),
         Op::CCall { duration, .. } | Op::Import { duration, .. } => u128::from(duration),
         Op::Send(bytes) => {
             let bytes = u128::from(bytes);
             let pickle = u128::from(PICKLE_FIXED) + bytes * u128::from(PICKLE_PS_PER_BYTE) / 1000;
             match config.runtime {
                 Runtime::Multiprocessing => {
-                    pickle
-                        + u128::from(PIPE_FIXED)
-                        + bytes * u128::from(PIPE_PS_PER_BYTE) / 1000
-                        + wake
+                    pickle + u128::from(PIPE_FIXED) + bytes * u128::from(PIPE_PS_PER_BYTE) / 1000
                 }
                 Runtime::Subinterpreters => pickle,
                 Runtime::Threads | Runtime::Asyncio => u128::from(QUEUE_PUT),
@@ -145,6 +145,10 @@ fn op_cost(op: &Op, config: &RunConfig, ps: u128) -> Cost {
         }
         Op::Lock(_) | Op::Unlock(_) => 0,
     };
+    // A blocking call is followed by the thread's wake-up.
+    let blocks = matches!(op, Op::Io(_) | Op::Sleep(_))
+        || matches!(op, Op::Send(_) if config.runtime == Runtime::Multiprocessing);
+    let time = own + if blocks { wake } else { 0 };
     // Each op but a lock's is at least one event; each increment is one more, replayed at the
     // end to find the counter's value.
     let events = match *op {
@@ -152,7 +156,7 @@ fn op_cost(op: &Op, config: &RunConfig, ps: u128) -> Cost {
         Op::Increment { times, .. } => 1 + u128::from(times),
         _ => 1,
     };
-    Cost { time, events }
+    Cost { own, time, events }
 }
 
 /// The refusal of one op that would take more than a day.
@@ -174,16 +178,6 @@ fn too_long(op: &Op, group: &ThreadGroup, config: &RunConfig, time: u128) -> Str
         Op::Send(bytes) => format!(
             "send = {bytes} (bytes) under runtime \"{}\"",
             config.runtime
-        ),
-        Op::Io(d) | Op::Sleep(d) => format!(
-            "{} of {} plus the wake-up (wake_latency = {})",
-            if matches!(op, Op::Io(_)) {
-                "io"
-            } else {
-                "sleep"
-            },
-            format_nanos(d),
-            format_nanos(config.wake_latency)
         ),
         _ => "this operation".to_owned(),
     };

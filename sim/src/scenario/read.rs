@@ -35,13 +35,12 @@ pub(super) fn intern(names: &mut Vec<String>, name: &str) -> usize {
 /// A name as written, trimmed: not empty, not too long, no control characters.
 pub(super) fn check_name(name: &str, key: &str) -> Result<String, String> {
     let name = name.trim();
+    // The start of the name, with control characters escaped (`\n`), so a message stays short
+    // and on one line.
     let shown = || {
         let start: String = name.chars().take(20).collect();
-        if start.len() < name.len() {
-            format!("\"{start}…\"")
-        } else {
-            format!("\"{start}\"")
-        }
+        let more = if start.len() < name.len() { "…" } else { "" };
+        format!("\"{}{more}\"", start.escape_debug())
     };
     if name.is_empty() {
         return Err(format!("`{key}` is empty: give it a name in quotes"));

@@ -234,9 +234,12 @@ impl SettingKind for Switch {
 /// `PYTHON_GIL`: `0` or `1`, a number in a file and on the command line.
 pub struct GilFlag;
 
-/// The one message for a `gil` value other than 0 or 1.
+/// What `gil` allows.
+const GIL_VALUES: &str = "use 0 (PYTHON_GIL=0, GIL off) or 1 (PYTHON_GIL=1, GIL on)";
+
+/// The one message for a `gil` flag other than 0 or 1.
 fn bad_gil(value: impl Display) -> String {
-    format!("gil = {value}: use 0 (PYTHON_GIL=0, GIL off) or 1 (PYTHON_GIL=1, GIL on)")
+    format!("gil = {value}: {GIL_VALUES}")
 }
 
 impl SettingKind for GilFlag {
@@ -245,7 +248,7 @@ impl SettingKind for GilFlag {
         match integer(value) {
             Some(0) => Ok(false),
             Some(1) => Ok(true),
-            _ => Err(bad_gil(written(value))),
+            _ => Err(GIL_VALUES.into()),
         }
     }
     fn parse(text: &str) -> Result<bool, String> {
