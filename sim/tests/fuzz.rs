@@ -79,7 +79,8 @@ fn env_u64(key: &str, default: u64) -> u64 {
         .unwrap_or(default)
 }
 
-/// A refusal: non-empty, in words, short enough to read, naming `must_name` when given.
+/// A refusal: non-empty, in words, on one line and short enough to read, naming `must_name`
+/// when given.
 fn check_message(message: &str, must_name: Option<&str>) -> Result<(), String> {
     if message.trim().is_empty() {
         return Err("an empty message".into());
@@ -91,6 +92,9 @@ fn check_message(message: &str, must_name: Option<&str>) -> Result<(), String> {
     }
     if let Some(word) = PROGRAM_WORDS.iter().find(|w| message.contains(*w)) {
         return Err(format!("the message says {word}: {message}"));
+    }
+    if message.trim_end().contains('\n') {
+        return Err(format!("a message of several lines: {message}"));
     }
     if message.chars().count() > 2_000 {
         return Err(format!(
