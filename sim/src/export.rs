@@ -266,7 +266,7 @@ impl<'a> EventWriter<'a> {
         if span.bytecodes > 0 {
             write!(out, ",\"bytecodes\":{}", span.bytecodes)?;
         }
-        if span.other != NONE && matches!(id, LaneId::Thread(_)) {
+        if span.other != NONE && matches!(id, LaneId::Thread(_)) && span.state.other_is_thread() {
             write!(out, ",\"other\":{}", self.thread(span.other))?;
         }
         out.write_all(b"}}")

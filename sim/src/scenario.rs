@@ -26,9 +26,19 @@ pub enum Op {
         /// Bytecodes per loop iteration (a check point at each back-edge).
         loop_body: u32,
     },
-    /// A blocking call (socket, file) that releases the GIL for its duration.
-    Io(Nanos),
-    /// `time.sleep`: releases the GIL for its duration.
+    /// A call into the kernel (socket, pipe, file) that releases the GIL and whose result is
+    /// ready `duration` after it is made (`gil-model.md` rules 13, 14 and 14b).
+    Io {
+        /// Until the data is there (or the buffer has room).
+        duration: Nanos,
+        /// Whether the thread sleeps in the kernel until then and is woken by the OS (`true`),
+        /// or keeps its core for the call (`false`: the data was already there). Not given: a
+        /// call shorter than an OS wake-up does not block (a thread cannot sleep and be woken
+        /// that fast), a longer one does.
+        blocks: Option<bool>,
+    },
+    /// `time.sleep`: releases the GIL; blocks for its duration plus the OS timer slack, except
+    /// `sleep(0)` up to 3.10, which returns at once (`gil-model.md` rule 25).
     Sleep(Nanos),
     /// A call into C code.
     CCall {
@@ -250,9 +260,12 @@ impl Scenario {
     /// still be waiting for the loop when it first runs (it suspends somewhere, or comes later).
     fn starving_task(&self) -> Option<&str> {
         let suspends = |g: &ThreadGroup| {
-            g.ops
-                .iter()
-                .any(|op| matches!(op, Op::Io(_) | Op::Sleep(_) | Op::Offload(_) | Op::Lock(_)))
+            g.ops.iter().any(|op| {
+                matches!(
+                    op,
+                    Op::Io { .. } | Op::Sleep(_) | Op::Offload(_) | Op::Lock(_)
+                )
+            })
         };
         let (index, hog) = self
             .groups
@@ -404,7 +417,10 @@ ops = [ { io = "56us" }, { compute = 40 } ]
         assert_eq!(
             s.groups[1].ops,
             vec![
-                Op::Io(56_000),
+                Op::Io {
+                    duration: 56_000,
+                    blocks: None
+                },
                 Op::Compute {
                     bytecodes: 40,
                     loop_body: 8

@@ -173,7 +173,7 @@ fn planned(scenario: &Scenario, group: usize, config: &RunConfig) -> Option<Plan
                 plan.bytecodes += times * u64::from(body);
                 *plan.increments.entry(counter).or_default() += times;
             }
-            Op::Io(_) | Op::Sleep(_) => plan.io_calls += 1,
+            Op::Io { .. } | Op::Sleep(_) => plan.io_calls += 1,
             // Between processes a message is pickled and written to a pipe: an I/O call.
             Op::Send(_) if config.runtime == Runtime::Multiprocessing => plan.io_calls += 1,
             _ => {}

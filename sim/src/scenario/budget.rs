@@ -130,7 +130,7 @@ fn op_cost(op: &Op, config: &RunConfig, ps: u128) -> Cost {
             };
             u128::from(times) * u128::from(body) * ps / 1000 + locked
         }
-        Op::Io(d) | Op::Sleep(d) => u128::from(d),
+        Op::Io { duration: d, .. } | Op::Sleep(d) => u128::from(d),
         Op::CCall { duration, .. } | Op::Import { duration, .. } => u128::from(duration),
         Op::Send(bytes) => {
             let bytes = u128::from(bytes);
@@ -146,7 +146,7 @@ fn op_cost(op: &Op, config: &RunConfig, ps: u128) -> Cost {
         Op::Lock(_) | Op::Unlock(_) => 0,
     };
     // A blocking call is followed by the thread's wake-up.
-    let blocks = matches!(op, Op::Io(_) | Op::Sleep(_))
+    let blocks = matches!(op, Op::Io { .. } | Op::Sleep(_))
         || matches!(op, Op::Send(_) if config.runtime == Runtime::Multiprocessing);
     let time = own + if blocks { wake } else { 0 };
     // Each op but a lock's is at least one event; each increment is one more, replayed at the

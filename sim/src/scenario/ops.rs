@@ -47,6 +47,7 @@ pub(super) fn read_op(
     let (kind_key, kind) = kind_of(table, span)?;
     let options: &[&str] = match kind {
         "compute" => &["loop_body"],
+        "io" => &["blocks"],
         "c_call" => &["releases_gil"],
         "increment" => &["times", "call_inside", "shared"],
         "import" => &["supports_free_threading", "duration"],
@@ -92,7 +93,12 @@ pub(super) fn read_op(
             bytecodes: whole(v, "compute", MAX_BYTECODES).map_err(here)?,
             loop_body: option("loop_body", 8, &|v, k| whole(v, k, MAX_LOOP_BODY))? as u32,
         },
-        "io" => Op::Io(duration_of(v, "io").map_err(here)?),
+        "io" => Op::Io {
+            duration: duration_of(v, "io").map_err(here)?,
+            blocks: opt("blocks")
+                .map(|b| bool_of(b.get_ref(), "blocks").map_err(placed(b)))
+                .transpose()?,
+        },
         "sleep" => Op::Sleep(duration_of(v, "sleep").map_err(here)?),
         "c_call" => Op::CCall {
             duration: duration_of(v, "c_call").map_err(here)?,
