@@ -199,7 +199,10 @@ fn compare_json_carries_the_headline_the_table_prints() {
     assert!(out.status.success(), "{}", stderr(&out));
     let rows: serde_json::Value = serde_json::from_slice(&out.stdout).expect("one JSON document");
     let rows = rows.as_array().expect("one row per runtime");
-    assert!(rows[0]["headline"].is_null(), "the base row compares with nothing");
+    assert!(
+        rows[0]["headline"].is_null(),
+        "the base row compares with nothing"
+    );
     let text = stdout(&gilscope(&["compare", "convoy"]));
     let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
     let mut said = 0;

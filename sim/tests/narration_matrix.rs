@@ -210,8 +210,8 @@ fn result_value(stats: &Stats, base: &str, qualifier: Option<&str>) -> Option<Op
     match base {
         "wall" => number(stats.wall_ms),
         "sequential" => number(stats.sequential_ms),
-        "speedup" => number(stats.speedup),
-        "parallelism" => number(stats.parallelism),
+        "speedup" => Some(stats.speedup.map(Value::Number)),
+        "parallelism" => Some(stats.parallelism.map(Value::Number)),
         "bytecode_parallelism" => number(bytecode_parallelism(stats)),
         "cpu" => number(stats.cpu_ms),
         "bytecodes" => number(stats.bytecodes as f64),
@@ -536,7 +536,10 @@ impl Reading<'_> {
     fn claims(&mut self) {
         let (o, said, lower) = (self.o, self.said, &self.lower);
         let problems = &mut self.problems;
-        let p = o.stats.parallelism;
+        // A run too short to tell its work apart has no parallelism: nothing to check against.
+        let Some(p) = o.stats.parallelism else {
+            return;
+        };
         let python = bytecode_parallelism(&o.stats);
         for claim in [
             "one at a time",
@@ -565,11 +568,11 @@ impl Reading<'_> {
             "made it slower",
             "slower than doing",
         ];
-        if slower.iter().any(|c| lower.contains(c)) && o.stats.speedup >= 1.0 {
-            problems.push(format!(
-                "claims slower with speedup {:.2}: {said}",
-                o.stats.speedup
-            ));
+        if let Some(speedup) = o.stats.speedup
+            && slower.iter().any(|c| lower.contains(c))
+            && speedup >= 1.0
+        {
+            problems.push(format!("claims slower with speedup {speedup:.2}: {said}"));
         }
     }
 }
@@ -753,12 +756,12 @@ fn dump_narration(text: &mut String, o: &Outcome) {
     let s = &o.stats;
     let _ = writeln!(
         text,
-        "## {} | wall {} seq {} speedup {:.2} par {:.2} io {} lost {} switches {}{}\n{}\n",
+        "## {} | wall {} seq {} speedup {} par {} io {} lost {} switches {}{}\n{}\n",
         o.cell.label(),
         format::ms(s.wall_ms),
         format::ms(s.sequential_ms),
-        s.speedup,
-        s.parallelism,
+        s.speedup.map_or("-".into(), format::ratio),
+        s.parallelism.map_or("-".into(), format::decimal),
         s.io_latency_ms.map_or("-".into(), |x| format::ms(x.mean)),
         s.counters.iter().map(|c| c.lost).sum::<u64>(),
         s.gil.switches,

@@ -301,7 +301,7 @@ pub const FACTS: &[Fact] = &[
         Run,
         false,
         "sequential time over wall time",
-        |f, _| number(f.stats.speedup)
+        |f, _| f.stats.speedup.map(Value::Number)
     ),
     fact!(
         "parallelism",
@@ -309,7 +309,7 @@ pub const FACTS: &[Fact] = &[
         Run,
         false,
         "cores busy on average (CPU time over wall time)",
-        |f, _| number(f.stats.parallelism)
+        |f, _| f.stats.parallelism.map(Value::Number)
     ),
     fact!(
         "bytecode_parallelism",

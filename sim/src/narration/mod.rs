@@ -321,7 +321,7 @@ ops = [ { io = "56us" }, { compute = 40 } ]
             format!(
                 "Took {}, speedup {}.",
                 crate::format::ms(finished.stats.wall_ms),
-                crate::format::ratio(finished.stats.speedup)
+                crate::format::ratio(finished.stats.speedup.unwrap())
             )
         );
     }

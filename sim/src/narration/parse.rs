@@ -1,57 +1,29 @@
 //! Reading a scenario's narration: `[[narration]]` entries, each a `text` with an optional
 //! `when`, or the older single `narration = """…"""` string (one unconditional sentence per
-//! paragraph). Errors carry the byte offset in the file where they are, so the scenario's
-//! locator can name the line and column.
+//! paragraph), walked from the TOML document like the rest of the file. Errors carry the byte
+//! offset in the file where they are, so the scenario's reader can name the line and column.
 
 use super::condition::Condition;
 use super::template::Template;
 use super::{Narration, Sentence};
-use serde::Deserialize;
-use std::fmt;
+use crate::settings::kind::written;
 use toml::Spanned;
+use toml::de::{DeTable, DeValue};
 
-/// The `narration` of a scenario file as written.
-#[derive(Debug)]
-pub enum RawNarration {
-    /// The older form: one text.
-    Text(String),
-    /// `[[narration]]` entries.
-    Sentences(Vec<RawSentence>),
-}
+/// An error: the byte offset in the file where it is, and the message.
+type Located = (usize, String);
 
-/// One `[[narration]]` entry.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct RawSentence {
-    /// The words, with `{fact}` placeholders.
-    text: Spanned<String>,
-    /// When it is true; always when left out.
-    when: Option<Spanned<String>>,
-}
-
-impl<'de> Deserialize<'de> for RawNarration {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = RawNarration;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("[[narration]] entries, each with `text` and an optional `when`")
-            }
-            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<RawNarration, E> {
-                Ok(RawNarration::Text(v.to_owned()))
-            }
-            fn visit_seq<A: serde::de::SeqAccess<'de>>(
-                self,
-                mut seq: A,
-            ) -> Result<RawNarration, A::Error> {
-                let mut sentences = Vec::new();
-                while let Some(sentence) = seq.next_element::<RawSentence>()? {
-                    sentences.push(sentence);
-                }
-                Ok(RawNarration::Sentences(sentences))
-            }
-        }
-        deserializer.deserialize_any(Visitor)
+/// The string `value` of `key`, with where it starts.
+fn string_of<'v>(value: &'v Spanned<DeValue>, key: &str) -> Result<&'v str, Located> {
+    match value.get_ref() {
+        DeValue::String(text) => Ok(text),
+        other => Err((
+            value.span().start,
+            format!(
+                "`{key}` = {}: write text in quotes, e.g. {key} = \"…\"",
+                written(other)
+            ),
+        )),
     }
 }
 
@@ -77,57 +49,109 @@ fn content_start(file: &str, value_start: usize) -> usize {
     value_start + quotes + newline
 }
 
-/// The narration of `raw`, with facts resolved against `groups` and `counters`. An error is
-/// `(byte offset in file, message)`.
+/// The narration written as `value` in `file`, with facts resolved against `groups` and
+/// `counters`: `[[narration]]` entries, or the older single text.
 pub fn narration(
-    raw: &Spanned<RawNarration>,
+    value: &Spanned<DeValue>,
     file: &str,
     groups: &[String],
     counters: &[String],
-) -> Result<Narration, (usize, String)> {
-    let mut sentences = Vec::new();
-    match raw.get_ref() {
-        RawNarration::Text(text) => {
-            let start = content_start(file, raw.span().start);
-            let template =
+) -> Result<Narration, Located> {
+    let entries = match value.get_ref() {
+        DeValue::String(text) => {
+            let start = content_start(file, value.span().start);
+            let text =
                 Template::parse(text, groups, counters).map_err(|e| (start + e.at, e.message))?;
-            sentences.push(Sentence {
-                when: Condition::Always,
-                text: template,
+            return Ok(Narration {
+                sentences: vec![Sentence {
+                    when: Condition::Always,
+                    text,
+                }],
             });
         }
-        RawNarration::Sentences(entries) => {
-            for entry in entries {
-                let when = match &entry.when {
-                    None => Condition::Always,
-                    Some(when) => {
-                        Condition::parse(when.get_ref(), groups, counters).map_err(|e| {
-                            (
-                                content_start(file, when.span().start) + e.at,
-                                format!("`when`: {}", e.message),
-                            )
-                        })?
-                    }
-                };
-                let text = entry.text.get_ref();
-                if text.trim().is_empty() {
-                    return Err((
-                        entry.text.span().start,
-                        "`text` is empty: write the sentence".into(),
-                    ));
-                }
-                let template = Template::parse(text, groups, counters).map_err(|e| {
-                    (
-                        content_start(file, entry.text.span().start) + e.at,
-                        format!("`text`: {}", e.message),
-                    )
-                })?;
-                sentences.push(Sentence {
-                    when,
-                    text: template,
-                });
-            }
+        DeValue::Array(entries) => entries,
+        other => {
+            return Err((
+                value.span().start,
+                format!(
+                    "`narration` = {}: write each sentence as a [[narration]] table with `text` and an optional `when`",
+                    written(other)
+                ),
+            ));
         }
+    };
+    let mut sentences = Vec::new();
+    for entry in entries {
+        let DeValue::Table(table) = entry.get_ref() else {
+            return Err((
+                entry.span().start,
+                format!(
+                    "a narration entry is a table with `text` and an optional `when`, not {}",
+                    written(entry.get_ref())
+                ),
+            ));
+        };
+        sentences.push(sentence(table, &entry.span(), file, groups, counters)?);
     }
     Ok(Narration { sentences })
+}
+
+/// One `[[narration]]` table.
+fn sentence(
+    table: &DeTable,
+    span: &std::ops::Range<usize>,
+    file: &str,
+    groups: &[String],
+    counters: &[String],
+) -> Result<Sentence, Located> {
+    if let Some((key, _)) = table
+        .iter()
+        .find(|(k, _)| !["text", "when"].contains(&k.get_ref().as_ref()))
+    {
+        return Err((
+            key.span().start,
+            format!(
+                "unknown key `{}` in a [[narration]] entry: it has `text` and an optional `when`",
+                key.get_ref()
+            ),
+        ));
+    }
+    let get = |key: &str| {
+        table
+            .iter()
+            .find(|(k, _)| k.get_ref() == key)
+            .map(|(_, v)| v)
+    };
+    let when = match get("when") {
+        None => Condition::Always,
+        Some(value) => {
+            let text = string_of(value, "when")?;
+            Condition::parse(text, groups, counters).map_err(|e| {
+                (
+                    content_start(file, value.span().start) + e.at,
+                    format!("`when`: {}", e.message),
+                )
+            })?
+        }
+    };
+    let Some(value) = get("text") else {
+        return Err((
+            span.start,
+            "a [[narration]] entry has no `text`: add text = \"…\", the sentence".into(),
+        ));
+    };
+    let text = string_of(value, "text")?;
+    if text.trim().is_empty() {
+        return Err((
+            value.span().start,
+            "`text` is empty: write the sentence".into(),
+        ));
+    }
+    let text = Template::parse(text, groups, counters).map_err(|e| {
+        (
+            content_start(file, value.span().start) + e.at,
+            format!("`text`: {}", e.message),
+        )
+    })?;
+    Ok(Sentence { when, text })
 }
