@@ -4,7 +4,7 @@
 
 use super::analysis::LowerArea;
 use super::session::Run;
-use super::settings::{CompareWith, Settings, runtime_label};
+use super::settings::{CompareWith, Settings};
 use super::view::{Action, View, ViewCtx};
 use crate::format::{counted, nanos as format_nanos};
 use crate::timeline::{Timeline, TimelineGroup};
@@ -26,7 +26,7 @@ pub fn side_label(with: CompareWith, config: &RunConfig) -> String {
         ),
         CompareWith::Python(_) => format!("on Python {}", config.python),
         CompareWith::Runtime(_) => {
-            format!("with {}", runtime_label(config.runtime))
+            format!("with {}", config.runtime.name())
         }
         CompareWith::Cores(_) => {
             format!("on {}", counted(u64::from(config.cores), "core", "cores"))
@@ -37,7 +37,7 @@ pub fn side_label(with: CompareWith, config: &RunConfig) -> String {
 /// The sentence comparing two finished runs of a scenario of `purpose`, by what it is about
 /// (the simulator's `narration::headline`, the one `gilscope compare` prints): "Free-threaded:
 /// the same work in 54.3 ms, 3.7× faster than with the GIL (200 ms)." for the same work, "I/O
-/// latency 5.07 ms with a 5.00 ms switch interval → …" for a convoy. `None` until both have
+/// latency went from 5.07 ms with a 5.00 ms switch interval to …" for a convoy. `None` until both have
 /// finished.
 pub fn headline(with: CompareWith, purpose: Purpose, a: &Run, b: &Run) -> Option<String> {
     if !(a.is_over() && b.is_over()) || a.error.is_some() || b.error.is_some() {
@@ -95,8 +95,9 @@ fn states_shown(runs: &[Run]) -> Vec<ThreadState> {
         .collect()
 }
 
-/// Why the scenario or a run cannot be shown, in words.
-fn show_errors(ui: &mut egui::Ui, cx: &ViewCtx<'_>) {
+/// Why the scenario cannot be opened or run with the settings chosen, in words: shown once,
+/// by the central view (the settings panel shows none).
+pub(super) fn settings_errors(ui: &mut egui::Ui, cx: &ViewCtx<'_>) {
     let error_color = ui.visuals().error_fg_color;
     if let Some(error) = cx.load_error {
         ui.colored_label(error_color, format!("Could not open the scenario: {error}"));
@@ -107,6 +108,12 @@ fn show_errors(ui: &mut egui::Ui, cx: &ViewCtx<'_>) {
             format!("Cannot run with these settings: {error}"),
         );
     }
+}
+
+/// Why the scenario or a run cannot be shown, in words.
+fn show_errors(ui: &mut egui::Ui, cx: &ViewCtx<'_>) {
+    settings_errors(ui, cx);
+    let error_color = ui.visuals().error_fg_color;
     let many = cx.runs.len() > 1;
     for (i, run) in cx.runs.iter().enumerate() {
         if let Some(error) = &run.error {

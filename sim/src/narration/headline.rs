@@ -112,7 +112,7 @@ fn throughput(w: &mut Writer, a: Side<'_>, b: Side<'_>) -> String {
             format::si(b.stats.bytecodes_per_s),
         );
         return format!(
-            "Throughput {rate_a} bytecodes/s {} → {rate_b} bytecodes/s {}; the runs did different amounts of work, so their wall times do not compare.",
+            "Throughput went from {rate_a} bytecodes/s {} to {rate_b} bytecodes/s {}; the runs did different amounts of work, so their wall times do not compare.",
             a.label, b.label
         );
     }
@@ -154,12 +154,15 @@ fn cpu_work(s: &Stats) -> (u64, usize) {
     cpu.fold((0, 0), |(sum, n), t| (sum + t.bytecodes, n + 1))
 }
 
-/// Mean I/O latency A → B, and what the CPU-bound threads did meanwhile.
+/// Mean I/O latency from A to B, and what the CPU-bound threads did meanwhile.
 fn io_latency(w: &mut Writer, a: Side<'_>, b: Side<'_>) -> Option<String> {
     let (la, lb) = (a.stats.io_latency_ms?, b.stats.io_latency_ms?);
     let from = w.ms("a.io_latency".into(), la.mean);
     let to = w.ms("b.io_latency".into(), lb.mean);
-    let mut text = format!("I/O latency {from} {} → {to} {}", a.label, b.label);
+    let mut text = format!(
+        "I/O latency went from {from} {} to {to} {}",
+        a.label, b.label
+    );
     let ((work_a, threads), (work_b, _)) = (cpu_work(a.stats), cpu_work(b.stats));
     if work_a > 0 && work_b > 0 {
         let who = if threads == 1 {
@@ -183,7 +186,7 @@ fn io_latency(w: &mut Writer, a: Side<'_>, b: Side<'_>) -> Option<String> {
     Some(text)
 }
 
-/// Lost updates A → B.
+/// Lost updates from A to B.
 fn lost_updates(w: &mut Writer, a: Side<'_>, b: Side<'_>) -> Option<String> {
     let mut side = |tag: &str, s: Side<'_>| -> Option<String> {
         let expected: u64 = s.stats.counters.iter().map(|c| c.expected).sum();
@@ -210,7 +213,7 @@ fn lost_updates(w: &mut Writer, a: Side<'_>, b: Side<'_>) -> Option<String> {
     };
     let from = side("a", a)?;
     let to = side("b", b)?;
-    Some(format!("Lost updates {from} → {to}."))
+    Some(format!("Lost updates went from {from} to {to}."))
 }
 
 #[cfg(test)]
@@ -287,7 +290,7 @@ mod tests {
         assert!(!h.text.contains("faster"), "{}", h.text);
         assert!(
             h.text.starts_with(&format!(
-                "I/O latency {} with a 5.00 ms switch interval → {} with a 1.00 ms",
+                "I/O latency went from {} with a 5.00 ms switch interval to {} with a 1.00 ms",
                 format::ms(slow.io_latency_ms.unwrap().mean),
                 format::ms(fast.io_latency_ms.unwrap().mean)
             )),
@@ -302,7 +305,7 @@ mod tests {
         // Without a purpose, different work is compared on throughput, never "faster".
         let t = headline(Purpose::Throughput, a, b);
         assert!(
-            t.text.starts_with("Throughput ") && t.text.contains("do not compare"),
+            t.text.starts_with("Throughput went from ") && t.text.contains("do not compare"),
             "{}",
             t.text
         );
@@ -332,7 +335,7 @@ mod tests {
         let lost = racy.counters[0].lost;
         assert!(
             h.text
-                .starts_with("Lost updates 0 of 800,000 (0.0%) on Python 3.13 → "),
+                .starts_with("Lost updates went from 0 of 800,000 (0.0%) on Python 3.13 to "),
             "{}",
             h.text
         );
