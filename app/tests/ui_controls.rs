@@ -138,3 +138,20 @@ fn an_error_is_shown_once() {
         "the error appears once"
     );
 }
+
+#[test]
+fn a_free_threaded_run_keeps_the_switch_interval_only_where_the_gil_can_return() {
+    let free = |s: &mut Settings| s.overrides.free_threaded = Some(true);
+    let h = harness("cpu-bound", free);
+    assert!(disabled(&h, Role::Slider, "Switch interval"));
+    assert!(disabled(&h, Role::ComboBox, "GIL goes to"));
+    // gil-returns imports an extension without free-threading support: the GIL comes back.
+    let h = harness("gil-returns", free);
+    assert!(!disabled(&h, Role::Slider, "Switch interval"));
+    assert!(!disabled(&h, Role::ComboBox, "GIL goes to"));
+    let h = harness("gil-returns", |s| {
+        free(s);
+        s.overrides.gil = Some(false);
+    });
+    assert!(disabled(&h, Role::Slider, "Switch interval"));
+}

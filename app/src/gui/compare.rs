@@ -137,6 +137,8 @@ fn show_errors(ui: &mut egui::Ui, cx: &ViewCtx<'_>) {
 pub struct CompareView {
     /// The tabs under the timeline.
     pub lower: LowerArea,
+    /// The legend's height as last drawn (it wraps to the window's width).
+    legend_height: Option<f32>,
 }
 
 impl View for CompareView {
@@ -169,7 +171,9 @@ impl View for CompareView {
         // Legend rows: about four entries fit a row (fewer with presentation's large text).
         let per_row = if theme.presentation() { 3 } else { 4 };
         let rows = states.len().div_ceil(per_row).max(1) as f32;
-        let legend_height = rows * (theme.lane_height().max(theme.label_font().size) + 6.0);
+        let legend_height = self
+            .legend_height
+            .unwrap_or_else(|| rows * (theme.lane_height().max(theme.label_font().size) + 6.0));
         let lower_min = self.lower.height(ui.available_height(), theme);
         let timeline_height = (ui.available_height() - legend_height - lower_min).max(120.0);
         let mut view = cx.timeline.clone();
@@ -179,8 +183,10 @@ impl View for CompareView {
                 .show(ui, &mut view);
         });
         ui.add_space(4.0);
+        let top = ui.cursor().top();
         state_legend(ui, theme, &states);
         ui.separator();
+        self.legend_height = Some(ui.cursor().top() - top);
         // The plots under the timeline follow this frame's zoom and pan.
         let below = ViewCtx {
             timeline: &view,

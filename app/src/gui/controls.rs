@@ -11,7 +11,7 @@ use gilscope_sim::model::{
 use gilscope_sim::scenario::ScenarioError;
 use gilscope_sim::settings::setting;
 use gilscope_sim::time::{MS, Nanos, US};
-use gilscope_sim::{Named, PythonVersion, RunConfig};
+use gilscope_sim::{Named, Op, PythonVersion, RunConfig, Scenario};
 
 /// The versions offered: 3.2–3.9 and 3.10+ differ in where a switch may happen; 3.13+ can be
 /// free-threaded; 3.14 made that cheaper.
@@ -44,19 +44,38 @@ fn reason(error: &ScenarioError) -> String {
     }
 }
 
-/// Why the switch interval does nothing in a run of `config`, if it does nothing.
-pub(super) fn interval_unused(config: &RunConfig) -> Option<String> {
-    match config.model() {
-        Model::OldGil => Some(format!(
+/// Whether a run of `scenario` with `config` ever has a GIL: a default build, `PYTHON_GIL=1`,
+/// or a free-threaded build that imports an extension without free-threading support (which
+/// turns the GIL back on unless `PYTHON_GIL=0`).
+pub(super) fn ever_has_gil(scenario: &Scenario, config: &RunConfig) -> bool {
+    config.gil_enabled()
+        || (config.gil_override != Some(false)
+            && scenario.groups.iter().flat_map(|g| &g.ops).any(|op| {
+                matches!(
+                    op,
+                    Op::Import {
+                        supports_free_threading: false,
+                        ..
+                    }
+                )
+            }))
+}
+
+/// Why the switch interval does nothing in a run of `scenario` with `config`, if it does
+/// nothing.
+pub(super) fn interval_unused(scenario: &Scenario, config: &RunConfig) -> Option<String> {
+    if !ever_has_gil(scenario, config) {
+        return Some(
+            "This free-threaded build runs without a GIL, so there is no switch interval to wait: set PYTHON_GIL to 1 to bring the GIL back".to_owned(),
+        );
+    }
+    (config.model() == Model::OldGil).then(|| {
+        format!(
             "Python {} has the old GIL, which ignores the switch interval: the holder releases it every check interval ({} ticks)",
             config.python,
             count(config.check_interval)
-        )),
-        Model::FreeThreaded => Some(
-            "This free-threaded build runs without a GIL, so there is no switch interval to wait: set PYTHON_GIL to 1 to bring the GIL back".to_owned(),
-        ),
-        Model::NewGil310 | Model::NewGil32 => None,
-    }
+        )
+    })
 }
 
 fn version_note(v: PythonVersion) -> &'static str {
@@ -316,6 +335,12 @@ impl GilscopeApp {
         scenario.config(candidate).err().map(|e| reason(&e))
     }
 
+    /// Why run A's switch interval does nothing, if it does nothing.
+    fn interval_unused_a(&self) -> Option<String> {
+        let (_, scenario) = self.loaded.as_ref()?;
+        interval_unused(scenario, &self.config_a()?)
+    }
+
     /// The user's overrides changed by `change`.
     fn with(&self, change: impl FnOnce(&mut Overrides)) -> Overrides {
         let mut candidate = self.settings.overrides.clone();
@@ -377,7 +402,7 @@ impl GilscopeApp {
         });
         self.start_method(ui, &merged, config.as_ref());
         let interval = merged.switch_interval.unwrap_or(DEFAULT_SWITCH_INTERVAL);
-        let unused = config.as_ref().and_then(interval_unused);
+        let unused = self.interval_unused_a();
         let moved = ui.add_enabled_ui(unused.is_none(), |ui| {
             interval_slider(ui, "Switch interval", interval)
         });
@@ -487,7 +512,11 @@ impl GilscopeApp {
         ui.horizontal(|ui| {
             let label = ui.label("GIL goes to");
             let current = merged.successor.unwrap_or_default();
-            let inner = ui.add_enabled_ui(config.gil_enabled(), |ui| {
+            let has_gil = self
+                .loaded
+                .as_ref()
+                .is_none_or(|(_, scenario)| ever_has_gil(scenario, config));
+            let inner = ui.add_enabled_ui(has_gil, |ui| {
                 let (chosen, response) = named_menu(
                     ui,
                     "successor",
@@ -567,7 +596,7 @@ impl GilscopeApp {
         let (_, scenario) = self.loaded.as_ref()?;
         let a = scenario.config(&self.settings.overrides).ok()?;
         if let CompareWith::SwitchInterval(_) = with {
-            return interval_unused(&a);
+            return interval_unused(scenario, &a);
         }
         scenario
             .config(&with.overrides_b(&self.settings.overrides, &a))
@@ -619,7 +648,7 @@ impl GilscopeApp {
                 });
             }
             CompareWith::SwitchInterval(v) => {
-                let unused = self.config_a().as_ref().and_then(interval_unused);
+                let unused = self.interval_unused_a();
                 let moved = ui.add_enabled_ui(unused.is_none(), |ui| {
                     interval_slider(ui, "B's switch interval", v)
                 });

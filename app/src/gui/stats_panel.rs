@@ -138,10 +138,68 @@ fn stats_table(ui: &mut egui::Ui, cx: &ViewCtx<'_>) {
         .max_by_key(|c| c.len())
         .map(|c| c.iter().map(|(n, _)| n.clone()).collect())
         .unwrap_or_default();
+    // A name and its values side by side where they fit, else the values under the name, so
+    // a narrow panel (a small window, presentation's large text) cuts no number.
+    let font = egui::TextStyle::Body.resolve(ui.style());
+    let width = |text: &str| {
+        ui.painter()
+            .layout_no_wrap(text.to_owned(), font.clone(), egui::Color32::PLACEHOLDER)
+            .size()
+            .x
+    };
+    let widest = |texts: &mut dyn Iterator<Item = &str>| texts.map(width).fold(0.0, f32::max);
+    let spacing = 10.0;
+    let needed = widest(&mut names.iter().map(String::as_str))
+        + columns
+            .iter()
+            .map(|c| widest(&mut c.iter().map(|(_, v)| v.as_str())) + spacing)
+            .sum::<f32>();
+    if needed > ui.available_width() {
+        stacked_rows(ui, &names, &columns);
+    } else {
+        grid_rows(ui, &names, &columns, spacing);
+    }
+    thread_times(ui, cx, &all);
+}
+
+/// The value of row `name` in `column`, "—" where that run has none.
+fn value_of<'a>(column: &'a [(String, String)], name: &str) -> &'a str {
+    column
+        .iter()
+        .find(|(n, _)| n == name)
+        .map_or("—", |(_, v)| v.as_str())
+}
+
+/// Each row's name, then its values (A, B) on the line under it.
+fn stacked_rows(ui: &mut egui::Ui, names: &[String], columns: &[Vec<(String, String)>]) {
+    for name in names {
+        ui.label(egui::RichText::new(name).weak());
+        let values: Vec<String> = columns
+            .iter()
+            .enumerate()
+            .map(|(i, c)| {
+                let value = value_of(c, name);
+                if columns.len() > 1 {
+                    format!("{} {value}", ["A", "B"][i.min(1)])
+                } else {
+                    value.to_owned()
+                }
+            })
+            .collect();
+        ui.indent(name, |ui| {
+            for value in values {
+                ui.add(egui::Label::new(value).wrap());
+            }
+        });
+    }
+}
+
+/// A table: a name column, a value column per run.
+fn grid_rows(ui: &mut egui::Ui, names: &[String], columns: &[Vec<(String, String)>], spacing: f32) {
     egui::Grid::new("stats")
         .num_columns(1 + columns.len())
         .striped(true)
-        .spacing([10.0, 4.0])
+        .spacing([spacing, 4.0])
         .show(ui, |ui| {
             if columns.len() > 1 {
                 ui.label("");
@@ -150,18 +208,18 @@ fn stats_table(ui: &mut egui::Ui, cx: &ViewCtx<'_>) {
                 }
                 ui.end_row();
             }
-            for name in &names {
+            for name in names {
                 ui.label(name);
-                for column in &columns {
-                    let value = column
-                        .iter()
-                        .find(|(n, _)| n == name)
-                        .map_or("—", |(_, v)| v.as_str());
-                    ui.label(value);
+                for column in columns {
+                    ui.label(value_of(column, name));
                 }
                 ui.end_row();
             }
         });
+}
+
+/// The time per thread of each run.
+fn thread_times(ui: &mut egui::Ui, cx: &ViewCtx<'_>, all: &[Option<&Stats>]) {
     for (i, stats) in all.iter().enumerate() {
         let Some(stats) = stats else { continue };
         ui.add_space(6.0);

@@ -338,7 +338,10 @@ impl SweepView {
                 }
             } else {
                 // Sweeping an interval the run ignores would plot noise and recommend it.
-                let unused = cx.config_a().as_ref().and_then(interval_unused);
+                let unused = cx
+                    .scenario
+                    .zip(cx.config_a())
+                    .and_then(|(s, c)| interval_unused(s, &c));
                 start = ui
                     .add_enabled(unused.is_none(), egui::Button::new("Run sweep"))
                     .on_disabled_hover_text(unused.unwrap_or_default())
@@ -450,7 +453,11 @@ impl View for SweepView {
         }
         if self.series.is_empty() {
             ui.add_space(12.0);
-            if let Some(why) = cx.config_a().as_ref().and_then(interval_unused) {
+            if let Some(why) = cx
+                .scenario
+                .zip(cx.config_a())
+                .and_then(|(s, c)| interval_unused(s, &c))
+            {
                 ui.label(format!("No sweep for this run. {why}."));
                 return Vec::new();
             }
