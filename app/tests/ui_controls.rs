@@ -88,6 +88,9 @@ fn the_start_method_applies_only_to_multiprocessing() {
         s.overrides.runtime = Some(Runtime::Multiprocessing);
     });
     assert!(!disabled(&h, Role::ComboBox, "Start method"));
+    // One thread per process, each with its own GIL: no thread waits, nothing to switch.
+    assert!(disabled(&h, Role::Slider, "Switch interval"));
+    assert!(disabled(&h, Role::ComboBox, "GIL goes to"));
     h.get_by_role_and_label(Role::ComboBox, "Start method")
         .click();
     h.run_steps(2);

@@ -71,10 +71,11 @@ pub fn execute(command: &Command, out: &mut dyn Write) -> Result<(), CliError> {
             settings,
         } => {
             // Check the scenario and settings here, so bad input is a usage error (status 2).
-            prepare(scenario, settings)?;
+            let (counted, _) = prepare(scenario, settings)?;
             let request = crate::gui::ScreenshotRequest {
                 scenario: scenario.clone(),
                 overrides: settings.overrides(),
+                group_counts: counted.groups.iter().map(|g| Some(g.count)).collect(),
                 compare: *compare,
                 presentation: *presentation,
                 theme: if *light {

@@ -61,13 +61,31 @@ pub(super) fn ever_has_gil(scenario: &Scenario, config: &RunConfig) -> bool {
             }))
 }
 
+/// Why no thread of a run of `scenario` with `config` ever waits for a GIL, if none does:
+/// there is none, or each GIL has one thread.
+pub(super) fn no_gil_contention(scenario: &Scenario, config: &RunConfig) -> Option<String> {
+    if !ever_has_gil(scenario, config) {
+        return Some(
+            "This free-threaded build runs without a GIL, so no thread waits for one: set PYTHON_GIL to 1 to bring the GIL back".to_owned(),
+        );
+    }
+    match config.runtime {
+        Runtime::Multiprocessing => Some(
+            "Each process runs one thread with its own GIL, so no thread waits for one".to_owned(),
+        ),
+        Runtime::Subinterpreters => Some(
+            "Each subinterpreter runs one thread with its own GIL, so no thread waits for one"
+                .to_owned(),
+        ),
+        Runtime::Threads | Runtime::Asyncio => None,
+    }
+}
+
 /// Why the switch interval does nothing in a run of `scenario` with `config`, if it does
 /// nothing.
 pub(super) fn interval_unused(scenario: &Scenario, config: &RunConfig) -> Option<String> {
-    if !ever_has_gil(scenario, config) {
-        return Some(
-            "This free-threaded build runs without a GIL, so there is no switch interval to wait: set PYTHON_GIL to 1 to bring the GIL back".to_owned(),
-        );
+    if let Some(why) = no_gil_contention(scenario, config) {
+        return Some(why);
     }
     (config.model() == Model::OldGil).then(|| {
         format!(
@@ -512,11 +530,11 @@ impl GilscopeApp {
         ui.horizontal(|ui| {
             let label = ui.label("GIL goes to");
             let current = merged.successor.unwrap_or_default();
-            let has_gil = self
+            let unused = self
                 .loaded
                 .as_ref()
-                .is_none_or(|(_, scenario)| ever_has_gil(scenario, config));
-            let inner = ui.add_enabled_ui(has_gil, |ui| {
+                .and_then(|(_, scenario)| no_gil_contention(scenario, config));
+            let inner = ui.add_enabled_ui(unused.is_none(), |ui| {
                 let (chosen, response) = named_menu(
                     ui,
                     "successor",
@@ -531,7 +549,7 @@ impl GilscopeApp {
             });
             inner
                 .response
-                .on_disabled_hover_text("No GIL in this run: nobody waits for it to be handed on");
+                .on_disabled_hover_text(unused.unwrap_or_default());
             if let Some(p) = inner.inner {
                 self.settings.overrides.successor = Some(p);
             }
