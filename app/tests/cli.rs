@@ -213,7 +213,10 @@ fn compare_json_carries_the_headline_the_table_prints() {
         };
         said += 1;
         // A convoy is about I/O latency: runs whose CPU-bound thread did less are never "faster".
-        assert!(headline.starts_with("I/O latency went from "), "{headline}");
+        assert!(
+            headline.starts_with("Mean I/O latency went from "),
+            "{headline}"
+        );
         assert!(!headline.contains("faster"), "{headline}");
         assert!(flat.contains(headline), "{headline} missing in\n{text}");
     }

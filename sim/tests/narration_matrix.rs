@@ -748,6 +748,20 @@ fn check_narration(o: &Outcome, scenario: &Scenario) -> Vec<String> {
     if !o.stats.gil_enabled && waited {
         found.push("a run without a GIL has time waiting for the GIL".to_owned());
     }
+    let held = o
+        .stats
+        .threads
+        .iter()
+        .any(|t| t.state_ms.c_call_holding > 0.0);
+    // Unless an extension turned the GIL back on (gil-returns): the interpreter says so.
+    let returned = o
+        .stats
+        .warnings
+        .iter()
+        .any(|w| w.contains("has been enabled"));
+    if !o.stats.gil_enabled && !returned && held {
+        found.push("a run without a GIL has a C call holding the GIL".to_owned());
+    }
     found
 }
 

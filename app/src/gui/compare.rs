@@ -37,7 +37,7 @@ pub fn side_label(with: CompareWith, config: &RunConfig) -> String {
 /// The sentence comparing two finished runs of a scenario of `purpose`, by what it is about
 /// (the simulator's `narration::headline`, the one `gilscope compare` prints): "Free-threaded:
 /// the same work in 54.3 ms, 3.7× faster than with the GIL (200 ms)." for the same work, "I/O
-/// latency went from 5.07 ms with a 5.00 ms switch interval to …" for a convoy. `None` until both have
+/// latency went from 5.07 ms with a 5.00 ms switch interval to …" (the mean) for a convoy. `None` until both have
 /// finished.
 pub fn headline(with: CompareWith, purpose: Purpose, a: &Run, b: &Run) -> Option<String> {
     if !(a.is_over() && b.is_over()) || a.error.is_some() || b.error.is_some() {
@@ -175,7 +175,10 @@ impl View for CompareView {
             .legend_height
             .unwrap_or_else(|| rows * (theme.lane_height().max(theme.label_font().size) + 6.0));
         let lower_min = self.lower.height(ui.available_height(), theme);
-        let timeline_height = (ui.available_height() - legend_height - lower_min).max(120.0);
+        // At least 40% of the height stays the timeline's, even in a small window.
+        let timeline_height = (ui.available_height() - legend_height - lower_min)
+            .max(120.0)
+            .max(0.4 * ui.available_height());
         let mut view = cx.timeline.clone();
         ui.allocate_ui(egui::vec2(ui.available_width(), timeline_height), |ui| {
             Timeline::new(&groups, theme)

@@ -160,7 +160,7 @@ fn io_latency(w: &mut Writer, a: Side<'_>, b: Side<'_>) -> Option<String> {
     let from = w.ms("a.io_latency".into(), la.mean);
     let to = w.ms("b.io_latency".into(), lb.mean);
     let mut text = format!(
-        "I/O latency went from {from} {} to {to} {}",
+        "Mean I/O latency went from {from} {} to {to} {}",
         a.label, b.label
     );
     let ((work_a, threads), (work_b, _)) = (cpu_work(a.stats), cpu_work(b.stats));
@@ -290,7 +290,7 @@ mod tests {
         assert!(!h.text.contains("faster"), "{}", h.text);
         assert!(
             h.text.starts_with(&format!(
-                "I/O latency went from {} with a 5.00 ms switch interval to {} with a 1.00 ms",
+                "Mean I/O latency went from {} with a 5.00 ms switch interval to {} with a 1.00 ms",
                 format::ms(slow.io_latency_ms.unwrap().mean),
                 format::ms(fast.io_latency_ms.unwrap().mean)
             )),

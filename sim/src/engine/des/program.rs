@@ -315,7 +315,8 @@ impl SimEngine {
         let th = &self.threads[t];
         let (shown, other) = match th.stage {
             _ if th.booting => (ThreadState::Starting, NONE),
-            Stage::CHold => (ThreadState::CCallHolding, NONE),
+            // Without a GIL a "holding" call holds nothing: it runs alongside the others.
+            Stage::CHold if self.gil_on => (ThreadState::CCallHolding, NONE),
             Stage::Syscall => (ThreadState::Syscall, th.io_calls % 2),
             _ => (ThreadState::CCallReleased, NONE),
         };
