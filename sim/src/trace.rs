@@ -349,7 +349,8 @@ pub struct CounterResult {
 pub struct ThreadInfo {
     /// `name` or `name-K`.
     pub name: String,
-    /// Index of its group in the scenario.
+    /// Index of its group in the scenario; one past the last group for an asyncio executor's
+    /// worker, which belongs to none.
     pub group: usize,
     /// When it started.
     pub started: Option<Nanos>,

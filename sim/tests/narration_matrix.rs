@@ -147,14 +147,14 @@ fn setting_value(
     let number = |v: f64| Some(Some(Value::Number(v)));
     let word = |w: String| Some(Some(Value::Word(w)));
     match base {
+        // What the cell set, not what the trace holds: an asyncio executor's workers are
+        // threads of the run but not of the program.
         "threads" => {
-            let group = qualifier.map(|q| scenario.groups.iter().position(|g| g.name == q));
-            let threads = o.trace.threads.iter();
-            let count = match group {
-                None => threads.count(),
-                Some(g) => threads.filter(|t| Some(t.group) == g).count(),
+            let groups = match qualifier {
+                None => scenario.groups.len(),
+                Some(q) => scenario.groups.iter().filter(|g| g.name == q).count(),
             };
-            number(count as f64)
+            number(f64::from(o.cell.threads) * groups as f64)
         }
         "cores" => number(f64::from(stats.cores)),
         "interpreters" => number(f64::from(stats.interpreters)),

@@ -591,11 +591,15 @@ pub struct RunFacts<'a> {
 }
 
 impl RunFacts<'_> {
+    /// The scenario's threads (of `group`, or of all groups): an asyncio executor's workers,
+    /// which belong to no group, are not the program's threads.
     fn thread_count(&self, group: Option<usize>) -> u64 {
-        match group {
-            None => self.trace.threads.len() as u64,
-            Some(g) => self.trace.threads.iter().filter(|t| t.group == g).count() as u64,
-        }
+        let groups = self.trace.meta.groups.len();
+        self.trace
+            .threads
+            .iter()
+            .filter(|t| group.map_or(t.group < groups, |g| t.group == g))
+            .count() as u64
     }
 
     fn counters(&self, counter: Option<usize>) -> impl Iterator<Item = &CounterResult> {
