@@ -68,6 +68,8 @@ pub struct StateTimes {
     pub runnable: f64,
     /// asyncio: ready, waiting for the event loop.
     pub ready: f64,
+    /// Old GIL: releasing and signalling a waiter (the GIL's overhead).
+    pub signalling: f64,
     /// A process or subinterpreter booting its interpreter before its program.
     pub starting: f64,
 }
@@ -85,6 +87,7 @@ impl StateTimes {
             + self.lock
             + self.runnable
             + self.ready
+            + self.signalling
             + self.starting
     }
 }
@@ -226,8 +229,8 @@ impl Stats {
         };
         let mut resume_lags = Vec::new();
         let mut sequential: Nanos = 0;
-        for (id, (info, lane)) in trace.threads.iter().zip(&trace.thread_lanes).enumerate() {
-            let scan = scan_thread(id as u32, info, lane, trace.now);
+        for (info, lane) in trace.threads.iter().zip(&trace.thread_lanes) {
+            let scan = scan_thread(info, lane, trace.now);
             samples.io_latency.extend_from_slice(&scan.io_latencies);
             samples
                 .acquire_latency
@@ -375,8 +378,8 @@ impl Samples {
             slices: gil_slices(trace),
             ..Samples::default()
         };
-        for (id, (info, lane)) in trace.threads.iter().zip(&trace.thread_lanes).enumerate() {
-            let scan = scan_thread(id as u32, info, lane, trace.now);
+        for (info, lane) in trace.threads.iter().zip(&trace.thread_lanes) {
+            let scan = scan_thread(info, lane, trace.now);
             samples.io_latency.extend(scan.io_latencies);
             samples.acquire_latency.extend(scan.acquire_latencies);
         }
@@ -464,13 +467,14 @@ fn slot(state: ThreadState) -> Option<usize> {
         ThreadState::Lock => Some(7),
         ThreadState::Runnable => Some(8),
         ThreadState::Ready => Some(9),
-        ThreadState::Starting => Some(10),
+        ThreadState::Signalling => Some(10),
+        ThreadState::Starting => Some(11),
         ThreadState::Done => None,
     }
 }
 
 /// Number of slots of [`slot`].
-const SLOTS: usize = 11;
+const SLOTS: usize = 12;
 
 /// What one pass over a thread's lane finds.
 struct ThreadScan {
@@ -480,8 +484,6 @@ struct ThreadScan {
     io_latencies: Vec<Nanos>,
     acquire_latencies: Vec<Nanos>,
     resume_lags: Vec<Nanos>,
-    /// Time in the old GIL's release-and-signal (not the program's work).
-    overhead: Nanos,
 }
 
 /// An I/O call in progress during a scan: its number (the span's `other`), since when it
@@ -492,27 +494,22 @@ struct PendingCall {
     completed: Option<Nanos>,
 }
 
-/// Walks the lane of thread `me` once: time in each state, bytecodes, I/O and acquire
-/// latencies, resume lags, old-GIL overhead. An I/O call ends when the thread holds the GIL
+/// Walks a thread's lane once: time in each state, bytecodes, I/O and acquire
+/// latencies, resume lags. An I/O call ends when the thread holds the GIL
 /// again, or starts its next call (which it can only do holding it).
-fn scan_thread(me: u32, info: &ThreadInfo, lane: &Lane, now: Nanos) -> ThreadScan {
+fn scan_thread(info: &ThreadInfo, lane: &Lane, now: Nanos) -> ThreadScan {
     let mut scan = ThreadScan {
         times: [0; SLOTS],
         bytecodes: 0,
         io_latencies: Vec::new(),
         acquire_latencies: Vec::new(),
         resume_lags: Vec::new(),
-        overhead: 0,
     };
     let mut released_at = info.started.unwrap_or(0);
     let mut call: Option<PendingCall> = None;
     let mut wanting_since: Option<Nanos> = None;
     for span in lane.all(now) {
         scan.bytecodes += span.bytecodes;
-        if span.state == ThreadState::CCallReleased && span.other == me {
-            // The old GIL's release-and-signal: not the program's work.
-            scan.overhead += span.duration();
-        }
         if let Some(slot) = slot(span.state) {
             scan.times[slot] += span.duration();
         }
@@ -557,7 +554,6 @@ fn thread_stats(
         io_latencies,
         acquire_latencies: _,
         resume_lags,
-        overhead,
     } = scan;
     let lifetime = info
         .finished
@@ -579,7 +575,8 @@ fn thread_stats(
             lock: ms(times[7]),
             runnable: ms(times[8]),
             ready: ms(times[9]),
-            starting: ms(times[10]),
+            signalling: ms(times[10]),
+            starting: ms(times[11]),
         },
         io_ops,
         io_latency_ms: Summary::of(io_latencies),
@@ -591,10 +588,9 @@ fn thread_stats(
         },
     };
     // Alone, the thread would spend exactly its bytecodes' cost, its I/O (with the OS waking it
-    // after each blocking call) and its C calls (not the boot of a process or interpreter: that
-    // is the runtime's cost, not the work).
-    let alone =
-        bytecodes * bytecode_ps / 1000 + times[3] + times[4] + times[5] + times[6] - overhead;
+    // after each blocking call) and its C calls (not the old GIL's signalling, nor the boot of a
+    // process or interpreter: those are the runtime's costs, not the work).
+    let alone = bytecodes * bytecode_ps / 1000 + times[3] + times[4] + times[5] + times[6];
     (stats, alone)
 }
 

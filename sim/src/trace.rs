@@ -46,6 +46,10 @@ pub enum ThreadState {
     /// asyncio: a task that is ready, waiting for the event loop to run it (`other` = the task
     /// running).
     Ready,
+    /// Old GIL: released at a tick check and signalling the thread blocked on the lock (a
+    /// futex wake system call), the lock free meanwhile (`other` = the thread signalled): the
+    /// GIL's own overhead, not the program's work.
+    Signalling,
     /// A new process or subinterpreter booting its interpreter before its program (on its own
     /// core, with its own GIL): a cost of the runtime, not the program's work.
     Starting,
@@ -55,7 +59,7 @@ pub enum ThreadState {
 
 impl ThreadState {
     /// Every state, in legend order.
-    pub const ALL: [ThreadState; 13] = [
+    pub const ALL: [ThreadState; 14] = [
         Self::Running,
         Self::WaitingGil,
         Self::ForcedOff,
@@ -67,6 +71,7 @@ impl ThreadState {
         Self::Lock,
         Self::Runnable,
         Self::Ready,
+        Self::Signalling,
         Self::Starting,
         Self::Done,
     ];
@@ -85,6 +90,7 @@ impl ThreadState {
             Self::Lock => "blocked on a lock",
             Self::Runnable => "runnable, no free core",
             Self::Ready => "ready, waiting for the event loop",
+            Self::Signalling => "releasing the GIL and signalling (old GIL)",
             Self::Starting => "starting its interpreter",
             Self::Done => "done",
         }
@@ -104,6 +110,7 @@ impl ThreadState {
                 | Self::Syscall
                 | Self::CCallReleased
                 | Self::CCallHolding
+                | Self::Signalling
                 | Self::Starting
         )
     }
@@ -119,9 +126,8 @@ pub struct Span {
     /// Bytecodes executed during the span (thread and core lanes).
     pub bytecodes: u64,
     /// Per lane: on a thread lane, the GIL holder a waiter waits for, the thread that forced a
-    /// switch, the lock blocked on, or an I/O call's number modulo 2 (a C call "without the
-    /// GIL" whose `other` is the thread itself is the old GIL's release-and-signal overhead);
-    /// on the GIL and core lanes, the occupying thread.
+    /// switch, the lock blocked on, the thread an old-GIL release signals, or an I/O call's
+    /// number modulo 2; on the GIL and core lanes, the occupying thread.
     pub other: u32,
     /// The state (on the GIL lane always [`ThreadState::Running`]).
     pub state: ThreadState,

@@ -130,6 +130,7 @@ fn states_shown(runs: &[Run]) -> Vec<ThreadState> {
             ThreadState::Lock => any(|s| s.lock),
             ThreadState::Runnable => any(|s| s.runnable),
             ThreadState::Ready => any(|s| s.ready),
+            ThreadState::Signalling => any(|s| s.signalling),
             ThreadState::Starting => any(|s| s.starting),
             ThreadState::Done => finished,
         })

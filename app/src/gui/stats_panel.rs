@@ -75,6 +75,7 @@ fn state_times(t: &ThreadStats) -> Vec<(ThreadState, f64)> {
         (ThreadState::Lock, s.lock),
         (ThreadState::Runnable, s.runnable),
         (ThreadState::Ready, s.ready),
+        (ThreadState::Signalling, s.signalling),
         (ThreadState::Starting, s.starting),
     ]
     .into_iter()

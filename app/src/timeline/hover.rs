@@ -112,6 +112,17 @@ pub fn why(trace: &Trace, t: u32, span: &Span, locks: &[String]) -> String {
                 )
             }
         }
+        ThreadState::Signalling => {
+            let whom = if span.other == NONE {
+                "the thread waiting for it".to_owned()
+            } else {
+                name(span.other)
+            };
+            format!(
+                "old GIL: released at a tick check, it wakes {whom} (a futex wake system \
+                 call), then takes the GIL straight back: the GIL's own overhead"
+            )
+        }
         ThreadState::Starting => {
             "starting: a new process or subinterpreter boots its interpreter (its own GIL), \
              before its program runs"

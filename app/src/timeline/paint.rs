@@ -156,6 +156,7 @@ fn state_short_label(s: ThreadState) -> &'static str {
         ThreadState::Lock => "lock",
         ThreadState::Runnable => "runnable",
         ThreadState::Ready => "ready",
+        ThreadState::Signalling => "signalling",
         ThreadState::Starting => "starting",
         ThreadState::Done => "done",
     }

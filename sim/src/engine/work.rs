@@ -30,15 +30,22 @@ pub struct LoopShape {
     pub every_bytecode: bool,
     /// An extra check point at this position within each iteration (a Python call's RESUME).
     pub inner_check: Option<u32>,
+    /// Old GIL: ticks per iteration (2.7 counts a tick only at opcodes that go back to the top
+    /// of its eval loop; loads, stores, constants and predicted jumps skip it).
+    pub old_gil_ticks: u32,
 }
 
 impl LoopShape {
-    /// A pure-Python loop with a back-edge every `body` bytecodes.
+    /// A pure-Python loop with a back-edge every `body` bytecodes. Under the old GIL it ticks
+    /// twice per iteration, like 2.7's countdown loop `while n > 0: n -= 1` (9 bytecodes; its
+    /// `INPLACE_SUBTRACT` and `JUMP_ABSOLUTE` tick, `Python/ceval.c`).
     pub fn compute(body: u32, model: Model) -> Self {
+        let body = body.max(1);
         Self {
-            body: body.max(1),
+            body,
             every_bytecode: model == Model::NewGil32,
             inner_check: None,
+            old_gil_ticks: body.min(2),
         }
     }
 
@@ -52,7 +59,21 @@ impl LoopShape {
             },
             every_bytecode: model == Model::NewGil32,
             inner_check: call_inside.then_some(RESUME_CHECK),
+            // Every bytecode a tick: the old GIL's check can land between the load and the
+            // store, as it did.
+            old_gil_ticks: if call_inside {
+                INCREMENT_CALL_BODY
+            } else {
+                INCREMENT_BODY
+            },
         }
+    }
+
+    /// Old GIL: bytecodes between two tick checks of `check_interval` ticks (at least 1).
+    pub fn bytecodes_per_ticks(&self, check_interval: u64) -> u64 {
+        (check_interval * u64::from(self.body))
+            .div_ceil(u64::from(self.old_gil_ticks.max(1)))
+            .max(1)
     }
 
     /// The first check point at or after position `pos` (bytecodes executed), capped at `total`.

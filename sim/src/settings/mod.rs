@@ -95,6 +95,15 @@ define_settings! {
     /// that has used this much more CPU than it has (Linux CFS's `sched_wakeup_granularity`,
     /// 1 ms; EEVDF, Linux 6.6 and later, preempts on its lag much the same way) (default 1ms).
     wakeup_granularity: Nanos = Duration, "DURATION";
+    /// What waking a blocked thread costs the waker: a futex wake system call (a GIL release
+    /// that signals a waiter; on the old GIL, every release while a thread waits on the lock);
+    /// measured here at 1.9–2.8 µs; `gilscope calibrate` measures it (default 2us).
+    futex_wake: Nanos = Duration, "DURATION";
+    /// Moving one cache line from one core to another: what an atomic operation on a line that
+    /// another core wrote last costs (a failed acquire of a lock held on another core, a shared
+    /// reference count); measured here at 84–87 ns; `gilscope calibrate` measures it (default
+    /// 85ns).
+    cache_line_transfer: Nanos = Duration, "DURATION";
     /// A system call that does not block, such as `time.sleep(0)` up to 3.10 (`select()` with
     /// a zero timeout): measured here at 0.27–0.29 µs on `CPython` 2.7–3.10; `gilscope calibrate`
     /// measures this machine's (default 300ns).
@@ -119,12 +128,6 @@ define_settings! {
     /// The old GIL (2.7, 3.0–3.1): bytecodes between forced releases, `sys.setcheckinterval`,
     /// 1 to 1000000 (default 100).
     check_interval: u64 = Parsed<u64>, "TICKS";
-    /// The old GIL: what one release costs the releaser when another thread wants the GIL,
-    /// calibrated to Beazley's 2009 measurements (default 740ns).
-    old_gil_signal: Nanos = Duration, "DURATION";
-    /// The old GIL: what one futile wake-up of a waiter on another core costs the holder,
-    /// calibrated like `old_gil_signal` (default 2.1us).
-    old_gil_contention: Nanos = Duration, "DURATION";
     /// How `multiprocessing` starts a process: fork (about 1.5 ms), spawn or forkserver (about
     /// 50 ms); by default fork up to 3.13 and forkserver from 3.14, as on Linux.
     start_method: StartMethod = Choice<StartMethod>, "METHOD";
