@@ -5,7 +5,7 @@ use super::settings::SettingsArgs;
 use super::{CliError, Command, EngineKind};
 use crate::format::{ms as format_ms, nanos as format_nanos};
 use gilscope_sim::compare::compare_runtimes;
-use gilscope_sim::export::{STATS_CSV_HEADER, stats_csv_row, write_chrome_trace};
+use gilscope_sim::export::{ChromeExport, STATS_CSV_HEADER, stats_csv_row, write_chrome_trace};
 use gilscope_sim::presets::{PRESETS, load};
 use gilscope_sim::sweep::{log_spaced, sweep};
 use gilscope_sim::{
@@ -119,7 +119,20 @@ fn run_one(
     } else {
         render(&stats, &config)
     };
-    write_out(out, &text)
+    write_out(out, &text)?;
+    interrupted(&stats)
+}
+
+/// After the output of a run stopped by Ctrl+C: the error that exits with status 130.
+fn interrupted(stats: &Stats) -> Result<(), CliError> {
+    if stats.interrupted {
+        Err(CliError::Interrupted(format!(
+            "interrupted: the run was stopped at {}, and what was written covers only that part",
+            format_ms(stats.wall_ms)
+        )))
+    } else {
+        Ok(())
+    }
 }
 
 fn run_sweep(
@@ -226,20 +239,21 @@ fn sweep_output(rows: &[Stats], csv: bool, json: bool) -> Result<String, CliErro
 static CURRENT_RUN: Mutex<Option<StopSignal>> = Mutex::new(None);
 
 /// Makes Ctrl+C stop `stop`'s run (within milliseconds) instead of killing the process, so the
-/// run is reported as far as it got. With no run in progress, Ctrl+C exits as usual.
-fn stop_on_ctrl_c(stop: StopSignal) {
+/// run is reported as far as it got, and the command exits with status 130. With no run in
+/// progress, or at a second Ctrl+C, the process exits with 130 at once.
+fn stop_on_ctrl_c(stop: Option<StopSignal>) {
     static INSTALLED: OnceLock<()> = OnceLock::new();
     if let Ok(mut current) = CURRENT_RUN.lock() {
-        *current = Some(stop);
+        *current = stop;
     }
     INSTALLED.get_or_init(|| {
         let installed =
             ctrlc::set_handler(|| match CURRENT_RUN.lock().ok().and_then(|c| c.clone()) {
-                Some(run) => {
-                    eprintln!("stopping the live run…");
+                Some(run) if !run.is_raised() => {
+                    eprintln!("stopping the run…");
                     run.raise();
                 }
-                None => std::process::exit(130),
+                _ => std::process::exit(130),
             });
         if let Err(e) = installed {
             eprintln!("note: Ctrl+C will kill the run instead of stopping it: {e}");
@@ -247,8 +261,9 @@ fn stop_on_ctrl_c(stop: StopSignal) {
     });
 }
 
-/// Runs one scenario on the chosen engine and computes its stats. A live run stops cleanly on
-/// Ctrl+C and is reported as far as it got; its speedup uses the bytecode speed it achieved.
+/// Runs one scenario on the chosen engine and computes its stats. The run stops cleanly on
+/// Ctrl+C and is reported as far as it got (its stats say it was interrupted); a live run's
+/// speedup uses the bytecode speed it achieved.
 pub fn execute_run(
     scenario: &Scenario,
     config: &RunConfig,
@@ -261,11 +276,10 @@ pub fn execute_run(
         },
         ..RunOptions::default()
     };
-    if engine == EngineKind::Live {
-        stop_on_ctrl_c(options.stop.clone());
-    }
-    let finished = run_scenario(scenario, config, &options)
-        .map_err(|e| CliError::Input(format!("{}: {e}", scenario.source)))?;
+    stop_on_ctrl_c(Some(options.stop.clone()));
+    let finished = run_scenario(scenario, config, &options);
+    stop_on_ctrl_c(None);
+    let finished = finished.map_err(|e| CliError::Input(format!("{}: {e}", scenario.source)))?;
     for note in &finished.notes {
         eprintln!("note: {note}");
     }
@@ -297,7 +311,8 @@ fn export(
             "wrote trace.json, stats.json and stats.csv to {}\n",
             dir.display()
         ),
-    )
+    )?;
+    interrupted(&stats)
 }
 
 fn compare(
@@ -332,12 +347,14 @@ fn compare(
                 let ratio =
                     base.map_or_else(|| "—".to_owned(), |b| format!("{:.2}×", b / s.wall_ms));
                 let lost: u64 = s.counters.iter().map(|c| c.lost).sum();
+                let parallelism = s
+                    .parallelism
+                    .map_or_else(|| "—".to_owned(), |p| format!("{p:.2}"));
                 let _ = writeln!(
                     text,
-                    "{label:<30} {:>10} {ratio:>9} {:>10} {:>11.2} {:>12} {lost:>8}",
+                    "{label:<30} {:>10} {ratio:>9} {:>10} {parallelism:>11} {:>12} {lost:>8}",
                     format_ms(s.wall_ms),
                     format_ms(s.cpu_ms),
-                    s.parallelism,
                     s.interpreters
                 );
             }
@@ -410,9 +427,13 @@ fn write_trace(trace: &Trace, path: &Path) -> Result<(), CliError> {
         context: format!("cannot write {}", path.display()),
         source,
     };
+    let plan = ChromeExport::plan(trace, trace.meta.config.export_budget);
+    if let Some(note) = plan.note() {
+        eprintln!("note: {}: {note}", path.display());
+    }
     let file = File::create(path).map_err(io_error)?;
     let mut writer = BufWriter::new(file);
-    write_chrome_trace(trace, &mut writer).map_err(io_error)
+    write_chrome_trace(trace, &plan, &mut writer).map_err(io_error)
 }
 
 fn write_file(path: &Path, text: &str) -> Result<(), CliError> {
