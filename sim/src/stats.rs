@@ -70,6 +70,12 @@ pub struct StateTimes {
     pub ready: f64,
     /// Old GIL: releasing and signalling a waiter (the GIL's overhead).
     pub signalling: f64,
+    /// Free-threaded: running Python slowed by contention for a shared object.
+    pub contended: f64,
+    /// Paused by a stop-the-world.
+    pub paused: f64,
+    /// Running the garbage collector.
+    pub collecting: f64,
     /// A process or subinterpreter booting its interpreter before its program.
     pub starting: f64,
 }
@@ -88,6 +94,9 @@ impl StateTimes {
             + self.runnable
             + self.ready
             + self.signalling
+            + self.contended
+            + self.paused
+            + self.collecting
             + self.starting
     }
 }
@@ -114,6 +123,9 @@ pub struct ThreadStats {
     /// From each `io`/`sleep` completing until the thread runs again: the GIL convoy under
     /// threads, the event loop's lag under asyncio.
     pub resume_lag_ms: Option<Summary>,
+    /// Time lost to contention for shared objects: its contended time less what its bytecodes
+    /// there would have taken alone.
+    pub contention_ms: f64,
 }
 
 /// GIL stats.
@@ -188,6 +200,8 @@ pub struct Stats {
     pub resume_lag_ms: Option<Summary>,
     /// GIL stats.
     pub gil: GilStats,
+    /// Time every thread together lost to contention for shared objects (free-threaded).
+    pub contention_ms: f64,
     /// Per thread.
     pub threads: Vec<ThreadStats>,
     /// Shared counters.
@@ -215,10 +229,15 @@ fn ms(n: Nanos) -> f64 {
 }
 
 fn holds_gil(state: ThreadState) -> bool {
-    // A booting interpreter holds its own GIL.
+    // A booting interpreter holds its own GIL; contended bytecode and a collection run
+    // attached, holding the GIL where there is one.
     matches!(
         state,
-        ThreadState::Running | ThreadState::CCallHolding | ThreadState::Starting
+        ThreadState::Running
+            | ThreadState::CCallHolding
+            | ThreadState::Starting
+            | ThreadState::Contended
+            | ThreadState::Collecting
     )
 }
 
@@ -304,6 +323,7 @@ impl Stats {
             io_latency_ms: Summary::of(io_latency),
             resume_lag_ms: Summary::of(resume_lags),
             gil: gil_stats(trace, slices, acquire_latency),
+            contention_ms: threads.iter().map(|t| t.contention_ms).sum(),
             threads,
             counters: trace.counters.clone(),
             warnings: trace.warnings.iter().map(|(_, w)| w.clone()).collect(),
@@ -323,7 +343,8 @@ impl Stats {
         let expected: u64 = self.counters.iter().map(|c| c.expected).sum();
         let io = self.io_latency();
         let lag = self.resume_lag_ms;
-        let values: [(&str, String); 18] = [
+        let paused: f64 = self.threads.iter().map(|t| t.state_ms.paused).sum();
+        let values: [(&str, String); 20] = [
             ("wall", format_ms(self.wall_ms)),
             ("sequential", format_ms(self.sequential_ms)),
             (
@@ -364,6 +385,8 @@ impl Stats {
                     .unwrap_or_else(|| "(no warning this run)".to_owned()),
             ),
             ("loop_lag", lag.map_or("—".into(), |s| format_ms(s.mean))),
+            ("contention", format_ms(self.contention_ms)),
+            ("paused", format_ms(paused)),
             ("loop_lag_p99", lag.map_or("—".into(), |s| format_ms(s.p99))),
             (
                 "lost_pct",
@@ -495,12 +518,15 @@ fn slot(state: ThreadState) -> Option<usize> {
         ThreadState::Ready => Some(9),
         ThreadState::Signalling => Some(10),
         ThreadState::Starting => Some(11),
+        ThreadState::Contended => Some(12),
+        ThreadState::Paused => Some(13),
+        ThreadState::Collecting => Some(14),
         ThreadState::Done => None,
     }
 }
 
 /// Number of slots of [`slot`].
-const SLOTS: usize = 12;
+const SLOTS: usize = 15;
 
 /// What one pass over a thread's lane finds.
 struct ThreadScan {
@@ -512,6 +538,8 @@ struct ThreadScan {
     io_latencies: Vec<Nanos>,
     acquire_latencies: Vec<Nanos>,
     resume_lags: Vec<Nanos>,
+    /// Bytecodes executed while contended.
+    contended_bytecodes: u64,
 }
 
 /// An I/O call in progress during a scan: its number (the span's `other`), since when it
@@ -533,6 +561,7 @@ fn scan_thread(info: &ThreadInfo, lane: &Lane, now: Nanos) -> ThreadScan {
         io_latencies: Vec::new(),
         acquire_latencies: Vec::new(),
         resume_lags: Vec::new(),
+        contended_bytecodes: 0,
     };
     let mut released_at = info.started.unwrap_or(0);
     let mut call: Option<PendingCall> = None;
@@ -541,6 +570,9 @@ fn scan_thread(info: &ThreadInfo, lane: &Lane, now: Nanos) -> ThreadScan {
         scan.bytecodes += span.bytecodes;
         if let Some(slot) = slot(span.state) {
             scan.times[slot] += span.duration();
+        }
+        if span.state == ThreadState::Contended {
+            scan.contended_bytecodes += span.bytecodes;
         }
         let io = matches!(span.state, ThreadState::Io | ThreadState::Syscall);
         let next_call = io && call.as_ref().is_some_and(|c| c.number != span.other);
@@ -589,6 +621,7 @@ fn thread_stats(
         io_latencies,
         acquire_latencies: _,
         resume_lags,
+        contended_bytecodes,
     } = scan;
     let lifetime = info
         .finished
@@ -611,6 +644,9 @@ fn thread_stats(
             ready: ms(times[9]),
             signalling: ms(times[10]),
             starting: ms(times[11]),
+            contended: ms(times[12]),
+            paused: ms(times[13]),
+            collecting: ms(times[14]),
         },
         io_ops,
         io_latency_ms: Summary::of(io_latencies),
@@ -620,11 +656,14 @@ fn thread_stats(
         } else {
             0.0
         },
+        contention_ms: ms(times[12].saturating_sub(contended_bytecodes * bytecode_ps / 1000)),
     };
     // Alone, the thread would spend exactly its bytecodes' cost, its I/O (with the OS waking it
-    // after each blocking call) and its C calls (not the old GIL's signalling, nor the boot of a
-    // process or interpreter: those are the runtime's costs, not the work).
-    let alone = bytecodes * bytecode_ps / 1000 + times[3] + times[4] + times[5] + times[6];
+    // after each blocking call), its C calls and its collections (not the old GIL's signalling,
+    // a stop-the-world pause or the boot of a process or interpreter: those are the runtime's
+    // costs, not the work).
+    let alone =
+        bytecodes * bytecode_ps / 1000 + times[3] + times[4] + times[5] + times[6] + times[14];
     (stats, alone)
 }
 

@@ -50,6 +50,15 @@ pub enum ThreadState {
     /// asyncio: a task that is ready, waiting for the event loop to run it (`other` = the task
     /// running).
     Ready,
+    /// Free-threaded: running Python, slowed by other cores contending for the cache line of a
+    /// shared object it reads or mutates (`other` = the object): its reference count written
+    /// with atomic operations, or its per-object lock.
+    Contended,
+    /// Paused by a stop-the-world (a garbage collection, the GIL being turned on) until the
+    /// world restarts (`other` = the thread stopping it; itself while it waits for the others).
+    Paused,
+    /// Running the cyclic garbage collector (the world stopped, in a free-threaded build).
+    Collecting,
     /// Old GIL: released at a tick check and signalling the thread blocked on the lock (a
     /// futex wake system call), the lock free meanwhile (`other` = the thread signalled): the
     /// GIL's own overhead, not the program's work.
@@ -63,7 +72,7 @@ pub enum ThreadState {
 
 impl ThreadState {
     /// Every state, in legend order.
-    pub const ALL: [ThreadState; 14] = [
+    pub const ALL: [ThreadState; 17] = [
         Self::Running,
         Self::WaitingGil,
         Self::ForcedOff,
@@ -75,6 +84,9 @@ impl ThreadState {
         Self::Lock,
         Self::Runnable,
         Self::Ready,
+        Self::Contended,
+        Self::Paused,
+        Self::Collecting,
         Self::Signalling,
         Self::Starting,
         Self::Done,
@@ -94,6 +106,9 @@ impl ThreadState {
             Self::Lock => "blocked on a lock",
             Self::Runnable => "runnable, no free core",
             Self::Ready => "ready, waiting for the event loop",
+            Self::Contended => "running, slowed by contention for a shared object",
+            Self::Paused => "paused: the world is stopped",
+            Self::Collecting => "collecting garbage",
             Self::Signalling => "releasing the GIL and signalling (old GIL)",
             Self::Starting => "starting its interpreter",
             Self::Done => "done",
@@ -103,7 +118,10 @@ impl ThreadState {
     /// Whether a thread lane's span in this state names a thread in its `other` (the GIL holder
     /// waited for, the thread that forced the switch, the task the event loop runs).
     pub fn other_is_thread(self) -> bool {
-        matches!(self, Self::WaitingGil | Self::ForcedOff | Self::Ready)
+        matches!(
+            self,
+            Self::WaitingGil | Self::ForcedOff | Self::Ready | Self::Paused
+        )
     }
 
     /// Whether a thread in this state occupies a core.
@@ -114,6 +132,8 @@ impl ThreadState {
                 | Self::Syscall
                 | Self::CCallReleased
                 | Self::CCallHolding
+                | Self::Contended
+                | Self::Collecting
                 | Self::Signalling
                 | Self::Starting
         )

@@ -82,6 +82,9 @@ fn state_times(t: &ThreadStats) -> Vec<(ThreadState, f64)> {
         (ThreadState::Lock, s.lock),
         (ThreadState::Runnable, s.runnable),
         (ThreadState::Ready, s.ready),
+        (ThreadState::Contended, s.contended),
+        (ThreadState::Paused, s.paused),
+        (ThreadState::Collecting, s.collecting),
         (ThreadState::Signalling, s.signalling),
         (ThreadState::Starting, s.starting),
     ]

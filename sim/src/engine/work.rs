@@ -104,6 +104,21 @@ impl LoopShape {
     }
 }
 
+/// Full speed: picoseconds of work done per nanosecond on a core.
+pub const FULL_SPEED: u64 = 1000;
+
+/// A shared object a loop touches on every iteration (`gil-model.md` rule 19b).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SharedUse {
+    /// Which object.
+    pub object: usize,
+    /// Atomic operations on its cache line per iteration in a free-threaded build: 2 for a read
+    /// (increment and decrement of its shared reference count), 4 for a mutation (its lock taken
+    /// and released, its reference count or its storage written), 0 for an object with deferred
+    /// reference counting.
+    pub line_ops: u32,
+}
+
 /// A loop being executed, measured in picoseconds of work so that fractional bytecodes add up.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Work {
@@ -119,13 +134,20 @@ pub struct Work {
     pub counter: Option<usize>,
     /// Whether the increment has a call inside.
     pub call_inside: bool,
+    /// The shared object its iterations touch, if any.
+    pub shared: Option<SharedUse>,
+    /// Work done per nanosecond on a core, in picoseconds: [`FULL_SPEED`], or less while
+    /// other cores contend for the shared object's cache line.
+    pub speed: u64,
 }
 
 impl Work {
     /// Work done at `now` in the current segment (not past the end).
     pub fn done_at(&self, now: Nanos, ps: u64) -> u64 {
         match self.segment {
-            Some((start, done0)) => (done0 + now.saturating_sub(start) * 1000).min(self.total * ps),
+            Some((start, done0)) => {
+                (done0 + now.saturating_sub(start) * self.speed).min(self.total * ps)
+            }
             None => self.done_ps,
         }
     }
@@ -138,7 +160,7 @@ impl Work {
     /// The time at which the work reaches `target_ps`, from the current segment.
     pub fn time_of(&self, target_ps: u64) -> Nanos {
         let (start, done0) = self.segment.unwrap_or((0, self.done_ps));
-        start + target_ps.saturating_sub(done0).div_ceil(1000)
+        start + target_ps.saturating_sub(done0).div_ceil(self.speed.max(1))
     }
 }
 

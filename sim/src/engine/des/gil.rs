@@ -32,6 +32,11 @@ impl SimEngine {
     /// `take_gil` on a core (rule 2). Returns whether the thread may go on (it holds the GIL,
     /// or needs none); if not, it now waits for the GIL.
     pub(super) fn take_gil(&mut self, t: Tid, woke: Option<(bool, u64)>, then: Resume) -> bool {
+        if !self.gil_on && self.must_pause_to_attach(t) {
+            // Attaching while another thread stops the world: pause until it restarts.
+            self.pause_for_world(t, Stage::TakeGil { woke, then });
+            return false;
+        }
         if !self.gil_on || self.threads[t].holds_gil {
             return true;
         }
