@@ -196,6 +196,12 @@ pub struct RunConfig {
     pub start_method: StartMethod,
     /// Subinterpreters: cost of creating one interpreter.
     pub interpreter_start: Nanos,
+    /// multiprocessing with fork: the parent's cost of starting one child.
+    pub fork_start: Nanos,
+    /// multiprocessing: a fresh interpreter's boot (spawn; a forkserver's server).
+    pub spawn_start: Nanos,
+    /// multiprocessing with forkserver: a child's import of its main module.
+    pub main_import: Nanos,
     /// The most events a simulated run may process.
     pub max_events: u64,
     /// The most virtual time (real time, live) a run may last.
@@ -315,7 +321,7 @@ impl Overrides {
             cache_line_transfer: self.cache_line_transfer.unwrap_or(85),
             syscall: self.syscall.unwrap_or(300),
             timer_slack: self.timer_slack.unwrap_or(50 * US),
-            thread_start: self.thread_start.unwrap_or(100 * US),
+            thread_start: self.thread_start.unwrap_or(40 * US),
             successor: self.successor.unwrap_or_default(),
             bytecode_ns,
             free_threaded_overhead,
@@ -324,7 +330,16 @@ impl Overrides {
             start_method: self
                 .start_method
                 .unwrap_or_else(|| StartMethod::linux_default(python)),
-            interpreter_start: self.interpreter_start.unwrap_or(10 * MS),
+            interpreter_start: self.interpreter_start.unwrap_or_else(|| {
+                if python >= PythonVersion::new(3, 13) {
+                    15 * MS
+                } else {
+                    11 * MS
+                }
+            }),
+            fork_start: self.fork_start.unwrap_or(1_500 * US),
+            spawn_start: self.spawn_start.unwrap_or(55 * MS),
+            main_import: self.main_import.unwrap_or(20 * MS),
             max_events: limits.0,
             max_virtual_time: limits.1,
             memory_budget: limits.2,

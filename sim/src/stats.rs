@@ -165,6 +165,9 @@ pub struct Stats {
     /// Interpreters (each with its own GIL and memory): 1 for threads, one per process or
     /// subinterpreter otherwise — the memory-like cost of the choice.
     pub interpreters: u32,
+    /// Estimated resident memory of the run's interpreters and threads, in MiB, from baselines
+    /// measured on `CPython` 3.12 and 3.13 here (`engine::runtime::resident_mib`).
+    pub resident_mib: f64,
     /// Python version modelled.
     pub python: PythonVersion,
     /// A free-threaded build.
@@ -304,6 +307,7 @@ impl Stats {
                 Runtime::Threads | Runtime::Asyncio => 1,
                 Runtime::Multiprocessing | Runtime::Subinterpreters => trace.threads.len() as u32,
             },
+            resident_mib: crate::engine::runtime::resident_mib(config, trace.threads.len()),
             python: config.python,
             free_threaded: config.free_threaded,
             // A free-threaded run whose GIL came back (an old extension) did use it.
@@ -344,7 +348,7 @@ impl Stats {
         let io = self.io_latency();
         let lag = self.resume_lag_ms;
         let paused: f64 = self.threads.iter().map(|t| t.state_ms.paused).sum();
-        let values: [(&str, String); 20] = [
+        let values: [(&str, String); 21] = [
             ("wall", format_ms(self.wall_ms)),
             ("sequential", format_ms(self.sequential_ms)),
             (
@@ -387,6 +391,7 @@ impl Stats {
             ("loop_lag", lag.map_or("—".into(), |s| format_ms(s.mean))),
             ("contention", format_ms(self.contention_ms)),
             ("paused", format_ms(paused)),
+            ("memory", format!("{:.0} MiB", self.resident_mib)),
             ("loop_lag_p99", lag.map_or("—".into(), |s| format_ms(s.p99))),
             (
                 "lost_pct",

@@ -338,7 +338,7 @@ fn compare(
         .and_then(|(_, r)| r.as_ref().ok())
         .map(|s| s.wall_ms);
     let mut text = format!(
-        "{}\n{:<30} {:>10} {:>9} {:>10} {:>11} {:>12} {:>8} {:>11}\n",
+        "{}\n{:<30} {:>10} {:>9} {:>10} {:>11} {:>12} {:>8} {:>11} {:>9}\n",
         scenario.name,
         "runtime",
         "wall",
@@ -347,7 +347,8 @@ fn compare(
         "parallelism",
         "interpreters",
         "lost",
-        "contention"
+        "contention",
+        "memory"
     );
     for (label, row) in &rows {
         match row {
@@ -360,11 +361,12 @@ fn compare(
                     .map_or_else(|| "—".to_owned(), |p| format!("{p:.2}"));
                 let _ = writeln!(
                     text,
-                    "{label:<30} {:>10} {ratio:>9} {:>10} {parallelism:>11} {:>12} {lost:>8} {:>11}",
+                    "{label:<30} {:>10} {ratio:>9} {:>10} {parallelism:>11} {:>12} {lost:>8} {:>11} {:>9}",
                     format_ms(s.wall_ms),
                     format_ms(s.cpu_ms),
                     s.interpreters,
-                    format_ms(s.contention_ms)
+                    format_ms(s.contention_ms),
+                    format!("{:.0} MiB", s.resident_mib)
                 );
             }
             Err(e) => {

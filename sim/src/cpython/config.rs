@@ -9,7 +9,7 @@ use crate::scenario::Scenario;
 
 /// Settings a real interpreter has no knob for: the simulator's model of the OS and of its own
 /// costs. For this engine they are "not applicable".
-pub const NOT_APPLICABLE: [&str; 13] = [
+pub const NOT_APPLICABLE: [&str; 16] = [
     "seed",
     "wake_latency",
     "time_slice",
@@ -23,6 +23,9 @@ pub const NOT_APPLICABLE: [&str; 13] = [
     "bytecode_ns",
     "free_threaded_overhead",
     "interpreter_start",
+    "fork_start",
+    "spawn_start",
+    "main_import",
 ];
 
 /// A run's settings for one interpreter.
@@ -50,6 +53,9 @@ fn given(overrides: &Overrides, name: &str) -> bool {
         "bytecode_ns" => overrides.bytecode_ns.is_some(),
         "free_threaded_overhead" => overrides.free_threaded_overhead.is_some(),
         "interpreter_start" => overrides.interpreter_start.is_some(),
+        "fork_start" => overrides.fork_start.is_some(),
+        "spawn_start" => overrides.spawn_start.is_some(),
+        "main_import" => overrides.main_import.is_some(),
         _ => false,
     }
 }
