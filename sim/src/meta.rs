@@ -72,6 +72,9 @@ pub struct RunMeta {
     /// The scenario's narration, which the run's stats make into sentences.
     #[serde(skip)]
     pub narration: Narration,
+    /// Shared object names (read or mutated), indexed as in the scenario (a contended span's
+    /// `other`).
+    pub objects: Vec<String>,
 }
 
 impl RunMeta {
@@ -88,6 +91,7 @@ impl RunMeta {
             locks: scenario.locks.clone(),
             modules: scenario.modules.clone(),
             narration: scenario.narration.clone(),
+            objects: scenario.objects.clone(),
         }
     }
 
@@ -104,6 +108,7 @@ impl RunMeta {
             locks: Vec::new(),
             modules: Vec::new(),
             narration: Narration::default(),
+            objects: Vec::new(),
         }
     }
 

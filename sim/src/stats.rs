@@ -68,6 +68,14 @@ pub struct StateTimes {
     pub runnable: f64,
     /// asyncio: ready, waiting for the event loop.
     pub ready: f64,
+    /// Old GIL: releasing and signalling a waiter (the GIL's overhead).
+    pub signalling: f64,
+    /// Free-threaded: running Python slowed by contention for a shared object.
+    pub contended: f64,
+    /// Paused by a stop-the-world.
+    pub paused: f64,
+    /// Running the garbage collector.
+    pub collecting: f64,
     /// A process or subinterpreter booting its interpreter before its program.
     pub starting: f64,
     /// The part of `c_call` spent in C calls that kept the GIL.
@@ -91,6 +99,10 @@ impl StateTimes {
             lock: of(ThreadState::Lock),
             runnable: of(ThreadState::Runnable),
             ready: of(ThreadState::Ready),
+            signalling: of(ThreadState::Signalling),
+            contended: of(ThreadState::Contended),
+            paused: of(ThreadState::Paused),
+            collecting: of(ThreadState::Collecting),
             starting: of(ThreadState::Starting),
             c_call_holding: of(ThreadState::CCallHolding),
         }
@@ -111,6 +123,10 @@ impl StateTimes {
             ThreadState::Lock => self.lock,
             ThreadState::Runnable => self.runnable,
             ThreadState::Ready => self.ready,
+            ThreadState::Signalling => self.signalling,
+            ThreadState::Contended => self.contended,
+            ThreadState::Paused => self.paused,
+            ThreadState::Collecting => self.collecting,
             ThreadState::Starting => self.starting,
             ThreadState::Done => 0.0,
         }
@@ -144,6 +160,9 @@ pub struct ThreadStats {
     /// From each `io`/`sleep` completing until the thread runs again: the GIL convoy under
     /// threads, the event loop's lag under asyncio.
     pub resume_lag_ms: Option<Summary>,
+    /// Time lost to contention for shared objects: its contended time less what its bytecodes
+    /// there would have taken alone.
+    pub contention_ms: f64,
 }
 
 /// GIL stats.
@@ -183,6 +202,9 @@ pub struct Stats {
     /// Interpreters (each with its own GIL and memory): 1 for threads, one per process or
     /// subinterpreter otherwise — the memory-like cost of the choice.
     pub interpreters: u32,
+    /// Estimated resident memory of the run's interpreters and threads, in MiB, from baselines
+    /// measured on `CPython` 3.12 and 3.13 here (`engine::runtime::resident_mib`).
+    pub resident_mib: f64,
     /// Python version modelled.
     pub python: PythonVersion,
     /// A free-threaded build.
@@ -218,6 +240,8 @@ pub struct Stats {
     pub resume_lag_ms: Option<Summary>,
     /// GIL stats.
     pub gil: GilStats,
+    /// Time every thread together lost to contention for shared objects (free-threaded).
+    pub contention_ms: f64,
     /// Per thread.
     pub threads: Vec<ThreadStats>,
     /// Shared counters.
@@ -249,7 +273,8 @@ fn ms(n: Nanos) -> f64 {
 }
 
 fn holds_gil(state: ThreadState) -> bool {
-    // A booting interpreter holds its own GIL.
+    // A booting interpreter holds its own GIL; contended bytecode and a collection run
+    // attached, holding the GIL where there is one.
     state.info().holds_gil
 }
 
@@ -277,8 +302,8 @@ impl Stats {
         };
         let mut resume_lags = Vec::new();
         let mut sequential: Nanos = 0;
-        for (id, (info, lane)) in trace.threads.iter().zip(&trace.thread_lanes).enumerate() {
-            let scan = scan_thread(id as u32, info, lane, trace.now);
+        for (info, lane) in trace.threads.iter().zip(&trace.thread_lanes) {
+            let scan = scan_thread(info, lane, trace.now);
             samples.io_latency.extend_from_slice(&scan.io_latencies);
             samples
                 .acquire_latency
@@ -316,6 +341,7 @@ impl Stats {
                 Runtime::Threads | Runtime::Asyncio => 1,
                 Runtime::Multiprocessing | Runtime::Subinterpreters => trace.threads.len() as u32,
             },
+            resident_mib: crate::engine::runtime::resident_mib(config, trace.threads.len()),
             python: config.python,
             free_threaded: config.free_threaded,
             // A free-threaded run whose GIL came back (an old extension) did use it.
@@ -335,6 +361,7 @@ impl Stats {
             io_latency_ms: Summary::of(io_latency),
             resume_lag_ms: Summary::of(resume_lags),
             gil: gil_stats(trace, slices, acquire_latency),
+            contention_ms: threads.iter().map(|t| t.contention_ms).sum(),
             threads,
             counters: trace.counters.clone(),
             warnings: trace.warnings.iter().map(|(_, w)| w.clone()).collect(),
@@ -371,8 +398,8 @@ impl Samples {
             slices: gil_slices(trace),
             ..Samples::default()
         };
-        for (id, (info, lane)) in trace.threads.iter().zip(&trace.thread_lanes).enumerate() {
-            let scan = scan_thread(id as u32, info, lane, trace.now);
+        for (info, lane) in trace.threads.iter().zip(&trace.thread_lanes) {
+            let scan = scan_thread(info, lane, trace.now);
             samples.io_latency.extend(scan.io_latencies);
             samples.acquire_latency.extend(scan.acquire_latencies);
         }
@@ -459,8 +486,8 @@ struct ThreadScan {
     io_latencies: Vec<Nanos>,
     acquire_latencies: Vec<Nanos>,
     resume_lags: Vec<Nanos>,
-    /// Time in the old GIL's release-and-signal (not the program's work).
-    overhead: Nanos,
+    /// Bytecodes executed while contended.
+    contended_bytecodes: u64,
 }
 
 /// An I/O call in progress during a scan: its number (the span's `other`), since when it
@@ -471,10 +498,10 @@ struct PendingCall {
     completed: Option<Nanos>,
 }
 
-/// Walks the lane of thread `me` once: time in each state, bytecodes, I/O and acquire
-/// latencies, resume lags, old-GIL overhead. An I/O call ends when the thread holds the GIL
+/// Walks a thread's lane once: time in each state, bytecodes, I/O and acquire
+/// latencies, resume lags. An I/O call ends when the thread holds the GIL
 /// again, or starts its next call (which it can only do holding it).
-fn scan_thread(me: u32, info: &ThreadInfo, lane: &Lane, now: Nanos) -> ThreadScan {
+fn scan_thread(info: &ThreadInfo, lane: &Lane, now: Nanos) -> ThreadScan {
     let mut scan = ThreadScan {
         times: [0; ThreadState::ALL.len()],
         bytecodes: 0,
@@ -482,18 +509,17 @@ fn scan_thread(me: u32, info: &ThreadInfo, lane: &Lane, now: Nanos) -> ThreadSca
         io_latencies: Vec::new(),
         acquire_latencies: Vec::new(),
         resume_lags: Vec::new(),
-        overhead: 0,
+        contended_bytecodes: 0,
     };
     let mut released_at = info.started.unwrap_or(0);
     let mut call: Option<PendingCall> = None;
     let mut wanting_since: Option<Nanos> = None;
     for span in until(lane, now) {
         scan.bytecodes += span.bytecodes;
-        if span.state == ThreadState::CCallReleased && span.other == me {
-            // The old GIL's release-and-signal: not the program's work.
-            scan.overhead += span.duration();
-        }
         scan.times[span.state as usize] += span.duration();
+        if span.state == ThreadState::Contended {
+            scan.contended_bytecodes += span.bytecodes;
+        }
         let io = matches!(span.state, ThreadState::Io | ThreadState::Syscall);
         let next_call = io && call.as_ref().is_some_and(|c| c.number != span.other);
         if holds_gil(span.state) || next_call {
@@ -541,7 +567,7 @@ fn thread_stats(
         io_latencies,
         acquire_latencies: _,
         resume_lags,
-        overhead,
+        contended_bytecodes,
     } = scan;
     let lifetime = info
         .finished
@@ -560,18 +586,21 @@ fn thread_stats(
         } else {
             0.0
         },
+        contention_ms: ms(times[ThreadState::Contended as usize]
+            .saturating_sub(contended_bytecodes * bytecode_ps / 1000)),
     };
     // Alone, the thread would spend exactly its bytecodes' cost, its I/O (with the OS waking it
-    // after each blocking call) and its C calls (not the boot of a process or interpreter: that
-    // is the runtime's cost, not the work).
+    // after each blocking call), its C calls and its collections (not the old GIL's signalling,
+    // a stop-the-world pause or the boot of a process or interpreter: those are the runtime's
+    // costs, not the work).
     let of = |state: ThreadState| times[state as usize];
-    let c_calls = of(ThreadState::CCallReleased) + of(ThreadState::CCallHolding);
     let alone = bytecodes * bytecode_ps / 1000
         + of(ThreadState::Io)
         + of(ThreadState::Syscall)
         + of(ThreadState::Waking)
-        + c_calls
-        - overhead;
+        + of(ThreadState::CCallReleased)
+        + of(ThreadState::CCallHolding)
+        + of(ThreadState::Collecting);
     (stats, alone)
 }
 

@@ -50,6 +50,19 @@ pub enum ThreadState {
     /// asyncio: a task that is ready, waiting for the event loop to run it (`other` = the task
     /// running).
     Ready,
+    /// Free-threaded: running Python, slowed by other cores contending for the cache line of a
+    /// shared object it reads or mutates (`other` = the object): its reference count written
+    /// with atomic operations, or its per-object lock.
+    Contended,
+    /// Paused by a stop-the-world (a garbage collection, the GIL being turned on) until the
+    /// world restarts (`other` = the thread stopping it; itself while it waits for the others).
+    Paused,
+    /// Running the cyclic garbage collector (the world stopped, in a free-threaded build).
+    Collecting,
+    /// Old GIL: released at a tick check and signalling the thread blocked on the lock (a
+    /// futex wake system call), the lock free meanwhile (`other` = the thread signalled): the
+    /// GIL's own overhead, not the program's work.
+    Signalling,
     /// A new process or subinterpreter booting its interpreter before its program (on its own
     /// core, with its own GIL): a cost of the runtime, not the program's work.
     Starting,
@@ -59,7 +72,7 @@ pub enum ThreadState {
 
 impl ThreadState {
     /// Every state, in legend order.
-    pub const ALL: [ThreadState; 13] = [
+    pub const ALL: [ThreadState; 17] = [
         Self::Running,
         Self::WaitingGil,
         Self::ForcedOff,
@@ -71,6 +84,10 @@ impl ThreadState {
         Self::Lock,
         Self::Runnable,
         Self::Ready,
+        Self::Contended,
+        Self::Paused,
+        Self::Collecting,
+        Self::Signalling,
         Self::Starting,
         Self::Done,
     ];
@@ -88,7 +105,10 @@ impl ThreadState {
     /// Whether a thread lane's span in this state names a thread in its `other` (the GIL holder
     /// waited for, the thread that forced the switch, the task the event loop runs).
     pub fn other_is_thread(self) -> bool {
-        matches!(self, Self::WaitingGil | Self::ForcedOff | Self::Ready)
+        matches!(
+            self,
+            Self::WaitingGil | Self::ForcedOff | Self::Ready | Self::Paused
+        )
     }
 
     /// Whether a thread in this state occupies a core.
@@ -99,6 +119,9 @@ impl ThreadState {
                 | Self::Syscall
                 | Self::CCallReleased
                 | Self::CCallHolding
+                | Self::Contended
+                | Self::Collecting
+                | Self::Signalling
                 | Self::Starting
         )
     }
@@ -201,6 +224,34 @@ const STATE_INFO: [StateInfo; ThreadState::ALL.len()] = [
         holds_gil: false,
     },
     StateInfo {
+        state: ThreadState::Contended,
+        name: "running, slowed by contention for a shared object",
+        short: "contended",
+        meaning: "running Python, slowed by other cores contending for a shared object it uses (its reference count or its per-object lock)",
+        holds_gil: true,
+    },
+    StateInfo {
+        state: ThreadState::Paused,
+        name: "paused: the world is stopped",
+        short: "paused",
+        meaning: "paused by a stop-the-world (a garbage collection, the GIL being turned on) until the world restarts",
+        holds_gil: false,
+    },
+    StateInfo {
+        state: ThreadState::Collecting,
+        name: "collecting garbage",
+        short: "GC",
+        meaning: "running the cyclic garbage collector while the world is stopped",
+        holds_gil: true,
+    },
+    StateInfo {
+        state: ThreadState::Signalling,
+        name: "releasing the GIL and signalling (old GIL)",
+        short: "signal",
+        meaning: "the old GIL's release at a tick check: signalling the thread blocked on the lock (a futex wake), the lock free meanwhile: the GIL's own overhead, not the program's work",
+        holds_gil: false,
+    },
+    StateInfo {
         state: ThreadState::Starting,
         name: "starting its interpreter",
         short: "starting",
@@ -226,10 +277,9 @@ pub struct Span {
     /// Bytecodes executed during the span (thread and core lanes).
     pub bytecodes: u64,
     /// Per lane: on a thread lane, the GIL holder a waiter waits for, the thread that forced a
-    /// switch, the lock blocked on, or an I/O call's number modulo 2 (a C call "without the
-    /// GIL" whose `other` is the thread itself is the old GIL's release-and-signal overhead; an
-    /// I/O span whose `other` is [`EXECUTOR_AWAIT`] or more is an asyncio task awaiting an
-    /// executor's job); on the GIL and core lanes, the occupying thread.
+    /// switch, the lock blocked on, the thread an old-GIL release signals, or an I/O call's
+    /// number modulo 2 (an I/O span whose `other` is [`EXECUTOR_AWAIT`] or more is an asyncio
+    /// task awaiting an executor's job); on the GIL and core lanes, the occupying thread.
     pub other: u32,
     /// The state (on the GIL lane always [`ThreadState::Running`]).
     pub state: ThreadState,

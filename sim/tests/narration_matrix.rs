@@ -214,6 +214,8 @@ fn result_value(stats: &Stats, base: &str, qualifier: Option<&str>) -> Option<Op
         "parallelism" => Some(stats.parallelism.map(Value::Number)),
         "bytecode_parallelism" => number(bytecode_parallelism(stats)),
         "cpu" => number(stats.cpu_ms),
+        "contention" => number(stats.threads.iter().map(|t| t.contention_ms).sum()),
+        "paused" => number(stats.threads.iter().map(|t| t.state_ms.paused).sum()),
         "bytecodes" => number(stats.bytecodes as f64),
         "switches" => number(gil.switches as f64),
         "switches_per_s" => number(gil.switches_per_s),
@@ -586,6 +588,7 @@ fn check_headline(problems: &mut Vec<String>, h: &Headline, a: &Stats, b: &Stats
             "wall" => s.wall_ms,
             "io_latency" => s.io_latency_ms.map_or(f64::NAN, |x| x.mean),
             "bytecodes_per_s" => s.bytecodes_per_s,
+            "contention" => s.contention_ms,
             "lost" => s.counters.iter().map(|c| c.lost).sum::<u64>() as f64,
             "expected" => s.counters.iter().map(|c| c.expected).sum::<u64>() as f64,
             "lost_pct" => {
@@ -819,6 +822,9 @@ presets! {
     asyncio = "asyncio",
     multiprocessing = "multiprocessing",
     decision = "decision",
+    ft_shared_object = "ft-shared-object",
+    ft_own_copies = "ft-own-copies",
+    ft_shared_dict = "ft-shared-dict",
 }
 
 #[test]

@@ -31,6 +31,10 @@ pub fn stats_rows(s: &Stats) -> Vec<(String, String)> {
             s.parallelism
                 .map_or_else(|| "—".into(), |p| format!("{p:.2}")),
         ),
+        (
+            "Memory (estimated)".into(),
+            format!("{:.0} MiB", s.resident_mib),
+        ),
     ];
     if s.gil_enabled {
         rows.extend([

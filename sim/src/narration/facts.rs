@@ -337,6 +337,22 @@ pub const FACTS: &[Fact] = &[
         |f, _| number(f.stats.cpu_ms)
     ),
     fact!(
+        "contention",
+        Kind::Duration,
+        Run,
+        false,
+        "thread time lost to contention for shared objects (free-threaded)",
+        |f, _| number(f.stats.contention_ms)
+    ),
+    fact!(
+        "paused",
+        Kind::Duration,
+        Run,
+        false,
+        "thread time paused by stop-the-world pauses, all threads together",
+        |f, _| number(f.stats.threads.iter().map(|t| t.state_ms.paused).sum())
+    ),
+    fact!(
         "bytecodes",
         Kind::Count,
         Run,

@@ -92,6 +92,7 @@ pub fn headline(purpose: Purpose, a: Side<'_>, b: Side<'_>) -> Headline {
         w.quotes.clear();
         throughput(&mut w, a, b)
     });
+    let text = text + &contention(&mut w, a, b);
     Headline {
         text,
         quotes: w.quotes,
@@ -143,6 +144,18 @@ fn throughput(w: &mut Writer, a: Side<'_>, b: Side<'_>) -> String {
         capitalized(fast.label),
         slow.label
     )
+}
+
+/// " Contention for shared objects cost A 650 ms, B 0 ns of thread time." where either run
+/// lost time to it (free-threaded runs sharing objects); empty otherwise.
+fn contention(w: &mut Writer, a: Side<'_>, b: Side<'_>) -> String {
+    let (lost_a, lost_b) = (a.stats.contention_ms, b.stats.contention_ms);
+    if lost_a <= 0.0 && lost_b <= 0.0 {
+        return String::new();
+    }
+    let lost_a = w.ms("a.contention".into(), lost_a);
+    let lost_b = w.ms("b.contention".into(), lost_b);
+    format!(" Contention for shared objects cost A {lost_a}, B {lost_b} of thread time.")
 }
 
 /// The CPU-bound threads' bytecodes: those of the threads that made no I/O call.
