@@ -249,6 +249,8 @@ fn written(base: &str, value: &Value) -> String {
         "wall",
         "sequential",
         "cpu",
+        "contention",
+        "paused",
         "slice_p50",
         "gil_wait_p99",
         "interval",

@@ -74,7 +74,9 @@ impl LowerArea {
 impl View for LowerArea {
     /// The tab strip and the chosen tab's view.
     fn ui(&mut self, ui: &mut egui::Ui, cx: &ViewCtx<'_>) -> Vec<Action> {
-        ui.horizontal(|ui| {
+        // Wrapped, so that in a narrow window the tabs do not widen the area past the window
+        // (which would cut every line of the narration under them).
+        ui.horizontal_wrapped(|ui| {
             for tab in LowerTab::ALL {
                 ui.selectable_value(&mut self.tab, tab, tab.label());
             }
