@@ -231,12 +231,7 @@ impl Stats {
             sequential += alone;
             threads.push(thread);
         }
-        let cpu: Nanos = trace
-            .cores
-            .iter()
-            .flat_map(|l| l.all(trace.now))
-            .map(|s| s.duration())
-            .sum();
+        let cpu = cpu_time(trace);
         let bytecodes = threads.iter().map(|t| t.bytecodes).sum();
         let Samples {
             io_latency,
@@ -406,6 +401,32 @@ fn gil_stats(trace: &Trace, slices: Vec<Nanos>, acquire_latency: Vec<Nanos>) -> 
     }
 }
 
+/// Time spent on cores: the core lanes' spans; in a trace without core lanes (an engine that
+/// cannot see cores), the threads' spans in states that occupy a core, less the time marked
+/// as not the program's work (a C call past its calibrated length, see [`crate::trace::Span`]).
+fn cpu_time(trace: &Trace) -> Nanos {
+    if !trace.cores.is_empty() {
+        return trace
+            .cores
+            .iter()
+            .flat_map(|l| l.all(trace.now))
+            .map(|s| s.duration())
+            .sum();
+    }
+    trace
+        .thread_lanes
+        .iter()
+        .enumerate()
+        .flat_map(|(id, lane)| {
+            lane.all(trace.now).filter(move |s| {
+                s.state.on_core()
+                    && !(s.state == ThreadState::CCallReleased && s.other == id as u32)
+            })
+        })
+        .map(|s| s.duration())
+        .sum()
+}
+
 fn gil_slices(trace: &Trace) -> Vec<Nanos> {
     trace.gil.all(trace.now).map(|s| s.duration()).collect()
 }
@@ -453,12 +474,13 @@ struct ThreadScan {
     io_latencies: Vec<Nanos>,
     acquire_latencies: Vec<Nanos>,
     resume_lags: Vec<Nanos>,
-    /// Time in the old GIL's release-and-signal (not the program's work).
+    /// Time marked as not the program's work: the old GIL's release-and-signal, a real C
+    /// call past its calibrated length.
     overhead: Nanos,
 }
 
 /// Walks the lane of thread `me` once: time in each state, bytecodes, I/O and acquire
-/// latencies, resume lags, old-GIL overhead.
+/// latencies, resume lags, time that is not the program's work.
 fn scan_thread(me: u32, info: &ThreadInfo, lane: &Lane, now: Nanos) -> ThreadScan {
     let mut scan = ThreadScan {
         times: [0; 9],
@@ -475,7 +497,7 @@ fn scan_thread(me: u32, info: &ThreadInfo, lane: &Lane, now: Nanos) -> ThreadSca
     for span in lane.all(now) {
         scan.bytecodes += span.bytecodes;
         if span.state == ThreadState::CCallReleased && span.other == me {
-            // The old GIL's release-and-signal: not the program's work.
+            // Not the program's work (see `Span::other`).
             scan.overhead += span.duration();
         }
         let slot = match span.state {

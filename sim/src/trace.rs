@@ -99,8 +99,9 @@ pub struct Span {
     pub bytecodes: u64,
     /// Per lane: on a thread lane, the GIL holder a waiter waits for, the thread that forced a
     /// switch, or the lock blocked on (a C call "without the GIL" whose `other` is the thread
-    /// itself is the old GIL's release-and-signal overhead); on the GIL and core lanes, the
-    /// occupying thread.
+    /// itself is not the program's work: the old GIL's release-and-signal overhead, or a real
+    /// C call's time past its calibrated length); on the GIL and core lanes, the occupying
+    /// thread.
     pub other: u32,
     /// The state (on the GIL lane always [`ThreadState::Running`]).
     pub state: ThreadState,
