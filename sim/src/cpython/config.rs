@@ -6,6 +6,7 @@ use super::error::CpythonError;
 use super::interpreter::Interpreter;
 use crate::model::{Overrides, PythonVersion, RunConfig};
 use crate::scenario::Scenario;
+use crate::settings::setting;
 
 /// Settings a real interpreter has no knob for: the simulator's model of the OS and of its own
 /// costs. For this engine they are "not applicable".
@@ -30,22 +31,6 @@ pub struct Configured {
     pub config: RunConfig,
     /// Settings that were asked for but do not apply, one sentence each.
     pub notes: Vec<String>,
-}
-
-fn given(overrides: &Overrides, name: &str) -> bool {
-    match name {
-        "seed" => overrides.seed.is_some(),
-        "wake_latency" => overrides.wake_latency.is_some(),
-        "time_slice" => overrides.time_slice.is_some(),
-        "thread_start" => overrides.thread_start.is_some(),
-        "successor" => overrides.successor.is_some(),
-        "bytecode_ns" => overrides.bytecode_ns.is_some(),
-        "free_threaded_overhead" => overrides.free_threaded_overhead.is_some(),
-        "old_gil_signal" => overrides.old_gil_signal.is_some(),
-        "old_gil_contention" => overrides.old_gil_contention.is_some(),
-        "interpreter_start" => overrides.interpreter_start.is_some(),
-        _ => false,
-    }
 }
 
 /// Resolves the settings of `scenario` with `overrides` for `interpreter`.
@@ -80,7 +65,7 @@ pub fn configure(
         });
     }
     for name in NOT_APPLICABLE {
-        if given(&asked, name) {
+        if setting(name).is_some_and(|s| s.is_given(&asked)) {
             notes.push(format!(
                 "setting `{name}` applies to the simulator only: a real interpreter has no knob for it"
             ));
@@ -166,6 +151,13 @@ mod tests {
         let old = scenario("switch_interval = \"1ms\"");
         let c = configure(&old, &Overrides::default(), &interpreter("2.7.18", false)).unwrap();
         assert!(c.notes[0].contains("counts ticks"), "{:?}", c.notes);
+    }
+
+    #[test]
+    fn every_setting_not_applicable_is_a_row_of_the_settings_table() {
+        for name in NOT_APPLICABLE {
+            assert!(setting(name).is_some(), "{name} is not a setting");
+        }
     }
 
     #[test]

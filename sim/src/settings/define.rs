@@ -54,6 +54,7 @@ macro_rules! define_settings {
                             ..Overrides::default()
                         })
                     },
+                    given: |overrides| overrides.$key.is_some(),
                 },
             )+
         ];

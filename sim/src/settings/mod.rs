@@ -34,6 +34,7 @@ pub struct Setting {
     /// The names allowed, for a setting with a fixed set of values; empty otherwise.
     pub choices: &'static [&'static str],
     parse: fn(&str) -> Result<Overrides, String>,
+    given: fn(&Overrides) -> bool,
 }
 
 impl Setting {
@@ -57,6 +58,11 @@ impl Setting {
     /// Reads a command-line value: overrides that set this setting only.
     pub fn parse(&self, text: &str) -> Result<Overrides, String> {
         (self.parse)(text)
+    }
+
+    /// Whether `overrides` sets this setting.
+    pub fn is_given(&self, overrides: &Overrides) -> bool {
+        (self.given)(overrides)
     }
 }
 
@@ -149,6 +155,7 @@ mod tests {
                 .map(|(k, _)| k)
                 .collect();
             assert_eq!(set, [s.key], "{}", s.key);
+            assert!(s.is_given(&parsed) && !s.is_given(&Overrides::default()));
             assert!(
                 !s.help.starts_with(' ') && s.help.ends_with('.'),
                 "{}",
