@@ -1,8 +1,9 @@
 //! What each subcommand does.
 
+use super::engine::{Choice, EngineArgs, EngineKind, resolve};
 use super::report::render;
 use super::settings::SettingsArgs;
-use super::{CliError, Command, EngineKind};
+use super::{CliError, Command};
 use crate::format::{ms as format_ms, nanos as format_nanos};
 use gilscope_sim::compare::compare_runtimes;
 use gilscope_sim::export::{STATS_CSV_HEADER, stats_csv_row, write_chrome_trace};
@@ -14,6 +15,7 @@ use gilscope_sim::{
 use std::fmt::Write as _;
 use std::fs::File;
 use std::io::{BufWriter, Write};
+use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 use std::sync::atomic::AtomicBool;
 use std::sync::{Mutex, OnceLock};
@@ -37,7 +39,7 @@ pub fn execute(command: &Command, out: &mut dyn Write) -> Result<(), CliError> {
             json,
             trace,
             engine,
-        } => run_one(scenario, settings, *json, trace.as_deref(), *engine, out),
+        } => run_one(scenario, settings, *json, trace.as_deref(), engine, out),
         Command::Sweep {
             scenario,
             from,
@@ -51,7 +53,7 @@ pub fn execute(command: &Command, out: &mut dyn Write) -> Result<(), CliError> {
         } => {
             let range = from.zip(*to).map(|(from, to)| (from, to, *points as usize));
             let output = (*csv, *json, plot.as_deref());
-            run_sweep(scenario, settings, range, output, *engine, out)
+            run_sweep(scenario, settings, range, output, engine, out)
         }
         Command::Compare {
             scenario,
@@ -69,7 +71,8 @@ pub fn execute(command: &Command, out: &mut dyn Write) -> Result<(), CliError> {
             settings,
         } => {
             // Check the scenario and settings here, so bad input is a usage error (status 2).
-            prepare(scenario, settings)?;
+            let choice = engine.choose()?;
+            prepare_for(scenario, settings, &choice)?;
             let request = crate::gui::ScreenshotRequest {
                 scenario: scenario.clone(),
                 overrides: settings.overrides(),
@@ -82,8 +85,13 @@ pub fn execute(command: &Command, out: &mut dyn Write) -> Result<(), CliError> {
                 },
                 size: *size,
                 out: path.clone(),
-                live: *engine == EngineKind::Live,
+                live: choice.engine == EngineKind::Live,
             };
+            if choice.engine == EngineKind::Cpython {
+                return Err(CliError::Input(
+                    "screenshot --engine cpython is not available yet".into(),
+                ));
+            }
             crate::gui::capture(&request).map_err(|e| CliError::Gui(e.to_string()))?;
             write_out(out, &format!("wrote {}\n", path.display()))
         }
@@ -91,8 +99,25 @@ pub fn execute(command: &Command, out: &mut dyn Write) -> Result<(), CliError> {
             scenario,
             settings,
             out: dir,
+            python_script,
             engine,
-        } => export(scenario, settings, dir, *engine, out),
+        } => export(
+            scenario,
+            settings,
+            (dir.as_deref(), python_script.as_deref()),
+            engine,
+            out,
+        ),
+        Command::Interpreters { json } => {
+            let discovery = gilscope_sim::cpython::discover(&super::engine::discover_options());
+            write_out(out, &super::interpreters::text(&discovery, *json)?)
+        }
+        Command::Validate {
+            scenarios,
+            interpreter,
+            repeats,
+            json,
+        } => super::validate::validate(scenarios, interpreter, *repeats, *json, out),
     }
 }
 
@@ -101,7 +126,7 @@ fn run_one(
     settings: &SettingsArgs,
     json: bool,
     trace: Option<&Path>,
-    engine: EngineKind,
+    engine: &EngineArgs,
     out: &mut dyn Write,
 ) -> Result<(), CliError> {
     if settings.switch_interval.len() > 1 {
@@ -109,8 +134,9 @@ fn run_one(
             "run takes one --switch-interval; use `gilscope sweep` to try several".into(),
         ));
     }
-    let (scenario, config) = prepare(name, settings)?;
-    let (result, stats) = execute_run(&scenario, &config, engine)?;
+    let choice = engine.choose()?;
+    let (scenario, config) = prepare_for(name, settings, &choice)?;
+    let (result, stats) = execute_run(&scenario, &config, &choice)?;
     if let Some(path) = trace {
         write_trace(&result, path)?;
     }
@@ -127,13 +153,14 @@ fn run_sweep(
     settings: &SettingsArgs,
     range: Option<(Nanos, Nanos, usize)>,
     (csv, json, plot): (bool, bool, Option<&Path>),
-    engine: EngineKind,
+    engine: &EngineArgs,
     out: &mut dyn Write,
 ) -> Result<(), CliError> {
     let listed = &settings.switch_interval;
     let mut single = settings.clone();
     single.switch_interval.truncate(1);
-    let (scenario, _) = prepare(name, &single)?;
+    let choice = engine.choose()?;
+    let (scenario, _) = prepare_for(name, &single, &choice)?;
     let intervals = match range {
         Some(_) if !listed.is_empty() => {
             return Err(CliError::Input(
@@ -151,18 +178,17 @@ fn run_sweep(
     if intervals.contains(&0) {
         return Err(CliError::Input("--switch-interval 0: intervals must be > 0 (sys.setswitchinterval raises ValueError for 0)".into()));
     }
-    if engine == EngineKind::Live {
-        // Real threads: one interval after another, or the runs would fight over the cores.
+    if choice.engine.realtime() {
+        // Real threads or a real interpreter: one interval after another, or the runs would
+        // fight over the cores.
         let mut rows = Vec::with_capacity(intervals.len());
         for interval in &intervals {
             let overrides = gilscope_sim::Overrides {
                 switch_interval: Some(*interval),
                 ..settings.overrides()
             };
-            let config = scenario
-                .config(&overrides)
-                .map_err(|e| CliError::Input(e.to_string()))?;
-            rows.push(execute_run(&scenario, &config, engine)?.1);
+            let (config, _) = resolve(&scenario, &overrides, &choice)?;
+            rows.push(execute_run(&scenario, &config, &choice)?.1);
         }
         draw_sweep(plot, &scenario, settings, &rows)?;
         return write_out(out, &sweep_output(&rows, csv, json)?);
@@ -227,7 +253,7 @@ static CURRENT_RUN: Mutex<Option<StopSignal>> = Mutex::new(None);
 
 /// Makes Ctrl+C stop `stop`'s run (within milliseconds) instead of killing the process, so the
 /// run is reported as far as it got. With no run in progress, Ctrl+C exits as usual.
-fn stop_on_ctrl_c(stop: StopSignal) {
+pub(super) fn stop_on_ctrl_c(stop: StopSignal) {
     static INSTALLED: OnceLock<()> = OnceLock::new();
     if let Ok(mut current) = CURRENT_RUN.lock() {
         *current = Some(stop);
@@ -236,7 +262,7 @@ fn stop_on_ctrl_c(stop: StopSignal) {
         let installed =
             ctrlc::set_handler(|| match CURRENT_RUN.lock().ok().and_then(|c| c.clone()) {
                 Some(run) => {
-                    eprintln!("stopping the live run…");
+                    eprintln!("stopping the run…");
                     run.raise();
                 }
                 None => std::process::exit(130),
@@ -247,21 +273,21 @@ fn stop_on_ctrl_c(stop: StopSignal) {
     });
 }
 
-/// Runs one scenario on the chosen engine and computes its stats. A live run stops cleanly on
-/// Ctrl+C and is reported as far as it got; its speedup uses the bytecode speed it achieved.
+/// Runs one scenario on the chosen engine and computes its stats. A live or cpython run stops
+/// cleanly on Ctrl+C (the interpreter's process group is killed) and is reported as far as it
+/// got; its speedup uses the bytecode speed it achieved. `config` comes from
+/// [`resolve`] for `choice`.
 pub fn execute_run(
     scenario: &Scenario,
     config: &RunConfig,
-    engine: EngineKind,
+    choice: &Choice,
 ) -> Result<(Trace, Stats), CliError> {
     let options = RunOptions {
-        engine: match engine {
-            EngineKind::Sim => gilscope_sim::EngineKind::Sim,
-            EngineKind::Live => gilscope_sim::EngineKind::Live,
-        },
+        engine: choice.engine.kind(),
+        interpreter: choice.interpreter.clone(),
         ..RunOptions::default()
     };
-    if engine == EngineKind::Live {
+    if choice.engine.realtime() {
         stop_on_ctrl_c(options.stop.clone());
     }
     let finished = run_scenario(scenario, config, &options)
@@ -275,12 +301,40 @@ pub fn execute_run(
 fn export(
     name: &str,
     settings: &SettingsArgs,
-    dir: &Path,
-    engine: EngineKind,
+    (dir, script): (Option<&Path>, Option<&Path>),
+    engine: &EngineArgs,
     out: &mut dyn Write,
 ) -> Result<(), CliError> {
-    let (scenario, config) = prepare(name, settings)?;
-    let (result, stats) = execute_run(&scenario, &config, engine)?;
+    let choice = match (script, engine.kind()?) {
+        (Some(_), EngineKind::Sim | EngineKind::Live) if engine.engine.is_some() => {
+            return Err(CliError::Input(
+                "--python-script writes the program of the cpython engine: leave out --engine, or give --engine cpython".into(),
+            ));
+        }
+        (Some(_), _) => EngineArgs {
+            engine: Some(EngineKind::Cpython),
+            interpreter: engine.interpreter.clone(),
+        }
+        .choose()?,
+        (None, _) => engine.choose()?,
+    };
+    let (scenario, config) = prepare_for(name, settings, &choice)?;
+    if let (Some(path), Some(interpreter)) = (script, &choice.interpreter) {
+        write_python_script(&scenario, &config, interpreter, path)?;
+        write_out(
+            out,
+            &format!(
+                "wrote {}: run it with {} {}\n",
+                path.display(),
+                interpreter.path.display(),
+                path.display()
+            ),
+        )?;
+    }
+    let Some(dir) = dir else {
+        return Ok(());
+    };
+    let (result, stats) = execute_run(&scenario, &config, &choice)?;
     std::fs::create_dir_all(dir).map_err(|source| CliError::Io {
         context: format!("cannot create {}", dir.display()),
         source,
@@ -298,6 +352,30 @@ fn export(
             dir.display()
         ),
     )
+}
+
+/// `--python-script FILE`: the program the cpython engine runs for `scenario`, executable.
+fn write_python_script(
+    scenario: &Scenario,
+    config: &RunConfig,
+    interpreter: &gilscope_sim::cpython::Interpreter,
+    path: &Path,
+) -> Result<(), CliError> {
+    let program = gilscope_sim::cpython::generate(
+        scenario,
+        config,
+        interpreter,
+        &gilscope_sim::cpython::ProgramOptions::default(),
+        &path.display().to_string(),
+    )
+    .map_err(|e| CliError::Input(format!("{}: {e}", scenario.source)))?;
+    write_file(path, &program.text)?;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).map_err(|source| {
+        CliError::Io {
+            context: format!("cannot make {} executable", path.display()),
+            source,
+        }
+    })
 }
 
 fn compare(
@@ -349,7 +427,7 @@ fn compare(
     write_out(out, &text)
 }
 
-fn to_json(value: &impl serde::Serialize) -> Result<String, CliError> {
+pub(super) fn to_json(value: &impl serde::Serialize) -> Result<String, CliError> {
     serde_json::to_string_pretty(value)
         .map(|s| s + "\n")
         .map_err(|e| CliError::Input(e.to_string()))
@@ -357,11 +435,23 @@ fn to_json(value: &impl serde::Serialize) -> Result<String, CliError> {
 
 /// Loads the scenario, applies `--threads`, resolves the settings.
 pub fn prepare(name: &str, settings: &SettingsArgs) -> Result<(Scenario, RunConfig), CliError> {
+    prepare_for(name, settings, &Choice::sim())
+}
+
+/// Loads the scenario, applies `--threads`, resolves the settings for the engine of `choice`
+/// and prints what the user should know about them (settings a real interpreter has no knob
+/// for, a version that differs from the scenario's).
+pub fn prepare_for(
+    name: &str,
+    settings: &SettingsArgs,
+    choice: &Choice,
+) -> Result<(Scenario, RunConfig), CliError> {
     let scenario = load(name).map_err(|e| CliError::Input(e.to_string()))?;
     let scenario = settings.apply_counts(&scenario).map_err(CliError::Input)?;
-    let config = scenario
-        .config(&settings.overrides())
-        .map_err(|e| CliError::Input(e.to_string()))?;
+    let (config, notes) = resolve(&scenario, &settings.overrides(), choice)?;
+    for note in notes {
+        eprintln!("note: {note}");
+    }
     Ok((scenario, config))
 }
 

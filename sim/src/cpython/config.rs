@@ -86,9 +86,19 @@ pub fn configure(
         free_threaded_overhead: Some(0.0),
         ..Overrides::default()
     };
-    let config = scenario
+    let mut config = scenario
         .config(&layer.or(overrides))
         .map_err(|e| CpythonError::Config(e.to_string()))?;
+    // The program runs on the CPUs this process may use, no more: the trace (and a simulation
+    // beside it) describe the cores the run really had.
+    let usable = std::thread::available_parallelism().map_or(1, |n| n.get() as u32);
+    if config.cores > usable {
+        notes.push(format!(
+            "the run asks for {} cores, but this machine lets it use {usable}: it runs on {usable}",
+            config.cores
+        ));
+        config.cores = usable;
+    }
     Ok(Configured { config, notes })
 }
 
@@ -151,6 +161,23 @@ mod tests {
         let old = scenario("switch_interval = \"1ms\"");
         let c = configure(&old, &Overrides::default(), &interpreter("2.7.18", false)).unwrap();
         assert!(c.notes[0].contains("counts ticks"), "{:?}", c.notes);
+    }
+
+    #[test]
+    fn a_run_gets_the_cores_this_machine_has_and_says_so() {
+        let usable = std::thread::available_parallelism().map_or(1, |n| n.get() as u32);
+        let s = scenario("cores = 256");
+        let c = configure(&s, &Overrides::default(), &interpreter("3.12.1", false)).unwrap();
+        assert_eq!(c.config.cores, usable.min(256));
+        assert!(
+            usable >= 256 || c.notes.iter().any(|n| n.contains("asks for 256 cores")),
+            "{:?}",
+            c.notes
+        );
+        let one = scenario("cores = 1");
+        let c = configure(&one, &Overrides::default(), &interpreter("3.12.1", false)).unwrap();
+        assert_eq!(c.config.cores, 1);
+        assert!(c.notes.is_empty(), "{:?}", c.notes);
     }
 
     #[test]
