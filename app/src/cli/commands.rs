@@ -71,9 +71,9 @@ pub fn execute(command: &Command, out: &mut dyn Write) -> Result<(), CliError> {
             settings,
         } => {
             // Check the scenario and settings here, so bad input is a usage error (status 2).
-            let choice = engine.choose()?;
-            prepare_for(scenario, settings, &choice)?;
-            let request = crate::gui::ScreenshotRequest {
+            let (a, b) = screenshot_engines(engine, *compare)?;
+            prepare_for(scenario, settings, &a)?;
+            let mut request = crate::gui::ScreenshotRequest {
                 scenario: scenario.clone(),
                 overrides: settings.overrides(),
                 compare: *compare,
@@ -85,13 +85,15 @@ pub fn execute(command: &Command, out: &mut dyn Write) -> Result<(), CliError> {
                 },
                 size: *size,
                 out: path.clone(),
-                live: choice.engine == EngineKind::Live,
+                ..crate::gui::ScreenshotRequest::new(scenario.clone(), path.clone())
             };
-            if choice.engine == EngineKind::Cpython {
-                return Err(CliError::Input(
-                    "screenshot --engine cpython is not available yet".into(),
-                ));
-            }
+            request.engine = match (a.engine, &a.interpreter) {
+                (EngineKind::Live, _) => crate::gui::EngineChoice::Live,
+                (EngineKind::Cpython, Some(i)) => crate::gui::EngineChoice::Cpython(i.path.clone()),
+                _ => crate::gui::EngineChoice::Simulated,
+            };
+            request.compare_interpreter = b.as_ref().map(|i| i.path.clone());
+            request.interpreters = a.interpreter.into_iter().chain(b).collect();
             crate::gui::capture(&request).map_err(|e| CliError::Gui(e.to_string()))?;
             write_out(out, &format!("wrote {}\n", path.display()))
         }
@@ -119,6 +121,30 @@ pub fn execute(command: &Command, out: &mut dyn Write) -> Result<(), CliError> {
             json,
         } => super::validate::validate(scenarios, interpreter, *repeats, *json, out),
     }
+}
+
+/// The engines of a screenshot: run A's, and run B's interpreter when `--compare cpython`
+/// puts B on a real one (then `--interpreter` names B's, and A is `--engine`, by default the
+/// simulator).
+fn screenshot_engines(
+    engine: &EngineArgs,
+    compare: Option<crate::gui::CompareWith>,
+) -> Result<(Choice, Option<gilscope_sim::cpython::Interpreter>), CliError> {
+    if compare != Some(crate::gui::CompareWith::RealInterpreter) {
+        return Ok((engine.choose()?, None));
+    }
+    let b = super::engine::select(engine.interpreter.as_deref())?;
+    let a = match engine.engine.unwrap_or(EngineKind::Sim) {
+        EngineKind::Cpython => Choice {
+            engine: EngineKind::Cpython,
+            interpreter: Some(b.clone()),
+        },
+        other => Choice {
+            engine: other,
+            interpreter: None,
+        },
+    };
+    Ok((a, Some(b)))
 }
 
 fn run_one(

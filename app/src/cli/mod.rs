@@ -108,8 +108,8 @@ pub enum Command {
         /// Window size in pixels.
         #[arg(long, value_name = "WxH", default_value = "1280x800", value_parser = parse_size)]
         size: [u32; 2],
-        /// Show the compare view, run B changing: build, interval=D, python=V, cores=N or
-        /// runtime=R.
+        /// Show the compare view, run B changing: build, interval=D, python=V, cores=N,
+        /// runtime=R, or cpython (B on the real interpreter of --interpreter, A on --engine).
         #[arg(long, value_name = "WHAT")]
         compare: Option<crate::gui::CompareWith>,
         /// Presentation mode: large text, thick lanes.
@@ -118,7 +118,7 @@ pub enum Command {
         /// The light theme.
         #[arg(long)]
         light: bool,
-        /// The engine (run B of --compare too, unless it is "cpython=VERSION").
+        /// The engine (run B's too, unless --compare cpython puts B on a real interpreter).
         #[command(flatten)]
         engine: EngineArgs,
         /// Settings that override the scenario's.
