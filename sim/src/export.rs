@@ -83,7 +83,7 @@ fn span_event(trace: &Trace, id: LaneId, span: &Span) -> Option<serde_json::Valu
     if span.bytecodes > 0 {
         args["bytecodes"] = json!(span.bytecodes);
     }
-    if span.other != NONE && matches!(id, LaneId::Thread(_)) {
+    if span.other != NONE && matches!(id, LaneId::Thread(_)) && span.state.other_is_thread() {
         args["other"] = json!(trace.thread_name(span.other));
     }
     Some(

@@ -169,6 +169,12 @@ pub struct RunConfig {
     pub wake_latency: Nanos,
     /// The OS scheduler's time slice when runnable threads outnumber cores.
     pub time_slice: Nanos,
+    /// How much more CPU than a woken thread an occupant must have used to be preempted by it.
+    pub wakeup_granularity: Nanos,
+    /// A system call that does not block (`sleep(0)` up to 3.10).
+    pub syscall: Nanos,
+    /// The OS timer slack added to every sleep (and all of `sleep(0)` from 3.11).
+    pub timer_slack: Nanos,
     /// Time between two `Thread.start()` calls of the main thread.
     pub thread_start: Nanos,
     /// Who wins the GIL when it is released.
@@ -238,35 +244,8 @@ impl Overrides {
                 "between 1 and 1000000 ticks (sys.setcheckinterval; the default is 100)",
             ));
         }
-        if free_threaded && python < PythonVersion::FIRST_FREE_THREADED {
-            return Err(invalid(
-                "free_threaded",
-                format!("true with python {python}"),
-                "free-threaded builds (--disable-gil) exist from Python 3.13 on: choose python = \"3.13\" or later",
-            ));
-        }
-        if self.gil == Some(false) && !free_threaded {
-            return Err(invalid(
-                "gil",
-                0,
-                "PYTHON_GIL=0 is only valid in a free-threaded build (the real interpreter stops with \"Fatal Python error: config_read_gil: Disabling the GIL is not supported by this build\"): set free_threaded = true or leave gil out",
-            ));
-        }
-        let interval = self.switch_interval.unwrap_or(5 * MS);
-        if interval == 0 {
-            return Err(invalid(
-                "switch_interval",
-                "0",
-                "must be strictly positive, as sys.setswitchinterval raises ValueError for 0; the smallest effective value is 1us",
-            ));
-        }
-        if interval > 10_000 * MS {
-            return Err(invalid(
-                "switch_interval",
-                format_nanos(interval),
-                "at most 10s",
-            ));
-        }
+        self.check_build(python, free_threaded)?;
+        let switch_interval_us = self.switch_interval_us()?;
         let cores = self.cores.unwrap_or(2);
         if !(1..=256).contains(&cores) {
             return Err(invalid("cores", cores, "between 1 and 256"));
@@ -307,13 +286,15 @@ impl Overrides {
             python,
             free_threaded,
             gil_override: self.gil,
-            // CPython stores whole microseconds and never waits less than 1 µs.
-            switch_interval_us: (interval / US).max(1),
+            switch_interval_us,
             cores,
             duration: self.duration,
             seed: self.seed.unwrap_or(1),
             wake_latency: self.wake_latency.unwrap_or(5 * US),
             time_slice,
+            wakeup_granularity: self.wakeup_granularity.unwrap_or(MS),
+            syscall: self.syscall.unwrap_or(300),
+            timer_slack: self.timer_slack.unwrap_or(50 * US),
             thread_start: self.thread_start.unwrap_or(100 * US),
             successor: self.successor.unwrap_or_default(),
             bytecode_ns,
@@ -327,6 +308,46 @@ impl Overrides {
                 .unwrap_or_else(|| StartMethod::linux_default(python)),
             interpreter_start: self.interpreter_start.unwrap_or(10 * MS),
         })
+    }
+
+    /// A free-threaded build needs 3.13, and `PYTHON_GIL=0` a free-threaded build.
+    fn check_build(&self, python: PythonVersion, free_threaded: bool) -> Result<(), ConfigError> {
+        if free_threaded && python < PythonVersion::FIRST_FREE_THREADED {
+            return Err(invalid(
+                "free_threaded",
+                format!("true with python {python}"),
+                "free-threaded builds (--disable-gil) exist from Python 3.13 on: choose python = \"3.13\" or later",
+            ));
+        }
+        if self.gil == Some(false) && !free_threaded {
+            return Err(invalid(
+                "gil",
+                0,
+                "PYTHON_GIL=0 is only valid in a free-threaded build (the real interpreter stops with \"Fatal Python error: config_read_gil: Disabling the GIL is not supported by this build\"): set free_threaded = true or leave gil out",
+            ));
+        }
+        Ok(())
+    }
+
+    /// `sys.setswitchinterval` as `CPython` stores it: whole microseconds, at least 1.
+    fn switch_interval_us(&self) -> Result<u64, ConfigError> {
+        let interval = self.switch_interval.unwrap_or(5 * MS);
+        if interval == 0 {
+            return Err(invalid(
+                "switch_interval",
+                "0",
+                "must be strictly positive, as sys.setswitchinterval raises ValueError for 0; the smallest effective value is 1us",
+            ));
+        }
+        if interval > 10_000 * MS {
+            return Err(invalid(
+                "switch_interval",
+                format_nanos(interval),
+                "at most 10s",
+            ));
+        }
+        // CPython stores whole microseconds and never waits less than 1 µs.
+        Ok((interval / US).max(1))
     }
 }
 

@@ -23,9 +23,19 @@ pub enum Op {
         /// Bytecodes per loop iteration (a check point at each back-edge).
         loop_body: u32,
     },
-    /// A blocking call (socket, file) that releases the GIL for its duration.
-    Io(Nanos),
-    /// `time.sleep`: releases the GIL for its duration.
+    /// A call into the kernel (socket, pipe, file) that releases the GIL and whose result is
+    /// ready `duration` after it is made (`gil-model.md` rules 13, 14 and 14b).
+    Io {
+        /// Until the data is there (or the buffer has room).
+        duration: Nanos,
+        /// Whether the thread sleeps in the kernel until then and is woken by the OS (`true`),
+        /// or keeps its core for the call (`false`: the data was already there). Not given: a
+        /// call shorter than an OS wake-up does not block (a thread cannot sleep and be woken
+        /// that fast), a longer one does.
+        blocks: Option<bool>,
+    },
+    /// `time.sleep`: releases the GIL; blocks for its duration plus the OS timer slack, except
+    /// `sleep(0)` up to 3.10, which returns at once (`gil-model.md` rule 25).
     Sleep(Nanos),
     /// A call into C code.
     CCall {
@@ -295,9 +305,12 @@ impl Scenario {
     /// still be waiting for the loop when it first runs (it suspends somewhere, or comes later).
     fn starving_task(&self) -> Option<&str> {
         let suspends = |g: &ThreadGroup| {
-            g.ops
-                .iter()
-                .any(|op| matches!(op, Op::Io(_) | Op::Sleep(_) | Op::Offload(_) | Op::Lock(_)))
+            g.ops.iter().any(|op| {
+                matches!(
+                    op,
+                    Op::Io { .. } | Op::Sleep(_) | Op::Offload(_) | Op::Lock(_)
+                )
+            })
         };
         let (index, hog) = self
             .groups
@@ -535,6 +548,7 @@ fn parse_op(table: &toml::Table, names: &mut Names) -> Result<Op, String> {
     };
     let options: &[&str] = match kind {
         "compute" => &["loop_body"],
+        "io" => &["blocks"],
         "c_call" => &["releases_gil"],
         "increment" => &["times", "call_inside", "shared"],
         "import" => &["supports_free_threading", "duration"],
@@ -561,7 +575,10 @@ fn parse_op(table: &toml::Table, names: &mut Names) -> Result<Op, String> {
             loop_body: opt("loop_body").map_or(Ok(8), |v| positive_int(v, "loop_body", 1 << 20))?
                 as u32,
         },
-        "io" => Op::Io(duration_of(value, "io")?),
+        "io" => Op::Io {
+            duration: duration_of(value, "io")?,
+            blocks: opt("blocks").map(|v| bool_of(v, "blocks")).transpose()?,
+        },
         "sleep" => Op::Sleep(duration_of(value, "sleep")?),
         "c_call" => Op::CCall {
             duration: duration_of(value, "c_call")?,
@@ -638,7 +655,10 @@ ops = [ { io = "56us" }, { compute = 40 } ]
         assert_eq!(
             s.groups[1].ops,
             vec![
-                Op::Io(56_000),
+                Op::Io {
+                    duration: 56_000,
+                    blocks: None
+                },
                 Op::Compute {
                     bytecodes: 40,
                     loop_body: 8

@@ -54,8 +54,12 @@ pub struct StateTimes {
     pub waiting_gil: f64,
     /// Forced off, waiting on `switch_cond`.
     pub forced_off: f64,
-    /// In I/O or sleep.
+    /// In I/O or sleep, asleep in the kernel.
     pub io: f64,
+    /// In system calls that did not block (on a core, GIL released).
+    pub syscall: f64,
+    /// Woken by the OS after a blocking call, not running yet.
+    pub waking: f64,
     /// In C calls (with or without the GIL).
     pub c_call: f64,
     /// Blocked on a lock.
@@ -75,6 +79,8 @@ impl StateTimes {
             + self.waiting_gil
             + self.forced_off
             + self.io
+            + self.syscall
+            + self.waking
             + self.c_call
             + self.lock
             + self.runnable
@@ -94,7 +100,7 @@ pub struct ThreadStats {
     pub bytecodes: u64,
     /// Time in each state.
     pub state_ms: StateTimes,
-    /// `io` and `sleep` operations completed.
+    /// `io` and `sleep` calls completed (each call counts, blocking or not).
     pub io_ops: u64,
     /// From releasing the GIL for an `io`/`sleep` until holding it again.
     pub io_latency_ms: Option<Summary>,
@@ -466,10 +472,31 @@ fn handoff_time(trace: &Trace) -> Nanos {
     total
 }
 
+/// The slot of each state in [`ThreadScan::times`], in [`StateTimes`] order (`None`: done).
+fn slot(state: ThreadState) -> Option<usize> {
+    match state {
+        ThreadState::Running => Some(0),
+        ThreadState::WaitingGil => Some(1),
+        ThreadState::ForcedOff => Some(2),
+        ThreadState::Io => Some(3),
+        ThreadState::Syscall => Some(4),
+        ThreadState::Waking => Some(5),
+        ThreadState::CCallReleased | ThreadState::CCallHolding => Some(6),
+        ThreadState::Lock => Some(7),
+        ThreadState::Runnable => Some(8),
+        ThreadState::Ready => Some(9),
+        ThreadState::Starting => Some(10),
+        ThreadState::Done => None,
+    }
+}
+
+/// Number of slots of [`slot`].
+const SLOTS: usize = 11;
+
 /// What one pass over a thread's lane finds.
 struct ThreadScan {
-    /// Time per state slot (see [`scan_thread`]).
-    times: [Nanos; 9],
+    /// Time per state slot (see [`slot`]).
+    times: [Nanos; SLOTS],
     bytecodes: u64,
     io_latencies: Vec<Nanos>,
     acquire_latencies: Vec<Nanos>,
@@ -479,20 +506,28 @@ struct ThreadScan {
     overhead: Nanos,
 }
 
+/// An I/O call in progress during a scan: its number (the span's `other`), since when it
+/// released the GIL, and when it completed (once it has).
+struct PendingCall {
+    number: u32,
+    released_at: Nanos,
+    completed: Option<Nanos>,
+}
+
 /// Walks the lane of thread `me` once: time in each state, bytecodes, I/O and acquire
-/// latencies, resume lags, time that is not the program's work.
+/// latencies, resume lags, time that is not the program's work. An I/O call ends when the
+/// thread holds the GIL again, or starts its next call (which it can only do holding it).
 fn scan_thread(me: u32, info: &ThreadInfo, lane: &Lane, now: Nanos) -> ThreadScan {
     let mut scan = ThreadScan {
-        times: [0; 9],
+        times: [0; SLOTS],
         bytecodes: 0,
         io_latencies: Vec::new(),
         acquire_latencies: Vec::new(),
         resume_lags: Vec::new(),
         overhead: 0,
     };
-    let mut io_ended: Option<Nanos> = None;
     let mut released_at = info.started.unwrap_or(0);
-    let mut io_pending = false;
+    let mut call: Option<PendingCall> = None;
     let mut wanting_since: Option<Nanos> = None;
     for span in lane.all(now) {
         scan.bytecodes += span.bytecodes;
@@ -500,37 +535,30 @@ fn scan_thread(me: u32, info: &ThreadInfo, lane: &Lane, now: Nanos) -> ThreadSca
             // Not the program's work (see `Span::other`).
             scan.overhead += span.duration();
         }
-        let slot = match span.state {
-            ThreadState::Running => Some(0),
-            ThreadState::WaitingGil => Some(1),
-            ThreadState::ForcedOff => Some(2),
-            ThreadState::Io => Some(3),
-            ThreadState::CCallReleased | ThreadState::CCallHolding => Some(4),
-            ThreadState::Lock => Some(5),
-            ThreadState::Runnable => Some(6),
-            ThreadState::Ready => Some(7),
-            ThreadState::Starting => Some(8),
-            ThreadState::Done => None,
-        };
-        if let Some(slot) = slot {
+        if let Some(slot) = slot(span.state) {
             scan.times[slot] += span.duration();
         }
-        if holds_gil(span.state) {
+        let io = matches!(span.state, ThreadState::Io | ThreadState::Syscall);
+        let next_call = io && call.as_ref().is_some_and(|c| c.number != span.other);
+        if holds_gil(span.state) || next_call {
             // Holding the GIL again ends a pending I/O call's latency and any wait for the GIL.
-            if io_pending {
-                scan.io_latencies.push(span.start - released_at);
-                io_pending = false;
-            }
-            if let Some(ended) = io_ended.take() {
-                scan.resume_lags.push(span.start - ended);
+            if let Some(done) = call.take() {
+                scan.io_latencies.push(span.start - done.released_at);
+                scan.resume_lags
+                    .push(span.start - done.completed.unwrap_or(span.start));
             }
             if let Some(since) = wanting_since.take() {
                 scan.acquire_latencies.push(span.start - since);
             }
-            released_at = span.end;
-        } else if span.state == ThreadState::Io {
-            io_pending = true;
-            io_ended = Some(span.end);
+            released_at = if next_call { span.start } else { span.end };
+        }
+        if io {
+            let pending = call.get_or_insert(PendingCall {
+                number: span.other,
+                released_at,
+                completed: None,
+            });
+            pending.completed = Some(span.end);
         } else if span.state == ThreadState::WaitingGil {
             wanting_since.get_or_insert(span.start);
         }
@@ -567,11 +595,13 @@ fn thread_stats(
             waiting_gil: ms(times[1]),
             forced_off: ms(times[2]),
             io: ms(times[3]),
-            c_call: ms(times[4]),
-            lock: ms(times[5]),
-            runnable: ms(times[6]),
-            ready: ms(times[7]),
-            starting: ms(times[8]),
+            syscall: ms(times[4]),
+            waking: ms(times[5]),
+            c_call: ms(times[6]),
+            lock: ms(times[7]),
+            runnable: ms(times[8]),
+            ready: ms(times[9]),
+            starting: ms(times[10]),
         },
         io_ops,
         io_latency_ms: Summary::of(io_latencies),
@@ -582,9 +612,11 @@ fn thread_stats(
             0.0
         },
     };
-    // Alone, the thread would spend exactly its bytecodes' cost, its I/O and its C calls (not
-    // the boot of a process or interpreter: that is the runtime's cost, not the work).
-    let alone = bytecodes * bytecode_ps / 1000 + times[3] + times[4] - overhead;
+    // Alone, the thread would spend exactly its bytecodes' cost, its I/O (with the OS waking it
+    // after each blocking call) and its C calls (not the boot of a process or interpreter: that
+    // is the runtime's cost, not the work).
+    let alone =
+        bytecodes * bytecode_ps / 1000 + times[3] + times[4] + times[5] + times[6] - overhead;
     (stats, alone)
 }
 

@@ -26,8 +26,15 @@ pub enum ThreadState {
     WaitingGil,
     /// Forced off: dropped the GIL on request and waits on `switch_cond` for a successor.
     ForcedOff,
-    /// In a blocking call or `time.sleep`, GIL released.
+    /// In a blocking call or `time.sleep`, GIL released, asleep in the kernel (`other`: the
+    /// thread's call number modulo 2, so that two calls in a row stay two spans).
     Io,
+    /// In a system call that does not block (the data was already there, the buffer had room,
+    /// `sleep(0)` up to 3.10): on its core, GIL released (`other` as for [`Self::Io`]).
+    Syscall,
+    /// Woken by the OS after a blocking call, a sleep or a lock wait, not running yet: the
+    /// OS wake-up latency (`gil-model.md` rule 24), not a wait for the GIL.
+    Waking,
     /// In a C call that released the GIL (running on a core without it).
     CCallReleased,
     /// In a C call that keeps the GIL: no check point until it returns.
@@ -48,11 +55,13 @@ pub enum ThreadState {
 
 impl ThreadState {
     /// Every state, in legend order.
-    pub const ALL: [ThreadState; 11] = [
+    pub const ALL: [ThreadState; 13] = [
         Self::Running,
         Self::WaitingGil,
         Self::ForcedOff,
         Self::Io,
+        Self::Syscall,
+        Self::Waking,
         Self::CCallReleased,
         Self::CCallHolding,
         Self::Lock,
@@ -69,6 +78,8 @@ impl ThreadState {
             Self::WaitingGil => "waiting for the GIL",
             Self::ForcedOff => "forced off (switch_cond)",
             Self::Io => "in I/O (GIL released)",
+            Self::Syscall => "in a system call that did not block (GIL released)",
+            Self::Waking => "woken by the OS, not running yet",
             Self::CCallReleased => "C call, GIL released",
             Self::CCallHolding => "C call holding the GIL",
             Self::Lock => "blocked on a lock",
@@ -79,11 +90,21 @@ impl ThreadState {
         }
     }
 
+    /// Whether a thread lane's span in this state names a thread in its `other` (the GIL holder
+    /// waited for, the thread that forced the switch, the task the event loop runs).
+    pub fn other_is_thread(self) -> bool {
+        matches!(self, Self::WaitingGil | Self::ForcedOff | Self::Ready)
+    }
+
     /// Whether a thread in this state occupies a core.
     pub fn on_core(self) -> bool {
         matches!(
             self,
-            Self::Running | Self::CCallReleased | Self::CCallHolding | Self::Starting
+            Self::Running
+                | Self::Syscall
+                | Self::CCallReleased
+                | Self::CCallHolding
+                | Self::Starting
         )
     }
 }
@@ -98,10 +119,10 @@ pub struct Span {
     /// Bytecodes executed during the span (thread and core lanes).
     pub bytecodes: u64,
     /// Per lane: on a thread lane, the GIL holder a waiter waits for, the thread that forced a
-    /// switch, or the lock blocked on (a C call "without the GIL" whose `other` is the thread
-    /// itself is not the program's work: the old GIL's release-and-signal overhead, or a real
-    /// C call's time past its calibrated length); on the GIL and core lanes, the occupying
-    /// thread.
+    /// switch, the lock blocked on, or an I/O call's number modulo 2 (a C call "without the
+    /// GIL" whose `other` is the thread itself is not the program's work: the old GIL's
+    /// release-and-signal overhead, or a real C call's time past its calibrated length); on
+    /// the GIL and core lanes, the occupying thread.
     pub other: u32,
     /// The state (on the GIL lane always [`ThreadState::Running`]).
     pub state: ThreadState,

@@ -135,6 +135,8 @@ fn state_times(t: &ThreadStats) -> Vec<(ThreadState, f64)> {
         (ThreadState::WaitingGil, s.waiting_gil),
         (ThreadState::ForcedOff, s.forced_off),
         (ThreadState::Io, s.io),
+        (ThreadState::Syscall, s.syscall),
+        (ThreadState::Waking, s.waking),
         (ThreadState::CCallReleased, s.c_call),
         (ThreadState::Lock, s.lock),
         (ThreadState::Runnable, s.runnable),

@@ -97,6 +97,18 @@ define_settings! {
     /// The OS scheduler's time slice when runnable threads outnumber cores, at least 1us
     /// (default 3ms).
     time_slice: Nanos = Duration, "DURATION";
+    /// Wake-up preemption: a thread that wakes with every core busy preempts at once a thread
+    /// that has used this much more CPU than it has (Linux CFS's `sched_wakeup_granularity`,
+    /// 1 ms; EEVDF, Linux 6.6 and later, preempts on its lag much the same way) (default 1ms).
+    wakeup_granularity: Nanos = Duration, "DURATION";
+    /// A system call that does not block, such as `time.sleep(0)` up to 3.10 (`select()` with
+    /// a zero timeout): measured here at 0.27–0.29 µs on `CPython` 2.7–3.10; `gilscope calibrate`
+    /// measures this machine's (default 300ns).
+    syscall: Nanos = Duration, "DURATION";
+    /// Linux's timer slack: a `time.sleep(d)` wakes `d` plus this late, and `sleep(0)` from 3.11
+    /// (`clock_nanosleep`) sleeps this long (`/proc/self/timerslack_ns`; measured here:
+    /// `sleep(0)` takes 54–58 µs on 3.11 and 3.13) (default 50us).
+    timer_slack: Nanos = Duration, "DURATION";
     /// Time between two `Thread.start()` calls of the main thread (default 100us).
     thread_start: Nanos = Duration, "DURATION";
     /// Which waiter the OS lets win the GIL when it is released (default random): a seeded
