@@ -311,6 +311,47 @@ fn validate_json_compares_the_simulator_with_python3() {
 }
 
 #[test]
+fn compare_runs_every_runtime_for_real_or_says_why_not() {
+    let Some(python) = python3() else { return };
+    let dir = scratch("compare");
+    let scenario = dir.join("small.toml");
+    std::fs::write(
+        &scenario,
+        "name = \"small\"\n[[threads]]\nname = \"w\"\ncount = 2\nops = [ { compute = 200_000 }, { io = \"1ms\" } ]\n",
+    )
+    .expect("the scenario is written");
+    let out = gilscope(&[
+        "compare",
+        &scenario.display().to_string(),
+        "--interpreter",
+        &python.display().to_string(),
+        "--json",
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("one JSON document");
+    let rows = v.as_array().expect("rows");
+    assert_eq!(rows.len(), 6, "{v}");
+    assert!(
+        rows[0]["runtime"]
+            .as_str()
+            .is_some_and(|r| r.starts_with("threads (GIL) on 3")),
+        "{v}"
+    );
+    assert_eq!(rows[0]["stats"]["engine"], "cpython");
+    // Each row ran, or says why it could not (no free-threaded build here, say).
+    for row in rows {
+        assert!(
+            row["stats"]["wall_ms"].as_f64().is_some_and(|w| w > 0.0)
+                || row["error"]
+                    .as_str()
+                    .is_some_and(|e| e.contains("found here")),
+            "{row}"
+        );
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
 fn ctrl_c_stops_the_run_reports_it_and_leaves_no_interpreter() {
     let Some(python) = python3() else { return };
     let dir = scratch("ctrl-c");

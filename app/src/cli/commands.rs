@@ -59,7 +59,8 @@ pub fn execute(command: &Command, out: &mut dyn Write) -> Result<(), CliError> {
             scenario,
             settings,
             json,
-        } => compare(scenario, settings, *json, out),
+            engine,
+        } => compare(scenario, settings, *json, engine, out),
         Command::Screenshot {
             scenario,
             out: path,
@@ -408,16 +409,34 @@ fn compare(
     name: &str,
     settings: &SettingsArgs,
     json: bool,
+    engine: &EngineArgs,
     out: &mut dyn Write,
 ) -> Result<(), CliError> {
+    let choice = engine.choose()?;
     let (scenario, _) = prepare(name, settings)?;
-    let rows = compare_runtimes(&scenario, &settings.overrides());
+    let rows: Vec<(String, Result<Stats, String>)> = match (choice.engine, &choice.interpreter) {
+        (EngineKind::Cpython, Some(chosen)) => {
+            let found = gilscope_sim::cpython::discover(&super::engine::discover_options()).found;
+            let stop = StopSignal::new();
+            stop_on_ctrl_c(stop.clone());
+            super::compare_real::rows(&scenario, &settings.overrides(), chosen, &found, &stop)
+        }
+        (EngineKind::Live, _) => {
+            return Err(CliError::Input(
+                "compare runs the simulator or real interpreters (--engine cpython); real threads support only the threads runtime".into(),
+            ));
+        }
+        _ => compare_runtimes(&scenario, &settings.overrides())
+            .into_iter()
+            .map(|(label, row)| (label, row.map_err(|e| e.to_string())))
+            .collect(),
+    };
     if json {
         let doc: Vec<serde_json::Value> = rows
             .iter()
             .map(|(label, row)| match row {
                 Ok(stats) => serde_json::json!({"runtime": label, "stats": stats}),
-                Err(e) => serde_json::json!({"runtime": label, "error": e.to_string()}),
+                Err(e) => serde_json::json!({"runtime": label, "error": e}),
             })
             .collect();
         return write_out(out, &to_json(&doc)?);
@@ -426,8 +445,14 @@ fn compare(
         .first()
         .and_then(|(_, r)| r.as_ref().ok())
         .map(|s| s.wall_ms);
+    let width = rows
+        .iter()
+        .map(|(l, _)| l.chars().count())
+        .max()
+        .unwrap_or(0)
+        .max(30);
     let mut text = format!(
-        "{}\n{:<30} {:>10} {:>9} {:>10} {:>11} {:>12} {:>8}\n",
+        "{}\n{:<width$} {:>10} {:>9} {:>10} {:>11} {:>12} {:>8}\n",
         scenario.name, "runtime", "wall", "vs GIL", "CPU", "parallelism", "interpreters", "lost"
     );
     for (label, row) in &rows {
@@ -438,7 +463,7 @@ fn compare(
                 let lost: u64 = s.counters.iter().map(|c| c.lost).sum();
                 let _ = writeln!(
                     text,
-                    "{label:<30} {:>10} {ratio:>9} {:>10} {:>11.2} {:>12} {lost:>8}",
+                    "{label:<width$} {:>10} {ratio:>9} {:>10} {:>11.2} {:>12} {lost:>8}",
                     format_ms(s.wall_ms),
                     format_ms(s.cpu_ms),
                     s.parallelism,
@@ -446,7 +471,7 @@ fn compare(
                 );
             }
             Err(e) => {
-                let _ = writeln!(text, "{label:<30} not possible: {e}");
+                let _ = writeln!(text, "{label:<width$} not possible: {e}");
             }
         }
     }

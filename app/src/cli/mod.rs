@@ -2,6 +2,7 @@
 //! `validate`. With no subcommand the binary opens the window.
 
 mod commands;
+pub mod compare_real;
 pub mod engine;
 pub mod interpreters;
 pub mod report;
@@ -89,6 +90,10 @@ pub enum Command {
         /// Print a JSON array of `{"runtime": label, "stats": …}` instead of the table.
         #[arg(long)]
         json: bool,
+        /// The engine: the simulator, or cpython (each runtime run for real, one after
+        /// another, on --interpreter or on an interpreter found here that has it).
+        #[command(flatten)]
+        engine: EngineArgs,
     },
     /// Measure this machine (wake-up latency, time slice, the live interpreter's ns per
     /// bytecode, and python3's where one is on the PATH) and print settings for the simulator.
