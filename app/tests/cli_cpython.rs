@@ -372,7 +372,11 @@ fn ctrl_c_stops_the_run_reports_it_and_leaves_no_interpreter() {
         "{report}{}",
         text(&out.stderr)
     );
-    assert!(text(&out.stderr).contains("stopping the run"));
+    assert!(report.contains("interrupted"), "{report}");
+    let stderr = text(&out.stderr);
+    assert!(stderr.contains("stopping the run"), "{stderr}");
+    assert!(stderr.contains("interrupted"), "{stderr}");
+    assert_eq!(out.status.code(), Some(130), "{stderr}");
     let _ = std::fs::remove_dir_all(&dir);
 }
 

@@ -5,7 +5,8 @@
 
 use crate::names::named_enum;
 pub use crate::settings::Overrides;
-use crate::time::{MS, Nanos, US, format_nanos};
+use crate::size::format_bytes;
+use crate::time::{MS, Nanos, SEC, US, format_nanos};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::str::FromStr;
@@ -197,7 +198,25 @@ pub struct RunConfig {
     pub start_method: StartMethod,
     /// Subinterpreters: cost of creating one interpreter.
     pub interpreter_start: Nanos,
+    /// The most events a simulated run may process.
+    pub max_events: u64,
+    /// The most virtual time (real time, live) a run may last.
+    pub max_virtual_time: Nanos,
+    /// The most bytes a run's trace may hold.
+    pub memory_budget: u64,
+    /// The most bytes an exported trace may take.
+    pub export_budget: u64,
 }
+
+/// Default of `max_events`: a few seconds of simulating on a laptop, several times what the
+/// largest preset needs.
+pub const DEFAULT_MAX_EVENTS: u64 = 10_000_000;
+/// Default of `max_virtual_time`: an hour.
+pub const DEFAULT_MAX_VIRTUAL_TIME: Nanos = 3_600 * SEC;
+/// Default of `memory_budget`: fits a laptop, and the largest preset's trace with room to spare.
+pub const DEFAULT_MEMORY_BUDGET: u64 = 512_000_000;
+/// Default of `export_budget`: a file Perfetto and `chrome://tracing` open without trouble.
+pub const DEFAULT_EXPORT_BUDGET: u64 = 100_000_000;
 
 /// Why a set of settings cannot run.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -282,6 +301,7 @@ impl Overrides {
                 "at least 1us",
             ));
         }
+        let limits = self.limits()?;
         Ok(RunConfig {
             python,
             free_threaded,
@@ -307,6 +327,10 @@ impl Overrides {
                 .start_method
                 .unwrap_or_else(|| StartMethod::linux_default(python)),
             interpreter_start: self.interpreter_start.unwrap_or(10 * MS),
+            max_events: limits.0,
+            max_virtual_time: limits.1,
+            memory_budget: limits.2,
+            export_budget: limits.3,
         })
     }
 
@@ -348,6 +372,56 @@ impl Overrides {
         }
         // CPython stores whole microseconds and never waits less than 1 µs.
         Ok((interval / US).max(1))
+    }
+
+    /// `max_events`, `max_virtual_time`, `memory_budget` and `export_budget`, checked, and the
+    /// duration within the virtual time allowed.
+    fn limits(&self) -> Result<(u64, Nanos, u64, u64), ConfigError> {
+        let max_events = self.max_events.unwrap_or(DEFAULT_MAX_EVENTS);
+        if !(1_000..=10_000_000_000).contains(&max_events) {
+            return Err(invalid(
+                "max_events",
+                max_events,
+                "between 1000 and 10000000000 events",
+            ));
+        }
+        let max_virtual_time = self.max_virtual_time.unwrap_or(DEFAULT_MAX_VIRTUAL_TIME);
+        if max_virtual_time < US {
+            return Err(invalid(
+                "max_virtual_time",
+                format_nanos(max_virtual_time),
+                "at least 1us (and at most 86400s)",
+            ));
+        }
+        let memory_budget = self.memory_budget.unwrap_or(DEFAULT_MEMORY_BUDGET);
+        if !(1_000_000..=1_000_000_000_000).contains(&memory_budget) {
+            return Err(invalid(
+                "memory_budget",
+                format_bytes(memory_budget),
+                "between 1MB and 1TB",
+            ));
+        }
+        let export_budget = self.export_budget.unwrap_or(DEFAULT_EXPORT_BUDGET);
+        if !(1_000_000..=1_000_000_000_000).contains(&export_budget) {
+            return Err(invalid(
+                "export_budget",
+                format_bytes(export_budget),
+                "between 1MB and 1TB",
+            ));
+        }
+        if let Some(duration) = self.duration
+            && duration > max_virtual_time
+        {
+            return Err(invalid(
+                "duration",
+                format_nanos(duration),
+                format!(
+                    "at most max_virtual_time, {}: raise that limit too (max_virtual_time in [settings], or --max-virtual-time)",
+                    format_nanos(max_virtual_time)
+                ),
+            ));
+        }
+        Ok((max_events, max_virtual_time, memory_budget, export_budget))
     }
 }
 

@@ -100,7 +100,9 @@ pub struct ThreadStats {
     pub bytecodes: u64,
     /// Time in each state.
     pub state_ms: StateTimes,
-    /// `io` and `sleep` calls completed (each call counts, blocking or not).
+    /// `io` and `sleep` calls completed, each call once, blocking or not (and between
+    /// processes, the pipe write of each `send`); not one cut by the end of the run, nor an
+    /// asyncio task's await of an executor's job.
     pub io_ops: u64,
     /// From releasing the GIL for an `io`/`sleep` until holding it again.
     pub io_latency_ms: Option<Summary>,
@@ -166,14 +168,15 @@ pub struct Stats {
     pub bytecodes: u64,
     /// Time threads spent executing on cores (bytecode or C).
     pub cpu_ms: f64,
-    /// `cpu_ms / wall_ms`.
-    pub parallelism: f64,
+    /// `cpu_ms / wall_ms`: how many cores were busy on average; none for a run of no time.
+    pub parallelism: Option<f64>,
     /// Bytecodes per second of wall time.
     pub bytecodes_per_s: f64,
     /// The same work done by one thread, one thing after another (same build).
     pub sequential_ms: f64,
-    /// `sequential_ms / wall_ms`.
-    pub speedup: f64,
+    /// `sequential_ms / wall_ms`, where it is known to 1%: none for a run cut before any work,
+    /// or so soon that the bytecodes in progress at the cut (each counted whole) weigh more.
+    pub speedup: Option<f64>,
     /// Every `io`/`sleep` call of every thread, pooled: from releasing the GIL until holding
     /// it again.
     pub io_latency_ms: Option<Summary>,
@@ -188,6 +191,20 @@ pub struct Stats {
     pub counters: Vec<CounterResult>,
     /// Warnings the interpreter printed.
     pub warnings: Vec<String>,
+    /// Whether the run was stopped before its end (in the JSON only when true).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub interrupted: bool,
+}
+
+/// A lane's spans up to `now`: the open one cut there, and any that a live engine recorded past
+/// it cut there too (the simulator never records past `now`).
+fn until(lane: &Lane, now: Nanos) -> impl Iterator<Item = crate::trace::Span> + '_ {
+    lane.all(now)
+        .filter(move |s| s.start <= now)
+        .map(move |mut s| {
+            s.end = s.end.min(now);
+            s
+        })
 }
 
 fn ms(n: Nanos) -> f64 {
@@ -238,6 +255,14 @@ impl Stats {
             threads.push(thread);
         }
         let cpu = cpu_time(trace);
+        // A thread still running at the cut has its bytecode in progress counted whole.
+        let unfinished = trace
+            .threads
+            .iter()
+            .filter(|t| t.finished.is_none())
+            .count() as u128;
+        let rounding = unfinished * u128::from(bytecode_ps) / 1000;
+        let known = wall > 0 && sequential > 0 && rounding * 100 <= u128::from(sequential);
         let bytecodes = threads.iter().map(|t| t.bytecodes).sum();
         let Samples {
             io_latency,
@@ -264,24 +289,17 @@ impl Stats {
             wall_ms: ms(wall),
             bytecodes,
             cpu_ms: ms(cpu),
-            parallelism: if wall > 0 {
-                cpu as f64 / wall as f64
-            } else {
-                0.0
-            },
+            parallelism: (wall > 0).then(|| cpu as f64 / wall as f64),
             bytecodes_per_s: bytecodes as f64 / wall_s,
             sequential_ms: ms(sequential),
-            speedup: if wall > 0 {
-                sequential as f64 / wall as f64
-            } else {
-                0.0
-            },
+            speedup: known.then(|| sequential as f64 / wall as f64),
             io_latency_ms: Summary::of(io_latency),
             resume_lag_ms: Summary::of(resume_lags),
             gil: gil_stats(trace, slices, acquire_latency),
             threads,
             counters: trace.counters.clone(),
             warnings: trace.warnings.iter().map(|(_, w)| w.clone()).collect(),
+            interrupted: trace.interrupted,
         }
     }
 
@@ -300,8 +318,14 @@ impl Stats {
         let values: [(&str, String); 18] = [
             ("wall", format_ms(self.wall_ms)),
             ("sequential", format_ms(self.sequential_ms)),
-            ("speedup", format!("{:.2}×", self.speedup)),
-            ("parallelism", format!("{:.2}", self.parallelism)),
+            (
+                "speedup",
+                self.speedup.map_or("—".into(), |x| format!("{x:.2}×")),
+            ),
+            (
+                "parallelism",
+                self.parallelism.map_or("—".into(), |x| format!("{x:.2}")),
+            ),
             (
                 "interval",
                 format_ms(self.switch_interval_us as f64 / 1000.0),
@@ -415,7 +439,7 @@ fn cpu_time(trace: &Trace) -> Nanos {
         return trace
             .cores
             .iter()
-            .flat_map(|l| l.all(trace.now))
+            .flat_map(|l| until(l, trace.now))
             .map(|s| s.duration())
             .sum();
     }
@@ -424,7 +448,7 @@ fn cpu_time(trace: &Trace) -> Nanos {
         .iter()
         .enumerate()
         .flat_map(|(id, lane)| {
-            lane.all(trace.now).filter(move |s| {
+            until(lane, trace.now).filter(move |s| {
                 s.state.on_core()
                     && !(s.state == ThreadState::CCallReleased && s.other == id as u32)
             })
@@ -434,7 +458,7 @@ fn cpu_time(trace: &Trace) -> Nanos {
 }
 
 fn gil_slices(trace: &Trace) -> Vec<Nanos> {
-    trace.gil.all(trace.now).map(|s| s.duration()).collect()
+    until(&trace.gil, trace.now).map(|s| s.duration()).collect()
 }
 
 /// Total time the GIL lane is empty while at least one thread waits for the GIL.
@@ -442,7 +466,7 @@ fn handoff_time(trace: &Trace) -> Nanos {
     let mut waiting: Vec<(Nanos, Nanos)> = trace
         .thread_lanes
         .iter()
-        .flat_map(|l| l.all(trace.now))
+        .flat_map(|l| until(l, trace.now))
         .filter(|s| s.state == ThreadState::WaitingGil && s.end > s.start)
         .map(|s| (s.start, s.end))
         .collect();
@@ -455,7 +479,9 @@ fn handoff_time(trace: &Trace) -> Nanos {
             _ => union.push((start, end)),
         }
     }
-    let held: Vec<(Nanos, Nanos)> = trace.gil.all(trace.now).map(|s| (s.start, s.end)).collect();
+    let held: Vec<(Nanos, Nanos)> = until(&trace.gil, trace.now)
+        .map(|s| (s.start, s.end))
+        .collect();
     // Waiting time minus the part of it during which the GIL was held.
     let mut total: Nanos = union.iter().map(|(a, b)| b - a).sum();
     let mut h = 0;
@@ -498,6 +524,8 @@ struct ThreadScan {
     /// Time per state slot (see [`slot`]).
     times: [Nanos; SLOTS],
     bytecodes: u64,
+    /// `io` and `sleep` calls completed (not the one cut by the end of the run).
+    io_ops: u64,
     io_latencies: Vec<Nanos>,
     acquire_latencies: Vec<Nanos>,
     resume_lags: Vec<Nanos>,
@@ -521,6 +549,7 @@ fn scan_thread(me: u32, info: &ThreadInfo, lane: &Lane, now: Nanos) -> ThreadSca
     let mut scan = ThreadScan {
         times: [0; SLOTS],
         bytecodes: 0,
+        io_ops: 0,
         io_latencies: Vec::new(),
         acquire_latencies: Vec::new(),
         resume_lags: Vec::new(),
@@ -529,7 +558,7 @@ fn scan_thread(me: u32, info: &ThreadInfo, lane: &Lane, now: Nanos) -> ThreadSca
     let mut released_at = info.started.unwrap_or(0);
     let mut call: Option<PendingCall> = None;
     let mut wanting_since: Option<Nanos> = None;
-    for span in lane.all(now) {
+    for span in until(lane, now) {
         scan.bytecodes += span.bytecodes;
         if span.state == ThreadState::CCallReleased && span.other == me {
             // Not the program's work (see `Span::other`).
@@ -553,6 +582,11 @@ fn scan_thread(me: u32, info: &ThreadInfo, lane: &Lane, now: Nanos) -> ThreadSca
             released_at = if next_call { span.start } else { span.end };
         }
         if io {
+            if call.is_none() && !span.awaits_executor() {
+                // A new I/O call; the one still in progress at the cut is not done.
+                let cut = span.end >= now && info.finished.is_none();
+                scan.io_ops += u64::from(!cut);
+            }
             let pending = call.get_or_insert(PendingCall {
                 number: span.other,
                 released_at,
@@ -576,6 +610,7 @@ fn thread_stats(
     let ThreadScan {
         times,
         bytecodes,
+        io_ops,
         io_latencies,
         acquire_latencies: _,
         resume_lags,
@@ -585,7 +620,6 @@ fn thread_stats(
         .finished
         .unwrap_or(now)
         .saturating_sub(info.started.unwrap_or(0));
-    let io_ops = io_latencies.len() as u64;
     let stats = ThreadStats {
         name: info.name.clone(),
         finished_ms: info.finished.map(ms),

@@ -15,6 +15,10 @@ pub type ThreadId = u32;
 /// "No thread" / "no value" in a span's or marker's `other` field.
 pub const NONE: u32 = u32::MAX;
 
+/// On an I/O span, an `other` of this or more: an asyncio task awaiting an executor's job
+/// (`run_in_executor`), not an I/O call; the await's number modulo 2 is added to it.
+pub const EXECUTOR_AWAIT: u32 = 2;
+
 /// What a thread is doing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -121,8 +125,9 @@ pub struct Span {
     /// Per lane: on a thread lane, the GIL holder a waiter waits for, the thread that forced a
     /// switch, the lock blocked on, or an I/O call's number modulo 2 (a C call "without the
     /// GIL" whose `other` is the thread itself is not the program's work: the old GIL's
-    /// release-and-signal overhead, or a real C call's time past its calibrated length); on
-    /// the GIL and core lanes, the occupying thread.
+    /// release-and-signal overhead, or a real C call's time past its calibrated length; an
+    /// I/O span whose `other` is [`EXECUTOR_AWAIT`] or more is an asyncio task awaiting an
+    /// executor's job); on the GIL and core lanes, the occupying thread.
     pub other: u32,
     /// The state (on the GIL lane always [`ThreadState::Running`]).
     pub state: ThreadState,
@@ -132,6 +137,11 @@ impl Span {
     /// `end - start`.
     pub fn duration(&self) -> Nanos {
         self.end - self.start
+    }
+
+    /// Whether it is an asyncio task awaiting an executor's job (shown as I/O, not a call).
+    pub fn awaits_executor(&self) -> bool {
+        self.state == ThreadState::Io && (EXECUTOR_AWAIT..EXECUTOR_AWAIT + 2).contains(&self.other)
     }
 }
 
@@ -285,6 +295,9 @@ pub struct Trace {
     pub now: Nanos,
     /// Whether the run has ended.
     pub finished: bool,
+    /// Whether it was stopped before its end (Ctrl+C, a stop button): the numbers cover only
+    /// the part that ran.
+    pub interrupted: bool,
     /// Warnings the interpreter printed, with when (e.g. the GIL being re-enabled).
     pub warnings: Vec<(Nanos, String)>,
 }
@@ -302,6 +315,7 @@ impl Trace {
             counters: Vec::new(),
             now: 0,
             finished: false,
+            interrupted: false,
             warnings: Vec::new(),
         }
     }
@@ -340,7 +354,10 @@ impl Trace {
                 return;
             }
             lane.open = None;
-            if time > open.start {
+            // An I/O call (numbered in `other`) that took no time is kept: it was a call.
+            let call =
+                matches!(open.state, ThreadState::Io | ThreadState::Syscall) && open.other != NONE;
+            if time > open.start || call {
                 lane.spans.push(Span { end: time, ..open });
             } else if open.bytecodes > 0 {
                 // A zero-length span that did work cannot happen; keep its count anyway.
@@ -415,6 +432,26 @@ impl Trace {
                 l.spans.len() + usize::from(l.open.is_some())
             })
             .sum()
+    }
+
+    /// Bytes the trace's growing parts take (spans, markers and warnings, as allocated): what
+    /// the memory budget counts. Computed from the storage itself, so it stays true when that
+    /// storage changes.
+    pub fn heap_bytes(&self) -> usize {
+        let lanes = self
+            .thread_lanes
+            .iter()
+            .chain(std::iter::once(&self.gil))
+            .chain(&self.cores);
+        let spans: usize = lanes.map(|l| l.spans.capacity()).sum();
+        let warnings: usize = self
+            .warnings
+            .iter()
+            .map(|(_, w)| w.capacity() + std::mem::size_of::<(Nanos, String)>())
+            .sum();
+        spans * std::mem::size_of::<Span>()
+            + self.markers.capacity() * std::mem::size_of::<Marker>()
+            + warnings
     }
 
     /// Appends a delta produced by [`DeltaCursor::take`] from another copy of the trace.

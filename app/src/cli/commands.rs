@@ -6,7 +6,7 @@ use super::settings::SettingsArgs;
 use super::{CliError, Command};
 use crate::format::{ms as format_ms, nanos as format_nanos};
 use gilscope_sim::compare::compare_runtimes;
-use gilscope_sim::export::{STATS_CSV_HEADER, stats_csv_row, write_chrome_trace};
+use gilscope_sim::export::{ChromeExport, STATS_CSV_HEADER, stats_csv_row, write_chrome_trace};
 use gilscope_sim::presets::{PRESETS, load};
 use gilscope_sim::sweep::{log_spaced, sweep};
 use gilscope_sim::{
@@ -172,7 +172,20 @@ fn run_one(
     } else {
         render(&stats, &config)
     };
-    write_out(out, &text)
+    write_out(out, &text)?;
+    interrupted(&stats)
+}
+
+/// After the output of a run stopped by Ctrl+C: the error that exits with status 130.
+fn interrupted(stats: &Stats) -> Result<(), CliError> {
+    if stats.interrupted {
+        Err(CliError::Interrupted(format!(
+            "interrupted: the run was stopped at {}, and what was written covers only that part",
+            format_ms(stats.wall_ms)
+        )))
+    } else {
+        Ok(())
+    }
 }
 
 fn run_sweep(
@@ -215,10 +228,16 @@ fn run_sweep(
                 ..settings.overrides()
             };
             let (config, _) = resolve(&scenario, &overrides, &choice)?;
-            rows.push(execute_run(&scenario, &config, &choice)?.1);
+            let stats = execute_run(&scenario, &config, &choice)?.1;
+            let stopped = stats.interrupted;
+            rows.push(stats);
+            if stopped {
+                break;
+            }
         }
         draw_sweep(plot, &scenario, settings, &rows)?;
-        return write_out(out, &sweep_output(&rows, csv, json)?);
+        write_out(out, &sweep_output(&rows, csv, json)?)?;
+        return rows.last().map_or(Ok(()), interrupted);
     }
     let workers = std::thread::available_parallelism().map_or(1, usize::from);
     let results = sweep(
@@ -279,20 +298,21 @@ fn sweep_output(rows: &[Stats], csv: bool, json: bool) -> Result<String, CliErro
 static CURRENT_RUN: Mutex<Option<StopSignal>> = Mutex::new(None);
 
 /// Makes Ctrl+C stop `stop`'s run (within milliseconds) instead of killing the process, so the
-/// run is reported as far as it got. With no run in progress, Ctrl+C exits as usual.
-pub(super) fn stop_on_ctrl_c(stop: StopSignal) {
+/// run is reported as far as it got, and the command exits with status 130. With no run in
+/// progress, or at a second Ctrl+C, the process exits with 130 at once.
+pub(super) fn stop_on_ctrl_c(stop: Option<StopSignal>) {
     static INSTALLED: OnceLock<()> = OnceLock::new();
     if let Ok(mut current) = CURRENT_RUN.lock() {
-        *current = Some(stop);
+        *current = stop;
     }
     INSTALLED.get_or_init(|| {
         let installed =
             ctrlc::set_handler(|| match CURRENT_RUN.lock().ok().and_then(|c| c.clone()) {
-                Some(run) => {
+                Some(run) if !run.is_raised() => {
                     eprintln!("stopping the run…");
                     run.raise();
                 }
-                None => std::process::exit(130),
+                _ => std::process::exit(130),
             });
         if let Err(e) = installed {
             eprintln!("note: Ctrl+C will kill the run instead of stopping it: {e}");
@@ -300,10 +320,10 @@ pub(super) fn stop_on_ctrl_c(stop: StopSignal) {
     });
 }
 
-/// Runs one scenario on the chosen engine and computes its stats. A live or cpython run stops
-/// cleanly on Ctrl+C (the interpreter's process group is killed) and is reported as far as it
-/// got; its speedup uses the bytecode speed it achieved. `config` comes from
-/// [`resolve`] for `choice`.
+/// Runs one scenario on the chosen engine and computes its stats. The run stops cleanly on
+/// Ctrl+C (a cpython run's interpreter process group is killed) and is reported as far as it
+/// got (its stats say it was interrupted); a live or cpython run's speedup uses the bytecode
+/// speed it achieved. `config` comes from [`resolve`] for `choice`.
 pub fn execute_run(
     scenario: &Scenario,
     config: &RunConfig,
@@ -314,11 +334,10 @@ pub fn execute_run(
         interpreter: choice.interpreter.clone(),
         ..RunOptions::default()
     };
-    if choice.engine.realtime() {
-        stop_on_ctrl_c(options.stop.clone());
-    }
-    let finished = run_scenario(scenario, config, &options)
-        .map_err(|e| CliError::Input(format!("{}: {e}", scenario.source)))?;
+    stop_on_ctrl_c(Some(options.stop.clone()));
+    let finished = run_scenario(scenario, config, &options);
+    stop_on_ctrl_c(None);
+    let finished = finished.map_err(|e| CliError::Input(format!("{}: {e}", scenario.source)))?;
     for note in &finished.notes {
         eprintln!("note: {note}");
     }
@@ -378,7 +397,8 @@ fn export(
             "wrote trace.json, stats.json and stats.csv to {}\n",
             dir.display()
         ),
-    )
+    )?;
+    interrupted(&stats)
 }
 
 /// `--python-script FILE`: the program the cpython engine runs for `scenario`, executable.
@@ -418,8 +438,11 @@ fn compare(
         (EngineKind::Cpython, Some(chosen)) => {
             let found = gilscope_sim::cpython::discover(&super::engine::discover_options()).found;
             let stop = StopSignal::new();
-            stop_on_ctrl_c(stop.clone());
-            super::compare_real::rows(&scenario, &settings.overrides(), chosen, &found, &stop)
+            stop_on_ctrl_c(Some(stop.clone()));
+            let rows =
+                super::compare_real::rows(&scenario, &settings.overrides(), chosen, &found, &stop);
+            stop_on_ctrl_c(None);
+            rows
         }
         (EngineKind::Live, _) => {
             return Err(CliError::Input(
@@ -431,6 +454,9 @@ fn compare(
             .map(|(label, row)| (label, row.map_err(|e| e.to_string())))
             .collect(),
     };
+    let stopped = rows
+        .iter()
+        .find_map(|(_, row)| row.as_ref().ok().filter(|s| s.interrupted));
     if json {
         let doc: Vec<serde_json::Value> = rows
             .iter()
@@ -439,7 +465,8 @@ fn compare(
                 Err(e) => serde_json::json!({"runtime": label, "error": e}),
             })
             .collect();
-        return write_out(out, &to_json(&doc)?);
+        write_out(out, &to_json(&doc)?)?;
+        return stopped.map_or(Ok(()), interrupted);
     }
     let base = rows
         .first()
@@ -461,12 +488,14 @@ fn compare(
                 let ratio =
                     base.map_or_else(|| "—".to_owned(), |b| format!("{:.2}×", b / s.wall_ms));
                 let lost: u64 = s.counters.iter().map(|c| c.lost).sum();
+                let parallelism = s
+                    .parallelism
+                    .map_or_else(|| "—".to_owned(), |p| format!("{p:.2}"));
                 let _ = writeln!(
                     text,
-                    "{label:<width$} {:>10} {ratio:>9} {:>10} {:>11.2} {:>12} {lost:>8}",
+                    "{label:<width$} {:>10} {ratio:>9} {:>10} {parallelism:>11} {:>12} {lost:>8}",
                     format_ms(s.wall_ms),
                     format_ms(s.cpu_ms),
-                    s.parallelism,
                     s.interpreters
                 );
             }
@@ -475,7 +504,8 @@ fn compare(
             }
         }
     }
-    write_out(out, &text)
+    write_out(out, &text)?;
+    stopped.map_or(Ok(()), interrupted)
 }
 
 pub(super) fn to_json(value: &impl serde::Serialize) -> Result<String, CliError> {
@@ -551,9 +581,13 @@ fn write_trace(trace: &Trace, path: &Path) -> Result<(), CliError> {
         context: format!("cannot write {}", path.display()),
         source,
     };
+    let plan = ChromeExport::plan(trace, trace.meta.config.export_budget);
+    if let Some(note) = plan.note() {
+        eprintln!("note: {}: {note}", path.display());
+    }
     let file = File::create(path).map_err(io_error)?;
     let mut writer = BufWriter::new(file);
-    write_chrome_trace(trace, &mut writer).map_err(io_error)
+    write_chrome_trace(trace, &plan, &mut writer).map_err(io_error)
 }
 
 fn write_file(path: &Path, text: &str) -> Result<(), CliError> {

@@ -118,7 +118,11 @@ pub fn resolve(
     match &choice.interpreter {
         Some(interpreter) => cpython::configure(scenario, overrides, interpreter)
             .map(|c| (c.config, c.notes))
-            .map_err(|e| CliError::Input(format!("{}: {e}", scenario.source))),
+            .map_err(|e| match e {
+                // The scenario's own error names its file already.
+                cpython::CpythonError::Config(text) => CliError::Input(text),
+                other => CliError::Input(format!("{}: {other}", scenario.source)),
+            }),
         None => scenario
             .config(overrides)
             .map(|c| (c, Vec::new()))

@@ -67,7 +67,7 @@ impl Figure {
     pub fn of(self, stats: &Stats) -> Option<f64> {
         match self {
             Self::Wall => Some(stats.wall_ms),
-            Self::Speedup => Some(stats.speedup),
+            Self::Speedup => stats.speedup,
             Self::SwitchesPerS => Some(stats.gil.switches_per_s),
             Self::IoP50 => stats.io_latency_ms.map(|s| s.p50),
             Self::IoP99 => stats.io_latency_ms.map(|s| s.p99),
@@ -380,7 +380,7 @@ pub fn validate(
         .collect::<Result<Vec<_>, _>>()?;
     let interpreters = interpreters(specs)?;
     let stop = StopSignal::new();
-    super::commands::stop_on_ctrl_c(stop.clone());
+    super::commands::stop_on_ctrl_c(Some(stop.clone()));
     let mut cases = Vec::new();
     'all: for interpreter in &interpreters {
         for (name, scenario) in &scenarios {
@@ -390,6 +390,7 @@ pub fn validate(
             }
         }
     }
+    super::commands::stop_on_ctrl_c(None);
     let seconds = started.elapsed().as_secs_f64();
     let text = if json {
         serde_json::to_string_pretty(&cases)
@@ -404,7 +405,9 @@ pub fn validate(
             source,
         })?;
     if stop.is_raised() {
-        eprintln!("interrupted: the table covers the cases that ran before Ctrl+C");
+        return Err(CliError::Interrupted(
+            "interrupted: the table covers the cases that ran before Ctrl+C".into(),
+        ));
     }
     Ok(())
 }

@@ -52,8 +52,8 @@ fn stats_cells(s: &Stats) -> Vec<(String, String, Option<f64>)> {
         ),
         (
             "Speedup vs 1 thread".into(),
-            format!("{:.2}×", s.speedup),
-            Some(s.speedup),
+            s.speedup.map_or_else(|| "—".into(), |x| format!("{x:.2}×")),
+            s.speedup,
         ),
         ("Bytecodes".into(), count(s.bytecodes), None),
         (
@@ -64,8 +64,9 @@ fn stats_cells(s: &Stats) -> Vec<(String, String, Option<f64>)> {
         ("CPU time".into(), format_ms(s.cpu_ms), Some(s.cpu_ms)),
         (
             "Busy cores".into(),
-            format!("{:.2}", s.parallelism),
-            Some(s.parallelism),
+            s.parallelism
+                .map_or_else(|| "—".into(), |p| format!("{p:.2}")),
+            s.parallelism,
         ),
     ];
     if s.gil_enabled {

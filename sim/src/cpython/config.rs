@@ -9,8 +9,9 @@ use crate::scenario::Scenario;
 use crate::settings::setting;
 
 /// Settings a real interpreter has no knob for: the simulator's model of the OS and of its own
-/// costs. For this engine they are "not applicable".
-pub const NOT_APPLICABLE: [&str; 10] = [
+/// costs, and its event budget (a real run is held to `max_virtual_time` and `memory_budget`
+/// instead). For this engine they are "not applicable".
+pub const NOT_APPLICABLE: [&str; 11] = [
     "seed",
     "wake_latency",
     "time_slice",
@@ -21,6 +22,7 @@ pub const NOT_APPLICABLE: [&str; 10] = [
     "old_gil_signal",
     "old_gil_contention",
     "interpreter_start",
+    "max_events",
 ];
 
 /// A run's settings for one interpreter.

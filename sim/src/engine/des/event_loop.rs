@@ -14,7 +14,7 @@ use crate::engine::work::LoopShape;
 use crate::model::{RunConfig, Runtime};
 use crate::scenario::{Op, Scenario};
 use crate::time::{MS, Nanos, format_nanos};
-use crate::trace::{Lane, MarkerKind, NONE, ThreadInfo, ThreadState};
+use crate::trace::{EXECUTOR_AWAIT, Lane, MarkerKind, NONE, ThreadInfo, ThreadState};
 use std::collections::VecDeque;
 
 /// asyncio's debug mode warns about steps longer than this (`loop.slow_callback_duration`).
@@ -109,8 +109,9 @@ impl SimEngine {
             }
             Op::Offload(bytecodes) => {
                 self.threads[t].stage = Stage::Blocking;
+                // An await of the executor's future, not an I/O call.
                 let call = self.threads[t].next_io_call();
-                self.show(t, ThreadState::Io, call);
+                self.show(t, ThreadState::Io, EXECUTOR_AWAIT + call);
                 self.cancel_timer(t);
                 self.release_loop(t);
                 self.submit_job(t, bytecodes);
