@@ -68,6 +68,19 @@ pub struct RunMeta {
     pub locks: Vec<String>,
     /// Extension module names, indexed as in the scenario.
     pub modules: Vec<String>,
+    /// What observing the run cost, for an engine that observes a real program (`cpython`).
+    pub observation: Option<Observation>,
+}
+
+/// The cost of the real program's own stamps, measured by the program before its run: a
+/// `compute` loop timed with a stamp after every chunk and after every iteration.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Observation {
+    /// What one stamp costs, in nanoseconds.
+    pub stamp_ns: f64,
+    /// The share of a `compute` loop's time its stamps take (0.02 is 2%): what observation
+    /// adds to a CPU-bound run.
+    pub compute_share: f64,
 }
 
 impl RunMeta {
@@ -83,6 +96,7 @@ impl RunMeta {
             counters: scenario.counters.clone(),
             locks: scenario.locks.clone(),
             modules: scenario.modules.clone(),
+            observation: None,
         }
     }
 
@@ -98,6 +112,7 @@ impl RunMeta {
             counters: Vec::new(),
             locks: Vec::new(),
             modules: Vec::new(),
+            observation: None,
         }
     }
 

@@ -194,6 +194,10 @@ pub struct Stats {
     /// Whether the run was stopped before its end (in the JSON only when true).
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub interrupted: bool,
+    /// What observing a real program cost (the `cpython` engine; absent from the JSON
+    /// otherwise).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub observation: Option<crate::meta::Observation>,
 }
 
 /// A lane's spans up to `now`: the open one cut there, and any that a live engine recorded past
@@ -300,6 +304,7 @@ impl Stats {
             counters: trace.counters.clone(),
             warnings: trace.warnings.iter().map(|(_, w)| w.clone()).collect(),
             interrupted: trace.interrupted,
+            observation: meta.observation,
         }
     }
 

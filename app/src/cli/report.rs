@@ -52,6 +52,14 @@ pub fn render(stats: &Stats, config: &RunConfig) -> String {
         ),
         stats.bytecodes_per_s / 1e6
     );
+    if let Some(o) = stats.observation {
+        let _ = writeln!(
+            out,
+            "  observation: a stamp costs {:.0} ns, {} of a compute loop's time (measured by the program before the run)",
+            o.stamp_ns,
+            percent(o.compute_share)
+        );
+    }
     if stats.interpreters > 1 {
         let kind = if stats.runtime == Runtime::Multiprocessing {
             "process"

@@ -10,8 +10,8 @@ use crate::format::{ms as format_ms, nanos as format_nanos};
 use gilscope_sim::cpython::{self, Interpreter};
 use gilscope_sim::presets::{PRESETS, load};
 use gilscope_sim::{
-    EngineKind, Finished, Overrides, RunConfig, RunOptions, Scenario, Stats, StopSignal,
-    run_scenario,
+    EngineKind, Finished, Observation, Overrides, RunConfig, RunOptions, Scenario, Stats,
+    StopSignal, run_scenario,
 };
 use serde::Serialize;
 use std::fmt::Write as _;
@@ -172,6 +172,8 @@ pub struct Case {
     pub runs: u32,
     /// Seconds the case took (the simulator's run and the real ones).
     pub seconds: f64,
+    /// What observing the real runs cost (the last run's calibration).
+    pub observation: Option<Observation>,
 }
 
 impl Case {
@@ -218,6 +220,7 @@ fn case(
         rows: Vec::new(),
         runs: 0,
         seconds: 0.0,
+        observation: None,
     };
     let configured = match cpython::configure(scenario, &Overrides::default(), interpreter) {
         Ok(c) => c,
@@ -245,6 +248,7 @@ fn case(
             Ok(f) if f.interrupted => return None,
             Ok(f) => {
                 gil_observed |= !f.trace.gil.spans.is_empty();
+                case.observation = f.stats.observation.or(case.observation);
                 real.push(f.stats);
                 case.runs += 1;
             }
@@ -353,6 +357,22 @@ pub fn render(cases: &[Case], repeats: u32, seconds: f64) -> String {
         cases.len() - made.len(),
         format_nanos((seconds * 1e9) as u64)
     );
+    let observed: Vec<Observation> = cases.iter().filter_map(|c| c.observation).collect();
+    let range = |values: Vec<f64>| {
+        let low = values.iter().copied().fold(f64::INFINITY, f64::min);
+        let high = values.iter().copied().fold(0.0, f64::max);
+        (low, high)
+    };
+    if !observed.is_empty() {
+        let (ns_low, ns_high) = range(observed.iter().map(|o| o.stamp_ns).collect());
+        let (share_low, share_high) = range(observed.iter().map(|o| o.compute_share).collect());
+        let _ = writeln!(
+            text,
+            "Observation cost (each program's calibration): {ns_low:.0}–{ns_high:.0} ns a stamp, {:.1}–{:.1}% of a compute loop's time.",
+            share_low * 100.0,
+            share_high * 100.0
+        );
+    }
     text
 }
 
@@ -487,6 +507,10 @@ mod tests {
                 ],
                 runs: 3,
                 seconds: 1.0,
+                observation: Some(Observation {
+                    stamp_ns: 120.0,
+                    compute_share: 0.021,
+                }),
             },
             Case {
                 scenario: "asyncio".into(),
@@ -496,6 +520,7 @@ mod tests {
                 rows: Vec::new(),
                 runs: 0,
                 seconds: 0.0,
+                observation: None,
             },
         ];
         let text = render(&cases, 3, 65.0);
@@ -506,8 +531,14 @@ mod tests {
             "{text}"
         );
         assert!(
-            text.trim_end().ends_with(
+            text.contains(
                 "1 scenario runs compared (1 not possible): 0 agree on every figure; 1 of 1 figures differ. Took 65.0 s."
+            ),
+            "{text}"
+        );
+        assert!(
+            text.trim_end().ends_with(
+                "Observation cost (each program's calibration): 120–120 ns a stamp, 2.1–2.1% of a compute loop's time."
             ),
             "{text}"
         );

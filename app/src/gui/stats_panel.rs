@@ -125,6 +125,17 @@ fn stats_cells(s: &Stats) -> Vec<(String, String, Option<f64>)> {
             Some(lost),
         ));
     }
+    if let Some(o) = s.observation {
+        rows.push((
+            "Observation cost".into(),
+            format!(
+                "{:.0} ns a stamp, {} of compute",
+                o.stamp_ns,
+                percent(o.compute_share)
+            ),
+            None,
+        ));
+    }
     rows
 }
 
