@@ -1,6 +1,6 @@
-//! `gilscope validate`: the simulator against real interpreters. Each scenario runs on the
-//! simulator (with the interpreter's version and measured bytecode speed) and several times on
-//! each interpreter; the key figures are set side by side with their ratio, and each is judged
+//! `gilscope validate`: the simulator against real interpreters. Each scenario runs several
+//! times on each interpreter, then on the simulator (with the interpreter's version and the
+//! bytecode speed its real runs achieved); the key figures are set side by side with their ratio, and each is judged
 //! against the real runs' own spread. Disagreements are findings, not failures: the command
 //! exits 0 with the table whenever the runs could be made.
 
@@ -131,14 +131,8 @@ pub fn compare(figure: Figure, sim: &Stats, real: &[Stats], gil_observed: bool) 
     if values.is_empty() {
         values.push(0.0);
     }
-    values.sort_by(f64::total_cmp);
+    let median = median(&mut values).unwrap_or(0.0);
     let (low, high) = (values[0], values[values.len() - 1]);
-    let middle = values.len() / 2;
-    let median = if values.len().is_multiple_of(2) {
-        f64::midpoint(values[middle - 1], values[middle])
-    } else {
-        values[middle]
-    };
     let agrees = if figure == Figure::Lost {
         (sim > 0.0) == (median > 0.0)
     } else {
@@ -152,6 +146,17 @@ pub fn compare(figure: Figure, sim: &Stats, real: &[Stats], gil_observed: bool) 
         ratio: (sim != 0.0).then(|| median / sim),
         agrees,
     })
+}
+
+/// The median of `values` (sorted in place), none when empty.
+fn median(values: &mut [f64]) -> Option<f64> {
+    values.sort_by(f64::total_cmp);
+    let middle = values.len() / 2;
+    match values.len() {
+        0 => None,
+        n if n.is_multiple_of(2) => Some(f64::midpoint(values[middle - 1], values[middle])),
+        _ => Some(values[middle]),
+    }
 }
 
 /// One scenario on one interpreter.
@@ -174,6 +179,8 @@ pub struct Case {
     pub seconds: f64,
     /// What observing the real runs cost (the last run's calibration).
     pub observation: Option<Observation>,
+    /// The bytecode speed the simulator was given, ns: the real runs' median achieved speed.
+    pub bytecode_ns: f64,
 }
 
 impl Case {
@@ -221,6 +228,7 @@ fn case(
         runs: 0,
         seconds: 0.0,
         observation: None,
+        bytecode_ns: 0.0,
     };
     let configured = match cpython::configure(scenario, &Overrides::default(), interpreter) {
         Ok(c) => c,
@@ -230,14 +238,8 @@ fn case(
         }
     };
     case.notes = configured.notes;
-    let sim = match run(scenario, &configured.config, None, stop) {
-        Ok(f) => f.stats,
-        Err(e) => {
-            case.error = Some(format!("the simulator: {e}"));
-            return Some(case);
-        }
-    };
     let mut real = Vec::new();
+    let mut speeds = Vec::new();
     let mut gil_observed = false;
     for k in 1..=repeats {
         eprintln!(
@@ -249,6 +251,7 @@ fn case(
             Ok(f) => {
                 gil_observed |= !f.trace.gil.spans.is_empty();
                 case.observation = f.stats.observation.or(case.observation);
+                speeds.push(f.trace.meta.config.bytecode_ns);
                 real.push(f.stats);
                 case.runs += 1;
             }
@@ -262,6 +265,21 @@ fn case(
         }
     }
     if case.error.is_none() {
+        // The simulator runs at the speed the real runs achieved (their median), so that its
+        // figures weigh the GIL's rules, not a speed probed on another day.
+        let mut sim_config = configured.config.clone();
+        if let Some(ns) = median(&mut speeds) {
+            sim_config.bytecode_ns = ns;
+        }
+        case.bytecode_ns = sim_config.bytecode_ns;
+        let sim = match run(scenario, &sim_config, None, stop) {
+            Ok(f) => f.stats,
+            Err(e) => {
+                case.error = Some(format!("the simulator: {e}"));
+                case.seconds = started.elapsed().as_secs_f64();
+                return Some(case);
+            }
+        };
         case.rows = Figure::ALL
             .into_iter()
             .filter_map(|f| compare(f, &sim, &real, gil_observed))
@@ -296,8 +314,8 @@ fn interpreters(specs: &[String]) -> Result<Vec<Interpreter>, CliError> {
 /// The whole report as a table.
 pub fn render(cases: &[Case], repeats: u32, seconds: f64) -> String {
     let mut text = format!(
-        "Simulator (with each interpreter's version and measured bytecode speed) against real \
-         runs: the median of {repeats} runs (smallest–largest). A figure agrees when the \
+        "Simulator (with each interpreter's version, and the bytecode speed its real runs \
+         achieved) against real runs: the median of {repeats} runs (smallest–largest). A figure agrees when the \
          simulator's lies within that spread widened by {:.0}%.\n",
         TOLERANCE * 100.0
     );
@@ -511,6 +529,7 @@ mod tests {
                     stamp_ns: 120.0,
                     compute_share: 0.021,
                 }),
+                bytecode_ns: 8.0,
             },
             Case {
                 scenario: "asyncio".into(),
@@ -521,6 +540,7 @@ mod tests {
                 runs: 0,
                 seconds: 0.0,
                 observation: None,
+                bytecode_ns: 0.0,
             },
         ];
         let text = render(&cases, 3, 65.0);

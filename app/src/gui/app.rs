@@ -454,7 +454,14 @@ impl GilscopeApp {
             (Some(CompareWith::RealInterpreter), Some(Ready::Real(interpreter))) => {
                 cpython::configure(&scenario, &overrides, interpreter).map_or_else(
                     |_| overrides.clone(),
-                    |c| modelled(&c.config).or(&overrides),
+                    |c| {
+                        self.engine_notes.push(format!(
+                            "run A: models {} as B runs it (Python {}, its build, measured speed and cores), whatever the settings below say",
+                            interpreter.label(),
+                            c.config.python
+                        ));
+                        modelled(&c.config).or(&overrides)
+                    },
                 )
             }
             _ => overrides.clone(),
