@@ -476,6 +476,9 @@ impl Trace {
             self.counters = counters;
         }
         self.finished = delta.finished;
+        if delta.observation.is_some() {
+            self.meta.observation = delta.observation;
+        }
     }
 }
 
@@ -496,6 +499,8 @@ pub struct TraceDelta {
     pub warnings: Vec<(Nanos, String)>,
     /// Whether the run has ended.
     pub finished: bool,
+    /// What observing the run costs, once a real program has measured it.
+    pub observation: Option<crate::meta::Observation>,
 }
 
 /// Remembers how much of a trace has been sent as deltas.
@@ -539,6 +544,7 @@ impl DeltaCursor {
             now: trace.now,
             counters: trace.finished.then(|| trace.counters.clone()),
             finished: trace.finished,
+            observation: trace.meta.observation,
         }
     }
 }
