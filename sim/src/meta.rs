@@ -68,6 +68,9 @@ pub struct RunMeta {
     pub locks: Vec<String>,
     /// Extension module names, indexed as in the scenario.
     pub modules: Vec<String>,
+    /// Shared object names (read or mutated), indexed as in the scenario (a contended span's
+    /// `other`).
+    pub objects: Vec<String>,
     /// What observing the run cost, for an engine that observes a real program (`cpython`).
     pub observation: Option<Observation>,
 }
@@ -96,6 +99,7 @@ impl RunMeta {
             counters: scenario.counters.clone(),
             locks: scenario.locks.clone(),
             modules: scenario.modules.clone(),
+            objects: scenario.objects.clone(),
             observation: None,
         }
     }
@@ -112,6 +116,7 @@ impl RunMeta {
             counters: Vec::new(),
             locks: Vec::new(),
             modules: Vec::new(),
+            objects: Vec::new(),
             observation: None,
         }
     }

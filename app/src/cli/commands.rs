@@ -479,8 +479,17 @@ fn compare(
         .unwrap_or(0)
         .max(30);
     let mut text = format!(
-        "{}\n{:<width$} {:>10} {:>9} {:>10} {:>11} {:>12} {:>8}\n",
-        scenario.name, "runtime", "wall", "vs GIL", "CPU", "parallelism", "interpreters", "lost"
+        "{}\n{:<width$} {:>10} {:>9} {:>10} {:>11} {:>12} {:>8} {:>11} {:>9}\n",
+        scenario.name,
+        "runtime",
+        "wall",
+        "vs GIL",
+        "CPU",
+        "parallelism",
+        "interpreters",
+        "lost",
+        "contention",
+        "memory"
     );
     for (label, row) in &rows {
         match row {
@@ -493,10 +502,12 @@ fn compare(
                     .map_or_else(|| "—".to_owned(), |p| format!("{p:.2}"));
                 let _ = writeln!(
                     text,
-                    "{label:<width$} {:>10} {ratio:>9} {:>10} {parallelism:>11} {:>12} {lost:>8}",
+                    "{label:<width$} {:>10} {ratio:>9} {:>10} {parallelism:>11} {:>12} {lost:>8} {:>11} {:>9}",
                     format_ms(s.wall_ms),
                     format_ms(s.cpu_ms),
-                    s.interpreters
+                    s.interpreters,
+                    format_ms(s.contention_ms),
+                    format!("{:.0} MiB", s.resident_mib)
                 );
             }
             Err(e) => {

@@ -21,6 +21,18 @@ fn summary(s: Option<Summary>) -> String {
     )
 }
 
+/// What observing a real program cost, where the run observed one.
+fn observation(out: &mut String, stats: &Stats) {
+    if let Some(o) = stats.observation {
+        let _ = writeln!(
+            out,
+            "  observation: a stamp costs {:.0} ns, {} of a compute loop's time (measured by the program before the run)",
+            o.stamp_ns,
+            percent(o.compute_share)
+        );
+    }
+}
+
 /// A few aligned lines: headline numbers, the GIL, each thread, the counters.
 pub fn render(stats: &Stats, config: &RunConfig) -> String {
     let mut out = String::new();
@@ -52,14 +64,12 @@ pub fn render(stats: &Stats, config: &RunConfig) -> String {
         ),
         stats.bytecodes_per_s / 1e6
     );
-    if let Some(o) = stats.observation {
-        let _ = writeln!(
-            out,
-            "  observation: a stamp costs {:.0} ns, {} of a compute loop's time (measured by the program before the run)",
-            o.stamp_ns,
-            percent(o.compute_share)
-        );
-    }
+    let _ = writeln!(
+        out,
+        "  estimated resident memory {:.1} MiB (measured baselines of CPython 3.12–3.13)",
+        stats.resident_mib
+    );
+    observation(&mut out, stats);
     if stats.interpreters > 1 {
         let kind = if stats.runtime == Runtime::Multiprocessing {
             "process"
@@ -97,6 +107,15 @@ pub fn render(stats: &Stats, config: &RunConfig) -> String {
             out,
             "  no GIL: threads run in parallel on up to {} cores",
             stats.cores
+        );
+    }
+    let paused: f64 = stats.threads.iter().map(|t| t.state_ms.paused).sum();
+    if stats.contention_ms > 0.0 || paused > 0.0 {
+        let _ = writeln!(
+            out,
+            "  contention for shared objects {} of thread time (running, slowed)   paused by stop-the-world {}",
+            format_ms(stats.contention_ms),
+            format_ms(paused)
         );
     }
     thread_rows(&mut out, stats);
@@ -162,6 +181,17 @@ fn thread_rows(out: &mut String, stats: &Stats) {
             t.finished_ms
                 .map_or_else(|| "no (cut at the end)".to_owned(), format_ms)
         );
+        if s.contended > 0.0 || s.paused > 0.0 || s.collecting > 0.0 {
+            let _ = writeln!(
+                out,
+                "  {:width$}  running slowed by contention {} (lost {}), paused {}, collecting garbage {}",
+                "",
+                format_ms(s.contended),
+                format_ms(t.contention_ms),
+                format_ms(s.paused),
+                format_ms(s.collecting)
+            );
+        }
         if t.io_ops > 0 {
             let _ = writeln!(
                 out,

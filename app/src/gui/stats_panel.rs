@@ -68,6 +68,11 @@ fn stats_cells(s: &Stats) -> Vec<(String, String, Option<f64>)> {
                 .map_or_else(|| "—".into(), |p| format!("{p:.2}")),
             s.parallelism,
         ),
+        (
+            "Memory (estimated)".into(),
+            format!("{:.0} MiB", s.resident_mib),
+            Some(s.resident_mib),
+        ),
     ];
     if s.gil_enabled {
         rows.extend([
@@ -151,6 +156,10 @@ fn state_times(t: &ThreadStats) -> Vec<(ThreadState, f64)> {
         (ThreadState::Lock, s.lock),
         (ThreadState::Runnable, s.runnable),
         (ThreadState::Ready, s.ready),
+        (ThreadState::Contended, s.contended),
+        (ThreadState::Paused, s.paused),
+        (ThreadState::Collecting, s.collecting),
+        (ThreadState::Signalling, s.signalling),
         (ThreadState::Starting, s.starting),
     ]
     .into_iter()

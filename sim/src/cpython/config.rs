@@ -11,17 +11,23 @@ use crate::settings::setting;
 /// Settings a real interpreter has no knob for: the simulator's model of the OS and of its own
 /// costs, and its event budget (a real run is held to `max_virtual_time` and `memory_budget`
 /// instead). For this engine they are "not applicable".
-pub const NOT_APPLICABLE: [&str; 11] = [
+pub const NOT_APPLICABLE: [&str; 17] = [
     "seed",
     "wake_latency",
     "time_slice",
+    "wakeup_granularity",
+    "futex_wake",
+    "cache_line_transfer",
+    "syscall",
+    "timer_slack",
     "thread_start",
     "successor",
     "bytecode_ns",
     "free_threaded_overhead",
-    "old_gil_signal",
-    "old_gil_contention",
     "interpreter_start",
+    "fork_start",
+    "spawn_start",
+    "main_import",
     "max_events",
 ];
 

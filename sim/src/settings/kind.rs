@@ -37,7 +37,8 @@ fn integer(value: &DeValue) -> Option<i128> {
 /// table by what it is.
 pub fn written(value: &DeValue) -> String {
     match value {
-        DeValue::String(s) => format!("\"{s}\""),
+        // Quoted, with control characters escaped, so that a message stays on one line.
+        DeValue::String(s) => format!("{s:?}"),
         DeValue::Integer(i) => i.to_string(),
         DeValue::Float(f) => f.to_string(),
         DeValue::Boolean(b) => b.to_string(),
