@@ -3,8 +3,11 @@
 
 use super::GuiError;
 use super::app::GilscopeApp;
+use super::interpreters::Interpreters;
+use super::session::EngineChoice;
 use super::settings::{CompareWith, ScenarioSource, Settings, Speed};
 use crate::theme::ThemeMode;
+use gilscope_sim::cpython::Interpreter;
 use gilscope_sim::model::Overrides;
 use gilscope_sim::presets;
 use std::path::PathBuf;
@@ -29,8 +32,13 @@ pub struct ScreenshotRequest {
     pub size: [u32; 2],
     /// Where to write the PNG.
     pub out: PathBuf,
-    /// Real threads on this machine instead of the simulator.
-    pub live: bool,
+    /// The engine of run A.
+    pub engine: EngineChoice,
+    /// The real interpreters the runs may use (A's, and B's when B runs on one), found by the
+    /// caller: the window does not search for them.
+    pub interpreters: Vec<Interpreter>,
+    /// Run B's interpreter when B runs on one (none: the newest of [`Self::interpreters`]).
+    pub compare_interpreter: Option<PathBuf>,
 }
 
 impl ScreenshotRequest {
@@ -41,7 +49,9 @@ impl ScreenshotRequest {
             overrides: Overrides::default(),
             compare: None,
             presentation: false,
-            live: false,
+            engine: EngineChoice::Simulated,
+            interpreters: Vec::new(),
+            compare_interpreter: None,
             theme: ThemeMode::Dark,
             size: [1280, 800],
             out: out.into(),
@@ -55,7 +65,7 @@ impl ScreenshotRequest {
         } else {
             ScenarioSource::File(self.scenario.clone())
         };
-        Settings {
+        let mut settings = Settings {
             scenario,
             overrides: self.overrides.clone(),
             speed: Speed::Fastest,
@@ -67,9 +77,11 @@ impl ScreenshotRequest {
             // presentation mode is switched on in the window.
             show_controls: !self.presentation,
             show_info: !(self.presentation && self.compare.is_some()),
-            live: self.live,
+            compare_interpreter: self.compare_interpreter.clone(),
             ..Settings::default()
-        }
+        };
+        settings.set_engine(self.engine.clone());
+        settings
     }
 }
 
@@ -160,7 +172,10 @@ pub fn capture(req: &ScreenshotRequest) -> Result<(), GuiError> {
     }
     let outcome: Outcome = Arc::new(Mutex::new(None));
     let app = ScreenshotApp {
-        app: GilscopeApp::new(req.settings()),
+        app: GilscopeApp::with_interpreters(
+            req.settings(),
+            Interpreters::known(req.interpreters.clone()),
+        ),
         out: req.out.clone(),
         started: Instant::now(),
         settled: 0,
