@@ -75,6 +75,19 @@ pub struct RunMeta {
     /// Shared object names (read or mutated), indexed as in the scenario (a contended span's
     /// `other`).
     pub objects: Vec<String>,
+    /// What observing the run cost, for an engine that observes a real program (`cpython`).
+    pub observation: Option<Observation>,
+}
+
+/// The cost of the real program's own stamps, measured by the program before its run: a
+/// `compute` loop timed with a stamp after every chunk and after every iteration.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Observation {
+    /// What one stamp costs, in nanoseconds.
+    pub stamp_ns: f64,
+    /// The share of a `compute` loop's time its stamps take (0.02 is 2%): what observation
+    /// adds to a CPU-bound run.
+    pub compute_share: f64,
 }
 
 impl RunMeta {
@@ -92,6 +105,7 @@ impl RunMeta {
             modules: scenario.modules.clone(),
             narration: scenario.narration.clone(),
             objects: scenario.objects.clone(),
+            observation: None,
         }
     }
 
@@ -109,6 +123,7 @@ impl RunMeta {
             modules: Vec::new(),
             narration: Narration::default(),
             objects: Vec::new(),
+            observation: None,
         }
     }
 

@@ -24,7 +24,9 @@ pub fn side_label(with: CompareWith, config: &RunConfig) -> String {
             "with a {} switch interval",
             format_nanos(config.switch_interval())
         ),
-        CompareWith::Python(_) => format!("on Python {}", config.python),
+        CompareWith::Python(_) | CompareWith::RealInterpreter => {
+            format!("on Python {}", config.python)
+        }
         CompareWith::Runtime(_) => {
             format!("with {}", config.runtime.name())
         }
@@ -34,16 +36,37 @@ pub fn side_label(with: CompareWith, config: &RunConfig) -> String {
     }
 }
 
+/// How a run is named in the compare sentence: [`side_label`], or when B changes the engine,
+/// the engine that ran it ("simulated", "on `CPython` 3.11.7").
+pub fn run_label(with: CompareWith, run: &Run) -> String {
+    if with != CompareWith::RealInterpreter {
+        return side_label(with, &run.config);
+    }
+    let meta = &run.trace.meta;
+    match meta.engine {
+        gilscope_sim::EngineKind::Sim => "simulated".to_owned(),
+        gilscope_sim::EngineKind::Live => "on real threads".to_owned(),
+        gilscope_sim::EngineKind::Cpython => {
+            let label = meta
+                .interpreter
+                .as_deref()
+                .and_then(|i| i.split(" at ").next())
+                .unwrap_or("a real interpreter");
+            format!("on CPython {label}")
+        }
+    }
+}
+
 /// The sentence comparing two finished runs of a scenario of `purpose`, by what it is about
 /// (the simulator's `narration::headline`, the one `gilscope compare` prints): "Free-threaded:
 /// the same work in 54.3 ms, 3.7× faster than with the GIL (200 ms)." for the same work, "I/O
-/// latency went from 5.07 ms with a 5.00 ms switch interval to …" (the mean) for a convoy. `None` until both have
-/// finished.
+/// latency went from 5.07 ms with a 5.00 ms switch interval to …" (the mean) for a convoy.
+/// `None` until both have finished.
 pub fn headline(with: CompareWith, purpose: Purpose, a: &Run, b: &Run) -> Option<String> {
     if !(a.is_over() && b.is_over()) || a.error.is_some() || b.error.is_some() {
         return None;
     }
-    let (label_a, label_b) = (side_label(with, &a.config), side_label(with, &b.config));
+    let (label_a, label_b) = (run_label(with, a), run_label(with, b));
     let a = Side {
         label: &label_a,
         stats: a.stats.as_ref()?,
@@ -69,8 +92,8 @@ fn compare_progress(with: CompareWith, runs: &[Run]) -> String {
     match runs {
         [a, b] => format!(
             "Comparing {} (A) with {} (B)… A at {}, B at {}.",
-            side_label(with, &a.config),
-            side_label(with, &b.config),
+            run_label(with, a),
+            run_label(with, b),
             format_nanos(a.trace.now),
             format_nanos(b.trace.now)
         ),
@@ -93,6 +116,32 @@ fn states_shown(runs: &[Run]) -> Vec<ThreadState> {
             other => threads().any(|t| t.state_ms.of(other) > 0.0),
         })
         .collect()
+}
+
+/// Under the timeline of a run whose engine cannot see everything (a real interpreter): what
+/// its lanes leave out, briefly, each sentence in full on hover.
+fn not_observed_line(ui: &mut egui::Ui, runs: &[Run]) {
+    let Some(engine) = runs
+        .iter()
+        .map(|r| r.trace.meta.engine)
+        .find(|e| !e.not_observed().is_empty())
+    else {
+        return;
+    };
+    let what = engine.not_observed();
+    let short: Vec<&str> = what
+        .iter()
+        .map(|w| w.split_once(':').map_or(*w, |(head, _)| head))
+        .collect();
+    ui.label(
+        egui::RichText::new(format!(
+            "Not observed on a real interpreter (the {engine} engine): {}.",
+            short.join("; ")
+        ))
+        .small()
+        .weak(),
+    )
+    .on_hover_text(what.join("\n"));
 }
 
 /// Why the scenario cannot be opened or run with the settings chosen, in words: shown once,
@@ -188,6 +237,7 @@ impl View for CompareView {
         ui.add_space(4.0);
         let top = ui.cursor().top();
         state_legend(ui, theme, &states);
+        not_observed_line(ui, cx.runs);
         ui.separator();
         self.legend_height = Some(ui.cursor().top() - top);
         // The plots under the timeline follow this frame's zoom and pan.
