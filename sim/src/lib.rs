@@ -6,12 +6,15 @@
 
 pub mod analysis;
 pub mod compare;
+pub mod cut;
 pub mod engine;
+pub mod events;
 pub mod export;
 pub mod live;
 pub mod meta;
 pub mod model;
 pub mod names;
+pub mod predict;
 pub mod presets;
 pub mod rng;
 pub mod run;
