@@ -3,6 +3,7 @@
 //! validates it, with errors that name the file, line, column, field and what is allowed.
 
 use crate::model::{ConfigError, Overrides, RunConfig, Runtime};
+use crate::predict::{Predict, RawPredict};
 use crate::settings::FileSettings;
 use crate::time::{Nanos, parse_duration};
 use serde::Deserialize;
@@ -107,6 +108,8 @@ pub struct Scenario {
     pub locks: Vec<String>,
     /// Extension module names, in order of first import.
     pub modules: Vec<String>,
+    /// The question asked before the run is shown (predict mode), if the file has one.
+    pub predict: Option<Predict>,
     /// Where it came from: a preset's stem or a file path.
     pub source: String,
     /// Spans of the settings in the file text, to place errors found when resolving them.
@@ -157,6 +160,7 @@ struct RawScenario {
     #[serde(default)]
     settings: FileSettings,
     threads: Vec<RawGroup>,
+    predict: Option<RawPredict>,
 }
 
 #[derive(Deserialize)]
@@ -189,6 +193,11 @@ impl Scenario {
             return Err(at.error(0..0, "`name` is empty: give the scenario a title".into()));
         }
         let (settings, setting_spans) = raw.settings.into_overrides();
+        let predict = raw
+            .predict
+            .map(RawPredict::validate)
+            .transpose()
+            .map_err(|(span, message)| at.error(span, message))?;
         if raw.threads.is_empty() {
             return Err(ScenarioError::Invalid {
                 file: file.to_owned(),
@@ -225,6 +234,7 @@ impl Scenario {
             counters: names.counters,
             locks: names.locks,
             modules: names.modules,
+            predict,
             source: file.to_owned(),
             setting_spans,
         };
@@ -323,6 +333,36 @@ impl Scenario {
             }
         }
         out
+    }
+
+    /// The name of the lock [`Scenario::with_counter_lock`] adds.
+    pub const COUNTER_LOCK: &'static str = "counter_lock";
+
+    /// Whether a thread increments a shared counter (and [`Scenario::with_counter_lock`]
+    /// changes something).
+    pub fn has_counters(&self) -> bool {
+        !self.counters.is_empty()
+    }
+
+    /// A copy in which every increment loop holds a `threading.Lock` ([`Self::COUNTER_LOCK`])
+    /// around it: `with counter_lock:` over `for _ in range(n): counter += 1`. (A lock taken
+    /// inside the loop would be held at the loop's own check point here, where `CPython`'s
+    /// check points fall after the `with` block; around the loop it is exact.)
+    #[must_use]
+    pub fn with_counter_lock(&self) -> Scenario {
+        let mut copy = self.clone();
+        let lock = intern(&mut copy.locks, Self::COUNTER_LOCK);
+        for group in &mut copy.groups {
+            group.ops = group
+                .ops
+                .iter()
+                .flat_map(|op| match op {
+                    Op::Increment { .. } => vec![Op::Lock(lock), op.clone(), Op::Unlock(lock)],
+                    _ => vec![op.clone()],
+                })
+                .collect();
+        }
+        copy
     }
 
     /// A copy with group `group`'s thread count set to `count` (clamped to what is allowed).
@@ -734,6 +774,30 @@ ops = [ { io = "56us" }, { compute = 40 } ]
             invalid.starts_with("bad.toml:3:") && invalid.contains("between 1 and 256"),
             "{invalid}"
         );
+    }
+
+    #[test]
+    fn the_counter_lock_wraps_every_increment_loop_and_loses_nothing() {
+        let race = crate::presets::preset("counter-race").unwrap().unwrap();
+        let locked = race.with_counter_lock();
+        assert!(race.has_counters());
+        assert_eq!(locked.locks, vec![Scenario::COUNTER_LOCK.to_owned()]);
+        assert!(matches!(
+            locked.groups[0].ops.as_slice(),
+            [Op::Lock(0), Op::Increment { .. }, Op::Unlock(0)]
+        ));
+        let on_39 = Overrides {
+            python: Some(crate::PythonVersion::new(3, 9)),
+            ..Overrides::default()
+        };
+        let lost = |s: &Scenario| {
+            crate::simulate(s, &s.config(&on_39).unwrap())
+                .unwrap()
+                .counters[0]
+                .lost
+        };
+        assert!(lost(&race) > 0);
+        assert_eq!(lost(&locked), 0);
     }
 
     #[test]
