@@ -225,9 +225,11 @@ impl EventLog {
     }
 
     /// Brings the log up to date with `trace`: reads what is new if `trace` grew from what was
-    /// read, rebuilds the log if it was replaced.
-    pub fn update(&mut self, trace: &Trace) {
-        if !self.grew_into(trace) {
+    /// read, rebuilds the log if it was replaced. Returns the positions of the new events when
+    /// they came after all the others (`None` when the log was rebuilt or re-sorted).
+    pub fn update(&mut self, trace: &Trace) -> Option<std::ops::Range<usize>> {
+        let grew = self.grew_into(trace);
+        if !grew {
             *self = Self::default();
         }
         let mut new = Vec::new();
@@ -257,9 +259,7 @@ impl EventLog {
                 new.push(at(s.store, EventKind::LostUpdate));
             }
         }
-        if new.is_empty() {
-            return;
-        }
+        let before = self.events.len();
         new.sort_unstable_by_key(RunEvent::key);
         for e in &new {
             self.counts[e.kind.index()] += 1;
@@ -272,6 +272,16 @@ impl EventLog {
         if !in_order {
             self.events.sort_unstable_by_key(RunEvent::key);
         }
+        (grew && in_order).then(|| before..self.events.len())
+    }
+
+    /// Events of `kind` (any kind when `None`) later than `time` (all of them when `None`).
+    pub fn count_after(&self, kind: Option<EventKind>, time: Option<Nanos>) -> usize {
+        let from = time.map_or(0, |time| self.events.partition_point(|e| e.time <= time));
+        self.events[from..]
+            .iter()
+            .filter(|e| kind.is_none_or(|k| e.kind == k))
+            .count()
     }
 
     /// Whether `trace` is the trace last read, or that trace grown.
