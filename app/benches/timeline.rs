@@ -62,6 +62,7 @@ fn bench(c: &mut Criterion) {
             start: mid,
             end: mid + 200_000.0,
             follow_live: false,
+            ..TimelineView::default()
         };
         for (zoom, view) in [("zoomed_out", zoomed_out), ("zoomed_in", zoomed_in)] {
             let ctx = egui::Context::default();

@@ -35,7 +35,7 @@ fn triangle(mesh: &mut Mesh, points: [Pos2; 3], color: Color32) {
 }
 
 /// Adds the outline of `rect`, `w` points thick, inside it.
-fn outline(mesh: &mut Mesh, rect: Rect, w: f32, color: Color32) {
+pub fn outline(mesh: &mut Mesh, rect: Rect, w: f32, color: Color32) {
     let w = w.min(rect.width() * 0.5).min(rect.height() * 0.5);
     mesh.add_colored_rect(
         Rect::from_min_max(rect.min, pos2(rect.max.x, rect.min.y + w)),
@@ -266,6 +266,9 @@ pub fn lane_blocks(
                     LaneKind::Occupancy => {
                         let fill = theme.thread_color(span.other);
                         mesh.add_colored_rect(rect, fill);
+                        if budget.patterns > 0 && thread_cue(mesh, rect, span.other, theme) {
+                            budget.patterns -= 1;
+                        }
                         text_color = theme.text_on(fill);
                     }
                 }
@@ -311,6 +314,46 @@ pub fn lane_blocks(
             }
         }
     }
+}
+
+/// Beyond the eight thread colours, the second cue of a thread on the GIL and core lanes (and
+/// on its chip): threads 8–15 are hatched, 16–23 dotted, 24–31 barred, and so on round; the
+/// first eight are plain. Returns whether it drew anything.
+pub fn thread_cue(mesh: &mut Mesh, rect: Rect, thread: u32, theme: &Theme) -> bool {
+    if thread == NONE || rect.width() < 4.0 {
+        return false;
+    }
+    let round = thread as usize / crate::theme::THREAD_COLORS;
+    let ink = theme.thread_cue_ink;
+    let size = (rect.height() * 0.18).clamp(1.5, 4.0);
+    match round % 4 {
+        0 => return false,
+        1 => diagonals(mesh, rect, size * 3.0, size * 0.7, true, ink),
+        2 => {
+            let step = size * 2.6;
+            let mut y = rect.min.y + step * 0.5;
+            while y + size <= rect.max.y {
+                let mut x = rect.min.x + (step - rect.min.x.rem_euclid(step));
+                while x + size <= rect.max.x {
+                    mesh.add_colored_rect(Rect::from_min_size(pos2(x, y), vec2(size, size)), ink);
+                    x += step;
+                }
+                y += step;
+            }
+        }
+        _ => {
+            let step = size * 3.0;
+            let mut x = rect.min.x + (step - rect.min.x.rem_euclid(step));
+            while x + size * 0.7 <= rect.max.x {
+                mesh.add_colored_rect(
+                    Rect::from_min_max(pos2(x, rect.min.y), pos2(x + size * 0.7, rect.max.y)),
+                    ink,
+                );
+                x += step;
+            }
+        }
+    }
+    true
 }
 
 /// A summary column: the time share of each key, in whole points, stacked from the bottom in
@@ -428,13 +471,15 @@ const PER_BUCKET_READS: usize = 64;
 /// Paints the markers visible in `map`, thinned so that at most one marker of each kind per
 /// thread lands in each few-point bucket. When crowded (more than one marker per 8 points),
 /// buckets widen, only drop requests and one faint handoff per bucket remain. Reads at most a
-/// bounded number of markers per bucket, whatever their total.
+/// bounded number of markers per bucket, whatever their total. `scale` sizes the marks (1 for
+/// a 20-point lane: they grow with the lanes).
 pub fn markers(
     mesh: &mut Mesh,
     markers: &[Marker],
     rows: &MarkerRows<'_>,
     map: &TimeMap,
     theme: &Theme,
+    scale: f32,
     budget: &mut Budget,
 ) {
     let (from, to) = map.visible_ns();
@@ -443,14 +488,14 @@ pub fn markers(
     if first >= last {
         return;
     }
-    let scale = if theme.presentation() { 1.6 } else { 1.0 };
-    let crowded = (last - first) as f32 > map.width() / 8.0;
-    let bucket_px = if crowded { 24.0 * scale } else { 3.0 };
+    let crowded = (last - first) as f32 > map.width() / (8.0 * scale);
+    let bucket_px = if crowded { 24.0 * scale } else { 3.0 * scale };
     let threads = rows.threads.len().max(1);
     let mut seen = vec![u32::MAX; (threads + 1) * MARKER_KINDS];
     let mut bucket_no = 0u32;
     let mut i = first;
     let mut stroke = theme.handoff_stroke();
+    stroke.width *= scale;
     if crowded {
         stroke.color = stroke.color.gamma_multiply(0.5);
     }
@@ -504,7 +549,14 @@ pub fn markers(
 /// switch (a hollow square at its bottom) or a lock event (a diamond: full when acquired,
 /// hollow when released, crossed when blocked) or a futile wake-up (a small cross at the top)
 /// on `lane` at `x`.
-fn instant_mark(mesh: &mut Mesh, kind: MarkerKind, lane: Rect, x: f32, theme: &Theme, scale: f32) {
+pub fn instant_mark(
+    mesh: &mut Mesh,
+    kind: MarkerKind,
+    lane: Rect,
+    x: f32,
+    theme: &Theme,
+    scale: f32,
+) {
     match kind {
         MarkerKind::Handoff => {}
         MarkerKind::DropRequest => {
@@ -557,6 +609,29 @@ fn instant_mark(mesh: &mut Mesh, kind: MarkerKind, lane: Rect, x: f32, theme: &T
     }
 }
 
+/// A handoff arrow from `y0` down (or up) to the tip at `tip`, as the lanes and the legend
+/// draw it.
+pub fn arrow(mesh: &mut Mesh, x: f32, y0: f32, tip: f32, stroke: Stroke, scale: f32) {
+    let dir = if tip > y0 { 1.0 } else { -1.0 };
+    let head = 4.0 * scale;
+    segment(
+        mesh,
+        pos2(x, y0),
+        pos2(x, tip - dir * head),
+        stroke.width,
+        stroke.color,
+    );
+    triangle(
+        mesh,
+        [
+            pos2(x, tip),
+            pos2(x - head * 0.8, tip - dir * head * 1.4),
+            pos2(x + head * 0.8, tip - dir * head * 1.4),
+        ],
+        stroke.color,
+    );
+}
+
 /// A handoff: a line from the old holder's lane to the new holder's, with an arrow head.
 fn handoff(
     mesh: &mut Mesh,
@@ -566,7 +641,6 @@ fn handoff(
     stroke: Stroke,
     scale: f32,
 ) -> bool {
-    let (width, color) = (stroke.width, stroke.color);
     let Some(to) = rows.thread(m.other) else {
         return false;
     };
@@ -577,18 +651,7 @@ fn handoff(
         return false;
     }
     let dir = if y1 > y0 { 1.0 } else { -1.0 };
-    let head = 4.0 * scale;
-    let tip = pos2(x, y1 - dir * to.height() * 0.3);
-    segment(mesh, pos2(x, y0), pos2(x, tip.y - dir * head), width, color);
-    triangle(
-        mesh,
-        [
-            tip,
-            pos2(x - head * 0.8, tip.y - dir * head * 1.4),
-            pos2(x + head * 0.8, tip.y - dir * head * 1.4),
-        ],
-        color,
-    );
+    arrow(mesh, x, y0, y1 - dir * to.height() * 0.3, stroke, scale);
     true
 }
 
