@@ -6,6 +6,7 @@
 
 pub mod analysis;
 pub mod compare;
+pub mod cpython;
 pub mod cut;
 pub mod engine;
 pub mod events;
@@ -31,7 +32,7 @@ pub use model::{
     ConfigError, Model, Overrides, PythonVersion, RunConfig, Runtime, StartMethod, SuccessorPolicy,
 };
 pub use names::Named;
-pub use run::{Finished, RunOptions, StopSignal, run_scenario, simulate};
+pub use run::{Finished, RunError, RunOptions, StopSignal, run_scenario, simulate};
 pub use scenario::{Op, Repeat, Scenario, ScenarioError, ThreadGroup};
 pub use settings::{SETTINGS, Setting};
 pub use stats::Stats;

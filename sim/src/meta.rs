@@ -16,6 +16,8 @@ pub enum EngineKind {
     Sim,
     /// Real OS threads contending for a real GIL written in Rust, on this machine.
     Live,
+    /// A real `CPython` interpreter running a program generated from the scenario.
+    Cpython,
 }
 
 impl EngineKind {
@@ -24,6 +26,16 @@ impl EngineKind {
         match self {
             Self::Sim => "sim",
             Self::Live => "live",
+            Self::Cpython => "cpython",
+        }
+    }
+
+    /// What this engine cannot observe, so its traces leave it out (the views say so rather
+    /// than invent it), one sentence each.
+    pub fn not_observed(self) -> &'static [&'static str] {
+        match self {
+            Self::Sim | Self::Live => &[],
+            Self::Cpython => &crate::cpython::NOT_OBSERVED,
         }
     }
 }
@@ -45,6 +57,9 @@ pub struct RunMeta {
     pub engine: EngineKind,
     /// The resolved settings it ran with.
     pub config: RunConfig,
+    /// The real interpreter that ran it (`3.11.7 at /usr/bin/python3.11`), for the `cpython`
+    /// engine.
+    pub interpreter: Option<String>,
     /// Thread group names, indexed by [`crate::trace::ThreadInfo::group`].
     pub groups: Vec<String>,
     /// Shared counter names, indexed as in the scenario.
@@ -63,6 +78,7 @@ impl RunMeta {
             source: scenario.source.clone(),
             engine,
             config: config.clone(),
+            interpreter: None,
             groups: scenario.groups.iter().map(|g| g.name.clone()).collect(),
             counters: scenario.counters.clone(),
             locks: scenario.locks.clone(),
@@ -77,6 +93,7 @@ impl RunMeta {
             source: String::new(),
             engine,
             config: config.clone(),
+            interpreter: None,
             groups: Vec::new(),
             counters: Vec::new(),
             locks: Vec::new(),

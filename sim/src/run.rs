@@ -3,6 +3,7 @@
 //! export and the tests all come through here; the app drives engines itself, a frame at a
 //! time, but computes its stats the same way ([`Stats::compute`]).
 
+use crate::cpython::{CpythonEngine, CpythonError, CpythonOptions, Interpreter};
 use crate::engine::{Engine, SimEngine, SimError};
 use crate::live::{LiveEngine, LiveOptions};
 use crate::meta::EngineKind;
@@ -48,8 +49,29 @@ pub struct RunOptions {
     pub engine: EngineKind,
     /// Options of the live engine (ignored by the others).
     pub live: LiveOptions,
+    /// The interpreter of the `cpython` engine, chosen with [`crate::cpython::select`]; the
+    /// run's settings must come from [`crate::cpython::configure`] for it.
+    pub interpreter: Option<Interpreter>,
+    /// Options of the `cpython` engine (ignored by the others).
+    pub cpython: CpythonOptions,
     /// Stops the run early when raised.
     pub stop: StopSignal,
+}
+
+/// Why a run could not be carried to its end.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum RunError {
+    /// The simulator or the live engine stopped with an error.
+    #[error(transparent)]
+    Engine(#[from] SimError),
+    /// A real interpreter could not run the scenario.
+    #[error(transparent)]
+    Cpython(#[from] CpythonError),
+    /// The `cpython` engine was asked for without an interpreter.
+    #[error(
+        "the cpython engine needs an interpreter: choose one with --interpreter (see `gilscope interpreters`)"
+    )]
+    NoInterpreter,
 }
 
 /// A run that has ended: its trace, the stats computed from it, and what the user should know.
@@ -70,7 +92,7 @@ pub fn run_scenario(
     scenario: &Scenario,
     config: &RunConfig,
     options: &RunOptions,
-) -> Result<Finished, SimError> {
+) -> Result<Finished, RunError> {
     let (mut engine, notes, realtime): (Box<dyn Engine>, Vec<String>, bool) = match options.engine {
         EngineKind::Sim => (
             Box::new(SimEngine::new(scenario, config)),
@@ -81,6 +103,19 @@ pub fn run_scenario(
             let live = LiveEngine::start(scenario, config, &options.live)?;
             let notes = live.notes().to_vec();
             (Box::new(live), notes, true)
+        }
+        EngineKind::Cpython => {
+            let interpreter = options
+                .interpreter
+                .as_ref()
+                .ok_or(RunError::NoInterpreter)?;
+            let configured = crate::cpython::Configured {
+                config: config.clone(),
+                notes: Vec::new(),
+            };
+            let real = CpythonEngine::start(scenario, &configured, interpreter, &options.cpython)?;
+            let notes = real.notes();
+            (Box::new(real), notes, true)
         }
     };
     let interrupted = drive(engine.as_mut(), realtime, &options.stop)?;
@@ -96,7 +131,7 @@ pub fn run_scenario(
 
 /// The simulator's trace of `scenario` with `config`: [`run_scenario`] on the default options,
 /// for callers that want only the trace.
-pub fn simulate(scenario: &Scenario, config: &RunConfig) -> Result<Trace, SimError> {
+pub fn simulate(scenario: &Scenario, config: &RunConfig) -> Result<Trace, RunError> {
     run_scenario(scenario, config, &RunOptions::default()).map(|finished| finished.trace)
 }
 

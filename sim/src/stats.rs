@@ -208,7 +208,8 @@ impl Stats {
                 .map_or(config.bytecode_ps(), |ns| {
                     ((ns * 1000.0).round() as u64).max(1)
                 }),
-            EngineKind::Sim => config.bytecode_ps(),
+            // The CPython engine's settings carry the speed the interpreter achieved.
+            EngineKind::Sim | EngineKind::Cpython => config.bytecode_ps(),
         };
         let wall = trace.now;
         let wall_s = (wall as f64 / 1e9).max(1e-12);
@@ -573,12 +574,7 @@ pub fn format_ms(ms: f64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn untitled(threads: Vec<ThreadInfo>, cores: u32) -> Trace {
-        let config = crate::model::Overrides::default().resolve().unwrap();
-        let meta = crate::meta::RunMeta::untitled(crate::meta::EngineKind::Sim, &config);
-        Trace::new(meta, threads, cores)
-    }
+    use crate::trace::test_support::untitled;
 
     #[test]
     fn percentiles_use_nearest_rank() {

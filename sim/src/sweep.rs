@@ -1,8 +1,7 @@
 //! Switch-interval sweeps: the same scenario at many intervals, run in parallel across cores.
 
-use crate::engine::SimError;
 use crate::model::Overrides;
-use crate::run::{RunOptions, run_scenario};
+use crate::run::{RunError, RunOptions, run_scenario};
 use crate::scenario::{Scenario, ScenarioError};
 use crate::stats::Stats;
 use crate::time::Nanos;
@@ -10,14 +9,14 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 /// Why one point of a sweep failed.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum SweepError {
     /// The settings at this point are invalid.
     #[error(transparent)]
     Scenario(#[from] ScenarioError),
     /// The run failed.
     #[error(transparent)]
-    Sim(#[from] SimError),
+    Run(#[from] RunError),
     /// The sweep was cancelled before this point ran.
     #[error("cancelled")]
     Cancelled,

@@ -530,19 +530,28 @@ impl DeltaCursor {
     }
 }
 
+/// Hand-built traces for the library's unit tests.
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::meta::EngineKind;
+pub(crate) mod test_support {
+    use super::{ThreadInfo, Trace};
+    use crate::meta::{EngineKind, RunMeta};
 
-    fn info(name: &str) -> ThreadInfo {
+    /// A thread of group 0 started at time 0.
+    pub fn info(name: &str) -> ThreadInfo {
         ThreadInfo::new(name, 0).started_at(0)
     }
 
-    fn trace(threads: Vec<ThreadInfo>, cores: u32) -> Trace {
+    /// An empty trace with no scenario behind it, at the default settings.
+    pub fn untitled(threads: Vec<ThreadInfo>, cores: u32) -> Trace {
         let config = crate::model::Overrides::default().resolve().unwrap();
         Trace::new(RunMeta::untitled(EngineKind::Sim, &config), threads, cores)
     }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::test_support::{info, untitled as trace};
+    use super::*;
 
     #[test]
     fn set_closes_spans_and_merges_repeats() {

@@ -4,7 +4,7 @@
 use gilscope_sim::presets::preset;
 use gilscope_sim::time::{MS, US};
 use gilscope_sim::trace::MarkerKind;
-use gilscope_sim::{Nanos, Overrides, PythonVersion, SimError, ThreadState, simulate};
+use gilscope_sim::{Nanos, Overrides, PythonVersion, RunError, SimError, ThreadState, simulate};
 
 mod common;
 
@@ -420,7 +420,7 @@ ops = [ { lock = "y" }, { compute = 10_000_000 }, { lock = "x" }, { unlock = "x"
 "#;
     let s = scenario(text);
     let error = simulate(&s, &s.config(&Overrides::default()).unwrap()).unwrap_err();
-    let SimError::Deadlock { cycle, .. } = &error else {
+    let RunError::Engine(SimError::Deadlock { cycle, .. }) = &error else {
         panic!("expected a deadlock, got {error}")
     };
     assert!(

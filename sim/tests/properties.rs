@@ -3,7 +3,7 @@
 
 use gilscope_sim::trace::{LaneId, Span, Trace};
 use gilscope_sim::{
-    Overrides, PythonVersion, Runtime, Scenario, SimError, Stats, ThreadState, simulate,
+    Overrides, PythonVersion, RunError, Runtime, Scenario, SimError, Stats, ThreadState, simulate,
 };
 use proptest::prelude::*;
 use std::fmt::Write as _;
@@ -241,9 +241,9 @@ proptest! {
                     prop_assert!(c.actual <= c.expected);
                 }
             }
-            Err(SimError::Deadlock { cycle, .. }) => prop_assert!(cycle.contains("waits for lock")),
+            Err(RunError::Engine(SimError::Deadlock { cycle, .. })) => prop_assert!(cycle.contains("waits for lock")),
             // A thread whose every op takes no time (0 µs I/O, no wake-up latency) is reported.
-            Err(SimError::NoProgress { detail, .. }) => prop_assert!(detail.contains("no time")),
+            Err(RunError::Engine(SimError::NoProgress { detail, .. })) => prop_assert!(detail.contains("no time")),
             Err(other) => prop_assert!(false, "unexpected error {other}\n{text}"),
         }
     }

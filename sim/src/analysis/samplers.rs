@@ -262,17 +262,9 @@ pub fn py_spy(trace: &Trace, settings: &SamplerSettings) -> Result<PySpyReport, 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::trace::test_support::{info, untitled};
 
-    fn untitled(threads: Vec<ThreadInfo>, cores: u32) -> Trace {
-        let config = crate::model::Overrides::default().resolve().unwrap();
-        let meta = crate::meta::RunMeta::untitled(crate::meta::EngineKind::Sim, &config);
-        Trace::new(meta, threads, cores)
-    }
-    use crate::trace::{LaneId, ThreadInfo};
-
-    fn info(name: &str) -> ThreadInfo {
-        ThreadInfo::new(name, 0).started_at(0)
-    }
+    use crate::trace::LaneId;
 
     /// 1 s of run, repeated 100 times: `py` holds the GIL for 6 ms running bytecode, then
     /// calls C code that releases the GIL for 4 ms (still on a core). `io` takes the GIL for

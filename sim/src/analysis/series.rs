@@ -228,17 +228,9 @@ impl BytecodeIndex {
 #[allow(clippy::float_cmp)]
 mod tests {
     use super::*;
+    use crate::trace::test_support::{info, untitled};
 
-    fn untitled(threads: Vec<ThreadInfo>, cores: u32) -> Trace {
-        let config = crate::model::Overrides::default().resolve().unwrap();
-        let meta = crate::meta::RunMeta::untitled(crate::meta::EngineKind::Sim, &config);
-        Trace::new(meta, threads, cores)
-    }
-    use crate::trace::{LaneId, ThreadInfo, ThreadState};
-
-    fn info(name: &str) -> ThreadInfo {
-        ThreadInfo::new(name, 0).started_at(0)
-    }
+    use crate::trace::{LaneId, ThreadState};
 
     /// Two threads on two cores: `a` runs [0, 40) with 400 bytecodes, then I/O; `b` runs a C
     /// call [20, 60) then bytecode [60, 100) with 100 bytecodes (still open at 100).

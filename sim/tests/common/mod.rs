@@ -3,7 +3,8 @@
 
 use gilscope_sim::live::LiveOptions;
 use gilscope_sim::{
-    EngineKind, Overrides, RunConfig, RunOptions, Scenario, SimError, Stats, Trace, run_scenario,
+    EngineKind, Overrides, RunConfig, RunError, RunOptions, Scenario, SimError, Stats, Trace,
+    run_scenario,
 };
 
 /// Parses a scenario written in a test.
@@ -26,5 +27,10 @@ pub fn live_trace(s: &Scenario, config: &RunConfig, live: LiveOptions) -> Result
         live,
         ..RunOptions::default()
     };
-    run_scenario(s, config, &options).map(|finished| finished.trace)
+    run_scenario(s, config, &options)
+        .map(|finished| finished.trace)
+        .map_err(|e| match e {
+            RunError::Engine(e) => e,
+            other => panic!("the live engine failed outside the engine: {other}"),
+        })
 }

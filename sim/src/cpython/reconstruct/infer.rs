@@ -1,0 +1,429 @@
+//! How observed records become thread states, GIL holders and markers.
+//!
+//! Each lane's own records say what it does: stamps advancing inside a loop are *running*;
+//! between the boundary stamps of an `io` or `sleep` it is *in I/O*, of a C call *in a C call*
+//! (holding the GIL or not), of a blocked `acquire` *blocked on a lock*.
+//!
+//! Under a GIL shared by the lanes (threads, or asyncio's loop thread and its executors, on a
+//! build whose GIL is on) at most one of them runs Python at a time, and every record is
+//! written by Python code, so every record proves its lane held the GIL when it was stamped.
+//! The GIL lane follows from that: when a record comes from another lane than the holder's,
+//! the GIL changed hands in between. The new holder took it when it resumed: a loop's chunk
+//! has a known uncontended length (calibration), so a lane whose stamp ends a chunk took the
+//! GIL that long before it (and no earlier than the previous record of anyone); a lane whose
+//! record ends a blocking call took it just before stamping. The previous holder stopped
+//! running then, or earlier if its own chunk would have ended before — the gap is the handoff,
+//! the GIL free while someone waits — and waits for the GIL from there (whether it was forced
+//! off on `switch_cond` or merely lost the race cannot be told). The handoff is therefore
+//! placed within one chunk, about [`ProgramOptions::chunk_us`](super::super::ProgramOptions).
+//!
+//! The part of an `io`, `sleep` or GIL-releasing C call after its nominal end is *waiting for
+//! the GIL* when another lane held the GIL then (from the nominal end, or from when that lane
+//! took it); when the GIL was free, the delay is the OS waking the thread and stays *in I/O*.
+//! An asyncio task whose `await` is over but has not resumed is *ready*, waiting for the loop.
+//!
+//! Without a shared GIL — a free-threaded build with the GIL off, one process or one
+//! subinterpreter per lane — lanes stand alone: no GIL lane, no waiting for the GIL, and a
+//! lane that stamps slower than alone is shown running, since what delayed it (another
+//! thread on its core, a shared cache line) is not observed.
+
+use crate::cpython::wire::{Calibration, Code, Hello, LaneRole, Record};
+use crate::time::Nanos;
+use crate::trace::{LaneId, MarkerKind, NONE, ThreadState, Trace};
+use std::collections::BTreeMap;
+
+/// What a lane is doing, as far as its records have said.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub(super) enum Ctx {
+    /// No record yet.
+    #[default]
+    NotStarted,
+    /// Running Python between operations (or, for an executor, waiting for a job).
+    Between,
+    /// Inside a chunked loop.
+    Loop(LoopCtx),
+    /// In a call that releases the GIL, or blocked on a lock.
+    Blocked {
+        /// When the call's nominal duration is over.
+        nominal_end: Nanos,
+        /// A lock wait (which has no nominal end).
+        lock: bool,
+    },
+    /// In C code that keeps the GIL (a C call, an import, a send between threads).
+    Holding,
+    /// Ended.
+    Done,
+}
+
+/// A loop in progress.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(super) struct LoopCtx {
+    planned: u64,
+    counted: u64,
+    facts: LoopFacts,
+    counter: Option<usize>,
+}
+
+/// A loop's calibration: iterations per chunk, instructions per iteration, a chunk's time.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct LoopFacts {
+    chunk: u64,
+    instructions: u64,
+    chunk_ns: Nanos,
+}
+
+/// Per lane: its context, and when it last ran.
+#[derive(Debug, Clone, Copy, Default)]
+struct Timing {
+    ctx: Ctx,
+    /// When its current stretch of running began (or its last stamp).
+    since: Nanos,
+    /// Expected running time left in its current chunk.
+    left: Nanos,
+    /// Its lane's state, and since when.
+    state: Option<(ThreadState, u32)>,
+    set_at: Nanos,
+}
+
+/// The state of the inference, with the trace it writes.
+#[derive(Debug, Clone)]
+pub(super) struct Inference {
+    /// The trace being built.
+    pub(super) trace: Trace,
+    /// Increments made, per counter.
+    pub(super) increments: Vec<u64>,
+    roles: Vec<LaneRole>,
+    lanes: Vec<Timing>,
+    loops: BTreeMap<String, LoopFacts>,
+    shared_gil: bool,
+    separate_processes: bool,
+    holder: Option<usize>,
+    last_holder: Option<usize>,
+    gil_since: Nanos,
+    clock: Nanos,
+}
+
+/// asyncio tasks all run on the loop thread: one holder of the GIL among them.
+const LOOP_THREAD: usize = usize::MAX;
+
+impl Inference {
+    pub(super) fn new(trace: Trace, roles: Vec<LaneRole>) -> Self {
+        Self {
+            lanes: vec![Timing::default(); roles.len()],
+            roles,
+            trace,
+            increments: Vec::new(),
+            loops: BTreeMap::new(),
+            shared_gil: false,
+            separate_processes: false,
+            holder: None,
+            last_holder: None,
+            gil_since: 0,
+            clock: 0,
+        }
+    }
+
+    /// Takes the interpreter's description: whether its lanes share one GIL.
+    pub(super) fn configure(&mut self, hello: &Hello) {
+        self.shared_gil =
+            hello.gil_enabled && matches!(hello.runtime.as_str(), "threads" | "asyncio");
+        self.separate_processes = hello.runtime == "multiprocessing";
+        self.increments = vec![0; hello.counters.len()];
+    }
+
+    /// Takes the loops' calibration.
+    pub(super) fn calibrate(&mut self, calibration: &Calibration) {
+        self.loops = calibration
+            .loops
+            .iter()
+            .map(|(name, l)| {
+                let facts = LoopFacts {
+                    chunk: l.chunk.max(1),
+                    instructions: u64::from(l.instructions),
+                    chunk_ns: (l.ns_per_iteration * l.chunk as f64).round() as Nanos,
+                };
+                (name.clone(), facts)
+            })
+            .collect();
+    }
+
+    fn identity(&self, lane: usize) -> usize {
+        if self.roles.get(lane) == Some(&LaneRole::Task) {
+            LOOP_THREAD
+        } else {
+            lane
+        }
+    }
+
+    fn set(&mut self, lane: usize, t: Nanos, next: Option<(ThreadState, u32)>) {
+        let timing = &mut self.lanes[lane];
+        let t = t.max(timing.set_at);
+        timing.set_at = t;
+        timing.state = next;
+        self.trace.set(LaneId::Thread(lane as u32), t, next);
+    }
+
+    fn show(&mut self, lane: usize, t: Nanos, state: ThreadState, other: u32) {
+        self.set(lane, t, Some((state, other)));
+    }
+
+    /// Makes sure the lane shows as running from `t` on.
+    fn running(&mut self, lane: usize, t: Nanos) {
+        if self.lanes[lane].state.map(|s| s.0) != Some(ThreadState::Running) {
+            self.show(lane, t, ThreadState::Running, NONE);
+        }
+    }
+
+    fn gil(&mut self, t: Nanos, holder: Option<usize>) {
+        let t = t.max(self.gil_since);
+        self.gil_since = t;
+        self.holder = holder;
+        self.trace.set(
+            LaneId::Gil,
+            t,
+            holder.map(|h| (ThreadState::Running, h as u32)),
+        );
+    }
+
+    /// The lane let the GIL go at `t` (a blocking call, an await, its end).
+    fn release(&mut self, lane: usize, t: Nanos) {
+        if self.shared_gil && self.holder == Some(lane) {
+            self.gil(t, None);
+        }
+    }
+
+    /// The lane stamped at `t` while holding the GIL: if someone else held it, it changed
+    /// hands in between (see the module documentation).
+    fn acquire(&mut self, lane: usize, t: Nanos) {
+        let me = self.identity(lane);
+        if let Some(holder) = self.holder
+            && self.identity(holder) == me
+        {
+            if holder != lane {
+                // Another task on the loop thread: the loop ran it, no GIL handoff.
+                self.gil(self.clock.max(self.gil_since), Some(lane));
+            }
+            return;
+        }
+        let timing = self.lanes[lane];
+        let before = match timing.ctx {
+            Ctx::Loop(_) => timing.left,
+            _ => 0,
+        };
+        let taken = t.saturating_sub(before).max(self.clock).min(t);
+        if let Some(previous) = self.holder {
+            let p = self.lanes[previous];
+            let stopped = match p.ctx {
+                Ctx::Loop(_) => taken.min(p.since + p.left),
+                _ => taken,
+            }
+            .max(p.since.min(taken));
+            let p = &mut self.lanes[previous];
+            p.left = p.left.saturating_sub(stopped.saturating_sub(p.since));
+            p.since = stopped;
+            if p.state.map(|s| s.0) == Some(ThreadState::Running) {
+                self.show(previous, stopped, ThreadState::WaitingGil, lane as u32);
+            }
+            if stopped < taken {
+                self.gil(stopped, None);
+            }
+        }
+        self.gil(taken, Some(lane));
+        if self.last_holder.map(|h| self.identity(h)) != Some(me) {
+            let from = self.last_holder.map_or(NONE, |h| h as u32);
+            self.trace
+                .mark(taken, MarkerKind::Handoff, from, lane as u32);
+        }
+        self.last_holder = Some(lane);
+        if matches!(timing.ctx, Ctx::Loop(_) | Ctx::Between | Ctx::NotStarted) {
+            self.show(lane, taken, ThreadState::Running, NONE);
+            self.lanes[lane].since = taken;
+        }
+    }
+
+    /// A blocking call (or lock wait) returned at `t`: what the time after its nominal end was.
+    fn unblock(&mut self, lane: usize, t: Nanos, nominal_end: Nanos, lock: bool) {
+        if !self.shared_gil || lock || t <= nominal_end {
+            return;
+        }
+        if self.roles[lane] == LaneRole::Task {
+            self.show(lane, nominal_end, ThreadState::Ready, NONE);
+            return;
+        }
+        if let Some(holder) = self.holder
+            && self.identity(holder) != self.identity(lane)
+        {
+            let from = nominal_end.max(self.gil_since);
+            if from < t {
+                self.show(lane, from, ThreadState::WaitingGil, holder as u32);
+            }
+        }
+    }
+
+    fn begin_loop(
+        &mut self,
+        lane: usize,
+        t: Nanos,
+        name: &str,
+        planned: f64,
+        counter: Option<usize>,
+    ) {
+        let facts = self.loops.get(name).copied().unwrap_or(LoopFacts {
+            chunk: 1,
+            instructions: 1,
+            chunk_ns: 0,
+        });
+        let timing = &mut self.lanes[lane];
+        timing.ctx = Ctx::Loop(LoopCtx {
+            planned: planned.max(0.0) as u64,
+            counted: 0,
+            facts,
+            counter,
+        });
+        timing.left = facts.chunk_ns;
+        timing.since = t;
+        self.running(lane, t);
+    }
+
+    fn end_loop(&mut self, lane: usize, t: Nanos, done: f64) {
+        if let Ctx::Loop(l) = self.lanes[lane].ctx {
+            let done = done.max(0.0) as u64;
+            self.add_iterations(lane, done.saturating_sub(l.counted), l.facts.instructions);
+            if let Some(total) = l.counter.and_then(|c| self.increments.get_mut(c)) {
+                *total += done;
+            }
+        }
+        self.lanes[lane].ctx = Ctx::Between;
+        self.running(lane, t);
+    }
+
+    /// The lane enters a call that releases the GIL (or a lock wait) at `t`.
+    fn block(
+        &mut self,
+        lane: usize,
+        t: Nanos,
+        state: (ThreadState, u32),
+        nominal_end: Nanos,
+        lock: bool,
+    ) {
+        self.set(lane, t, Some(state));
+        self.lanes[lane].ctx = Ctx::Blocked { nominal_end, lock };
+        self.release(lane, t);
+    }
+
+    fn add_iterations(&mut self, lane: usize, iterations: u64, instructions: u64) {
+        self.trace
+            .add_bytecodes(LaneId::Thread(lane as u32), iterations * instructions);
+    }
+
+    /// Processes one record of `lane`, stamped at `t` (records arrive in time order).
+    pub(super) fn process(&mut self, lane: usize, t: Nanos, record: Record) {
+        if let (Ctx::Blocked { nominal_end, lock }, Record::Event { code, .. }) =
+            (self.lanes[lane].ctx, record)
+            && matches!(code, Code::OpEnd | Code::LockTaken)
+        {
+            self.unblock(lane, t, nominal_end, lock);
+            self.lanes[lane].ctx = Ctx::Between;
+        }
+        if self.shared_gil {
+            self.acquire(lane, t);
+        }
+        self.apply(lane, t, record);
+        self.clock = self.clock.max(t);
+        self.trace.now = self.trace.now.max(t);
+    }
+
+    fn apply(&mut self, lane: usize, t: Nanos, record: Record) {
+        let (code, a, b) = match record {
+            Record::Chunk(_) => {
+                if let Ctx::Loop(mut l) = self.lanes[lane].ctx {
+                    let n = l.facts.chunk.min(l.planned.saturating_sub(l.counted));
+                    l.counted += n;
+                    self.add_iterations(lane, n, l.facts.instructions);
+                    let timing = &mut self.lanes[lane];
+                    timing.ctx = Ctx::Loop(l);
+                    timing.left = l.facts.chunk_ns;
+                    timing.since = t;
+                    self.running(lane, t);
+                }
+                return;
+            }
+            Record::Event { code, a, b, .. } => (code, a, b),
+        };
+        let seconds = |s: f64| (s.max(0.0) * 1e9).round() as Nanos;
+        match code {
+            Code::ThreadStart => {
+                self.trace.threads[lane].started = Some(t);
+                self.lanes[lane].ctx = Ctx::Between;
+                self.running(lane, t);
+            }
+            Code::ThreadEnd => {
+                if a == 0.0 {
+                    self.trace.threads[lane].finished = Some(t);
+                }
+                self.release(lane, t);
+                self.lanes[lane].ctx = Ctx::Done;
+                self.show(lane, t, ThreadState::Done, NONE);
+            }
+            Code::Compute => self.begin_loop(lane, t, "compute", a, None),
+            Code::Increment | Code::IncrementCall | Code::IncrementShared => {
+                let counter = b as usize;
+                let name = match code {
+                    Code::Increment => format!("increment_{counter}"),
+                    Code::IncrementCall => format!("increment_call_{counter}"),
+                    _ => format!("increment_shared_{counter}"),
+                };
+                self.begin_loop(lane, t, &name, a, Some(counter));
+            }
+            Code::LoopEnd => self.end_loop(lane, t, a),
+            Code::Io | Code::Sleep | Code::Offload => {
+                // An executor job has no nominal end: the task awaits it until it resumes.
+                let end = if code == Code::Offload {
+                    Nanos::MAX
+                } else {
+                    t + seconds(a)
+                };
+                self.block(lane, t, (ThreadState::Io, NONE), end, false);
+            }
+            Code::CCallRelease => {
+                let end = t + seconds(a);
+                self.block(lane, t, (ThreadState::CCallReleased, NONE), end, false);
+            }
+            // Between processes: pickling, then a pipe write that blocks until the main
+            // process reads.
+            Code::Send if self.separate_processes => {
+                self.block(lane, t, (ThreadState::Io, NONE), t, false);
+            }
+            Code::CCallHold | Code::Import | Code::Send => {
+                self.show(lane, t, ThreadState::CCallHolding, NONE);
+                self.lanes[lane].ctx = Ctx::Holding;
+            }
+            Code::OpEnd => {
+                self.lanes[lane].ctx = Ctx::Between;
+                if self.lanes[lane].state.map(|s| s.0) != Some(ThreadState::Running) {
+                    self.show(lane, t, ThreadState::Running, NONE);
+                }
+            }
+            Code::LockWait => {
+                let lock = a as u32;
+                self.trace
+                    .mark(t, MarkerKind::LockBlocked, lane as u32, lock);
+                self.block(lane, t, (ThreadState::Lock, lock), t, true);
+            }
+            Code::LockTaken => {
+                self.trace
+                    .mark(t, MarkerKind::LockAcquired, lane as u32, a as u32);
+                self.running(lane, t);
+            }
+            Code::Unlock => {
+                self.trace
+                    .mark(t, MarkerKind::LockReleased, lane as u32, a as u32);
+            }
+            Code::Idle => {
+                self.lanes[lane].ctx = Ctx::Between;
+                self.release(lane, t);
+                self.set(lane, t, None);
+            }
+        }
+    }
+}
