@@ -272,7 +272,7 @@ impl EventLog {
         if !in_order {
             self.events.sort_unstable_by_key(RunEvent::key);
         }
-        (grew && in_order).then(|| before..self.events.len())
+        (grew && in_order).then_some(before..self.events.len())
     }
 
     /// Events of `kind` (any kind when `None`) later than `time` (all of them when `None`).

@@ -4,6 +4,7 @@ use super::report::render;
 use super::settings::SettingsArgs;
 use super::{CliError, Command, EngineKind};
 use crate::format::{ms as format_ms, nanos as format_nanos};
+use crate::gui::runtime_table::{COMPARE_COLUMNS, compare_cells};
 use gilscope_sim::compare::compare_runtimes;
 use gilscope_sim::export::{STATS_CSV_HEADER, stats_csv_row, write_chrome_trace};
 use gilscope_sim::presets::{PRESETS, load};
@@ -322,23 +323,19 @@ fn compare(
         .first()
         .and_then(|(_, r)| r.as_ref().ok())
         .map(|s| s.wall_ms);
+    // The app's runtime table shows the same columns and cells.
+    let [runtime, columns @ ..] = COMPARE_COLUMNS;
     let mut text = format!(
-        "{}\n{:<30} {:>10} {:>9} {:>10} {:>11} {:>12} {:>8}\n",
-        scenario.name, "runtime", "wall", "vs GIL", "CPU", "parallelism", "interpreters", "lost"
+        "{}\n{runtime:<30} {:>10} {:>9} {:>10} {:>11} {:>12} {:>8}\n",
+        scenario.name, columns[0], columns[1], columns[2], columns[3], columns[4], columns[5]
     );
     for (label, row) in &rows {
         match row {
             Ok(s) => {
-                let ratio =
-                    base.map_or_else(|| "—".to_owned(), |b| format!("{:.2}×", b / s.wall_ms));
-                let lost: u64 = s.counters.iter().map(|c| c.lost).sum();
+                let [wall, ratio, cpu, parallelism, interpreters, lost] = compare_cells(s, base);
                 let _ = writeln!(
                     text,
-                    "{label:<30} {:>10} {ratio:>9} {:>10} {:>11.2} {:>12} {lost:>8}",
-                    format_ms(s.wall_ms),
-                    format_ms(s.cpu_ms),
-                    s.parallelism,
-                    s.interpreters
+                    "{label:<30} {wall:>10} {ratio:>9} {cpu:>10} {parallelism:>11} {interpreters:>12} {lost:>8}"
                 );
             }
             Err(e) => {

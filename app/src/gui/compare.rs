@@ -1,16 +1,13 @@
 //! The central view: one timeline, or in compare mode two runs stacked on one shared time
-//! axis with their wall times and the speedup between them written plainly; the legend of
-//! the states on screen, and the analysis tabs under it. Errors of a run are shown here too.
+//! axis with their wall times and the speedup between them written plainly (the timeline
+//! itself is [`TimelinePanel`]). Errors of a run are shown here too.
 
-use super::analysis::LowerArea;
 use super::session::Run;
 use super::settings::{CompareWith, Settings, runtime_label};
+use super::timeline_panel::TimelinePanel;
 use super::view::{Action, View, ViewCtx};
 use crate::format::{ms as format_ms, nanos as format_nanos};
-use crate::timeline::{Timeline, TimelineGroup};
-use crate::widgets::legend::state_legend;
-use gilscope_sim::stats::StateTimes;
-use gilscope_sim::{RunConfig, Stats, ThreadState};
+use gilscope_sim::RunConfig;
 
 /// How a run is named in the compare sentence, by what B changes.
 pub fn side_label(with: CompareWith, config: &RunConfig) -> String {
@@ -99,41 +96,6 @@ fn compare_progress(with: CompareWith, runs: &[Run]) -> String {
     }
 }
 
-/// The states the runs on screen spent time in (from their latest stats), for a legend
-/// that explains what is there and no more; every state until stats arrive.
-fn states_shown(runs: &[Run]) -> Vec<ThreadState> {
-    let stats: Vec<&Stats> = runs.iter().filter_map(|r| r.stats.as_ref()).collect();
-    if stats.is_empty() {
-        return ThreadState::ALL.to_vec();
-    }
-    let any = |f: fn(&StateTimes) -> f64| {
-        stats
-            .iter()
-            .flat_map(|s| &s.threads)
-            .any(|t| f(&t.state_ms) > 0.0)
-    };
-    let finished = stats
-        .iter()
-        .flat_map(|s| &s.threads)
-        .any(|t| t.finished_ms.is_some());
-    let c_call = any(|s| s.c_call);
-    ThreadState::ALL
-        .into_iter()
-        .filter(|state| match state {
-            ThreadState::Running => any(|s| s.running),
-            ThreadState::WaitingGil => any(|s| s.waiting_gil),
-            ThreadState::ForcedOff => any(|s| s.forced_off),
-            ThreadState::Io => any(|s| s.io),
-            ThreadState::CCallReleased | ThreadState::CCallHolding => c_call,
-            ThreadState::Lock => any(|s| s.lock),
-            ThreadState::Runnable => any(|s| s.runnable),
-            ThreadState::Ready => any(|s| s.ready),
-            ThreadState::Starting => any(|s| s.starting),
-            ThreadState::Done => finished,
-        })
-        .collect()
-}
-
 /// Why the scenario or a run cannot be shown, in words.
 fn show_errors(ui: &mut egui::Ui, cx: &ViewCtx<'_>) {
     let error_color = ui.visuals().error_fg_color;
@@ -164,17 +126,20 @@ fn show_errors(ui: &mut egui::Ui, cx: &ViewCtx<'_>) {
     }
 }
 
-/// The central view: the timeline of the runs (stacked when comparing) over the analysis tabs.
+/// The central view: errors, the compare sentence, and the timeline of the runs (stacked
+/// when comparing).
 #[derive(Default)]
 pub struct CompareView {
-    /// The tabs under the timeline.
-    pub lower: LowerArea,
+    /// The timeline with its step bar and legend.
+    pub timeline: TimelinePanel,
+    /// Hide the compare sentence (predict mode, until the answer is revealed).
+    pub hide_numbers: bool,
 }
 
 impl View for CompareView {
     fn ui(&mut self, ui: &mut egui::Ui, cx: &ViewCtx<'_>) -> Vec<Action> {
         show_errors(ui, cx);
-        if cx.settings.compare {
+        if cx.settings.compare && !self.hide_numbers {
             let text = compare_headline(cx.settings, cx.runs)
                 .unwrap_or_else(|| compare_progress(cx.settings.compare_with, cx.runs));
             ui.label(egui::RichText::new(text).heading());
@@ -184,43 +149,6 @@ impl View for CompareView {
             ui.label("Nothing to show: choose a preset or fix the settings on the left.");
             return Vec::new();
         }
-        let theme = cx.theme;
-        let groups: Vec<TimelineGroup<'_>> = cx
-            .runs
-            .iter()
-            .map(|r| TimelineGroup {
-                title: r.title.clone(),
-                trace: &r.trace,
-            })
-            .collect();
-        let locks: &[String] = cx.scenario.map_or(&[], |s| s.locks.as_slice());
-        // The timeline takes what its lanes need, up to what leaves room for the legend
-        // and the narration under it.
-        let states = states_shown(cx.runs);
-        // Legend rows: about four entries fit a row (fewer with presentation's large text).
-        let per_row = if theme.presentation() { 3 } else { 4 };
-        let rows = states.len().div_ceil(per_row).max(1) as f32;
-        let legend_height = rows * (theme.lane_height().max(theme.label_font().size) + 6.0);
-        let lower_min = self.lower.height(ui.available_height(), theme);
-        let timeline_height = (ui.available_height() - legend_height - lower_min).max(120.0);
-        let mut view = cx.timeline.clone();
-        ui.allocate_ui(egui::vec2(ui.available_width(), timeline_height), |ui| {
-            Timeline::new(&groups, theme)
-                .lock_names(locks)
-                .show(ui, &mut view);
-        });
-        ui.add_space(4.0);
-        state_legend(ui, theme, &states);
-        ui.separator();
-        // The plots under the timeline follow this frame's zoom and pan.
-        let below = ViewCtx {
-            timeline: &view,
-            ..*cx
-        };
-        let mut actions = self.lower.ui(ui, &below);
-        if view != *cx.timeline {
-            actions.insert(0, Action::SetTimelineView(view));
-        }
-        actions
+        self.timeline.ui(ui, cx)
     }
 }

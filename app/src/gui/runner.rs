@@ -562,7 +562,9 @@ mod tests {
             runner.send(Command::StepEvent { kind: None, after });
             apply_deltas(runner, trace, 1);
             let log = EventLog::of(trace);
-            let next = log.next_after(None, |e| after.is_none_or(|a| e.time > a)).unwrap();
+            let next = log
+                .next_after(None, |e| after.is_none_or(|a| e.time > a))
+                .unwrap();
             reached.push(log.events()[next].time);
         }
         reached

@@ -261,6 +261,14 @@ pub struct Settings {
     pub show_info: bool,
     /// Run on real threads on this machine instead of the simulator.
     pub live: bool,
+    /// Guard every shared counter's increment loop with a `threading.Lock`.
+    pub counter_lock: bool,
+    /// Whether the panel under the timeline (narration, plots) is open.
+    pub show_lower: bool,
+    /// Whether the event log beside the timeline is open.
+    pub show_events: bool,
+    /// The folder exports are written to.
+    pub export_dir: String,
 }
 
 impl Default for Settings {
@@ -278,6 +286,10 @@ impl Default for Settings {
             show_controls: true,
             show_info: true,
             live: false,
+            counter_lock: false,
+            show_lower: true,
+            show_events: true,
+            export_dir: ".".to_owned(),
         }
     }
 }
@@ -287,6 +299,7 @@ impl Settings {
     pub fn reset_run_settings(&mut self) {
         self.overrides = Overrides::default();
         self.group_counts.clear();
+        self.counter_lock = false;
     }
 
     /// The user's count for group `group`, if set.

@@ -453,15 +453,7 @@ impl<'a> Timeline<'a> {
         let gutter = self.gutter_width(&painter, &rows, width);
         let (plot_left, plot_right) = (rect.left() + gutter, rect.right() - 6.0);
         let mut interaction = Interaction {
-            layout: LayoutInfo {
-                lane_height: self.theme.lane_height() * self.lane_scale,
-                label_size: font.size,
-                folded: rows.iter().filter(|r| r.folded).count(),
-                lanes: rows
-                    .iter()
-                    .filter(|r| matches!(r.content, RowContent::Lane(_)))
-                    .count(),
-            },
+            layout: self.layout_info(&rows),
             ..Interaction::default()
         };
 
@@ -518,24 +510,7 @@ impl<'a> Timeline<'a> {
                 self.theme,
             );
         }
-        let pointer = response.interact_pointer_pos();
-        if response.clicked()
-            && let Some(p) = pointer.filter(|p| p.y > lanes_top)
-        {
-            match self.span_under(&frame, &cache, p) {
-                Some(pinned) => interaction.clicked = Some(pinned),
-                None => interaction.clicked_nothing = true,
-            }
-        }
-        if response.secondary_clicked()
-            && let Some(p) = pointer
-        {
-            let lane = self.row_at(&frame, p).and_then(|r| match r.content {
-                RowContent::Lane(lane) => Some((r.group, lane)),
-                RowContent::Title => None,
-            });
-            ui.data_mut(|d| d.insert_temp(id.with("menu"), lane));
-        }
+        self.clicks(ui, &frame, &cache, &response, id, &mut interaction);
         let hovered = response.hover_pos().filter(|p| {
             frame.map.left <= p.x
                 && p.x <= frame.map.right
@@ -551,37 +526,7 @@ impl<'a> Timeline<'a> {
         frame.painter.extend(out.texts);
         frame.painter.add(Shape::mesh(axis_mesh));
         frame.painter.extend(axis_texts);
-        let menu_lane: Option<(usize, LaneId)> = ui.data(|d| d.get_temp(id.with("menu"))).flatten();
-        let pinned_lanes = self
-            .overlays
-            .lanes
-            .map(|c| c.pinned.clone())
-            .unwrap_or_default();
-        response.context_menu(|ui| {
-            if let Some((g, lane)) = menu_lane {
-                let name = Self::lane_label(self.groups[g].trace, lane);
-                ui.label(egui::RichText::new(name).strong());
-                if lane != LaneId::Gil {
-                    if pinned_lanes.contains(&(g, lane)) {
-                        if ui.button("Unpin this lane").clicked() {
-                            interaction.lane = Some(LaneCommand::Unpin(g, lane));
-                            ui.close();
-                        }
-                    } else if ui.button("Pin this lane to the top").clicked() {
-                        interaction.lane = Some(LaneCommand::Pin(g, lane));
-                        ui.close();
-                    }
-                }
-                if ui.button("Hide this lane").clicked() {
-                    interaction.lane = Some(LaneCommand::Hide(g, lane));
-                    ui.close();
-                }
-            }
-            if ui.button("Show every lane").clicked() {
-                interaction.lane = Some(LaneCommand::ShowAll);
-                ui.close();
-            }
-        });
+        self.lane_menu(ui, &response, id, &mut interaction);
         let response = match hover {
             Some(text) => response.on_hover_ui_at_pointer(|ui| {
                 ui.label(egui::RichText::new(&text.title).strong());
@@ -594,8 +539,83 @@ impl<'a> Timeline<'a> {
         (response, interaction)
     }
 
+    /// How `rows` are laid out, for the views.
+    fn layout_info(&self, rows: &[Row]) -> LayoutInfo {
+        LayoutInfo {
+            lane_height: self.theme.lane_height() * self.lane_scale,
+            label_size: self.theme.label_font().size,
+            folded: rows.iter().filter(|r| r.folded).count(),
+            lanes: rows
+                .iter()
+                .filter(|r| matches!(r.content, RowContent::Lane(_)))
+                .count(),
+        }
+    }
+
+    /// A click on a span pins it; a right-click remembers the lane for the lane menu.
+    fn clicks(
+        &self,
+        ui: &Ui,
+        frame: &Frame,
+        cache: &Cache,
+        response: &Response,
+        id: egui::Id,
+        interaction: &mut Interaction,
+    ) {
+        let lanes_top = frame.axis_top() + frame.axis_h;
+        let press_at = response.interact_pointer_pos();
+        if response.clicked()
+            && let Some(p) = press_at.filter(|p| p.y > lanes_top)
+        {
+            match self.span_under(frame, cache, p) {
+                Some(pinned) => interaction.clicked = Some(pinned),
+                None => interaction.clicked_nothing = true,
+            }
+        }
+        if response.secondary_clicked()
+            && let Some(p) = press_at
+        {
+            let lane = Self::row_at(frame, p).and_then(|r| match r.content {
+                RowContent::Lane(lane) => Some((r.group, lane)),
+                RowContent::Title => None,
+            });
+            ui.data_mut(|d| d.insert_temp(id.with("menu"), lane));
+        }
+    }
+
+    /// The lane menu of a right-click: pin, unpin, hide, show every lane.
+    fn lane_menu(&self, ui: &Ui, response: &Response, id: egui::Id, interaction: &mut Interaction) {
+        let menu_lane: Option<(usize, LaneId)> = ui.data(|d| d.get_temp(id.with("menu"))).flatten();
+        let pinned_lanes = self
+            .overlays
+            .lanes
+            .map(|c| c.pinned.clone())
+            .unwrap_or_default();
+        response.context_menu(|ui| {
+            let mut choose = |ui: &mut Ui, text: &str, command: LaneCommand| {
+                if ui.button(text).clicked() {
+                    interaction.lane = Some(command);
+                    ui.close();
+                }
+            };
+            if let Some((g, lane)) = menu_lane {
+                let name = Self::lane_label(self.groups[g].trace, lane);
+                ui.label(egui::RichText::new(name).strong());
+                if lane != LaneId::Gil {
+                    if pinned_lanes.contains(&(g, lane)) {
+                        choose(ui, "Unpin this lane", LaneCommand::Unpin(g, lane));
+                    } else {
+                        choose(ui, "Pin this lane to the top", LaneCommand::Pin(g, lane));
+                    }
+                }
+                choose(ui, "Hide this lane", LaneCommand::Hide(g, lane));
+            }
+            choose(ui, "Show every lane", LaneCommand::ShowAll);
+        });
+    }
+
     /// The lane row under `p`, if any.
-    fn row_at<'r>(&self, frame: &'r Frame, p: Pos2) -> Option<&'r Row> {
+    fn row_at(frame: &Frame, p: Pos2) -> Option<&Row> {
         frame
             .rows
             .iter()
@@ -604,7 +624,7 @@ impl<'a> Timeline<'a> {
 
     /// The span under `p`, as a pin.
     fn span_under(&self, frame: &Frame, cache: &Cache, p: Pos2) -> Option<PinnedSpan> {
-        let r = self.row_at(frame, p)?;
+        let r = Self::row_at(frame, p)?;
         let RowContent::Lane(lane) = r.content else {
             return None;
         };
@@ -719,9 +739,9 @@ impl<'a> Timeline<'a> {
             .chain((0..trace.cores.len() as u32).map(LaneId::Core))
             .map(kind_of)
             .collect();
-        let stale =
+        let outdated =
             indexes.len() != kinds.len() || indexes.iter().zip(&kinds).any(|(i, k)| i.kind() != *k);
-        if stale {
+        if outdated {
             *indexes = kinds.iter().map(|k| LaneIndex::new(*k)).collect();
         }
         let clip = frame.painter.clip_rect();
@@ -806,6 +826,21 @@ impl<'a> Timeline<'a> {
                 &mut out.budget,
             );
         }
+        self.paint_group_overlays(frame, g, &group_rows, &thread_rows, out);
+    }
+
+    /// Over group `g`'s lanes: the step's event, the pinned span, the live end.
+    fn paint_group_overlays(
+        &self,
+        frame: &Frame,
+        g: usize,
+        group_rows: &[&Row],
+        thread_rows: &[Option<Rect>],
+        out: &mut Output,
+    ) {
+        let theme = self.theme;
+        let trace = self.groups[g].trace;
+        let scale = self.marker_scale();
         let (Some(first), Some(last)) = (group_rows.first(), group_rows.last()) else {
             return;
         };

@@ -58,15 +58,15 @@ pub fn lost_updates(
     budget: &mut Budget,
 ) {
     let (from, to) = map.visible_ns();
-    let stale = &trace.stale_stores;
+    let stores = &trace.stale_stores;
     let font = theme.span_font();
     let mut last_x = vec![f32::NEG_INFINITY; rows.len()];
     // Stale stores are in store order per counter: walk each counter's run.
     let mut start = 0;
-    while start < stale.len() {
-        let counter = stale[start].counter;
-        let end = start + stale[start..].partition_point(|s| s.counter == counter);
-        let run = &stale[start..end];
+    while start < stores.len() {
+        let counter = stores[start].counter;
+        let end = start + stores[start..].partition_point(|s| s.counter == counter);
+        let run = &stores[start..end];
         let first = run.partition_point(|s| s.store < from);
         let mut past = 0;
         for s in &run[first..] {
