@@ -272,7 +272,7 @@ impl Theme {
     /// The tallest a lane grows when there is room (lanes fill the height they are given up
     /// to this).
     pub fn max_lane_height(&self) -> f32 {
-        if self.presentation { 72.0 } else { 44.0 }
+        if self.presentation { 96.0 } else { 64.0 }
     }
 
     /// The thinnest a lane gets before the lanes scroll: presentation mode keeps lanes legible

@@ -67,6 +67,11 @@ pub fn execute(command: &Command, out: &mut dyn Write) -> Result<(), CliError> {
             presentation,
             light,
             engine,
+            step,
+            next,
+            select,
+            predict,
+            reveal,
             settings,
         } => {
             // Check the scenario and settings here, so bad input is a usage error (status 2).
@@ -84,6 +89,14 @@ pub fn execute(command: &Command, out: &mut dyn Write) -> Result<(), CliError> {
                 size: *size,
                 out: path.clone(),
                 live: *engine == EngineKind::Live,
+                steps: *step,
+                next: *next,
+                select: *select,
+                predict: match (*predict, *reveal) {
+                    (_, true) => crate::gui::screenshot::Predicting::Reveal,
+                    (true, false) => crate::gui::screenshot::Predicting::Ask,
+                    (false, false) => crate::gui::screenshot::Predicting::Off,
+                },
             };
             crate::gui::capture(&request).map_err(|e| CliError::Gui(e.to_string()))?;
             write_out(out, &format!("wrote {}\n", path.display()))

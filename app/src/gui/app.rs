@@ -110,6 +110,11 @@ impl GilscopeApp {
         app
     }
 
+    /// Starts the runs paused (before the first frame; a class steps them).
+    pub fn pause_at_start(&mut self) {
+        self.playing = false;
+    }
+
     /// Whether the runs are playing (not paused).
     pub fn is_playing(&self) -> bool {
         self.playing
@@ -311,8 +316,14 @@ impl GilscopeApp {
             }
             Action::SelectEvent(event) => self.select_event(event),
             Action::Step { direction, kind } => self.step_event(direction, kind),
-            Action::SetSelection(range) => self.focus.selection = range,
-            Action::PinSpan(pin) => self.focus.pinned = pin,
+            Action::SetSelection(range) => {
+                self.views.events_under |= range.is_some();
+                self.focus.selection = range;
+            }
+            Action::PinSpan(pin) => {
+                self.views.events_under |= pin.is_some();
+                self.focus.pinned = pin;
+            }
             Action::Lane(command) => self.focus.lanes.apply(command),
             Action::SetCounterLock(on) => self.settings.counter_lock = on,
             Action::Export(what) => self.pending_exports.push(what),

@@ -58,6 +58,14 @@ pub struct Views {
     pub help: HelpOverlay,
     /// The first launch's welcome.
     pub welcome: WelcomeOverlay,
+    /// The height the user dragged the panel under the timeline to (`None`: it takes what
+    /// the timeline leaves).
+    pub lower_size: Option<f32>,
+    /// Where the panel under the timeline begins this frame (the timeline stops there).
+    lower_top: Option<f32>,
+    /// In a window too narrow for the event log beside the timeline, whether the panel under
+    /// it shows the event log (and the selection, the pinned span) rather than the narration.
+    pub events_under: bool,
 }
 
 impl Default for Views {
@@ -76,9 +84,15 @@ impl Default for Views {
             predict: PredictView::default(),
             help: HelpOverlay::default(),
             welcome: WelcomeOverlay::default(),
+            lower_size: None,
+            lower_top: None,
+            events_under: false,
         }
     }
 }
+
+/// A central panel narrower than this (points) puts the event log under the timeline.
+const NARROW: f32 = 760.0;
 
 /// What a hidden panel says in predict mode.
 const HIDDEN: &str = "Hidden until the answer is revealed (predict mode: K).";
@@ -184,67 +198,174 @@ impl Views {
                     actions.extend(self.runtimes.ui(ui, cx));
                     return actions;
                 }
-                actions.extend(self.lower_panel(ui, cx, &mut open.lower));
-                actions.extend(self.inspector(ui, cx, &mut open.events));
-                actions.extend(self.compare.ui(ui, cx));
+                // Too narrow for a column beside the timeline: the event log goes under it.
+                let narrow = ui.available_width() < NARROW;
+                self.lower_top = None;
+                actions.extend(self.lower_panel(
+                    ui,
+                    cx,
+                    &mut open.lower,
+                    narrow.then_some(&mut open.events),
+                ));
+                if !narrow {
+                    actions.extend(self.inspector(ui, cx, &mut open.events));
+                }
+                // The timeline ends where the panel under it begins.
+                let top = ui.cursor().top();
+                let height = self
+                    .lower_top
+                    .map_or(ui.available_height(), |bottom| bottom - top - 4.0)
+                    .max(0.0);
+                let size = egui::vec2(ui.available_width(), height);
+                let layout = egui::Layout::top_down(egui::Align::Min);
+                actions.extend(
+                    ui.allocate_ui_with_layout(size, layout, |ui| self.compare.ui(ui, cx))
+                        .inner,
+                );
                 actions
             })
             .inner
     }
 
-    /// Under the timeline: the narration and the plots, resizable, collapsible.
-    fn lower_panel(&mut self, ui: &mut egui::Ui, cx: &ViewCtx<'_>, open: &mut bool) -> Vec<Action> {
+    /// Under the timeline: the narration and the plots, collapsible; as tall as the timeline
+    /// leaves (at least what its tab needs), or as the user drags its top edge (a double-click
+    /// there gives the height back to the timeline's choice).
+    fn lower_panel(
+        &mut self,
+        ui: &mut egui::Ui,
+        cx: &ViewCtx<'_>,
+        open: &mut bool,
+        events: Option<&mut bool>,
+    ) -> Vec<Action> {
         let available = ui.available_height();
         let hidden = self.predict.hides_numbers();
-        let size = self.lower.height(available, cx.theme);
-        egui::Panel::bottom("lower")
-            .resizable(true)
-            .default_size(size)
-            .size_range(cx.theme.label_font().size * 3.0..=available * 0.7)
-            .show_collapsible(ui, open, |ui| {
-                if hidden {
-                    ui.weak(HIDDEN);
-                    return Vec::new();
-                }
-                self.lower.ui(ui, cx)
-            })
-            .map(|r| r.inner)
-            .unwrap_or_default()
+        let least = cx.theme.label_font().size * 3.0;
+        let wanted = self.lower.height(available, cx.theme);
+        let left = available - self.compare.timeline.tallest(ui, cx) - 8.0;
+        // With the event log in it, the panel needs room for a list.
+        let wanted = if events.as_ref().is_some_and(|open| **open) {
+            wanted.max(available * 0.3)
+        } else {
+            wanted
+        };
+        let size = self
+            .lower_size
+            .unwrap_or(wanted.max(left))
+            .clamp(least, (available * 0.75).max(least));
+        if !*open {
+            return Vec::new();
+        }
+        // Where the panel goes: the bottom `size` points of what is left.
+        let bottom = ui.available_rect_before_wrap().bottom();
+        self.lower_top = Some(bottom - size);
+        // Shown or not at once (the toolbar's "Narration" toggle): a sliding panel would leave
+        // the timeline laid out for its half-open height.
+        let shown = Some(
+            egui::Panel::bottom("lower")
+                .exact_size(size)
+                .show(ui, |ui| {
+                    ui.add_space(6.0);
+                    let lower = |views: &mut Self, ui: &mut egui::Ui| {
+                        if hidden {
+                            ui.weak(HIDDEN);
+                            Vec::new()
+                        } else {
+                            views.lower.ui(ui, cx)
+                        }
+                    };
+                    match events {
+                        // No room beside the timeline: the event log takes turns with the
+                        // narration and plots here.
+                        Some(events) if *events => {
+                            ui.horizontal(|ui| {
+                                ui.selectable_value(
+                                    &mut self.events_under,
+                                    false,
+                                    "Narration and plots",
+                                );
+                                ui.selectable_value(
+                                    &mut self.events_under,
+                                    true,
+                                    "Events and selection",
+                                );
+                            });
+                            if self.events_under {
+                                self.inspector_contents(ui, cx)
+                            } else {
+                                lower(self, ui)
+                            }
+                        }
+                        _ => lower(self, ui),
+                    }
+                }),
+        );
+        let Some(shown) = shown else {
+            return Vec::new();
+        };
+        // The top edge drags the panel's height; a double-click gives it back to the
+        // timeline's choice.
+        let top = bottom - size;
+        let edge =
+            egui::Rect::from_x_y_ranges(shown.response.rect.x_range(), (top - 2.0)..=(top + 4.0));
+        let handle = ui
+            .interact(
+                edge,
+                ui.scope_id().with("lower-edge"),
+                egui::Sense::click_and_drag(),
+            )
+            .on_hover_cursor(egui::CursorIcon::ResizeVertical);
+        let color = if handle.hovered() || handle.dragged() {
+            ui.visuals().widgets.hovered.bg_stroke.color
+        } else {
+            ui.visuals().widgets.noninteractive.bg_stroke.color
+        };
+        ui.painter()
+            .hline(edge.x_range(), edge.center().y, (2.0, color));
+        if handle.dragged() {
+            self.lower_size = Some(size - handle.drag_delta().y);
+        }
+        if handle.double_clicked() {
+            self.lower_size = None;
+        }
+        shown.inner
     }
 
     /// Beside the timeline: the event log, the pinned span and the selection's aggregate.
     fn inspector(&mut self, ui: &mut egui::Ui, cx: &ViewCtx<'_>, open: &mut bool) -> Vec<Action> {
         let width = ui.available_width();
-        let size = (width * 0.3).clamp(200.0, 560.0 * cx.theme.text_scale().sqrt());
-        let hidden = self.predict.hides_numbers();
+        let size = (width * 0.28).clamp(180.0, 560.0 * cx.theme.text_scale().sqrt());
         egui::Panel::right("inspector")
             .resizable(true)
             .default_size(size)
             .size_range(160.0..=(width * 0.6).max(170.0))
-            .show_collapsible(ui, open, |ui| {
-                let mut actions = Vec::new();
-                let extra = cx.focus.pinned.is_some() || cx.focus.selection.is_some();
-                if extra {
-                    egui::Panel::bottom("inspector-details")
-                        .resizable(true)
-                        .default_size(ui.available_height() * 0.45)
-                        .show(ui, |ui| {
-                            egui::ScrollArea::vertical()
-                                .id_salt("inspector-details")
-                                .show(ui, |ui| {
-                                    actions.extend(self.details.ui(ui, cx));
-                                    if hidden && cx.focus.selection.is_some() {
-                                        ui.weak(HIDDEN);
-                                    } else {
-                                        actions.extend(self.selection.ui(ui, cx));
-                                    }
-                                });
-                        });
-                }
-                actions.extend(self.events.ui(ui, cx));
-                actions
-            })
+            .show_collapsible(ui, open, |ui| self.inspector_contents(ui, cx))
             .map(|r| r.inner)
             .unwrap_or_default()
+    }
+
+    /// The event log, with the pinned span and the selection's aggregate under it when there
+    /// are.
+    fn inspector_contents(&mut self, ui: &mut egui::Ui, cx: &ViewCtx<'_>) -> Vec<Action> {
+        let hidden = self.predict.hides_numbers();
+        let mut actions = Vec::new();
+        if cx.focus.pinned.is_some() || cx.focus.selection.is_some() {
+            // Over the log, up to half its height (scrolling beyond).
+            let height = ui.available_height() * 0.5;
+            egui::ScrollArea::vertical()
+                .id_salt("inspector-details")
+                .max_height(height)
+                .auto_shrink([false, true])
+                .show(ui, |ui| {
+                    actions.extend(self.details.ui(ui, cx));
+                    if hidden && cx.focus.selection.is_some() {
+                        ui.weak(HIDDEN);
+                    } else {
+                        actions.extend(self.selection.ui(ui, cx));
+                    }
+                });
+            ui.separator();
+        }
+        actions.extend(self.events.ui(ui, cx));
+        actions
     }
 }

@@ -80,11 +80,10 @@ impl View for StepBar {
                     actions.push(step(StepDirection::Forward, Some(EventKind::CounterLoad)));
                 }
             });
-            ui.separator();
             if counters {
                 let mut locked = cx.settings.counter_lock;
                 if ui
-                    .checkbox(&mut locked, "Guard the counter with a lock")
+                    .checkbox(&mut locked, "Lock the counter")
                     .on_hover_text("with counter_lock: around each thread's increment loop (threading.Lock); runs again")
                     .changed()
                 {

@@ -6,7 +6,7 @@ use super::session::Run;
 use super::step_bar::StepBar;
 use super::view::{Action, View, ViewCtx};
 use crate::timeline::{LaneCommand, LayoutInfo, Overlays, Timeline, TimelineGroup};
-use crate::widgets::legend::{Mark, mark_legend, state_legend};
+use crate::widgets::legend::{Mark, legend_height, mark_legend, state_legend};
 use gilscope_sim::Stats;
 use gilscope_sim::ThreadState;
 use gilscope_sim::events::{EventKind, EventLog};
@@ -82,6 +82,38 @@ fn marks_shown(logs: &[EventLog]) -> Vec<Mark> {
     .collect()
 }
 
+impl TimelinePanel {
+    /// The height this view fills at most in `ui` (its lanes at their tallest, the step bar and
+    /// the legend): the panel under it gets the rest.
+    pub fn tallest(&self, ui: &egui::Ui, cx: &ViewCtx<'_>) -> f32 {
+        let groups: Vec<TimelineGroup<'_>> = cx
+            .runs
+            .iter()
+            .map(|r| TimelineGroup {
+                title: r.title.clone(),
+                trace: &r.trace,
+            })
+            .collect();
+        let overlays = Overlays {
+            lanes: Some(&cx.focus.lanes),
+            ..Overlays::default()
+        };
+        let lanes = Timeline::new(&groups, cx.theme)
+            .overlays(overlays)
+            .tallest();
+        let text = cx.theme.label_font().size;
+        // The buttons and a caption of two lines (more in a narrow window).
+        let step_bar = if ui.available_width() < 900.0 {
+            text * 9.0
+        } else {
+            text * 5.5
+        };
+        lanes
+            + step_bar
+            + legend_height(ui, cx.theme, &states_shown(cx.runs), &marks_shown(cx.logs))
+    }
+}
+
 impl View for TimelinePanel {
     fn ui(&mut self, ui: &mut egui::Ui, cx: &ViewCtx<'_>) -> Vec<Action> {
         let mut actions = self.step_bar.ui(ui, cx);
@@ -109,11 +141,8 @@ impl View for TimelinePanel {
         let locks: &[String] = cx.scenario.map_or(&[], |s| s.locks.as_slice());
         let states = states_shown(cx.runs);
         let marks = marks_shown(cx.logs);
-        // Legend rows: about four entries fit a row (fewer with presentation's large text).
-        let per_row = if theme.presentation() { 3 } else { 4 };
-        let rows = (states.len().div_ceil(per_row) + marks.len().div_ceil(per_row)).max(1) as f32;
-        let legend_height = rows * (theme.lane_height().max(theme.label_font().size) + 6.0);
-        let timeline_height = (ui.available_height() - legend_height).max(120.0);
+        let legend = legend_height(ui, theme, &states, &marks) + 4.0;
+        let timeline_height = (ui.available_height() - legend).max(80.0);
         let overlays = Overlays {
             event: cx.focus.event.map(|e| (0, e)),
             selection: cx.focus.selection,
@@ -148,8 +177,7 @@ impl View for TimelinePanel {
         }
         ui.add_space(4.0);
         state_legend(ui, theme, &states);
-        let scale = interaction.layout.lane_height / 20.0;
-        mark_legend(ui, theme, &marks, scale.clamp(1.0, 2.5));
+        mark_legend(ui, theme, &marks);
         if view != *cx.timeline {
             actions.insert(0, Action::SetTimelineView(view));
         }

@@ -392,6 +392,14 @@ impl<'a> Timeline<'a> {
         }
     }
 
+    /// The height the timeline takes with its lanes at their tallest: more than this, it
+    /// leaves empty.
+    pub fn tallest(mut self) -> f32 {
+        self.lane_scale = self.theme.max_lane_height() / self.theme.lane_height();
+        let axis_h = self.theme.label_font().size * 1.6 + 6.0;
+        self.layout(axis_h).1 + 4.0
+    }
+
     /// Lays out, handles input, paints. The widget is as wide as the space available; its
     /// lanes grow to fill the height available, up to the theme's tallest lane; when even the
     /// thinnest lanes need more than the height available, the lanes scroll vertically under a

@@ -41,11 +41,88 @@ impl Mark {
     }
 }
 
-/// One entry per mark of `marks`, at `scale` (the lanes' mark scale), wrapping like
-/// [`state_legend`].
-pub fn mark_legend(ui: &mut Ui, theme: &Theme, marks: &[Mark], scale: f32) {
+/// The size of marks in the legend, in the units of the timeline's mark scale.
+pub fn mark_scale(theme: &Theme) -> f32 {
+    1.2 * theme.text_scale()
+}
+
+/// The height of one row of the mark legend.
+fn mark_row_height(theme: &Theme) -> f32 {
+    (theme.label_font().size * 1.3).max(14.0 * mark_scale(theme))
+}
+
+/// The height the legends of `states` and `marks` take in `ui`, laid out as [`state_legend`]
+/// and [`mark_legend`] lay them out (wrapping in its width).
+pub fn legend_height(ui: &Ui, theme: &Theme, states: &[ThreadState], marks: &[Mark]) -> f32 {
+    let (state_rows, mark_rows) = legend_rows(ui, theme, states, marks, ui.available_width());
+    let spacing = ui.spacing().item_spacing.y;
+    let state_row = theme.label_font().size * 1.35;
+    state_rows as f32 * (state_row + spacing)
+        + mark_rows as f32 * (mark_row_height(theme) + spacing)
+}
+
+/// How many rows the legends of `states` and `marks` take in a row `width` points wide.
+fn legend_rows(
+    ui: &Ui,
+    theme: &Theme,
+    states: &[ThreadState],
+    marks: &[Mark],
+    width: f32,
+) -> (usize, usize) {
     let font = theme.label_font();
-    let box_h = (font.size * 1.3).max(14.0 * scale);
+    let gap = font.size * 0.4;
+    let spacing = font.size;
+    let text_w = |text: &str| {
+        ui.painter()
+            .layout_no_wrap(text.to_owned(), font.clone(), theme.text)
+            .size()
+            .x
+    };
+    let rows = |widths: Vec<f32>| {
+        if widths.is_empty() {
+            return 0;
+        }
+        let (mut rows, mut used) = (1, 0.0);
+        for w in widths {
+            if used > 0.0 && used + w > width {
+                rows += 1;
+                used = 0.0;
+            }
+            used += w + spacing;
+        }
+        rows
+    };
+    let swatch = 1.8 * font.size;
+    let box_h = mark_row_height(theme);
+    (
+        rows(
+            states
+                .iter()
+                .map(|s| swatch + gap + text_w(s.label()))
+                .collect(),
+        ),
+        rows(
+            marks
+                .iter()
+                .map(|m| {
+                    let glyph = if *m == Mark::LostUpdate {
+                        box_h * 2.4
+                    } else {
+                        box_h
+                    };
+                    glyph + gap + text_w(m.label())
+                })
+                .collect(),
+        ),
+    )
+}
+
+/// One entry per mark of `marks`, drawn by the timeline's painters at [`mark_scale`],
+/// wrapping like [`state_legend`].
+pub fn mark_legend(ui: &mut Ui, theme: &Theme, marks: &[Mark]) {
+    let font = theme.label_font();
+    let scale = mark_scale(theme);
+    let box_h = mark_row_height(theme);
     let gap = font.size * 0.4;
     ui.horizontal_wrapped(|ui| {
         ui.spacing_mut().item_spacing.x = font.size;
