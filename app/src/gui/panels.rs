@@ -92,7 +92,7 @@ impl Default for Views {
 }
 
 /// A central panel narrower than this (points) puts the event log under the timeline.
-const NARROW: f32 = 760.0;
+const NARROW: f32 = 640.0;
 
 /// What a hidden panel says in predict mode.
 const HIDDEN: &str = "Hidden until the answer is revealed (predict mode: K).";

@@ -51,7 +51,7 @@ impl View for StepBar {
                     actions.push(step(StepDirection::Back, None));
                 }
                 if ui
-                    .button("Step")
+                    .button("Step forward")
                     .on_hover_text("Pause and go to the next event: centred, highlighted, explained (Right arrow)")
                     .clicked()
                 {
