@@ -44,7 +44,8 @@ pub fn store_mark(mesh: &mut Mesh, x: f32, lane: Rect, color: egui::Color32, sca
 
 /// Paints the lost updates of `trace` on its thread lanes (`rows[t]`): for every stale store
 /// in view, the load, a bar along the top of the lane to the store, the store, and "−N" (the
-/// updates erased) where it fits. Thinned to one window per lane and pixel column.
+/// updates erased) where it fits. Thinned to one window per lane every few points; a window
+/// too narrow to show its load apart from its store is drawn as its store.
 #[allow(clippy::too_many_arguments)] // One call site; the pieces of one frame.
 pub fn lost_updates(
     mesh: &mut Mesh,
@@ -84,7 +85,7 @@ pub fn lost_updates(
             };
             let t = s.thread as usize;
             let (x0, x1) = (map.x(s.load as f64), map.x(s.store as f64));
-            if x1 - last_x[t] < 1.0 {
+            if x1 - last_x[t] < 4.0 * scale {
                 continue;
             }
             last_x[t] = x1;
@@ -130,7 +131,7 @@ fn window(
         ),
     );
     mesh.add_colored_rect(bar, color.gamma_multiply(0.8));
-    if (lo..=hi).contains(&x0) {
+    if (lo..=hi).contains(&x0) && x1 - x0 >= 4.0 * scale {
         load_mark(mesh, x0, lane, color, scale);
     }
     if (lo..=hi).contains(&x1) {

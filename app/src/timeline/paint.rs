@@ -104,7 +104,8 @@ pub fn state_block(mesh: &mut Mesh, lane: Rect, style: StateStyle, scale: f32) {
         return;
     }
     mesh.add_colored_rect(rect, style.fill);
-    let spacing = 6.0 * scale;
+    // Tall lanes get proportionally wider-spaced stripes: the same look, fewer triangles.
+    let spacing = (6.0 * scale).max(rect.height() * 0.25);
     let w = 1.4 * scale;
     match style.pattern {
         Pattern::Solid => {}
@@ -125,8 +126,8 @@ pub fn state_block(mesh: &mut Mesh, lane: Rect, style: StateStyle, scale: f32) {
             }
         }
         Pattern::Dotted => {
-            let d = 2.0 * scale;
-            let step = 5.0 * scale;
+            let d = (2.0 * scale).max(rect.height() * 0.07);
+            let step = (5.0 * scale).max(rect.height() * 0.2);
             let mut y = rect.min.y + (rect.height() % step).max(d) * 0.5;
             while y + d <= rect.max.y {
                 let mut x = rect.min.x + (step - rect.min.x.rem_euclid(step));
@@ -317,40 +318,30 @@ pub fn lane_blocks(
 }
 
 /// Beyond the eight thread colours, the second cue of a thread on the GIL and core lanes (and
-/// on its chip): threads 8–15 are hatched, 16–23 dotted, 24–31 barred, and so on round; the
-/// first eight are plain. Returns whether it drew anything.
+/// on its chip): a dark band along the top of its spans for threads 8–15, along the bottom for
+/// 16–23, both for 24–31, through the middle for 32–39, and round again; the first eight are
+/// plain. One or two quads a span.
+/// Returns whether it drew anything.
 pub fn thread_cue(mesh: &mut Mesh, rect: Rect, thread: u32, theme: &Theme) -> bool {
-    if thread == NONE || rect.width() < 4.0 {
+    if thread == NONE || rect.width() < 2.0 {
         return false;
     }
     let round = thread as usize / crate::theme::THREAD_COLORS;
+    let band = (rect.height() * 0.22).max(1.5);
     let ink = theme.thread_cue_ink;
-    let size = (rect.height() * 0.18).clamp(1.5, 4.0);
+    let top = Rect::from_min_max(rect.min, pos2(rect.max.x, rect.min.y + band));
+    let bottom = Rect::from_min_max(pos2(rect.min.x, rect.max.y - band), rect.max);
     match round % 4 {
-        0 => return false,
-        1 => diagonals(mesh, rect, size * 3.0, size * 0.7, true, ink),
-        2 => {
-            let step = size * 2.6;
-            let mut y = rect.min.y + step * 0.5;
-            while y + size <= rect.max.y {
-                let mut x = rect.min.x + (step - rect.min.x.rem_euclid(step));
-                while x + size <= rect.max.x {
-                    mesh.add_colored_rect(Rect::from_min_size(pos2(x, y), vec2(size, size)), ink);
-                    x += step;
-                }
-                y += step;
-            }
+        0 if round == 0 => return false,
+        0 => {
+            let middle = Rect::from_center_size(rect.center(), egui::vec2(rect.width(), band));
+            mesh.add_colored_rect(middle, ink);
         }
+        1 => mesh.add_colored_rect(top, ink),
+        2 => mesh.add_colored_rect(bottom, ink),
         _ => {
-            let step = size * 3.0;
-            let mut x = rect.min.x + (step - rect.min.x.rem_euclid(step));
-            while x + size * 0.7 <= rect.max.x {
-                mesh.add_colored_rect(
-                    Rect::from_min_max(pos2(x, rect.min.y), pos2(x + size * 0.7, rect.max.y)),
-                    ink,
-                );
-                x += step;
-            }
+            mesh.add_colored_rect(top, ink);
+            mesh.add_colored_rect(bottom, ink);
         }
     }
     true
