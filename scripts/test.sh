@@ -29,6 +29,9 @@ cargo clippy --workspace --all-targets --quiet -- -D warnings
 echo "== cargo test (under xvfb-run, so the README's window lines run too: app/tests/readme.rs)"
 WINIT_X11_SCALE_FACTOR=1 xvfb-run -a -s "-screen 0 1920x1080x24" cargo test --workspace
 
+echo "== the cargo fuzz corpus, replayed on stable (fuzz/ is outside the workspace)"
+cargo test --quiet --manifest-path fuzz/Cargo.toml --no-default-features
+
 echo "== loom: the live engine's GIL in every interleaving (2–3 threads)"
 RUSTFLAGS="--cfg loom" LOOM_MAX_PREEMPTIONS=3 \
   cargo test -p gilscope-sim --test live_loom --release --target-dir target/loom

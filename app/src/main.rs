@@ -1,7 +1,7 @@
 //! The `gilscope` binary: the desktop app, or a headless subcommand.
 
 use clap::Parser;
-use gilscope::cli::{Cli, execute};
+use gilscope::cli::{Cli, CliError, execute};
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
@@ -18,6 +18,10 @@ fn main() -> ExitCode {
     let stdout = std::io::stdout();
     match execute(&command, &mut stdout.lock()) {
         Ok(()) => ExitCode::SUCCESS,
+        Err(error @ CliError::Interrupted(_)) => {
+            eprintln!("{error}");
+            ExitCode::from(error.exit_code())
+        }
         Err(error) => {
             eprintln!("error: {error}");
             ExitCode::from(error.exit_code())

@@ -387,6 +387,10 @@ fn state_styles(dark: bool, background: Color32) -> [StateStyle; STATES] {
         ThreadState::WaitingGil => style(VERMILLION, Pattern::Hatched, 0.7),
         ThreadState::ForcedOff => style(REDDISH_PURPLE, Pattern::CrossHatched, 0.7),
         ThreadState::Io => style(SKY_BLUE, Pattern::Solid, 0.45),
+        // A call that did not block keeps its core: framed, like work on a core.
+        ThreadState::Syscall => style(SKY_BLUE, Pattern::Framed, 0.45),
+        // The OS waking the thread after its call: the call's colour, not yet filled in.
+        ThreadState::Waking => style(SKY_BLUE, Pattern::Outline, 0.45),
         ThreadState::CCallReleased => style(BLUE, Pattern::Striped, 1.0),
         ThreadState::CCallHolding => style(ORANGE, Pattern::Framed, 1.0),
         ThreadState::Lock => style(yellow, Pattern::Dotted, 0.7),

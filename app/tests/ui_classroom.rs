@@ -310,7 +310,7 @@ fn predict_mode_asks_first_hides_the_numbers_and_reveals_the_runs_answer() {
     run_to_end(&mut h);
     h.get_by_label("Reveal the answer").click();
     h.run_steps(2);
-    let speedup = h.state().runs()[0].stats.as_ref().unwrap().speedup;
+    let speedup = h.state().runs()[0].stats.as_ref().unwrap().speedup.unwrap();
     let answer = format!(
         "Answer for this run: About the same (speedup over one thread doing all the work: {speedup:.2}×)"
     );

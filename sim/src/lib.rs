@@ -21,6 +21,7 @@ pub mod rng;
 pub mod run;
 pub mod scenario;
 pub mod settings;
+pub mod size;
 pub mod stats;
 pub mod sweep;
 pub mod time;

@@ -5,7 +5,8 @@
 
 use crate::names::named_enum;
 pub use crate::settings::Overrides;
-use crate::time::{MS, Nanos, US, format_nanos};
+use crate::size::format_bytes;
+use crate::time::{MS, Nanos, SEC, US, format_nanos};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::str::FromStr;
@@ -169,6 +170,12 @@ pub struct RunConfig {
     pub wake_latency: Nanos,
     /// The OS scheduler's time slice when runnable threads outnumber cores.
     pub time_slice: Nanos,
+    /// How much more CPU than a woken thread an occupant must have used to be preempted by it.
+    pub wakeup_granularity: Nanos,
+    /// A system call that does not block (`sleep(0)` up to 3.10).
+    pub syscall: Nanos,
+    /// The OS timer slack added to every sleep (and all of `sleep(0)` from 3.11).
+    pub timer_slack: Nanos,
     /// Time between two `Thread.start()` calls of the main thread.
     pub thread_start: Nanos,
     /// Who wins the GIL when it is released.
@@ -191,7 +198,25 @@ pub struct RunConfig {
     pub start_method: StartMethod,
     /// Subinterpreters: cost of creating one interpreter.
     pub interpreter_start: Nanos,
+    /// The most events a simulated run may process.
+    pub max_events: u64,
+    /// The most virtual time (real time, live) a run may last.
+    pub max_virtual_time: Nanos,
+    /// The most bytes a run's trace may hold.
+    pub memory_budget: u64,
+    /// The most bytes an exported trace may take.
+    pub export_budget: u64,
 }
+
+/// Default of `max_events`: a few seconds of simulating on a laptop, several times what the
+/// largest preset needs.
+pub const DEFAULT_MAX_EVENTS: u64 = 10_000_000;
+/// Default of `max_virtual_time`: an hour.
+pub const DEFAULT_MAX_VIRTUAL_TIME: Nanos = 3_600 * SEC;
+/// Default of `memory_budget`: fits a laptop, and the largest preset's trace with room to spare.
+pub const DEFAULT_MEMORY_BUDGET: u64 = 512_000_000;
+/// Default of `export_budget`: a file Perfetto and `chrome://tracing` open without trouble.
+pub const DEFAULT_EXPORT_BUDGET: u64 = 100_000_000;
 
 /// Why a set of settings cannot run.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -238,35 +263,8 @@ impl Overrides {
                 "between 1 and 1000000 ticks (sys.setcheckinterval; the default is 100)",
             ));
         }
-        if free_threaded && python < PythonVersion::FIRST_FREE_THREADED {
-            return Err(invalid(
-                "free_threaded",
-                format!("true with python {python}"),
-                "free-threaded builds (--disable-gil) exist from Python 3.13 on: choose python = \"3.13\" or later",
-            ));
-        }
-        if self.gil == Some(false) && !free_threaded {
-            return Err(invalid(
-                "gil",
-                0,
-                "PYTHON_GIL=0 is only valid in a free-threaded build (the real interpreter stops with \"Fatal Python error: config_read_gil: Disabling the GIL is not supported by this build\"): set free_threaded = true or leave gil out",
-            ));
-        }
-        let interval = self.switch_interval.unwrap_or(5 * MS);
-        if interval == 0 {
-            return Err(invalid(
-                "switch_interval",
-                "0",
-                "must be strictly positive, as sys.setswitchinterval raises ValueError for 0; the smallest effective value is 1us",
-            ));
-        }
-        if interval > 10_000 * MS {
-            return Err(invalid(
-                "switch_interval",
-                format_nanos(interval),
-                "at most 10s",
-            ));
-        }
+        self.check_build(python, free_threaded)?;
+        let switch_interval_us = self.switch_interval_us()?;
         let cores = self.cores.unwrap_or(2);
         if !(1..=256).contains(&cores) {
             return Err(invalid("cores", cores, "between 1 and 256"));
@@ -303,17 +301,20 @@ impl Overrides {
                 "at least 1us",
             ));
         }
+        let limits = self.limits()?;
         Ok(RunConfig {
             python,
             free_threaded,
             gil_override: self.gil,
-            // CPython stores whole microseconds and never waits less than 1 µs.
-            switch_interval_us: (interval / US).max(1),
+            switch_interval_us,
             cores,
             duration: self.duration,
             seed: self.seed.unwrap_or(1),
             wake_latency: self.wake_latency.unwrap_or(5 * US),
             time_slice,
+            wakeup_granularity: self.wakeup_granularity.unwrap_or(MS),
+            syscall: self.syscall.unwrap_or(300),
+            timer_slack: self.timer_slack.unwrap_or(50 * US),
             thread_start: self.thread_start.unwrap_or(100 * US),
             successor: self.successor.unwrap_or_default(),
             bytecode_ns,
@@ -326,7 +327,101 @@ impl Overrides {
                 .start_method
                 .unwrap_or_else(|| StartMethod::linux_default(python)),
             interpreter_start: self.interpreter_start.unwrap_or(10 * MS),
+            max_events: limits.0,
+            max_virtual_time: limits.1,
+            memory_budget: limits.2,
+            export_budget: limits.3,
         })
+    }
+
+    /// A free-threaded build needs 3.13, and `PYTHON_GIL=0` a free-threaded build.
+    fn check_build(&self, python: PythonVersion, free_threaded: bool) -> Result<(), ConfigError> {
+        if free_threaded && python < PythonVersion::FIRST_FREE_THREADED {
+            return Err(invalid(
+                "free_threaded",
+                format!("true with python {python}"),
+                "free-threaded builds (--disable-gil) exist from Python 3.13 on: choose python = \"3.13\" or later",
+            ));
+        }
+        if self.gil == Some(false) && !free_threaded {
+            return Err(invalid(
+                "gil",
+                0,
+                "PYTHON_GIL=0 is only valid in a free-threaded build (the real interpreter stops with \"Fatal Python error: config_read_gil: Disabling the GIL is not supported by this build\"): set free_threaded = true or leave gil out",
+            ));
+        }
+        Ok(())
+    }
+
+    /// `sys.setswitchinterval` as `CPython` stores it: whole microseconds, at least 1.
+    fn switch_interval_us(&self) -> Result<u64, ConfigError> {
+        let interval = self.switch_interval.unwrap_or(5 * MS);
+        if interval == 0 {
+            return Err(invalid(
+                "switch_interval",
+                "0",
+                "must be strictly positive, as sys.setswitchinterval raises ValueError for 0; the smallest effective value is 1us",
+            ));
+        }
+        if interval > 10_000 * MS {
+            return Err(invalid(
+                "switch_interval",
+                format_nanos(interval),
+                "at most 10s",
+            ));
+        }
+        // CPython stores whole microseconds and never waits less than 1 µs.
+        Ok((interval / US).max(1))
+    }
+
+    /// `max_events`, `max_virtual_time`, `memory_budget` and `export_budget`, checked, and the
+    /// duration within the virtual time allowed.
+    fn limits(&self) -> Result<(u64, Nanos, u64, u64), ConfigError> {
+        let max_events = self.max_events.unwrap_or(DEFAULT_MAX_EVENTS);
+        if !(1_000..=10_000_000_000).contains(&max_events) {
+            return Err(invalid(
+                "max_events",
+                max_events,
+                "between 1000 and 10000000000 events",
+            ));
+        }
+        let max_virtual_time = self.max_virtual_time.unwrap_or(DEFAULT_MAX_VIRTUAL_TIME);
+        if max_virtual_time < US {
+            return Err(invalid(
+                "max_virtual_time",
+                format_nanos(max_virtual_time),
+                "at least 1us (and at most 86400s)",
+            ));
+        }
+        let memory_budget = self.memory_budget.unwrap_or(DEFAULT_MEMORY_BUDGET);
+        if !(1_000_000..=1_000_000_000_000).contains(&memory_budget) {
+            return Err(invalid(
+                "memory_budget",
+                format_bytes(memory_budget),
+                "between 1MB and 1TB",
+            ));
+        }
+        let export_budget = self.export_budget.unwrap_or(DEFAULT_EXPORT_BUDGET);
+        if !(1_000_000..=1_000_000_000_000).contains(&export_budget) {
+            return Err(invalid(
+                "export_budget",
+                format_bytes(export_budget),
+                "between 1MB and 1TB",
+            ));
+        }
+        if let Some(duration) = self.duration
+            && duration > max_virtual_time
+        {
+            return Err(invalid(
+                "duration",
+                format_nanos(duration),
+                format!(
+                    "at most max_virtual_time, {}: raise that limit too (max_virtual_time in [settings], or --max-virtual-time)",
+                    format_nanos(max_virtual_time)
+                ),
+            ));
+        }
+        Ok((max_events, max_virtual_time, memory_budget, export_budget))
     }
 }
 

@@ -43,12 +43,13 @@ named_enum! {
 }
 
 impl Measure {
-    /// The measure's value for a run; `None` when the run has nothing to measure (no I/O).
+    /// The measure's value for a run; `None` when the run has nothing to measure (no I/O, or
+    /// a run too short for a speedup).
     pub fn of(self, stats: &Stats) -> Option<f64> {
         let interval_ms = stats.switch_interval_us as f64 / 1000.0;
         match self {
-            Self::Speedup => Some(stats.speedup),
-            Self::Parallelism => Some(stats.parallelism),
+            Self::Speedup => stats.speedup,
+            Self::Parallelism => stats.parallelism,
             Self::IoLatencyIntervals => stats.io_latency_ms.map(|s| s.mean / interval_ms),
             Self::IoLatencyP99Intervals => stats.io_latency_ms.map(|s| s.p99 / interval_ms),
             Self::ResumeLagMs => stats.resume_lag_ms.map(|s| s.mean),

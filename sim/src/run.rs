@@ -9,7 +9,9 @@ use crate::live::{LiveEngine, LiveOptions};
 use crate::meta::EngineKind;
 use crate::model::RunConfig;
 use crate::scenario::Scenario;
+use crate::size::format_bytes;
 use crate::stats::Stats;
+use crate::time::format_nanos;
 use crate::trace::Trace;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -118,8 +120,9 @@ pub fn run_scenario(
             (Box::new(real), notes, true)
         }
     };
-    let interrupted = drive(engine.as_mut(), realtime, &options.stop)?;
-    let trace = engine.take_trace();
+    let interrupted = drive(engine.as_mut(), realtime, config, &options.stop)?;
+    let mut trace = engine.take_trace();
+    trace.interrupted = interrupted;
     let stats = Stats::compute(&trace);
     Ok(Finished {
         trace,
@@ -135,8 +138,14 @@ pub fn simulate(scenario: &Scenario, config: &RunConfig) -> Result<Trace, RunErr
     run_scenario(scenario, config, &RunOptions::default()).map(|finished| finished.trace)
 }
 
-/// Drives `engine` to its end; returns whether `stop` ended it early.
-fn drive(engine: &mut dyn Engine, realtime: bool, stop: &StopSignal) -> Result<bool, SimError> {
+/// Drives `engine` to its end; returns whether `stop` ended it early. A real-time run is held
+/// to `max_virtual_time` and `memory_budget` here (the simulator holds itself to its limits).
+fn drive(
+    engine: &mut dyn Engine,
+    realtime: bool,
+    config: &RunConfig,
+    stop: &StopSignal,
+) -> Result<bool, SimError> {
     loop {
         if stop.is_raised() {
             engine.stop();
@@ -147,6 +156,10 @@ fn drive(engine: &mut dyn Engine, realtime: bool, stop: &StopSignal) -> Result<b
             if engine.is_finished() {
                 return Ok(false);
             }
+            if let Err(over) = realtime_limits(engine, config) {
+                engine.stop();
+                return Err(over);
+            }
             std::thread::sleep(REALTIME_POLL);
         } else {
             for _ in 0..SIM_EVENTS_PER_CHECK {
@@ -156,6 +169,33 @@ fn drive(engine: &mut dyn Engine, realtime: bool, stop: &StopSignal) -> Result<b
             }
         }
     }
+}
+
+/// A live run past `max_virtual_time` (in real time) or with a trace over `memory_budget`.
+fn realtime_limits(engine: &dyn Engine, config: &RunConfig) -> Result<(), SimError> {
+    let now = engine.now();
+    if now > config.max_virtual_time {
+        return Err(SimError::OverLimit {
+            setting: "max_virtual_time",
+            limit: format_nanos(config.max_virtual_time),
+            estimate: format!("the live run has lasted {}", format_nanos(now)),
+            advice: "set a duration (--duration), or raise the limit (--max-virtual-time)".into(),
+        });
+    }
+    let bytes = engine.trace().heap_bytes() as u64;
+    if bytes > config.memory_budget {
+        return Err(SimError::OverLimit {
+            setting: "memory_budget",
+            limit: format_bytes(config.memory_budget),
+            estimate: format!(
+                "the live run's trace holds {} after {}",
+                format_bytes(bytes),
+                format_nanos(now)
+            ),
+            advice: "shorten the duration, or raise the budget (--memory-budget)".into(),
+        });
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -185,7 +225,7 @@ mod tests {
         let options = RunOptions::default();
         options.stop.raise();
         let finished = run_scenario(&scenario, &config, &options).unwrap();
-        assert!(finished.interrupted);
+        assert!(finished.interrupted && finished.trace.interrupted);
         assert!(finished.trace.finished);
         assert_eq!(finished.trace.meta.scenario, scenario.name);
     }

@@ -2,14 +2,17 @@
 //! to a class. The TOML format is a public interface (see the README); this module reads and
 //! validates it, with errors that name the file, line, column, field and what is allowed.
 
+mod budget;
+mod ops;
+mod read;
+
 use crate::model::{ConfigError, Overrides, RunConfig, Runtime};
-use crate::predict::{Predict, RawPredict};
-use crate::settings::FileSettings;
-use crate::time::{Nanos, parse_duration};
-use serde::Deserialize;
+use crate::predict::Predict;
+use crate::time::Nanos;
+pub use ops::{MAX_BYTECODES, MAX_INCREMENTS, MAX_LOOP_BODY, MAX_MESSAGE_BYTES};
+pub use read::MAX_NAME_CHARS;
+use read::Reader;
 use std::collections::BTreeMap;
-use std::ops::Range;
-use toml::Spanned;
 
 /// The most threads one run may have, summed over all groups.
 pub const MAX_THREADS: u32 = 256;
@@ -24,9 +27,19 @@ pub enum Op {
         /// Bytecodes per loop iteration (a check point at each back-edge).
         loop_body: u32,
     },
-    /// A blocking call (socket, file) that releases the GIL for its duration.
-    Io(Nanos),
-    /// `time.sleep`: releases the GIL for its duration.
+    /// A call into the kernel (socket, pipe, file) that releases the GIL and whose result is
+    /// ready `duration` after it is made (`gil-model.md` rules 13, 14 and 14b).
+    Io {
+        /// Until the data is there (or the buffer has room).
+        duration: Nanos,
+        /// Whether the thread sleeps in the kernel until then and is woken by the OS (`true`),
+        /// or keeps its core for the call (`false`: the data was already there). Not given: a
+        /// call shorter than an OS wake-up does not block (a thread cannot sleep and be woken
+        /// that fast), a longer one does.
+        blocks: Option<bool>,
+    },
+    /// `time.sleep`: releases the GIL; blocks for its duration plus the OS timer slack, except
+    /// `sleep(0)` up to 3.10, which returns at once (`gil-model.md` rule 25).
     Sleep(Nanos),
     /// A call into C code.
     CCall {
@@ -112,8 +125,19 @@ pub struct Scenario {
     pub predict: Option<Predict>,
     /// Where it came from: a preset's stem or a file path.
     pub source: String,
-    /// Spans of the settings in the file text, to place errors found when resolving them.
-    setting_spans: BTreeMap<&'static str, (usize, usize)>,
+    /// Where each setting of the file is written, to place errors found when resolving them.
+    setting_places: BTreeMap<&'static str, Place>,
+    /// Where each op of each group is written, to place errors found when a run is planned.
+    op_places: Vec<Vec<Place>>,
+}
+
+/// A place in a scenario file: 1-based line and column (in characters).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Place {
+    /// 1-based line.
+    pub line: usize,
+    /// 1-based column, in characters.
+    pub column: usize,
 }
 
 /// Why a scenario could not be loaded or run.
@@ -149,123 +173,57 @@ pub enum ScenarioError {
     },
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawScenario {
-    name: String,
-    #[serde(default)]
-    summary: String,
-    #[serde(default)]
-    narration: String,
-    #[serde(default)]
-    settings: FileSettings,
-    threads: Vec<RawGroup>,
-    predict: Option<RawPredict>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawGroup {
-    name: Spanned<String>,
-    count: Option<Spanned<i64>>,
-    repeat: Option<Spanned<toml::Value>>,
-    ops: Spanned<Vec<Spanned<toml::Table>>>,
-}
-
-/// A named thing (counter, lock) collected in order of first use.
-fn intern(names: &mut Vec<String>, name: &str) -> usize {
-    names.iter().position(|n| n == name).unwrap_or_else(|| {
-        names.push(name.to_owned());
-        names.len() - 1
-    })
-}
-
 const OPERATIONS: &str =
     "compute, io, sleep, c_call, increment, lock, unlock, send, import, offload";
 
 impl Scenario {
     /// Parses and validates scenario text. `file` names it in errors.
     pub fn parse(text: &str, file: &str) -> Result<Scenario, ScenarioError> {
-        let at = Locator { text, file };
-        let raw: RawScenario = toml::from_str(text)
-            .map_err(|e| at.error(e.span().unwrap_or(0..0), e.message().trim().to_owned()))?;
-        if raw.name.trim().is_empty() {
-            return Err(at.error(0..0, "`name` is empty: give the scenario a title".into()));
-        }
-        let (settings, setting_spans) = raw.settings.into_overrides();
-        let predict = raw
-            .predict
-            .map(RawPredict::validate)
-            .transpose()
-            .map_err(|(span, message)| at.error(span, message))?;
-        if raw.threads.is_empty() {
-            return Err(ScenarioError::Invalid {
-                file: file.to_owned(),
-                message: "the scenario has no [[threads]]: add at least one thread group".into(),
-            });
-        }
-        let mut names = Names::default();
-        let mut groups: Vec<ThreadGroup> = Vec::new();
-        for raw_group in raw.threads {
-            let group = parse_group(raw_group, &mut names, &at)?;
-            if groups.iter().any(|g| g.name == group.name) {
-                return Err(ScenarioError::Invalid {
-                    file: file.to_owned(),
-                    message: format!(
-                        "two thread groups are named \"{}\": names must be unique",
-                        group.name
-                    ),
-                });
-            }
-            groups.push(group);
-            if groups.iter().map(|g| g.count).sum::<u32>() > MAX_THREADS {
-                return Err(ScenarioError::Invalid {
-                    file: file.to_owned(),
-                    message: format!("the scenario has more than {MAX_THREADS} threads in all"),
-                });
-            }
-        }
+        let parts = Reader { text, file }.read()?;
         let scenario = Scenario {
-            name: raw.name.trim().to_owned(),
-            summary: raw.summary.trim().to_owned(),
-            narration: raw.narration.trim().to_owned(),
-            settings,
-            groups,
-            counters: names.counters,
-            locks: names.locks,
-            modules: names.modules,
-            predict,
+            name: parts.name,
+            summary: parts.summary,
+            narration: parts.narration,
+            settings: parts.settings,
+            groups: parts.groups,
+            counters: parts.names.counters,
+            locks: parts.names.locks,
+            modules: parts.names.modules,
+            predict: parts.predict,
             source: file.to_owned(),
-            setting_spans,
+            setting_places: parts.setting_places,
+            op_places: parts.op_places,
         };
         // The file's own settings must make sense on their own; place any error in the text.
         scenario
             .settings
             .resolve()
-            .map_err(|e| scenario.locate_config_error(&e, text))?;
+            .map_err(|e| scenario.locate_config_error(&e))?;
         Ok(scenario)
     }
 
-    fn locate_config_error(&self, error: &ConfigError, text: &str) -> ScenarioError {
-        let span = match error {
-            ConfigError::Invalid { field, .. } => self.setting_spans.get(field).copied(),
+    fn locate_config_error(&self, error: &ConfigError) -> ScenarioError {
+        let place = match error {
+            ConfigError::Invalid { field, .. } => self.setting_places.get(field).copied(),
             ConfigError::Unsupported(_) => ["runtime", "python"]
                 .iter()
-                .find_map(|f| self.setting_spans.get(f).copied()),
+                .find_map(|f| self.setting_places.get(f).copied()),
         };
-        match span {
-            Some((start, _)) => {
-                let (line, column) = line_column(text, start);
-                ScenarioError::Located {
-                    file: self.source.clone(),
-                    line,
-                    column,
-                    message: error.to_string(),
-                }
-            }
+        self.error_at(place, error.to_string())
+    }
+
+    /// An error at `place` of the file, if known; about the whole scenario otherwise.
+    fn error_at(&self, place: Option<Place>, message: String) -> ScenarioError {
+        match place {
+            Some(Place { line, column }) => ScenarioError::Located {
+                file: self.source.clone(),
+                line,
+                column,
+                message,
+            },
             None => ScenarioError::Invalid {
                 file: self.source.clone(),
-                message: error.to_string(),
+                message,
             },
         }
     }
@@ -298,6 +256,7 @@ impl Scenario {
                 });
             }
         }
+        budget::check(self, &config)?;
         Ok(config)
     }
 
@@ -305,9 +264,12 @@ impl Scenario {
     /// still be waiting for the loop when it first runs (it suspends somewhere, or comes later).
     fn starving_task(&self) -> Option<&str> {
         let suspends = |g: &ThreadGroup| {
-            g.ops
-                .iter()
-                .any(|op| matches!(op, Op::Io(_) | Op::Sleep(_) | Op::Offload(_) | Op::Lock(_)))
+            g.ops.iter().any(|op| {
+                matches!(
+                    op,
+                    Op::Io { .. } | Op::Sleep(_) | Op::Offload(_) | Op::Lock(_)
+                )
+            })
         };
         let (index, hog) = self
             .groups
@@ -324,15 +286,11 @@ impl Scenario {
 
     /// The threads of a run, groups expanded: `(thread name, group index)`.
     pub fn threads(&self) -> Vec<(String, usize)> {
-        let mut out = Vec::new();
-        for (index, group) in self.groups.iter().enumerate() {
-            if group.count == 1 {
-                out.push((group.name.clone(), index));
-            } else {
-                out.extend((0..group.count).map(|i| (format!("{}-{i}", group.name), index)));
-            }
-        }
-        out
+        self.groups
+            .iter()
+            .enumerate()
+            .flat_map(|(index, group)| thread_names(group).into_iter().map(move |n| (n, index)))
+            .collect()
     }
 
     /// The name of the lock [`Scenario::with_counter_lock`] adds.
@@ -351,289 +309,114 @@ impl Scenario {
     #[must_use]
     pub fn with_counter_lock(&self) -> Scenario {
         let mut copy = self.clone();
-        let lock = intern(&mut copy.locks, Self::COUNTER_LOCK);
-        for group in &mut copy.groups {
-            group.ops = group
-                .ops
-                .iter()
-                .flat_map(|op| match op {
+        let lock = read::intern(&mut copy.locks, Self::COUNTER_LOCK);
+        for (g, group) in copy.groups.iter_mut().enumerate() {
+            let places = self.op_places.get(g);
+            let mut ops = Vec::with_capacity(group.ops.len());
+            let mut op_places = Vec::with_capacity(group.ops.len());
+            for (o, op) in group.ops.iter().enumerate() {
+                let wrapped = match op {
                     Op::Increment { .. } => vec![Op::Lock(lock), op.clone(), Op::Unlock(lock)],
                     _ => vec![op.clone()],
-                })
-                .collect();
+                };
+                // The lock and unlock are placed where the increment is written.
+                if let Some(place) = places.and_then(|p| p.get(o)) {
+                    op_places.extend(std::iter::repeat_n(*place, wrapped.len()));
+                }
+                ops.extend(wrapped);
+            }
+            group.ops = ops;
+            if let Some(p) = copy.op_places.get_mut(g) {
+                *p = op_places;
+            }
         }
         copy
     }
 
-    /// A copy with group `group`'s thread count set to `count` (clamped to what is allowed).
+    /// A copy with group `group`'s thread count set to `count`, clamped to what is allowed (1
+    /// to [`MAX_THREADS`] in all); a count whose thread names would clash with another group's
+    /// leaves the group as it was. For a count that must be exactly as given, see
+    /// [`Scenario::set_group_count`].
     #[must_use]
     pub fn with_group_count(&self, group: usize, count: u32) -> Scenario {
-        let mut copy = self.clone();
-        if let Some(g) = copy.groups.get_mut(group) {
-            let others: u32 = self
-                .groups
-                .iter()
-                .enumerate()
-                .filter(|(i, _)| *i != group)
-                .map(|(_, g)| g.count)
-                .sum();
-            g.count = count.clamp(1, MAX_THREADS.saturating_sub(others).max(1));
-        }
-        copy
+        let others: u32 = self
+            .groups
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| *i != group)
+            .map(|(_, g)| g.count)
+            .sum();
+        let count = count.clamp(1, MAX_THREADS.saturating_sub(others).max(1));
+        self.set_group_count(group, count)
+            .unwrap_or_else(|_| self.clone())
     }
-}
 
-/// Turns byte spans of the file into located errors.
-struct Locator<'a> {
-    text: &'a str,
-    file: &'a str,
-}
-
-impl Locator<'_> {
-    fn error(&self, span: Range<usize>, message: String) -> ScenarioError {
-        let (line, column) = line_column(self.text, span.start);
-        ScenarioError::Located {
-            file: self.file.to_owned(),
-            line,
-            column,
-            message,
-        }
-    }
-}
-
-/// Counter, lock and module names met so far.
-#[derive(Default)]
-struct Names {
-    counters: Vec<String>,
-    locks: Vec<String>,
-    modules: Vec<String>,
-}
-
-fn parse_group(
-    raw: RawGroup,
-    names: &mut Names,
-    at: &Locator,
-) -> Result<ThreadGroup, ScenarioError> {
-    let name = raw.name.get_ref().trim().to_owned();
-    if name.is_empty() {
-        return Err(at.error(raw.name.span(), "thread `name` is empty".into()));
-    }
-    let count = match raw.count {
-        None => 1,
-        Some(c) => {
-            let v = *c.get_ref();
-            if !(1..=i64::from(MAX_THREADS)).contains(&v) {
-                return Err(at.error(
-                    c.span(),
-                    format!(
-                        "count = {v}: a thread group needs between 1 and {MAX_THREADS} threads"
-                    ),
-                ));
-            }
-            v as u32
-        }
-    };
-    let repeat = match raw.repeat {
-        None => Repeat::Times(1),
-        Some(r) => parse_repeat(r.get_ref()).map_err(|m| at.error(r.span(), m))?,
-    };
-    let ops_span = raw.ops.span();
-    let raw_ops = raw.ops.into_inner();
-    if raw_ops.is_empty() {
-        return Err(at.error(
-            ops_span,
-            format!("thread \"{name}\" has no ops: add at least one of {OPERATIONS}"),
-        ));
-    }
-    let mut ops = Vec::with_capacity(raw_ops.len());
-    let mut held: Vec<usize> = Vec::new();
-    for raw_op in raw_ops {
-        let span = raw_op.span();
-        let op = parse_op(raw_op.get_ref(), names).map_err(|m| at.error(span.clone(), m))?;
-        check_lock_use(&op, &mut held, &name, &names.locks).map_err(|m| at.error(span, m))?;
-        ops.push(op);
-    }
-    if let Some(&l) = held.first() {
-        let lock = &names.locks[l];
-        return Err(at.error(ops_span, format!("thread \"{name}\" ends its ops still holding lock \"{lock}\": add {{ unlock = \"{lock}\" }}")));
-    }
-    Ok(ThreadGroup {
-        name,
-        count,
-        repeat,
-        ops,
-    })
-}
-
-/// Locks must be taken once and released by their holder (checked in program order).
-fn check_lock_use(
-    op: &Op,
-    held: &mut Vec<usize>,
-    thread: &str,
-    locks: &[String],
-) -> Result<(), String> {
-    match *op {
-        Op::Lock(l) if held.contains(&l) => Err(format!(
-            "thread \"{thread}\" locks \"{}\" twice without unlocking: a threading.Lock is not reentrant, so this deadlocks",
-            locks[l]
-        )),
-        Op::Lock(l) => {
-            held.push(l);
-            Ok(())
-        }
-        Op::Unlock(l) => {
-            let at = held.iter().position(|&h| h == l).ok_or_else(|| {
-                format!(
-                    "thread \"{thread}\" unlocks \"{}\", which it does not hold at that point (Python raises RuntimeError: release unlocked lock)",
-                    locks[l]
-                )
-            })?;
-            held.remove(at);
-            Ok(())
-        }
-        _ => Ok(()),
-    }
-}
-
-fn parse_repeat(value: &toml::Value) -> Result<Repeat, String> {
-    match value {
-        toml::Value::Integer(n) if *n >= 1 => Ok(Repeat::Times(*n as u64)),
-        toml::Value::String(s) if s == "forever" => Ok(Repeat::Forever),
-        other => Err(format!(
-            "repeat = {other}: use a whole number of at least 1, or \"forever\""
-        )),
-    }
-}
-
-fn duration_of(value: &toml::Value, key: &str) -> Result<Nanos, String> {
-    match value {
-        toml::Value::String(s) => parse_duration(s).map_err(|e| format!("`{key}`: {e}")),
-        other => Err(format!(
-            "`{key}` = {other}: write a duration string with a unit, e.g. {key} = \"5ms\""
-        )),
-    }
-}
-
-fn positive_int(value: &toml::Value, key: &str, max: u64) -> Result<u64, String> {
-    match value {
-        toml::Value::Integer(n) if *n >= 1 && (*n as u64) <= max => Ok(*n as u64),
-        other => Err(format!(
-            "`{key}` = {other}: use a whole number from 1 to {max}"
-        )),
-    }
-}
-
-fn bool_of(value: &toml::Value, key: &str) -> Result<bool, String> {
-    value
-        .as_bool()
-        .ok_or_else(|| format!("`{key}` = {value}: use true or false"))
-}
-
-fn name_of(value: &toml::Value, key: &str) -> Result<String, String> {
-    match value {
-        toml::Value::String(s) if !s.trim().is_empty() => Ok(s.trim().to_owned()),
-        other => Err(format!(
-            "`{key}` = {other}: give a name in quotes, e.g. {key} = \"counter\""
-        )),
-    }
-}
-
-/// Parses one `{ op = value, option = value }` table.
-fn parse_op(table: &toml::Table, names: &mut Names) -> Result<Op, String> {
-    const KEYS: [&str; 10] = [
-        "compute",
-        "io",
-        "sleep",
-        "c_call",
-        "increment",
-        "lock",
-        "unlock",
-        "send",
-        "import",
-        "offload",
-    ];
-    let found: Vec<&str> = table
-        .keys()
-        .map(String::as_str)
-        .filter(|k| KEYS.contains(k))
-        .collect();
-    let kind = match found.as_slice() {
-        [one] => *one,
-        [] => {
-            let keys: Vec<&str> = table.keys().map(String::as_str).collect();
-            return Err(format!(
-                "unknown operation {{ {} }}: each operation needs exactly one of {OPERATIONS}",
-                keys.join(", ")
-            ));
-        }
-        many => {
-            return Err(format!(
-                "an operation names {} at once: write one operation per table",
-                many.join(" and ")
-            ));
-        }
-    };
-    let options: &[&str] = match kind {
-        "compute" => &["loop_body"],
-        "c_call" => &["releases_gil"],
-        "increment" => &["times", "call_inside", "shared"],
-        "import" => &["supports_free_threading", "duration"],
-        _ => &[],
-    };
-    if let Some(extra) = table
-        .keys()
-        .find(|k| k.as_str() != kind && !options.contains(&k.as_str()))
-    {
-        let allowed = if options.is_empty() {
-            "none".to_owned()
-        } else {
-            options.join(", ")
+    /// A copy with group `group`'s thread count set to exactly `count`; an error, in words, when
+    /// that is not allowed (no such group, more than [`MAX_THREADS`] threads in all, or thread
+    /// names that clash with another group's).
+    pub fn set_group_count(&self, group: usize, count: u32) -> Result<Scenario, String> {
+        let Some(name) = self.groups.get(group).map(|g| g.name.clone()) else {
+            return Err(format!("there is no thread group number {group}"));
         };
-        return Err(format!(
-            "`{kind}` does not take the option `{extra}` (options allowed: {allowed})"
-        ));
+        let others: u32 = self
+            .groups
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| *i != group)
+            .map(|(_, g)| g.count)
+            .sum();
+        let allowed = MAX_THREADS.saturating_sub(others);
+        if count == 0 || count > allowed {
+            return Err(format!(
+                "group \"{name}\" can have between 1 and {allowed} threads (at most {MAX_THREADS} in all, and the other groups have {others})"
+            ));
+        }
+        let mut copy = self.clone();
+        copy.groups[group].count = count;
+        let resized = copy.groups[group].clone();
+        let rest: Vec<ThreadGroup> = copy
+            .groups
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| *i != group)
+            .map(|(_, g)| g.clone())
+            .collect();
+        if let Some(clash) = name_clash(&rest, &resized) {
+            return Err(clash);
+        }
+        Ok(copy)
     }
-    let value = &table[kind];
-    let opt = |key: &str| table.get(key);
-    Ok(match kind {
-        "compute" => Op::Compute {
-            bytecodes: positive_int(value, "compute", 1 << 50)?,
-            loop_body: opt("loop_body").map_or(Ok(8), |v| positive_int(v, "loop_body", 1 << 20))?
-                as u32,
-        },
-        "io" => Op::Io(duration_of(value, "io")?),
-        "sleep" => Op::Sleep(duration_of(value, "sleep")?),
-        "c_call" => Op::CCall {
-            duration: duration_of(value, "c_call")?,
-            releases_gil: opt("releases_gil").map_or(Ok(false), |v| bool_of(v, "releases_gil"))?,
-        },
-        "increment" => Op::Increment {
-            counter: intern(&mut names.counters, &name_of(value, "increment")?),
-            times: opt("times").map_or(Ok(1), |v| positive_int(v, "times", 1 << 40))?,
-            call_inside: opt("call_inside").map_or(Ok(false), |v| bool_of(v, "call_inside"))?,
-            shared: opt("shared").map_or(Ok(false), |v| bool_of(v, "shared"))?,
-        },
-        "lock" => Op::Lock(intern(&mut names.locks, &name_of(value, "lock")?)),
-        "unlock" => Op::Unlock(intern(&mut names.locks, &name_of(value, "unlock")?)),
-        "send" => Op::Send(positive_int(value, "send", 1 << 40)?),
-        "offload" => Op::Offload(positive_int(value, "offload", 1 << 50)?),
-        _ => Op::Import {
-            module: intern(&mut names.modules, &name_of(value, "import")?),
-            supports_free_threading: opt("supports_free_threading")
-                .map_or(Ok(false), |v| bool_of(v, "supports_free_threading"))?,
-            duration: opt("duration")
-                .map_or(Ok(crate::time::MS), |v| duration_of(v, "duration"))?,
-        },
-    })
 }
 
-/// 1-based line and column (in characters) of a byte offset.
-fn line_column(text: &str, offset: usize) -> (usize, usize) {
-    let offset = offset.min(text.len());
-    let before = &text[..text.floor_char_boundary(offset)];
-    let line = before.matches('\n').count() + 1;
-    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
-    (line, column)
+/// The names of `group`'s threads: `name` alone, or `name-0`, `name-1`, … when `count` > 1.
+fn thread_names(group: &ThreadGroup) -> Vec<String> {
+    if group.count == 1 {
+        vec![group.name.clone()]
+    } else {
+        (0..group.count)
+            .map(|i| format!("{}-{i}", group.name))
+            .collect()
+    }
+}
+
+/// Why `group`'s threads cannot sit beside `others`: a group name used twice, or a thread name
+/// two groups would both give (`w` with count 2 makes `w-1`, like a group named `w-1`).
+fn name_clash(others: &[ThreadGroup], group: &ThreadGroup) -> Option<String> {
+    if others.iter().any(|g| g.name == group.name) {
+        return Some(format!(
+            "two thread groups are named \"{}\": names must be unique",
+            group.name
+        ));
+    }
+    let mine = thread_names(group);
+    others.iter().find_map(|other| {
+        let theirs = thread_names(other);
+        let clash = mine.iter().find(|n| theirs.contains(n))?;
+        Some(format!(
+            "thread groups \"{}\" (count {}) and \"{}\" (count {}) would both have a thread named \"{clash}\": rename one of the groups",
+            other.name, other.count, group.name, group.count
+        ))
+    })
 }
 
 #[cfg(test)]
@@ -678,7 +461,10 @@ ops = [ { io = "56us" }, { compute = 40 } ]
         assert_eq!(
             s.groups[1].ops,
             vec![
-                Op::Io(56_000),
+                Op::Io {
+                    duration: 56_000,
+                    blocks: None
+                },
                 Op::Compute {
                     bytecodes: 40,
                     loop_body: 8
@@ -828,5 +614,221 @@ ops = [ { io = "56us" }, { compute = 40 } ]
         };
         assert!(convoy.config(&bounded).is_ok());
         assert!(convoy.config(&Overrides::default()).is_ok());
+    }
+
+    /// Words a message in the user's terms never contains: Rust types and serde's vocabulary.
+    const PROGRAM_WORDS: [&str; 8] = [
+        "struct",
+        "u64",
+        "i64",
+        "f64",
+        "u32",
+        "sequence",
+        "a map",
+        "invalid type",
+    ];
+
+    #[test]
+    fn values_of_the_wrong_kind_are_explained_in_words_at_their_place() {
+        let cases = [
+            ("name = \"x\"\nsettings = 5\n", "2:12", "[settings] table"),
+            ("name = 5\n", "1:8", "in quotes"),
+            ("name = \"x\"\nthreads = 5\n", "2:11", "[[threads]]"),
+            (
+                "name = \"x\"\n[settings]\nruntime = 5\n",
+                "3:11",
+                "\"asyncio\"",
+            ),
+            ("name = \"x\"\n[settings]\ncores = -1\n", "3:9", "1 to 256"),
+            (
+                "name = \"x\"\n[settings]\nseed = 1.5\n",
+                "3:8",
+                "decimal point",
+            ),
+            (
+                "name = \"x\"\n[settings]\nbytecode_ns = \"fast\"\n",
+                "3:15",
+                "0.05 to 10000",
+            ),
+            (
+                "name = \"x\"\n[settings]\npython = 3.10\n",
+                "3:10",
+                "in quotes",
+            ),
+            (
+                "name = \"x\"\n[settings]\nduration = 2\n",
+                "3:12",
+                "\"2ms\"",
+            ),
+            (
+                "name = \"x\"\n[settings]\nmemory_budget = 5\n",
+                "3:17",
+                "\"5MB\"",
+            ),
+            (
+                "name = \"x\"\n[[threads]]\nname = \"a\"\ncount = 1.5\nops = [ { compute = 3 } ]\n",
+                "4:9",
+                "between 1 and 256",
+            ),
+            (
+                "name = \"x\"\n[[threads]]\nname = \"a\"\nops = 5\n",
+                "4:7",
+                "list of operations",
+            ),
+            (
+                "name = \"x\"\n[[threads]]\nname = \"a\"\nops = [ 5 ]\n",
+                "4:9",
+                "is a table",
+            ),
+            (
+                "name = \"x\"\n[[threads]]\nname = \"a\"\nops = [ { compute = -3 } ]\n",
+                "4:21",
+                "from 1 to",
+            ),
+            (
+                "name = \"x\"\n[[threads]]\nname = \"a\"\nops = [ { compute = 3, loop_body = 0 } ]\n",
+                "4:36",
+                "loop_body",
+            ),
+            (
+                "name = \"x\"\n[[threads]]\nname = \"a\"\nrepeat = \"always\"\nops = [ { compute = 3 } ]\n",
+                "4:10",
+                "forever",
+            ),
+            (
+                "name = \"x\"\n[[threads]]\nname = \"a\"\ncolour = 1\nops = [ { compute = 3 } ]\n",
+                "4:1",
+                "name, count, repeat and ops",
+            ),
+            (
+                "name = \"x\"\ntitle = \"y\"\n",
+                "2:1",
+                "name, summary, narration",
+            ),
+            (
+                "name = \"x\"\n[[threads]]\nname = \"a\"\nops = [ { io = 5 } ]\n",
+                "4:16",
+                "with a unit",
+            ),
+            (
+                "name = \"x\"\n[[threads]]\nname = \"a\"\nops = [ { c_call = \"1ms\", releases_gil = 1 } ]\n",
+                "4:42",
+                "true or false",
+            ),
+            (
+                "name = \"x\"\n[[threads]]\nname = \"a\"\nops = [ { increment = 3 } ]\n",
+                "4:23",
+                "a name in quotes",
+            ),
+            ("name = \"x\"\n[[threads]\n", "2:", "not valid TOML"),
+        ];
+        for (text, at, needle) in cases {
+            let e = err(text);
+            assert!(e.starts_with(&format!("bad.toml:{at}")), "{text}: {e}");
+            assert!(e.contains(needle), "{text}: {e}");
+            for word in PROGRAM_WORDS {
+                assert!(!e.contains(word), "{text}: {e} says {word}");
+            }
+        }
+    }
+
+    #[test]
+    fn names_are_bounded_and_thread_names_unique() {
+        let group = |name: &str| {
+            format!("name = \"x\"\n[[threads]]\nname = \"{name}\"\nops = [ {{ compute = 3 }} ]\n")
+        };
+        let huge = err(&group(&"é".repeat(70_000)));
+        assert!(
+            huge.contains("70000 characters") && huge.contains("at most 100"),
+            "{huge}"
+        );
+        assert!(
+            huge.len() < 300,
+            "the message quotes only the start: {huge}"
+        );
+        let newline = err(&group("a\\nb"));
+        assert!(newline.contains("control character"), "{newline}");
+        assert!(Scenario::parse(&group(&"线".repeat(MAX_NAME_CHARS)), "ok.toml").is_ok());
+        let lock = err("name = \"x\"\n[[threads]]\nname = \"a\"\nops = [ { lock = \"\" } ]\n");
+        assert!(lock.contains("`lock` is empty"), "{lock}");
+        let text = "name = \"x\"\n[[threads]]\nname = \"w\"\ncount = 2\nops = [ { compute = 3 } ]\n[[threads]]\nname = \"w-1\"\nops = [ { compute = 3 } ]\n";
+        let clash = err(text);
+        assert!(
+            clash.contains("\"w\" (count 2)") && clash.contains("\"w-1\" (count 1)"),
+            "{clash}"
+        );
+        let apart = Scenario::parse(&text.replace("count = 2", "count = 1"), "ok.toml").unwrap();
+        let e = apart.set_group_count(0, 2).unwrap_err();
+        assert!(e.contains("\"w-1\""), "{e}");
+        assert_eq!(
+            apart.with_group_count(0, 2),
+            apart,
+            "a clash leaves the count"
+        );
+        let e = apart.set_group_count(1, 256).unwrap_err();
+        assert!(e.contains("between 1 and 255"), "{e}");
+        assert_eq!(apart.set_group_count(1, 255).unwrap().threads().len(), 256);
+        assert!(apart.set_group_count(1, 0).is_err());
+    }
+
+    #[test]
+    fn a_run_over_the_limits_is_refused_before_it_starts() {
+        let run = |ops: &str, repeat: &str, settings: &str| {
+            let text = format!(
+                "name = \"x\"\n[settings]\n{settings}\n[[threads]]\nname = \"a\"\nrepeat = {repeat}\nops = [ {ops} ]\n"
+            );
+            Scenario::parse(&text, "big.toml").and_then(|s| s.config(&Overrides::default()))
+        };
+        // 2^50 bytecodes at 17 ns: 222 days for one op, whatever the duration.
+        let long = run(
+            "{ compute = 1125899906842624 }",
+            "1",
+            "bytecode_ns = 17\nduration = \"1s\"",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            long.starts_with("big.toml:8:9:")
+                && long.contains("compute")
+                && long.contains("bytecode_ns = 17")
+                && long.contains("one day"),
+            "{long}"
+        );
+        let endless = run("{ compute = 1 }", "9223372036854775807", "")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            endless.contains("max_virtual_time") && endless.contains("--duration"),
+            "{endless}"
+        );
+        let sleepy = run("{ sleep = \"1ms\" }", "1000", "wake_latency = \"86400s\"")
+            .unwrap_err()
+            .to_string();
+        assert!(sleepy.contains("at least 500 days"), "{sleepy}");
+        let many = run("{ compute = 1 }", "100000000", "")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            many.contains("max_events") && many.contains("100000000 events"),
+            "{many}"
+        );
+        assert!(run("{ compute = 1 }", "100000000", "max_events = 1000000000").is_ok());
+        assert!(
+            run(
+                "{ compute = 1 }",
+                "9223372036854775807",
+                "duration = \"1s\""
+            )
+            .is_ok()
+        );
+        let over = run("{ compute = 1 }", "1", "duration = \"2h\"");
+        assert!(over.is_err());
+        let over = run("{ compute = 1 }", "1", "duration = \"7200s\"")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            over.starts_with("big.toml:3:") && over.contains("max_virtual_time"),
+            "{over}"
+        );
     }
 }

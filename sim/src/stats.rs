@@ -54,8 +54,12 @@ pub struct StateTimes {
     pub waiting_gil: f64,
     /// Forced off, waiting on `switch_cond`.
     pub forced_off: f64,
-    /// In I/O or sleep.
+    /// In I/O or sleep, asleep in the kernel.
     pub io: f64,
+    /// In system calls that did not block (on a core, GIL released).
+    pub syscall: f64,
+    /// Woken by the OS after a blocking call, not running yet.
+    pub waking: f64,
     /// In C calls (with or without the GIL).
     pub c_call: f64,
     /// Blocked on a lock.
@@ -75,6 +79,8 @@ impl StateTimes {
             + self.waiting_gil
             + self.forced_off
             + self.io
+            + self.syscall
+            + self.waking
             + self.c_call
             + self.lock
             + self.runnable
@@ -94,7 +100,9 @@ pub struct ThreadStats {
     pub bytecodes: u64,
     /// Time in each state.
     pub state_ms: StateTimes,
-    /// `io` and `sleep` operations completed.
+    /// `io` and `sleep` calls completed, each call once, blocking or not (and between
+    /// processes, the pipe write of each `send`); not one cut by the end of the run, nor an
+    /// asyncio task's await of an executor's job.
     pub io_ops: u64,
     /// From releasing the GIL for an `io`/`sleep` until holding it again.
     pub io_latency_ms: Option<Summary>,
@@ -160,14 +168,15 @@ pub struct Stats {
     pub bytecodes: u64,
     /// Time threads spent executing on cores (bytecode or C).
     pub cpu_ms: f64,
-    /// `cpu_ms / wall_ms`.
-    pub parallelism: f64,
+    /// `cpu_ms / wall_ms`: how many cores were busy on average; none for a run of no time.
+    pub parallelism: Option<f64>,
     /// Bytecodes per second of wall time.
     pub bytecodes_per_s: f64,
     /// The same work done by one thread, one thing after another (same build).
     pub sequential_ms: f64,
-    /// `sequential_ms / wall_ms`.
-    pub speedup: f64,
+    /// `sequential_ms / wall_ms`, where it is known to 1%: none for a run cut before any work,
+    /// or so soon that the bytecodes in progress at the cut (each counted whole) weigh more.
+    pub speedup: Option<f64>,
     /// Every `io`/`sleep` call of every thread, pooled: from releasing the GIL until holding
     /// it again.
     pub io_latency_ms: Option<Summary>,
@@ -182,6 +191,20 @@ pub struct Stats {
     pub counters: Vec<CounterResult>,
     /// Warnings the interpreter printed.
     pub warnings: Vec<String>,
+    /// Whether the run was stopped before its end (in the JSON only when true).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub interrupted: bool,
+}
+
+/// A lane's spans up to `now`: the open one cut there, and any that a live engine recorded past
+/// it cut there too (the simulator never records past `now`).
+fn until(lane: &Lane, now: Nanos) -> impl Iterator<Item = crate::trace::Span> + '_ {
+    lane.all(now)
+        .filter(move |s| s.start <= now)
+        .map(move |mut s| {
+            s.end = s.end.min(now);
+            s
+        })
 }
 
 fn ms(n: Nanos) -> f64 {
@@ -234,9 +257,17 @@ impl Stats {
         let cpu: Nanos = trace
             .cores
             .iter()
-            .flat_map(|l| l.all(trace.now))
+            .flat_map(|l| until(l, trace.now))
             .map(|s| s.duration())
             .sum();
+        // A thread still running at the cut has its bytecode in progress counted whole.
+        let unfinished = trace
+            .threads
+            .iter()
+            .filter(|t| t.finished.is_none())
+            .count() as u128;
+        let rounding = unfinished * u128::from(bytecode_ps) / 1000;
+        let known = wall > 0 && sequential > 0 && rounding * 100 <= u128::from(sequential);
         let bytecodes = threads.iter().map(|t| t.bytecodes).sum();
         let Samples {
             io_latency,
@@ -263,24 +294,17 @@ impl Stats {
             wall_ms: ms(wall),
             bytecodes,
             cpu_ms: ms(cpu),
-            parallelism: if wall > 0 {
-                cpu as f64 / wall as f64
-            } else {
-                0.0
-            },
+            parallelism: (wall > 0).then(|| cpu as f64 / wall as f64),
             bytecodes_per_s: bytecodes as f64 / wall_s,
             sequential_ms: ms(sequential),
-            speedup: if wall > 0 {
-                sequential as f64 / wall as f64
-            } else {
-                0.0
-            },
+            speedup: known.then(|| sequential as f64 / wall as f64),
             io_latency_ms: Summary::of(io_latency),
             resume_lag_ms: Summary::of(resume_lags),
             gil: gil_stats(trace, slices, acquire_latency),
             threads,
             counters: trace.counters.clone(),
             warnings: trace.warnings.iter().map(|(_, w)| w.clone()).collect(),
+            interrupted: trace.interrupted,
         }
     }
 
@@ -299,8 +323,14 @@ impl Stats {
         let values: [(&str, String); 18] = [
             ("wall", format_ms(self.wall_ms)),
             ("sequential", format_ms(self.sequential_ms)),
-            ("speedup", format!("{:.2}×", self.speedup)),
-            ("parallelism", format!("{:.2}", self.parallelism)),
+            (
+                "speedup",
+                self.speedup.map_or("—".into(), |x| format!("{x:.2}×")),
+            ),
+            (
+                "parallelism",
+                self.parallelism.map_or("—".into(), |x| format!("{x:.2}")),
+            ),
             (
                 "interval",
                 format_ms(self.switch_interval_us as f64 / 1000.0),
@@ -407,7 +437,7 @@ fn gil_stats(trace: &Trace, slices: Vec<Nanos>, acquire_latency: Vec<Nanos>) -> 
 }
 
 fn gil_slices(trace: &Trace) -> Vec<Nanos> {
-    trace.gil.all(trace.now).map(|s| s.duration()).collect()
+    until(&trace.gil, trace.now).map(|s| s.duration()).collect()
 }
 
 /// Total time the GIL lane is empty while at least one thread waits for the GIL.
@@ -415,7 +445,7 @@ fn handoff_time(trace: &Trace) -> Nanos {
     let mut waiting: Vec<(Nanos, Nanos)> = trace
         .thread_lanes
         .iter()
-        .flat_map(|l| l.all(trace.now))
+        .flat_map(|l| until(l, trace.now))
         .filter(|s| s.state == ThreadState::WaitingGil && s.end > s.start)
         .map(|s| (s.start, s.end))
         .collect();
@@ -428,7 +458,9 @@ fn handoff_time(trace: &Trace) -> Nanos {
             _ => union.push((start, end)),
         }
     }
-    let held: Vec<(Nanos, Nanos)> = trace.gil.all(trace.now).map(|s| (s.start, s.end)).collect();
+    let held: Vec<(Nanos, Nanos)> = until(&trace.gil, trace.now)
+        .map(|s| (s.start, s.end))
+        .collect();
     // Waiting time minus the part of it during which the GIL was held.
     let mut total: Nanos = union.iter().map(|(a, b)| b - a).sum();
     let mut h = 0;
@@ -445,11 +477,34 @@ fn handoff_time(trace: &Trace) -> Nanos {
     total
 }
 
+/// The slot of each state in [`ThreadScan::times`], in [`StateTimes`] order (`None`: done).
+fn slot(state: ThreadState) -> Option<usize> {
+    match state {
+        ThreadState::Running => Some(0),
+        ThreadState::WaitingGil => Some(1),
+        ThreadState::ForcedOff => Some(2),
+        ThreadState::Io => Some(3),
+        ThreadState::Syscall => Some(4),
+        ThreadState::Waking => Some(5),
+        ThreadState::CCallReleased | ThreadState::CCallHolding => Some(6),
+        ThreadState::Lock => Some(7),
+        ThreadState::Runnable => Some(8),
+        ThreadState::Ready => Some(9),
+        ThreadState::Starting => Some(10),
+        ThreadState::Done => None,
+    }
+}
+
+/// Number of slots of [`slot`].
+const SLOTS: usize = 11;
+
 /// What one pass over a thread's lane finds.
 struct ThreadScan {
-    /// Time per state slot (see [`scan_thread`]).
-    times: [Nanos; 9],
+    /// Time per state slot (see [`slot`]).
+    times: [Nanos; SLOTS],
     bytecodes: u64,
+    /// `io` and `sleep` calls completed (not the one cut by the end of the run).
+    io_ops: u64,
     io_latencies: Vec<Nanos>,
     acquire_latencies: Vec<Nanos>,
     resume_lags: Vec<Nanos>,
@@ -457,58 +512,65 @@ struct ThreadScan {
     overhead: Nanos,
 }
 
+/// An I/O call in progress during a scan: its number (the span's `other`), since when it
+/// released the GIL, and when it completed (once it has).
+struct PendingCall {
+    number: u32,
+    released_at: Nanos,
+    completed: Option<Nanos>,
+}
+
 /// Walks the lane of thread `me` once: time in each state, bytecodes, I/O and acquire
-/// latencies, resume lags, old-GIL overhead.
+/// latencies, resume lags, old-GIL overhead. An I/O call ends when the thread holds the GIL
+/// again, or starts its next call (which it can only do holding it).
 fn scan_thread(me: u32, info: &ThreadInfo, lane: &Lane, now: Nanos) -> ThreadScan {
     let mut scan = ThreadScan {
-        times: [0; 9],
+        times: [0; SLOTS],
         bytecodes: 0,
+        io_ops: 0,
         io_latencies: Vec::new(),
         acquire_latencies: Vec::new(),
         resume_lags: Vec::new(),
         overhead: 0,
     };
-    let mut io_ended: Option<Nanos> = None;
     let mut released_at = info.started.unwrap_or(0);
-    let mut io_pending = false;
+    let mut call: Option<PendingCall> = None;
     let mut wanting_since: Option<Nanos> = None;
-    for span in lane.all(now) {
+    for span in until(lane, now) {
         scan.bytecodes += span.bytecodes;
         if span.state == ThreadState::CCallReleased && span.other == me {
             // The old GIL's release-and-signal: not the program's work.
             scan.overhead += span.duration();
         }
-        let slot = match span.state {
-            ThreadState::Running => Some(0),
-            ThreadState::WaitingGil => Some(1),
-            ThreadState::ForcedOff => Some(2),
-            ThreadState::Io => Some(3),
-            ThreadState::CCallReleased | ThreadState::CCallHolding => Some(4),
-            ThreadState::Lock => Some(5),
-            ThreadState::Runnable => Some(6),
-            ThreadState::Ready => Some(7),
-            ThreadState::Starting => Some(8),
-            ThreadState::Done => None,
-        };
-        if let Some(slot) = slot {
+        if let Some(slot) = slot(span.state) {
             scan.times[slot] += span.duration();
         }
-        if holds_gil(span.state) {
+        let io = matches!(span.state, ThreadState::Io | ThreadState::Syscall);
+        let next_call = io && call.as_ref().is_some_and(|c| c.number != span.other);
+        if holds_gil(span.state) || next_call {
             // Holding the GIL again ends a pending I/O call's latency and any wait for the GIL.
-            if io_pending {
-                scan.io_latencies.push(span.start - released_at);
-                io_pending = false;
-            }
-            if let Some(ended) = io_ended.take() {
-                scan.resume_lags.push(span.start - ended);
+            if let Some(done) = call.take() {
+                scan.io_latencies.push(span.start - done.released_at);
+                scan.resume_lags
+                    .push(span.start - done.completed.unwrap_or(span.start));
             }
             if let Some(since) = wanting_since.take() {
                 scan.acquire_latencies.push(span.start - since);
             }
-            released_at = span.end;
-        } else if span.state == ThreadState::Io {
-            io_pending = true;
-            io_ended = Some(span.end);
+            released_at = if next_call { span.start } else { span.end };
+        }
+        if io {
+            if call.is_none() && !span.awaits_executor() {
+                // A new I/O call; the one still in progress at the cut is not done.
+                let cut = span.end >= now && info.finished.is_none();
+                scan.io_ops += u64::from(!cut);
+            }
+            let pending = call.get_or_insert(PendingCall {
+                number: span.other,
+                released_at,
+                completed: None,
+            });
+            pending.completed = Some(span.end);
         } else if span.state == ThreadState::WaitingGil {
             wanting_since.get_or_insert(span.start);
         }
@@ -526,6 +588,7 @@ fn thread_stats(
     let ThreadScan {
         times,
         bytecodes,
+        io_ops,
         io_latencies,
         acquire_latencies: _,
         resume_lags,
@@ -535,7 +598,6 @@ fn thread_stats(
         .finished
         .unwrap_or(now)
         .saturating_sub(info.started.unwrap_or(0));
-    let io_ops = io_latencies.len() as u64;
     let stats = ThreadStats {
         name: info.name.clone(),
         finished_ms: info.finished.map(ms),
@@ -545,11 +607,13 @@ fn thread_stats(
             waiting_gil: ms(times[1]),
             forced_off: ms(times[2]),
             io: ms(times[3]),
-            c_call: ms(times[4]),
-            lock: ms(times[5]),
-            runnable: ms(times[6]),
-            ready: ms(times[7]),
-            starting: ms(times[8]),
+            syscall: ms(times[4]),
+            waking: ms(times[5]),
+            c_call: ms(times[6]),
+            lock: ms(times[7]),
+            runnable: ms(times[8]),
+            ready: ms(times[9]),
+            starting: ms(times[10]),
         },
         io_ops,
         io_latency_ms: Summary::of(io_latencies),
@@ -560,9 +624,11 @@ fn thread_stats(
             0.0
         },
     };
-    // Alone, the thread would spend exactly its bytecodes' cost, its I/O and its C calls (not
-    // the boot of a process or interpreter: that is the runtime's cost, not the work).
-    let alone = bytecodes * bytecode_ps / 1000 + times[3] + times[4] - overhead;
+    // Alone, the thread would spend exactly its bytecodes' cost, its I/O (with the OS waking it
+    // after each blocking call) and its C calls (not the boot of a process or interpreter: that
+    // is the runtime's cost, not the work).
+    let alone =
+        bytecodes * bytecode_ps / 1000 + times[3] + times[4] + times[5] + times[6] - overhead;
     (stats, alone)
 }
 

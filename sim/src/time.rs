@@ -1,8 +1,5 @@
 //! Virtual time: integer nanoseconds, and the duration strings scenario files use.
 
-use serde::{Deserialize, Deserializer};
-use std::fmt;
-
 /// A point or a span of time, in nanoseconds (virtual time in the simulator, monotonic-clock
 /// time since the run started in the live engine).
 pub type Nanos = u64;
@@ -14,8 +11,14 @@ pub const MS: Nanos = 1_000_000;
 /// One second in nanoseconds.
 pub const SEC: Nanos = 1_000_000_000;
 
-/// The largest duration a scenario may name: one day of virtual time.
-pub const MAX_DURATION: Nanos = 86_400 * SEC;
+/// One hour in nanoseconds.
+pub const HOUR: Nanos = 3_600 * SEC;
+/// One day in nanoseconds.
+pub const DAY: Nanos = 24 * HOUR;
+
+/// The largest duration a scenario may name, and the most virtual time one operation may take:
+/// one day. Every sum and product of virtual times the engine forms stays far below `u64::MAX`.
+pub const MAX_DURATION: Nanos = DAY;
 
 /// Parses a duration such as `"5ms"`, `"0.5ms"`, `"56us"`, `"56µs"`, `"2s"` or `"100ns"`.
 ///
@@ -50,13 +53,13 @@ pub fn parse_duration(text: &str) -> Result<Nanos, String> {
     let value: f64 = number
         .parse()
         .map_err(|_| format!("duration \"{text}\" does not start with a number, e.g. \"0.5ms\""))?;
-    if !value.is_finite() || value < 0.0 {
+    if value < 0.0 {
         return Err(format!(
             "duration \"{text}\" is negative: durations must be 0 or more"
         ));
     }
     let nanos = (value * scale).round();
-    if nanos > MAX_DURATION as f64 {
+    if !nanos.is_finite() || nanos > MAX_DURATION as f64 {
         return Err(format!(
             "duration \"{text}\" is too long: at most one day (\"86400s\") is allowed"
         ));
@@ -64,14 +67,19 @@ pub fn parse_duration(text: &str) -> Result<Nanos, String> {
     Ok(nanos as Nanos)
 }
 
-/// Formats nanoseconds with a unit that keeps three significant figures: `5.00 ms`, `56.0 µs`.
+/// Formats nanoseconds with a unit that keeps three significant figures: `5.00 ms`, `56.0 µs`,
+/// `2.00 h`, `100 days`.
 pub fn format_nanos(nanos: Nanos) -> String {
     format_nanos_f(nanos as f64)
 }
 
 /// Like [`format_nanos`] for a fractional amount of nanoseconds.
 pub fn format_nanos_f(nanos: f64) -> String {
-    let (value, unit) = if nanos >= 1e9 {
+    let (value, unit) = if nanos >= 2.0 * DAY as f64 {
+        (nanos / DAY as f64, "days")
+    } else if nanos >= HOUR as f64 {
+        (nanos / HOUR as f64, "h")
+    } else if nanos >= 1e9 {
         (nanos / 1e9, "s")
     } else if nanos >= 1e6 {
         (nanos / 1e6, "ms")
@@ -86,41 +94,6 @@ pub fn format_nanos_f(nanos: f64) -> String {
         format!("{value:.1} {unit}")
     } else {
         format!("{value:.2} {unit}")
-    }
-}
-
-/// A duration read from a scenario file: deserializes from a string with a unit.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default)]
-pub struct DurationValue(pub Nanos);
-
-impl<'de> Deserialize<'de> for DurationValue {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Visitor;
-        impl serde::de::Visitor<'_> for Visitor {
-            type Value = DurationValue;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("a duration string with a unit, such as \"5ms\", \"56us\" or \"0.5s\"")
-            }
-            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<DurationValue, E> {
-                parse_duration(v).map(DurationValue).map_err(E::custom)
-            }
-            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<DurationValue, E> {
-                Err(E::custom(format!(
-                    "duration {v} has no unit: write it as a string with one of ns, us (or µs), ms, s, e.g. \"{v}ms\""
-                )))
-            }
-            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<DurationValue, E> {
-                Err(E::custom(format!(
-                    "duration {v} has no unit: write it as a string with one of ns, us (or µs), ms, s, e.g. \"{v}ms\""
-                )))
-            }
-            fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<DurationValue, E> {
-                Err(E::custom(format!(
-                    "duration {v} has no unit: write it as a string with one of ns, us (or µs), ms, s, e.g. \"{v}ms\""
-                )))
-            }
-        }
-        deserializer.deserialize_any(Visitor)
     }
 }
 
@@ -147,6 +120,12 @@ mod tests {
         assert!(parse_duration("5min").unwrap_err().contains("unknown unit"));
         assert!(parse_duration("ms").unwrap_err().contains("number"));
         assert!(parse_duration("1000000s").unwrap_err().contains("too long"));
+        assert!(parse_duration("1e400s").unwrap_err().contains("too long"));
+        assert!(
+            parse_duration("nan s")
+                .unwrap_err()
+                .contains("unknown unit")
+        );
     }
 
     #[test]
@@ -156,5 +135,8 @@ mod tests {
         assert_eq!(format_nanos(40), "40 ns");
         assert_eq!(format_nanos(2 * SEC), "2.00 s");
         assert_eq!(format_nanos(150 * MS), "150 ms");
+        assert_eq!(format_nanos(1_800 * SEC), "1800 s");
+        assert_eq!(format_nanos(2 * HOUR), "2.00 h");
+        assert_eq!(format_nanos(100 * DAY), "100 days");
     }
 }

@@ -15,6 +15,10 @@ pub type ThreadId = u32;
 /// "No thread" / "no value" in a span's or marker's `other` field.
 pub const NONE: u32 = u32::MAX;
 
+/// On an I/O span, an `other` of this or more: an asyncio task awaiting an executor's job
+/// (`run_in_executor`), not an I/O call; the await's number modulo 2 is added to it.
+pub const EXECUTOR_AWAIT: u32 = 2;
+
 /// What a thread is doing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -26,8 +30,15 @@ pub enum ThreadState {
     WaitingGil,
     /// Forced off: dropped the GIL on request and waits on `switch_cond` for a successor.
     ForcedOff,
-    /// In a blocking call or `time.sleep`, GIL released.
+    /// In a blocking call or `time.sleep`, GIL released, asleep in the kernel (`other`: the
+    /// thread's call number modulo 2, so that two calls in a row stay two spans).
     Io,
+    /// In a system call that does not block (the data was already there, the buffer had room,
+    /// `sleep(0)` up to 3.10): on its core, GIL released (`other` as for [`Self::Io`]).
+    Syscall,
+    /// Woken by the OS after a blocking call, a sleep or a lock wait, not running yet: the
+    /// OS wake-up latency (`gil-model.md` rule 24), not a wait for the GIL.
+    Waking,
     /// In a C call that released the GIL (running on a core without it).
     CCallReleased,
     /// In a C call that keeps the GIL: no check point until it returns.
@@ -48,11 +59,13 @@ pub enum ThreadState {
 
 impl ThreadState {
     /// Every state, in legend order.
-    pub const ALL: [ThreadState; 11] = [
+    pub const ALL: [ThreadState; 13] = [
         Self::Running,
         Self::WaitingGil,
         Self::ForcedOff,
         Self::Io,
+        Self::Syscall,
+        Self::Waking,
         Self::CCallReleased,
         Self::CCallHolding,
         Self::Lock,
@@ -69,6 +82,8 @@ impl ThreadState {
             Self::WaitingGil => "waiting for the GIL",
             Self::ForcedOff => "forced off (switch_cond)",
             Self::Io => "in I/O (GIL released)",
+            Self::Syscall => "in a system call that did not block (GIL released)",
+            Self::Waking => "woken by the OS, not running yet",
             Self::CCallReleased => "C call, GIL released",
             Self::CCallHolding => "C call holding the GIL",
             Self::Lock => "blocked on a lock",
@@ -79,11 +94,21 @@ impl ThreadState {
         }
     }
 
+    /// Whether a thread lane's span in this state names a thread in its `other` (the GIL holder
+    /// waited for, the thread that forced the switch, the task the event loop runs).
+    pub fn other_is_thread(self) -> bool {
+        matches!(self, Self::WaitingGil | Self::ForcedOff | Self::Ready)
+    }
+
     /// Whether a thread in this state occupies a core.
     pub fn on_core(self) -> bool {
         matches!(
             self,
-            Self::Running | Self::CCallReleased | Self::CCallHolding | Self::Starting
+            Self::Running
+                | Self::Syscall
+                | Self::CCallReleased
+                | Self::CCallHolding
+                | Self::Starting
         )
     }
 }
@@ -98,9 +123,10 @@ pub struct Span {
     /// Bytecodes executed during the span (thread and core lanes).
     pub bytecodes: u64,
     /// Per lane: on a thread lane, the GIL holder a waiter waits for, the thread that forced a
-    /// switch, or the lock blocked on (a C call "without the GIL" whose `other` is the thread
-    /// itself is the old GIL's release-and-signal overhead); on the GIL and core lanes, the
-    /// occupying thread.
+    /// switch, the lock blocked on, or an I/O call's number modulo 2 (a C call "without the
+    /// GIL" whose `other` is the thread itself is the old GIL's release-and-signal overhead; an
+    /// I/O span whose `other` is [`EXECUTOR_AWAIT`] or more is an asyncio task awaiting an
+    /// executor's job); on the GIL and core lanes, the occupying thread.
     pub other: u32,
     /// The state (on the GIL lane always [`ThreadState::Running`]).
     pub state: ThreadState,
@@ -110,6 +136,11 @@ impl Span {
     /// `end - start`.
     pub fn duration(&self) -> Nanos {
         self.end - self.start
+    }
+
+    /// Whether it is an asyncio task awaiting an executor's job (shown as I/O, not a call).
+    pub fn awaits_executor(&self) -> bool {
+        self.state == ThreadState::Io && (EXECUTOR_AWAIT..EXECUTOR_AWAIT + 2).contains(&self.other)
     }
 }
 
@@ -302,6 +333,9 @@ pub struct Trace {
     pub now: Nanos,
     /// Whether the run has ended.
     pub finished: bool,
+    /// Whether it was stopped before its end (Ctrl+C, a stop button): the numbers cover only
+    /// the part that ran.
+    pub interrupted: bool,
     /// Warnings the interpreter printed, with when (e.g. the GIL being re-enabled).
     pub warnings: Vec<(Nanos, String)>,
 }
@@ -320,6 +354,7 @@ impl Trace {
             stale_stores: Vec::new(),
             now: 0,
             finished: false,
+            interrupted: false,
             warnings: Vec::new(),
         }
     }
@@ -358,7 +393,10 @@ impl Trace {
                 return;
             }
             lane.open = None;
-            if time > open.start {
+            // An I/O call (numbered in `other`) that took no time is kept: it was a call.
+            let call =
+                matches!(open.state, ThreadState::Io | ThreadState::Syscall) && open.other != NONE;
+            if time > open.start || call {
                 lane.spans.push(Span { end: time, ..open });
             } else if open.bytecodes > 0 {
                 // A zero-length span that did work cannot happen; keep its count anyway.
@@ -433,6 +471,26 @@ impl Trace {
                 l.spans.len() + usize::from(l.open.is_some())
             })
             .sum()
+    }
+
+    /// Bytes the trace's growing parts take (spans, markers and warnings, as allocated): what
+    /// the memory budget counts. Computed from the storage itself, so it stays true when that
+    /// storage changes.
+    pub fn heap_bytes(&self) -> usize {
+        let lanes = self
+            .thread_lanes
+            .iter()
+            .chain(std::iter::once(&self.gil))
+            .chain(&self.cores);
+        let spans: usize = lanes.map(|l| l.spans.capacity()).sum();
+        let warnings: usize = self
+            .warnings
+            .iter()
+            .map(|(_, w)| w.capacity() + std::mem::size_of::<(Nanos, String)>())
+            .sum();
+        spans * std::mem::size_of::<Span>()
+            + self.markers.capacity() * std::mem::size_of::<Marker>()
+            + warnings
     }
 
     /// Appends a delta produced by [`DeltaCursor::take`] from another copy of the trace.

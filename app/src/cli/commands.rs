@@ -6,7 +6,7 @@ use super::{CliError, Command, EngineKind};
 use crate::format::{ms as format_ms, nanos as format_nanos};
 use crate::gui::runtime_table::{COMPARE_COLUMNS, compare_cells};
 use gilscope_sim::compare::compare_runtimes;
-use gilscope_sim::export::{STATS_CSV_HEADER, stats_csv_row, write_chrome_trace};
+use gilscope_sim::export::{ChromeExport, STATS_CSV_HEADER, stats_csv_row, write_chrome_trace};
 use gilscope_sim::presets::{PRESETS, load};
 use gilscope_sim::sweep::{log_spaced, sweep};
 use gilscope_sim::{
@@ -133,7 +133,20 @@ fn run_one(
     } else {
         render(&stats, &config)
     };
-    write_out(out, &text)
+    write_out(out, &text)?;
+    interrupted(&stats)
+}
+
+/// After the output of a run stopped by Ctrl+C: the error that exits with status 130.
+fn interrupted(stats: &Stats) -> Result<(), CliError> {
+    if stats.interrupted {
+        Err(CliError::Interrupted(format!(
+            "interrupted: the run was stopped at {}, and what was written covers only that part",
+            format_ms(stats.wall_ms)
+        )))
+    } else {
+        Ok(())
+    }
 }
 
 fn run_sweep(
@@ -240,20 +253,21 @@ fn sweep_output(rows: &[Stats], csv: bool, json: bool) -> Result<String, CliErro
 static CURRENT_RUN: Mutex<Option<StopSignal>> = Mutex::new(None);
 
 /// Makes Ctrl+C stop `stop`'s run (within milliseconds) instead of killing the process, so the
-/// run is reported as far as it got. With no run in progress, Ctrl+C exits as usual.
-fn stop_on_ctrl_c(stop: StopSignal) {
+/// run is reported as far as it got, and the command exits with status 130. With no run in
+/// progress, or at a second Ctrl+C, the process exits with 130 at once.
+fn stop_on_ctrl_c(stop: Option<StopSignal>) {
     static INSTALLED: OnceLock<()> = OnceLock::new();
     if let Ok(mut current) = CURRENT_RUN.lock() {
-        *current = Some(stop);
+        *current = stop;
     }
     INSTALLED.get_or_init(|| {
         let installed =
             ctrlc::set_handler(|| match CURRENT_RUN.lock().ok().and_then(|c| c.clone()) {
-                Some(run) => {
-                    eprintln!("stopping the live run…");
+                Some(run) if !run.is_raised() => {
+                    eprintln!("stopping the run…");
                     run.raise();
                 }
-                None => std::process::exit(130),
+                _ => std::process::exit(130),
             });
         if let Err(e) = installed {
             eprintln!("note: Ctrl+C will kill the run instead of stopping it: {e}");
@@ -261,8 +275,9 @@ fn stop_on_ctrl_c(stop: StopSignal) {
     });
 }
 
-/// Runs one scenario on the chosen engine and computes its stats. A live run stops cleanly on
-/// Ctrl+C and is reported as far as it got; its speedup uses the bytecode speed it achieved.
+/// Runs one scenario on the chosen engine and computes its stats. The run stops cleanly on
+/// Ctrl+C and is reported as far as it got (its stats say it was interrupted); a live run's
+/// speedup uses the bytecode speed it achieved.
 pub fn execute_run(
     scenario: &Scenario,
     config: &RunConfig,
@@ -275,11 +290,10 @@ pub fn execute_run(
         },
         ..RunOptions::default()
     };
-    if engine == EngineKind::Live {
-        stop_on_ctrl_c(options.stop.clone());
-    }
-    let finished = run_scenario(scenario, config, &options)
-        .map_err(|e| CliError::Input(format!("{}: {e}", scenario.source)))?;
+    stop_on_ctrl_c(Some(options.stop.clone()));
+    let finished = run_scenario(scenario, config, &options);
+    stop_on_ctrl_c(None);
+    let finished = finished.map_err(|e| CliError::Input(format!("{}: {e}", scenario.source)))?;
     for note in &finished.notes {
         eprintln!("note: {note}");
     }
@@ -311,7 +325,8 @@ fn export(
             "wrote trace.json, stats.json and stats.csv to {}\n",
             dir.display()
         ),
-    )
+    )?;
+    interrupted(&stats)
 }
 
 fn compare(
@@ -420,9 +435,13 @@ fn write_trace(trace: &Trace, path: &Path) -> Result<(), CliError> {
         context: format!("cannot write {}", path.display()),
         source,
     };
+    let plan = ChromeExport::plan(trace, trace.meta.config.export_budget);
+    if let Some(note) = plan.note() {
+        eprintln!("note: {}: {note}", path.display());
+    }
     let file = File::create(path).map_err(io_error)?;
     let mut writer = BufWriter::new(file);
-    write_chrome_trace(trace, &mut writer).map_err(io_error)
+    write_chrome_trace(trace, &plan, &mut writer).map_err(io_error)
 }
 
 fn write_file(path: &Path, text: &str) -> Result<(), CliError> {

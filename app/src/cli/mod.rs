@@ -197,6 +197,9 @@ pub enum CliError {
     /// The window could not be opened or the screenshot taken.
     #[error("{0}")]
     Gui(String),
+    /// Ctrl+C stopped the run; its output, as far as it got, was written.
+    #[error("{0}")]
+    Interrupted(String),
     /// Writing an output failed.
     #[error("{context}: {source}")]
     Io {
@@ -208,10 +211,12 @@ pub enum CliError {
 }
 
 impl CliError {
-    /// 2 for bad input (like clap's usage errors), 1 for anything else.
+    /// 2 for bad input (like clap's usage errors), 130 for Ctrl+C (like a shell), 1 for
+    /// anything else.
     pub fn exit_code(&self) -> u8 {
         match self {
             CliError::Input(_) => 2,
+            CliError::Interrupted(_) => 130,
             CliError::Io { .. } | CliError::Gui(_) => 1,
         }
     }

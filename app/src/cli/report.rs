@@ -1,6 +1,7 @@
 //! The readable summary `gilscope run` prints.
 
 use crate::format::{count, ms as format_ms, percent, whole};
+use gilscope_sim::scenario::MAX_NAME_CHARS;
 use gilscope_sim::stats::{Stats, Summary};
 use gilscope_sim::{RunConfig, Runtime};
 use std::fmt::Write;
@@ -30,13 +31,25 @@ pub fn render(stats: &Stats, config: &RunConfig) -> String {
         config.describe(),
         stats.engine
     );
+    if stats.interrupted {
+        let _ = writeln!(
+            out,
+            "  interrupted at {}: the numbers below cover only the part that ran",
+            format_ms(stats.wall_ms)
+        );
+    }
     let _ = writeln!(
         out,
-        "  wall {}   cpu {}   parallelism {:.2}   speedup vs sequential {:.2}×   {:.1} M bytecodes/s",
+        "  wall {}   cpu {}   parallelism {}   speedup vs sequential {}   {:.1} M bytecodes/s",
         format_ms(stats.wall_ms),
         format_ms(stats.cpu_ms),
-        stats.parallelism,
-        stats.speedup,
+        stats
+            .parallelism
+            .map_or_else(|| "—".to_owned(), |p| format!("{p:.2}")),
+        stats.speedup.map_or_else(
+            || "— (cut before its work could be told apart from its rounding)".to_owned(),
+            |x| format!("{x:.2}×")
+        ),
         stats.bytecodes_per_s / 1e6
     );
     if stats.interpreters > 1 {
@@ -89,13 +102,14 @@ pub fn render(stats: &Stats, config: &RunConfig) -> String {
 
 /// One row per thread: time in each state, and its I/O latency and lag.
 fn thread_rows(out: &mut String, stats: &Stats) {
+    // Capped: a longer name just pushes its own row out of line.
     let width = stats
         .threads
         .iter()
         .map(|t| t.name.chars().count())
         .max()
         .unwrap_or(4)
-        .max(6);
+        .clamp(6, MAX_NAME_CHARS);
     let _ = writeln!(
         out,
         "  {:width$}  {:>9} {:>9} {:>9} {:>9} {:>9} {:>9}  finished",

@@ -44,13 +44,9 @@ impl SettingsArgs {
                     names.join(", ")
                 ));
             };
-            if *count == 0 || *count > gilscope_sim::scenario::MAX_THREADS {
-                return Err(format!(
-                    "--threads {group}={count}: a group needs between 1 and {} threads",
-                    gilscope_sim::scenario::MAX_THREADS
-                ));
-            }
-            out = out.with_group_count(index, *count);
+            out = out
+                .set_group_count(index, *count)
+                .map_err(|e| format!("--threads {group}={count}: {e}"))?;
         }
         Ok(out)
     }
@@ -61,9 +57,12 @@ impl SettingsArgs {
 fn setting_arg(setting: &'static Setting) -> Arg {
     // Without the final period, like the help clap derives from doc comments.
     let help = setting.help.strip_suffix('.').unwrap_or(setting.help);
+    // A value may start with a dash (`--seed -1`), so that it reaches the setting's own check
+    // and its message rather than clap's advice to write `-- -1`.
     let arg = Arg::new(setting.key)
         .long(setting.flag())
         .value_name(setting.value_name)
+        .allow_hyphen_values(true)
         .help(help);
     let parse = move |text: &str| setting.parse(text);
     let arg = if setting.choices.is_empty() {
@@ -187,6 +186,7 @@ mod tests {
                     "DURATION" => "3ms",
                     "VERSION" => "3.12",
                     "0|1" => "1",
+                    "SIZE" => "7MB",
                     _ => "7",
                 };
                 Some(sample.to_owned())

@@ -5,7 +5,7 @@
 use super::app::{GilscopeApp, PendingScreenshot};
 use super::view::Export;
 use crossbeam::channel::{TryRecvError, bounded};
-use gilscope_sim::export::{STATS_CSV_HEADER, stats_csv_row, write_chrome_trace};
+use gilscope_sim::export::{ChromeExport, STATS_CSV_HEADER, stats_csv_row, write_chrome_trace};
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
@@ -31,7 +31,7 @@ impl GilscopeApp {
         let path = self.export_path(what);
         let outcome = match what {
             Export::Trace => self.write_trace(&path),
-            Export::StatsCsv => self.write_csv(&path),
+            Export::StatsCsv => self.write_csv(&path).map(|()| None),
             Export::WindowPng | Export::TimelinePng => {
                 let (tx, rx) = bounded(1);
                 let repaint = ctx.clone();
@@ -54,17 +54,22 @@ impl GilscopeApp {
             }
         };
         self.export_note = Some(match outcome {
-            Ok(()) => format!("wrote {}", path.display()),
+            Ok(None) => format!("wrote {}", path.display()),
+            Ok(Some(note)) => format!("wrote {}; {note}", path.display()),
             Err(e) => format!("could not write {}: {e}", path.display()),
         });
     }
 
-    fn write_trace(&self, path: &Path) -> Result<(), String> {
+    /// Writes run A's trace, sized against its `export_budget`; the note says where a trace
+    /// too big for it was cut.
+    fn write_trace(&self, path: &Path) -> Result<Option<String>, String> {
         let run = self.runs.first().ok_or("there is no run to export")?;
+        let plan = ChromeExport::plan(&run.trace, run.trace.meta.config.export_budget);
         let file = std::fs::File::create(path).map_err(|e| e.to_string())?;
         let mut out = std::io::BufWriter::new(file);
-        write_chrome_trace(&run.trace, &mut out).map_err(|e| e.to_string())?;
-        out.flush().map_err(|e| e.to_string())
+        write_chrome_trace(&run.trace, &plan, &mut out).map_err(|e| e.to_string())?;
+        out.flush().map_err(|e| e.to_string())?;
+        Ok(plan.note())
     }
 
     fn write_csv(&self, path: &Path) -> Result<(), String> {

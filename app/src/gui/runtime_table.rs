@@ -33,7 +33,9 @@ pub fn compare_cells(stats: &Stats, gil_wall_ms: Option<f64>) -> [String; 6] {
         ms(stats.wall_ms),
         ratio,
         ms(stats.cpu_ms),
-        format!("{:.2}", stats.parallelism),
+        stats
+            .parallelism
+            .map_or_else(|| "—".to_owned(), |p| format!("{p:.2}")),
         stats.interpreters.to_string(),
         lost.to_string(),
     ]

@@ -19,11 +19,18 @@ pub fn stats_rows(s: &Stats) -> Vec<(String, String)> {
     let mut rows: Vec<(String, String)> = vec![
         ("Wall time".into(), format_ms(s.wall_ms)),
         ("One thread would take".into(), format_ms(s.sequential_ms)),
-        ("Speedup vs 1 thread".into(), format!("{:.2}×", s.speedup)),
+        (
+            "Speedup vs 1 thread".into(),
+            s.speedup.map_or_else(|| "—".into(), |x| format!("{x:.2}×")),
+        ),
         ("Bytecodes".into(), count(s.bytecodes)),
         ("Bytecodes/s".into(), si(s.bytecodes_per_s)),
         ("CPU time".into(), format_ms(s.cpu_ms)),
-        ("Busy cores".into(), format!("{:.2}", s.parallelism)),
+        (
+            "Busy cores".into(),
+            s.parallelism
+                .map_or_else(|| "—".into(), |p| format!("{p:.2}")),
+        ),
     ];
     if s.gil_enabled {
         rows.extend([
@@ -69,6 +76,8 @@ fn state_times(t: &ThreadStats) -> Vec<(ThreadState, f64)> {
         (ThreadState::WaitingGil, s.waiting_gil),
         (ThreadState::ForcedOff, s.forced_off),
         (ThreadState::Io, s.io),
+        (ThreadState::Syscall, s.syscall),
+        (ThreadState::Waking, s.waking),
         (ThreadState::CCallReleased, s.c_call),
         (ThreadState::Lock, s.lock),
         (ThreadState::Runnable, s.runnable),

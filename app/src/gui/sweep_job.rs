@@ -230,9 +230,21 @@ mod tests {
 
     #[test]
     fn cancelled_points_are_typed_as_cancelled() {
-        // Long points (100 s of virtual time each), so cancelling stops the sweep midway.
-        let mut long = plan("cpu-bound");
-        long.overrides.duration = Some(100 * SEC);
+        // Long points (two threads switching for 100 s of virtual time each, ~0.1 s to
+        // simulate), so cancelling at once leaves most of them unrun.
+        let scenario = gilscope_sim::Scenario::parse(
+            "name = \"long\"\n[[threads]]\nname = \"w\"\ncount = 2\nrepeat = \"forever\"\nops = [ { compute = 1_000_000 } ]\n",
+            "long.toml",
+        )
+        .unwrap();
+        let long = Plan {
+            label: "long".to_owned(),
+            scenario,
+            overrides: Overrides {
+                duration: Some(100 * SEC),
+                ..Overrides::default()
+            },
+        };
         let mut job = SweepJob::start(vec![long], vec![MS; 8], || {}).unwrap();
         job.cancel();
         let JobStatus::Finished(results) = finish(&mut job) else {

@@ -48,6 +48,8 @@ fn states_shown(runs: &[Run]) -> Vec<ThreadState> {
             ThreadState::WaitingGil => any(|s| s.waiting_gil),
             ThreadState::ForcedOff => any(|s| s.forced_off),
             ThreadState::Io => any(|s| s.io),
+            ThreadState::Syscall => any(|s| s.syscall),
+            ThreadState::Waking => any(|s| s.waking),
             ThreadState::CCallReleased | ThreadState::CCallHolding => c_call,
             ThreadState::Lock => any(|s| s.lock),
             ThreadState::Runnable => any(|s| s.runnable),

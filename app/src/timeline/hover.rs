@@ -102,7 +102,16 @@ pub fn why(trace: &Trace, t: u32, span: &Span, locks: &[String]) -> String {
                 None => format!("forced off by {by}; waits for a successor"),
             }
         }
-        ThreadState::Io => "in a blocking call (I/O or sleep): the GIL is released".to_owned(),
+        ThreadState::Io => {
+            "in a blocking call (I/O or sleep): asleep in the kernel, the GIL released".to_owned()
+        }
+        ThreadState::Syscall => "in a system call that did not block (its data was there, or \
+             its buffer had room): it keeps its core with the GIL released, and takes the GIL \
+             back at once if it is still free"
+            .to_owned(),
+        ThreadState::Waking => "its call is over: the OS is waking it up (a wake-up latency, \
+             not a wait for the GIL)"
+            .to_owned(),
         ThreadState::CCallReleased => {
             "in a C call that released the GIL: runs in parallel".to_owned()
         }

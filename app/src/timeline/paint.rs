@@ -150,6 +150,8 @@ fn state_short_label(s: ThreadState) -> &'static str {
         ThreadState::WaitingGil => "waiting",
         ThreadState::ForcedOff => "forced off",
         ThreadState::Io => "I/O",
+        ThreadState::Syscall => "syscall",
+        ThreadState::Waking => "waking",
         ThreadState::CCallReleased => "C, no GIL",
         ThreadState::CCallHolding => "C, GIL",
         ThreadState::Lock => "lock",

@@ -151,7 +151,7 @@ fn sequential_estimate(scenario: &Scenario, interpreter: &Interpreter) -> Durati
                 .map(|op| match *op {
                     Op::Compute { bytecodes, .. } | Op::Offload(bytecodes) => bytecodes as f64 * ns,
                     Op::Increment { times, .. } => times as f64 * 20.0 * ns,
-                    Op::Io(d) | Op::Sleep(d) => d as f64,
+                    Op::Io { duration: d, .. } | Op::Sleep(d) => d as f64,
                     Op::CCall { duration, .. } | Op::Import { duration, .. } => duration as f64,
                     Op::Send(bytes) => bytes as f64,
                     Op::Lock(_) | Op::Unlock(_) => 0.0,

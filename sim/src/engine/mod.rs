@@ -31,7 +31,7 @@ pub enum SimError {
         /// What loops.
         detail: String,
     },
-    /// The trace would outgrow the memory budget.
+    /// The trace would outgrow the memory budget (live engine: its span budget).
     #[error(
         "the run is too long to record: more than {limit} spans by {at}; shorten the duration or raise the switch interval"
     )]
@@ -40,6 +40,19 @@ pub enum SimError {
         limit: usize,
         /// When it was exceeded, formatted.
         at: String,
+    },
+    /// The run would pass one of its limits (`max_events`, `max_virtual_time`,
+    /// `memory_budget`).
+    #[error("the run would pass {setting} ({limit}): {estimate}; {advice}")]
+    OverLimit {
+        /// The setting whose limit it is.
+        setting: &'static str,
+        /// The limit's value, formatted.
+        limit: String,
+        /// What the run has used, or would use, in words.
+        estimate: String,
+        /// What to change.
+        advice: String,
     },
     /// The engine's worker failed (live engine) or was stopped.
     #[error("{0}")]

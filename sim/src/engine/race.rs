@@ -41,6 +41,8 @@ pub struct Segment {
 #[derive(Debug, Clone, Default)]
 pub struct RaceLog {
     segments: Vec<Vec<Segment>>,
+    /// Bytecodes of increment loops recorded: the replay's work, for the run's limits.
+    bytecodes: u64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -54,14 +56,29 @@ impl RaceLog {
     pub fn new(counters: usize) -> Self {
         Self {
             segments: vec![Vec::new(); counters],
+            bytecodes: 0,
         }
     }
 
     /// Records a segment of counter `counter`.
     pub fn record(&mut self, counter: usize, segment: Segment) {
         if segment.to_ps > segment.from_ps {
+            self.bytecodes += (segment.to_ps - segment.from_ps) / segment.ps.max(1);
             self.segments[counter].push(segment);
         }
+    }
+
+    /// Increments recorded so far (each a load and a store the replay will go through).
+    pub fn increments(&self) -> u64 {
+        self.bytecodes / u64::from(super::work::INCREMENT_BODY)
+    }
+
+    /// Bytes the recorded segments take, as allocated: counted in the memory budget.
+    pub fn heap_bytes(&self) -> usize {
+        self.segments
+            .iter()
+            .map(|s| s.capacity() * std::mem::size_of::<Segment>())
+            .sum()
     }
 
     /// Replays every counter. `jitter_ns` spreads each access by up to that much (cache-line

@@ -67,7 +67,10 @@ pub fn expand(ops: &[Op], config: &RunConfig) -> Vec<Op> {
                             duration: pickle,
                             releases_gil: false,
                         });
-                        out.push(Op::Io(PIPE_FIXED + bytes * PIPE_PS_PER_BYTE / 1000));
+                        out.push(Op::Io {
+                            duration: PIPE_FIXED + bytes * PIPE_PS_PER_BYTE / 1000,
+                            blocks: None,
+                        });
                     }
                     Runtime::Subinterpreters => out.push(Op::CCall {
                         duration: pickle,
@@ -150,7 +153,10 @@ mod tests {
                     duration: 1_005_000,
                     releases_gil: false
                 },
-                Op::Io(520_000)
+                Op::Io {
+                    duration: 520_000,
+                    blocks: None
+                }
             ]
         );
         let threads = expand(&ops, &config(Runtime::Threads, None));

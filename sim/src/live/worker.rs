@@ -175,7 +175,7 @@ impl<'s> Worker<'s> {
                 self.shared.increments[counter].fetch_add(stores, Ordering::Relaxed);
                 result?;
             }
-            Op::Io(duration) | Op::Sleep(duration) => {
+            Op::Io { duration, .. } | Op::Sleep(duration) => {
                 self.release(ThreadState::Io, NONE)?;
                 self.block(duration)?;
                 self.take()?;

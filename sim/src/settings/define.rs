@@ -1,7 +1,7 @@
 //! `define_settings!`: from the table of settings (one row each: doc comment, key, value type,
-//! kind, value name) it writes [`Overrides`](super::Overrides) with its merge, the `[settings]`
-//! table of scenario files with the place of each value, and [`SETTINGS`](super::SETTINGS),
-//! from which the command line builds its flags and the README its list.
+//! kind, value name) it writes [`Overrides`](super::Overrides) with its merge and
+//! [`SETTINGS`](super::SETTINGS), from which scenario files read their `[settings]`, the
+//! command line builds its flags and the README its list.
 
 /// The first of two options that is set, cloned.
 pub(super) fn first_set<T: Clone>(a: Option<&T>, b: Option<&T>) -> Option<T> {
@@ -54,35 +54,16 @@ macro_rules! define_settings {
                             ..Overrides::default()
                         })
                     },
+                    from_toml: |value| {
+                        Ok(Overrides {
+                            $key: Some(<$kind as SettingKind>::from_toml(value)?),
+                            ..Overrides::default()
+                        })
+                    },
                 },
             )+
         ];
 
-        /// A scenario's `[settings]` table as written, each value with its place in the file.
-        #[derive(::serde::Deserialize, Default)]
-        #[serde(deny_unknown_fields)]
-        pub(crate) struct FileSettings {
-            $( $key: Option<::toml::Spanned<<$kind as SettingKind>::File>>, )+
-        }
-
-        impl FileSettings {
-            /// The overrides the file names, and the byte span of each value given (by key).
-            pub(crate) fn into_overrides(
-                self,
-            ) -> (Overrides, ::std::collections::BTreeMap<&'static str, (usize, usize)>) {
-                let mut spans = ::std::collections::BTreeMap::new();
-                let overrides = Overrides {
-                    $(
-                        $key: self.$key.map(|value| {
-                            let span = value.span();
-                            spans.insert(stringify!($key), (span.start, span.end));
-                            <$kind as SettingKind>::from_file(value.into_inner())
-                        }),
-                    )+
-                };
-                (overrides, spans)
-            }
-        }
     };
 }
 

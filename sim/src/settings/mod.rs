@@ -3,8 +3,8 @@
 //! Each row of the table below names a setting once: its doc comment (the help text of its flag,
 //! of the README and of the app), its key (in scenario files, in [`Overrides`], and as the flag
 //! `--key-with-dashes`), its value type, its [`kind`] (how files and flags write it) and its
-//! value name for usage lines. From the table come [`Overrides`] and its merge, the `[settings]`
-//! table of scenario files (with the place of each value for error messages) and [`SETTINGS`].
+//! value name for usage lines. From the table come [`Overrides`] and its merge, and
+//! [`SETTINGS`], which reads each value of a scenario's `[settings]` and of a flag.
 //! Defaults and validation live in one place too, [`Overrides::resolve`] in `model.rs`, which
 //! also turns overrides into a [`RunConfig`](crate::RunConfig).
 //!
@@ -18,7 +18,8 @@ pub mod kind;
 use crate::model::{PythonVersion, Runtime, StartMethod, SuccessorPolicy};
 use crate::time::Nanos;
 use define::define_settings;
-use kind::{Choice, Duration, GilFlag, Parsed, SettingKind, Switch};
+use kind::{Choice, Duration, GilFlag, Number, SettingKind, Size, Switch, Version, Whole};
+use toml::de::DeValue;
 
 /// One setting as files, flags, the README and the app name it.
 #[derive(Debug, Clone, Copy)]
@@ -34,6 +35,7 @@ pub struct Setting {
     /// The names allowed, for a setting with a fixed set of values; empty otherwise.
     pub choices: &'static [&'static str],
     parse: fn(&str) -> Result<Overrides, String>,
+    from_toml: fn(&DeValue) -> Result<Overrides, String>,
 }
 
 impl Setting {
@@ -56,7 +58,19 @@ impl Setting {
 
     /// Reads a command-line value: overrides that set this setting only.
     pub fn parse(&self, text: &str) -> Result<Overrides, String> {
-        (self.parse)(text)
+        (self.parse)(text).map_err(|e| self.explain(&e))
+    }
+
+    /// Reads the value a scenario's `[settings]` gives it: overrides that set this setting
+    /// only. The error names the setting, the value and what to write.
+    pub fn read_toml(&self, value: &DeValue) -> Result<Overrides, String> {
+        (self.from_toml)(value)
+            .map_err(|e| self.explain(&format!("`{}` = {}: {e}", self.key, kind::written(value))))
+    }
+
+    /// An error about this setting's value, followed by what the setting is and allows.
+    fn explain(&self, error: &str) -> String {
+        format!("{error}. `{}`: {}", self.key, self.help)
     }
 }
 
@@ -69,7 +83,7 @@ define_settings! {
     /// The Python version modelled: 2.7 and 3.0–3.1 have the old tick-based GIL, 3.2–3.9 check
     /// for a drop request before nearly every bytecode, 3.10 and later at back-edges, calls and
     /// returns from C (default 3.13).
-    python: PythonVersion = Parsed<PythonVersion>, "VERSION";
+    python: PythonVersion = Version, "VERSION";
     /// A free-threaded (`--disable-gil`) build, Python 3.13 or later (default false).
     free_threaded: bool = Switch, "BOOL";
     /// `PYTHON_GIL` in a free-threaded build: 1 forces the GIL on, 0 keeps it off; not set by
@@ -79,34 +93,46 @@ define_settings! {
     /// GIL, more than 0; kept in whole microseconds like `CPython` (default 5ms).
     switch_interval: Nanos = Duration, "DURATION";
     /// Cores the OS may run the threads on, 1 to 256 (default 2).
-    cores: u32 = Parsed<u32>, "N";
+    cores: u32 = Whole<u32>, "N";
     /// Stop the run after this much time, e.g. 2s; needed when every thread repeats forever.
     /// Without it a run lasts until its threads end.
     duration: Nanos = Duration, "DURATION";
     /// Seed of every random choice (who wins the GIL, wake-up jitter): the same seed replays
     /// the same run (default 1).
-    seed: u64 = Parsed<u64>, "N";
+    seed: u64 = Whole<u64>, "N";
     /// The OS's delay from waking a blocked thread until it runs, spread ±50% (default 5us).
     wake_latency: Nanos = Duration, "DURATION";
     /// The OS scheduler's time slice when runnable threads outnumber cores, at least 1us
     /// (default 3ms).
     time_slice: Nanos = Duration, "DURATION";
+    /// Wake-up preemption: a thread that wakes with every core busy preempts at once a thread
+    /// that has used this much more CPU than it has (Linux CFS's `sched_wakeup_granularity`,
+    /// 1 ms; EEVDF, Linux 6.6 and later, preempts on its lag much the same way) (default 1ms).
+    wakeup_granularity: Nanos = Duration, "DURATION";
+    /// A system call that does not block, such as `time.sleep(0)` up to 3.10 (`select()` with
+    /// a zero timeout): measured here at 0.27–0.29 µs on `CPython` 2.7–3.10; `gilscope calibrate`
+    /// measures this machine's (default 300ns).
+    syscall: Nanos = Duration, "DURATION";
+    /// Linux's timer slack: a `time.sleep(d)` wakes `d` plus this late, and `sleep(0)` from 3.11
+    /// (`clock_nanosleep`) sleeps this long (`/proc/self/timerslack_ns`; measured here:
+    /// `sleep(0)` takes 54–58 µs on 3.11 and 3.13) (default 50us).
+    timer_slack: Nanos = Duration, "DURATION";
     /// Time between two `Thread.start()` calls of the main thread (default 100us).
     thread_start: Nanos = Duration, "DURATION";
     /// Which waiter the OS lets win the GIL when it is released (default random): a seeded
     /// random one, the one waiting longest (fifo), or one whose last core is idle (affinity).
     successor: SuccessorPolicy = Choice<SuccessorPolicy>, "POLICY";
     /// Cost of one bytecode on a default build, in nanoseconds, 0.05 to 10000 (default 5).
-    bytecode_ns: f64 = Parsed<f64>, "NS";
+    bytecode_ns: f64 = Number, "NS";
     /// Extra single-thread cost of a free-threaded build, 0 to 10: 0.4 means 40% slower than a
     /// default build (by default 0.4 up to 3.13, 0.08 from 3.14).
-    free_threaded_overhead: f64 = Parsed<f64>, "FRACTION";
+    free_threaded_overhead: f64 = Number, "FRACTION";
     /// How the threads run (default threads): threads in one interpreter, tasks on one asyncio
     /// event loop, one process each, or one subinterpreter each (3.12 and later).
     runtime: Runtime = Choice<Runtime>, "RUNTIME";
     /// The old GIL (2.7, 3.0–3.1): bytecodes between forced releases, `sys.setcheckinterval`,
     /// 1 to 1000000 (default 100).
-    check_interval: u64 = Parsed<u64>, "TICKS";
+    check_interval: u64 = Whole<u64>, "TICKS";
     /// The old GIL: what one release costs the releaser when another thread wants the GIL,
     /// calibrated to Beazley's 2009 measurements (default 740ns).
     old_gil_signal: Nanos = Duration, "DURATION";
@@ -118,6 +144,18 @@ define_settings! {
     start_method: StartMethod = Choice<StartMethod>, "METHOD";
     /// Subinterpreters: what creating one interpreter costs (default 10ms).
     interpreter_start: Nanos = Duration, "DURATION";
+    /// Refuse a simulated run that would process more than this many events (a thread's work
+    /// or wait ending, a wake-up, a time slice; ten million take a few seconds), 1000 to
+    /// 10000000000 (default 10000000).
+    max_events: u64 = Whole<u64>, "N";
+    /// Refuse a run that would last longer than this, in virtual time (real time for a live
+    /// run), 1us to 86400s (default 3600s).
+    max_virtual_time: Nanos = Duration, "DURATION";
+    /// Refuse a run whose trace would take more memory than this, 1MB to 1TB (default 512MB).
+    memory_budget: u64 = Size, "SIZE";
+    /// The most an exported trace (`--trace`, `export`) may take; a larger one holds only the
+    /// first part of the run, and says so, 1MB to 1TB (default 100MB).
+    export_budget: u64 = Size, "SIZE";
 }
 
 #[cfg(test)]
@@ -136,6 +174,7 @@ mod tests {
                     "DURATION" => "3ms",
                     "VERSION" => "3.12",
                     "0|1" => "1",
+                    "SIZE" => "7MB",
                     _ => "7",
                 }
             };

@@ -239,7 +239,7 @@ impl<'a> Body<'a> {
                 format!("compute(rec, {bytecodes})"),
                 format!("compute = {bytecodes}"),
             ),
-            Op::Io(d) => (
+            Op::Io { duration: d, .. } => (
                 format!("{wait}io{suffix}(rec, {})", seconds(d)),
                 format!("io = \"{}\"", format_nanos(d)),
             ),

@@ -14,7 +14,7 @@ use crate::engine::work::LoopShape;
 use crate::model::{RunConfig, Runtime};
 use crate::scenario::{Op, Scenario};
 use crate::time::{MS, Nanos, format_nanos};
-use crate::trace::{Lane, MarkerKind, NONE, ThreadInfo, ThreadState};
+use crate::trace::{EXECUTOR_AWAIT, Lane, MarkerKind, NONE, ThreadInfo, ThreadState};
 use std::collections::VecDeque;
 
 /// asyncio's debug mode warns about steps longer than this (`loop.slow_callback_duration`).
@@ -85,7 +85,7 @@ impl SimEngine {
             self.event_loop.token = Some(t);
             self.event_loop.step_start = self.now;
             self.threads[t].stage = Stage::take_gil(Resume::Boundary);
-            self.wake(t);
+            self.wake(t, Some(ThreadState::Waking));
         } else {
             self.threads[t].stage = Stage::Ready;
             self.threads[t].os = Os::Blocked;
@@ -98,17 +98,20 @@ impl SimEngine {
     /// A task's op that is an `await` which suspends it; `None` when the op is not one.
     pub(super) fn start_task_await(&mut self, t: Tid, op: &Op) -> Option<bool> {
         match *op {
-            Op::Io(d) | Op::Sleep(d) => {
+            Op::Io { duration: d, .. } | Op::Sleep(d) => {
                 // `await`: the task suspends; the loop runs another task.
                 self.threads[t].stage = Stage::Blocking;
-                self.show(t, ThreadState::Io, NONE);
+                let call = self.threads[t].next_io_call();
+                self.show(t, ThreadState::Io, call);
                 self.release_loop(t);
                 self.schedule(t, self.now + d);
                 Some(false)
             }
             Op::Offload(bytecodes) => {
                 self.threads[t].stage = Stage::Blocking;
-                self.show(t, ThreadState::Io, NONE);
+                // An await of the executor's future, not an I/O call.
+                let call = self.threads[t].next_io_call();
+                self.show(t, ThreadState::Io, EXECUTOR_AWAIT + call);
                 self.cancel_timer(t);
                 self.release_loop(t);
                 self.submit_job(t, bytecodes);
@@ -149,7 +152,10 @@ impl SimEngine {
                 self.event_loop.step_start = self.now;
                 self.transfer_gil(t, next);
                 // Same OS thread, same core: no wake-up, no scheduler.
-                self.threads[t].os = Os::Blocked;
+                let th = &mut self.threads[t];
+                th.cpu += self.now - th.core_since;
+                th.os = Os::Blocked;
+                self.threads[next].core_since = self.now;
                 self.cores[c as usize].occupant = Some(next);
                 self.threads[next].last_core = Some(c);
                 self.threads[next].os = Os::Dispatched(c);
@@ -204,7 +210,7 @@ impl SimEngine {
         let th = &mut self.threads[p];
         th.job = Some((bytecodes, task));
         th.stage = Stage::take_gil(Resume::Boundary);
-        self.wake(p);
+        self.wake(p, Some(ThreadState::Waking));
     }
 
     /// An executor thread at a check point: its job's loop, or the queue again.

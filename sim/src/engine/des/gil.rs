@@ -65,7 +65,7 @@ impl SimEngine {
             woke: Some((true, saved)),
             then,
         };
-        self.wake(t);
+        self.wake(t, Some(ThreadState::WaitingGil));
     }
 
     /// Takes the free GIL: a new holder counts as a switch and releases a thread waiting on
@@ -89,11 +89,13 @@ impl SimEngine {
                 Stage::SwitchWait { after } => after,
                 _ => AfterSwitch::Block,
             };
-            self.threads[w].stage = match after {
-                AfterSwitch::Retake(then) => Stage::take_gil(then),
-                AfterSwitch::Block => Stage::Block,
+            let (stage, shown) = match after {
+                AfterSwitch::Retake(then) => (Stage::take_gil(then), Some(ThreadState::WaitingGil)),
+                // Still forced off until it runs its GIL-free part.
+                AfterSwitch::Block => (Stage::Block, None),
             };
-            self.wake(w);
+            self.threads[w].stage = stage;
+            self.wake(w, shown);
         }
         self.threads[t].drop_request = false;
         self.gil_lane(Some(t));
@@ -189,7 +191,7 @@ impl SimEngine {
                 then,
             };
         }
-        self.wake(w);
+        self.wake(w, Some(ThreadState::WaitingGil));
     }
 
     fn oldest_waiter(&self, i: usize, candidates: impl Iterator<Item = usize>) -> usize {

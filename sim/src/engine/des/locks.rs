@@ -69,7 +69,7 @@ impl SimEngine {
                 return;
             }
             self.threads[w].advance_op(Stage::take_gil(Resume::Boundary));
-            self.wake(w);
+            self.wake(w, Some(ThreadState::Waking));
         }
     }
 

@@ -15,6 +15,7 @@
 //! - [`os`]: cores, the run queue, time slices and wake-ups (rule 7);
 //! - [`bytecode`]: bytecode loops on a core and their check points (rules 9–11);
 //! - [`locks`]: `threading.Lock` and deadlock detection;
+//! - [`limits`]: the run's budget of events, virtual time and memory;
 //! - [`event_loop`]: asyncio (rule 22);
 //! - [`recording`]: what the trace shows and how the run closes;
 //! - [`thread`]: one thread's state and its id, [`Tid`].
@@ -23,6 +24,7 @@ mod bytecode;
 mod event_loop;
 mod gil;
 mod gil_returns;
+mod limits;
 mod locks;
 mod old_gil;
 mod os;
@@ -47,8 +49,6 @@ use os::Core;
 use std::collections::VecDeque;
 use thread::{Stage, Th, Threads, Tid};
 
-/// The most spans a simulated trace may hold (about 1 GB).
-pub const MAX_SPANS: usize = 30_000_000;
 /// The timer slot that ends the run.
 const END_SLOT: usize = 0;
 /// Events in a row at one instant before the run is declared stuck.
@@ -83,6 +83,8 @@ pub struct SimEngine {
     stalled: u64,
     processed: u64,
     cursor: DeltaCursor,
+    /// A limit the run passed while it ended, reported by the event that ended it.
+    failure: Option<SimError>,
 }
 
 impl SimEngine {
@@ -143,6 +145,7 @@ impl SimEngine {
             stalled: 0,
             processed: 0,
             cursor: DeltaCursor::default(),
+            failure: None,
             config: config.clone(),
         };
         engine.add_executors(scenario, config);
@@ -215,6 +218,7 @@ impl SimEngine {
         let Some(time) = self.peek_time() else {
             return Err(self.all_blocked());
         };
+        self.check_virtual_time(time)?;
         let Some((_, slot)) = self.timers.pop() else {
             return Ok(None);
         };
@@ -237,11 +241,11 @@ impl SimEngine {
             s if s <= cores => self.on_slice(s as u32 - 1),
             s => self.on_timer(Tid::from_index(s - 1 - cores))?,
         }
-        if self.processed.is_multiple_of(1 << 16) && self.trace.span_count() > MAX_SPANS {
-            return Err(SimError::TooLarge {
-                limit: MAX_SPANS,
-                at: format_nanos(self.now),
-            });
+        if let Some(over) = self.failure.take() {
+            return Err(over);
+        }
+        if self.processed.is_multiple_of(limits::CHECK_EVERY) {
+            self.check_growth()?;
         }
         Ok(Some(time))
     }
@@ -251,13 +255,51 @@ impl SimEngine {
             .threads
             .iter()
             .filter(|(_, th)| th.stage != Stage::Done)
-            .map(|(t, th)| format!("{} ({:?})", self.trace.thread_name(t.id()), th.stage))
+            .map(|(t, th)| {
+                format!(
+                    "{} {}",
+                    self.trace.thread_name(t.id()),
+                    self.stage_in_words(th.stage)
+                )
+            })
             .collect();
+        let deadlock = if self
+            .threads
+            .iter()
+            .any(|(_, th)| matches!(th.stage, Stage::LockWait(_)))
+        {
+            " (a deadlock: the locks are waited for in a cycle; take them in one order everywhere)"
+        } else {
+            ""
+        };
         SimError::Failed(format!(
-            "every thread is blocked with nothing left to wake it at {}: {}",
+            "every thread is blocked with nothing left to wake it at {}{deadlock}: {}",
             format_nanos(self.now),
-            waiting.join(", ")
+            waiting.join("; ")
         ))
+    }
+
+    /// Where a thread is stuck, in the words of a Python program.
+    fn stage_in_words(&self, stage: Stage) -> String {
+        match stage {
+            Stage::LockWait(lock) => {
+                let holder = self.locks[lock].holder.map_or_else(
+                    || "nobody".to_owned(),
+                    |h| self.trace.thread_name(h.id()).to_owned(),
+                );
+                format!(
+                    "waits for lock \"{}\", held by {holder}",
+                    self.lock_names[lock]
+                )
+            }
+            Stage::NotStarted => "has not started".into(),
+            Stage::Ready => "is ready, waiting for the event loop".into(),
+            Stage::ExecutorIdle => "is an idle executor thread".into(),
+            Stage::Blocking => "is in I/O or a sleep".into(),
+            Stage::CondWait { .. } | Stage::TakeGil { .. } => "waits for the GIL".into(),
+            Stage::SwitchWait { .. } => "was forced off the GIL and waits for a successor".into(),
+            _ => "is running".into(),
+        }
     }
 }
 

@@ -77,9 +77,13 @@ impl SimEngine {
     /// Signalling done: the releaser runs `take` again. A waiter that took the GIL while it
     /// was signalling is marked as a futile wake-up.
     pub(super) fn old_release_done(&mut self, t: Tid) -> Result<(), SimError> {
-        let th = &mut self.threads[t];
-        th.stage = Stage::take_gil(Resume::Bytecode);
-        if self.gils[th.interp].locked {
+        self.threads[t].stage = Stage::take_gil(Resume::Bytecode);
+        // On a busy machine the woken waiter may preempt the releaser right at the signal's
+        // return, before it re-acquires (rule 25): then the waiter finds the GIL free.
+        if self.preempted_at_syscall_return(t)? {
+            return Ok(());
+        }
+        if self.gils[self.threads[t].interp].locked {
             // A waiter took the GIL while this thread was signalling.
             self.trace.mark(
                 self.now,

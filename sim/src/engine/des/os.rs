@@ -1,7 +1,9 @@
-//! The operating system under the interpreter: cores, the run queue, time slices and
-//! wake-ups. A blocked thread runs again only after an OS wake-up latency and once it has a
-//! core (`gil-model.md` rule 7: the winner's wake-up latency and the wait for a free core are
-//! part of the real slice; the defaults are in section 7's table).
+//! The operating system under the interpreter: cores, the run queue, time slices, wake-ups and
+//! wake-up preemption. A blocked thread runs again only after an OS wake-up latency and once it
+//! has a core (`gil-model.md` rules 7 and 23–24: the winner's wake-up latency and the wait for a
+//! free core are part of the real slice). With every core busy, a thread that wakes preempts a
+//! thread that has used much more CPU than it has, at once, instead of waiting for a time slice
+//! to end (rule 25: CFS's sleeper credit, EEVDF's lag).
 
 use super::SimEngine;
 use super::thread::{Os, Stage, Tid};
@@ -19,19 +21,21 @@ pub(super) struct Core {
 }
 
 impl SimEngine {
-    /// Wakes a blocked thread: it can run after the OS wake-up latency.
-    pub(super) fn wake(&mut self, t: Tid) {
+    /// Wakes a blocked thread: it can run after the OS wake-up latency (rule 24). Until then it
+    /// shows `shown`: [`ThreadState::WaitingGil`] when a GIL signal woke it (the wake-up is part
+    /// of the handoff), [`ThreadState::Waking`] when its call, sleep or wait is over (the OS,
+    /// not the GIL), `None` to go on showing what it showed (a forced-off thread going on with
+    /// its call).
+    pub(super) fn wake(&mut self, t: Tid, shown: Option<ThreadState>) {
         self.threads[t].os = Os::Waking;
-        let state = match self.threads[t].stage {
-            Stage::TakeGil { .. } => ThreadState::WaitingGil,
-            _ => ThreadState::Runnable,
-        };
-        let other = if state == ThreadState::WaitingGil {
-            self.holder_or_none(t)
-        } else {
-            NONE
-        };
-        self.show(t, state, other);
+        match shown {
+            Some(ThreadState::WaitingGil) => {
+                let holder = self.holder_or_none(t);
+                self.show(t, ThreadState::WaitingGil, holder);
+            }
+            Some(state) => self.show(t, state, NONE),
+            None => {}
+        }
         let latency = self.wake_latency();
         self.schedule(t, self.now + latency);
     }
@@ -47,8 +51,9 @@ impl SimEngine {
         mean / 2 + self.rng.below(mean)
     }
 
-    /// The thread wants a core: take a free one (its last one first) or queue.
-    pub(super) fn want_core(&mut self, t: Tid) -> Result<(), SimError> {
+    /// The thread wants a core: take a free one (its last one first), preempt a thread that has
+    /// had more than its share when it has just `woken` (rule 25), or queue.
+    pub(super) fn want_core(&mut self, t: Tid, woken: bool) -> Result<(), SimError> {
         let last = self.threads[t].last_core;
         let free = last
             .filter(|&c| self.core_is_free(c))
@@ -57,10 +62,87 @@ impl SimEngine {
             self.assign(t, c);
             self.threads[t].os = Os::OnCore(c);
             self.run(t)
+        } else if let Some(victim) = woken.then(|| self.wakeup_victim(t)).flatten() {
+            self.preempt(victim, t)
         } else {
             self.threads[t].os = Os::Queued;
             self.enqueue(t);
             Ok(())
+        }
+    }
+
+    /// CPU time `t` has used, its current stretch on a core included.
+    fn cpu_used(&self, t: Tid) -> Nanos {
+        let th = &self.threads[t];
+        match th.os.assigned_core() {
+            Some(_) => th.cpu + (self.now - th.core_since),
+            None => th.cpu,
+        }
+    }
+
+    /// Whom a thread that has just woken, with every core busy, preempts (rule 25): the
+    /// occupant that has used the most CPU, if that is more than `wakeup_granularity` beyond the
+    /// woken thread's own, which counts as no further behind the least-served runnable thread
+    /// than one time slice (CFS's sleeper credit: a long sleep earns no unbounded priority).
+    fn wakeup_victim(&self, t: Tid) -> Option<Tid> {
+        let running = || {
+            self.cores
+                .iter()
+                .filter_map(|c| c.occupant)
+                .filter(|&o| self.threads[o].os.is_on_core())
+        };
+        let victim = running().max_by_key(|&o| (self.cpu_used(o), o))?;
+        let least = running()
+            .chain(self.run_queue.iter().copied())
+            .map(|o| self.cpu_used(o))
+            .min()?;
+        let placed = self
+            .cpu_used(t)
+            .max(least.saturating_sub(self.config.time_slice));
+        (self.cpu_used(victim) > placed + self.config.wakeup_granularity).then_some(victim)
+    }
+
+    /// `victim` leaves its core to `t`, which runs there from now; the victim waits, runnable,
+    /// at the head of the run queue, its place in its program kept.
+    fn preempt(&mut self, victim: Tid, t: Tid) -> Result<(), SimError> {
+        let Some(c) = self.threads[victim].os.core() else {
+            self.enqueue(t);
+            return Ok(());
+        };
+        self.pause_work(victim);
+        self.cancel_timer(victim);
+        let th = &mut self.threads[victim];
+        th.cpu += self.now - th.core_since;
+        th.os = Os::Queued;
+        self.run_queue.push_front(victim);
+        self.show(victim, ThreadState::Runnable, NONE);
+        self.trace.set(LaneId::Core(c), self.now, None);
+        self.cancel_timer(t);
+        self.assign(t, c);
+        self.threads[t].os = Os::OnCore(c);
+        self.run(t)
+    }
+
+    /// A system call of `t` that woke another thread (a GIL signal) returns, with every core
+    /// busy: the kernel switches to the woken thread there and then if it may preempt `t`
+    /// (rule 25), rather than after its wake-up latency. Returns whether `t` was preempted (it
+    /// then waits in the run queue, to go on where it was).
+    pub(super) fn preempted_at_syscall_return(&mut self, t: Tid) -> Result<bool, SimError> {
+        if self.cores.iter().any(|c| c.occupant.is_none()) {
+            return Ok(false);
+        }
+        let woken = self
+            .threads
+            .iter()
+            .filter(|(_, th)| th.os == Os::Waking)
+            .map(|(w, _)| w)
+            .find(|&w| self.wakeup_victim(w) == Some(t));
+        match woken {
+            Some(w) => {
+                self.preempt(t, w)?;
+                Ok(true)
+            }
+            None => Ok(false),
         }
     }
 
@@ -81,6 +163,7 @@ impl SimEngine {
         let core = &mut self.cores[c as usize];
         core.occupant = Some(t);
         core.since = self.now;
+        self.threads[t].core_since = self.now;
         self.timers.cancel(Self::slice_slot(c));
         self.threads[t].last_core = Some(c);
         if !self.run_queue.is_empty() {
@@ -103,6 +186,8 @@ impl SimEngine {
     pub(super) fn leave_core(&mut self, t: Tid, os: Os) {
         let previous = std::mem::replace(&mut self.threads[t].os, os);
         if let Some(c) = previous.assigned_core() {
+            let th = &mut self.threads[t];
+            th.cpu += self.now - th.core_since;
             self.free_core(c);
         }
     }
@@ -144,7 +229,7 @@ impl SimEngine {
     fn pause_work(&mut self, t: Tid) {
         match self.threads[t].stage {
             Stage::Bytecode => self.settle(t, None),
-            Stage::CHold | Stage::CFree => {
+            Stage::CHold | Stage::CFree | Stage::Syscall => {
                 let th = &mut self.threads[t];
                 th.remaining = th.remaining.saturating_sub(self.now - th.stretch_start);
             }

@@ -8,8 +8,9 @@ use super::thread::{Os, Resume, Stage, Tid};
 use super::{STALL_LIMIT, SimEngine};
 use crate::engine::SimError;
 use crate::engine::work::LoopShape;
+use crate::model::PythonVersion;
 use crate::scenario::{Op, Repeat};
-use crate::time::format_nanos;
+use crate::time::{Nanos, format_nanos};
 use crate::trace::{NONE, ThreadState};
 
 impl SimEngine {
@@ -18,7 +19,7 @@ impl SimEngine {
     pub(super) fn on_timer(&mut self, t: Tid) -> Result<(), SimError> {
         let th = &self.threads[t];
         match th.os {
-            Os::Waking => return self.want_core(t),
+            Os::Waking => return self.want_core(t, true),
             Os::Dispatched(c) => {
                 self.threads[t].os = Os::OnCore(c);
                 return self.run(t);
@@ -40,7 +41,7 @@ impl SimEngine {
                 self.record_start(t);
                 self.threads[t].stage = Stage::take_gil(Resume::Boundary);
                 self.show(t, ThreadState::WaitingGil, self.holder_or_none(t));
-                self.want_core(t)
+                self.want_core(t, false)
             }
             Stage::Bytecode => self.on_work_timer(t),
             Stage::CHold => {
@@ -53,7 +54,8 @@ impl SimEngine {
                 th.stage = Stage::Boundary;
                 self.run(t)
             }
-            Stage::CFree => {
+            // The call is over, on the same core: take the GIL back (rule 14b).
+            Stage::CFree | Stage::Syscall => {
                 self.threads[t].advance_op(Stage::take_gil(Resume::Boundary));
                 self.run(t)
             }
@@ -64,8 +66,9 @@ impl SimEngine {
                 Ok(())
             }
             Stage::Blocking => {
+                // The OS wakes the thread (rule 24); then it takes the GIL.
                 self.threads[t].advance_op(Stage::take_gil(Resume::Boundary));
-                self.wake(t);
+                self.wake(t, Some(ThreadState::Waking));
                 Ok(())
             }
             Stage::OldRelease => self.old_release_done(t),
@@ -102,8 +105,8 @@ impl SimEngine {
                     self.start_segment(t);
                     return Ok(());
                 }
-                Stage::CHold | Stage::CFree => {
-                    self.run_c_code(t, stage == Stage::CHold);
+                Stage::CHold | Stage::CFree | Stage::Syscall => {
+                    self.run_on_core(t);
                     return Ok(());
                 }
                 Stage::NotStarted
@@ -213,7 +216,7 @@ impl SimEngine {
             Op::CCall {
                 releases_gil: true, ..
             }
-            | Op::Io(_)
+            | Op::Io { .. }
             | Op::Sleep(_) => self.release_for_call(t),
             Op::Lock(lock) => self.acquire_lock(t, lock),
             Op::Unlock(lock) => {
@@ -254,40 +257,65 @@ impl SimEngine {
             self.executor_idle(t);
             return Ok(false);
         }
-        match self.current_op(t) {
-            Op::Io(d) | Op::Sleep(d) => {
-                self.threads[t].stage = Stage::Blocking;
-                self.block(t, ThreadState::Io, NONE);
-                self.schedule(t, self.now + d);
-                Ok(false)
-            }
-            Op::CCall { duration, .. } => {
-                let th = &mut self.threads[t];
-                th.enter_c_call(duration, Stage::CFree);
-                if th.os.is_on_core() {
-                    Ok(true)
-                } else {
-                    // Woken from switch_cond: it needs a core for the C code.
-                    self.want_core(t)?;
-                    Ok(false)
+        let on_core = match self.current_op(t) {
+            Op::Io { duration, blocks } => {
+                let blocks = blocks.unwrap_or(duration > self.config.wake_latency);
+                if blocks {
+                    self.sleep_in_kernel(t, duration);
+                    return Ok(false);
                 }
+                (duration, Stage::Syscall)
             }
-            Op::Lock(lock) => self.wait_for_lock(t, lock),
-            _ => Ok(true),
+            // sleep(0) up to 3.10 is select() with a zero timeout: it returns at once. Any
+            // other sleep blocks until its time plus the timer slack (rule 25).
+            Op::Sleep(0) if self.config.python < PythonVersion::new(3, 11) => {
+                (self.config.syscall, Stage::Syscall)
+            }
+            Op::Sleep(d) => {
+                self.sleep_in_kernel(t, d + self.config.timer_slack);
+                return Ok(false);
+            }
+            Op::CCall { duration, .. } => (duration, Stage::CFree),
+            Op::Lock(lock) => return self.wait_for_lock(t, lock),
+            _ => return Ok(true),
+        };
+        let (duration, stage) = on_core;
+        let th = &mut self.threads[t];
+        if stage == Stage::Syscall {
+            th.next_io_call();
+        }
+        th.enter_c_call(duration, stage);
+        if th.os.is_on_core() {
+            // Releasing signalled a waiter: it may preempt this thread at once (rule 25).
+            Ok(!self.preempted_at_syscall_return(t)?)
+        } else {
+            // Woken from switch_cond: it needs a core for the call.
+            self.want_core(t, false)?;
+            Ok(false)
         }
     }
 
-    /// A stretch of C code on a core, holding the GIL or not, until its time is used up.
-    fn run_c_code(&mut self, t: Tid, holding_gil: bool) {
-        let shown = if self.threads[t].booting {
-            ThreadState::Starting
-        } else if holding_gil {
-            ThreadState::CCallHolding
-        } else {
-            ThreadState::CCallReleased
+    /// The thread sleeps in the kernel for `duration` (a blocking call, a sleep), GIL
+    /// released; then the OS wakes it.
+    fn sleep_in_kernel(&mut self, t: Tid, duration: Nanos) {
+        self.threads[t].stage = Stage::Blocking;
+        let call = self.threads[t].next_io_call();
+        self.block(t, ThreadState::Io, call);
+        self.schedule(t, self.now + duration);
+    }
+
+    /// A stretch of work on a core that is not bytecode (C code, a system call, an
+    /// interpreter booting), until its time is used up.
+    fn run_on_core(&mut self, t: Tid) {
+        let th = &self.threads[t];
+        let (shown, other) = match th.stage {
+            _ if th.booting => (ThreadState::Starting, NONE),
+            Stage::CHold => (ThreadState::CCallHolding, NONE),
+            Stage::Syscall => (ThreadState::Syscall, th.io_calls % 2),
+            _ => (ThreadState::CCallReleased, NONE),
         };
         self.threads[t].stretch_start = self.now;
-        self.show(t, shown, NONE);
+        self.show(t, shown, other);
         let remaining = self.threads[t].remaining;
         self.schedule(t, self.now + remaining);
     }

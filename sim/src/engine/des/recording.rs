@@ -46,6 +46,12 @@ impl SimEngine {
             }
         }
         self.trace.close(self.now);
+        if let Err(over) = self.check_replay() {
+            // The counters stay unresolved; the run reports why.
+            self.failure = Some(over);
+            self.finished = true;
+            return;
+        }
         let jitter = if self.gil_on {
             0
         } else {

@@ -92,8 +92,10 @@ pub(super) enum Stage {
     CHold,
     /// In a C call with the GIL released.
     CFree,
-    /// In I/O or sleep.
+    /// In I/O or sleep, asleep in the kernel.
     Blocking,
+    /// In a system call that does not block, on its core, GIL released.
+    Syscall,
     /// Waiting for a lock.
     LockWait(usize),
     /// Old GIL: released at a tick check, signalling; re-acquires when its timer fires.
@@ -180,6 +182,12 @@ pub(super) struct Th {
     pub(super) role: Role,
     /// An executor worker's job: (bytecodes, the task awaiting it).
     pub(super) job: Option<(u64, Tid)>,
+    /// I/O calls started, so that two calls in a row show as two spans.
+    pub(super) io_calls: u32,
+    /// CPU time used on cores before the current stretch (the scheduler's virtual runtime).
+    pub(super) cpu: Nanos,
+    /// When the current stretch on a core began.
+    pub(super) core_since: Nanos,
 }
 
 impl Th {
@@ -206,6 +214,9 @@ impl Th {
             booting: false,
             role,
             job: None,
+            io_calls: 0,
+            cpu: 0,
+            core_since: 0,
         }
     }
 
@@ -214,13 +225,20 @@ impl Th {
         self.stage == Stage::Bytecode && self.os.is_on_core()
     }
 
+    /// A new I/O call begins: the `other` of its span (its number modulo 2).
+    pub(super) fn next_io_call(&mut self) -> u32 {
+        self.io_calls = self.io_calls.wrapping_add(1);
+        self.io_calls % 2
+    }
+
     /// The current op is over; the thread goes on to the next one in `next`.
     pub(super) fn advance_op(&mut self, next: Stage) {
         self.op += 1;
         self.stage = next;
     }
 
-    /// Starts `duration` of C code in `stage` ([`Stage::CHold`] or [`Stage::CFree`]).
+    /// Starts `duration` of work on a core in `stage` ([`Stage::CHold`], [`Stage::CFree`] or
+    /// [`Stage::Syscall`]).
     pub(super) fn enter_c_call(&mut self, duration: Nanos, stage: Stage) {
         self.remaining = duration;
         self.stage = stage;
