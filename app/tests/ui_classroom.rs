@@ -63,9 +63,11 @@ fn wait(h: &mut Harness<'_, GilscopeApp>, done: impl Fn(&GilscopeApp) -> bool) {
     h.run_steps(2);
 }
 
-/// Until a step asked of the engine has arrived.
+/// Until a step asked of the engine has arrived (or a step back has replayed the run).
 fn settle(h: &mut Harness<'_, GilscopeApp>) {
-    wait(h, |app| app.focus().pending.is_none());
+    wait(h, |app| {
+        app.focus().pending.is_none() && app.focus().replay.is_none()
+    });
 }
 
 fn run_to_end(h: &mut Harness<'_, GilscopeApp>) {

@@ -12,8 +12,9 @@ use super::settings::{CompareWith, STORAGE_KEY, ScenarioSource, Settings, Speed}
 use super::view::{Action, PresetEntry, ViewCtx};
 use crate::theme::{Theme, ThemeMode};
 use crate::timeline::TimelineView;
+use gilscope_sim::Nanos;
 use gilscope_sim::events::{EventKind, EventLog};
-use gilscope_sim::model::Overrides;
+use gilscope_sim::model::{Model, Overrides};
 use gilscope_sim::presets;
 use gilscope_sim::time::MS;
 use gilscope_sim::{RunConfig, Scenario};
@@ -231,7 +232,7 @@ impl GilscopeApp {
     /// A new run: it fits itself (unless the view is pinned) and the classroom views forget
     /// the old one.
     fn new_run_view(&mut self) {
-        let interval = self.config_a().map_or(5 * MS, |c| c.switch_interval());
+        let interval = self.pace_interval();
         self.view.new_run((4 * interval).max(MS));
         self.focus.new_run();
         self.logs.clear();
@@ -246,9 +247,19 @@ impl GilscopeApp {
             .for_each(|r| r.send(Command::SetSpeed(paced)));
     }
 
+    /// The time between two switches that run A's rules aim at: its switch interval, or on the
+    /// old GIL its check interval (ticks, about one bytecode each). The class pace plays one
+    /// per second; a new run and a step show a few.
+    pub(super) fn pace_interval(&self) -> Nanos {
+        self.config_a().map_or(5 * MS, |c| match c.model() {
+            Model::OldGil => (c.check_interval * c.bytecode_ps() / 1000).max(1),
+            _ => c.switch_interval(),
+        })
+    }
+
     /// `speed` for run A's switch interval (the class pace is one interval per second).
     fn paced(&self, speed: Speed) -> Speed {
-        let interval = self.config_a().map_or(5 * MS, |c| c.switch_interval());
+        let interval = self.pace_interval();
         speed.for_interval(interval)
     }
 

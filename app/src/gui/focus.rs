@@ -33,6 +33,9 @@ pub struct Focus {
     pub event: Option<RunEvent>,
     /// A step waiting for the engine.
     pub pending: Option<PendingStep>,
+    /// A step back replaying the run from 0 up to this time: until it has, the event log is
+    /// being rebuilt, and further steps wait.
+    pub replay: Option<Nanos>,
     /// Why the last step found nothing ("no further drop request in this run").
     pub note: Option<String>,
     /// A selected time range, ns.

@@ -127,7 +127,9 @@ impl Views {
         } else {
             (340.0, 0.34)
         };
-        let width = width * cx.theme.text_scale().sqrt();
+        // Wider for larger text (a little less than in step, so that presentation's numbers
+        // fit beside their names and the timeline keeps its room).
+        let width = width * cx.theme.text_scale().powf(0.75);
         // A fixed width, at most about a quarter (settings) or a third (stats) of the
         // window, so the timeline keeps at least 40% of it at any size.
         let most = (ui.ctx().content_rect().width() * share).max(220.0);
@@ -200,6 +202,11 @@ impl Views {
                 }
                 // Too narrow for a column beside the timeline: the event log goes under it.
                 let narrow = ui.available_width() < NARROW;
+                // Beside the timeline, the event log and the selection take the whole height;
+                // the panel under the timeline is as wide as the timeline.
+                if !narrow {
+                    actions.extend(self.inspector(ui, cx, &mut open.events));
+                }
                 self.lower_top = None;
                 actions.extend(self.lower_panel(
                     ui,
@@ -207,9 +214,6 @@ impl Views {
                     &mut open.lower,
                     narrow.then_some(&mut open.events),
                 ));
-                if !narrow {
-                    actions.extend(self.inspector(ui, cx, &mut open.events));
-                }
                 // The timeline ends where the panel under it begins.
                 let top = ui.cursor().top();
                 let height = self

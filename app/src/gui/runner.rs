@@ -254,14 +254,14 @@ impl Worker {
                 self.playing = false;
                 if self.running() {
                     self.guarded(|engine| engine.step().map(|_| ()))?;
-                    self.publish()?;
+                    self.publish_paused()?;
                 }
             }
             Command::StepEvent { kind, after } => {
                 self.playing = false;
                 if self.running() && !self.spec.realtime {
                     self.step_to_event(kind, after)?;
-                    self.publish()?;
+                    self.publish_paused()?;
                 }
             }
             Command::ReplayTo(time) => {
@@ -269,7 +269,7 @@ impl Worker {
                 if !self.spec.realtime {
                     self.start()?;
                     self.guarded(|engine| engine.advance(time))?;
-                    self.publish()?;
+                    self.publish_paused()?;
                 }
             }
             Command::Stop => return Err(Exit),
@@ -405,6 +405,13 @@ impl Worker {
             // The engine could not keep up: do not pile up a debt of virtual time.
             self.reanchor();
         }
+        self.publish()
+    }
+
+    /// After a step, with the run paused: what is new and the stats at once, whenever the last
+    /// were sent (a paused run sends nothing more, so stats held back now would stay stale).
+    fn publish_paused(&mut self) -> Result<(), Exit> {
+        self.last_stats = None;
         self.publish()
     }
 

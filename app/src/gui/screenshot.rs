@@ -230,6 +230,21 @@ impl eframe::App for ScreenshotApp {
     fn persist_egui_memory(&self) -> bool {
         false
     }
+
+    /// The picture shows the scene, not wherever the display's pointer happens to be: no
+    /// pointer reaches the app, so no hover highlight or tooltip is drawn.
+    fn raw_input_hook(&mut self, _ctx: &egui::Context, raw_input: &mut egui::RawInput) {
+        raw_input.events.retain(|e| {
+            !matches!(
+                e,
+                egui::Event::PointerMoved(_)
+                    | egui::Event::PointerButton { .. }
+                    | egui::Event::MouseMoved(_)
+                    | egui::Event::MouseWheel { .. }
+            )
+        });
+        raw_input.events.push(egui::Event::PointerGone);
+    }
 }
 
 /// Opens the window, runs the request's scenario to the end, saves a PNG and closes.

@@ -7,7 +7,6 @@ use super::app::GilscopeApp;
 use super::focus::{PendingStep, StepDirection};
 use super::runner::Command;
 use gilscope_sim::events::{EventKind, RunEvent};
-use gilscope_sim::time::MS;
 
 /// A step centres its event in a view this many switch intervals wide, when the view is wider
 /// (or shows the whole run).
@@ -23,7 +22,9 @@ impl GilscopeApp {
 
     /// Steps run A to the next or previous event (of `kind`, when given). Pauses the runs.
     pub(super) fn step_event(&mut self, direction: StepDirection, kind: Option<EventKind>) {
-        if self.runs.is_empty() {
+        // While a step back replays the run, its log is partial: a step now would count from
+        // the wrong place.
+        if self.runs.is_empty() || self.focus.replay.is_some() {
             return;
         }
         if self.playing {
@@ -61,6 +62,7 @@ impl GilscopeApp {
                 if replay {
                     // The run as it was at that event: replayed from 0, deterministically.
                     self.focus.pending = None;
+                    self.focus.replay = Some(event.time);
                     self.runs[0].send(Command::ReplayTo(event.time));
                 }
             }
@@ -75,7 +77,7 @@ impl GilscopeApp {
         if self.view.pinned {
             return;
         }
-        let interval = self.config_a().map_or(5 * MS, |c| c.switch_interval());
+        let interval = self.pace_interval();
         let most = (STEP_VIEW_INTERVALS * interval) as f64;
         let width = if self.view.whole || self.view.width() > most {
             most
@@ -89,6 +91,12 @@ impl GilscopeApp {
     /// Once the event a step asked the engine for has arrived, selects it; says so when the
     /// run ended without one.
     pub(super) fn settle_pending_step(&mut self) {
+        if let (Some(time), Some(run)) = (self.focus.replay, self.runs.first()) {
+            // The replayed trace ends exactly there (the one replaced went further).
+            if run.trace.now == time || run.is_over() {
+                self.focus.replay = None;
+            }
+        }
         let Some(PendingStep { kind, after }) = self.focus.pending else {
             return;
         };

@@ -95,7 +95,7 @@ impl GilscopeApp {
     fn speed_control(&mut self, ui: &mut egui::Ui) {
         let label = ui.label("Speed");
         let mut fastest = self.settings.speed == Speed::Fastest;
-        let interval = self.config_a().map_or(5_000_000, |c| c.switch_interval());
+        let interval = self.pace_interval();
         let mut rate = self
             .settings
             .speed
@@ -128,7 +128,7 @@ impl GilscopeApp {
         };
         if ui
             .selectable_label(speed == Speed::CLASS, "Class pace")
-            .on_hover_text("One switch interval of this run per second of wall time")
+            .on_hover_text("One switch interval of this run (on the old GIL, one check interval) per second of wall time")
             .clicked()
         {
             speed = Speed::CLASS;
