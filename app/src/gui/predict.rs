@@ -106,7 +106,7 @@ impl View for PredictView {
                 }
             } else {
                 let over = cx.runs.first().is_some_and(super::session::Run::is_over);
-                ui.horizontal(|ui| {
+                ui.horizontal_wrapped(|ui| {
                     if ui
                         .add_enabled(over, egui::Button::new("Reveal the answer"))
                         .on_disabled_hover_text("The answer comes from the run's final numbers: play it to its end first")

@@ -121,16 +121,29 @@ impl View for SelectionView {
             }
         });
         let (stats, lost) = self.stats(&run.trace, (from, to));
-        egui::Grid::new("selection-aggregate")
-            .num_columns(2)
-            .striped(true)
-            .show(ui, |ui| {
-                for (label, value) in selection_rows(stats, lost) {
-                    ui.label(label);
+        let rows = selection_rows(stats, lost);
+        // Two columns where they fit; in a narrow column (presentation's large text) each
+        // value goes under its name, so that numbers are not broken across lines.
+        let text = egui::TextStyle::Body.resolve(ui.style()).size;
+        if ui.available_width() >= 20.0 * text {
+            egui::Grid::new("selection-aggregate")
+                .num_columns(2)
+                .striped(true)
+                .show(ui, |ui| {
+                    for (label, value) in rows {
+                        ui.label(label);
+                        ui.add(egui::Label::new(value).wrap());
+                        ui.end_row();
+                    }
+                });
+        } else {
+            for (label, value) in rows {
+                ui.indent(&label, |ui| {
+                    ui.weak(&label);
                     ui.add(egui::Label::new(value).wrap());
-                    ui.end_row();
-                }
-            });
+                });
+            }
+        }
         actions
     }
 }
