@@ -38,6 +38,9 @@ pub struct Focus {
     pub replay: Option<Nanos>,
     /// Why the last step found nothing ("no further drop request in this run").
     pub note: Option<String>,
+    /// The width the last step gave the view, ns: while the user has not zoomed since, the
+    /// next step may widen it again.
+    pub step_width: Option<f64>,
     /// A selected time range, ns.
     pub selection: Option<(Nanos, Nanos)>,
     /// A span whose details are pinned.

@@ -11,6 +11,8 @@ use gilscope_sim::events::{EventKind, RunEvent};
 /// A step centres its event in a view this many switch intervals wide, when the view is wider
 /// (or shows the whole run).
 const STEP_VIEW_INTERVALS: u64 = 4;
+/// The narrowest view a step centres its event in, ns.
+const STEP_VIEW_LEAST: f64 = 20_000.0;
 
 impl GilscopeApp {
     /// Whether run A can be stepped by its engine: a simulated run that has not ended.
@@ -78,14 +80,19 @@ impl GilscopeApp {
             return;
         }
         let interval = self.pace_interval();
-        let most = (STEP_VIEW_INTERVALS * interval) as f64;
-        let width = if self.view.whole || self.view.width() > most {
+        // Early in a run, no wider than twice the event's time: centred, not crammed at 0.
+        let most = ((STEP_VIEW_INTERVALS * interval) as f64)
+            .min((2.0 * event.time as f64).max(STEP_VIEW_LEAST));
+        // The user's zoom stays, unless it is wider than a step shows (or was a step's own).
+        let stepped = self.focus.step_width == Some(self.view.width());
+        let width = if self.view.whole || stepped || self.view.width() > most {
             most
         } else {
             self.view.width()
         };
         let end = self.runs.first().map_or(0, |r| r.trace.now);
         self.view.centre(event.time as f64, width, end);
+        self.focus.step_width = Some(self.view.width());
     }
 
     /// Once the event a step asked the engine for has arrived, selects it; says so when the

@@ -98,13 +98,18 @@ impl TimelineView {
         self.manual();
     }
 
-    /// Centres the view on `t`, `width` ns wide (kept within the run). Stops following.
+    /// Centres the view on `t`, `width` ns wide: never before 0, at most half a view past
+    /// `trace_end` (so that the newest event of a stepped run is centred too). Stops following.
     pub fn centre(&mut self, t: f64, width: f64, trace_end: Nanos) {
         let width = width.clamp(MIN_VIEW_NS, MAX_VIEW_NS);
-        self.start = t - width * 0.5;
+        let latest_start = (trace_end as f64 - width * 0.5).max(0.0);
+        self.start = if t.is_finite() {
+            (t - width * 0.5).clamp(0.0, latest_start)
+        } else {
+            0.0
+        };
         self.end = self.start + width;
         self.manual();
-        self.limit(trace_end);
     }
 
     /// While following, moves the view so that it shows the end of a run that has reached
