@@ -19,7 +19,6 @@
 
 use crate::names::named_enum;
 use crate::stats::Stats;
-use serde::Deserialize;
 use std::ops::Range;
 use toml::Spanned;
 
@@ -71,8 +70,7 @@ impl Measure {
 }
 
 /// One answer a class may give.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Choice {
     /// The answer as the class reads it.
     pub answer: String,
@@ -91,9 +89,8 @@ pub struct Predict {
     pub choices: Vec<Choice>,
 }
 
-/// The `[predict]` table as written.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
+/// The `[predict]` table as written, each value with its place in the file.
+#[derive(Debug)]
 pub(crate) struct RawPredict {
     question: Spanned<String>,
     measure: Spanned<String>,
@@ -101,6 +98,19 @@ pub(crate) struct RawPredict {
 }
 
 impl RawPredict {
+    /// The table's three values, read.
+    pub(crate) fn new(
+        question: Spanned<String>,
+        measure: Spanned<String>,
+        choices: Spanned<Vec<Choice>>,
+    ) -> Self {
+        Self {
+            question,
+            measure,
+            choices,
+        }
+    }
+
     /// Checks the table; an error comes with the place in the file it is about.
     pub(crate) fn validate(self) -> Result<Predict, (Range<usize>, String)> {
         let question = self.question.get_ref().trim().to_owned();
@@ -254,6 +264,20 @@ mod tests {
         );
         assert!(order.contains("must be below"), "{order}");
         let extra = err(&format!("{ok}\nanswer = \"yes\""));
-        assert!(extra.contains("unknown field `answer`"), "{extra}");
+        assert!(
+            extra.contains("unknown key `answer` in [predict]"),
+            "{extra}"
+        );
+        let typed = err(&ok.replace("\"q?\"", "true"));
+        assert!(
+            typed.starts_with("bad.toml:6:")
+                && typed.contains("`question` = true: write text in quotes"),
+            "{typed}"
+        );
+        let bound = err(&ok.replace("1.5", "\"high\""));
+        assert!(
+            bound.contains("`at_least` = \"high\": write a number"),
+            "{bound}"
+        );
     }
 }

@@ -724,14 +724,21 @@ impl<'a> Timeline<'a> {
                 Rect::from_x_y_ranges(line, (axis_y - 6.0)..=axis_y),
                 theme.axis,
             );
-            texts.push(anchored_text(
-                &frame.painter,
-                pos2(x, axis_y - 7.0),
-                Align2::CENTER_BOTTOM,
-                ticks.label(t),
-                theme.label_font(),
-                theme.text_weak,
-            ));
+            // A label that would run past either edge ends (or starts) at its tick instead.
+            let label =
+                frame
+                    .painter
+                    .layout_no_wrap(ticks.label(t), theme.label_font(), theme.text_weak);
+            let half = label.size().x * 0.5;
+            let align = if x + half > frame.rect.right() {
+                Align2::RIGHT_BOTTOM
+            } else if x - half < frame.rect.left() {
+                Align2::LEFT_BOTTOM
+            } else {
+                Align2::CENTER_BOTTOM
+            };
+            let rect = align.anchor_size(pos2(x, axis_y - 7.0), label.size());
+            texts.push(Shape::galley(rect.min, label, theme.text_weak));
         }
         (mesh, texts)
     }

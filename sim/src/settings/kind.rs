@@ -37,7 +37,17 @@ fn integer(value: &DeValue) -> Option<i128> {
 /// table by what it is.
 pub fn written(value: &DeValue) -> String {
     match value {
-        DeValue::String(s) => format!("\"{s}\""),
+        // On one line: a control character (a newline) is shown escaped.
+        DeValue::String(s) => format!(
+            "\"{}\"",
+            s.chars()
+                .map(|c| if c.is_control() {
+                    c.escape_debug().to_string()
+                } else {
+                    c.to_string()
+                })
+                .collect::<String>()
+        ),
         DeValue::Integer(i) => i.to_string(),
         DeValue::Float(f) => f.to_string(),
         DeValue::Boolean(b) => b.to_string(),
