@@ -246,7 +246,7 @@ fn op(rng: &mut Rng, lock: &str) -> String {
             (*rng.pick(&["true", "false"])).to_owned()
         }
     };
-    let kind = if rng.odd() { 10 } else { rng.below(10) };
+    let kind = if rng.odd() { 13 } else { rng.below(13) };
     match kind {
         0 | 1 => {
             let body = if rng.chance(30) {
@@ -282,6 +282,20 @@ fn op(rng: &mut Rng, lock: &str) -> String {
             bool_(rng),
             duration(rng)
         ),
+        10 => format!(
+            "{{ read = \"o{}\", times = {}, loop_body = {}, kind = \"{}\", per_thread = {} }}",
+            rng.below(2),
+            count(rng, 20_000),
+            count(rng, 12),
+            rng.pick(&["instance", "function", "module", "type"]),
+            bool_(rng)
+        ),
+        11 => format!(
+            "{{ mutate = \"o{}\", times = {} }}",
+            rng.below(2),
+            count(rng, 20_000)
+        ),
+        12 => format!("{{ collect = {} }}", duration(rng)),
         _ => match rng.below(6) {
             0 => "{ spin = 3 }".to_owned(),
             1 => "{ compute = 1, io = \"1ms\" }".to_owned(),

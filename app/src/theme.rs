@@ -396,6 +396,12 @@ fn state_styles(dark: bool, background: Color32) -> [StateStyle; STATES] {
         ThreadState::Lock => style(yellow, Pattern::Dotted, 0.7),
         ThreadState::Runnable => style(mid, Pattern::Outline, 0.7),
         ThreadState::Ready => style(ORANGE, Pattern::Falling, 0.7),
+        // Running, but slowed: the running colour, hatched.
+        ThreadState::Contended => style(BLUISH_GREEN, Pattern::Hatched, 1.0),
+        ThreadState::Paused => style(REDDISH_PURPLE, Pattern::Dotted, 0.45),
+        ThreadState::Collecting => style(yellow, Pattern::CrossHatched, 1.0),
+        // The old GIL's own overhead on a core: the GIL-wait colour, full height.
+        ThreadState::Signalling => style(VERMILLION, Pattern::Falling, 1.0),
         ThreadState::Starting => style(mid, Pattern::Dotted, 1.0),
         ThreadState::Done => style(faint, Pattern::Solid, 0.15),
     })

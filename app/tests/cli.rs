@@ -174,6 +174,7 @@ fn compare_shows_every_runtime_and_trace_export_is_json() {
         "asyncio",
         "multiprocessing (fork)",
         "multiprocessing (spawn)",
+        "multiprocessing (forkserver)",
         "subinterpreters",
     ] {
         assert!(text.contains(runtime), "{runtime} missing in\n{text}");

@@ -1,5 +1,5 @@
 //! The same job under every runtime a Python developer weighs: threads with the GIL,
-//! free-threaded threads, asyncio, processes (fork and spawn) and subinterpreters
+//! free-threaded threads, asyncio, processes (fork, spawn and forkserver) and subinterpreters
 //! (gil-model.md section 6), side by side.
 
 use crate::model::{Overrides, PythonVersion, Runtime, StartMethod};
@@ -44,6 +44,12 @@ pub fn runtime_variants(base: &Overrides) -> Vec<(String, Overrides)> {
             }),
         ),
         (
+            "multiprocessing (forkserver)".to_owned(),
+            with(Runtime::Multiprocessing, &|o| {
+                o.start_method = Some(StartMethod::Forkserver);
+            }),
+        ),
+        (
             "subinterpreters (3.14)".to_owned(),
             with(Runtime::Subinterpreters, &|o| o.python = py314),
         ),
@@ -78,7 +84,7 @@ mod tests {
     fn the_decision_preset_runs_under_every_runtime() {
         let scenario = preset("decision").unwrap().unwrap();
         let rows = compare_runtimes(&scenario, &Overrides::default());
-        assert_eq!(rows.len(), 6);
+        assert_eq!(rows.len(), 7);
         let wall = |label: &str| {
             rows.iter()
                 .find(|(l, _)| l == label)
@@ -91,6 +97,7 @@ mod tests {
         // Python in parallel beats the GIL; processes pay for spawning.
         assert!(wall("threads, free-threaded 3.14t") < wall("threads (GIL)"));
         assert!(wall("multiprocessing (fork)") < wall("multiprocessing (spawn)"));
+        assert!(wall("multiprocessing (fork)") < wall("multiprocessing (forkserver)"));
         for (label, row) in &rows {
             let stats = row.as_ref().unwrap_or_else(|e| panic!("{label}: {e}"));
             assert!(stats.wall_ms > 0.0, "{label}");

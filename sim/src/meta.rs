@@ -68,6 +68,9 @@ pub struct RunMeta {
     pub locks: Vec<String>,
     /// Extension module names, indexed as in the scenario.
     pub modules: Vec<String>,
+    /// Shared object names (read or mutated), indexed as in the scenario (a contended span's
+    /// `other`).
+    pub objects: Vec<String>,
 }
 
 impl RunMeta {
@@ -83,6 +86,7 @@ impl RunMeta {
             counters: scenario.counters.clone(),
             locks: scenario.locks.clone(),
             modules: scenario.modules.clone(),
+            objects: scenario.objects.clone(),
         }
     }
 
@@ -98,6 +102,7 @@ impl RunMeta {
             counters: Vec::new(),
             locks: Vec::new(),
             modules: Vec::new(),
+            objects: Vec::new(),
         }
     }
 

@@ -184,6 +184,10 @@ pub struct RunConfig {
     pub time_slice: Nanos,
     /// How much more CPU than a woken thread an occupant must have used to be preempted by it.
     pub wakeup_granularity: Nanos,
+    /// What waking a blocked thread costs the waker (a futex wake system call).
+    pub futex_wake: Nanos,
+    /// Moving one cache line between two cores.
+    pub cache_line_transfer: Nanos,
     /// A system call that does not block (`sleep(0)` up to 3.10).
     pub syscall: Nanos,
     /// The OS timer slack added to every sleep (and all of `sleep(0)` from 3.11).
@@ -200,16 +204,16 @@ pub struct RunConfig {
     pub runtime: Runtime,
     /// Old GIL: ticks (bytecodes) between forced release-and-reacquire (`sys.setcheckinterval`).
     pub check_interval: u64,
-    /// Old GIL: what one release costs the releaser when another thread wants the GIL (the
-    /// mutex and condition-variable signalling). Calibrated to Beazley's 2009 measurements.
-    pub old_gil_signal: Nanos,
-    /// Old GIL: what one futile wake-up of a waiter on another core costs the holder (the
-    /// "GIL battle": futex and cache-line contention). Calibrated like `old_gil_signal`.
-    pub old_gil_contention: Nanos,
     /// multiprocessing: how processes start.
     pub start_method: StartMethod,
     /// Subinterpreters: cost of creating one interpreter.
     pub interpreter_start: Nanos,
+    /// multiprocessing with fork: the parent's cost of starting one child.
+    pub fork_start: Nanos,
+    /// multiprocessing: a fresh interpreter's boot (spawn; a forkserver's server).
+    pub spawn_start: Nanos,
+    /// multiprocessing with forkserver: a child's import of its main module.
+    pub main_import: Nanos,
     /// The most events a simulated run may process.
     pub max_events: u64,
     /// The most virtual time (real time, live) a run may last.
@@ -325,20 +329,29 @@ impl Overrides {
             wake_latency: self.wake_latency.unwrap_or(5 * US),
             time_slice,
             wakeup_granularity: self.wakeup_granularity.unwrap_or(MS),
+            futex_wake: self.futex_wake.unwrap_or(2 * US),
+            cache_line_transfer: self.cache_line_transfer.unwrap_or(85),
             syscall: self.syscall.unwrap_or(300),
             timer_slack: self.timer_slack.unwrap_or(50 * US),
-            thread_start: self.thread_start.unwrap_or(100 * US),
+            thread_start: self.thread_start.unwrap_or(40 * US),
             successor: self.successor.unwrap_or_default(),
             bytecode_ns,
             free_threaded_overhead,
             runtime,
             check_interval,
-            old_gil_signal: self.old_gil_signal.unwrap_or(740),
-            old_gil_contention: self.old_gil_contention.unwrap_or(2_100),
             start_method: self
                 .start_method
                 .unwrap_or_else(|| StartMethod::linux_default(python)),
-            interpreter_start: self.interpreter_start.unwrap_or(10 * MS),
+            interpreter_start: self.interpreter_start.unwrap_or_else(|| {
+                if python >= PythonVersion::new(3, 13) {
+                    15 * MS
+                } else {
+                    11 * MS
+                }
+            }),
+            fork_start: self.fork_start.unwrap_or(1_500 * US),
+            spawn_start: self.spawn_start.unwrap_or(55 * MS),
+            main_import: self.main_import.unwrap_or(20 * MS),
             max_events: limits.0,
             max_virtual_time: limits.1,
             memory_budget: limits.2,

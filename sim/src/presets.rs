@@ -5,7 +5,7 @@ use crate::size::format_bytes;
 use std::io::Read;
 
 /// `(stem, TOML text)` of every preset, in the order a class would meet them.
-pub const PRESETS: [(&str, &str); 12] = [
+pub const PRESETS: [(&str, &str); 15] = [
     (
         "cpu-bound",
         include_str!("../../assets/scenarios/cpu-bound.toml"),
@@ -30,6 +30,18 @@ pub const PRESETS: [(&str, &str); 12] = [
     (
         "free-threaded-scaling",
         include_str!("../../assets/scenarios/free-threaded-scaling.toml"),
+    ),
+    (
+        "ft-shared-object",
+        include_str!("../../assets/scenarios/ft-shared-object.toml"),
+    ),
+    (
+        "ft-own-copies",
+        include_str!("../../assets/scenarios/ft-own-copies.toml"),
+    ),
+    (
+        "ft-shared-dict",
+        include_str!("../../assets/scenarios/ft-shared-dict.toml"),
     ),
     (
         "old-gil",

@@ -69,6 +69,35 @@ pub enum Op {
     /// `await loop.run_in_executor(None, f)` where `f` runs this many bytecodes of Python:
     /// under asyncio on an executor thread; elsewhere inline, like calling `f()`.
     Offload(u64),
+    /// A loop that reads a shared object (index into [`Scenario::objects`]) `times` times: each
+    /// read loads it, so in a free-threaded build it increments and decrements the object's
+    /// shared reference count with atomic operations (`gil-model.md` rule 19b).
+    Read {
+        /// Which object.
+        object: usize,
+        /// How many reads (loop iterations).
+        times: u64,
+        /// Bytecodes per iteration.
+        loop_body: u32,
+        /// What the object is: functions, modules and types are not reference counted per read.
+        kind: ObjectKind,
+        /// Each thread reads its own copy (one it created, or a `threading.local` value): biased
+        /// reference counting makes its owner's reads cheap, and nothing is contended.
+        per_thread: bool,
+    },
+    /// A loop that mutates a shared dict, list or set (index into [`Scenario::objects`])
+    /// `times` times: in a free-threaded build each mutation takes the object's lock.
+    Mutate {
+        /// Which object.
+        object: usize,
+        /// How many mutations (loop iterations).
+        times: u64,
+        /// Bytecodes per iteration.
+        loop_body: u32,
+    },
+    /// A collection of the cyclic garbage collector lasting this long: in a free-threaded build
+    /// it stops the world.
+    Collect(Nanos),
     /// `import` of a C extension module (index into [`Scenario::modules`]).
     Import {
         /// Which module.
@@ -78,6 +107,35 @@ pub enum Op {
         /// How long loading it takes (with the GIL, where there is one).
         duration: Nanos,
     },
+}
+
+/// What a shared object read by [`Op::Read`] is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ObjectKind {
+    /// An ordinary object (an instance, a dict, a value): every read writes its reference count.
+    Instance,
+    /// A function: deferred reference counting (3.14; immortal once threads start in 3.13).
+    Function,
+    /// A module: deferred reference counting, like a function.
+    Module,
+    /// A class: deferred reference counting, like a function.
+    Type,
+}
+
+impl ObjectKind {
+    /// The names a scenario file uses.
+    pub const NAMES: [(&'static str, ObjectKind); 4] = [
+        ("instance", ObjectKind::Instance),
+        ("function", ObjectKind::Function),
+        ("module", ObjectKind::Module),
+        ("type", ObjectKind::Type),
+    ];
+
+    /// Whether a read leaves its reference count alone in a free-threaded build (deferred
+    /// reference counting: PEP 703; 3.13 makes such objects immortal instead).
+    pub fn deferred(self) -> bool {
+        self != ObjectKind::Instance
+    }
 }
 
 /// How many times a thread runs its program.
@@ -123,6 +181,8 @@ pub struct Scenario {
     pub modules: Vec<String>,
     /// The question asked before the run is shown (predict mode), if the file has one.
     pub predict: Option<Predict>,
+    /// Shared object names (read or mutated), in order of first use.
+    pub objects: Vec<String>,
     /// Where it came from: a preset's stem or a file path.
     pub source: String,
     /// Where each setting of the file is written, to place errors found when resolving them.
@@ -173,8 +233,7 @@ pub enum ScenarioError {
     },
 }
 
-const OPERATIONS: &str =
-    "compute, io, sleep, c_call, increment, lock, unlock, send, import, offload";
+const OPERATIONS: &str = "compute, io, sleep, c_call, increment, lock, unlock, send, import, offload, read, mutate, collect";
 
 impl Scenario {
     /// Parses and validates scenario text. `file` names it in errors.
@@ -190,6 +249,7 @@ impl Scenario {
             locks: parts.names.locks,
             modules: parts.names.modules,
             predict: parts.predict,
+            objects: parts.names.objects,
             source: file.to_owned(),
             setting_places: parts.setting_places,
             op_places: parts.op_places,

@@ -68,6 +68,14 @@ pub struct StateTimes {
     pub runnable: f64,
     /// asyncio: ready, waiting for the event loop.
     pub ready: f64,
+    /// Old GIL: releasing and signalling a waiter (the GIL's overhead).
+    pub signalling: f64,
+    /// Free-threaded: running Python slowed by contention for a shared object.
+    pub contended: f64,
+    /// Paused by a stop-the-world.
+    pub paused: f64,
+    /// Running the garbage collector.
+    pub collecting: f64,
     /// A process or subinterpreter booting its interpreter before its program.
     pub starting: f64,
 }
@@ -85,6 +93,10 @@ impl StateTimes {
             + self.lock
             + self.runnable
             + self.ready
+            + self.signalling
+            + self.contended
+            + self.paused
+            + self.collecting
             + self.starting
     }
 }
@@ -111,6 +123,9 @@ pub struct ThreadStats {
     /// From each `io`/`sleep` completing until the thread runs again: the GIL convoy under
     /// threads, the event loop's lag under asyncio.
     pub resume_lag_ms: Option<Summary>,
+    /// Time lost to contention for shared objects: its contended time less what its bytecodes
+    /// there would have taken alone.
+    pub contention_ms: f64,
 }
 
 /// GIL stats.
@@ -150,6 +165,9 @@ pub struct Stats {
     /// Interpreters (each with its own GIL and memory): 1 for threads, one per process or
     /// subinterpreter otherwise — the memory-like cost of the choice.
     pub interpreters: u32,
+    /// Estimated resident memory of the run's interpreters and threads, in MiB, from baselines
+    /// measured on `CPython` 3.12 and 3.13 here (`engine::runtime::resident_mib`).
+    pub resident_mib: f64,
     /// Python version modelled.
     pub python: PythonVersion,
     /// A free-threaded build.
@@ -185,6 +203,8 @@ pub struct Stats {
     pub resume_lag_ms: Option<Summary>,
     /// GIL stats.
     pub gil: GilStats,
+    /// Time every thread together lost to contention for shared objects (free-threaded).
+    pub contention_ms: f64,
     /// Per thread.
     pub threads: Vec<ThreadStats>,
     /// Shared counters.
@@ -212,10 +232,15 @@ fn ms(n: Nanos) -> f64 {
 }
 
 fn holds_gil(state: ThreadState) -> bool {
-    // A booting interpreter holds its own GIL.
+    // A booting interpreter holds its own GIL; contended bytecode and a collection run
+    // attached, holding the GIL where there is one.
     matches!(
         state,
-        ThreadState::Running | ThreadState::CCallHolding | ThreadState::Starting
+        ThreadState::Running
+            | ThreadState::CCallHolding
+            | ThreadState::Starting
+            | ThreadState::Contended
+            | ThreadState::Collecting
     )
 }
 
@@ -243,8 +268,8 @@ impl Stats {
         };
         let mut resume_lags = Vec::new();
         let mut sequential: Nanos = 0;
-        for (id, (info, lane)) in trace.threads.iter().zip(&trace.thread_lanes).enumerate() {
-            let scan = scan_thread(id as u32, info, lane, trace.now);
+        for (info, lane) in trace.threads.iter().zip(&trace.thread_lanes) {
+            let scan = scan_thread(info, lane, trace.now);
             samples.io_latency.extend_from_slice(&scan.io_latencies);
             samples
                 .acquire_latency
@@ -282,6 +307,7 @@ impl Stats {
                 Runtime::Threads | Runtime::Asyncio => 1,
                 Runtime::Multiprocessing | Runtime::Subinterpreters => trace.threads.len() as u32,
             },
+            resident_mib: crate::engine::runtime::resident_mib(config, trace.threads.len()),
             python: config.python,
             free_threaded: config.free_threaded,
             // A free-threaded run whose GIL came back (an old extension) did use it.
@@ -301,6 +327,7 @@ impl Stats {
             io_latency_ms: Summary::of(io_latency),
             resume_lag_ms: Summary::of(resume_lags),
             gil: gil_stats(trace, slices, acquire_latency),
+            contention_ms: threads.iter().map(|t| t.contention_ms).sum(),
             threads,
             counters: trace.counters.clone(),
             warnings: trace.warnings.iter().map(|(_, w)| w.clone()).collect(),
@@ -320,7 +347,8 @@ impl Stats {
         let expected: u64 = self.counters.iter().map(|c| c.expected).sum();
         let io = self.io_latency();
         let lag = self.resume_lag_ms;
-        let values: [(&str, String); 18] = [
+        let paused: f64 = self.threads.iter().map(|t| t.state_ms.paused).sum();
+        let values: [(&str, String); 21] = [
             ("wall", format_ms(self.wall_ms)),
             ("sequential", format_ms(self.sequential_ms)),
             (
@@ -361,6 +389,9 @@ impl Stats {
                     .unwrap_or_else(|| "(no warning this run)".to_owned()),
             ),
             ("loop_lag", lag.map_or("—".into(), |s| format_ms(s.mean))),
+            ("contention", format_ms(self.contention_ms)),
+            ("paused", format_ms(paused)),
+            ("memory", format!("{:.0} MiB", self.resident_mib)),
             ("loop_lag_p99", lag.map_or("—".into(), |s| format_ms(s.p99))),
             (
                 "lost_pct",
@@ -399,8 +430,8 @@ impl Samples {
             slices: gil_slices(trace),
             ..Samples::default()
         };
-        for (id, (info, lane)) in trace.threads.iter().zip(&trace.thread_lanes).enumerate() {
-            let scan = scan_thread(id as u32, info, lane, trace.now);
+        for (info, lane) in trace.threads.iter().zip(&trace.thread_lanes) {
+            let scan = scan_thread(info, lane, trace.now);
             samples.io_latency.extend(scan.io_latencies);
             samples.acquire_latency.extend(scan.acquire_latencies);
         }
@@ -490,13 +521,17 @@ fn slot(state: ThreadState) -> Option<usize> {
         ThreadState::Lock => Some(7),
         ThreadState::Runnable => Some(8),
         ThreadState::Ready => Some(9),
-        ThreadState::Starting => Some(10),
+        ThreadState::Signalling => Some(10),
+        ThreadState::Starting => Some(11),
+        ThreadState::Contended => Some(12),
+        ThreadState::Paused => Some(13),
+        ThreadState::Collecting => Some(14),
         ThreadState::Done => None,
     }
 }
 
 /// Number of slots of [`slot`].
-const SLOTS: usize = 11;
+const SLOTS: usize = 15;
 
 /// What one pass over a thread's lane finds.
 struct ThreadScan {
@@ -508,8 +543,8 @@ struct ThreadScan {
     io_latencies: Vec<Nanos>,
     acquire_latencies: Vec<Nanos>,
     resume_lags: Vec<Nanos>,
-    /// Time in the old GIL's release-and-signal (not the program's work).
-    overhead: Nanos,
+    /// Bytecodes executed while contended.
+    contended_bytecodes: u64,
 }
 
 /// An I/O call in progress during a scan: its number (the span's `other`), since when it
@@ -520,10 +555,10 @@ struct PendingCall {
     completed: Option<Nanos>,
 }
 
-/// Walks the lane of thread `me` once: time in each state, bytecodes, I/O and acquire
-/// latencies, resume lags, old-GIL overhead. An I/O call ends when the thread holds the GIL
+/// Walks a thread's lane once: time in each state, bytecodes, I/O and acquire
+/// latencies, resume lags. An I/O call ends when the thread holds the GIL
 /// again, or starts its next call (which it can only do holding it).
-fn scan_thread(me: u32, info: &ThreadInfo, lane: &Lane, now: Nanos) -> ThreadScan {
+fn scan_thread(info: &ThreadInfo, lane: &Lane, now: Nanos) -> ThreadScan {
     let mut scan = ThreadScan {
         times: [0; SLOTS],
         bytecodes: 0,
@@ -531,19 +566,18 @@ fn scan_thread(me: u32, info: &ThreadInfo, lane: &Lane, now: Nanos) -> ThreadSca
         io_latencies: Vec::new(),
         acquire_latencies: Vec::new(),
         resume_lags: Vec::new(),
-        overhead: 0,
+        contended_bytecodes: 0,
     };
     let mut released_at = info.started.unwrap_or(0);
     let mut call: Option<PendingCall> = None;
     let mut wanting_since: Option<Nanos> = None;
     for span in until(lane, now) {
         scan.bytecodes += span.bytecodes;
-        if span.state == ThreadState::CCallReleased && span.other == me {
-            // The old GIL's release-and-signal: not the program's work.
-            scan.overhead += span.duration();
-        }
         if let Some(slot) = slot(span.state) {
             scan.times[slot] += span.duration();
+        }
+        if span.state == ThreadState::Contended {
+            scan.contended_bytecodes += span.bytecodes;
         }
         let io = matches!(span.state, ThreadState::Io | ThreadState::Syscall);
         let next_call = io && call.as_ref().is_some_and(|c| c.number != span.other);
@@ -592,7 +626,7 @@ fn thread_stats(
         io_latencies,
         acquire_latencies: _,
         resume_lags,
-        overhead,
+        contended_bytecodes,
     } = scan;
     let lifetime = info
         .finished
@@ -613,7 +647,11 @@ fn thread_stats(
             lock: ms(times[7]),
             runnable: ms(times[8]),
             ready: ms(times[9]),
-            starting: ms(times[10]),
+            signalling: ms(times[10]),
+            starting: ms(times[11]),
+            contended: ms(times[12]),
+            paused: ms(times[13]),
+            collecting: ms(times[14]),
         },
         io_ops,
         io_latency_ms: Summary::of(io_latencies),
@@ -623,12 +661,14 @@ fn thread_stats(
         } else {
             0.0
         },
+        contention_ms: ms(times[12].saturating_sub(contended_bytecodes * bytecode_ps / 1000)),
     };
     // Alone, the thread would spend exactly its bytecodes' cost, its I/O (with the OS waking it
-    // after each blocking call) and its C calls (not the boot of a process or interpreter: that
-    // is the runtime's cost, not the work).
+    // after each blocking call), its C calls and its collections (not the old GIL's signalling,
+    // a stop-the-world pause or the boot of a process or interpreter: those are the runtime's
+    // costs, not the work).
     let alone =
-        bytecodes * bytecode_ps / 1000 + times[3] + times[4] + times[5] + times[6] - overhead;
+        bytecodes * bytecode_ps / 1000 + times[3] + times[4] + times[5] + times[6] + times[14];
     (stats, alone)
 }
 

@@ -50,6 +50,19 @@ pub enum ThreadState {
     /// asyncio: a task that is ready, waiting for the event loop to run it (`other` = the task
     /// running).
     Ready,
+    /// Free-threaded: running Python, slowed by other cores contending for the cache line of a
+    /// shared object it reads or mutates (`other` = the object): its reference count written
+    /// with atomic operations, or its per-object lock.
+    Contended,
+    /// Paused by a stop-the-world (a garbage collection, the GIL being turned on) until the
+    /// world restarts (`other` = the thread stopping it; itself while it waits for the others).
+    Paused,
+    /// Running the cyclic garbage collector (the world stopped, in a free-threaded build).
+    Collecting,
+    /// Old GIL: released at a tick check and signalling the thread blocked on the lock (a
+    /// futex wake system call), the lock free meanwhile (`other` = the thread signalled): the
+    /// GIL's own overhead, not the program's work.
+    Signalling,
     /// A new process or subinterpreter booting its interpreter before its program (on its own
     /// core, with its own GIL): a cost of the runtime, not the program's work.
     Starting,
@@ -59,7 +72,7 @@ pub enum ThreadState {
 
 impl ThreadState {
     /// Every state, in legend order.
-    pub const ALL: [ThreadState; 13] = [
+    pub const ALL: [ThreadState; 17] = [
         Self::Running,
         Self::WaitingGil,
         Self::ForcedOff,
@@ -71,6 +84,10 @@ impl ThreadState {
         Self::Lock,
         Self::Runnable,
         Self::Ready,
+        Self::Contended,
+        Self::Paused,
+        Self::Collecting,
+        Self::Signalling,
         Self::Starting,
         Self::Done,
     ];
@@ -89,6 +106,10 @@ impl ThreadState {
             Self::Lock => "blocked on a lock",
             Self::Runnable => "runnable, no free core",
             Self::Ready => "ready, waiting for the event loop",
+            Self::Contended => "running, slowed by contention for a shared object",
+            Self::Paused => "paused: the world is stopped",
+            Self::Collecting => "collecting garbage",
+            Self::Signalling => "releasing the GIL and signalling (old GIL)",
             Self::Starting => "starting its interpreter",
             Self::Done => "done",
         }
@@ -97,7 +118,10 @@ impl ThreadState {
     /// Whether a thread lane's span in this state names a thread in its `other` (the GIL holder
     /// waited for, the thread that forced the switch, the task the event loop runs).
     pub fn other_is_thread(self) -> bool {
-        matches!(self, Self::WaitingGil | Self::ForcedOff | Self::Ready)
+        matches!(
+            self,
+            Self::WaitingGil | Self::ForcedOff | Self::Ready | Self::Paused
+        )
     }
 
     /// Whether a thread in this state occupies a core.
@@ -108,6 +132,9 @@ impl ThreadState {
                 | Self::Syscall
                 | Self::CCallReleased
                 | Self::CCallHolding
+                | Self::Contended
+                | Self::Collecting
+                | Self::Signalling
                 | Self::Starting
         )
     }
@@ -123,10 +150,9 @@ pub struct Span {
     /// Bytecodes executed during the span (thread and core lanes).
     pub bytecodes: u64,
     /// Per lane: on a thread lane, the GIL holder a waiter waits for, the thread that forced a
-    /// switch, the lock blocked on, or an I/O call's number modulo 2 (a C call "without the
-    /// GIL" whose `other` is the thread itself is the old GIL's release-and-signal overhead; an
-    /// I/O span whose `other` is [`EXECUTOR_AWAIT`] or more is an asyncio task awaiting an
-    /// executor's job); on the GIL and core lanes, the occupying thread.
+    /// switch, the lock blocked on, the thread an old-GIL release signals, or an I/O call's
+    /// number modulo 2 (an I/O span whose `other` is [`EXECUTOR_AWAIT`] or more is an asyncio
+    /// task awaiting an executor's job); on the GIL and core lanes, the occupying thread.
     pub other: u32,
     /// The state (on the GIL lane always [`ThreadState::Running`]).
     pub state: ThreadState,

@@ -8,47 +8,82 @@ mod common;
 
 use common::{scenario, stats};
 
-fn cores(n: u32) -> Overrides {
-    Overrides {
-        cores: Some(n),
-        ..Overrides::default()
-    }
-}
-
+/// Python 2.7's old GIL, its costs derived from the lock it is (a POSIX semaphore) and measured
+/// quantities, not fitted: a release costs a futex wake (2 µs measured here) only while a thread
+/// is blocked on the lock; a waiter woken on another core that finds the lock taken again
+/// stalls the holder by two cache-line transfers (85 ns measured here). At 2.7's own speed here
+/// (2.4 ns per bytecode of the countdown loop), two CPU-bound threads on two cores battle for
+/// the GIL: slower than sequential, and slower than on one core, where the waiter sleeps until
+/// the holder's time slice ends and costs nothing.
+///
+/// Before, this test asserted Beazley's 2009 ratios (1.85 on two cores, 1.54 on one), which the
+/// preset reached only with a 2009 Mac's speed and two costs fitted to it; today's 2.7.18 here
+/// (`old_gil_cpu.py 5000000`, median of five alternating runs, load 7.5) takes 1.09× sequential
+/// on one core (1.00–1.32) and 1.06× on two (0.82–1.25, the second core busy with other jobs).
+/// Beazley's figures stay in the preset's narration as the 2009 reference.
 #[test]
-fn old_gil_two_threads_are_slower_than_sequential_and_slower_on_two_cores() {
-    // Beazley 2009: 24.6 s sequential, 45.5 s on two cores, 38.0 s on one core.
+fn old_gil_two_threads_battle_on_two_cores_and_cost_nothing_on_one() {
     let two = preset("old-gil").unwrap().unwrap();
     let one_thread = two.with_group_count(0, 1);
-    let sequential = 2.0 * stats(&one_thread, &cores(2)).wall_ms;
-    let on_two = stats(&two, &cores(2));
-    let on_one = stats(&two, &cores(1));
+    let at = |cores: u32| Overrides {
+        cores: Some(cores),
+        bytecode_ns: Some(2.4),
+        ..Overrides::default()
+    };
+    let sequential = 2.0 * stats(&one_thread, &at(2)).wall_ms;
+    let on_two = stats(&two, &at(2));
+    let on_one = stats(&two, &at(1));
     assert!(
-        on_two.wall_ms > 1.6 * sequential,
+        on_two.wall_ms > 1.4 * sequential,
         "two cores: {} vs {sequential}",
         on_two.wall_ms
     );
     assert!(
-        on_one.wall_ms > 1.3 * sequential,
+        (on_one.wall_ms / sequential - 1.0).abs() < 0.05,
         "one core: {} vs {sequential}",
         on_one.wall_ms
     );
-    assert!(
-        on_two.wall_ms > on_one.wall_ms * 1.1,
-        "two cores {} should be slower than one {}",
-        on_two.wall_ms,
-        on_one.wall_ms
-    );
-    // The ratios land near Beazley's (1.85 and 1.54).
-    assert!((on_two.wall_ms / sequential - 45.5 / 24.6).abs() < 0.1);
-    assert!((on_one.wall_ms / sequential - 38.0 / 24.6).abs() < 0.1);
-    // No drop requests exist in the old GIL; waiters wake for nothing.
+    assert!(on_two.wall_ms > on_one.wall_ms * 1.3);
+    // No drop requests exist in the old GIL; waiters wake for nothing, and the GIL does change
+    // hands (a waiter woken inside the futex wake sometimes beats the releaser back).
     assert_eq!(on_two.gil.drop_requests, 0);
     assert!(
         on_two.gil.futile_wakeups > 1000,
         "{}",
         on_two.gil.futile_wakeups
     );
+    assert!(on_two.gil.switches > 1000, "{}", on_two.gil.switches);
+    // The signalling is the GIL's own cost, shown as such, never as a C call.
+    let signalling: f64 = on_two.threads.iter().map(|t| t.state_ms.signalling).sum();
+    assert!(signalling > 0.1 * on_two.wall_ms, "{signalling}");
+    assert!(on_two.threads.iter().all(|t| t.state_ms.c_call <= 0.0));
+}
+
+/// An I/O thread beside a busy thread under the old GIL: the busy thread releases every 100
+/// ticks, the I/O thread blocked on the lock is woken inside the release's futex wake and takes
+/// the lock within a few releases. Real 2.7.18 here (`one_core.py 0.000056` on two cores, load
+/// 7.4): median 0.114–0.118 ms per `sleep(56µs)`: the sleep, the 50 µs timer slack and a few µs.
+#[test]
+fn old_gil_an_io_thread_beside_a_busy_thread_gets_the_gil_within_microseconds() {
+    let text = r#"
+name = "2.7: a sleeper beside a busy thread"
+[settings]
+python = "2.7"
+cores = 2
+bytecode_ns = 2.4
+[[threads]]
+name = "busy"
+repeat = "forever"
+ops = [ { compute = 1_000_000, loop_body = 9 } ]
+[[threads]]
+name = "sleeper"
+repeat = 300
+ops = [ { sleep = "56us" }, { compute = 20 } ]
+"#;
+    let s = stats(&scenario(text), &Overrides::default());
+    let sleeper = s.threads.iter().find(|t| t.name == "sleeper").unwrap();
+    let latency = sleeper.io_latency_ms.unwrap();
+    assert!((0.105..0.135).contains(&latency.p50), "{latency:?}");
 }
 
 #[test]

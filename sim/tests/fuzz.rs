@@ -173,6 +173,12 @@ fn planned(scenario: &Scenario, group: usize, config: &RunConfig) -> Option<Plan
                 plan.bytecodes += times * u64::from(body);
                 *plan.increments.entry(counter).or_default() += times;
             }
+            Op::Read {
+                times, loop_body, ..
+            }
+            | Op::Mutate {
+                times, loop_body, ..
+            } => plan.bytecodes += times * u64::from(loop_body),
             Op::Io { .. } | Op::Sleep(_) => plan.io_calls += 1,
             // Between processes a message is pickled and written to a pipe: an I/O call.
             Op::Send(_) if config.runtime == Runtime::Multiprocessing => plan.io_calls += 1,

@@ -17,6 +17,12 @@ enum RandomOp {
     Increment(u64, bool),
     Locked(u64),
     Offload(u64),
+    /// Reads of a shared object (or each thread's own copy, or a function).
+    Read(u64, u32),
+    Mutate(u64),
+    Collect(u64),
+    /// An I/O call that says whether it blocks.
+    IoBlocks(u64, bool),
 }
 
 fn op() -> impl Strategy<Value = RandomOp> {
@@ -28,6 +34,10 @@ fn op() -> impl Strategy<Value = RandomOp> {
         (1u64..5_000, any::<bool>()).prop_map(|(n, c)| RandomOp::Increment(n, c)),
         (1u64..2_000).prop_map(RandomOp::Locked),
         (1u64..50_000).prop_map(RandomOp::Offload),
+        (1u64..20_000, 0u32..3).prop_map(|(n, k)| RandomOp::Read(n, k)),
+        (1u64..20_000).prop_map(RandomOp::Mutate),
+        (1u64..2_000).prop_map(RandomOp::Collect),
+        (0u64..100, any::<bool>()).prop_map(|(us, b)| RandomOp::IoBlocks(us, b)),
     ]
 }
 
@@ -41,6 +51,16 @@ fn render(op: &RandomOp, lock: usize) -> String {
             format!("{{ increment = \"counter\", times = {n}, call_inside = {c} }}")
         }
         RandomOp::Offload(n) => format!("{{ offload = {n} }}"),
+        RandomOp::Read(n, 0) => format!("{{ read = \"shared\", times = {n} }}"),
+        RandomOp::Read(n, 1) => {
+            format!("{{ read = \"mine\", times = {n}, per_thread = true }}")
+        }
+        RandomOp::Read(n, _) => {
+            format!("{{ read = \"handler\", times = {n}, kind = \"function\" }}")
+        }
+        RandomOp::Mutate(n) => format!("{{ mutate = \"cache\", times = {n} }}"),
+        RandomOp::Collect(us) => format!("{{ collect = \"{us}us\" }}"),
+        RandomOp::IoBlocks(us, b) => format!("{{ io = \"{us}us\", blocks = {b} }}"),
         RandomOp::Locked(n) => {
             format!("{{ lock = \"m{lock}\" }}, {{ compute = {n} }}, {{ unlock = \"m{lock}\" }}")
         }
@@ -169,7 +189,13 @@ fn check_invariants(trace: &Trace, gil_on: bool, cores: u32, asyncio: bool) {
     }
     if gil_on {
         let holding = max_overlap(thread_spans(), |s| {
-            matches!(s.state, ThreadState::Running | ThreadState::CCallHolding)
+            matches!(
+                s.state,
+                ThreadState::Running
+                    | ThreadState::CCallHolding
+                    | ThreadState::Contended
+                    | ThreadState::Collecting
+            )
         });
         assert!(
             holding <= 1,

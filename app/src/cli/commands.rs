@@ -354,16 +354,33 @@ fn compare(
     // The app's runtime table shows the same columns and cells.
     let [runtime, columns @ ..] = COMPARE_COLUMNS;
     let mut text = format!(
-        "{}\n{runtime:<30} {:>10} {:>9} {:>10} {:>11} {:>12} {:>8}\n",
-        scenario.name, columns[0], columns[1], columns[2], columns[3], columns[4], columns[5]
+        "{}\n{runtime:<30} {:>10} {:>9} {:>10} {:>11} {:>12} {:>8} {:>11} {:>9}\n",
+        scenario.name,
+        columns[0],
+        columns[1],
+        columns[2],
+        columns[3],
+        columns[4],
+        columns[5],
+        columns[6],
+        columns[7]
     );
     for (label, row) in &rows {
         match row {
             Ok(s) => {
-                let [wall, ratio, cpu, parallelism, interpreters, lost] = compare_cells(s, base);
+                let [
+                    wall,
+                    ratio,
+                    cpu,
+                    parallelism,
+                    interpreters,
+                    lost,
+                    contention,
+                    memory,
+                ] = compare_cells(s, base);
                 let _ = writeln!(
                     text,
-                    "{label:<30} {wall:>10} {ratio:>9} {cpu:>10} {parallelism:>11} {interpreters:>12} {lost:>8}"
+                    "{label:<30} {wall:>10} {ratio:>9} {cpu:>10} {parallelism:>11} {interpreters:>12} {lost:>8} {contention:>11} {memory:>9}"
                 );
             }
             Err(e) => {

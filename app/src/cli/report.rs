@@ -52,6 +52,11 @@ pub fn render(stats: &Stats, config: &RunConfig) -> String {
         ),
         stats.bytecodes_per_s / 1e6
     );
+    let _ = writeln!(
+        out,
+        "  estimated resident memory {:.1} MiB (measured baselines of CPython 3.12–3.13)",
+        stats.resident_mib
+    );
     if stats.interpreters > 1 {
         let kind = if stats.runtime == Runtime::Multiprocessing {
             "process"
@@ -81,6 +86,15 @@ pub fn render(stats: &Stats, config: &RunConfig) -> String {
             out,
             "  no GIL: threads run in parallel on up to {} cores",
             stats.cores
+        );
+    }
+    let paused: f64 = stats.threads.iter().map(|t| t.state_ms.paused).sum();
+    if stats.contention_ms > 0.0 || paused > 0.0 {
+        let _ = writeln!(
+            out,
+            "  contention for shared objects {} of thread time (running, slowed)   paused by stop-the-world {}",
+            format_ms(stats.contention_ms),
+            format_ms(paused)
         );
     }
     thread_rows(&mut out, stats);
@@ -130,6 +144,17 @@ fn thread_rows(out: &mut String, stats: &Stats) {
             t.finished_ms
                 .map_or_else(|| "no (cut at the end)".to_owned(), format_ms)
         );
+        if s.contended > 0.0 || s.paused > 0.0 || s.collecting > 0.0 {
+            let _ = writeln!(
+                out,
+                "  {:width$}  running slowed by contention {} (lost {}), paused {}, collecting garbage {}",
+                "",
+                format_ms(s.contended),
+                format_ms(t.contention_ms),
+                format_ms(s.paused),
+                format_ms(s.collecting)
+            );
+        }
         if t.io_ops > 0 {
             let _ = writeln!(
                 out,

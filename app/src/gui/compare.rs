@@ -66,12 +66,28 @@ pub fn headline(with: CompareWith, a: &Run, b: &Run) -> Option<String> {
             format_ms(fast_ms)
         ));
     }
+    let contention = contention_sentence(a, b);
     Some(format!(
-        "{} finished in {}, {ratio:.1}× faster than {slow} ({}).",
+        "{} finished in {}, {ratio:.1}× faster than {slow} ({}).{contention}",
         capitalized(fast),
         format_ms(fast_ms),
         format_ms(slow_ms)
     ))
+}
+
+/// " Contention for shared objects cost A 650 ms, B 0 ns of thread time." where either run
+/// lost time to it; empty otherwise.
+fn contention_sentence(a: &Run, b: &Run) -> String {
+    let lost = |r: &Run| r.stats.as_ref().map_or(0.0, |s| s.contention_ms);
+    let (lost_a, lost_b) = (lost(a), lost(b));
+    if lost_a <= 0.0 && lost_b <= 0.0 {
+        return String::new();
+    }
+    format!(
+        " Contention for shared objects cost A {}, B {} of thread time.",
+        format_ms(lost_a),
+        format_ms(lost_b)
+    )
 }
 
 /// The compare sentence, when `settings` compare and both `runs` have finished.

@@ -13,7 +13,7 @@ use gilscope_sim::{RunOptions, Scenario, Stats, StopSignal, run_scenario};
 pub const THREAD_NAME: &str = "gilscope-runtimes";
 
 /// The columns of the compare table, here and in `gilscope compare`.
-pub const COMPARE_COLUMNS: [&str; 7] = [
+pub const COMPARE_COLUMNS: [&str; 9] = [
     "runtime",
     "wall",
     "vs GIL",
@@ -21,11 +21,13 @@ pub const COMPARE_COLUMNS: [&str; 7] = [
     "parallelism",
     "interpreters",
     "lost",
+    "contention",
+    "memory",
 ];
 
 /// The cells of one runtime's row after its label (see [`COMPARE_COLUMNS`]); `gil_wall_ms` is
 /// the wall time of the first row (threads with the GIL), which "vs GIL" divides.
-pub fn compare_cells(stats: &Stats, gil_wall_ms: Option<f64>) -> [String; 6] {
+pub fn compare_cells(stats: &Stats, gil_wall_ms: Option<f64>) -> [String; 8] {
     let ratio =
         gil_wall_ms.map_or_else(|| "—".to_owned(), |b| format!("{:.2}×", b / stats.wall_ms));
     let lost: u64 = stats.counters.iter().map(|c| c.lost).sum();
@@ -38,6 +40,8 @@ pub fn compare_cells(stats: &Stats, gil_wall_ms: Option<f64>) -> [String; 6] {
             .map_or_else(|| "—".to_owned(), |p| format!("{p:.2}")),
         stats.interpreters.to_string(),
         lost.to_string(),
+        ms(stats.contention_ms),
+        format!("{:.0} MiB", stats.resident_mib),
     ]
 }
 

@@ -31,6 +31,10 @@ pub fn stats_rows(s: &Stats) -> Vec<(String, String)> {
             s.parallelism
                 .map_or_else(|| "—".into(), |p| format!("{p:.2}")),
         ),
+        (
+            "Memory (estimated)".into(),
+            format!("{:.0} MiB", s.resident_mib),
+        ),
     ];
     if s.gil_enabled {
         rows.extend([
@@ -82,6 +86,10 @@ fn state_times(t: &ThreadStats) -> Vec<(ThreadState, f64)> {
         (ThreadState::Lock, s.lock),
         (ThreadState::Runnable, s.runnable),
         (ThreadState::Ready, s.ready),
+        (ThreadState::Contended, s.contended),
+        (ThreadState::Paused, s.paused),
+        (ThreadState::Collecting, s.collecting),
+        (ThreadState::Signalling, s.signalling),
         (ThreadState::Starting, s.starting),
     ]
     .into_iter()

@@ -54,6 +54,10 @@ fn states_shown(runs: &[Run]) -> Vec<ThreadState> {
             ThreadState::Lock => any(|s| s.lock),
             ThreadState::Runnable => any(|s| s.runnable),
             ThreadState::Ready => any(|s| s.ready),
+            ThreadState::Contended => any(|s| s.contended),
+            ThreadState::Paused => any(|s| s.paused),
+            ThreadState::Collecting => any(|s| s.collecting),
+            ThreadState::Signalling => any(|s| s.signalling),
             ThreadState::Starting => any(|s| s.starting),
             ThreadState::Done => finished,
         })

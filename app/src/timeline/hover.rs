@@ -134,6 +134,10 @@ pub fn why(trace: &Trace, t: u32, span: &Span, locks: &[String]) -> String {
                 )
             }
         }
+        ThreadState::Contended
+        | ThreadState::Paused
+        | ThreadState::Collecting
+        | ThreadState::Signalling => why_runtime_cost(trace, t, span),
         ThreadState::Starting => {
             "starting: a new process or subinterpreter boots its interpreter (its own GIL), \
              before its program runs"
@@ -165,6 +169,49 @@ pub fn lost_update_at(trace: &Trace, t: u32, at: u64) -> Option<String> {
         nanos(s.store),
         count(s.erased())
     ))
+}
+
+/// Why thread `t` is in `span`'s state, for the states that are a cost of the runtime rather
+/// than of the program: contention, stop-the-world pauses, collections, the old GIL's signal.
+fn why_runtime_cost(trace: &Trace, t: u32, span: &Span) -> String {
+    let name = |id: u32| trace.thread_name(id).to_owned();
+    match span.state {
+        ThreadState::Contended => {
+            let object = trace
+                .meta
+                .objects
+                .get(span.other as usize)
+                .map_or_else(|| "a shared object".to_owned(), |o| format!("\"{o}\""));
+            format!(
+                "running Python, slowed by other cores contending for the cache line of {object} \
+                 (its reference count written with atomic operations, or its lock): threads \
+                 that share an object do not scale"
+            )
+        }
+        ThreadState::Paused if span.other == t => {
+            "stopping the world: waiting for every other thread to pause at a check point"
+                .to_owned()
+        }
+        ThreadState::Paused => format!(
+            "paused: {} stopped the world (a garbage collection, or the GIL being turned on)",
+            name(span.other)
+        ),
+        ThreadState::Collecting => "running the cyclic garbage collector; in a free-threaded \
+             build every other thread is paused meanwhile"
+            .to_owned(),
+        ThreadState::Signalling => {
+            let whom = if span.other == NONE {
+                "the thread waiting for it".to_owned()
+            } else {
+                name(span.other)
+            };
+            format!(
+                "old GIL: released at a tick check, it wakes {whom} (a futex wake system \
+                 call), then takes the GIL straight back: the GIL's own overhead"
+            )
+        }
+        _ => span.state.label().to_owned(),
+    }
 }
 
 /// The time of the first marker in `[from, to]` that matches, reading at most `MARKER_SCAN`.

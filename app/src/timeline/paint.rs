@@ -157,6 +157,10 @@ fn state_short_label(s: ThreadState) -> &'static str {
         ThreadState::Lock => "lock",
         ThreadState::Runnable => "runnable",
         ThreadState::Ready => "ready",
+        ThreadState::Contended => "contended",
+        ThreadState::Paused => "paused",
+        ThreadState::Collecting => "GC",
+        ThreadState::Signalling => "signalling",
         ThreadState::Starting => "starting",
         ThreadState::Done => "done",
     }

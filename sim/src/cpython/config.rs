@@ -9,17 +9,23 @@ use crate::scenario::Scenario;
 
 /// Settings a real interpreter has no knob for: the simulator's model of the OS and of its own
 /// costs. For this engine they are "not applicable".
-pub const NOT_APPLICABLE: [&str; 10] = [
+pub const NOT_APPLICABLE: [&str; 16] = [
     "seed",
     "wake_latency",
     "time_slice",
+    "wakeup_granularity",
+    "futex_wake",
+    "cache_line_transfer",
+    "syscall",
+    "timer_slack",
     "thread_start",
     "successor",
     "bytecode_ns",
     "free_threaded_overhead",
-    "old_gil_signal",
-    "old_gil_contention",
     "interpreter_start",
+    "fork_start",
+    "spawn_start",
+    "main_import",
 ];
 
 /// A run's settings for one interpreter.
@@ -37,13 +43,19 @@ fn given(overrides: &Overrides, name: &str) -> bool {
         "seed" => overrides.seed.is_some(),
         "wake_latency" => overrides.wake_latency.is_some(),
         "time_slice" => overrides.time_slice.is_some(),
+        "wakeup_granularity" => overrides.wakeup_granularity.is_some(),
+        "futex_wake" => overrides.futex_wake.is_some(),
+        "cache_line_transfer" => overrides.cache_line_transfer.is_some(),
+        "syscall" => overrides.syscall.is_some(),
+        "timer_slack" => overrides.timer_slack.is_some(),
         "thread_start" => overrides.thread_start.is_some(),
         "successor" => overrides.successor.is_some(),
         "bytecode_ns" => overrides.bytecode_ns.is_some(),
         "free_threaded_overhead" => overrides.free_threaded_overhead.is_some(),
-        "old_gil_signal" => overrides.old_gil_signal.is_some(),
-        "old_gil_contention" => overrides.old_gil_contention.is_some(),
         "interpreter_start" => overrides.interpreter_start.is_some(),
+        "fork_start" => overrides.fork_start.is_some(),
+        "spawn_start" => overrides.spawn_start.is_some(),
+        "main_import" => overrides.main_import.is_some(),
         _ => false,
     }
 }

@@ -151,9 +151,15 @@ fn sequential_estimate(scenario: &Scenario, interpreter: &Interpreter) -> Durati
                 .map(|op| match *op {
                     Op::Compute { bytecodes, .. } | Op::Offload(bytecodes) => bytecodes as f64 * ns,
                     Op::Increment { times, .. } => times as f64 * 20.0 * ns,
-                    Op::Io { duration: d, .. } | Op::Sleep(d) => d as f64,
+                    Op::Io { duration: d, .. } | Op::Sleep(d) | Op::Collect(d) => d as f64,
                     Op::CCall { duration, .. } | Op::Import { duration, .. } => duration as f64,
                     Op::Send(bytes) => bytes as f64,
+                    Op::Read {
+                        times, loop_body, ..
+                    }
+                    | Op::Mutate {
+                        times, loop_body, ..
+                    } => (times * u64::from(loop_body)) as f64 * ns,
                     Op::Lock(_) | Op::Unlock(_) => 0.0,
                 })
                 .sum();

@@ -6,11 +6,6 @@ use crate::model::{RunConfig, Runtime, StartMethod};
 use crate::scenario::Op;
 use crate::time::{MS, Nanos, US};
 
-/// `os.fork()` of a child process, paid by the parent for each child in turn.
-pub const FORK: Nanos = 1_500 * US;
-/// Booting a fresh interpreter and importing the main module (`spawn`, or the forkserver's
-/// server, started once).
-pub const SPAWN: Nanos = 50 * MS;
 /// `Popen` of a spawned child, paid by the parent for each child in turn.
 pub const SPAWN_LAUNCH: Nanos = MS;
 /// Pickling (and unpickling) throughput: 1 ns per byte.
@@ -26,6 +21,51 @@ pub const QUEUE_PUT: Nanos = US;
 /// One increment of a `multiprocessing.Value` through its lock (a semaphore shared by the
 /// processes, contended).
 pub const SHARED_INCREMENT: Nanos = US;
+
+/// Resident memory (PSS: pages shared between processes split among them) of a fresh
+/// interpreter's process with `threading` and `multiprocessing` imported, in MiB: 11.0–11.4 on
+/// 3.12 and 3.13 here (8.6–9.1 on 3.8 and 3.10; `scripts/measure/startup_costs.py`).
+pub const INTERPRETER_MIB: f64 = 11.2;
+/// What one more idle thread adds to its process's resident memory (the pages of its stack it
+/// touched), in MiB: 0.016–0.019 on 3.8–3.13 here.
+pub const THREAD_MIB: f64 = 0.016;
+/// What one more subinterpreter adds, in MiB: 2.41–2.48 on 3.12 and 3.13 here.
+pub const SUBINTERPRETER_MIB: f64 = 2.4;
+/// A child process's PSS when its target starts, in MiB, by start method, measured here on 3.12
+/// and 3.13: forked (its pages shared copy-on-write with the parent) 5.6–5.8, spawned 9.7–9.8,
+/// forked from a forkserver 7.2–7.7.
+pub const CHILD_MIB: [(StartMethod, f64); 3] = [
+    (StartMethod::Fork, 5.7),
+    (StartMethod::Spawn, 9.7),
+    (StartMethod::Forkserver, 7.5),
+];
+
+/// Estimated resident memory of a run of `workers` scenario threads, in MiB, from the measured
+/// baselines above: the main interpreter, and per worker a thread's stack, a subinterpreter or
+/// a child process (a forkserver's server too, a fresh interpreter booted once). asyncio tasks
+/// share the main thread. Free-threaded builds are estimated as default ones: there is no
+/// free-threaded interpreter here to measure.
+pub fn resident_mib(config: &RunConfig, workers: usize) -> f64 {
+    let n = workers as f64;
+    INTERPRETER_MIB
+        + match config.runtime {
+            Runtime::Threads => n * THREAD_MIB,
+            Runtime::Asyncio => 0.0,
+            Runtime::Subinterpreters => n * (SUBINTERPRETER_MIB + THREAD_MIB),
+            Runtime::Multiprocessing => {
+                let child = CHILD_MIB
+                    .iter()
+                    .find(|(m, _)| *m == config.start_method)
+                    .map_or(0.0, |(_, mib)| *mib);
+                let server = if config.start_method == StartMethod::Forkserver {
+                    CHILD_MIB[1].1
+                } else {
+                    0.0
+                };
+                server + n * child
+            }
+        }
+}
 
 /// Whether each scenario thread gets its own interpreter and GIL.
 pub fn one_interpreter_per_thread(config: &RunConfig) -> bool {
@@ -44,10 +84,14 @@ pub fn start_plan(config: &RunConfig, index: u64) -> (Nanos, Nanos) {
         Runtime::Asyncio => (0, 0),
         Runtime::Subinterpreters => ((index + 1) * config.interpreter_start, 0),
         Runtime::Multiprocessing => match config.start_method {
-            StartMethod::Fork => ((index + 1) * FORK, 0),
-            StartMethod::Spawn => ((index + 1) * SPAWN_LAUNCH, SPAWN),
-            // The server boots once; each child is then forked from it.
-            StartMethod::Forkserver => (SPAWN + (index + 1) * FORK, 0),
+            StartMethod::Fork => ((index + 1) * config.fork_start, 0),
+            StartMethod::Spawn => ((index + 1) * SPAWN_LAUNCH, config.spawn_start),
+            // The server boots once; each child is then forked from it, and imports its main
+            // module before its target runs (not a bare fork).
+            StartMethod::Forkserver => (
+                config.spawn_start + (index + 1) * config.fork_start,
+                config.main_import,
+            ),
         },
     }
 }
@@ -127,18 +171,27 @@ mod tests {
                 &config(Runtime::Multiprocessing, Some(StartMethod::Fork)),
                 1
             ),
-            (2 * FORK, 0)
+            (3 * MS, 0)
         );
         assert_eq!(
             start_plan(
                 &config(Runtime::Multiprocessing, Some(StartMethod::Spawn)),
                 0
             ),
-            (SPAWN_LAUNCH, SPAWN)
+            (SPAWN_LAUNCH, 55 * MS)
+        );
+        // A forkserver: the server boots once, then each child is forked and imports its main
+        // module (measured here: the first child 58–193 ms, later ones 17–59 ms under load).
+        assert_eq!(
+            start_plan(
+                &config(Runtime::Multiprocessing, Some(StartMethod::Forkserver)),
+                1
+            ),
+            (55 * MS + 3 * MS, 20 * MS)
         );
         assert_eq!(
             start_plan(&config(Runtime::Subinterpreters, None), 0),
-            (10 * MS, 0)
+            (15 * MS, 0)
         );
     }
 

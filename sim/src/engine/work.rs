@@ -30,15 +30,22 @@ pub struct LoopShape {
     pub every_bytecode: bool,
     /// An extra check point at this position within each iteration (a Python call's RESUME).
     pub inner_check: Option<u32>,
+    /// Old GIL: ticks per iteration (2.7 counts a tick only at opcodes that go back to the top
+    /// of its eval loop; loads, stores, constants and predicted jumps skip it).
+    pub old_gil_ticks: u32,
 }
 
 impl LoopShape {
-    /// A pure-Python loop with a back-edge every `body` bytecodes.
+    /// A pure-Python loop with a back-edge every `body` bytecodes. Under the old GIL it ticks
+    /// twice per iteration, like 2.7's countdown loop `while n > 0: n -= 1` (9 bytecodes; its
+    /// `INPLACE_SUBTRACT` and `JUMP_ABSOLUTE` tick, `Python/ceval.c`).
     pub fn compute(body: u32, model: Model) -> Self {
+        let body = body.max(1);
         Self {
-            body: body.max(1),
+            body,
             every_bytecode: model == Model::NewGil32,
             inner_check: None,
+            old_gil_ticks: body.min(2),
         }
     }
 
@@ -52,7 +59,21 @@ impl LoopShape {
             },
             every_bytecode: model == Model::NewGil32,
             inner_check: call_inside.then_some(RESUME_CHECK),
+            // Every bytecode a tick: the old GIL's check can land between the load and the
+            // store, as it did.
+            old_gil_ticks: if call_inside {
+                INCREMENT_CALL_BODY
+            } else {
+                INCREMENT_BODY
+            },
         }
+    }
+
+    /// Old GIL: bytecodes between two tick checks of `check_interval` ticks (at least 1).
+    pub fn bytecodes_per_ticks(&self, check_interval: u64) -> u64 {
+        (check_interval * u64::from(self.body))
+            .div_ceil(u64::from(self.old_gil_ticks.max(1)))
+            .max(1)
     }
 
     /// The first check point at or after position `pos` (bytecodes executed), capped at `total`.
@@ -83,6 +104,21 @@ impl LoopShape {
     }
 }
 
+/// Full speed: picoseconds of work done per nanosecond on a core.
+pub const FULL_SPEED: u64 = 1000;
+
+/// A shared object a loop touches on every iteration (`gil-model.md` rule 19b).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SharedUse {
+    /// Which object.
+    pub object: usize,
+    /// Atomic operations on its cache line per iteration in a free-threaded build: 2 for a read
+    /// (increment and decrement of its shared reference count), 4 for a mutation (its lock taken
+    /// and released, its reference count or its storage written), 0 for an object with deferred
+    /// reference counting.
+    pub line_ops: u32,
+}
+
 /// A loop being executed, measured in picoseconds of work so that fractional bytecodes add up.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Work {
@@ -98,13 +134,20 @@ pub struct Work {
     pub counter: Option<usize>,
     /// Whether the increment has a call inside.
     pub call_inside: bool,
+    /// The shared object its iterations touch, if any.
+    pub shared: Option<SharedUse>,
+    /// Work done per nanosecond on a core, in picoseconds: [`FULL_SPEED`], or less while
+    /// other cores contend for the shared object's cache line.
+    pub speed: u64,
 }
 
 impl Work {
     /// Work done at `now` in the current segment (not past the end).
     pub fn done_at(&self, now: Nanos, ps: u64) -> u64 {
         match self.segment {
-            Some((start, done0)) => (done0 + now.saturating_sub(start) * 1000).min(self.total * ps),
+            Some((start, done0)) => {
+                (done0 + now.saturating_sub(start) * self.speed).min(self.total * ps)
+            }
             None => self.done_ps,
         }
     }
@@ -117,7 +160,7 @@ impl Work {
     /// The time at which the work reaches `target_ps`, from the current segment.
     pub fn time_of(&self, target_ps: u64) -> Nanos {
         let (start, done0) = self.segment.unwrap_or((0, self.done_ps));
-        start + target_ps.saturating_sub(done0).div_ceil(1000)
+        start + target_ps.saturating_sub(done0).div_ceil(self.speed.max(1))
     }
 }
 

@@ -1,20 +1,29 @@
 //! `gilscope calibrate`: measures this machine so the simulator's predictions describe it: the
-//! OS wake-up latency of a blocked thread, the scheduler's time slice, the live interpreter's
-//! speed and, where `python3` is on the PATH, `CPython`'s speed on a countdown loop.
+//! OS wake-up latency of a blocked thread, what waking one costs the waker (a futex wake), a
+//! system call that does not block, moving a cache line between two cores, the scheduler's time
+//! slice, the live interpreter's speed and, where `python3` is on the PATH, `CPython`'s speed on
+//! a countdown loop.
 
 use super::interp::{COUNTDOWN_BODY, measure_ns_per_bytecode};
 use crate::model::Overrides;
 use crate::time::{Nanos, format_nanos, format_nanos_f};
 use serde::Serialize;
 use std::fmt;
-use std::io::Read;
+use std::io::{Read, Write};
+use std::os::unix::net::UnixStream;
 use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Barrier, Condvar, Mutex, PoisonError};
 use std::thread;
 use std::time::{Duration, Instant};
 
 /// Round trips of the wake-up measurement.
 const PING_PONGS: usize = 1500;
+/// Round trips of the system-call measurement (a byte written to a socket and read back).
+const SYSCALL_ROUNDS: usize = 20_000;
+/// Batches of round trips of the cache-line measurement, and round trips per batch.
+const LINE_BATCHES: usize = 200;
+const LINE_BATCH: u64 = 1_000;
 /// How long two threads share one core to measure the time slice.
 const SLICE_RUN: Duration = Duration::from_millis(400);
 /// A pause longer than this in a spinning thread means it was switched out.
@@ -68,6 +77,15 @@ pub struct Calibration {
     pub wake_latency_ns: Nanos,
     /// The same, 90th percentile.
     pub wake_latency_p90_ns: Nanos,
+    /// What notifying a condition variable costs the notifier when a thread waits on it (a
+    /// futex wake system call): median.
+    pub futex_wake_ns: Nanos,
+    /// A system call that does not block (half of writing one byte to a socket and reading it
+    /// back): median; `None` where no socket pair could be made.
+    pub syscall_ns: Option<Nanos>,
+    /// Moving one cache line from one core to another (half a round trip of two threads on two
+    /// cores passing a counter back and forth): `None` with one core or without pinning.
+    pub cache_line_transfer_ns: Option<Nanos>,
     /// Median time a spinning thread keeps a core it shares with another spinning thread
     /// (`None` when threads cannot be pinned, or the OS never switched them).
     pub time_slice_ns: Option<Nanos>,
@@ -95,9 +113,13 @@ pub fn calibrate() -> Calibration {
         .map(|ids| ids.len())
         .filter(|&n| n > 0)
         .unwrap_or_else(|| thread::available_parallelism().map_or(1, std::num::NonZero::get));
-    let mut wakes = wake_latencies(PING_PONGS);
+    let (mut wakes, mut notifies) = wake_latencies(PING_PONGS);
     wakes.sort_unstable();
+    notifies.sort_unstable();
     let wake_latency_ns = percentile(&wakes, 0.5);
+    let futex_wake_ns = percentile(&notifies, 0.5);
+    let syscall_ns = syscall_cost(SYSCALL_ROUNDS);
+    let cache_line_transfer_ns = cache_line_transfer(LINE_BATCHES, LINE_BATCH);
     let time_slice_ns = time_slice();
     let live_bytecode_ns = measure_ns_per_bytecode(0, 5_000_000, 5);
     let (python, python_note) = match python_speed() {
@@ -106,6 +128,9 @@ pub fn calibrate() -> Calibration {
     };
     let settings = Overrides {
         wake_latency: Some(wake_latency_ns),
+        futex_wake: Some(futex_wake_ns),
+        syscall: syscall_ns,
+        cache_line_transfer: cache_line_transfer_ns,
         time_slice: time_slice_ns,
         bytecode_ns: python
             .as_ref()
@@ -116,6 +141,9 @@ pub fn calibrate() -> Calibration {
         cores,
         wake_latency_ns,
         wake_latency_p90_ns: percentile(&wakes, 0.9),
+        futex_wake_ns,
+        syscall_ns,
+        cache_line_transfer_ns,
         time_slice_ns,
         live_bytecode_ns,
         python,
@@ -131,8 +159,9 @@ struct Turn {
 }
 
 /// Two threads hand a turn back and forth through a condition variable; each measures how long
-/// after the notification it was running.
-fn wake_latencies(rounds: usize) -> Vec<Nanos> {
+/// after the notification it was running, and how long its own `notify_one` took (the other
+/// thread is then blocked waiting, so that is the waker's side of a futex wake).
+fn wake_latencies(rounds: usize) -> (Vec<Nanos>, Vec<Nanos>) {
     let shared = Arc::new((
         Mutex::new(Turn {
             turn: 0,
@@ -148,6 +177,7 @@ fn wake_latencies(rounds: usize) -> Vec<Nanos> {
                 .spawn(move || {
                     let (lock, cond) = &*shared;
                     let mut samples = Vec::with_capacity(rounds);
+                    let mut notifies = Vec::with_capacity(rounds);
                     let mut state = lock.lock().unwrap_or_else(PoisonError::into_inner);
                     for round in 0..rounds {
                         while state.turn != me {
@@ -159,16 +189,86 @@ fn wake_latencies(rounds: usize) -> Vec<Nanos> {
                         state.turn = 1 - me;
                         state.sent = Instant::now();
                         cond.notify_one();
+                        if round > 0 {
+                            notifies.push(state.sent.elapsed().as_nanos() as Nanos);
+                        }
                     }
-                    samples
+                    (samples, notifies)
                 })
         })
         .collect();
-    handles
+    let (mut wakes, mut notifies) = (Vec::new(), Vec::new());
+    for (w, n) in handles.into_iter().filter_map(|h| h.ok()?.join().ok()) {
+        wakes.extend(w);
+        notifies.extend(n);
+    }
+    (wakes, notifies)
+}
+
+/// A system call that does not block: one byte written to a socket and read back at once,
+/// timed in batches; half the median round trip.
+fn syscall_cost(rounds: usize) -> Option<Nanos> {
+    const BATCH: usize = 100;
+    let (mut a, mut b) = UnixStream::pair().ok()?;
+    let mut byte = [0u8; 1];
+    let mut batches = Vec::new();
+    for _ in 0..rounds / BATCH {
+        let start = Instant::now();
+        for _ in 0..BATCH {
+            a.write_all(&[1]).ok()?;
+            b.read_exact(&mut byte).ok()?;
+        }
+        batches.push(start.elapsed().as_nanos() as Nanos / (2 * BATCH as Nanos));
+    }
+    batches.sort_unstable();
+    Some(percentile(&batches, 0.5).max(1))
+}
+
+/// Two threads pinned to two cores pass a counter back and forth through one atomic: each
+/// hand-over moves its cache line to the other core. Half the round trip of the median batch
+/// (a batch in which the OS switched a thread out is an outlier, not a transfer).
+fn cache_line_transfer(batches: usize, batch: u64) -> Option<Nanos> {
+    let ids = core_affinity::get_core_ids()?;
+    let (first, second) = (*ids.first()?, *ids.get(1)?);
+    let line = Arc::new(AtomicU64::new(0));
+    let barrier = Arc::new(Barrier::new(2));
+    let handles: Vec<_> = [(first, 0u64), (second, 1u64)]
         .into_iter()
-        .filter_map(|h| h.ok()?.join().ok())
-        .flatten()
-        .collect()
+        .map(|(core, parity)| {
+            let line = Arc::clone(&line);
+            let barrier = Arc::clone(&barrier);
+            thread::Builder::new()
+                .name(format!("calibrate-line-{parity}"))
+                .spawn(move || {
+                    let pinned = core_affinity::set_for_current(core);
+                    barrier.wait();
+                    if !pinned {
+                        return None;
+                    }
+                    let mut times = Vec::with_capacity(batches);
+                    let mut k = 0;
+                    for _ in 0..batches {
+                        let start = Instant::now();
+                        for _ in 0..batch {
+                            let mine = 2 * k + parity;
+                            while line.load(Ordering::Acquire) != mine {
+                                std::hint::spin_loop();
+                            }
+                            line.store(mine + 1, Ordering::Release);
+                            k += 1;
+                        }
+                        times.push(start.elapsed().as_nanos() as Nanos / (2 * batch));
+                    }
+                    Some(times)
+                })
+        })
+        .collect();
+    let mut times = Vec::new();
+    for handle in handles {
+        times.extend(handle.ok()?.join().ok()??);
+    }
+    times.sort_unstable();
+    Some(percentile(&times, 0.5).max(1))
 }
 
 /// Two threads spin on one core; the lengths of their uninterrupted runs are the OS time slice.
@@ -288,6 +388,30 @@ impl fmt::Display for Calibration {
             format_nanos(self.wake_latency_ns),
             format_nanos(self.wake_latency_p90_ns)
         )?;
+        writeln!(
+            f,
+            "Waking it, for the waker (notify_one, a futex wake): median {}",
+            format_nanos(self.futex_wake_ns)
+        )?;
+        match self.syscall_ns {
+            Some(syscall) => writeln!(
+                f,
+                "A system call that does not block (a byte through a socket): median {}",
+                format_nanos(syscall)
+            )?,
+            None => writeln!(f, "System call: not measured (no socket pair)")?,
+        }
+        match self.cache_line_transfer_ns {
+            Some(line) => writeln!(
+                f,
+                "A cache line moving between two cores (two pinned threads passing a counter): {}",
+                format_nanos(line)
+            )?,
+            None => writeln!(
+                f,
+                "Cache-line transfer: not measured (one core, or threads cannot be pinned)"
+            )?,
+        }
         match self.time_slice_ns {
             Some(slice) => writeln!(
                 f,
@@ -321,6 +445,15 @@ impl fmt::Display for Calibration {
         )?;
         if let Some(wake) = self.settings.wake_latency {
             writeln!(f, "wake_latency = \"{wake}ns\"")?;
+        }
+        if let Some(futex) = self.settings.futex_wake {
+            writeln!(f, "futex_wake = \"{futex}ns\"")?;
+        }
+        if let Some(syscall) = self.settings.syscall {
+            writeln!(f, "syscall = \"{syscall}ns\"")?;
+        }
+        if let Some(line) = self.settings.cache_line_transfer {
+            writeln!(f, "cache_line_transfer = \"{line}ns\"")?;
         }
         if let Some(slice) = self.settings.time_slice {
             writeln!(f, "time_slice = \"{}us\"", slice / 1000)?;

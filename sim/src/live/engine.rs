@@ -151,6 +151,16 @@ fn check_supported(scenario: &Scenario, config: &RunConfig) -> Result<(), SimErr
             config.runtime
         )));
     }
+    if scenario
+        .groups
+        .iter()
+        .flat_map(|g| &g.ops)
+        .any(|op| matches!(op, Op::Read { .. } | Op::Mutate { .. } | Op::Collect(_)))
+    {
+        return Err(SimError::Failed(
+            "the live engine has no Python objects to share and no garbage collector: `read`, `mutate` and `collect` run on the simulated engine".to_owned(),
+        ));
+    }
     if config.model() == Model::OldGil {
         return Err(SimError::Failed(format!(
             "Python {}'s tick-based GIL is simulated only; the live engine runs the new GIL (3.2 and later) or free-threaded",

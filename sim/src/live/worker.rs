@@ -218,7 +218,9 @@ impl<'s> Worker<'s> {
                 self.rec.state(ThreadState::Running, NONE);
             }
             // `runtime::expand` turned these into C calls and compute before the run started.
-            Op::Send(_) | Op::Offload(_) => {}
+            // Shared objects and collections are refused before a live run starts.
+            Op::Send(_) | Op::Offload(_) | Op::Read { .. } | Op::Mutate { .. } | Op::Collect(_) => {
+            }
         }
         Ok(())
     }

@@ -130,7 +130,13 @@ fn op_cost(op: &Op, config: &RunConfig, ps: u128) -> Cost {
             };
             u128::from(times) * u128::from(body) * ps / 1000 + locked
         }
-        Op::Io { duration: d, .. } | Op::Sleep(d) => u128::from(d),
+        Op::Read {
+            times, loop_body, ..
+        }
+        | Op::Mutate {
+            times, loop_body, ..
+        } => u128::from(times) * u128::from(loop_body) * ps / 1000,
+        Op::Io { duration: d, .. } | Op::Sleep(d) | Op::Collect(d) => u128::from(d),
         Op::CCall { duration, .. } | Op::Import { duration, .. } => u128::from(duration),
         Op::Send(bytes) => {
             let bytes = u128::from(bytes);

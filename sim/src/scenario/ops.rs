@@ -3,7 +3,7 @@
 //! field, the value and what is allowed.
 
 use super::read::{Names, intern};
-use super::{OPERATIONS, Op};
+use super::{OPERATIONS, ObjectKind, Op};
 use crate::settings::kind::written;
 use crate::time::{MS, Nanos, parse_duration};
 use std::borrow::Cow;
@@ -13,7 +13,8 @@ use toml::de::{DeTable, DeValue};
 
 /// The most bytecodes of one `compute` or `offload` (2^50).
 pub const MAX_BYTECODES: u64 = 1 << 50;
-/// The most increments of one `increment` (2^40).
+/// The most increments of one `increment`, reads of one `read` or mutations of one `mutate`
+/// (2^40).
 pub const MAX_INCREMENTS: u64 = 1 << 40;
 /// The largest message of one `send`, in bytes (2^40).
 pub const MAX_MESSAGE_BYTES: u64 = 1 << 40;
@@ -21,7 +22,7 @@ pub const MAX_MESSAGE_BYTES: u64 = 1 << 40;
 pub const MAX_LOOP_BODY: u64 = 1 << 20;
 
 /// The keys that name an operation, in the order [`OPERATIONS`] lists them.
-const KINDS: [&str; 10] = [
+const KINDS: [&str; 13] = [
     "compute",
     "io",
     "sleep",
@@ -32,6 +33,9 @@ const KINDS: [&str; 10] = [
     "send",
     "import",
     "offload",
+    "read",
+    "mutate",
+    "collect",
 ];
 
 /// An error at a place of the file: its byte span and the message.
@@ -51,6 +55,8 @@ pub(super) fn read_op(
         "c_call" => &["releases_gil"],
         "increment" => &["times", "call_inside", "shared"],
         "import" => &["supports_free_threading", "duration"],
+        "read" => &["times", "loop_body", "kind", "per_thread"],
+        "mutate" => &["times", "loop_body"],
         _ => &[],
     };
     if let Some(extra) = table
@@ -117,6 +123,21 @@ pub(super) fn read_op(
         )),
         "send" => Op::Send(whole(v, "send", MAX_MESSAGE_BYTES).map_err(here)?),
         "offload" => Op::Offload(whole(v, "offload", MAX_BYTECODES).map_err(here)?),
+        "read" => Op::Read {
+            object: intern(&mut names.objects, &name_of(v, "read").map_err(here)?),
+            times: option("times", 1, &|v, k| whole(v, k, MAX_INCREMENTS))?,
+            loop_body: option("loop_body", 6, &|v, k| whole(v, k, MAX_LOOP_BODY))? as u32,
+            kind: opt("kind").map_or(Ok(ObjectKind::Instance), |k| {
+                object_kind(k.get_ref()).map_err(placed(k))
+            })?,
+            per_thread: flag("per_thread")?,
+        },
+        "mutate" => Op::Mutate {
+            object: intern(&mut names.objects, &name_of(v, "mutate").map_err(here)?),
+            times: option("times", 1, &|v, k| whole(v, k, MAX_INCREMENTS))?,
+            loop_body: option("loop_body", 7, &|v, k| whole(v, k, MAX_LOOP_BODY))? as u32,
+        },
+        "collect" => Op::Collect(duration_of(v, "collect").map_err(here)?),
         _ => Op::Import {
             module: intern(&mut names.modules, &name_of(v, "import").map_err(here)?),
             supports_free_threading: flag("supports_free_threading")?,
@@ -181,6 +202,22 @@ pub(super) fn whole(value: &DeValue, key: &str, max: u64) -> Result<u64, String>
             format!(
                 "`{key}` = {}: use a whole number from 1 to {max}",
                 written(value)
+            )
+        })
+}
+
+/// The `kind` of a shared object read.
+fn object_kind(value: &DeValue) -> Result<ObjectKind, String> {
+    let names: Vec<&str> = ObjectKind::NAMES.iter().map(|(n, _)| *n).collect();
+    value
+        .as_str()
+        .and_then(|s| ObjectKind::NAMES.iter().find(|(n, _)| *n == s.trim()))
+        .map(|(_, kind)| *kind)
+        .ok_or_else(|| {
+            format!(
+                "`kind` = {}: use one of {}",
+                written(value),
+                names.join(", ")
             )
         })
 }

@@ -17,12 +17,13 @@ use toml::de::{DeTable, DeValue};
 /// characters.
 pub const MAX_NAME_CHARS: usize = 100;
 
-/// Counter, lock and module names met so far, in order of first use.
+/// Counter, lock, module and shared object names met so far, in order of first use.
 #[derive(Default)]
 pub(super) struct Names {
     pub(super) counters: Vec<String>,
     pub(super) locks: Vec<String>,
     pub(super) modules: Vec<String>,
+    pub(super) objects: Vec<String>,
 }
 
 /// A named thing (counter, lock) collected in order of first use.

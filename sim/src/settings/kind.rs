@@ -37,17 +37,8 @@ fn integer(value: &DeValue) -> Option<i128> {
 /// table by what it is.
 pub fn written(value: &DeValue) -> String {
     match value {
-        // On one line: a control character (a newline) is shown escaped.
-        DeValue::String(s) => format!(
-            "\"{}\"",
-            s.chars()
-                .map(|c| if c.is_control() {
-                    c.escape_debug().to_string()
-                } else {
-                    c.to_string()
-                })
-                .collect::<String>()
-        ),
+        // Quoted, with control characters escaped, so that a message stays on one line.
+        DeValue::String(s) => format!("{s:?}"),
         DeValue::Integer(i) => i.to_string(),
         DeValue::Float(f) => f.to_string(),
         DeValue::Boolean(b) => b.to_string(),

@@ -109,6 +109,15 @@ define_settings! {
     /// that has used this much more CPU than it has (Linux CFS's `sched_wakeup_granularity`,
     /// 1 ms; EEVDF, Linux 6.6 and later, preempts on its lag much the same way) (default 1ms).
     wakeup_granularity: Nanos = Duration, "DURATION";
+    /// What waking a blocked thread costs the waker: a futex wake system call (a GIL release
+    /// that signals a waiter; on the old GIL, every release while a thread waits on the lock);
+    /// measured here at 1.9–2.8 µs; `gilscope calibrate` measures it (default 2us).
+    futex_wake: Nanos = Duration, "DURATION";
+    /// Moving one cache line from one core to another: what an atomic operation on a line that
+    /// another core wrote last costs (a failed acquire of a lock held on another core, a shared
+    /// reference count); measured here at 84–87 ns; `gilscope calibrate` measures it (default
+    /// 85ns).
+    cache_line_transfer: Nanos = Duration, "DURATION";
     /// A system call that does not block, such as `time.sleep(0)` up to 3.10 (`select()` with
     /// a zero timeout): measured here at 0.27–0.29 µs on `CPython` 2.7–3.10; `gilscope calibrate`
     /// measures this machine's (default 300ns).
@@ -117,7 +126,9 @@ define_settings! {
     /// (`clock_nanosleep`) sleeps this long (`/proc/self/timerslack_ns`; measured here:
     /// `sleep(0)` takes 54–58 µs on 3.11 and 3.13) (default 50us).
     timer_slack: Nanos = Duration, "DURATION";
-    /// Time between two `Thread.start()` calls of the main thread (default 100us).
+    /// Time between two `Thread.start()` calls of the main thread: measured here at 36–55 µs
+    /// of CPU on `CPython` 3.12 and 3.13 (`scripts/measure/startup_costs.py`; PEP 703 quotes
+    /// about 100 µs) (default 40us).
     thread_start: Nanos = Duration, "DURATION";
     /// Which waiter the OS lets win the GIL when it is released (default random): a seeded
     /// random one, the one waiting longest (fifo), or one whose last core is idle (affinity).
@@ -133,17 +144,26 @@ define_settings! {
     /// The old GIL (2.7, 3.0–3.1): bytecodes between forced releases, `sys.setcheckinterval`,
     /// 1 to 1000000 (default 100).
     check_interval: u64 = Whole<u64>, "TICKS";
-    /// The old GIL: what one release costs the releaser when another thread wants the GIL,
-    /// calibrated to Beazley's 2009 measurements (default 740ns).
-    old_gil_signal: Nanos = Duration, "DURATION";
-    /// The old GIL: what one futile wake-up of a waiter on another core costs the holder,
-    /// calibrated like `old_gil_signal` (default 2.1us).
-    old_gil_contention: Nanos = Duration, "DURATION";
-    /// How `multiprocessing` starts a process: fork (about 1.5 ms), spawn or forkserver (about
-    /// 50 ms); by default fork up to 3.13 and forkserver from 3.14, as on Linux.
+    /// How `multiprocessing` starts a process: fork (`fork_start`), spawn (`spawn_start` each)
+    /// or forkserver (`spawn_start` once for the server, then a fork and `main_import` each);
+    /// by default fork up to 3.13 and forkserver from 3.14, as on Linux.
     start_method: StartMethod = Choice<StartMethod>, "METHOD";
-    /// Subinterpreters: what creating one interpreter costs (default 10ms).
+    /// Subinterpreters: what creating one interpreter costs its creator; by default 11 ms on
+    /// 3.12 and 15 ms from 3.13, the CPU time of `_interpreters.create()` measured here
+    /// (`scripts/measure/startup_costs.py`).
     interpreter_start: Nanos = Duration, "DURATION";
+    /// `multiprocessing` with fork: what starting one child costs, paid by the parent for each
+    /// child in turn; measured here at 1.2–1.5 ms of CPU on 3.12 and 3.13
+    /// (`scripts/measure/startup_costs.py`) (default 1.5ms).
+    fork_start: Nanos = Duration, "DURATION";
+    /// `multiprocessing`: booting a fresh interpreter and importing the main module, for each
+    /// spawned child and once for a forkserver's server; measured here at 53–56 ms of CPU on
+    /// 3.12 and 3.13 (`scripts/measure/startup_costs.py`) (default 55ms).
+    spawn_start: Nanos = Duration, "DURATION";
+    /// `multiprocessing` with forkserver: what a child forked from the server spends
+    /// importing its main module before its target runs; measured here at 17–24 ms of CPU on
+    /// 3.12 and 3.13 (`scripts/measure/startup_costs.py`) (default 20ms).
+    main_import: Nanos = Duration, "DURATION";
     /// Refuse a simulated run that would process more than this many events (a thread's work
     /// or wait ending, a wake-up, a time slice; ten million take a few seconds), 1000 to
     /// 10000000000 (default 10000000).
@@ -224,7 +244,13 @@ mod tests {
         // These have no default value or one that depends on the version; their help says so.
         assert_eq!(
             undocumented,
-            ["gil", "duration", "free_threaded_overhead", "start_method"]
+            [
+                "gil",
+                "duration",
+                "free_threaded_overhead",
+                "start_method",
+                "interpreter_start"
+            ]
         );
     }
 

@@ -91,6 +91,11 @@ impl<'a> Body<'a> {
                 } => {
                     increments.insert((counter, Increment::of(call_inside, shared)));
                 }
+                Op::Read { .. } | Op::Mutate { .. } | Op::Collect(_) => {
+                    return Err(CpythonError::Unsupported(
+                        "`read`, `mutate` and `collect` (shared objects and stop-the-world pauses of a free-threaded build) are not generated for a real interpreter yet: run this scenario on the simulator".to_owned(),
+                    ));
+                }
                 _ => {}
             }
         }
@@ -299,6 +304,8 @@ impl<'a> Body<'a> {
                 format!("compute(rec, {bytecodes})"),
                 format!("offload = {bytecodes}: outside asyncio the function runs inline"),
             ),
+            // Refused in `Body::new`.
+            Op::Read { .. } | Op::Mutate { .. } | Op::Collect(_) => (String::new(), String::new()),
             Op::Import {
                 module, duration, ..
             } => (

@@ -7,13 +7,14 @@ use super::SimEngine;
 use super::thread::{Resume, Stage, Tid};
 use crate::engine::SimError;
 use crate::engine::race::Segment;
-use crate::engine::work::{LoopShape, Work};
+use crate::engine::work::{FULL_SPEED, LoopShape, SharedUse, Work};
 use crate::model::Model;
 use crate::trace::{LaneId, NONE, ThreadState};
 
 impl SimEngine {
     /// Starts the bytecode loop of the current op: `total` bytecodes shaped as `shape`,
-    /// incrementing `counter` if it is an increment loop.
+    /// incrementing `counter` if it is an increment loop, touching a `shared` object every
+    /// iteration if it reads or mutates one.
     pub(super) fn begin_work(
         &mut self,
         t: Tid,
@@ -21,6 +22,7 @@ impl SimEngine {
         shape: LoopShape,
         counter: Option<usize>,
         call_inside: bool,
+        shared: Option<SharedUse>,
     ) {
         self.threads[t].work = Some(Work {
             total,
@@ -29,6 +31,8 @@ impl SimEngine {
             shape,
             counter,
             call_inside,
+            shared,
+            speed: FULL_SPEED,
         });
         self.threads[t].stage = Stage::Bytecode;
         self.start_segment(t);
@@ -41,7 +45,16 @@ impl SimEngine {
     }
 
     /// Like [`Self::settle`], with the work done capped at `cap_ps` (a check point reached).
+    /// A closing segment on a shared object stops contending for it.
     pub(super) fn settle_upto(&mut self, t: Tid, keep: Option<()>, cap_ps: u64) {
+        self.settle_work(t, keep, cap_ps);
+        if keep.is_none() {
+            self.contention_leave(t);
+        }
+    }
+
+    /// Counts and records the work of the current segment (see [`Self::settle_upto`]).
+    fn settle_work(&mut self, t: Tid, keep: Option<()>, cap_ps: u64) {
         let ps = self.ps;
         let now = self.now;
         let th = &mut self.threads[t];
@@ -77,14 +90,17 @@ impl SimEngine {
         }
     }
 
-    /// A new segment of the work begins now, on a core.
+    /// A new segment of the work begins now, on a core (contending for its shared object, if
+    /// it has one, with the other cores running a loop on it).
     pub(super) fn start_segment(&mut self, t: Tid) {
         let now = self.now;
         if let Some(work) = self.threads[t].work.as_mut() {
             work.segment = Some((now, work.done_ps));
         }
         self.show(t, ThreadState::Running, NONE);
-        self.schedule_work(t);
+        if !self.contention_enter(t) {
+            self.schedule_work(t);
+        }
     }
 
     /// Where a thread runs bytecode on a core, its next check point may have moved (a drop
@@ -105,7 +121,7 @@ impl SimEngine {
         let end = work.total * ps;
         let done = work.done_at(now, ps);
         let must_attach = self.gil_on && !th.holds_gil;
-        let target = if th.drop_request || must_attach {
+        let target = if th.drop_request || must_attach || th.stop_requested {
             let check = work.shape.next_check(Work::position(done, ps), work.total) * ps;
             (check < end).then_some(check)
         } else {
@@ -120,6 +136,11 @@ impl SimEngine {
     pub(super) fn on_work_timer(&mut self, t: Tid) -> Result<(), SimError> {
         let th = &mut self.threads[t];
         let target = th.check_target.take();
+        if let Some(target) = target.filter(|_| th.stop_requested) {
+            self.settle_upto(t, None, target);
+            self.pause_for_world(t, Stage::Bytecode);
+            return Ok(());
+        }
         if let Some(target) = target.filter(|_| self.gil_on && !th.holds_gil) {
             return self.attach_at_check_point(t, target);
         }

@@ -32,6 +32,11 @@ impl SimEngine {
     /// `take_gil` on a core (rule 2). Returns whether the thread may go on (it holds the GIL,
     /// or needs none); if not, it now waits for the GIL.
     pub(super) fn take_gil(&mut self, t: Tid, woke: Option<(bool, u64)>, then: Resume) -> bool {
+        if !self.gil_on && self.must_pause_to_attach(t) {
+            // Attaching while another thread stops the world: pause until it restarts.
+            self.pause_for_world(t, Stage::TakeGil { woke, then });
+            return false;
+        }
         if !self.gil_on || self.threads[t].holds_gil {
             return true;
         }
@@ -112,22 +117,23 @@ impl SimEngine {
         }
     }
 
-    /// The GIL `t` holds becomes free and one waiter on `cond` is signalled; returns the
-    /// interpreter whose GIL it was.
-    pub(super) fn unlock_and_signal(&mut self, t: Tid) -> usize {
+    /// The GIL `t` holds becomes free and one waiter on `cond` is signalled (running `sooner`
+    /// than a condition variable's wake-up); returns the interpreter whose GIL it was and the
+    /// waiter woken, if any.
+    pub(super) fn unlock_and_signal(&mut self, t: Tid, sooner: Nanos) -> (usize, Option<Tid>) {
         let i = self.threads[t].interp;
         self.gils[i].locked = false;
         self.gils[i].holder = None;
         self.threads[t].holds_gil = false;
         self.gil_lane(None);
-        self.signal_cond(i);
-        i
+        let woken = self.signal_cond(i, sooner);
+        (i, woken)
     }
 
     /// `drop_gil`: release, signal one waiter on `cond`. Returns whether the thread must now wait
     /// on `switch_cond` (a drop request was pending and `final_release` is false).
     pub(super) fn drop_gil(&mut self, t: Tid, final_release: bool) -> bool {
-        let i = self.unlock_and_signal(t);
+        let (i, _) = self.unlock_and_signal(t, 0);
         let th = &mut self.threads[t];
         if th.drop_request && !final_release && self.gils[i].last_holder == Some(t) {
             th.drop_request = false;
@@ -161,9 +167,9 @@ impl SimEngine {
     }
 
     /// `COND_SIGNAL(cond)`: the OS wakes one waiter, chosen by the successor policy (rule 6).
-    fn signal_cond(&mut self, i: usize) {
+    fn signal_cond(&mut self, i: usize, sooner: Nanos) -> Option<Tid> {
         if self.gils[i].cond.is_empty() {
-            return;
+            return None;
         }
         let index = match self.config.successor {
             SuccessorPolicy::Random => self.rng.below(self.gils[i].cond.len() as u64) as usize,
@@ -191,7 +197,8 @@ impl SimEngine {
                 then,
             };
         }
-        self.wake(w, Some(ThreadState::WaitingGil));
+        self.wake_sooner(w, Some(ThreadState::WaitingGil), sooner);
+        Some(w)
     }
 
     fn oldest_waiter(&self, i: usize, candidates: impl Iterator<Item = usize>) -> usize {

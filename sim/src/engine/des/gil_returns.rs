@@ -1,25 +1,38 @@
 //! A free-threaded run whose GIL comes back (`gil-model.md` rule 18): importing an extension
 //! that does not declare free-threading support enables the GIL for the rest of the run, with
-//! a `RuntimeWarning` naming the module, unless `PYTHON_GIL=0` keeps it off. Threads already
-//! running bytecode attach (take the GIL) at their next check point.
+//! a `RuntimeWarning` naming the module, unless `PYTHON_GIL=0` keeps it off. The importer stops
+//! the world to do it ([`super::stop_world`]); the threads it paused take the GIL in turn once
+//! the world restarts, and threads that were detached attach at their next check point.
 
 use super::SimEngine;
+use super::stop_world::Reason;
 use super::thread::{Resume, Stage, Tid};
 use crate::engine::SimError;
 use crate::model::Model;
+use crate::time::Nanos;
 
 impl SimEngine {
-    /// Thread `t` imports `module`: one that is not declared free-threading safe turns the GIL
-    /// on, unless the GIL is forced off.
-    pub(super) fn import_module(&mut self, t: Tid, module: usize, supports_free_threading: bool) {
+    /// Thread `t` imports `module`, which takes `duration` to load: one that is not declared
+    /// free-threading safe turns the GIL on first, unless the GIL is forced off. Returns whether
+    /// to keep running.
+    pub(super) fn import_module(
+        &mut self,
+        t: Tid,
+        module: usize,
+        supports_free_threading: bool,
+        duration: Nanos,
+    ) -> bool {
         if !self.gil_on && !supports_free_threading && self.config.gil_override != Some(false) {
-            self.enable_gil(t, module);
+            return self.stop_the_world(t, Reason::EnableGil { module, duration })
+                && self.world_is_stopped(t);
         }
+        self.threads[t].enter_c_call(duration, Stage::CHold);
+        true
     }
 
-    /// The GIL is enabled for the rest of the run. The importer takes it; every other thread
-    /// attaches at its next check point.
-    fn enable_gil(&mut self, t: Tid, module: usize) {
+    /// The GIL is enabled for the rest of the run (the world is stopped). The importer takes
+    /// it; every other thread attaches at its next check point.
+    pub(super) fn enable_gil(&mut self, t: Tid, module: usize) {
         let name = self.module_names.get(module).cloned().unwrap_or_default();
         self.trace.warnings.push((
             self.now,

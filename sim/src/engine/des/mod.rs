@@ -16,11 +16,14 @@
 //! - [`bytecode`]: bytecode loops on a core and their check points (rules 9–11);
 //! - [`locks`]: `threading.Lock` and deadlock detection;
 //! - [`limits`]: the run's budget of events, virtual time and memory;
+//! - [`contention`]: free-threaded threads contending for a shared object (rule 19b);
+//! - [`stop_world`]: stop-the-world pauses of a free-threaded build (rules 18–19);
 //! - [`event_loop`]: asyncio (rule 22);
 //! - [`recording`]: what the trace shows and how the run closes;
 //! - [`thread`]: one thread's state and its id, [`Tid`].
 
 mod bytecode;
+mod contention;
 mod event_loop;
 mod gil;
 mod gil_returns;
@@ -30,6 +33,7 @@ mod old_gil;
 mod os;
 mod program;
 mod recording;
+mod stop_world;
 mod thread;
 
 use super::race::RaceLog;
@@ -42,11 +46,13 @@ use crate::rng::SplitMix64;
 use crate::scenario::{Op, Repeat, Scenario};
 use crate::time::{Nanos, format_nanos};
 use crate::trace::{DeltaCursor, ThreadInfo, Trace, TraceDelta};
+use contention::Contention;
 use event_loop::{EventLoop, Role};
 use gil::Gil;
 use locks::LockState;
 use os::Core;
 use std::collections::VecDeque;
+use stop_world::StopWorld;
 use thread::{Stage, Th, Threads, Tid};
 
 /// The timer slot that ends the run.
@@ -72,6 +78,8 @@ pub struct SimEngine {
     counter_names: Vec<String>,
     module_names: Vec<String>,
     event_loop: EventLoop,
+    contention: Contention,
+    stop_world: StopWorld,
     /// Pending timers: slot 0 ends the run, 1..=cores are time slices, then one per thread.
     timers: Timers,
     now: Nanos,
@@ -132,6 +140,8 @@ impl SimEngine {
             counter_names: scenario.counters.clone(),
             module_names: scenario.modules.clone(),
             event_loop: EventLoop::default(),
+            contention: Contention::default(),
+            stop_world: StopWorld::default(),
             timers: Timers::new(1 + config.cores as usize + threads_len),
             now: 0,
             rng: SplitMix64::new(config.seed),

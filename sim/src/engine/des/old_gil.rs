@@ -1,7 +1,16 @@
 //! The old GIL of `CPython` 3.1 and earlier (`gil-model.md` rule 15): a plain lock with no drop
-//! request and no hand-off wait. The holder releases and at once re-acquires it every
-//! `check_interval` ticks while another thread wants it; a woken waiter that finds it taken
-//! again woke for nothing and, on another core, stalls the holder (the "GIL battle").
+//! request and no hand-off wait. While another thread waits on it, the holder releases and at
+//! once re-acquires it every `check_interval` ticks.
+//!
+//! What that costs comes from the lock itself (a POSIX semaphore in 2.7): a release is an atomic
+//! increment, and a system call (a futex wake, `futex_wake`) only when a thread is blocked on the
+//! lock; the holder spends that call signalling ([`ThreadState::Signalling`]) with the lock free,
+//! and the waiter it wakes needs no mutex, so it can run (and take the lock) before the releaser
+//! is back: the wake-up latency, measured through a condition variable, less the futex wake.
+//! A woken waiter on another core that finds the lock taken again woke for nothing: its failed
+//! acquire pulled the lock's cache line to its core and the holder's next access pulls it back
+//! (two `cache_line_transfer`s stalled from the holder). On a busy core the woken waiter may
+//! preempt the releaser right at the signal's return and find the lock free (rule 25).
 
 use super::SimEngine;
 use super::thread::{Resume, Stage, Tid, id_or_none};
@@ -33,13 +42,13 @@ impl SimEngine {
             if let Some(h) = holder
                 && self.threads[h].os.is_on_core()
             {
-                self.stall(h, self.config.old_gil_contention);
+                self.stall(h, 2 * self.config.cache_line_transfer);
             }
         }
         self.gils[i].cond.push((t, self.now));
         self.block(t, ThreadState::WaitingGil, id_or_none(holder));
         self.cancel_timer(t);
-        // The holder now has a waiter: its tick checks begin.
+        // The holder now has a waiter blocked on the lock: its tick checks begin.
         if let Some(h) = holder {
             self.replan_if_running(h);
         }
@@ -47,31 +56,38 @@ impl SimEngine {
         false
     }
 
-    /// Work target (ps) of the holder's next tick check: every `check_interval` ticks while
-    /// another thread wants the GIL (an uncontended holder never releases it).
+    /// Work target (ps) of the holder's next tick check: every `check_interval` ticks while a
+    /// thread is blocked on the lock (without one, releasing and re-acquiring is two atomic
+    /// operations and changes nothing). A `compute` loop ticks twice per iteration, as 2.7's
+    /// countdown loop does (its `INPLACE_SUBTRACT` and `JUMP_ABSOLUTE`; loads, stores and
+    /// predicted jumps skip the ticker, `Python/ceval.c`).
     pub(super) fn next_tick_check(&self, t: Tid, work: &Work, done_ps: u64) -> Option<u64> {
         let th = &self.threads[t];
-        if self.model != Model::OldGil || !th.holds_gil || !self.contended(th.interp, t) {
+        if self.model != Model::OldGil || !th.holds_gil || self.gils[th.interp].cond.is_empty() {
             return None;
         }
         let ps = self.ps;
-        let interval = self.config.check_interval;
-        let tick = (Work::position(done_ps, ps) / interval + 1) * interval;
+        let every = work.shape.bytecodes_per_ticks(self.config.check_interval);
+        let tick = (Work::position(done_ps, ps) / every + 1) * every;
         (tick < work.total).then_some(tick * ps)
     }
 
-    /// The holder's bytecode loop reached the tick check at work `target` (ps): it releases
-    /// (signalling one blocked waiter, which costs it `old_gil_signal` while the lock is
-    /// free), then re-acquires.
+    /// The holder's bytecode loop reached the tick check at work `target` (ps): it releases,
+    /// signalling the thread blocked on the lock (a futex wake, with the lock free meanwhile),
+    /// then re-acquires. With nobody blocked any more, it just goes on.
     pub(super) fn tick_check(&mut self, t: Tid, target: u64) {
+        if self.gils[self.threads[t].interp].cond.is_empty() {
+            self.settle(t, Some(()));
+            self.schedule_work(t);
+            return;
+        }
         self.settle_upto(t, None, target);
-        self.unlock_and_signal(t);
-        let th = &mut self.threads[t];
-        th.stage = Stage::OldRelease;
-        // Signalling is C code running without the GIL; `other` = itself marks it as the GIL's
-        // own overhead, not the program's work.
-        self.show(t, ThreadState::CCallReleased, t.id());
-        self.schedule(t, self.now + self.config.old_gil_signal);
+        // The waiter, woken inside this futex wake, needs no mutex: it can run before the
+        // releaser is back from its system call.
+        let (_, woken) = self.unlock_and_signal(t, self.config.futex_wake);
+        self.threads[t].stage = Stage::OldRelease;
+        self.show(t, ThreadState::Signalling, id_or_none(woken));
+        self.schedule(t, self.now + self.config.futex_wake);
     }
 
     /// Signalling done: the releaser runs `take` again. A waiter that took the GIL while it
@@ -93,19 +109,6 @@ impl SimEngine {
             );
         }
         self.run(t)
-    }
-
-    /// Whether a thread other than `holder` wants GIL `i` (blocked on it, or woken and about to
-    /// try).
-    fn contended(&self, i: usize, holder: Tid) -> bool {
-        self.threads.iter().any(|(k, th)| {
-            k != holder
-                && th.interp == i
-                && matches!(
-                    th.stage,
-                    Stage::TakeGil { .. } | Stage::CondWait { .. } | Stage::OldRelease
-                )
-        })
     }
 
     /// The holder makes no progress for `cost` (its current segment is pushed back).

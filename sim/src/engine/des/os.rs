@@ -27,6 +27,13 @@ impl SimEngine {
     /// not the GIL), `None` to go on showing what it showed (a forced-off thread going on with
     /// its call).
     pub(super) fn wake(&mut self, t: Tid, shown: Option<ThreadState>) {
+        self.wake_sooner(t, shown, 0);
+    }
+
+    /// Like [`Self::wake`], the thread running `sooner` earlier than a wake-up through a
+    /// condition variable (which the wake-up latency is measured on, its notify call and its
+    /// mutex included): a semaphore's waiter runs while its waker is still in its system call.
+    pub(super) fn wake_sooner(&mut self, t: Tid, shown: Option<ThreadState>, sooner: Nanos) {
         self.threads[t].os = Os::Waking;
         match shown {
             Some(ThreadState::WaitingGil) => {
@@ -36,7 +43,7 @@ impl SimEngine {
             Some(state) => self.show(t, state, NONE),
             None => {}
         }
-        let latency = self.wake_latency();
+        let latency = self.wake_latency().saturating_sub(sooner);
         self.schedule(t, self.now + latency);
     }
 

@@ -7,7 +7,7 @@
 use super::thread::{Os, Resume, Stage, Tid};
 use super::{STALL_LIMIT, SimEngine};
 use crate::engine::SimError;
-use crate::engine::work::LoopShape;
+use crate::engine::work::{LoopShape, SharedUse};
 use crate::model::PythonVersion;
 use crate::scenario::{Op, Repeat};
 use crate::time::{Nanos, format_nanos};
@@ -72,6 +72,7 @@ impl SimEngine {
                 Ok(())
             }
             Stage::OldRelease => self.old_release_done(t),
+            Stage::Collecting => self.collection_done(t),
             Stage::CondWait { saved, then } => {
                 self.cond_wait_expired(t, saved, then);
                 Ok(())
@@ -105,9 +106,14 @@ impl SimEngine {
                     self.start_segment(t);
                     return Ok(());
                 }
-                Stage::CHold | Stage::CFree | Stage::Syscall => {
+                Stage::CHold | Stage::CFree | Stage::Syscall | Stage::Collecting => {
                     self.run_on_core(t);
                     return Ok(());
+                }
+                Stage::StoppingWorld => {
+                    if !self.world_is_stopped(t) {
+                        return Ok(());
+                    }
                 }
                 Stage::NotStarted
                 | Stage::CondWait { .. }
@@ -116,6 +122,7 @@ impl SimEngine {
                 | Stage::LockWait(_)
                 | Stage::Ready
                 | Stage::ExecutorIdle
+                | Stage::Parked
                 | Stage::Done => return Ok(()),
                 // Preempted while signalling: back on a core, it re-acquires.
                 Stage::OldRelease => {
@@ -134,6 +141,11 @@ impl SimEngine {
 
     /// The check point before an op, then the op's start. Returns whether to keep running.
     fn at_boundary(&mut self, t: Tid) -> bool {
+        if self.threads[t].stop_requested {
+            // Another thread is stopping the world (rule 19): pause here.
+            self.pause_for_world(t, Stage::Boundary);
+            return false;
+        }
         if self.is_executor(t) {
             return self.executor_boundary(t);
         }
@@ -187,9 +199,30 @@ impl SimEngine {
                     LoopShape::compute(loop_body, self.model),
                     None,
                     false,
+                    None,
                 );
                 false
             }
+            Op::Read {
+                object,
+                times,
+                loop_body,
+                kind,
+                per_thread,
+            } => {
+                let line_ops = if kind.deferred() || per_thread { 0 } else { 2 };
+                self.begin_shared_loop(t, object, times, loop_body, line_ops);
+                false
+            }
+            Op::Mutate {
+                object,
+                times,
+                loop_body,
+            } => {
+                self.begin_shared_loop(t, object, times, loop_body, 4);
+                false
+            }
+            Op::Collect(duration) => self.collect(t, duration),
             Op::Increment {
                 counter,
                 times,
@@ -203,6 +236,7 @@ impl SimEngine {
                     shape,
                     Some(counter),
                     call_inside,
+                    None,
                 );
                 false
             }
@@ -228,11 +262,7 @@ impl SimEngine {
                 module,
                 supports_free_threading,
                 duration,
-            } => {
-                self.import_module(t, module, supports_free_threading);
-                self.threads[t].enter_c_call(duration, Stage::CHold);
-                true
-            }
+            } => self.import_module(t, module, supports_free_threading, duration),
             // `send` is expanded into C calls and I/O when the engine is built, and `offload`
             // runs inline except under asyncio.
             Op::Send(_) | Op::Offload(_) => {
@@ -295,6 +325,28 @@ impl SimEngine {
         }
     }
 
+    /// Starts a loop of `times` iterations of `loop_body` bytecodes, each touching shared
+    /// object `object` with `line_ops` atomic operations on its cache line.
+    fn begin_shared_loop(
+        &mut self,
+        t: Tid,
+        object: usize,
+        times: u64,
+        loop_body: u32,
+        line_ops: u32,
+    ) {
+        let shape = LoopShape::compute(loop_body, self.model);
+        let shared = SharedUse { object, line_ops };
+        self.begin_work(
+            t,
+            times * u64::from(shape.body),
+            shape,
+            None,
+            false,
+            Some(shared),
+        );
+    }
+
     /// The thread sleeps in the kernel for `duration` (a blocking call, a sleep), GIL
     /// released; then the OS wakes it.
     fn sleep_in_kernel(&mut self, t: Tid, duration: Nanos) {
@@ -311,6 +363,7 @@ impl SimEngine {
         let (shown, other) = match th.stage {
             _ if th.booting => (ThreadState::Starting, NONE),
             Stage::CHold => (ThreadState::CCallHolding, NONE),
+            Stage::Collecting => (ThreadState::Collecting, NONE),
             Stage::Syscall => (ThreadState::Syscall, th.io_calls % 2),
             _ => (ThreadState::CCallReleased, NONE),
         };

@@ -102,6 +102,12 @@ pub(super) enum Stage {
     OldRelease,
     /// asyncio: a task in the ready queue, waiting for the loop.
     Ready,
+    /// Stopping the world: blocked until every other attached thread has paused.
+    StoppingWorld,
+    /// Paused by another thread's stop-the-world; goes on as [`Th::parked`] says once woken.
+    Parked,
+    /// Running a garbage collection (the world stopped, in a free-threaded build).
+    Collecting,
     /// asyncio: an executor thread waiting for a job.
     ExecutorIdle,
     Done,
@@ -151,7 +157,7 @@ impl Os {
     }
 }
 
-// Four independent flags of one simulated thread; an enum would conflate them.
+// Five independent flags of one simulated thread; an enum would conflate them.
 #[allow(clippy::struct_excessive_bools)]
 #[derive(Debug, Clone)]
 pub(super) struct Th {
@@ -184,6 +190,10 @@ pub(super) struct Th {
     pub(super) job: Option<(u64, Tid)>,
     /// I/O calls started, so that two calls in a row show as two spans.
     pub(super) io_calls: u32,
+    /// Asked to pause at its next check point: another thread is stopping the world.
+    pub(super) stop_requested: bool,
+    /// Paused by a stop-the-world: the stage it goes on in once the world restarts.
+    pub(super) parked: Option<Stage>,
     /// CPU time used on cores before the current stretch (the scheduler's virtual runtime).
     pub(super) cpu: Nanos,
     /// When the current stretch on a core began.
@@ -215,6 +225,8 @@ impl Th {
             role,
             job: None,
             io_calls: 0,
+            stop_requested: false,
+            parked: None,
             cpu: 0,
             core_since: 0,
         }
