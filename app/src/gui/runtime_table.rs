@@ -200,40 +200,49 @@ impl View for RuntimeTable {
             .first()
             .and_then(|r| r.outcome.as_ref().ok())
             .map(|s| s.wall_ms);
-        egui::Grid::new("runtime-table")
-            .num_columns(COMPARE_COLUMNS.len() + 1)
-            .striped(true)
-            .spacing([16.0, 6.0])
+        // Each row's button comes right after its name, so that it is on screen however many
+        // columns follow (the table scrolls sideways in a narrow window).
+        let [runtime, columns @ ..] = COMPARE_COLUMNS;
+        egui::ScrollArea::horizontal()
+            .id_salt("runtime-table-scroll")
             .show(ui, |ui| {
-                for column in COMPARE_COLUMNS {
-                    ui.strong(column);
-                }
-                ui.label("");
-                ui.end_row();
-                for row in rows {
-                    ui.label(&row.label);
-                    match &row.outcome {
-                        Ok(stats) => {
-                            for cell in compare_cells(stats, gil_wall) {
-                                ui.label(cell);
-                            }
-                            if ui
-                                .button(format!("Open {}", row.label))
-                                .on_hover_text("Run this on the timeline")
-                                .clicked()
-                            {
-                                actions.push(Action::OpenRun {
-                                    preset: None,
-                                    overrides: Box::new(row.overrides.clone()),
-                                });
-                            }
+                egui::Grid::new("runtime-table")
+                    .num_columns(COMPARE_COLUMNS.len() + 1)
+                    .striped(true)
+                    .spacing([16.0, 6.0])
+                    .show(ui, |ui| {
+                        ui.strong(runtime);
+                        ui.label("");
+                        for column in columns {
+                            ui.strong(column);
                         }
-                        Err(e) => {
-                            ui.add(egui::Label::new(format!("not possible: {e}")).wrap());
+                        ui.end_row();
+                        for row in rows {
+                            ui.label(&row.label);
+                            match &row.outcome {
+                                Ok(stats) => {
+                                    if ui
+                                        .button(format!("Open {}", row.label))
+                                        .on_hover_text("Run this on the timeline")
+                                        .clicked()
+                                    {
+                                        actions.push(Action::OpenRun {
+                                            preset: None,
+                                            overrides: Box::new(row.overrides.clone()),
+                                        });
+                                    }
+                                    for cell in compare_cells(stats, gil_wall) {
+                                        ui.label(cell);
+                                    }
+                                }
+                                Err(e) => {
+                                    ui.label("");
+                                    ui.add(egui::Label::new(format!("not possible: {e}")).wrap());
+                                }
+                            }
+                            ui.end_row();
                         }
-                    }
-                    ui.end_row();
-                }
+                    });
             });
         actions
     }
