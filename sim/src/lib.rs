@@ -28,7 +28,7 @@ pub mod time;
 pub mod trace;
 
 pub use engine::{Engine, SimEngine, SimError};
-pub use meta::{EngineKind, RunMeta};
+pub use meta::{EngineKind, Observation, RunMeta};
 pub use model::{
     ConfigError, Model, Overrides, PythonVersion, RunConfig, Runtime, StartMethod, SuccessorPolicy,
 };

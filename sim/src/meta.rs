@@ -71,6 +71,19 @@ pub struct RunMeta {
     /// Shared object names (read or mutated), indexed as in the scenario (a contended span's
     /// `other`).
     pub objects: Vec<String>,
+    /// What observing the run cost, for an engine that observes a real program (`cpython`).
+    pub observation: Option<Observation>,
+}
+
+/// The cost of the real program's own stamps, measured by the program before its run: a
+/// `compute` loop timed with a stamp after every chunk and after every iteration.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Observation {
+    /// What one stamp costs, in nanoseconds.
+    pub stamp_ns: f64,
+    /// The share of a `compute` loop's time its stamps take (0.02 is 2%): what observation
+    /// adds to a CPU-bound run.
+    pub compute_share: f64,
 }
 
 impl RunMeta {
@@ -87,6 +100,7 @@ impl RunMeta {
             locks: scenario.locks.clone(),
             modules: scenario.modules.clone(),
             objects: scenario.objects.clone(),
+            observation: None,
         }
     }
 
@@ -103,6 +117,7 @@ impl RunMeta {
             locks: Vec::new(),
             modules: Vec::new(),
             objects: Vec::new(),
+            observation: None,
         }
     }
 

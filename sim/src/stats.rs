@@ -214,6 +214,10 @@ pub struct Stats {
     /// Whether the run was stopped before its end (in the JSON only when true).
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub interrupted: bool,
+    /// What observing a real program cost (the `cpython` engine; absent from the JSON
+    /// otherwise).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub observation: Option<crate::meta::Observation>,
 }
 
 /// A lane's spans up to `now`: the open one cut there, and any that a live engine recorded past
@@ -268,8 +272,8 @@ impl Stats {
         };
         let mut resume_lags = Vec::new();
         let mut sequential: Nanos = 0;
-        for (info, lane) in trace.threads.iter().zip(&trace.thread_lanes) {
-            let scan = scan_thread(info, lane, trace.now);
+        for (id, (info, lane)) in trace.threads.iter().zip(&trace.thread_lanes).enumerate() {
+            let scan = scan_thread(id as u32, info, lane, trace.now);
             samples.io_latency.extend_from_slice(&scan.io_latencies);
             samples
                 .acquire_latency
@@ -279,12 +283,7 @@ impl Stats {
             sequential += alone;
             threads.push(thread);
         }
-        let cpu: Nanos = trace
-            .cores
-            .iter()
-            .flat_map(|l| until(l, trace.now))
-            .map(|s| s.duration())
-            .sum();
+        let cpu = cpu_time(trace);
         // A thread still running at the cut has its bytecode in progress counted whole.
         let unfinished = trace
             .threads
@@ -332,6 +331,7 @@ impl Stats {
             counters: trace.counters.clone(),
             warnings: trace.warnings.iter().map(|(_, w)| w.clone()).collect(),
             interrupted: trace.interrupted,
+            observation: meta.observation,
         }
     }
 
@@ -430,8 +430,8 @@ impl Samples {
             slices: gil_slices(trace),
             ..Samples::default()
         };
-        for (info, lane) in trace.threads.iter().zip(&trace.thread_lanes) {
-            let scan = scan_thread(info, lane, trace.now);
+        for (id, (info, lane)) in trace.threads.iter().zip(&trace.thread_lanes).enumerate() {
+            let scan = scan_thread(id as u32, info, lane, trace.now);
             samples.io_latency.extend(scan.io_latencies);
             samples.acquire_latency.extend(scan.acquire_latencies);
         }
@@ -465,6 +465,32 @@ fn gil_stats(trace: &Trace, slices: Vec<Nanos>, acquire_latency: Vec<Nanos>) -> 
         acquire_latency_ms: Summary::of(acquire_latency),
         handoff_ms: ms(handoff_time(trace)),
     }
+}
+
+/// Time spent on cores: the core lanes' spans; in a trace without core lanes (an engine that
+/// cannot see cores), the threads' spans in states that occupy a core, less the time marked
+/// as not the program's work (a C call past its calibrated length, see [`crate::trace::Span`]).
+fn cpu_time(trace: &Trace) -> Nanos {
+    if !trace.cores.is_empty() {
+        return trace
+            .cores
+            .iter()
+            .flat_map(|l| until(l, trace.now))
+            .map(|s| s.duration())
+            .sum();
+    }
+    trace
+        .thread_lanes
+        .iter()
+        .enumerate()
+        .flat_map(|(id, lane)| {
+            until(lane, trace.now).filter(move |s| {
+                s.state.on_core()
+                    && !(s.state == ThreadState::CCallReleased && s.other == id as u32)
+            })
+        })
+        .map(|s| s.duration())
+        .sum()
 }
 
 fn gil_slices(trace: &Trace) -> Vec<Nanos> {
@@ -543,6 +569,8 @@ struct ThreadScan {
     io_latencies: Vec<Nanos>,
     acquire_latencies: Vec<Nanos>,
     resume_lags: Vec<Nanos>,
+    /// Time marked as not the program's work: a real C call past its calibrated length.
+    overhead: Nanos,
     /// Bytecodes executed while contended.
     contended_bytecodes: u64,
 }
@@ -555,10 +583,10 @@ struct PendingCall {
     completed: Option<Nanos>,
 }
 
-/// Walks a thread's lane once: time in each state, bytecodes, I/O and acquire
-/// latencies, resume lags. An I/O call ends when the thread holds the GIL
-/// again, or starts its next call (which it can only do holding it).
-fn scan_thread(info: &ThreadInfo, lane: &Lane, now: Nanos) -> ThreadScan {
+/// Walks the lane of thread `me` once: time in each state, bytecodes, I/O and acquire
+/// latencies, resume lags, time that is not the program's work. An I/O call ends when the
+/// thread holds the GIL again, or starts its next call (which it can only do holding it).
+fn scan_thread(me: u32, info: &ThreadInfo, lane: &Lane, now: Nanos) -> ThreadScan {
     let mut scan = ThreadScan {
         times: [0; SLOTS],
         bytecodes: 0,
@@ -566,6 +594,7 @@ fn scan_thread(info: &ThreadInfo, lane: &Lane, now: Nanos) -> ThreadScan {
         io_latencies: Vec::new(),
         acquire_latencies: Vec::new(),
         resume_lags: Vec::new(),
+        overhead: 0,
         contended_bytecodes: 0,
     };
     let mut released_at = info.started.unwrap_or(0);
@@ -573,6 +602,10 @@ fn scan_thread(info: &ThreadInfo, lane: &Lane, now: Nanos) -> ThreadScan {
     let mut wanting_since: Option<Nanos> = None;
     for span in until(lane, now) {
         scan.bytecodes += span.bytecodes;
+        if span.state == ThreadState::CCallReleased && span.other == me {
+            // Not the program's work (see `Span::other`).
+            scan.overhead += span.duration();
+        }
         if let Some(slot) = slot(span.state) {
             scan.times[slot] += span.duration();
         }
@@ -626,6 +659,7 @@ fn thread_stats(
         io_latencies,
         acquire_latencies: _,
         resume_lags,
+        overhead,
         contended_bytecodes,
     } = scan;
     let lifetime = info
@@ -666,9 +700,10 @@ fn thread_stats(
     // Alone, the thread would spend exactly its bytecodes' cost, its I/O (with the OS waking it
     // after each blocking call), its C calls and its collections (not the old GIL's signalling,
     // a stop-the-world pause or the boot of a process or interpreter: those are the runtime's
-    // costs, not the work).
+    // costs, not the work; nor a real C call's time past its calibrated length).
     let alone =
-        bytecodes * bytecode_ps / 1000 + times[3] + times[4] + times[5] + times[6] + times[14];
+        (bytecodes * bytecode_ps / 1000 + times[3] + times[4] + times[5] + times[6] + times[14])
+            .saturating_sub(overhead);
     (stats, alone)
 }
 

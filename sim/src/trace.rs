@@ -151,8 +151,10 @@ pub struct Span {
     pub bytecodes: u64,
     /// Per lane: on a thread lane, the GIL holder a waiter waits for, the thread that forced a
     /// switch, the lock blocked on, the thread an old-GIL release signals, or an I/O call's
-    /// number modulo 2 (an I/O span whose `other` is [`EXECUTOR_AWAIT`] or more is an asyncio
-    /// task awaiting an executor's job); on the GIL and core lanes, the occupying thread.
+    /// number modulo 2 (a C call "without the GIL" whose `other` is the thread itself is not
+    /// the program's work: a real C call's time past its calibrated length; an I/O span whose
+    /// `other` is [`EXECUTOR_AWAIT`] or more is an asyncio task awaiting an executor's job); on
+    /// the GIL and core lanes, the occupying thread.
     pub other: u32,
     /// The state (on the GIL lane always [`ThreadState::Running`]).
     pub state: ThreadState,
@@ -544,6 +546,9 @@ impl Trace {
             self.stale_stores = stale;
         }
         self.finished = delta.finished;
+        if delta.observation.is_some() {
+            self.meta.observation = delta.observation;
+        }
     }
 }
 
@@ -566,6 +571,8 @@ pub struct TraceDelta {
     pub warnings: Vec<(Nanos, String)>,
     /// Whether the run has ended.
     pub finished: bool,
+    /// What observing the run costs, once a real program has measured it.
+    pub observation: Option<crate::meta::Observation>,
 }
 
 /// Remembers how much of a trace has been sent as deltas.
@@ -610,6 +617,7 @@ impl DeltaCursor {
             counters: trace.finished.then(|| trace.counters.clone()),
             stale_stores: trace.finished.then(|| trace.stale_stores.clone()),
             finished: trace.finished,
+            observation: trace.meta.observation,
         }
     }
 }

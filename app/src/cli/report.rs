@@ -21,6 +21,18 @@ fn summary(s: Option<Summary>) -> String {
     )
 }
 
+/// What observing a real program cost, where the run observed one.
+fn observation(out: &mut String, stats: &Stats) {
+    if let Some(o) = stats.observation {
+        let _ = writeln!(
+            out,
+            "  observation: a stamp costs {:.0} ns, {} of a compute loop's time (measured by the program before the run)",
+            o.stamp_ns,
+            percent(o.compute_share)
+        );
+    }
+}
+
 /// A few aligned lines: headline numbers, the GIL, each thread, the counters.
 pub fn render(stats: &Stats, config: &RunConfig) -> String {
     let mut out = String::new();
@@ -57,6 +69,7 @@ pub fn render(stats: &Stats, config: &RunConfig) -> String {
         "  estimated resident memory {:.1} MiB (measured baselines of CPython 3.12–3.13)",
         stats.resident_mib
     );
+    observation(&mut out, stats);
     if stats.interpreters > 1 {
         let kind = if stats.runtime == Runtime::Multiprocessing {
             "process"
@@ -70,14 +83,22 @@ pub fn render(stats: &Stats, config: &RunConfig) -> String {
         );
     } else if stats.gil_enabled {
         let g = &stats.gil;
+        // An engine that cannot see drop requests (a real interpreter) leaves them out.
+        let seen = |n: u64| {
+            if observes_everything(stats) {
+                count(n)
+            } else {
+                "—".to_owned()
+            }
+        };
         let _ = writeln!(
             out,
             "  GIL held {}   switches {} ({}/s)   forced {}   drop requests {}",
             percent(g.held_fraction),
             count(g.switches),
             whole(g.switches_per_s),
-            count(g.forced_switches),
-            count(g.drop_requests)
+            seen(g.forced_switches),
+            seen(g.drop_requests)
         );
         let _ = writeln!(out, "  slices       {}", summary(g.slice_ms));
         let _ = writeln!(out, "  GIL acquire  {}", summary(g.acquire_latency_ms));
@@ -111,7 +132,15 @@ pub fn render(stats: &Stats, config: &RunConfig) -> String {
     for w in &stats.warnings {
         let _ = writeln!(out, "  warning: {w}");
     }
+    for what in stats.engine.not_observed() {
+        let _ = writeln!(out, "  not observed: {what}");
+    }
     out
+}
+
+/// Whether the engine observes every state and marker (not a real interpreter).
+fn observes_everything(stats: &Stats) -> bool {
+    stats.engine.not_observed().is_empty()
 }
 
 /// One row per thread: time in each state, and its I/O latency and lag.
@@ -137,10 +166,18 @@ fn thread_rows(out: &mut String, stats: &Stats) {
             t.name,
             format_ms(s.running),
             format_ms(s.waiting_gil),
-            format_ms(s.forced_off),
+            if observes_everything(stats) {
+                format_ms(s.forced_off)
+            } else {
+                "—".to_owned()
+            },
             format_ms(s.io),
             format_ms(s.c_call),
-            format_ms(s.runnable),
+            if observes_everything(stats) {
+                format_ms(s.runnable)
+            } else {
+                "—".to_owned()
+            },
             t.finished_ms
                 .map_or_else(|| "no (cut at the end)".to_owned(), format_ms)
         );

@@ -21,7 +21,9 @@ pub fn side_label(with: CompareWith, config: &RunConfig) -> String {
             "with a {} switch interval",
             format_nanos(config.switch_interval())
         ),
-        CompareWith::Python(_) => format!("on Python {}", config.python),
+        CompareWith::Python(_) | CompareWith::RealInterpreter => {
+            format!("on Python {}", config.python)
+        }
         CompareWith::Runtime(_) => {
             format!("with {}", runtime_label(config.runtime))
         }
@@ -31,6 +33,27 @@ pub fn side_label(with: CompareWith, config: &RunConfig) -> String {
                 config.cores,
                 if config.cores == 1 { "" } else { "s" }
             )
+        }
+    }
+}
+
+/// How a run is named in the compare sentence: [`side_label`], or when B changes the engine,
+/// the engine that ran it ("simulated", "on `CPython` 3.11.7").
+pub fn run_label(with: CompareWith, run: &Run) -> String {
+    if with != CompareWith::RealInterpreter {
+        return side_label(with, &run.config);
+    }
+    let meta = &run.trace.meta;
+    match meta.engine {
+        gilscope_sim::EngineKind::Sim => "simulated".to_owned(),
+        gilscope_sim::EngineKind::Live => "on real threads".to_owned(),
+        gilscope_sim::EngineKind::Cpython => {
+            let label = meta
+                .interpreter
+                .as_deref()
+                .and_then(|i| i.split(" at ").next())
+                .unwrap_or("a real interpreter");
+            format!("on CPython {label}")
         }
     }
 }
@@ -49,7 +72,7 @@ pub fn headline(with: CompareWith, a: &Run, b: &Run) -> Option<String> {
         return None;
     }
     let (wall_a, wall_b) = (a.stats.as_ref()?.wall_ms, b.stats.as_ref()?.wall_ms);
-    let (label_a, label_b) = (side_label(with, &a.config), side_label(with, &b.config));
+    let (label_a, label_b) = (run_label(with, a), run_label(with, b));
     let ((fast, fast_ms), (slow, slow_ms)) = if wall_b <= wall_a {
         ((&label_b, wall_b), (&label_a, wall_a))
     } else {
@@ -103,13 +126,39 @@ fn compare_progress(with: CompareWith, runs: &[Run]) -> String {
     match runs {
         [a, b] => format!(
             "Comparing {} (A) with {} (B)… A at {}, B at {}.",
-            side_label(with, &a.config),
-            side_label(with, &b.config),
+            run_label(with, a),
+            run_label(with, b),
             format_nanos(a.trace.now),
             format_nanos(b.trace.now)
         ),
         _ => "Compare: run B cannot start (see the settings panel).".to_owned(),
     }
+}
+
+/// Under the timeline of a run whose engine cannot see everything (a real interpreter): what
+/// its lanes leave out, briefly, each sentence in full on hover.
+fn not_observed_line(ui: &mut egui::Ui, runs: &[Run]) {
+    let Some(engine) = runs
+        .iter()
+        .map(|r| r.trace.meta.engine)
+        .find(|e| !e.not_observed().is_empty())
+    else {
+        return;
+    };
+    let what = engine.not_observed();
+    let short: Vec<&str> = what
+        .iter()
+        .map(|w| w.split_once(':').map_or(*w, |(head, _)| head))
+        .collect();
+    ui.label(
+        egui::RichText::new(format!(
+            "Not observed on a real interpreter (the {engine} engine): {}.",
+            short.join("; ")
+        ))
+        .small()
+        .weak(),
+    )
+    .on_hover_text(what.join("\n"));
 }
 
 /// Why the scenario or a run cannot be shown, in words.
@@ -165,6 +214,7 @@ impl View for CompareView {
             ui.label("Nothing to show: choose a preset or fix the settings on the left.");
             return Vec::new();
         }
+        not_observed_line(ui, cx.runs);
         self.timeline.ui(ui, cx)
     }
 }

@@ -2,6 +2,7 @@
 //! and what the compare view changes. Every change restarts the run (see `app.rs`).
 
 use super::app::GilscopeApp;
+use super::session::EngineChoice;
 use super::settings::{CompareWith, RUNTIMES, ScenarioSource, runtime_label};
 use crate::format::nanos as format_nanos;
 use gilscope_sim::PythonVersion;
@@ -116,30 +117,78 @@ pub(super) fn version_picker(
 }
 
 impl GilscopeApp {
-    /// Shows the settings panel (when open).
-    /// Simulated, or real threads contending for a real GIL on this machine's cores.
+    /// Simulated, real threads contending for a real GIL on this machine's cores, or a real
+    /// `CPython` found here (listed once the background search has found them).
     fn engine_picker(&mut self, ui: &mut egui::Ui) {
         let cores = std::thread::available_parallelism().map_or(1, usize::from);
         let live_label = format!(
             "Real threads on this machine ({cores} core{})",
             if cores == 1 { "" } else { "s" }
         );
+        let current = self.settings.engine();
+        let real_label = |i: &gilscope_sim::cpython::Interpreter| format!("CPython {}", i.label());
+        let selected = match &current {
+            EngineChoice::Simulated => "Simulated".to_owned(),
+            EngineChoice::Live => format!("Real threads ({cores})"),
+            EngineChoice::Cpython(path) => self
+                .interpreters
+                .get(Some(path))
+                .map_or_else(|| "CPython (looking…)".to_owned(), real_label),
+        };
+        let mut chosen = None;
         ui.horizontal(|ui| {
             let label = ui.label("Engine");
-            let mut live = self.settings.live;
             egui::ComboBox::from_id_salt("engine")
-                .selected_text(if live { format!("Real threads ({cores})") } else { "Simulated".to_owned() })
+                .selected_text(selected)
                 .show_ui(ui, |ui| {
-                    ui.selectable_value(&mut live, false, "Simulated");
-                    ui.selectable_value(&mut live, true, live_label.as_str());
+                    if ui.selectable_label(current == EngineChoice::Simulated, "Simulated").clicked() {
+                        chosen = Some(EngineChoice::Simulated);
+                    }
+                    if ui.selectable_label(current == EngineChoice::Live, live_label.as_str()).clicked() {
+                        chosen = Some(EngineChoice::Live);
+                    }
+                    if self.interpreters.searching() {
+                        ui.add_enabled(false, egui::Button::selectable(false, "CPython: looking for interpreters…"));
+                    } else if let Some(why) = self.interpreters.unavailable() {
+                        ui.add_enabled(false, egui::Button::selectable(false, "CPython: unavailable"))
+                            .on_disabled_hover_text(why);
+                    }
+                    for i in self.interpreters.found() {
+                        let this = EngineChoice::Cpython(i.path.clone());
+                        if ui
+                            .selectable_label(current == this, real_label(i))
+                            .on_hover_text(i.describe())
+                            .clicked()
+                        {
+                            chosen = Some(this);
+                        }
+                    }
                 })
                 .response
                 .labelled_by(label.id)
-                .on_hover_text("Simulated: CPython's algorithm in virtual time, deterministic. Real threads: OS threads and a real GIL, in real time, on this machine");
-            self.settings.live = live;
+                .on_hover_text("Simulated: CPython's algorithm in virtual time, deterministic. Real threads: OS threads and a real GIL, in real time, on this machine. CPython: a real interpreter installed here runs a program generated from the scenario");
         });
-        if self.settings.live {
-            ui.add(egui::Label::new(egui::RichText::new("Real threads run in real time (the speed does not apply) and support the threads runtime of Python 3.2+ only.").small()).wrap());
+        if let Some(engine) = chosen {
+            self.settings.set_engine(engine);
+        }
+        let small = |ui: &mut egui::Ui, text: &str| {
+            ui.add(egui::Label::new(egui::RichText::new(text).small()).wrap());
+        };
+        match self.settings.engine() {
+            EngineChoice::Simulated => {}
+            EngineChoice::Live => small(
+                ui,
+                "Real threads run in real time (the speed does not apply; Stop ends them) and support the threads runtime of Python 3.2+ only.",
+            ),
+            EngineChoice::Cpython(_) => {
+                small(
+                    ui,
+                    "A real interpreter runs in real time (the speed does not apply; Stop ends it). Its own version and build apply; what it does not let gilscope observe is listed under the timeline.",
+                );
+            }
+        }
+        for note in &self.engine_notes {
+            small(ui, note);
         }
         ui.add_space(4.0);
     }
@@ -241,14 +290,34 @@ impl GilscopeApp {
         self.settings.overrides.or(&scenario)
     }
 
-    fn interpreter_section(&mut self, ui: &mut egui::Ui) {
-        self.engine_picker(ui);
-        ui.strong("Interpreter");
-        let merged = self.merged();
-        let defaults = Overrides::default().resolve().ok();
+    /// The real interpreter of run A, when it runs on one.
+    fn real_interpreter(&self) -> Option<gilscope_sim::cpython::Interpreter> {
+        match self.settings.engine() {
+            EngineChoice::Cpython(path) => self.interpreters.get(Some(&path)).cloned(),
+            EngineChoice::Simulated | EngineChoice::Live => None,
+        }
+    }
+
+    /// The Python version and build: chosen for the simulator, the interpreter's own for a
+    /// real one. Returns whether the build is free-threaded.
+    fn build_controls(
+        &mut self,
+        ui: &mut egui::Ui,
+        merged: &Overrides,
+        defaults: Option<&gilscope_sim::RunConfig>,
+        real: Option<&gilscope_sim::cpython::Interpreter>,
+    ) -> bool {
+        if let Some(i) = real {
+            ui.label(format!("Python {}", i.label()))
+                .on_hover_text(format!(
+                    "{}: the version and the build are the interpreter's own",
+                    i.describe()
+                ));
+            return i.facts.free_threaded;
+        }
         let python = merged
             .python
-            .or(defaults.as_ref().map(|d| d.python))
+            .or(defaults.map(|d| d.python))
             .unwrap_or(PythonVersion::DEFAULT);
         if let Some(v) = version_picker(ui, "python", "Python", python) {
             self.settings.overrides.python = Some(v);
@@ -264,6 +333,16 @@ impl GilscopeApp {
             self.settings.overrides.free_threaded = Some(free);
             self.settings.overrides.gil = None;
         }
+        free
+    }
+
+    fn interpreter_section(&mut self, ui: &mut egui::Ui) {
+        self.engine_picker(ui);
+        ui.strong("Interpreter");
+        let merged = self.merged();
+        let defaults = Overrides::default().resolve().ok();
+        let real = self.real_interpreter();
+        let free = self.build_controls(ui, &merged, defaults.as_ref(), real.as_ref());
         if free {
             ui.horizontal(|ui| {
                 let label = ui.label("PYTHON_GIL");
@@ -306,7 +385,16 @@ impl GilscopeApp {
             }
         });
         let interval = merged.switch_interval.unwrap_or(INTERVAL_DEFAULT);
-        if let Some(v) = interval_slider(ui, "Switch interval", interval) {
+        let ticks = real
+            .as_ref()
+            .is_some_and(|i| i.version.python < PythonVersion::new(3, 2));
+        if ticks {
+            not_applicable(
+                ui,
+                "Switch interval",
+                "Python 2.7's GIL counts ticks (sys.setcheckinterval), not time",
+            );
+        } else if let Some(v) = interval_slider(ui, "Switch interval", interval) {
             self.settings.overrides.switch_interval = Some(v);
         }
         ui.add_space(4.0);
@@ -314,7 +402,8 @@ impl GilscopeApp {
             ui,
             &merged,
             defaults.as_ref().map_or(2, |d| d.cores),
-            defaults.as_ref().map_or(1, |d| d.seed),
+            real.is_none()
+                .then(|| defaults.as_ref().map_or(1, |d| d.seed)),
         );
         if ui.button("Reset to the scenario's settings").clicked() {
             self.settings.reset_run_settings();
@@ -329,7 +418,7 @@ impl GilscopeApp {
         ui: &mut egui::Ui,
         merged: &Overrides,
         default_cores: u32,
-        default_seed: u64,
+        default_seed: Option<u64>,
     ) {
         let groups: Vec<(String, u32)> = self
             .loaded
@@ -356,6 +445,13 @@ impl GilscopeApp {
                 self.settings.overrides.cores = Some(cores);
             }
             ui.end_row();
+            let Some(default_seed) = default_seed else {
+                ui.label("Seed");
+                ui.weak("not applicable")
+                    .on_hover_text("A real interpreter has no seed: the OS decides who wins the GIL");
+                ui.end_row();
+                return;
+            };
             let label = ui.label("Seed");
             let mut seed = merged.seed.unwrap_or(default_seed);
             if ui
@@ -397,6 +493,7 @@ impl GilscopeApp {
                 .labelled_by(label.id);
         });
         match self.settings.compare_with {
+            CompareWith::RealInterpreter => self.compare_interpreter_picker(ui),
             CompareWith::Build => {
                 let a_free = self.config_a().is_some_and(|c| !c.gil_enabled());
                 ui.label(if a_free {
@@ -448,4 +545,54 @@ impl GilscopeApp {
             }
         }
     }
+
+    /// B on a real interpreter: which one (the newest found by default).
+    fn compare_interpreter_picker(&mut self, ui: &mut egui::Ui) {
+        let current = self
+            .interpreters
+            .get(self.settings.compare_interpreter.as_deref())
+            .cloned();
+        ui.horizontal(|ui| {
+            let label = ui.label("B's interpreter");
+            let text = current.as_ref().map_or_else(
+                || {
+                    if self.interpreters.searching() {
+                        "looking…".to_owned()
+                    } else {
+                        "none found".to_owned()
+                    }
+                },
+                |i| format!("CPython {}", i.label()),
+            );
+            let mut chosen = None;
+            egui::ComboBox::from_id_salt("interpreter_b")
+                .selected_text(text)
+                .show_ui(ui, |ui| {
+                    for i in self.interpreters.found() {
+                        let on = current.as_ref().is_some_and(|c| c.path == i.path);
+                        if ui
+                            .selectable_label(on, format!("CPython {}", i.label()))
+                            .on_hover_text(i.describe())
+                            .clicked()
+                        {
+                            chosen = Some(i.path.clone());
+                        }
+                    }
+                })
+                .response
+                .labelled_by(label.id);
+            if chosen.is_some() {
+                self.settings.compare_interpreter = chosen;
+            }
+        });
+        ui.label("B runs the same settings on a real interpreter, beside A's engine.");
+    }
+}
+
+/// A setting this engine has no knob for: its name, "not applicable", and why on hover.
+fn not_applicable(ui: &mut egui::Ui, name: &str, why: &str) {
+    ui.horizontal(|ui| {
+        ui.label(name);
+        ui.weak("not applicable").on_hover_text(why);
+    });
 }

@@ -10,7 +10,9 @@
 //! `plots`, `histograms`, `samplers_view`); beside it `event_log`, `span_details` and
 //! `selection`; `sweep_view`, `runtime_table`, `stats_panel`, `predict`, `help` and
 //! `welcome`. Beside them: `runner` (the engine thread), `sweep_job` (the sweep's background
-//! job), `session` (one run as the UI sees it), `settings` (persisted) and `screenshot`.
+//! job), `session` (one run as the UI sees it, and the engine chosen),
+//! `interpreters` (the real interpreters, found in the background), `settings` (persisted) and
+//! `screenshot`.
 
 pub mod analysis;
 mod app;
@@ -21,6 +23,7 @@ mod exporting;
 pub mod focus;
 pub mod help;
 pub mod histograms;
+pub mod interpreters;
 pub mod narration;
 pub mod panels;
 pub mod plots;
@@ -44,9 +47,10 @@ pub mod view;
 pub mod welcome;
 
 pub use app::GilscopeApp;
-pub use compare::{headline, side_label};
+pub use compare::{headline, run_label, side_label};
 pub use help::SHORTCUTS;
 pub use screenshot::{ScreenshotRequest, capture};
+pub use session::EngineChoice;
 pub use settings::{CompareWith, ScenarioSource, Settings, Speed};
 pub use view::{Action, Export, PresetEntry, View, ViewCtx};
 

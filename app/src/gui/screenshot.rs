@@ -5,10 +5,13 @@
 
 use super::GuiError;
 use super::app::GilscopeApp;
+use super::interpreters::Interpreters;
+use super::session::EngineChoice;
 use super::settings::{CompareWith, ScenarioSource, Settings, Speed};
 use super::view::Action;
 use crate::theme::ThemeMode;
 use gilscope_sim::Nanos;
+use gilscope_sim::cpython::Interpreter;
 use gilscope_sim::events::EventKind;
 use gilscope_sim::model::Overrides;
 use gilscope_sim::presets;
@@ -34,8 +37,13 @@ pub struct ScreenshotRequest {
     pub size: [u32; 2],
     /// Where to write the PNG.
     pub out: PathBuf,
-    /// Real threads on this machine instead of the simulator.
-    pub live: bool,
+    /// The engine of run A.
+    pub engine: EngineChoice,
+    /// The real interpreters the runs may use (A's, and B's when B runs on one), found by the
+    /// caller: the window does not search for them.
+    pub interpreters: Vec<Interpreter>,
+    /// Run B's interpreter when B runs on one (none: the newest of [`Self::interpreters`]).
+    pub compare_interpreter: Option<PathBuf>,
     /// Start paused and step this many events before the screenshot (with their caption).
     pub steps: u32,
     /// Then go on to the next event of this kind.
@@ -66,7 +74,9 @@ impl ScreenshotRequest {
             overrides: Overrides::default(),
             compare: None,
             presentation: false,
-            live: false,
+            engine: EngineChoice::Simulated,
+            interpreters: Vec::new(),
+            compare_interpreter: None,
             theme: ThemeMode::Dark,
             size: [1280, 800],
             out: out.into(),
@@ -89,7 +99,7 @@ impl ScreenshotRequest {
         } else {
             ScenarioSource::File(self.scenario.clone())
         };
-        Settings {
+        let mut settings = Settings {
             scenario,
             overrides: self.overrides.clone(),
             speed: if self.stepped() {
@@ -105,9 +115,11 @@ impl ScreenshotRequest {
             // presentation mode is switched on in the window.
             show_controls: !self.presentation,
             show_info: !(self.presentation && self.compare.is_some()),
-            live: self.live,
+            compare_interpreter: self.compare_interpreter.clone(),
             ..Settings::default()
-        }
+        };
+        settings.set_engine(self.engine.clone());
+        settings
     }
 }
 
@@ -265,7 +277,10 @@ pub fn capture(req: &ScreenshotRequest) -> Result<(), GuiError> {
         });
     }
     let outcome: Outcome = Arc::new(Mutex::new(None));
-    let mut app = GilscopeApp::new(req.settings());
+    let mut app = GilscopeApp::with_interpreters(
+        req.settings(),
+        Interpreters::known(req.interpreters.clone()),
+    );
     if req.stepped() {
         // Paused from the start: the steps drive the run.
         app.pause_at_start();

@@ -14,50 +14,110 @@ fn p50_p99(summary: Option<Summary>) -> String {
     )
 }
 
+/// A count the run's engine may not observe (a real interpreter hides its drop requests).
+fn observed(s: &Stats, n: u64) -> String {
+    if s.engine.not_observed().is_empty() {
+        count(n)
+    } else {
+        "not observed".to_owned()
+    }
+}
+
 /// The rows of the stats table, `(what, value)`, in reading order.
 pub fn stats_rows(s: &Stats) -> Vec<(String, String)> {
-    let mut rows: Vec<(String, String)> = vec![
-        ("Wall time".into(), format_ms(s.wall_ms)),
-        ("One thread would take".into(), format_ms(s.sequential_ms)),
+    stats_cells(s)
+        .into_iter()
+        .map(|(name, text, _)| (name, text))
+        .collect()
+}
+
+/// How far apart two runs on different engines may be before a number is marked (25%, as
+/// `gilscope validate` widens the real runs' spread).
+pub const DIFFERS_BY: f64 = 0.25;
+
+/// Whether `a` and `b` differ by more than [`DIFFERS_BY`] of the larger.
+pub fn differ(a: f64, b: f64) -> bool {
+    (a - b).abs() > DIFFERS_BY * a.abs().max(b.abs())
+}
+
+/// The rows of the stats table with the number each shows (where it is one number), for
+/// marking the numbers two runs disagree on.
+fn stats_cells(s: &Stats) -> Vec<(String, String, Option<f64>)> {
+    let mut rows: Vec<(String, String, Option<f64>)> = vec![
+        ("Wall time".into(), format_ms(s.wall_ms), Some(s.wall_ms)),
+        (
+            "One thread would take".into(),
+            format_ms(s.sequential_ms),
+            Some(s.sequential_ms),
+        ),
         (
             "Speedup vs 1 thread".into(),
             s.speedup.map_or_else(|| "—".into(), |x| format!("{x:.2}×")),
+            s.speedup,
         ),
-        ("Bytecodes".into(), count(s.bytecodes)),
-        ("Bytecodes/s".into(), si(s.bytecodes_per_s)),
-        ("CPU time".into(), format_ms(s.cpu_ms)),
+        ("Bytecodes".into(), count(s.bytecodes), None),
+        (
+            "Bytecodes/s".into(),
+            si(s.bytecodes_per_s),
+            Some(s.bytecodes_per_s),
+        ),
+        ("CPU time".into(), format_ms(s.cpu_ms), Some(s.cpu_ms)),
         (
             "Busy cores".into(),
             s.parallelism
                 .map_or_else(|| "—".into(), |p| format!("{p:.2}")),
+            s.parallelism,
         ),
         (
             "Memory (estimated)".into(),
             format!("{:.0} MiB", s.resident_mib),
+            Some(s.resident_mib),
         ),
     ];
     if s.gil_enabled {
         rows.extend([
-            ("GIL held".into(), percent(s.gil.held_fraction)),
+            (
+                "GIL held".into(),
+                percent(s.gil.held_fraction),
+                Some(s.gil.held_fraction),
+            ),
             (
                 "GIL switches".into(),
                 format!("{} ({}/s)", count(s.gil.switches), si(s.gil.switches_per_s)),
+                Some(s.gil.switches_per_s),
             ),
-            ("Forced switches".into(), count(s.gil.forced_switches)),
-            ("Drop requests".into(), count(s.gil.drop_requests)),
-            ("GIL slice p50/p99".into(), p50_p99(s.gil.slice_ms)),
-            ("GIL wait p50/p99".into(), p50_p99(s.gil.acquire_latency_ms)),
+            (
+                "Forced switches".into(),
+                observed(s, s.gil.forced_switches),
+                None,
+            ),
+            (
+                "Drop requests".into(),
+                observed(s, s.gil.drop_requests),
+                None,
+            ),
+            ("GIL slice p50/p99".into(), p50_p99(s.gil.slice_ms), None),
+            (
+                "GIL wait p50/p99".into(),
+                p50_p99(s.gil.acquire_latency_ms),
+                None,
+            ),
         ]);
     } else {
-        rows.push(("GIL".into(), "none: free-threaded".into()));
+        rows.push(("GIL".into(), "none: free-threaded".into(), None));
     }
     if let Some(io) = s.io_latency() {
-        rows.push(("I/O latency p50/p99".into(), p50_p99(Some(io))));
+        rows.push((
+            "I/O latency p50/p99".into(),
+            p50_p99(Some(io)),
+            Some(io.p50),
+        ));
     }
     for c in &s.counters {
         rows.push((
             format!("“{}” expected/actual", c.name),
             format!("{} / {}", count(c.expected), count(c.actual)),
+            None,
         ));
         let lost = if c.expected > 0 {
             c.lost as f64 / c.expected as f64
@@ -67,6 +127,16 @@ pub fn stats_rows(s: &Stats) -> Vec<(String, String)> {
         rows.push((
             format!("“{}” lost updates", c.name),
             format!("{} ({})", count(c.lost), percent(lost)),
+            Some(lost),
+        ));
+    }
+    if let Some(o) = s.observation {
+        // Short, so that two columns still fit the panel: a stamp's cost (its share of a
+        // compute loop's time).
+        rows.push((
+            "Cost of a stamp".into(),
+            format!("{:.0} ns ({})", o.stamp_ns, percent(o.compute_share)),
+            None,
         ));
     }
     rows
@@ -148,15 +218,22 @@ fn stats_table(ui: &mut egui::Ui, cx: &ViewCtx<'_>) {
         ui.weak("No stats yet: press Play.");
         return;
     }
-    let columns: Vec<Vec<(String, String)>> = all
+    let columns: Vec<Vec<(String, String, Option<f64>)>> = all
         .iter()
-        .map(|s| s.map(stats_rows).unwrap_or_default())
+        .map(|s| s.map(stats_cells).unwrap_or_default())
         .collect();
+    // Two runs on different engines (the simulator beside a real interpreter): B's numbers
+    // that differ from A's by more than the tolerance are marked.
+    let engines: Vec<_> = all.iter().flatten().map(|s| s.engine).collect();
+    let mark = engines.len() == 2 && engines[0] != engines[1];
+    let number = |column: &[(String, String, Option<f64>)], name: &str| {
+        column.iter().find(|(n, ..)| n == name).and_then(|c| c.2)
+    };
     // Rows by name, in the order the longest table has them.
     let names: Vec<String> = columns
         .iter()
         .max_by_key(|c| c.len())
-        .map(|c| c.iter().map(|(n, _)| n.clone()).collect())
+        .map(|c| c.iter().map(|(n, ..)| n.clone()).collect())
         .unwrap_or_default();
     egui::Grid::new("stats")
         .num_columns(1 + columns.len())
@@ -172,16 +249,42 @@ fn stats_table(ui: &mut egui::Ui, cx: &ViewCtx<'_>) {
             }
             for name in &names {
                 ui.label(name);
-                for column in &columns {
+                let differs = mark
+                    && match (number(&columns[0], name), number(&columns[1], name)) {
+                        (Some(a), Some(b)) => differ(a, b),
+                        _ => false,
+                    };
+                for (i, column) in columns.iter().enumerate() {
                     let value = column
                         .iter()
-                        .find(|(n, _)| n == name)
-                        .map_or("—", |(_, v)| v.as_str());
-                    ui.label(value);
+                        .find(|(n, ..)| n == name)
+                        .map_or("—", |(_, v, _)| v.as_str());
+                    if differs && i == 1 {
+                        ui.colored_label(ui.visuals().warn_fg_color, format!("{value} ≠"))
+                            .on_hover_text(format!(
+                                "differs from A by more than {:.0}%",
+                                DIFFERS_BY * 100.0
+                            ));
+                    } else {
+                        ui.label(value);
+                    }
                 }
                 ui.end_row();
             }
         });
+    if let Some(engine) = all
+        .iter()
+        .flatten()
+        .map(|s| s.engine)
+        .find(|e| !e.not_observed().is_empty())
+    {
+        ui.add_space(4.0);
+        ui.collapsing(format!("Not observed by the {engine} engine"), |ui| {
+            for what in engine.not_observed() {
+                ui.label(egui::RichText::new(*what).small());
+            }
+        });
+    }
     for (i, stats) in all.iter().enumerate() {
         let Some(stats) = stats else { continue };
         ui.add_space(6.0);

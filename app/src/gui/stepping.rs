@@ -19,7 +19,7 @@ impl GilscopeApp {
     fn steppable(&self) -> bool {
         self.runs
             .first()
-            .is_some_and(|r| !r.is_over() && !self.settings.live)
+            .is_some_and(|r| !r.is_over() && !r.realtime())
     }
 
     /// Steps run A to the next or previous event (of `kind`, when given). Pauses the runs.
