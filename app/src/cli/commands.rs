@@ -4,9 +4,11 @@ use super::engine::{Choice, EngineArgs, EngineKind, resolve};
 use super::report::render;
 use super::settings::SettingsArgs;
 use super::{CliError, Command};
-use crate::format::{ms as format_ms, nanos as format_nanos};
+use crate::format::{ms as format_ms, nanos as format_nanos, ratio};
 use gilscope_sim::compare::compare_runtimes;
 use gilscope_sim::export::{ChromeExport, STATS_CSV_HEADER, stats_csv_row, write_chrome_trace};
+use gilscope_sim::narration::headline::same_work;
+use gilscope_sim::narration::{Side, headline};
 use gilscope_sim::presets::{PRESETS, load};
 use gilscope_sim::sweep::{log_spaced, sweep};
 use gilscope_sim::{
@@ -73,10 +75,11 @@ pub fn execute(command: &Command, out: &mut dyn Write) -> Result<(), CliError> {
         } => {
             // Check the scenario and settings here, so bad input is a usage error (status 2).
             let (a, b) = screenshot_engines(engine, *compare)?;
-            prepare_for(scenario, settings, &a)?;
+            let (counted, _) = prepare_for(scenario, settings, &a)?;
             let mut request = crate::gui::ScreenshotRequest {
                 scenario: scenario.clone(),
                 overrides: settings.overrides(),
+                group_counts: counted.groups.iter().map(|g| Some(g.count)).collect(),
                 compare: *compare,
                 presentation: *presentation,
                 theme: if *light {
@@ -164,16 +167,82 @@ fn run_one(
     let choice = engine.choose()?;
     let (scenario, config) = prepare_for(name, settings, &choice)?;
     let (result, stats) = execute_run(&scenario, &config, &choice)?;
+    let stats = narrated(&scenario, stats, &result);
     if let Some(path) = trace {
         write_trace(&result, path)?;
     }
     let text = if json {
         to_json(&stats)?
     } else {
-        render(&stats, &config)
+        let mut text = render(&stats, &config);
+        if !stats.narration.is_empty() {
+            text.push('\n');
+            text.push_str(&wrapped(&stats.narration, NARRATION_WIDTH));
+        }
+        text
     };
     write_out(out, &text)?;
     interrupted(&stats)
+}
+
+/// Columns the narration is wrapped to under the text summary.
+const NARRATION_WIDTH: usize = 96;
+
+/// The words of `text`, a number kept with its unit ("225 ms" is one word).
+fn unbroken_words(text: &str) -> Vec<String> {
+    let mut words: Vec<String> = Vec::new();
+    for word in text.split_whitespace() {
+        let unit = word.trim_end_matches(|c: char| c.is_ascii_punctuation());
+        let after_number = words
+            .last()
+            .is_some_and(|w| w.ends_with(|c: char| c.is_ascii_digit()));
+        match words.last_mut() {
+            Some(last) if after_number && ["ns", "µs", "ms", "s"].contains(&unit) => {
+                last.push(' ');
+                last.push_str(word);
+            }
+            _ => words.push(word.to_owned()),
+        }
+    }
+    words
+}
+
+/// `text` wrapped at word boundaries to lines of at most `width` characters (longer words stay
+/// whole), paragraphs kept apart by a blank line.
+fn wrapped(text: &str, width: usize) -> String {
+    let mut out = String::new();
+    for (i, paragraph) in text.split("\n\n").enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        let mut line = String::new();
+        for word in unbroken_words(paragraph) {
+            if !line.is_empty() && line.chars().count() + 1 + word.chars().count() > width {
+                out.push_str(&line);
+                out.push('\n');
+                line.clear();
+            }
+            if !line.is_empty() {
+                line.push(' ');
+            }
+            line.push_str(&word);
+        }
+        out.push_str(&line);
+        out.push('\n');
+    }
+    out
+}
+
+/// `stats` of the run traced in `trace`, with the narration of a run the user stopped told as
+/// such.
+fn narrated(scenario: &Scenario, mut stats: Stats, trace: &Trace) -> Stats {
+    if stats.interrupted {
+        stats.narration = scenario
+            .narration
+            .narrate(trace, &stats, Some("stopped by Ctrl+C"))
+            .text();
+    }
+    stats
 }
 
 /// After the output of a run stopped by Ctrl+C: the error that exits with status 130.
@@ -425,6 +494,33 @@ fn write_python_script(
     })
 }
 
+/// Each runtime's row against the first (threads with the GIL), by what the scenario is about:
+/// the sentence the app's compare view writes (`None` for the first row and failed ones).
+fn compare_headlines(
+    purpose: gilscope_sim::narration::Purpose,
+    rows: &[(String, Result<Stats, String>)],
+) -> Vec<Option<String>> {
+    let base = rows
+        .first()
+        .and_then(|(label, r)| Some((format!("with {label}"), r.as_ref().ok()?)));
+    rows.iter()
+        .enumerate()
+        .map(|(i, (label, row))| {
+            let ((base_label, base), stats) = (base.as_ref()?, row.as_ref().ok()?);
+            let a = Side {
+                label: base_label,
+                stats: base,
+            };
+            let label = format!("with {label}");
+            let b = Side {
+                label: &label,
+                stats,
+            };
+            (i > 0).then(|| headline(purpose, a, b).text)
+        })
+        .collect()
+}
+
 fn compare(
     name: &str,
     settings: &SettingsArgs,
@@ -457,21 +553,24 @@ fn compare(
     let stopped = rows
         .iter()
         .find_map(|(_, row)| row.as_ref().ok().filter(|s| s.interrupted));
+    let base = rows
+        .first()
+        .and_then(|(label, r)| Some((format!("with {label}"), r.as_ref().ok()?)));
+    let headlines = compare_headlines(scenario.purpose, &rows);
     if json {
         let doc: Vec<serde_json::Value> = rows
             .iter()
-            .map(|(label, row)| match row {
-                Ok(stats) => serde_json::json!({"runtime": label, "stats": stats}),
+            .zip(&headlines)
+            .map(|((label, row), headline)| match row {
+                Ok(stats) => {
+                    serde_json::json!({"runtime": label, "stats": stats, "headline": headline})
+                }
                 Err(e) => serde_json::json!({"runtime": label, "error": e}),
             })
             .collect();
         write_out(out, &to_json(&doc)?)?;
         return stopped.map_or(Ok(()), interrupted);
     }
-    let base = rows
-        .first()
-        .and_then(|(_, r)| r.as_ref().ok())
-        .map(|s| s.wall_ms);
     let width = rows
         .iter()
         .map(|(l, _)| l.chars().count())
@@ -494,8 +593,12 @@ fn compare(
     for (label, row) in &rows {
         match row {
             Ok(s) => {
-                let ratio =
-                    base.map_or_else(|| "—".to_owned(), |b| format!("{:.2}×", b / s.wall_ms));
+                // A ratio of wall times only for the same work (a convoy's CPU-bound thread
+                // simply runs less when the I/O ends sooner).
+                let ratio = base
+                    .as_ref()
+                    .filter(|(_, b)| same_work(b, s))
+                    .map_or_else(|| "—".to_owned(), |(_, b)| ratio(b.wall_ms / s.wall_ms));
                 let lost: u64 = s.counters.iter().map(|c| c.lost).sum();
                 let parallelism = s
                     .parallelism
@@ -514,6 +617,13 @@ fn compare(
                 let _ = writeln!(text, "{label:<width$} not possible: {e}");
             }
         }
+    }
+    let mut said = headlines.iter().flatten().peekable();
+    if said.peek().is_some() {
+        text.push('\n');
+    }
+    for sentence in said {
+        text.push_str(&wrapped(sentence, NARRATION_WIDTH));
     }
     write_out(out, &text)?;
     stopped.map_or(Ok(()), interrupted)

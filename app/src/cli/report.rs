@@ -3,7 +3,7 @@
 use crate::format::{count, ms as format_ms, percent, whole};
 use gilscope_sim::scenario::MAX_NAME_CHARS;
 use gilscope_sim::stats::{Stats, Summary};
-use gilscope_sim::{RunConfig, Runtime};
+use gilscope_sim::{RunConfig, Runtime, ThreadState};
 use std::fmt::Write;
 
 fn summary(s: Option<Summary>) -> String {
@@ -143,7 +143,8 @@ fn observes_everything(stats: &Stats) -> bool {
     stats.engine.not_observed().is_empty()
 }
 
-/// One row per thread: time in each state, and its I/O latency and lag.
+/// One row per thread: time in each state any thread spent time in (named as everywhere
+/// else), when it finished, and its I/O latency and lag.
 fn thread_rows(out: &mut String, stats: &Stats) {
     // Capped: a longer name just pushes its own row out of line.
     let width = stats
@@ -153,34 +154,36 @@ fn thread_rows(out: &mut String, stats: &Stats) {
         .max()
         .unwrap_or(4)
         .clamp(6, MAX_NAME_CHARS);
-    let _ = writeln!(
-        out,
-        "  {:width$}  {:>9} {:>9} {:>9} {:>9} {:>9} {:>9}  finished",
-        "thread", "running", "wait GIL", "forced", "I/O", "C call", "runnable"
-    );
+    // A state a real interpreter cannot see is shown as "—", not as no time.
+    let unseen = |s: ThreadState| {
+        !observes_everything(stats) && matches!(s, ThreadState::ForcedOff | ThreadState::Runnable)
+    };
+    let shown: Vec<ThreadState> = ThreadState::ALL
+        .into_iter()
+        .filter(|&s| unseen(s) || stats.threads.iter().any(|t| t.state_ms.of(s) > 0.0))
+        .collect();
+    let column = |text: &str| format!(" {text:>10}");
+    let header: String = shown.iter().map(|s| column(s.info().short)).collect();
+    let _ = writeln!(out, "  {:width$} {header}  finished", "thread");
     for t in &stats.threads {
-        let s = &t.state_ms;
+        let cells: String = shown
+            .iter()
+            .map(|&s| {
+                if unseen(s) {
+                    column("—")
+                } else {
+                    column(&format_ms(t.state_ms.of(s)))
+                }
+            })
+            .collect();
         let _ = writeln!(
             out,
-            "  {:width$}  {:>9} {:>9} {:>9} {:>9} {:>9} {:>9}  {}",
+            "  {:width$} {cells}  {}",
             t.name,
-            format_ms(s.running),
-            format_ms(s.waiting_gil),
-            if observes_everything(stats) {
-                format_ms(s.forced_off)
-            } else {
-                "—".to_owned()
-            },
-            format_ms(s.io),
-            format_ms(s.c_call),
-            if observes_everything(stats) {
-                format_ms(s.runnable)
-            } else {
-                "—".to_owned()
-            },
             t.finished_ms
                 .map_or_else(|| "no (cut at the end)".to_owned(), format_ms)
         );
+        let s = &t.state_ms;
         if s.contended > 0.0 || s.paused > 0.0 || s.collecting > 0.0 {
             let _ = writeln!(
                 out,

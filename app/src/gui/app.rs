@@ -244,12 +244,13 @@ impl GilscopeApp {
 
     /// The compare sentence, when comparing and both runs have finished.
     pub fn compare_headline(&self) -> Option<String> {
-        compare_headline(&self.settings, &self.runs)
+        let purpose = self.scenario().map(|s| s.purpose).unwrap_or_default();
+        compare_headline(&self.settings, purpose, &self.runs)
     }
 
-    /// The narration of the scenario, filled with run A's numbers.
+    /// The narration of the scenario for run A: the sentences true for it, with its numbers.
     pub fn narration_text(&self) -> Option<String> {
-        narration::text(&self.scenario()?, &self.runs)
+        narration::text(&self.scenario()?, self.runs.first()?)
     }
 
     /// Starts a sweep of the current scenario and settings (and the sweep view's overlay).

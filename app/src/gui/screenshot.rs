@@ -22,6 +22,8 @@ pub struct ScreenshotRequest {
     pub scenario: String,
     /// Settings over the scenario's own (as `gilscope run` takes them).
     pub overrides: Overrides,
+    /// Thread counts per group index (`--threads GROUP=N`), `None`: the scenario's.
+    pub group_counts: Vec<Option<u32>>,
     /// Show the compare view, with run B changing this.
     pub compare: Option<CompareWith>,
     /// Presentation mode (large text, thick lanes).
@@ -47,6 +49,7 @@ impl ScreenshotRequest {
         Self {
             scenario: scenario.into(),
             overrides: Overrides::default(),
+            group_counts: Vec::new(),
             compare: None,
             presentation: false,
             engine: EngineChoice::Simulated,
@@ -68,6 +71,7 @@ impl ScreenshotRequest {
         let mut settings = Settings {
             scenario,
             overrides: self.overrides.clone(),
+            group_counts: self.group_counts.clone(),
             speed: Speed::Fastest,
             compare: self.compare.is_some(),
             compare_with: self.compare.unwrap_or(CompareWith::Build),

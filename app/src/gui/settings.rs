@@ -5,6 +5,7 @@ use crate::format::nanos as format_nanos;
 use crate::theme::ThemeMode;
 use gilscope_sim::model::Overrides;
 use gilscope_sim::model::Runtime;
+use gilscope_sim::names::Named as _;
 use gilscope_sim::time::{MS, Nanos, SEC, US};
 use gilscope_sim::{PythonVersion, RunConfig};
 use serde::{Deserialize, Serialize};
@@ -102,22 +103,6 @@ pub enum CompareWith {
     RealInterpreter,
 }
 
-/// Every runtime with its menu label, in menu order.
-pub const RUNTIMES: [(Runtime, &str); 4] = [
-    (Runtime::Threads, "threads"),
-    (Runtime::Asyncio, "asyncio"),
-    (Runtime::Multiprocessing, "multiprocessing"),
-    (Runtime::Subinterpreters, "subinterpreters"),
-];
-
-/// The menu label of a runtime.
-pub fn runtime_label(runtime: Runtime) -> &'static str {
-    RUNTIMES
-        .iter()
-        .find(|(r, _)| *r == runtime)
-        .map_or("threads", |(_, label)| label)
-}
-
 impl CompareWith {
     /// Every kind, with a default value, in menu order.
     pub const KINDS: [CompareWith; 6] = [
@@ -184,7 +169,8 @@ impl FromStr for CompareWith {
         }
         let bad = || {
             format!(
-                "compare \"{s}\" is not one of: build, interval=DURATION (e.g. interval=1ms), python=VERSION (e.g. python=3.9), cores=N, runtime=threads|asyncio|multiprocessing|subinterpreters, cpython"
+                "compare \"{s}\" is not one of: build, interval=DURATION (e.g. interval=1ms), python=VERSION (e.g. python=3.9), cores=N, runtime={}, cpython",
+                Runtime::NAMES.join("|")
             )
         };
         let (key, value) = s.split_once('=').ok_or_else(bad)?;
@@ -208,11 +194,9 @@ impl FromStr for CompareWith {
                 .ok_or_else(|| {
                     format!("compare cores={value}: use a whole number between 1 and 256")
                 }),
-            "runtime" => RUNTIMES
-                .iter()
-                .find(|(_, label)| *label == value.trim())
-                .map(|(runtime, _)| Self::Runtime(*runtime))
-                .ok_or_else(|| format!("compare runtime={value}: use threads, asyncio, multiprocessing or subinterpreters")),
+            "runtime" => Runtime::from_name(value)
+                .map(Self::Runtime)
+                .map_err(|e| format!("compare runtime={value}: {e}")),
             _ => Err(bad()),
         }
     }

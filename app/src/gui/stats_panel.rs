@@ -144,27 +144,11 @@ fn stats_cells(s: &Stats) -> Vec<(String, String, Option<f64>)> {
 
 /// `(state, milliseconds)` of a thread, in legend order, zero times left out.
 fn state_times(t: &ThreadStats) -> Vec<(ThreadState, f64)> {
-    let s = &t.state_ms;
-    [
-        (ThreadState::Running, s.running),
-        (ThreadState::WaitingGil, s.waiting_gil),
-        (ThreadState::ForcedOff, s.forced_off),
-        (ThreadState::Io, s.io),
-        (ThreadState::Syscall, s.syscall),
-        (ThreadState::Waking, s.waking),
-        (ThreadState::CCallReleased, s.c_call),
-        (ThreadState::Lock, s.lock),
-        (ThreadState::Runnable, s.runnable),
-        (ThreadState::Ready, s.ready),
-        (ThreadState::Contended, s.contended),
-        (ThreadState::Paused, s.paused),
-        (ThreadState::Collecting, s.collecting),
-        (ThreadState::Signalling, s.signalling),
-        (ThreadState::Starting, s.starting),
-    ]
-    .into_iter()
-    .filter(|(_, ms)| *ms > 0.0)
-    .collect()
+    ThreadState::ALL
+        .into_iter()
+        .map(|state| (state, t.state_ms.of(state)))
+        .filter(|(_, ms)| *ms > 0.0)
+        .collect()
 }
 
 /// A thread's time as one bar split by state, with the numbers written under it.
@@ -210,6 +194,9 @@ impl View for StatsView {
     }
 }
 
+/// A table's cells: per run, `(row name, text, number)`.
+type Columns = [Vec<(String, String, Option<f64>)>];
+
 /// The table (a column per run) and the per-thread bars.
 fn stats_table(ui: &mut egui::Ui, cx: &ViewCtx<'_>) {
     ui.strong("Stats");
@@ -226,52 +213,37 @@ fn stats_table(ui: &mut egui::Ui, cx: &ViewCtx<'_>) {
     // that differ from A's by more than the tolerance are marked.
     let engines: Vec<_> = all.iter().flatten().map(|s| s.engine).collect();
     let mark = engines.len() == 2 && engines[0] != engines[1];
-    let number = |column: &[(String, String, Option<f64>)], name: &str| {
-        column.iter().find(|(n, ..)| n == name).and_then(|c| c.2)
-    };
     // Rows by name, in the order the longest table has them.
     let names: Vec<String> = columns
         .iter()
         .max_by_key(|c| c.len())
         .map(|c| c.iter().map(|(n, ..)| n.clone()).collect())
         .unwrap_or_default();
-    egui::Grid::new("stats")
-        .num_columns(1 + columns.len())
-        .striped(true)
-        .spacing([10.0, 4.0])
-        .show(ui, |ui| {
-            if columns.len() > 1 {
-                ui.label("");
-                for name in ["A", "B"].iter().take(columns.len()) {
-                    ui.strong(*name);
-                }
-                ui.end_row();
-            }
-            for name in &names {
-                ui.label(name);
-                let differs = mark
-                    && match (number(&columns[0], name), number(&columns[1], name)) {
-                        (Some(a), Some(b)) => differ(a, b),
-                        _ => false,
-                    };
-                for (i, column) in columns.iter().enumerate() {
-                    let value = column
-                        .iter()
-                        .find(|(n, ..)| n == name)
-                        .map_or("—", |(_, v, _)| v.as_str());
-                    if differs && i == 1 {
-                        ui.colored_label(ui.visuals().warn_fg_color, format!("{value} ≠"))
-                            .on_hover_text(format!(
-                                "differs from A by more than {:.0}%",
-                                DIFFERS_BY * 100.0
-                            ));
-                    } else {
-                        ui.label(value);
-                    }
-                }
-                ui.end_row();
-            }
-        });
+    // A name and its values side by side where they fit, else the values under the name, so
+    // a narrow panel (a small window, presentation's large text) cuts no number.
+    let font = egui::TextStyle::Body.resolve(ui.style());
+    let width = |text: &str| {
+        ui.painter()
+            .layout_no_wrap(text.to_owned(), font.clone(), egui::Color32::PLACEHOLDER)
+            .size()
+            .x
+    };
+    let widest = |texts: &mut dyn Iterator<Item = &str>| texts.map(width).fold(0.0, f32::max);
+    let spacing = 10.0;
+    let needed = widest(&mut names.iter().map(String::as_str))
+        + columns
+            .iter()
+            .map(|c| {
+                widest(&mut c.iter().map(|(_, v, _)| v.as_str()))
+                    + spacing
+                    + if mark { 20.0 } else { 0.0 }
+            })
+            .sum::<f32>();
+    if needed > ui.available_width() {
+        stacked_rows(ui, &names, &columns, mark);
+    } else {
+        grid_rows(ui, &names, &columns, mark, spacing);
+    }
     if let Some(engine) = all
         .iter()
         .flatten()
@@ -285,6 +257,93 @@ fn stats_table(ui: &mut egui::Ui, cx: &ViewCtx<'_>) {
             }
         });
     }
+    thread_times(ui, cx, &all);
+}
+
+/// The text of row `name` in `column`, "—" where that run has none.
+fn value_of<'a>(column: &'a [(String, String, Option<f64>)], name: &str) -> &'a str {
+    column
+        .iter()
+        .find(|(n, ..)| n == name)
+        .map_or("—", |(_, v, _)| v.as_str())
+}
+
+/// Whether B's number in row `name` differs from A's (when `mark`: two engines compared).
+fn differs(columns: &Columns, name: &str, mark: bool) -> bool {
+    let number = |column: &[(String, String, Option<f64>)]| {
+        column.iter().find(|(n, ..)| n == name).and_then(|c| c.2)
+    };
+    mark && columns.len() == 2
+        && match (number(&columns[0]), number(&columns[1])) {
+            (Some(a), Some(b)) => differ(a, b),
+            _ => false,
+        }
+}
+
+/// One value: B's marked where it differs from A's.
+fn value_label(ui: &mut egui::Ui, value: &str, marked: bool) {
+    if marked {
+        ui.colored_label(ui.visuals().warn_fg_color, format!("{value} ≠"))
+            .on_hover_text(format!(
+                "differs from A by more than {:.0}%",
+                DIFFERS_BY * 100.0
+            ));
+    } else {
+        ui.add(egui::Label::new(value).wrap());
+    }
+}
+
+/// Each row's name, then its values (A, B) on the line under it.
+fn stacked_rows(ui: &mut egui::Ui, names: &[String], columns: &Columns, mark: bool) {
+    for name in names {
+        ui.label(egui::RichText::new(name).weak());
+        let marked = differs(columns, name, mark);
+        ui.indent(name, |ui| {
+            for (i, column) in columns.iter().enumerate() {
+                let value = value_of(column, name);
+                let value = if columns.len() > 1 {
+                    format!("{} {value}", ["A", "B"][i.min(1)])
+                } else {
+                    value.to_owned()
+                };
+                value_label(ui, &value, marked && i == 1);
+            }
+        });
+    }
+}
+
+/// A table: a name column, a value column per run.
+fn grid_rows(ui: &mut egui::Ui, names: &[String], columns: &Columns, mark: bool, spacing: f32) {
+    egui::Grid::new("stats")
+        .num_columns(1 + columns.len())
+        .striped(true)
+        .spacing([spacing, 4.0])
+        .show(ui, |ui| {
+            if columns.len() > 1 {
+                ui.label("");
+                for name in ["A", "B"].iter().take(columns.len()) {
+                    ui.strong(*name);
+                }
+                ui.end_row();
+            }
+            for name in names {
+                ui.label(name);
+                let marked = differs(columns, name, mark);
+                for (i, column) in columns.iter().enumerate() {
+                    let value = value_of(column, name);
+                    if marked && i == 1 {
+                        value_label(ui, value, true);
+                    } else {
+                        ui.label(value);
+                    }
+                }
+                ui.end_row();
+            }
+        });
+}
+
+/// The time per thread of each run.
+fn thread_times(ui: &mut egui::Ui, cx: &ViewCtx<'_>, all: &[Option<&Stats>]) {
     for (i, stats) in all.iter().enumerate() {
         let Some(stats) = stats else { continue };
         ui.add_space(6.0);
