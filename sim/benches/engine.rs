@@ -34,7 +34,7 @@ fn events_per_second(c: &mut Criterion) {
     group.finish();
 }
 
-/// The SimPy comparison's workload (`benches/simpy/convoy.toml`): 20,000 I/O requests beside a
+/// The `SimPy` comparison's workload (`benches/simpy/convoy.toml`): 20,000 I/O requests beside a
 /// busy thread at a 0.1 ms interval, about 40,000 GIL switches.
 fn convoy_events_per_second(c: &mut Criterion) {
     let text = include_str!("../../benches/simpy/convoy.toml");

@@ -485,6 +485,10 @@ fn handoff_time(trace: &Trace) -> Nanos {
         .map(|s| (s.start, s.end))
         .collect();
     // Each lane's spans are in order: a stable sort merges the runs (the same order as any sort).
+    #[expect(
+        clippy::stable_sort_primitive,
+        reason = "the vector is a few sorted runs, which a stable sort merges in linear passes"
+    )]
     waiting.sort();
     // Merge into a disjoint union.
     let mut union: Vec<(Nanos, Nanos)> = Vec::with_capacity(waiting.len());
