@@ -1,57 +1,16 @@
 //! How the app writes numbers, in one style everywhere (stats table, tooltips, sampler and
-//! sweep views, `gilscope run` text): counts with their digits grouped by commas, durations
-//! with an adaptive unit, fractions as percentages, large rates scaled with an SI prefix.
-//!
-//! Durations are written by the simulator's own formatter, so the app and the narration the
-//! simulator fills in (`Stats::narrate`) always agree on "5.07 ms".
+//! sweep views, `gilscope run` text). Counts, durations, percentages, ratios and SI-scaled
+//! rates are the simulator's own (`gilscope_sim::format`), so the app, the CLI and the
+//! narration the simulator assembles always agree on "5.07 ms" and "339,701"; what only the
+//! app writes (plot axes, percentage points, sweep intervals) is here.
 
-use gilscope_sim::Nanos;
-
-/// What separates groups of three digits: a comma, which every font has and which never lets a
-/// line wrap split a number.
-pub const DIGIT_GROUP_SEPARATOR: char = ',';
-
-/// A count with its digits grouped: `1234567` as `1,234,567`.
-pub fn count(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(DIGIT_GROUP_SEPARATOR);
-        }
-        out.push(c);
-    }
-    out
-}
-
-/// A rate rounded to a whole count, grouped: `1234.6` as `1,235`. Negative or non-finite
-/// values read 0.
-pub fn whole(value: f64) -> String {
-    count(if value.is_finite() && value > 0.0 {
-        value.round() as u64
-    } else {
-        0
-    })
-}
-
-/// A duration in nanoseconds with an adaptive unit: `5.07 ms`, `56.0 µs`, `120 ns`.
-pub fn nanos(ns: Nanos) -> String {
-    gilscope_sim::time::format_nanos(ns)
-}
-
-/// A duration in milliseconds with an adaptive unit, as [`nanos`] writes it.
-pub fn ms(ms: f64) -> String {
-    gilscope_sim::stats::format_ms(ms)
-}
+pub use gilscope_sim::format::{
+    DIGIT_GROUP_SEPARATOR, count, counted, decimal, factor, ms, nanos, percent, ratio, si, whole,
+};
 
 /// A switch interval in milliseconds, with the digits that matter: `0.1 ms`, `13.9 ms`.
 pub fn interval_ms(ms: f64) -> String {
     gilscope_sim::analysis::format_interval(ms)
-}
-
-/// A fraction as a percentage with one decimal: `0.998` as `99.8%`.
-pub fn percent(fraction: f64) -> String {
-    format!("{:.1}%", fraction * 100.0)
 }
 
 /// A signed difference of two fractions in percentage points; one that rounds to zero reads
@@ -62,19 +21,6 @@ pub fn points(difference: f64) -> String {
         "0.0 points".to_owned()
     } else {
         format!("{p:+.1} points")
-    }
-}
-
-/// A large value with an SI prefix: `12_300_000.0` as `12.30 M`, `950.0` as `950`.
-pub fn si(value: f64) -> String {
-    if value >= 1e9 {
-        format!("{:.2} G", value / 1e9)
-    } else if value >= 1e6 {
-        format!("{:.2} M", value / 1e6)
-    } else if value >= 1e3 {
-        format!("{:.1} k", value / 1e3)
-    } else {
-        format!("{value:.0}")
     }
 }
 

@@ -193,3 +193,33 @@ fn compare_shows_every_runtime_and_trace_export_is_json() {
     let value: serde_json::Value = serde_json::from_slice(&std::fs::read(&trace).unwrap()).unwrap();
     assert!(value["traceEvents"].as_array().unwrap().len() > 100);
 }
+
+#[test]
+fn compare_json_carries_the_headline_the_table_prints() {
+    let out = gilscope(&["compare", "convoy", "--json"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let rows: serde_json::Value = serde_json::from_slice(&out.stdout).expect("one JSON document");
+    let rows = rows.as_array().expect("one row per runtime");
+    assert!(
+        rows[0]["headline"].is_null(),
+        "the base row compares with nothing"
+    );
+    let text = stdout(&gilscope(&["compare", "convoy"]));
+    let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    let mut said = 0;
+    for row in &rows[1..] {
+        let Some(headline) = row["headline"].as_str() else {
+            assert!(row["error"].is_string(), "{row}");
+            continue;
+        };
+        said += 1;
+        // A convoy is about I/O latency: runs whose CPU-bound thread did less are never "faster".
+        assert!(
+            headline.starts_with("Mean I/O latency went from "),
+            "{headline}"
+        );
+        assert!(!headline.contains("faster"), "{headline}");
+        assert!(flat.contains(headline), "{headline} missing in\n{text}");
+    }
+    assert!(said >= 3, "{text}");
+}

@@ -9,10 +9,12 @@ pub mod compare;
 pub mod cpython;
 pub mod engine;
 pub mod export;
+pub mod format;
 pub mod live;
 pub mod meta;
 pub mod model;
 pub mod names;
+pub mod narration;
 pub mod presets;
 pub mod rng;
 pub mod run;
@@ -25,7 +27,7 @@ pub mod time;
 pub mod trace;
 
 pub use engine::{Engine, SimEngine, SimError};
-pub use meta::{EngineKind, RunMeta};
+pub use meta::{EngineKind, Observation, RunMeta};
 pub use model::{
     ConfigError, Model, Overrides, PythonVersion, RunConfig, Runtime, StartMethod, SuccessorPolicy,
 };

@@ -3,6 +3,7 @@
 //! exports and every view can be computed from the trace alone.
 
 use crate::model::RunConfig;
+use crate::narration::Narration;
 use crate::scenario::Scenario;
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -22,7 +23,7 @@ pub enum EngineKind {
 
 impl EngineKind {
     /// The name used in `--engine`, the JSON output and the app.
-    pub fn name(self) -> &'static str {
+    pub const fn name(self) -> &'static str {
         match self {
             Self::Sim => "sim",
             Self::Live => "live",
@@ -68,9 +69,25 @@ pub struct RunMeta {
     pub locks: Vec<String>,
     /// Extension module names, indexed as in the scenario.
     pub modules: Vec<String>,
+    /// The scenario's narration, which the run's stats make into sentences.
+    #[serde(skip)]
+    pub narration: Narration,
     /// Shared object names (read or mutated), indexed as in the scenario (a contended span's
     /// `other`).
     pub objects: Vec<String>,
+    /// What observing the run cost, for an engine that observes a real program (`cpython`).
+    pub observation: Option<Observation>,
+}
+
+/// The cost of the real program's own stamps, measured by the program before its run: a
+/// `compute` loop timed with a stamp after every chunk and after every iteration.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Observation {
+    /// What one stamp costs, in nanoseconds.
+    pub stamp_ns: f64,
+    /// The share of a `compute` loop's time its stamps take (0.02 is 2%): what observation
+    /// adds to a CPU-bound run.
+    pub compute_share: f64,
 }
 
 impl RunMeta {
@@ -86,7 +103,9 @@ impl RunMeta {
             counters: scenario.counters.clone(),
             locks: scenario.locks.clone(),
             modules: scenario.modules.clone(),
+            narration: scenario.narration.clone(),
             objects: scenario.objects.clone(),
+            observation: None,
         }
     }
 
@@ -102,7 +121,9 @@ impl RunMeta {
             counters: Vec::new(),
             locks: Vec::new(),
             modules: Vec::new(),
+            narration: Narration::default(),
             objects: Vec::new(),
+            observation: None,
         }
     }
 

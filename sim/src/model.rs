@@ -212,6 +212,13 @@ pub struct RunConfig {
     pub export_budget: u64,
 }
 
+/// Default of `switch_interval`: `CPython`'s `sys.getswitchinterval()`, 5 ms.
+pub const DEFAULT_SWITCH_INTERVAL: Nanos = 5 * MS;
+/// Default of `check_interval` (the old GIL): `sys.getcheckinterval()`, 100 ticks.
+pub const DEFAULT_CHECK_INTERVAL: u64 = 100;
+/// The largest `check_interval` a run may have.
+pub const MAX_CHECK_INTERVAL: u64 = 1_000_000;
+
 /// Default of `max_events`: a few seconds of simulating on a laptop, several times what the
 /// largest preset needs.
 pub const DEFAULT_MAX_EVENTS: u64 = 10_000_000;
@@ -259,8 +266,8 @@ impl Overrides {
         let free_threaded = self.free_threaded.unwrap_or(false);
         let runtime = self.runtime.unwrap_or_default();
         check_runtime(runtime, python)?;
-        let check_interval = self.check_interval.unwrap_or(100);
-        if !(1..=1_000_000).contains(&check_interval) {
+        let check_interval = self.check_interval.unwrap_or(DEFAULT_CHECK_INTERVAL);
+        if !(1..=MAX_CHECK_INTERVAL).contains(&check_interval) {
             return Err(invalid(
                 "check_interval",
                 check_interval,
@@ -368,7 +375,7 @@ impl Overrides {
 
     /// `sys.setswitchinterval` as `CPython` stores it: whole microseconds, at least 1.
     fn switch_interval_us(&self) -> Result<u64, ConfigError> {
-        let interval = self.switch_interval.unwrap_or(5 * MS);
+        let interval = self.switch_interval.unwrap_or(DEFAULT_SWITCH_INTERVAL);
         if interval == 0 {
             return Err(invalid(
                 "switch_interval",

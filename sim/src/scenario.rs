@@ -7,6 +7,7 @@ mod ops;
 mod read;
 
 use crate::model::{ConfigError, Overrides, RunConfig, Runtime};
+use crate::narration::{Narration, Purpose};
 use crate::time::Nanos;
 pub use ops::{MAX_BYTECODES, MAX_INCREMENTS, MAX_LOOP_BODY, MAX_MESSAGE_BYTES};
 pub use read::MAX_NAME_CHARS;
@@ -166,8 +167,11 @@ pub struct Scenario {
     pub name: String,
     /// One line: what it shows.
     pub summary: String,
-    /// What to notice, for a class; may contain `{placeholders}` filled from a run's stats.
-    pub narration: String,
+    /// What to notice, for a class: sentences with conditions on the run and `{facts}` its
+    /// numbers fill (see [`crate::narration`]).
+    pub narration: Narration,
+    /// What two runs of it are compared on (the compare headline).
+    pub purpose: Purpose,
     /// The file's `[settings]`.
     pub settings: Overrides,
     /// Thread groups in file order.
@@ -240,6 +244,7 @@ impl Scenario {
             name: parts.name,
             summary: parts.summary,
             narration: parts.narration,
+            purpose: parts.purpose,
             settings: parts.settings,
             groups: parts.groups,
             counters: parts.names.counters,

@@ -82,26 +82,63 @@ pub struct StateTimes {
     pub collecting: f64,
     /// A process or subinterpreter booting its interpreter before its program.
     pub starting: f64,
+    /// The part of `c_call` spent in C calls that kept the GIL.
+    pub c_call_holding: f64,
 }
 
 impl StateTimes {
+    /// Times from nanoseconds per state, indexed by `ThreadState as usize`.
+    fn from_nanos(ns: &[Nanos; ThreadState::ALL.len()]) -> StateTimes {
+        let of = |s: ThreadState| ms(ns[s as usize]);
+        StateTimes {
+            running: of(ThreadState::Running),
+            waiting_gil: of(ThreadState::WaitingGil),
+            forced_off: of(ThreadState::ForcedOff),
+            io: of(ThreadState::Io),
+            syscall: of(ThreadState::Syscall),
+            waking: of(ThreadState::Waking),
+            c_call: ms(
+                ns[ThreadState::CCallReleased as usize] + ns[ThreadState::CCallHolding as usize]
+            ),
+            lock: of(ThreadState::Lock),
+            runnable: of(ThreadState::Runnable),
+            ready: of(ThreadState::Ready),
+            signalling: of(ThreadState::Signalling),
+            contended: of(ThreadState::Contended),
+            paused: of(ThreadState::Paused),
+            collecting: of(ThreadState::Collecting),
+            starting: of(ThreadState::Starting),
+            c_call_holding: of(ThreadState::CCallHolding),
+        }
+    }
+
+    /// The time in `state` (none in [`ThreadState::Done`]): the one mapping from states to
+    /// these fields.
+    pub fn of(&self, state: ThreadState) -> f64 {
+        match state {
+            ThreadState::Running => self.running,
+            ThreadState::WaitingGil => self.waiting_gil,
+            ThreadState::ForcedOff => self.forced_off,
+            ThreadState::Io => self.io,
+            ThreadState::Syscall => self.syscall,
+            ThreadState::Waking => self.waking,
+            ThreadState::CCallReleased => (self.c_call - self.c_call_holding).max(0.0),
+            ThreadState::CCallHolding => self.c_call_holding,
+            ThreadState::Lock => self.lock,
+            ThreadState::Runnable => self.runnable,
+            ThreadState::Ready => self.ready,
+            ThreadState::Signalling => self.signalling,
+            ThreadState::Contended => self.contended,
+            ThreadState::Paused => self.paused,
+            ThreadState::Collecting => self.collecting,
+            ThreadState::Starting => self.starting,
+            ThreadState::Done => 0.0,
+        }
+    }
+
     /// The sum of all states: the thread's lifetime.
     pub fn total(&self) -> f64 {
-        self.running
-            + self.waiting_gil
-            + self.forced_off
-            + self.io
-            + self.syscall
-            + self.waking
-            + self.c_call
-            + self.lock
-            + self.runnable
-            + self.ready
-            + self.signalling
-            + self.contended
-            + self.paused
-            + self.collecting
-            + self.starting
+        ThreadState::ALL.iter().map(|&s| self.of(s)).sum()
     }
 }
 
@@ -215,9 +252,17 @@ pub struct Stats {
     pub counters: Vec<CounterResult>,
     /// Warnings the interpreter printed.
     pub warnings: Vec<String>,
+    /// The sentences of the scenario's narration true for this run, with its numbers (see
+    /// [`crate::narration`]); a run stopped by an error or by the user is narrated again by
+    /// whoever stopped it, who knows why.
+    pub narration: String,
     /// Whether the run was stopped before its end (in the JSON only when true).
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub interrupted: bool,
+    /// What observing a real program cost (the `cpython` engine; absent from the JSON
+    /// otherwise).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub observation: Option<crate::meta::Observation>,
 }
 
 /// A lane's spans up to `now`: the open one cut there, and any that a live engine recorded past
@@ -238,14 +283,7 @@ fn ms(n: Nanos) -> f64 {
 fn holds_gil(state: ThreadState) -> bool {
     // A booting interpreter holds its own GIL; contended bytecode and a collection run
     // attached, holding the GIL where there is one.
-    matches!(
-        state,
-        ThreadState::Running
-            | ThreadState::CCallHolding
-            | ThreadState::Starting
-            | ThreadState::Contended
-            | ThreadState::Collecting
-    )
+    state.info().holds_gil
 }
 
 impl Stats {
@@ -272,8 +310,8 @@ impl Stats {
         };
         let mut resume_lags = Vec::new();
         let mut sequential: Nanos = 0;
-        for (info, lane) in trace.threads.iter().zip(&trace.thread_lanes) {
-            let scan = scan_thread(info, lane, trace.now);
+        for (id, (info, lane)) in trace.threads.iter().zip(&trace.thread_lanes).enumerate() {
+            let scan = scan_thread(id as u32, info, lane, trace.now);
             samples.io_latency.extend_from_slice(&scan.io_latencies);
             samples
                 .acquire_latency
@@ -283,12 +321,7 @@ impl Stats {
             sequential += alone;
             threads.push(thread);
         }
-        let cpu: Nanos = trace
-            .cores
-            .iter()
-            .flat_map(|l| until(l, trace.now))
-            .map(|s| s.duration())
-            .sum();
+        let cpu = cpu_time(trace);
         // A thread still running at the cut has its bytecode in progress counted whole.
         let unfinished = trace
             .threads
@@ -303,7 +336,7 @@ impl Stats {
             acquire_latency,
             slices,
         } = samples;
-        Stats {
+        let mut stats = Stats {
             scenario: meta.scenario.clone(),
             engine: meta.engine,
             runtime: config.runtime,
@@ -335,82 +368,17 @@ impl Stats {
             threads,
             counters: trace.counters.clone(),
             warnings: trace.warnings.iter().map(|(_, w)| w.clone()).collect(),
+            narration: String::new(),
             interrupted: trace.interrupted,
-        }
+            observation: meta.observation,
+        };
+        stats.narration = meta.narration.narrate(trace, &stats, None).text();
+        stats
     }
 
     /// The I/O latency over every `io`/`sleep` call of every thread, if any.
     pub fn io_latency(&self) -> Option<Summary> {
         self.io_latency_ms
-    }
-
-    /// Replaces `{placeholders}` in a preset's narration with this run's numbers. Unknown
-    /// placeholders are left as written.
-    pub fn narrate(&self, text: &str) -> String {
-        let lost: u64 = self.counters.iter().map(|c| c.lost).sum();
-        let expected: u64 = self.counters.iter().map(|c| c.expected).sum();
-        let io = self.io_latency();
-        let lag = self.resume_lag_ms;
-        let paused: f64 = self.threads.iter().map(|t| t.state_ms.paused).sum();
-        let values: [(&str, String); 21] = [
-            ("wall", format_ms(self.wall_ms)),
-            ("sequential", format_ms(self.sequential_ms)),
-            (
-                "speedup",
-                self.speedup.map_or("—".into(), |x| format!("{x:.2}×")),
-            ),
-            (
-                "parallelism",
-                self.parallelism.map_or("—".into(), |x| format!("{x:.2}")),
-            ),
-            (
-                "interval",
-                format_ms(self.switch_interval_us as f64 / 1000.0),
-            ),
-            ("switches_per_s", format!("{:.0}", self.gil.switches_per_s)),
-            ("switches", self.gil.switches.to_string()),
-            ("forced_switches", self.gil.forced_switches.to_string()),
-            (
-                "held_pct",
-                format!("{:.0}%", self.gil.held_fraction * 100.0),
-            ),
-            (
-                "slice_p50",
-                self.gil.slice_ms.map_or("—".into(), |s| format_ms(s.p50)),
-            ),
-            ("io_latency", io.map_or("—".into(), |s| format_ms(s.mean))),
-            (
-                "io_latency_p99",
-                io.map_or("—".into(), |s| format_ms(s.p99)),
-            ),
-            ("lost", lost.to_string()),
-            ("futile", self.gil.futile_wakeups.to_string()),
-            (
-                "warning",
-                self.warnings
-                    .first()
-                    .cloned()
-                    .unwrap_or_else(|| "(no warning this run)".to_owned()),
-            ),
-            ("loop_lag", lag.map_or("—".into(), |s| format_ms(s.mean))),
-            ("contention", format_ms(self.contention_ms)),
-            ("paused", format_ms(paused)),
-            ("memory", format!("{:.0} MiB", self.resident_mib)),
-            ("loop_lag_p99", lag.map_or("—".into(), |s| format_ms(s.p99))),
-            (
-                "lost_pct",
-                if expected > 0 {
-                    format!("{:.1}%", lost as f64 * 100.0 / expected as f64)
-                } else {
-                    "0%".into()
-                },
-            ),
-        ];
-        let mut out = text.to_owned();
-        for (key, value) in values {
-            out = out.replace(&format!("{{{key}}}"), &value);
-        }
-        out
     }
 }
 
@@ -434,8 +402,8 @@ impl Samples {
             slices: gil_slices(trace),
             ..Samples::default()
         };
-        for (info, lane) in trace.threads.iter().zip(&trace.thread_lanes) {
-            let scan = scan_thread(info, lane, trace.now);
+        for (id, (info, lane)) in trace.threads.iter().zip(&trace.thread_lanes).enumerate() {
+            let scan = scan_thread(id as u32, info, lane, trace.now);
             samples.io_latency.extend(scan.io_latencies);
             samples.acquire_latency.extend(scan.acquire_latencies);
         }
@@ -469,6 +437,32 @@ fn gil_stats(trace: &Trace, slices: Vec<Nanos>, acquire_latency: Vec<Nanos>) -> 
         acquire_latency_ms: Summary::of(acquire_latency),
         handoff_ms: ms(handoff_time(trace)),
     }
+}
+
+/// Time spent on cores: the core lanes' spans; in a trace without core lanes (an engine that
+/// cannot see cores), the threads' spans in states that occupy a core, less the time marked
+/// as not the program's work (a C call past its calibrated length, see [`crate::trace::Span`]).
+fn cpu_time(trace: &Trace) -> Nanos {
+    if !trace.cores.is_empty() {
+        return trace
+            .cores
+            .iter()
+            .flat_map(|l| until(l, trace.now))
+            .map(|s| s.duration())
+            .sum();
+    }
+    trace
+        .thread_lanes
+        .iter()
+        .enumerate()
+        .flat_map(|(id, lane)| {
+            until(lane, trace.now).filter(move |s| {
+                s.state.on_core()
+                    && !(s.state == ThreadState::CCallReleased && s.other == id as u32)
+            })
+        })
+        .map(|s| s.duration())
+        .sum()
 }
 
 fn gil_slices(trace: &Trace) -> Vec<Nanos> {
@@ -517,41 +511,18 @@ fn handoff_time(trace: &Trace) -> Nanos {
     total
 }
 
-/// The slot of each state in [`ThreadScan::times`], in [`StateTimes`] order (`None`: done).
-fn slot(state: ThreadState) -> Option<usize> {
-    match state {
-        ThreadState::Running => Some(0),
-        ThreadState::WaitingGil => Some(1),
-        ThreadState::ForcedOff => Some(2),
-        ThreadState::Io => Some(3),
-        ThreadState::Syscall => Some(4),
-        ThreadState::Waking => Some(5),
-        ThreadState::CCallReleased | ThreadState::CCallHolding => Some(6),
-        ThreadState::Lock => Some(7),
-        ThreadState::Runnable => Some(8),
-        ThreadState::Ready => Some(9),
-        ThreadState::Signalling => Some(10),
-        ThreadState::Starting => Some(11),
-        ThreadState::Contended => Some(12),
-        ThreadState::Paused => Some(13),
-        ThreadState::Collecting => Some(14),
-        ThreadState::Done => None,
-    }
-}
-
-/// Number of slots of [`slot`].
-const SLOTS: usize = 15;
-
 /// What one pass over a thread's lane finds.
 struct ThreadScan {
-    /// Time per state slot (see [`slot`]).
-    times: [Nanos; SLOTS],
+    /// Time per state, indexed by `ThreadState as usize`.
+    times: [Nanos; ThreadState::ALL.len()],
     bytecodes: u64,
     /// `io` and `sleep` calls completed (not the one cut by the end of the run).
     io_ops: u64,
     io_latencies: Vec<Nanos>,
     acquire_latencies: Vec<Nanos>,
     resume_lags: Vec<Nanos>,
+    /// Time marked as not the program's work: a real C call past its calibrated length.
+    overhead: Nanos,
     /// Bytecodes executed while contended.
     contended_bytecodes: u64,
 }
@@ -564,17 +535,18 @@ struct PendingCall {
     completed: Option<Nanos>,
 }
 
-/// Walks a thread's lane once: time in each state, bytecodes, I/O and acquire
-/// latencies, resume lags. An I/O call ends when the thread holds the GIL
-/// again, or starts its next call (which it can only do holding it).
-fn scan_thread(info: &ThreadInfo, lane: &Lane, now: Nanos) -> ThreadScan {
+/// Walks the lane of thread `me` once: time in each state, bytecodes, I/O and acquire
+/// latencies, resume lags, time that is not the program's work. An I/O call ends when the
+/// thread holds the GIL again, or starts its next call (which it can only do holding it).
+fn scan_thread(me: u32, info: &ThreadInfo, lane: &Lane, now: Nanos) -> ThreadScan {
     let mut scan = ThreadScan {
-        times: [0; SLOTS],
+        times: [0; ThreadState::ALL.len()],
         bytecodes: 0,
         io_ops: 0,
         io_latencies: Vec::new(),
         acquire_latencies: Vec::new(),
         resume_lags: Vec::new(),
+        overhead: 0,
         contended_bytecodes: 0,
     };
     let mut released_at = info.started.unwrap_or(0);
@@ -582,9 +554,11 @@ fn scan_thread(info: &ThreadInfo, lane: &Lane, now: Nanos) -> ThreadScan {
     let mut wanting_since: Option<Nanos> = None;
     for span in until(lane, now) {
         scan.bytecodes += span.bytecodes;
-        if let Some(slot) = slot(span.state) {
-            scan.times[slot] += span.duration();
+        if span.state == ThreadState::CCallReleased && span.other == me {
+            // Not the program's work (see `Span::other`).
+            scan.overhead += span.duration();
         }
+        scan.times[span.state as usize] += span.duration();
         if span.state == ThreadState::Contended {
             scan.contended_bytecodes += span.bytecodes;
         }
@@ -635,6 +609,7 @@ fn thread_stats(
         io_latencies,
         acquire_latencies: _,
         resume_lags,
+        overhead,
         contended_bytecodes,
     } = scan;
     let lifetime = info
@@ -645,23 +620,7 @@ fn thread_stats(
         name: info.name.clone(),
         finished_ms: info.finished.map(ms),
         bytecodes,
-        state_ms: StateTimes {
-            running: ms(times[0]),
-            waiting_gil: ms(times[1]),
-            forced_off: ms(times[2]),
-            io: ms(times[3]),
-            syscall: ms(times[4]),
-            waking: ms(times[5]),
-            c_call: ms(times[6]),
-            lock: ms(times[7]),
-            runnable: ms(times[8]),
-            ready: ms(times[9]),
-            signalling: ms(times[10]),
-            starting: ms(times[11]),
-            contended: ms(times[12]),
-            paused: ms(times[13]),
-            collecting: ms(times[14]),
-        },
+        state_ms: StateTimes::from_nanos(&times),
         io_ops,
         io_latency_ms: Summary::of(io_latencies),
         resume_lag_ms: Summary::of(resume_lags),
@@ -670,20 +629,23 @@ fn thread_stats(
         } else {
             0.0
         },
-        contention_ms: ms(times[12].saturating_sub(contended_bytecodes * bytecode_ps / 1000)),
+        contention_ms: ms(times[ThreadState::Contended as usize]
+            .saturating_sub(contended_bytecodes * bytecode_ps / 1000)),
     };
     // Alone, the thread would spend exactly its bytecodes' cost, its I/O (with the OS waking it
     // after each blocking call), its C calls and its collections (not the old GIL's signalling,
     // a stop-the-world pause or the boot of a process or interpreter: those are the runtime's
-    // costs, not the work).
-    let alone =
-        bytecodes * bytecode_ps / 1000 + times[3] + times[4] + times[5] + times[6] + times[14];
+    // costs, not the work; nor a real C call's time past its calibrated length).
+    let of = |state: ThreadState| times[state as usize];
+    let alone = (bytecodes * bytecode_ps / 1000
+        + of(ThreadState::Io)
+        + of(ThreadState::Syscall)
+        + of(ThreadState::Waking)
+        + of(ThreadState::CCallReleased)
+        + of(ThreadState::CCallHolding)
+        + of(ThreadState::Collecting))
+    .saturating_sub(overhead);
     (stats, alone)
-}
-
-/// Formats milliseconds with an adaptive unit.
-pub fn format_ms(ms: f64) -> String {
-    crate::time::format_nanos_f(ms * 1e6)
 }
 
 #[cfg(test)]

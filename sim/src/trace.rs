@@ -92,27 +92,14 @@ impl ThreadState {
         Self::Done,
     ];
 
-    /// A short human label.
-    pub fn label(self) -> &'static str {
-        match self {
-            Self::Running => "running bytecode",
-            Self::WaitingGil => "waiting for the GIL",
-            Self::ForcedOff => "forced off (switch_cond)",
-            Self::Io => "in I/O (GIL released)",
-            Self::Syscall => "in a system call that did not block (GIL released)",
-            Self::Waking => "woken by the OS, not running yet",
-            Self::CCallReleased => "C call, GIL released",
-            Self::CCallHolding => "C call holding the GIL",
-            Self::Lock => "blocked on a lock",
-            Self::Runnable => "runnable, no free core",
-            Self::Ready => "ready, waiting for the event loop",
-            Self::Contended => "running, slowed by contention for a shared object",
-            Self::Paused => "paused: the world is stopped",
-            Self::Collecting => "collecting garbage",
-            Self::Signalling => "releasing the GIL and signalling (old GIL)",
-            Self::Starting => "starting its interpreter",
-            Self::Done => "done",
-        }
+    /// What the app, the CLI and the exports say about this state: its one descriptor.
+    pub const fn info(self) -> &'static StateInfo {
+        &STATE_INFO[self as usize]
+    }
+
+    /// Its name in the legend, tooltips, stats and exports ("C call holding the GIL").
+    pub const fn label(self) -> &'static str {
+        self.info().name
     }
 
     /// Whether a thread lane's span in this state names a thread in its `other` (the GIL holder
@@ -140,6 +127,146 @@ impl ThreadState {
     }
 }
 
+/// The words for one thread state, used everywhere it is named (timeline, legend, tooltips,
+/// stats panel, CLI summary, Chrome-trace export). Its colour and pattern are the app theme's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StateInfo {
+    /// The state described.
+    pub state: ThreadState,
+    /// Its name: "waiting for the GIL".
+    pub name: &'static str,
+    /// A short name, for text inside spans and table columns: "wait GIL".
+    pub short: &'static str,
+    /// What it means, one sentence: why a thread is in it.
+    pub meaning: &'static str,
+    /// Whether the thread holds its interpreter's GIL meanwhile (where there is one).
+    pub holds_gil: bool,
+}
+
+/// Every state's descriptor, in [`ThreadState`] order (`ThreadState::info` indexes it; a test
+/// checks the order). A new state is a variant and one row here.
+const STATE_INFO: [StateInfo; ThreadState::ALL.len()] = [
+    StateInfo {
+        state: ThreadState::Running,
+        name: "running bytecode",
+        short: "running",
+        meaning: "running Python bytecode on a core",
+        holds_gil: true,
+    },
+    StateInfo {
+        state: ThreadState::WaitingGil,
+        name: "waiting for the GIL",
+        short: "wait GIL",
+        meaning: "waiting on the GIL's condition variable for the holder to let go",
+        holds_gil: false,
+    },
+    StateInfo {
+        state: ThreadState::ForcedOff,
+        name: "forced off (switch_cond)",
+        short: "forced off",
+        meaning: "dropped the GIL on a drop request and waits on switch_cond until another thread has taken it",
+        holds_gil: false,
+    },
+    StateInfo {
+        state: ThreadState::Io,
+        name: "in I/O (GIL released)",
+        short: "I/O",
+        meaning: "in a blocking call (I/O or sleep): asleep in the kernel, with the GIL released",
+        holds_gil: false,
+    },
+    StateInfo {
+        state: ThreadState::Syscall,
+        name: "in a system call that did not block (GIL released)",
+        short: "syscall",
+        meaning: "in a system call that did not block (its data was there, or its buffer had room): it keeps its core with the GIL released, and takes the GIL back at once if it is still free",
+        holds_gil: false,
+    },
+    StateInfo {
+        state: ThreadState::Waking,
+        name: "woken by the OS, not running yet",
+        short: "waking",
+        meaning: "its call, sleep or lock wait is over: the OS is waking it up (a wake-up latency, not a wait for the GIL)",
+        holds_gil: false,
+    },
+    StateInfo {
+        state: ThreadState::CCallReleased,
+        name: "C call, GIL released",
+        short: "C, no GIL",
+        meaning: "in a C call that released the GIL: it runs alongside Python code",
+        holds_gil: false,
+    },
+    StateInfo {
+        state: ThreadState::CCallHolding,
+        name: "C call holding the GIL",
+        short: "C, GIL",
+        meaning: "in a C call that keeps the GIL: no check point, so no other thread runs Python until it returns",
+        holds_gil: true,
+    },
+    StateInfo {
+        state: ThreadState::Lock,
+        name: "blocked on a lock",
+        short: "lock",
+        meaning: "blocked acquiring a threading.Lock, with the GIL released",
+        holds_gil: false,
+    },
+    StateInfo {
+        state: ThreadState::Runnable,
+        name: "runnable, no free core",
+        short: "runnable",
+        meaning: "ready to run, waiting for the OS to give it a core",
+        holds_gil: false,
+    },
+    StateInfo {
+        state: ThreadState::Ready,
+        name: "ready, waiting for the event loop",
+        short: "ready",
+        meaning: "an asyncio task that is ready, waiting for the event loop to run it",
+        holds_gil: false,
+    },
+    StateInfo {
+        state: ThreadState::Contended,
+        name: "running, slowed by contention for a shared object",
+        short: "contended",
+        meaning: "running Python, slowed by other cores contending for a shared object it uses (its reference count or its per-object lock)",
+        holds_gil: true,
+    },
+    StateInfo {
+        state: ThreadState::Paused,
+        name: "paused: the world is stopped",
+        short: "paused",
+        meaning: "paused by a stop-the-world (a garbage collection, the GIL being turned on) until the world restarts",
+        holds_gil: false,
+    },
+    StateInfo {
+        state: ThreadState::Collecting,
+        name: "collecting garbage",
+        short: "GC",
+        meaning: "running the cyclic garbage collector while the world is stopped",
+        holds_gil: true,
+    },
+    StateInfo {
+        state: ThreadState::Signalling,
+        name: "releasing the GIL and signalling (old GIL)",
+        short: "signal",
+        meaning: "the old GIL's release at a tick check: signalling the thread blocked on the lock (a futex wake), the lock free meanwhile: the GIL's own overhead, not the program's work",
+        holds_gil: false,
+    },
+    StateInfo {
+        state: ThreadState::Starting,
+        name: "starting its interpreter",
+        short: "starting",
+        meaning: "a new process or subinterpreter booting its own interpreter (with its own GIL) before its program runs",
+        holds_gil: true,
+    },
+    StateInfo {
+        state: ThreadState::Done,
+        name: "done",
+        short: "done",
+        meaning: "finished its program",
+        holds_gil: false,
+    },
+];
+
 /// One interval of one lane.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct Span {
@@ -151,8 +278,10 @@ pub struct Span {
     pub bytecodes: u64,
     /// Per lane: on a thread lane, the GIL holder a waiter waits for, the thread that forced a
     /// switch, the lock blocked on, the thread an old-GIL release signals, or an I/O call's
-    /// number modulo 2 (an I/O span whose `other` is [`EXECUTOR_AWAIT`] or more is an asyncio
-    /// task awaiting an executor's job); on the GIL and core lanes, the occupying thread.
+    /// number modulo 2 (a C call "without the GIL" whose `other` is the thread itself is not
+    /// the program's work: a real C call's time past its calibrated length; an I/O span whose
+    /// `other` is [`EXECUTOR_AWAIT`] or more is an asyncio task awaiting an executor's job); on
+    /// the GIL and core lanes, the occupying thread.
     pub other: u32,
     /// The state (on the GIL lane always [`ThreadState::Running`]).
     pub state: ThreadState,
@@ -272,7 +401,8 @@ pub struct CounterResult {
 pub struct ThreadInfo {
     /// `name` or `name-K`.
     pub name: String,
-    /// Index of its group in the scenario.
+    /// Index of its group in the scenario; one past the last group for an asyncio executor's
+    /// worker, which belongs to none.
     pub group: usize,
     /// When it started.
     pub started: Option<Nanos>,
@@ -501,6 +631,9 @@ impl Trace {
             self.counters = counters;
         }
         self.finished = delta.finished;
+        if delta.observation.is_some() {
+            self.meta.observation = delta.observation;
+        }
     }
 }
 
@@ -521,6 +654,8 @@ pub struct TraceDelta {
     pub warnings: Vec<(Nanos, String)>,
     /// Whether the run has ended.
     pub finished: bool,
+    /// What observing the run costs, once a real program has measured it.
+    pub observation: Option<crate::meta::Observation>,
 }
 
 /// Remembers how much of a trace has been sent as deltas.
@@ -564,6 +699,7 @@ impl DeltaCursor {
             now: trace.now,
             counters: trace.finished.then(|| trace.counters.clone()),
             finished: trace.finished,
+            observation: trace.meta.observation,
         }
     }
 }
@@ -590,6 +726,28 @@ pub(crate) mod test_support {
 mod tests {
     use super::test_support::{info, untitled as trace};
     use super::*;
+
+    #[test]
+    fn every_state_has_its_own_descriptor() {
+        for (i, state) in ThreadState::ALL.into_iter().enumerate() {
+            assert_eq!(state as usize, i, "ALL is in declaration order");
+            assert_eq!(
+                state.info().state,
+                state,
+                "STATE_INFO is in ThreadState order"
+            );
+        }
+        let mut names: Vec<&str> = ThreadState::ALL.iter().map(|s| s.label()).collect();
+        let mut shorts: Vec<&str> = ThreadState::ALL.iter().map(|s| s.info().short).collect();
+        names.sort_unstable();
+        names.dedup();
+        shorts.sort_unstable();
+        shorts.dedup();
+        assert_eq!(
+            (names.len(), shorts.len()),
+            (ThreadState::ALL.len(), ThreadState::ALL.len())
+        );
+    }
 
     #[test]
     fn set_closes_spans_and_merges_repeats() {

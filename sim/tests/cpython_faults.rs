@@ -137,6 +137,9 @@ fn one_thread() -> Scenario {
 
 #[test]
 fn paths_that_are_not_a_usable_cpython_are_named() {
+    // Serial like the others: a script being written while another test forks would be
+    // inherited open for writing by the child, and executing it would fail (ETXTBSY).
+    let _serial = serial();
     let o = options();
     let missing = cpython::select(Some("/nonexistent/python3"), &o).unwrap_err();
     assert!(missing.to_string().contains("no such file"), "{missing}");

@@ -206,3 +206,70 @@ fn a_free_threaded_build_runs_two_cpu_bound_threads_side_by_side() {
         stats.speedup.unwrap()
     );
 }
+
+/// A timing slowed by the machine (a preemption at the best of five) must not make the
+/// calibration run for ages: once, a noisy timing of the loops with a stamp per iteration made
+/// an iteration look free, the next timing ran ten million of them, and the run hung past its
+/// limit on a loaded machine. Here every such timing is made 50 times too slow on purpose.
+#[test]
+fn calibration_stays_short_when_a_timing_is_noise() {
+    let _serial = serial();
+    let Some(python) = python3() else { return };
+    let s = scenario(
+        "[[threads]]\nname = \"w\"\nops = [ { compute = 1_000 }, { increment = \"c\", times = 10 }, { increment = \"c\", times = 10, call_inside = true }, { increment = \"s\", shared = true } ]\n",
+    );
+    let configured = cpython::configure(&s, &Overrides::default(), &python).expect("settings fit");
+    let program = cpython::generate(
+        &s,
+        &configured.config,
+        &python,
+        &cpython::ProgramOptions::default(),
+        "calibration.py",
+    )
+    .expect("the program is generated");
+    let dir = std::env::temp_dir().join(format!("gilscope-calibration-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("a temporary directory");
+    let script = dir.join("calibration.py");
+    std::fs::write(&script, &program.text).expect("the program is written");
+    let check = dir.join("check.py");
+    std::fs::write(
+        &check,
+        "import json, sys, time\n\
+         program = {'__name__': 'calibration_check'}\n\
+         exec(compile(open(sys.argv[1]).read(), sys.argv[1], 'exec'), program)\n\
+         honest = program['best_time']\n\
+         def noisy(function, argument, repeats=5):\n\
+         \x20   t = honest(function, argument, repeats)\n\
+         \x20   # A chunk of one iteration is the timing that gives a stamp's cost.\n\
+         \x20   return t * 50 if 1 in program['CHUNKS'].values() else t\n\
+         program['best_time'] = noisy\n\
+         start = time.time()\n\
+         loops = program['calibrate']()['loops']\n\
+         print(json.dumps({'seconds': time.time() - start, 'loops': loops}))\n",
+    )
+    .expect("the check is written");
+    let mut command = std::process::Command::new(&python.path);
+    command.arg(&check).arg(&script);
+    let output =
+        cpython::process::run_with_timeout(&mut command, std::time::Duration::from_mins(2))
+            .expect("python3 starts");
+    let _ = std::fs::remove_dir_all(&dir);
+    let output = output.expect("the calibration ends (it ran past 120 s)");
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{text}{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let result: serde_json::Value = serde_json::from_str(text.trim()).expect("one JSON line");
+    let seconds = result["seconds"].as_f64().expect("seconds");
+    // Honest, it takes about a second here under load; misled, it took minutes.
+    assert!(seconds < 30.0, "calibration took {seconds:.1} s: {result}");
+    for (name, lp) in result["loops"].as_object().expect("loops") {
+        let overhead = lp["overhead"].as_f64().expect("overhead");
+        assert!(
+            (0.0..=2.0).contains(&overhead) && lp["ns_per_iteration"].as_f64() > Some(1.0),
+            "{name}: {lp}"
+        );
+    }
+}

@@ -160,10 +160,10 @@ fn mixed_operations_show_their_states_markers_and_lost_updates() {
     }
 }
 
-/// The hand-written stream's lines as batches (see the file's header).
-fn handwritten_batches() -> Vec<Batch> {
-    let text = std::fs::read_to_string(fixture("free-threaded.handwritten.txt"))
-        .expect("the hand-written fixture is well formed");
+/// A hand-written stream's lines as batches (see `free-threaded.handwritten.txt`'s header).
+fn handwritten_batches(name: &str) -> Vec<Batch> {
+    let text =
+        std::fs::read_to_string(fixture(name)).expect("the hand-written fixture is well formed");
     let mut bytes = Vec::new();
     let mut run: Option<(u16, Vec<f64>)> = None;
     let flush = |run: &mut Option<(u16, Vec<f64>)>, bytes: &mut Vec<u8>| {
@@ -253,7 +253,7 @@ fn frame(kind: u16, lane: u16, payload: &[u8]) -> Vec<u8> {
 #[test]
 fn a_free_threaded_stream_runs_lanes_side_by_side_without_a_gil_lane() {
     let mut r = Reconstructor::new(untitled(), None);
-    for batch in handwritten_batches() {
+    for batch in handwritten_batches("free-threaded.handwritten.txt") {
         r.push(batch).unwrap();
         r.advance();
     }
@@ -278,6 +278,41 @@ fn a_free_threaded_stream_runs_lanes_side_by_side_without_a_gil_lane() {
     let sleep = w1.iter().find(|s| s.state == ThreadState::Io).unwrap();
     assert_eq!((sleep.start, sleep.end), (29_000, 1_035_000));
     assert_eq!(trace.now, 1_040_000);
+}
+
+#[test]
+fn a_c_call_slowed_by_sharing_a_core_counts_its_calibrated_work_only() {
+    let mut r = Reconstructor::new(untitled(), None);
+    for batch in handwritten_batches("c-call-shared-core.handwritten.txt") {
+        r.push(batch).unwrap();
+        r.advance();
+    }
+    r.finish();
+    let trace = r.trace();
+    check_invariants(trace, true);
+    let c_calls: Vec<(u64, u64, u32)> = spans(trace, 0)
+        .iter()
+        .filter(|s| s.state == ThreadState::CCallReleased)
+        .map(|s| (s.start, s.end, s.other))
+        .collect();
+    // Its calibrated 1 ms is the call's work; the millisecond after is marked as not work.
+    assert_eq!(
+        c_calls,
+        [(11_000, 1_011_000, u32::MAX), (1_011_000, 2_011_000, 0)]
+    );
+    let s = stats(trace);
+    assert!(
+        (s.threads[0].state_ms.c_call - 2.0).abs() < 1e-9,
+        "{:?}",
+        s.threads[0].state_ms
+    );
+    // Two 1 ms calls one after the other on one core: no speedup, one core busy.
+    assert!((s.sequential_ms - 2.0).abs() < 0.01, "{}", s.sequential_ms);
+    let speedup = s.speedup.unwrap();
+    assert!((0.95..1.05).contains(&speedup), "speedup {speedup}");
+    assert!((s.cpu_ms - 2.004).abs() < 0.01, "cpu {}", s.cpu_ms);
+    let parallelism = s.parallelism.unwrap();
+    assert!((0.95..1.05).contains(&parallelism), "{parallelism}");
 }
 
 #[test]

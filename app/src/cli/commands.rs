@@ -1,11 +1,14 @@
 //! What each subcommand does.
 
+use super::engine::{Choice, EngineArgs, EngineKind, resolve};
 use super::report::render;
 use super::settings::SettingsArgs;
-use super::{CliError, Command, EngineKind};
-use crate::format::{ms as format_ms, nanos as format_nanos};
+use super::{CliError, Command};
+use crate::format::{ms as format_ms, nanos as format_nanos, ratio};
 use gilscope_sim::compare::compare_runtimes;
 use gilscope_sim::export::{ChromeExport, STATS_CSV_HEADER, stats_csv_row, write_chrome_trace};
+use gilscope_sim::narration::headline::same_work;
+use gilscope_sim::narration::{Side, headline};
 use gilscope_sim::presets::{PRESETS, load};
 use gilscope_sim::sweep::{log_spaced, sweep};
 use gilscope_sim::{
@@ -14,6 +17,7 @@ use gilscope_sim::{
 use std::fmt::Write as _;
 use std::fs::File;
 use std::io::{BufWriter, Write};
+use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 use std::sync::atomic::AtomicBool;
 use std::sync::{Mutex, OnceLock};
@@ -37,7 +41,7 @@ pub fn execute(command: &Command, out: &mut dyn Write) -> Result<(), CliError> {
             json,
             trace,
             engine,
-        } => run_one(scenario, settings, *json, trace.as_deref(), *engine, out),
+        } => run_one(scenario, settings, *json, trace.as_deref(), engine, out),
         Command::Sweep {
             scenario,
             from,
@@ -51,13 +55,14 @@ pub fn execute(command: &Command, out: &mut dyn Write) -> Result<(), CliError> {
         } => {
             let range = from.zip(*to).map(|(from, to)| (from, to, *points as usize));
             let output = (*csv, *json, plot.as_deref());
-            run_sweep(scenario, settings, range, output, *engine, out)
+            run_sweep(scenario, settings, range, output, engine, out)
         }
         Command::Compare {
             scenario,
             settings,
             json,
-        } => compare(scenario, settings, *json, out),
+            engine,
+        } => compare(scenario, settings, *json, engine, out),
         Command::Screenshot {
             scenario,
             out: path,
@@ -69,10 +74,12 @@ pub fn execute(command: &Command, out: &mut dyn Write) -> Result<(), CliError> {
             settings,
         } => {
             // Check the scenario and settings here, so bad input is a usage error (status 2).
-            prepare(scenario, settings)?;
-            let request = crate::gui::ScreenshotRequest {
+            let (a, b) = screenshot_engines(engine, *compare)?;
+            let (counted, _) = prepare_for(scenario, settings, &a)?;
+            let mut request = crate::gui::ScreenshotRequest {
                 scenario: scenario.clone(),
                 overrides: settings.overrides(),
+                group_counts: counted.groups.iter().map(|g| Some(g.count)).collect(),
                 compare: *compare,
                 presentation: *presentation,
                 theme: if *light {
@@ -82,8 +89,15 @@ pub fn execute(command: &Command, out: &mut dyn Write) -> Result<(), CliError> {
                 },
                 size: *size,
                 out: path.clone(),
-                live: *engine == EngineKind::Live,
+                ..crate::gui::ScreenshotRequest::new(scenario.clone(), path.clone())
             };
+            request.engine = match (a.engine, &a.interpreter) {
+                (EngineKind::Live, _) => crate::gui::EngineChoice::Live,
+                (EngineKind::Cpython, Some(i)) => crate::gui::EngineChoice::Cpython(i.path.clone()),
+                _ => crate::gui::EngineChoice::Simulated,
+            };
+            request.compare_interpreter = b.as_ref().map(|i| i.path.clone());
+            request.interpreters = a.interpreter.into_iter().chain(b).collect();
             crate::gui::capture(&request).map_err(|e| CliError::Gui(e.to_string()))?;
             write_out(out, &format!("wrote {}\n", path.display()))
         }
@@ -91,9 +105,50 @@ pub fn execute(command: &Command, out: &mut dyn Write) -> Result<(), CliError> {
             scenario,
             settings,
             out: dir,
+            python_script,
             engine,
-        } => export(scenario, settings, dir, *engine, out),
+        } => export(
+            scenario,
+            settings,
+            (dir.as_deref(), python_script.as_deref()),
+            engine,
+            out,
+        ),
+        Command::Interpreters { json } => {
+            let discovery = gilscope_sim::cpython::discover(&super::engine::discover_options());
+            write_out(out, &super::interpreters::text(&discovery, *json)?)
+        }
+        Command::Validate {
+            scenarios,
+            interpreter,
+            repeats,
+            json,
+        } => super::validate::validate(scenarios, interpreter, *repeats, *json, out),
     }
+}
+
+/// The engines of a screenshot: run A's, and run B's interpreter when `--compare cpython`
+/// puts B on a real one (then `--interpreter` names B's, and A is `--engine`, by default the
+/// simulator).
+fn screenshot_engines(
+    engine: &EngineArgs,
+    compare: Option<crate::gui::CompareWith>,
+) -> Result<(Choice, Option<gilscope_sim::cpython::Interpreter>), CliError> {
+    if compare != Some(crate::gui::CompareWith::RealInterpreter) {
+        return Ok((engine.choose()?, None));
+    }
+    let b = super::engine::select(engine.interpreter.as_deref())?;
+    let a = match engine.engine.unwrap_or(EngineKind::Sim) {
+        EngineKind::Cpython => Choice {
+            engine: EngineKind::Cpython,
+            interpreter: Some(b.clone()),
+        },
+        other => Choice {
+            engine: other,
+            interpreter: None,
+        },
+    };
+    Ok((a, Some(b)))
 }
 
 fn run_one(
@@ -101,7 +156,7 @@ fn run_one(
     settings: &SettingsArgs,
     json: bool,
     trace: Option<&Path>,
-    engine: EngineKind,
+    engine: &EngineArgs,
     out: &mut dyn Write,
 ) -> Result<(), CliError> {
     if settings.switch_interval.len() > 1 {
@@ -109,18 +164,85 @@ fn run_one(
             "run takes one --switch-interval; use `gilscope sweep` to try several".into(),
         ));
     }
-    let (scenario, config) = prepare(name, settings)?;
-    let (result, stats) = execute_run(&scenario, &config, engine)?;
+    let choice = engine.choose()?;
+    let (scenario, config) = prepare_for(name, settings, &choice)?;
+    let (result, stats) = execute_run(&scenario, &config, &choice)?;
+    let stats = narrated(&scenario, stats, &result);
     if let Some(path) = trace {
         write_trace(&result, path)?;
     }
     let text = if json {
         to_json(&stats)?
     } else {
-        render(&stats, &config)
+        let mut text = render(&stats, &config);
+        if !stats.narration.is_empty() {
+            text.push('\n');
+            text.push_str(&wrapped(&stats.narration, NARRATION_WIDTH));
+        }
+        text
     };
     write_out(out, &text)?;
     interrupted(&stats)
+}
+
+/// Columns the narration is wrapped to under the text summary.
+const NARRATION_WIDTH: usize = 96;
+
+/// The words of `text`, a number kept with its unit ("225 ms" is one word).
+fn unbroken_words(text: &str) -> Vec<String> {
+    let mut words: Vec<String> = Vec::new();
+    for word in text.split_whitespace() {
+        let unit = word.trim_end_matches(|c: char| c.is_ascii_punctuation());
+        let after_number = words
+            .last()
+            .is_some_and(|w| w.ends_with(|c: char| c.is_ascii_digit()));
+        match words.last_mut() {
+            Some(last) if after_number && ["ns", "µs", "ms", "s"].contains(&unit) => {
+                last.push(' ');
+                last.push_str(word);
+            }
+            _ => words.push(word.to_owned()),
+        }
+    }
+    words
+}
+
+/// `text` wrapped at word boundaries to lines of at most `width` characters (longer words stay
+/// whole), paragraphs kept apart by a blank line.
+fn wrapped(text: &str, width: usize) -> String {
+    let mut out = String::new();
+    for (i, paragraph) in text.split("\n\n").enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        let mut line = String::new();
+        for word in unbroken_words(paragraph) {
+            if !line.is_empty() && line.chars().count() + 1 + word.chars().count() > width {
+                out.push_str(&line);
+                out.push('\n');
+                line.clear();
+            }
+            if !line.is_empty() {
+                line.push(' ');
+            }
+            line.push_str(&word);
+        }
+        out.push_str(&line);
+        out.push('\n');
+    }
+    out
+}
+
+/// `stats` of the run traced in `trace`, with the narration of a run the user stopped told as
+/// such.
+fn narrated(scenario: &Scenario, mut stats: Stats, trace: &Trace) -> Stats {
+    if stats.interrupted {
+        stats.narration = scenario
+            .narration
+            .narrate(trace, &stats, Some("stopped by Ctrl+C"))
+            .text();
+    }
+    stats
 }
 
 /// After the output of a run stopped by Ctrl+C: the error that exits with status 130.
@@ -140,13 +262,14 @@ fn run_sweep(
     settings: &SettingsArgs,
     range: Option<(Nanos, Nanos, usize)>,
     (csv, json, plot): (bool, bool, Option<&Path>),
-    engine: EngineKind,
+    engine: &EngineArgs,
     out: &mut dyn Write,
 ) -> Result<(), CliError> {
     let listed = &settings.switch_interval;
     let mut single = settings.clone();
     single.switch_interval.truncate(1);
-    let (scenario, _) = prepare(name, &single)?;
+    let choice = engine.choose()?;
+    let (scenario, _) = prepare_for(name, &single, &choice)?;
     let intervals = match range {
         Some(_) if !listed.is_empty() => {
             return Err(CliError::Input(
@@ -164,21 +287,26 @@ fn run_sweep(
     if intervals.contains(&0) {
         return Err(CliError::Input("--switch-interval 0: intervals must be > 0 (sys.setswitchinterval raises ValueError for 0)".into()));
     }
-    if engine == EngineKind::Live {
-        // Real threads: one interval after another, or the runs would fight over the cores.
+    if choice.engine.realtime() {
+        // Real threads or a real interpreter: one interval after another, or the runs would
+        // fight over the cores.
         let mut rows = Vec::with_capacity(intervals.len());
         for interval in &intervals {
             let overrides = gilscope_sim::Overrides {
                 switch_interval: Some(*interval),
                 ..settings.overrides()
             };
-            let config = scenario
-                .config(&overrides)
-                .map_err(|e| CliError::Input(e.to_string()))?;
-            rows.push(execute_run(&scenario, &config, engine)?.1);
+            let (config, _) = resolve(&scenario, &overrides, &choice)?;
+            let stats = execute_run(&scenario, &config, &choice)?.1;
+            let stopped = stats.interrupted;
+            rows.push(stats);
+            if stopped {
+                break;
+            }
         }
         draw_sweep(plot, &scenario, settings, &rows)?;
-        return write_out(out, &sweep_output(&rows, csv, json)?);
+        write_out(out, &sweep_output(&rows, csv, json)?)?;
+        return rows.last().map_or(Ok(()), interrupted);
     }
     let workers = std::thread::available_parallelism().map_or(1, usize::from);
     let results = sweep(
@@ -241,7 +369,7 @@ static CURRENT_RUN: Mutex<Option<StopSignal>> = Mutex::new(None);
 /// Makes Ctrl+C stop `stop`'s run (within milliseconds) instead of killing the process, so the
 /// run is reported as far as it got, and the command exits with status 130. With no run in
 /// progress, or at a second Ctrl+C, the process exits with 130 at once.
-fn stop_on_ctrl_c(stop: Option<StopSignal>) {
+pub(super) fn stop_on_ctrl_c(stop: Option<StopSignal>) {
     static INSTALLED: OnceLock<()> = OnceLock::new();
     if let Ok(mut current) = CURRENT_RUN.lock() {
         *current = stop;
@@ -262,18 +390,17 @@ fn stop_on_ctrl_c(stop: Option<StopSignal>) {
 }
 
 /// Runs one scenario on the chosen engine and computes its stats. The run stops cleanly on
-/// Ctrl+C and is reported as far as it got (its stats say it was interrupted); a live run's
-/// speedup uses the bytecode speed it achieved.
+/// Ctrl+C (a cpython run's interpreter process group is killed) and is reported as far as it
+/// got (its stats say it was interrupted); a live or cpython run's speedup uses the bytecode
+/// speed it achieved. `config` comes from [`resolve`] for `choice`.
 pub fn execute_run(
     scenario: &Scenario,
     config: &RunConfig,
-    engine: EngineKind,
+    choice: &Choice,
 ) -> Result<(Trace, Stats), CliError> {
     let options = RunOptions {
-        engine: match engine {
-            EngineKind::Sim => gilscope_sim::EngineKind::Sim,
-            EngineKind::Live => gilscope_sim::EngineKind::Live,
-        },
+        engine: choice.engine.kind(),
+        interpreter: choice.interpreter.clone(),
         ..RunOptions::default()
     };
     stop_on_ctrl_c(Some(options.stop.clone()));
@@ -289,12 +416,40 @@ pub fn execute_run(
 fn export(
     name: &str,
     settings: &SettingsArgs,
-    dir: &Path,
-    engine: EngineKind,
+    (dir, script): (Option<&Path>, Option<&Path>),
+    engine: &EngineArgs,
     out: &mut dyn Write,
 ) -> Result<(), CliError> {
-    let (scenario, config) = prepare(name, settings)?;
-    let (result, stats) = execute_run(&scenario, &config, engine)?;
+    let choice = match (script, engine.kind()?) {
+        (Some(_), EngineKind::Sim | EngineKind::Live) if engine.engine.is_some() => {
+            return Err(CliError::Input(
+                "--python-script writes the program of the cpython engine: leave out --engine, or give --engine cpython".into(),
+            ));
+        }
+        (Some(_), _) => EngineArgs {
+            engine: Some(EngineKind::Cpython),
+            interpreter: engine.interpreter.clone(),
+        }
+        .choose()?,
+        (None, _) => engine.choose()?,
+    };
+    let (scenario, config) = prepare_for(name, settings, &choice)?;
+    if let (Some(path), Some(interpreter)) = (script, &choice.interpreter) {
+        write_python_script(&scenario, &config, interpreter, path)?;
+        write_out(
+            out,
+            &format!(
+                "wrote {}: run it with {} {}\n",
+                path.display(),
+                interpreter.path.display(),
+                path.display()
+            ),
+        )?;
+    }
+    let Some(dir) = dir else {
+        return Ok(());
+    };
+    let (result, stats) = execute_run(&scenario, &config, &choice)?;
     std::fs::create_dir_all(dir).map_err(|source| CliError::Io {
         context: format!("cannot create {}", dir.display()),
         source,
@@ -315,30 +470,115 @@ fn export(
     interrupted(&stats)
 }
 
+/// `--python-script FILE`: the program the cpython engine runs for `scenario`, executable.
+fn write_python_script(
+    scenario: &Scenario,
+    config: &RunConfig,
+    interpreter: &gilscope_sim::cpython::Interpreter,
+    path: &Path,
+) -> Result<(), CliError> {
+    let program = gilscope_sim::cpython::generate(
+        scenario,
+        config,
+        interpreter,
+        &gilscope_sim::cpython::ProgramOptions::default(),
+        &path.display().to_string(),
+    )
+    .map_err(|e| CliError::Input(format!("{}: {e}", scenario.source)))?;
+    write_file(path, &program.text)?;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).map_err(|source| {
+        CliError::Io {
+            context: format!("cannot make {} executable", path.display()),
+            source,
+        }
+    })
+}
+
+/// Each runtime's row against the first (threads with the GIL), by what the scenario is about:
+/// the sentence the app's compare view writes (`None` for the first row and failed ones).
+fn compare_headlines(
+    purpose: gilscope_sim::narration::Purpose,
+    rows: &[(String, Result<Stats, String>)],
+) -> Vec<Option<String>> {
+    let base = rows
+        .first()
+        .and_then(|(label, r)| Some((format!("with {label}"), r.as_ref().ok()?)));
+    rows.iter()
+        .enumerate()
+        .map(|(i, (label, row))| {
+            let ((base_label, base), stats) = (base.as_ref()?, row.as_ref().ok()?);
+            let a = Side {
+                label: base_label,
+                stats: base,
+            };
+            let label = format!("with {label}");
+            let b = Side {
+                label: &label,
+                stats,
+            };
+            (i > 0).then(|| headline(purpose, a, b).text)
+        })
+        .collect()
+}
+
 fn compare(
     name: &str,
     settings: &SettingsArgs,
     json: bool,
+    engine: &EngineArgs,
     out: &mut dyn Write,
 ) -> Result<(), CliError> {
+    let choice = engine.choose()?;
     let (scenario, _) = prepare(name, settings)?;
-    let rows = compare_runtimes(&scenario, &settings.overrides());
+    let rows: Vec<(String, Result<Stats, String>)> = match (choice.engine, &choice.interpreter) {
+        (EngineKind::Cpython, Some(chosen)) => {
+            let found = gilscope_sim::cpython::discover(&super::engine::discover_options()).found;
+            let stop = StopSignal::new();
+            stop_on_ctrl_c(Some(stop.clone()));
+            let rows =
+                super::compare_real::rows(&scenario, &settings.overrides(), chosen, &found, &stop);
+            stop_on_ctrl_c(None);
+            rows
+        }
+        (EngineKind::Live, _) => {
+            return Err(CliError::Input(
+                "compare runs the simulator or real interpreters (--engine cpython); real threads support only the threads runtime".into(),
+            ));
+        }
+        _ => compare_runtimes(&scenario, &settings.overrides())
+            .into_iter()
+            .map(|(label, row)| (label, row.map_err(|e| e.to_string())))
+            .collect(),
+    };
+    let stopped = rows
+        .iter()
+        .find_map(|(_, row)| row.as_ref().ok().filter(|s| s.interrupted));
+    let base = rows
+        .first()
+        .and_then(|(label, r)| Some((format!("with {label}"), r.as_ref().ok()?)));
+    let headlines = compare_headlines(scenario.purpose, &rows);
     if json {
         let doc: Vec<serde_json::Value> = rows
             .iter()
-            .map(|(label, row)| match row {
-                Ok(stats) => serde_json::json!({"runtime": label, "stats": stats}),
-                Err(e) => serde_json::json!({"runtime": label, "error": e.to_string()}),
+            .zip(&headlines)
+            .map(|((label, row), headline)| match row {
+                Ok(stats) => {
+                    serde_json::json!({"runtime": label, "stats": stats, "headline": headline})
+                }
+                Err(e) => serde_json::json!({"runtime": label, "error": e}),
             })
             .collect();
-        return write_out(out, &to_json(&doc)?);
+        write_out(out, &to_json(&doc)?)?;
+        return stopped.map_or(Ok(()), interrupted);
     }
-    let base = rows
-        .first()
-        .and_then(|(_, r)| r.as_ref().ok())
-        .map(|s| s.wall_ms);
+    let width = rows
+        .iter()
+        .map(|(l, _)| l.chars().count())
+        .max()
+        .unwrap_or(0)
+        .max(30);
     let mut text = format!(
-        "{}\n{:<30} {:>10} {:>9} {:>10} {:>11} {:>12} {:>8} {:>11} {:>9}\n",
+        "{}\n{:<width$} {:>10} {:>9} {:>10} {:>11} {:>12} {:>8} {:>11} {:>9}\n",
         scenario.name,
         "runtime",
         "wall",
@@ -353,15 +593,19 @@ fn compare(
     for (label, row) in &rows {
         match row {
             Ok(s) => {
-                let ratio =
-                    base.map_or_else(|| "—".to_owned(), |b| format!("{:.2}×", b / s.wall_ms));
+                // A ratio of wall times only for the same work (a convoy's CPU-bound thread
+                // simply runs less when the I/O ends sooner).
+                let ratio = base
+                    .as_ref()
+                    .filter(|(_, b)| same_work(b, s))
+                    .map_or_else(|| "—".to_owned(), |(_, b)| ratio(b.wall_ms / s.wall_ms));
                 let lost: u64 = s.counters.iter().map(|c| c.lost).sum();
                 let parallelism = s
                     .parallelism
                     .map_or_else(|| "—".to_owned(), |p| format!("{p:.2}"));
                 let _ = writeln!(
                     text,
-                    "{label:<30} {:>10} {ratio:>9} {:>10} {parallelism:>11} {:>12} {lost:>8} {:>11} {:>9}",
+                    "{label:<width$} {:>10} {ratio:>9} {:>10} {parallelism:>11} {:>12} {lost:>8} {:>11} {:>9}",
                     format_ms(s.wall_ms),
                     format_ms(s.cpu_ms),
                     s.interpreters,
@@ -370,14 +614,22 @@ fn compare(
                 );
             }
             Err(e) => {
-                let _ = writeln!(text, "{label:<30} not possible: {e}");
+                let _ = writeln!(text, "{label:<width$} not possible: {e}");
             }
         }
     }
-    write_out(out, &text)
+    let mut said = headlines.iter().flatten().peekable();
+    if said.peek().is_some() {
+        text.push('\n');
+    }
+    for sentence in said {
+        text.push_str(&wrapped(sentence, NARRATION_WIDTH));
+    }
+    write_out(out, &text)?;
+    stopped.map_or(Ok(()), interrupted)
 }
 
-fn to_json(value: &impl serde::Serialize) -> Result<String, CliError> {
+pub(super) fn to_json(value: &impl serde::Serialize) -> Result<String, CliError> {
     serde_json::to_string_pretty(value)
         .map(|s| s + "\n")
         .map_err(|e| CliError::Input(e.to_string()))
@@ -385,11 +637,23 @@ fn to_json(value: &impl serde::Serialize) -> Result<String, CliError> {
 
 /// Loads the scenario, applies `--threads`, resolves the settings.
 pub fn prepare(name: &str, settings: &SettingsArgs) -> Result<(Scenario, RunConfig), CliError> {
+    prepare_for(name, settings, &Choice::sim())
+}
+
+/// Loads the scenario, applies `--threads`, resolves the settings for the engine of `choice`
+/// and prints what the user should know about them (settings a real interpreter has no knob
+/// for, a version that differs from the scenario's).
+pub fn prepare_for(
+    name: &str,
+    settings: &SettingsArgs,
+    choice: &Choice,
+) -> Result<(Scenario, RunConfig), CliError> {
     let scenario = load(name).map_err(|e| CliError::Input(e.to_string()))?;
     let scenario = settings.apply_counts(&scenario).map_err(CliError::Input)?;
-    let config = scenario
-        .config(&settings.overrides())
-        .map_err(|e| CliError::Input(e.to_string()))?;
+    let (config, notes) = resolve(&scenario, &settings.overrides(), choice)?;
+    for note in notes {
+        eprintln!("note: {note}");
+    }
     Ok((scenario, config))
 }
 

@@ -1,11 +1,16 @@
-//! Headless subcommands: `scenarios`, `run`, `sweep`, `export`. With no subcommand the binary
-//! opens the window.
+//! Headless subcommands: `scenarios`, `run`, `sweep`, `compare`, `export`, `interpreters`,
+//! `validate`. With no subcommand the binary opens the window.
 
 mod commands;
+pub mod compare_real;
+pub mod engine;
+pub mod interpreters;
 pub mod report;
 pub mod settings;
+pub mod validate;
 
 use clap::{Parser, Subcommand};
+use engine::EngineArgs;
 use gilscope_sim::Nanos;
 use settings::{SettingsArgs, parse_duration_arg};
 use std::path::PathBuf;
@@ -39,9 +44,9 @@ pub enum Command {
         /// Also write the trace as Chrome trace-event JSON (opens in Perfetto).
         #[arg(long, value_name = "FILE.json")]
         trace: Option<PathBuf>,
-        /// sim: the deterministic simulator; live: real threads and a real GIL on this machine.
-        #[arg(long, value_enum, default_value_t = EngineKind::Sim)]
-        engine: EngineKind,
+        /// The engine, and the interpreter of the cpython engine.
+        #[command(flatten)]
+        engine: EngineArgs,
     },
     /// Run a scenario at many switch intervals (in parallel) and print one row per interval.
     Sweep {
@@ -66,9 +71,10 @@ pub enum Command {
         /// Print a JSON array of the `run --json` documents.
         #[arg(long)]
         json: bool,
-        /// sim (in parallel) or live (real threads, one interval after another).
-        #[arg(long, value_enum, default_value_t = EngineKind::Sim)]
-        engine: EngineKind,
+        /// The engine: the simulator runs the points in parallel, live and cpython one after
+        /// another.
+        #[command(flatten)]
+        engine: EngineArgs,
         /// Also draw the sweep chart (latency, throughput, switches vs interval) as a PNG.
         #[arg(long, value_name = "FILE.png")]
         plot: Option<PathBuf>,
@@ -84,6 +90,10 @@ pub enum Command {
         /// Print a JSON array of `{"runtime": label, "stats": …}` instead of the table.
         #[arg(long)]
         json: bool,
+        /// The engine: the simulator, or cpython (each runtime run for real, one after
+        /// another, on --interpreter or on an interpreter found here that has it).
+        #[command(flatten)]
+        engine: EngineArgs,
     },
     /// Measure this machine (wake-up latency, time slice, the live interpreter's ns per
     /// bytecode, and python3's where one is on the PATH) and print settings for the simulator.
@@ -103,8 +113,8 @@ pub enum Command {
         /// Window size in pixels.
         #[arg(long, value_name = "WxH", default_value = "1280x800", value_parser = parse_size)]
         size: [u32; 2],
-        /// Show the compare view, run B changing: build, interval=D, python=V, cores=N or
-        /// runtime=R.
+        /// Show the compare view, run B changing: build, interval=D, python=V, cores=N,
+        /// runtime=R, or cpython (B on the real interpreter of --interpreter, A on --engine).
         #[arg(long, value_name = "WHAT")]
         compare: Option<crate::gui::CompareWith>,
         /// Presentation mode: large text, thick lanes.
@@ -113,14 +123,15 @@ pub enum Command {
         /// The light theme.
         #[arg(long)]
         light: bool,
-        /// sim, or live (real threads on this machine).
-        #[arg(long, value_enum, default_value_t = EngineKind::Sim)]
-        engine: EngineKind,
+        /// The engine (run B's too, unless --compare cpython puts B on a real interpreter).
+        #[command(flatten)]
+        engine: EngineArgs,
         /// Settings that override the scenario's.
         #[command(flatten)]
         settings: SettingsArgs,
     },
-    /// Run a scenario and write trace.json (Chrome trace), stats.json and stats.csv to a folder.
+    /// Run a scenario and write trace.json (Chrome trace), stats.json and stats.csv to a folder;
+    /// or write the Python program the cpython engine runs for it.
     Export {
         /// A preset name or a path to a .toml file.
         scenario: String,
@@ -128,11 +139,38 @@ pub enum Command {
         #[command(flatten)]
         settings: SettingsArgs,
         /// The folder to write into (created if missing).
-        #[arg(long, value_name = "DIR")]
-        out: PathBuf,
-        /// sim or live.
-        #[arg(long, value_enum, default_value_t = EngineKind::Sim)]
-        engine: EngineKind,
+        #[arg(long, value_name = "DIR", required_unless_present = "python_script")]
+        out: Option<PathBuf>,
+        /// Write the Python program generated for the interpreter (--interpreter, or the newest
+        /// found), to read or run by hand; with --out, the scenario also runs on it.
+        #[arg(long, value_name = "FILE.py")]
+        python_script: Option<PathBuf>,
+        /// The engine, and the interpreter of the cpython engine.
+        #[command(flatten)]
+        engine: EngineArgs,
+    },
+    /// List the `CPython` interpreters found here (version, build, speed, runtimes, path), and
+    /// the candidates that are not usable with the reason.
+    Interpreters {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Run every preset (or the scenarios given) on the simulator and on real interpreters,
+    /// and print their key figures side by side with a verdict per row.
+    Validate {
+        /// Presets or .toml files (default: every preset).
+        scenarios: Vec<String>,
+        /// An interpreter to validate against, a path or a version (repeatable; default:
+        /// every one found).
+        #[arg(long, value_name = "PATH|VERSION")]
+        interpreter: Vec<String>,
+        /// Runs of each scenario on each interpreter, to measure the run-to-run spread (2–20).
+        #[arg(long, value_name = "N", default_value_t = 3, value_parser = clap::value_parser!(u32).range(2..=20))]
+        repeats: u32,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
     },
 }
 
@@ -146,15 +184,6 @@ fn parse_size(text: &str) -> Result<[u32; 2], String> {
             .map_err(|_| format!("\"{text}\": width and height must be whole numbers of pixels"))
     };
     Ok([parse(w)?, parse(h)?])
-}
-
-/// Which engine runs a scenario.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum EngineKind {
-    /// The discrete-event simulator (virtual time, deterministic).
-    Sim,
-    /// Real OS threads contending for a real GIL on this machine.
-    Live,
 }
 
 /// A failure of a subcommand, with the exit status it maps to.

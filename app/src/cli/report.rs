@@ -3,7 +3,7 @@
 use crate::format::{count, ms as format_ms, percent, whole};
 use gilscope_sim::scenario::MAX_NAME_CHARS;
 use gilscope_sim::stats::{Stats, Summary};
-use gilscope_sim::{RunConfig, Runtime};
+use gilscope_sim::{RunConfig, Runtime, ThreadState};
 use std::fmt::Write;
 
 fn summary(s: Option<Summary>) -> String {
@@ -19,6 +19,18 @@ fn summary(s: Option<Summary>) -> String {
             )
         },
     )
+}
+
+/// What observing a real program cost, where the run observed one.
+fn observation(out: &mut String, stats: &Stats) {
+    if let Some(o) = stats.observation {
+        let _ = writeln!(
+            out,
+            "  observation: a stamp costs {:.0} ns, {} of a compute loop's time (measured by the program before the run)",
+            o.stamp_ns,
+            percent(o.compute_share)
+        );
+    }
 }
 
 /// A few aligned lines: headline numbers, the GIL, each thread, the counters.
@@ -57,6 +69,7 @@ pub fn render(stats: &Stats, config: &RunConfig) -> String {
         "  estimated resident memory {:.1} MiB (measured baselines of CPython 3.12–3.13)",
         stats.resident_mib
     );
+    observation(&mut out, stats);
     if stats.interpreters > 1 {
         let kind = if stats.runtime == Runtime::Multiprocessing {
             "process"
@@ -70,14 +83,22 @@ pub fn render(stats: &Stats, config: &RunConfig) -> String {
         );
     } else if stats.gil_enabled {
         let g = &stats.gil;
+        // An engine that cannot see drop requests (a real interpreter) leaves them out.
+        let seen = |n: u64| {
+            if observes_everything(stats) {
+                count(n)
+            } else {
+                "—".to_owned()
+            }
+        };
         let _ = writeln!(
             out,
             "  GIL held {}   switches {} ({}/s)   forced {}   drop requests {}",
             percent(g.held_fraction),
             count(g.switches),
             whole(g.switches_per_s),
-            count(g.forced_switches),
-            count(g.drop_requests)
+            seen(g.forced_switches),
+            seen(g.drop_requests)
         );
         let _ = writeln!(out, "  slices       {}", summary(g.slice_ms));
         let _ = writeln!(out, "  GIL acquire  {}", summary(g.acquire_latency_ms));
@@ -111,10 +132,19 @@ pub fn render(stats: &Stats, config: &RunConfig) -> String {
     for w in &stats.warnings {
         let _ = writeln!(out, "  warning: {w}");
     }
+    for what in stats.engine.not_observed() {
+        let _ = writeln!(out, "  not observed: {what}");
+    }
     out
 }
 
-/// One row per thread: time in each state, and its I/O latency and lag.
+/// Whether the engine observes every state and marker (not a real interpreter).
+fn observes_everything(stats: &Stats) -> bool {
+    stats.engine.not_observed().is_empty()
+}
+
+/// One row per thread: time in each state any thread spent time in (named as everywhere
+/// else), when it finished, and its I/O latency and lag.
 fn thread_rows(out: &mut String, stats: &Stats) {
     // Capped: a longer name just pushes its own row out of line.
     let width = stats
@@ -124,26 +154,36 @@ fn thread_rows(out: &mut String, stats: &Stats) {
         .max()
         .unwrap_or(4)
         .clamp(6, MAX_NAME_CHARS);
-    let _ = writeln!(
-        out,
-        "  {:width$}  {:>9} {:>9} {:>9} {:>9} {:>9} {:>9}  finished",
-        "thread", "running", "wait GIL", "forced", "I/O", "C call", "runnable"
-    );
+    // A state a real interpreter cannot see is shown as "—", not as no time.
+    let unseen = |s: ThreadState| {
+        !observes_everything(stats) && matches!(s, ThreadState::ForcedOff | ThreadState::Runnable)
+    };
+    let shown: Vec<ThreadState> = ThreadState::ALL
+        .into_iter()
+        .filter(|&s| unseen(s) || stats.threads.iter().any(|t| t.state_ms.of(s) > 0.0))
+        .collect();
+    let column = |text: &str| format!(" {text:>10}");
+    let header: String = shown.iter().map(|s| column(s.info().short)).collect();
+    let _ = writeln!(out, "  {:width$} {header}  finished", "thread");
     for t in &stats.threads {
-        let s = &t.state_ms;
+        let cells: String = shown
+            .iter()
+            .map(|&s| {
+                if unseen(s) {
+                    column("—")
+                } else {
+                    column(&format_ms(t.state_ms.of(s)))
+                }
+            })
+            .collect();
         let _ = writeln!(
             out,
-            "  {:width$}  {:>9} {:>9} {:>9} {:>9} {:>9} {:>9}  {}",
+            "  {:width$} {cells}  {}",
             t.name,
-            format_ms(s.running),
-            format_ms(s.waiting_gil),
-            format_ms(s.forced_off),
-            format_ms(s.io),
-            format_ms(s.c_call),
-            format_ms(s.runnable),
             t.finished_ms
                 .map_or_else(|| "no (cut at the end)".to_owned(), format_ms)
         );
+        let s = &t.state_ms;
         if s.contended > 0.0 || s.paused > 0.0 || s.collecting > 0.0 {
             let _ = writeln!(
                 out,

@@ -58,14 +58,14 @@ pub struct LowerArea {
 }
 
 impl LowerArea {
-    /// How tall the area should be, of `available` points: a few lines for the narration,
-    /// more for plots.
+    /// How tall the area should be, of `available` points: the tabs, the heading and a few
+    /// lines of narration (it scrolls), more for plots.
     pub fn height(&self, available: f32, theme: &Theme) -> f32 {
         let line = theme.label_font().size;
         match self.tab {
-            // In front of a class the timeline comes first; the narration scrolls.
-            LowerTab::Narration if theme.presentation() => 4.0 * line,
-            LowerTab::Narration => 6.0 * line,
+            // In front of a class the timeline comes first, but three lines stay readable.
+            LowerTab::Narration if theme.presentation() => 6.5 * line,
+            LowerTab::Narration => 8.0 * line,
             _ => (available * 0.45).max(14.0 * line),
         }
     }
@@ -74,7 +74,9 @@ impl LowerArea {
 impl View for LowerArea {
     /// The tab strip and the chosen tab's view.
     fn ui(&mut self, ui: &mut egui::Ui, cx: &ViewCtx<'_>) -> Vec<Action> {
-        ui.horizontal(|ui| {
+        // Wrapped, so that in a narrow window the tabs do not widen the area past the window
+        // (which would cut every line of the narration under them).
+        ui.horizontal_wrapped(|ui| {
             for tab in LowerTab::ALL {
                 ui.selectable_value(&mut self.tab, tab, tab.label());
             }

@@ -3,17 +3,46 @@
 //! views, and applies the [`Action`]s they return.
 
 use super::compare::compare_headline;
+use super::interpreters::Interpreters;
 use super::narration;
 use super::panels::Views;
 use super::runner::Command;
-use super::session::{Run, UPDATES_PER_FRAME};
+use super::session::{EngineChoice, Run, UPDATES_PER_FRAME};
 use super::settings::{CompareWith, STORAGE_KEY, ScenarioSource, Settings, Speed};
 use super::view::{Action, PresetEntry, ViewCtx};
 use crate::theme::{Theme, ThemeMode};
 use crate::timeline::TimelineView;
+use gilscope_sim::cpython::{self, DiscoverOptions, Interpreter};
 use gilscope_sim::model::Overrides;
 use gilscope_sim::presets;
 use gilscope_sim::{RunConfig, Scenario};
+use std::path::Path;
+
+/// An engine ready to run a scenario, or why it is not (yet).
+#[derive(Debug, Clone, PartialEq)]
+enum Ready {
+    /// The simulator or real threads.
+    Builtin(EngineChoice),
+    /// A real interpreter, with what its probe found.
+    Real(Interpreter),
+    /// The list of interpreters is still being searched.
+    Waiting,
+    /// No such interpreter, in words.
+    Unavailable(String),
+}
+
+/// The settings that make the simulator model a real interpreter's run: its version and
+/// build, its measured bytecode speed, the cores it had.
+fn modelled(real: &RunConfig) -> Overrides {
+    Overrides {
+        python: Some(real.python),
+        free_threaded: Some(real.free_threaded),
+        bytecode_ns: Some(real.bytecode_ns),
+        free_threaded_overhead: Some(real.free_threaded_overhead),
+        cores: Some(real.cores),
+        ..Overrides::default()
+    }
+}
 
 /// What a run depends on: when any of it changes, the runs restart.
 #[derive(Debug, Clone, PartialEq)]
@@ -22,7 +51,7 @@ struct RunKey {
     overrides: Overrides,
     group_counts: Vec<Option<u32>>,
     compare: Option<CompareWith>,
-    live: bool,
+    engines: (Ready, Option<Ready>),
 }
 
 /// The gilscope window.
@@ -38,6 +67,11 @@ pub struct GilscopeApp {
     pub(super) runs: Vec<Run>,
     /// Why a run could not start with the current settings.
     pub(super) config_errors: Vec<String>,
+    /// What the user should know about the settings of a run on a real interpreter (what it
+    /// has no knob for, a version other than the scenario's), one sentence each.
+    pub(super) engine_notes: Vec<String>,
+    /// The real interpreters the engine picker lists (searched in the background).
+    pub(super) interpreters: Interpreters,
     run_key: Option<RunKey>,
     pub(super) playing: bool,
     pub(super) view: TimelineView,
@@ -48,8 +82,14 @@ pub struct GilscopeApp {
 }
 
 impl GilscopeApp {
-    /// An app with these settings; the runs start (playing) on the first frame.
+    /// An app with these settings; the runs start (playing) on the first frame. The real
+    /// interpreters installed here are searched for on a background thread.
     pub fn new(settings: Settings) -> Self {
+        Self::with_interpreters(settings, Interpreters::search(DiscoverOptions::from_env()))
+    }
+
+    /// An app with these settings and this list of real interpreters (tests, screenshots).
+    pub fn with_interpreters(settings: Settings, interpreters: Interpreters) -> Self {
         let presets = PresetEntry::all();
         let theme = Theme::new(settings.theme, settings.presentation);
         GilscopeApp {
@@ -59,6 +99,8 @@ impl GilscopeApp {
             load_error: None,
             runs: Vec::new(),
             config_errors: Vec::new(),
+            engine_notes: Vec::new(),
+            interpreters,
             run_key: None,
             playing: true,
             view: TimelineView::default(),
@@ -128,10 +170,26 @@ impl GilscopeApp {
         }
     }
 
-    /// Plays, or pauses; a finished run plays again from the start.
+    /// The real interpreters found so far (none while the search goes on).
+    pub fn interpreters(&self) -> &[Interpreter] {
+        self.interpreters.found()
+    }
+
+    /// Whether a run on screen goes in real time (real threads or a real interpreter): those
+    /// cannot pause, only stop.
+    pub fn realtime(&self) -> bool {
+        self.runs.iter().any(Run::realtime)
+    }
+
+    /// Plays, or pauses (a real run stops, keeping what it recorded); a finished run plays
+    /// again from the start.
     pub fn toggle_play(&mut self) {
         if self.is_finished() {
             self.restart();
+            return;
+        }
+        if self.realtime() {
+            self.stop();
             return;
         }
         self.playing = !self.playing;
@@ -141,6 +199,11 @@ impl GilscopeApp {
             Command::Pause
         };
         self.runs.iter_mut().for_each(|r| r.send(command));
+    }
+
+    /// Ends every run now, keeping what it recorded (a real interpreter is killed).
+    pub fn stop(&mut self) {
+        self.runs.iter_mut().for_each(Run::end);
     }
 
     /// Pauses and processes one event in each run.
@@ -181,12 +244,13 @@ impl GilscopeApp {
 
     /// The compare sentence, when comparing and both runs have finished.
     pub fn compare_headline(&self) -> Option<String> {
-        compare_headline(&self.settings, &self.runs)
+        let purpose = self.scenario().map(|s| s.purpose).unwrap_or_default();
+        compare_headline(&self.settings, purpose, &self.runs)
     }
 
-    /// The narration of the scenario, filled with run A's numbers.
+    /// The narration of the scenario for run A: the sentences true for it, with its numbers.
     pub fn narration_text(&self) -> Option<String> {
-        narration::text(&self.scenario()?, &self.runs)
+        narration::text(&self.scenario()?, self.runs.first()?)
     }
 
     /// Starts a sweep of the current scenario and settings (and the sweep view's overlay).
@@ -242,20 +306,137 @@ impl GilscopeApp {
         }
     }
 
-    /// Run A's resolved settings, if valid.
+    /// Run A's resolved settings, if valid (for a real interpreter: as it runs them).
     pub(super) fn config_a(&self) -> Option<RunConfig> {
-        self.scenario()?.config(&self.settings.overrides).ok()
+        let scenario = self.scenario()?;
+        match self.ready(&self.settings.engine()) {
+            Ready::Real(interpreter) => {
+                cpython::configure(&scenario, &self.settings.overrides, &interpreter)
+                    .ok()
+                    .map(|c| c.config)
+            }
+            _ => scenario.config(&self.settings.overrides).ok(),
+        }
+    }
+
+    /// The real interpreter at `path` (none: the newest found), once the search has found it.
+    fn ready_real(&self, path: Option<&Path>) -> Ready {
+        if let Some(interpreter) = self.interpreters.get(path) {
+            return Ready::Real(interpreter.clone());
+        }
+        if self.interpreters.searching() {
+            return Ready::Waiting;
+        }
+        Ready::Unavailable(self.interpreters.unavailable().unwrap_or_else(|| {
+            format!(
+                "the interpreter {} is no longer found here: choose another engine",
+                path.map_or_else(String::new, |p| p.display().to_string())
+            )
+        }))
+    }
+
+    fn ready(&self, engine: &EngineChoice) -> Ready {
+        match engine {
+            EngineChoice::Cpython(path) => self.ready_real(Some(path)),
+            other => Ready::Builtin(other.clone()),
+        }
+    }
+
+    /// Starts a run of `scenario` with `overrides` on `engine`; the error or the note for the
+    /// user when it cannot start.
+    fn start_run(
+        &mut self,
+        scenario: &Scenario,
+        overrides: &Overrides,
+        engine: Ready,
+        (prefix, said): (&str, &str),
+        ctx: &egui::Context,
+    ) -> Option<RunConfig> {
+        let speed = self.settings.speed;
+        match engine {
+            Ready::Builtin(choice) => {
+                let config = match scenario.config(overrides) {
+                    Ok(c) => c,
+                    Err(e) => {
+                        self.config_errors.push(format!("{said}{e}"));
+                        return None;
+                    }
+                };
+                let title = format!("{prefix}{}", config.describe());
+                let run = if choice == EngineChoice::Live {
+                    self.playing = true;
+                    Run::live(
+                        scenario,
+                        config.clone(),
+                        format!("{title} · real threads"),
+                        true,
+                        ctx,
+                    )
+                } else {
+                    Run::simulate(scenario, config.clone(), title, speed, self.playing, ctx)
+                };
+                self.runs.push(run);
+                Some(config)
+            }
+            Ready::Real(interpreter) => {
+                let configured = match cpython::configure(scenario, overrides, &interpreter) {
+                    Ok(c) => c,
+                    Err(e) => {
+                        self.config_errors.push(format!("{said}{e}"));
+                        return None;
+                    }
+                };
+                let config = configured.config.clone();
+                let title = format!(
+                    "{prefix}{} · CPython {}",
+                    config.describe(),
+                    interpreter.label()
+                );
+                self.engine_notes
+                    .extend(configured.notes.iter().map(|n| format!("{said}{n}")));
+                // A real run cannot wait paused: it starts playing.
+                self.playing = true;
+                self.runs.push(Run::cpython(
+                    scenario,
+                    configured,
+                    interpreter,
+                    title,
+                    true,
+                    ctx,
+                ));
+                Some(config)
+            }
+            Ready::Waiting => {
+                self.engine_notes.push(format!(
+                    "{said}looking for the interpreters installed here…"
+                ));
+                None
+            }
+            Ready::Unavailable(why) => {
+                self.config_errors.push(format!("{said}{why}"));
+                None
+            }
+        }
     }
 
     /// (Re)starts the runs when what they depend on changed.
     fn sync_runs(&mut self, ctx: &egui::Context) {
         self.load_scenario();
+        self.interpreters.poll();
+        let compare = self.settings.compare.then_some(self.settings.compare_with);
+        let engine_a = self.ready(&self.settings.engine());
+        let engine_b = compare.map(|with| match with {
+            CompareWith::RealInterpreter => {
+                self.ready_real(self.settings.compare_interpreter.as_deref())
+            }
+            _ => engine_a.clone(),
+        });
         let key = RunKey {
             scenario: self.settings.scenario.clone(),
             overrides: self.settings.overrides.clone(),
             group_counts: self.settings.group_counts.clone(),
-            compare: self.settings.compare.then_some(self.settings.compare_with),
-            live: self.settings.live,
+            compare,
+            engines: (engine_a.clone(), engine_b.clone()),
         };
         if self.run_key.as_ref() == Some(&key) {
             return;
@@ -263,44 +444,39 @@ impl GilscopeApp {
         self.run_key = Some(key);
         self.runs.clear();
         self.config_errors.clear();
+        self.engine_notes.clear();
         let Some(scenario) = self.scenario() else {
             return;
         };
-        let speed = self.settings.speed;
-        let a = match scenario.config(&self.settings.overrides) {
-            Ok(a) => a,
-            Err(e) => {
-                self.config_errors.push(e.to_string());
-                return;
-            }
-        };
-        let compare = self.settings.compare.then_some(self.settings.compare_with);
-        let b =
-            compare.map(|with| scenario.config(&with.overrides_b(&self.settings.overrides, &a)));
+        let overrides = self.settings.overrides.clone();
         let prefix = if compare.is_some() { "A · " } else { "" };
-        let title_a = format!("{prefix}{}", a.describe());
-        let live = self.settings.live;
-        let start = |config: RunConfig, title: String| {
-            if live {
-                Run::live(
-                    &scenario,
-                    config,
-                    format!("{title} · real threads"),
-                    self.playing,
-                    ctx,
+        let overrides_a = match (&compare, &engine_b) {
+            // Beside a real interpreter, A models it: its version, build, speed and cores.
+            (Some(CompareWith::RealInterpreter), Some(Ready::Real(interpreter))) => {
+                cpython::configure(&scenario, &overrides, interpreter).map_or_else(
+                    |_| overrides.clone(),
+                    |c| {
+                        self.engine_notes.push(format!(
+                            "run A: models {} as B runs it (Python {}, its build, measured speed and cores), whatever the settings below say",
+                            interpreter.label(),
+                            c.config.python
+                        ));
+                        modelled(&c.config).or(&overrides)
+                    },
                 )
-            } else {
-                Run::simulate(&scenario, config, title, speed, self.playing, ctx)
             }
+            _ => overrides.clone(),
         };
-        self.runs.push(start(a, title_a));
-        match b {
-            Some(Ok(b)) => {
-                let title_b = format!("B · {}", b.describe());
-                self.runs.push(start(b, title_b));
-            }
-            Some(Err(e)) => self.config_errors.push(format!("run B: {e}")),
-            None => {}
+        let Some(a) = self.start_run(&scenario, &overrides_a, engine_a, (prefix, ""), ctx) else {
+            return;
+        };
+        if let (Some(with), Some(engine_b)) = (compare, engine_b) {
+            let b = if with == CompareWith::RealInterpreter {
+                overrides
+            } else {
+                with.overrides_b(&overrides, &a)
+            };
+            self.start_run(&scenario, &b, engine_b, ("B · ", "run B: "), ctx);
         }
     }
 
@@ -327,6 +503,10 @@ impl GilscopeApp {
         let ctx = ui.ctx().clone();
         self.apply_theme(&ctx);
         self.sync_runs(&ctx);
+        if self.interpreters.searching() {
+            // Look again for the search's answer (it comes from another thread).
+            ctx.request_repaint_after(std::time::Duration::from_millis(200));
+        }
         let mut more = false;
         for run in &mut self.runs {
             more |= run.poll(UPDATES_PER_FRAME);

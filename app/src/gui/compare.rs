@@ -4,12 +4,12 @@
 
 use super::analysis::LowerArea;
 use super::session::Run;
-use super::settings::{CompareWith, Settings, runtime_label};
+use super::settings::{CompareWith, Settings};
 use super::view::{Action, View, ViewCtx};
-use crate::format::{ms as format_ms, nanos as format_nanos};
+use crate::format::{counted, nanos as format_nanos};
 use crate::timeline::{Timeline, TimelineGroup};
 use crate::widgets::legend::state_legend;
-use gilscope_sim::stats::StateTimes;
+use gilscope_sim::narration::{self, Purpose, Side};
 use gilscope_sim::{RunConfig, Stats, ThreadState};
 
 /// How a run is named in the compare sentence, by what B changes.
@@ -24,79 +24,65 @@ pub fn side_label(with: CompareWith, config: &RunConfig) -> String {
             "with a {} switch interval",
             format_nanos(config.switch_interval())
         ),
-        CompareWith::Python(_) => format!("on Python {}", config.python),
+        CompareWith::Python(_) | CompareWith::RealInterpreter => {
+            format!("on Python {}", config.python)
+        }
         CompareWith::Runtime(_) => {
-            format!("with {}", runtime_label(config.runtime))
+            format!("with {}", config.runtime.name())
         }
         CompareWith::Cores(_) => {
-            format!(
-                "on {} core{}",
-                config.cores,
-                if config.cores == 1 { "" } else { "s" }
-            )
+            format!("on {}", counted(u64::from(config.cores), "core", "cores"))
         }
     }
 }
 
-fn capitalized(s: &str) -> String {
-    let mut chars = s.chars();
-    chars
-        .next()
-        .map_or_else(String::new, |c| c.to_uppercase().chain(chars).collect())
+/// How a run is named in the compare sentence: [`side_label`], or when B changes the engine,
+/// the engine that ran it ("simulated", "on `CPython` 3.11.7").
+pub fn run_label(with: CompareWith, run: &Run) -> String {
+    if with != CompareWith::RealInterpreter {
+        return side_label(with, &run.config);
+    }
+    let meta = &run.trace.meta;
+    match meta.engine {
+        gilscope_sim::EngineKind::Sim => "simulated".to_owned(),
+        gilscope_sim::EngineKind::Live => "on real threads".to_owned(),
+        gilscope_sim::EngineKind::Cpython => {
+            let label = meta
+                .interpreter
+                .as_deref()
+                .and_then(|i| i.split(" at ").next())
+                .unwrap_or("a real interpreter");
+            format!("on CPython {label}")
+        }
+    }
 }
 
-/// The sentence comparing two finished runs: "Free-threaded finished in 54.3 ms, 3.7× faster
-/// than with the GIL (200 ms)." `None` until both have finished.
-pub fn headline(with: CompareWith, a: &Run, b: &Run) -> Option<String> {
+/// The sentence comparing two finished runs of a scenario of `purpose`, by what it is about
+/// (the simulator's `narration::headline`, the one `gilscope compare` prints): "Free-threaded:
+/// the same work in 54.3 ms, 3.7× faster than with the GIL (200 ms)." for the same work, "I/O
+/// latency went from 5.07 ms with a 5.00 ms switch interval to …" (the mean) for a convoy.
+/// `None` until both have finished.
+pub fn headline(with: CompareWith, purpose: Purpose, a: &Run, b: &Run) -> Option<String> {
     if !(a.is_over() && b.is_over()) || a.error.is_some() || b.error.is_some() {
         return None;
     }
-    let (wall_a, wall_b) = (a.stats.as_ref()?.wall_ms, b.stats.as_ref()?.wall_ms);
-    let (label_a, label_b) = (side_label(with, &a.config), side_label(with, &b.config));
-    let ((fast, fast_ms), (slow, slow_ms)) = if wall_b <= wall_a {
-        ((&label_b, wall_b), (&label_a, wall_a))
-    } else {
-        ((&label_a, wall_a), (&label_b, wall_b))
+    let (label_a, label_b) = (run_label(with, a), run_label(with, b));
+    let a = Side {
+        label: &label_a,
+        stats: a.stats.as_ref()?,
     };
-    let ratio = if fast_ms > 0.0 {
-        slow_ms / fast_ms
-    } else {
-        1.0
+    let b = Side {
+        label: &label_b,
+        stats: b.stats.as_ref()?,
     };
-    if ratio < 1.005 {
-        return Some(format!(
-            "Both finished in {}: A {label_a}, B {label_b}.",
-            format_ms(fast_ms)
-        ));
-    }
-    let contention = contention_sentence(a, b);
-    Some(format!(
-        "{} finished in {}, {ratio:.1}× faster than {slow} ({}).{contention}",
-        capitalized(fast),
-        format_ms(fast_ms),
-        format_ms(slow_ms)
-    ))
+    Some(narration::headline(purpose, a, b).text)
 }
 
-/// " Contention for shared objects cost A 650 ms, B 0 ns of thread time." where either run
-/// lost time to it; empty otherwise.
-fn contention_sentence(a: &Run, b: &Run) -> String {
-    let lost = |r: &Run| r.stats.as_ref().map_or(0.0, |s| s.contention_ms);
-    let (lost_a, lost_b) = (lost(a), lost(b));
-    if lost_a <= 0.0 && lost_b <= 0.0 {
-        return String::new();
-    }
-    format!(
-        " Contention for shared objects cost A {}, B {} of thread time.",
-        format_ms(lost_a),
-        format_ms(lost_b)
-    )
-}
-
-/// The compare sentence, when `settings` compare and both `runs` have finished.
-pub fn compare_headline(settings: &Settings, runs: &[Run]) -> Option<String> {
+/// The compare sentence, when `settings` compare and both `runs` of a scenario of `purpose`
+/// have finished.
+pub fn compare_headline(settings: &Settings, purpose: Purpose, runs: &[Run]) -> Option<String> {
     match runs {
-        [a, b] if settings.compare => headline(settings.compare_with, a, b),
+        [a, b] if settings.compare => headline(settings.compare_with, purpose, a, b),
         _ => None,
     }
 }
@@ -106,8 +92,8 @@ fn compare_progress(with: CompareWith, runs: &[Run]) -> String {
     match runs {
         [a, b] => format!(
             "Comparing {} (A) with {} (B)… A at {}, B at {}.",
-            side_label(with, &a.config),
-            side_label(with, &b.config),
+            run_label(with, a),
+            run_label(with, b),
             format_nanos(a.trace.now),
             format_nanos(b.trace.now)
         ),
@@ -122,42 +108,45 @@ fn states_shown(runs: &[Run]) -> Vec<ThreadState> {
     if stats.is_empty() {
         return ThreadState::ALL.to_vec();
     }
-    let any = |f: fn(&StateTimes) -> f64| {
-        stats
-            .iter()
-            .flat_map(|s| &s.threads)
-            .any(|t| f(&t.state_ms) > 0.0)
-    };
-    let finished = stats
-        .iter()
-        .flat_map(|s| &s.threads)
-        .any(|t| t.finished_ms.is_some());
-    let c_call = any(|s| s.c_call);
+    let threads = || stats.iter().flat_map(|s| &s.threads);
     ThreadState::ALL
         .into_iter()
-        .filter(|state| match state {
-            ThreadState::Running => any(|s| s.running),
-            ThreadState::WaitingGil => any(|s| s.waiting_gil),
-            ThreadState::ForcedOff => any(|s| s.forced_off),
-            ThreadState::Io => any(|s| s.io),
-            ThreadState::Syscall => any(|s| s.syscall),
-            ThreadState::Waking => any(|s| s.waking),
-            ThreadState::CCallReleased | ThreadState::CCallHolding => c_call,
-            ThreadState::Lock => any(|s| s.lock),
-            ThreadState::Runnable => any(|s| s.runnable),
-            ThreadState::Ready => any(|s| s.ready),
-            ThreadState::Contended => any(|s| s.contended),
-            ThreadState::Paused => any(|s| s.paused),
-            ThreadState::Collecting => any(|s| s.collecting),
-            ThreadState::Signalling => any(|s| s.signalling),
-            ThreadState::Starting => any(|s| s.starting),
-            ThreadState::Done => finished,
+        .filter(|&state| match state {
+            ThreadState::Done => threads().any(|t| t.finished_ms.is_some()),
+            other => threads().any(|t| t.state_ms.of(other) > 0.0),
         })
         .collect()
 }
 
-/// Why the scenario or a run cannot be shown, in words.
-fn show_errors(ui: &mut egui::Ui, cx: &ViewCtx<'_>) {
+/// Under the timeline of a run whose engine cannot see everything (a real interpreter): what
+/// its lanes leave out, briefly, each sentence in full on hover.
+fn not_observed_line(ui: &mut egui::Ui, runs: &[Run]) {
+    let Some(engine) = runs
+        .iter()
+        .map(|r| r.trace.meta.engine)
+        .find(|e| !e.not_observed().is_empty())
+    else {
+        return;
+    };
+    let what = engine.not_observed();
+    let short: Vec<&str> = what
+        .iter()
+        .map(|w| w.split_once(':').map_or(*w, |(head, _)| head))
+        .collect();
+    ui.label(
+        egui::RichText::new(format!(
+            "Not observed on a real interpreter (the {engine} engine): {}.",
+            short.join("; ")
+        ))
+        .small()
+        .weak(),
+    )
+    .on_hover_text(what.join("\n"));
+}
+
+/// Why the scenario cannot be opened or run with the settings chosen, in words: shown once,
+/// by the central view (the settings panel shows none).
+pub(super) fn settings_errors(ui: &mut egui::Ui, cx: &ViewCtx<'_>) {
     let error_color = ui.visuals().error_fg_color;
     if let Some(error) = cx.load_error {
         ui.colored_label(error_color, format!("Could not open the scenario: {error}"));
@@ -168,6 +157,12 @@ fn show_errors(ui: &mut egui::Ui, cx: &ViewCtx<'_>) {
             format!("Cannot run with these settings: {error}"),
         );
     }
+}
+
+/// Why the scenario or a run cannot be shown, in words.
+fn show_errors(ui: &mut egui::Ui, cx: &ViewCtx<'_>) {
+    settings_errors(ui, cx);
+    let error_color = ui.visuals().error_fg_color;
     let many = cx.runs.len() > 1;
     for (i, run) in cx.runs.iter().enumerate() {
         if let Some(error) = &run.error {
@@ -191,13 +186,16 @@ fn show_errors(ui: &mut egui::Ui, cx: &ViewCtx<'_>) {
 pub struct CompareView {
     /// The tabs under the timeline.
     pub lower: LowerArea,
+    /// The legend's height as last drawn (it wraps to the window's width).
+    legend_height: Option<f32>,
 }
 
 impl View for CompareView {
     fn ui(&mut self, ui: &mut egui::Ui, cx: &ViewCtx<'_>) -> Vec<Action> {
         show_errors(ui, cx);
         if cx.settings.compare {
-            let text = compare_headline(cx.settings, cx.runs)
+            let purpose = cx.scenario.map(|s| s.purpose).unwrap_or_default();
+            let text = compare_headline(cx.settings, purpose, cx.runs)
                 .unwrap_or_else(|| compare_progress(cx.settings.compare_with, cx.runs));
             ui.label(egui::RichText::new(text).heading());
         }
@@ -222,9 +220,14 @@ impl View for CompareView {
         // Legend rows: about four entries fit a row (fewer with presentation's large text).
         let per_row = if theme.presentation() { 3 } else { 4 };
         let rows = states.len().div_ceil(per_row).max(1) as f32;
-        let legend_height = rows * (theme.lane_height().max(theme.label_font().size) + 6.0);
+        let legend_height = self
+            .legend_height
+            .unwrap_or_else(|| rows * (theme.lane_height().max(theme.label_font().size) + 6.0));
         let lower_min = self.lower.height(ui.available_height(), theme);
-        let timeline_height = (ui.available_height() - legend_height - lower_min).max(120.0);
+        // At least 40% of the height stays the timeline's, even in a small window.
+        let timeline_height = (ui.available_height() - legend_height - lower_min)
+            .max(120.0)
+            .max(0.4 * ui.available_height());
         let mut view = cx.timeline.clone();
         ui.allocate_ui(egui::vec2(ui.available_width(), timeline_height), |ui| {
             Timeline::new(&groups, theme)
@@ -232,8 +235,11 @@ impl View for CompareView {
                 .show(ui, &mut view);
         });
         ui.add_space(4.0);
+        let top = ui.cursor().top();
         state_legend(ui, theme, &states);
+        not_observed_line(ui, cx.runs);
         ui.separator();
+        self.legend_height = Some(ui.cursor().top() - top);
         // The plots under the timeline follow this frame's zoom and pan.
         let below = ViewCtx {
             timeline: &view,

@@ -2,11 +2,17 @@
 //! and what the compare view changes. Every change restarts the run (see `app.rs`).
 
 use super::app::GilscopeApp;
-use super::settings::{CompareWith, RUNTIMES, ScenarioSource, runtime_label};
-use crate::format::nanos as format_nanos;
-use gilscope_sim::PythonVersion;
-use gilscope_sim::model::Overrides;
+use super::session::EngineChoice;
+use super::settings::{CompareWith, ScenarioSource};
+use crate::format::{count, nanos as format_nanos};
+use gilscope_sim::model::{
+    DEFAULT_CHECK_INTERVAL, DEFAULT_SWITCH_INTERVAL, MAX_CHECK_INTERVAL, Model, Overrides, Runtime,
+    StartMethod, SuccessorPolicy,
+};
+use gilscope_sim::scenario::ScenarioError;
+use gilscope_sim::settings::setting;
 use gilscope_sim::time::{MS, Nanos, US};
+use gilscope_sim::{Named, Op, PythonVersion, RunConfig, Scenario};
 
 /// The versions offered: 3.2–3.9 and 3.10+ differ in where a switch may happen; 3.13+ can be
 /// free-threaded; 3.14 made that cheaper.
@@ -20,10 +26,76 @@ const VERSIONS: [PythonVersion; 7] = [
     PythonVersion::new(3, 14),
 ];
 
-/// The switch-interval slider's range and the default of `CPython`.
+/// The switch-interval slider's range.
 const INTERVAL_MIN: Nanos = US;
 const INTERVAL_MAX: Nanos = 100 * MS;
-const INTERVAL_DEFAULT: Nanos = 5 * MS;
+
+/// The help of setting `key`, as its flag and the README give it: the tooltip of its control.
+fn help(key: &str) -> &'static str {
+    setting(key).map_or("", |s| s.help)
+}
+
+/// Why a run cannot have these settings, without the file name: a disabled control's tooltip.
+fn reason(error: &ScenarioError) -> String {
+    match error {
+        ScenarioError::Invalid { message, .. } | ScenarioError::Located { message, .. } => {
+            message.clone()
+        }
+        other @ ScenarioError::Read { .. } => other.to_string(),
+    }
+}
+
+/// Whether a run of `scenario` with `config` ever has a GIL: a default build, `PYTHON_GIL=1`,
+/// or a free-threaded build that imports an extension without free-threading support (which
+/// turns the GIL back on unless `PYTHON_GIL=0`).
+pub(super) fn ever_has_gil(scenario: &Scenario, config: &RunConfig) -> bool {
+    config.gil_enabled()
+        || (config.gil_override != Some(false)
+            && scenario.groups.iter().flat_map(|g| &g.ops).any(|op| {
+                matches!(
+                    op,
+                    Op::Import {
+                        supports_free_threading: false,
+                        ..
+                    }
+                )
+            }))
+}
+
+/// Why no thread of a run of `scenario` with `config` ever waits for a GIL, if none does:
+/// there is none, or each GIL has one thread.
+pub(super) fn no_gil_contention(scenario: &Scenario, config: &RunConfig) -> Option<String> {
+    if !ever_has_gil(scenario, config) {
+        return Some(
+            "This free-threaded build runs without a GIL, so no thread waits for one: set PYTHON_GIL to 1 to bring the GIL back".to_owned(),
+        );
+    }
+    match config.runtime {
+        Runtime::Multiprocessing => Some(
+            "Each process runs one thread with its own GIL, so no thread waits for one".to_owned(),
+        ),
+        Runtime::Subinterpreters => Some(
+            "Each subinterpreter runs one thread with its own GIL, so no thread waits for one"
+                .to_owned(),
+        ),
+        Runtime::Threads | Runtime::Asyncio => None,
+    }
+}
+
+/// Why the switch interval does nothing in a run of `scenario` with `config`, if it does
+/// nothing.
+pub(super) fn interval_unused(scenario: &Scenario, config: &RunConfig) -> Option<String> {
+    if let Some(why) = no_gil_contention(scenario, config) {
+        return Some(why);
+    }
+    (config.model() == Model::OldGil).then(|| {
+        format!(
+            "Python {} has the old GIL, which ignores the switch interval: the holder releases it every check interval ({} ticks)",
+            config.python,
+            count(config.check_interval)
+        )
+    })
+}
 
 fn version_note(v: PythonVersion) -> &'static str {
     if v < PythonVersion::new(3, 2) {
@@ -51,12 +123,12 @@ pub(super) fn interval_slider(ui: &mut egui::Ui, label: &str, value: Nanos) -> O
                     .show_value(false),
             )
             .labelled_by(label.id)
-            .on_hover_text("sys.setswitchinterval: how long a waiting thread waits before it asks the holder to drop the GIL");
+            .on_hover_text(help("switch_interval"));
         // The default's place on the rail: the slider maps log(value) linearly between
         // the handle's end positions, which are inset by the handle radius.
         let rect = response.rect;
         let inset = rect.height() / 2.5;
-        let t = ((INTERVAL_DEFAULT / US) as f64).ln() / ((INTERVAL_MAX / US) as f64).ln();
+        let t = ((DEFAULT_SWITCH_INTERVAL / US) as f64).ln() / ((INTERVAL_MAX / US) as f64).ln();
         let x = rect.left() + inset + (rect.width() - 2.0 * inset) * t as f32;
         let color = ui.visuals().text_color();
         let painter = ui.painter();
@@ -73,19 +145,21 @@ pub(super) fn interval_slider(ui: &mut egui::Ui, label: &str, value: Nanos) -> O
     });
     ui.horizontal(|ui| {
         ui.weak("Tick = default (5 ms)");
-        if value != INTERVAL_DEFAULT && ui.small_button("Use 5 ms").clicked() {
-            changed = Some(INTERVAL_DEFAULT);
+        if value != DEFAULT_SWITCH_INTERVAL && ui.small_button("Use 5 ms").clicked() {
+            changed = Some(DEFAULT_SWITCH_INTERVAL);
         }
     });
     changed
 }
 
-/// A Python version picker; returns the new version when chosen.
+/// A Python version picker; returns the new version when chosen. `why_not` says why a version
+/// cannot run with the other settings (that version is shown disabled, the reason on hover).
 pub(super) fn version_picker(
     ui: &mut egui::Ui,
     id: &str,
     label: &str,
     current: PythonVersion,
+    why_not: &dyn Fn(PythonVersion) -> Option<String>,
 ) -> Option<PythonVersion> {
     let mut chosen = None;
     ui.horizontal(|ui| {
@@ -99,47 +173,129 @@ pub(super) fn version_picker(
             .selected_text(current.to_string())
             .show_ui(ui, |ui| {
                 for v in versions {
-                    if ui
-                        .selectable_label(v == current, v.to_string())
+                    let not = (v != current).then(|| why_not(v)).flatten();
+                    let item = ui
+                        .add_enabled(
+                            not.is_none(),
+                            egui::Button::selectable(v == current, v.to_string()),
+                        )
                         .on_hover_text(version_note(v))
-                        .clicked()
-                    {
+                        .on_disabled_hover_text(not.unwrap_or_default());
+                    if item.clicked() {
                         chosen = Some(v);
                     }
                 }
             })
             .response
             .labelled_by(label.id)
-            .on_hover_text(version_note(current));
+            .on_hover_text(format!("{} {}", version_note(current), help("python")));
     });
     chosen
 }
 
+/// A menu of every value of a named setting; values `why_not` refuses are disabled with the
+/// reason on hover. Returns the value chosen.
+fn named_menu<T: Named>(
+    ui: &mut egui::Ui,
+    id: &str,
+    current: T,
+    shown: &dyn Fn(T) -> String,
+    why_not: &dyn Fn(T) -> Option<String>,
+) -> (Option<T>, egui::Response) {
+    let mut chosen = None;
+    let response = egui::ComboBox::from_id_salt(id)
+        .selected_text(shown(current))
+        .show_ui(ui, |ui| {
+            for &value in T::ALL {
+                let not = (value != current).then(|| why_not(value)).flatten();
+                let item = ui
+                    .add_enabled(
+                        not.is_none(),
+                        egui::Button::selectable(value == current, shown(value)),
+                    )
+                    .on_disabled_hover_text(not.unwrap_or_default());
+                if item.clicked() && value != current {
+                    chosen = Some(value);
+                }
+            }
+        })
+        .response;
+    (chosen, response)
+}
+
 impl GilscopeApp {
-    /// Shows the settings panel (when open).
-    /// Simulated, or real threads contending for a real GIL on this machine's cores.
+    /// Simulated, real threads contending for a real GIL on this machine's cores, or a real
+    /// `CPython` found here (listed once the background search has found them).
     fn engine_picker(&mut self, ui: &mut egui::Ui) {
         let cores = std::thread::available_parallelism().map_or(1, usize::from);
         let live_label = format!(
             "Real threads on this machine ({cores} core{})",
             if cores == 1 { "" } else { "s" }
         );
+        let current = self.settings.engine();
+        let real_label = |i: &gilscope_sim::cpython::Interpreter| format!("CPython {}", i.label());
+        let selected = match &current {
+            EngineChoice::Simulated => "Simulated".to_owned(),
+            EngineChoice::Live => format!("Real threads ({cores})"),
+            EngineChoice::Cpython(path) => self
+                .interpreters
+                .get(Some(path))
+                .map_or_else(|| "CPython (looking…)".to_owned(), real_label),
+        };
+        let mut chosen = None;
         ui.horizontal(|ui| {
             let label = ui.label("Engine");
-            let mut live = self.settings.live;
             egui::ComboBox::from_id_salt("engine")
-                .selected_text(if live { format!("Real threads ({cores})") } else { "Simulated".to_owned() })
+                .selected_text(selected)
                 .show_ui(ui, |ui| {
-                    ui.selectable_value(&mut live, false, "Simulated");
-                    ui.selectable_value(&mut live, true, live_label.as_str());
+                    if ui.selectable_label(current == EngineChoice::Simulated, "Simulated").clicked() {
+                        chosen = Some(EngineChoice::Simulated);
+                    }
+                    if ui.selectable_label(current == EngineChoice::Live, live_label.as_str()).clicked() {
+                        chosen = Some(EngineChoice::Live);
+                    }
+                    if self.interpreters.searching() {
+                        ui.add_enabled(false, egui::Button::selectable(false, "CPython: looking for interpreters…"));
+                    } else if let Some(why) = self.interpreters.unavailable() {
+                        ui.add_enabled(false, egui::Button::selectable(false, "CPython: unavailable"))
+                            .on_disabled_hover_text(why);
+                    }
+                    for i in self.interpreters.found() {
+                        let this = EngineChoice::Cpython(i.path.clone());
+                        if ui
+                            .selectable_label(current == this, real_label(i))
+                            .on_hover_text(i.describe())
+                            .clicked()
+                        {
+                            chosen = Some(this);
+                        }
+                    }
                 })
                 .response
                 .labelled_by(label.id)
-                .on_hover_text("Simulated: CPython's algorithm in virtual time, deterministic. Real threads: OS threads and a real GIL, in real time, on this machine");
-            self.settings.live = live;
+                .on_hover_text("Simulated: CPython's algorithm in virtual time, deterministic. Real threads: OS threads and a real GIL, in real time, on this machine. CPython: a real interpreter installed here runs a program generated from the scenario");
         });
-        if self.settings.live {
-            ui.add(egui::Label::new(egui::RichText::new("Real threads run in real time (the speed does not apply) and support the threads runtime of Python 3.2+ only.").small()).wrap());
+        if let Some(engine) = chosen {
+            self.settings.set_engine(engine);
+        }
+        let small = |ui: &mut egui::Ui, text: &str| {
+            ui.add(egui::Label::new(egui::RichText::new(text).small()).wrap());
+        };
+        match self.settings.engine() {
+            EngineChoice::Simulated => {}
+            EngineChoice::Live => small(
+                ui,
+                "Real threads run in real time (the speed does not apply; Stop ends them) and support the threads runtime of Python 3.2+ only.",
+            ),
+            EngineChoice::Cpython(_) => {
+                small(
+                    ui,
+                    "A real interpreter runs in real time (the speed does not apply; Stop ends it). Its own version and build apply; what it does not let gilscope observe is listed under the timeline.",
+                );
+            }
+        }
+        for note in &self.engine_notes {
+            small(ui, note);
         }
         ui.add_space(4.0);
     }
@@ -225,9 +381,6 @@ impl GilscopeApp {
             let path = self.settings.file_path.clone();
             self.open_file(&path);
         }
-        if let Some(error) = &self.load_error {
-            ui.colored_label(ui.visuals().error_fg_color, error);
-        }
     }
 
     /// The merged settings of run A (user over scenario), for showing current values even
@@ -241,87 +394,258 @@ impl GilscopeApp {
         self.settings.overrides.or(&scenario)
     }
 
-    fn interpreter_section(&mut self, ui: &mut egui::Ui) {
-        self.engine_picker(ui);
-        ui.strong("Interpreter");
-        let merged = self.merged();
-        let defaults = Overrides::default().resolve().ok();
+    /// The real interpreter of run A, when it runs on one.
+    fn real_interpreter(&self) -> Option<gilscope_sim::cpython::Interpreter> {
+        match self.settings.engine() {
+            EngineChoice::Cpython(path) => self.interpreters.get(Some(&path)).cloned(),
+            EngineChoice::Simulated | EngineChoice::Live => None,
+        }
+    }
+
+    /// Why run A cannot have `candidate` (the user's overrides with one change), when the
+    /// current settings can run: the reason a control's option is disabled.
+    fn why_not(&self, candidate: &Overrides) -> Option<String> {
+        let (_, scenario) = self.loaded.as_ref()?;
+        scenario.config(&self.settings.overrides).ok()?;
+        scenario.config(candidate).err().map(|e| reason(&e))
+    }
+
+    /// Why run A's switch interval does nothing, if it does nothing.
+    fn interval_unused_a(&self) -> Option<String> {
+        let (_, scenario) = self.loaded.as_ref()?;
+        interval_unused(scenario, &self.config_a()?)
+    }
+
+    /// The user's overrides changed by `change`.
+    fn with(&self, change: impl FnOnce(&mut Overrides)) -> Overrides {
+        let mut candidate = self.settings.overrides.clone();
+        change(&mut candidate);
+        candidate
+    }
+
+    /// The Python version and build: chosen for the simulator (what cannot run disabled, with
+    /// the reason), the interpreter's own for a real one. Returns whether the build is
+    /// free-threaded.
+    fn build_controls(
+        &mut self,
+        ui: &mut egui::Ui,
+        merged: &Overrides,
+        defaults: Option<&RunConfig>,
+        real: Option<&gilscope_sim::cpython::Interpreter>,
+    ) -> bool {
+        if let Some(i) = real {
+            ui.label(format!("Python {}", i.label()))
+                .on_hover_text(format!(
+                    "{}: the version and the build are the interpreter's own",
+                    i.describe()
+                ));
+            return i.facts.free_threaded;
+        }
         let python = merged
             .python
-            .or(defaults.as_ref().map(|d| d.python))
+            .or(defaults.map(|d| d.python))
             .unwrap_or(PythonVersion::DEFAULT);
-        if let Some(v) = version_picker(ui, "python", "Python", python) {
+        let why_version = |v: PythonVersion| self.why_not(&self.with(|o| o.python = Some(v)));
+        if let Some(v) = version_picker(ui, "python", "Python", python, &why_version) {
             self.settings.overrides.python = Some(v);
         }
         let mut free = merged.free_threaded.unwrap_or(false);
+        let why_free = self.why_not(&self.with(|o| {
+            o.free_threaded = Some(!free);
+            o.gil = None;
+        }));
         if ui
-            .checkbox(&mut free, "Free-threaded build (3.13+)")
-            .on_hover_text(
-                "python3.13t: built with --disable-gil; threads run in parallel on the cores",
+            .add_enabled(
+                why_free.is_none(),
+                egui::Checkbox::new(&mut free, "Free-threaded build (3.13+)"),
             )
+            .on_hover_text(help("free_threaded"))
+            .on_disabled_hover_text(why_free.unwrap_or_default())
             .changed()
         {
             self.settings.overrides.free_threaded = Some(free);
             self.settings.overrides.gil = None;
         }
+        free
+    }
+
+    fn interpreter_section(&mut self, ui: &mut egui::Ui) {
+        self.engine_picker(ui);
+        ui.strong("Interpreter");
+        let merged = self.merged();
+        let defaults = Overrides::default().resolve().ok();
+        let config = self.config_a();
+        let real = self.real_interpreter();
+        let free = self.build_controls(ui, &merged, defaults.as_ref(), real.as_ref());
         if free {
-            ui.horizontal(|ui| {
-                let label = ui.label("PYTHON_GIL");
-                let text = |g: Option<bool>| match g {
-                    None => "not set (GIL off)",
-                    Some(false) => "0 (GIL off)",
-                    Some(true) => "1 (GIL forced on)",
-                };
-                let mut gil = merged.gil;
-                egui::ComboBox::from_id_salt("python_gil")
-                    .selected_text(text(gil))
-                    .show_ui(ui, |ui| {
-                        for g in [None, Some(false), Some(true)] {
-                            ui.selectable_value(&mut gil, g, text(g));
-                        }
-                    })
-                    .response
-                    .labelled_by(label.id);
-                if gil != merged.gil {
-                    self.settings.overrides.gil = gil;
-                }
-            });
+            self.python_gil(ui, &merged);
         }
         let runtime = merged.runtime.unwrap_or_default();
         ui.horizontal(|ui| {
             let label = ui.label("Runs as");
-            let mut chosen = runtime;
-            egui::ComboBox::from_id_salt("runtime")
-                .selected_text(runtime_label(runtime))
-                .show_ui(ui, |ui| {
-                    for (r, text) in RUNTIMES {
-                        ui.selectable_value(&mut chosen, r, text);
-                    }
-                })
-                .response
+            let why = |r: Runtime| self.why_not(&self.with(|o| o.runtime = Some(r)));
+            let (chosen, response) = named_menu(
+                ui,
+                "runtime",
+                runtime,
+                &|r: Runtime| r.name().to_owned(),
+                &why,
+            );
+            response
                 .labelled_by(label.id)
-                .on_hover_text("threading.Thread, asyncio tasks, multiprocessing processes, or subinterpreters");
-            if chosen != runtime {
-                self.settings.overrides.runtime = Some(chosen);
+                .on_hover_text(help("runtime"));
+            if let Some(r) = chosen {
+                self.settings.overrides.runtime = Some(r);
             }
         });
-        let interval = merged.switch_interval.unwrap_or(INTERVAL_DEFAULT);
-        if let Some(v) = interval_slider(ui, "Switch interval", interval) {
-            self.settings.overrides.switch_interval = Some(v);
+        self.start_method(ui, &merged, config.as_ref());
+        let interval = merged.switch_interval.unwrap_or(DEFAULT_SWITCH_INTERVAL);
+        let ticks = real
+            .as_ref()
+            .is_some_and(|i| i.version.python < PythonVersion::new(3, 2));
+        if ticks {
+            not_applicable(
+                ui,
+                "Switch interval",
+                "Python 2.7's GIL counts ticks (sys.setcheckinterval), not time",
+            );
+        } else {
+            let unused = self.interval_unused_a();
+            let moved = ui.add_enabled_ui(unused.is_none(), |ui| {
+                interval_slider(ui, "Switch interval", interval)
+            });
+            if let Some(why) = &unused {
+                moved.response.on_disabled_hover_text(why);
+            }
+            if let Some(v) = moved.inner {
+                self.settings.overrides.switch_interval = Some(v);
+            }
         }
+        if config.as_ref().is_some_and(|c| c.model() == Model::OldGil) {
+            self.check_interval(ui, &merged);
+        }
+        self.successor(ui, &merged, config.as_ref());
         ui.add_space(4.0);
         self.threads_grid(
             ui,
             &merged,
             defaults.as_ref().map_or(2, |d| d.cores),
-            defaults.as_ref().map_or(1, |d| d.seed),
+            real.is_none()
+                .then(|| defaults.as_ref().map_or(1, |d| d.seed)),
         );
         if ui.button("Reset to the scenario's settings").clicked() {
             self.settings.reset_run_settings();
         }
-        for error in &self.config_errors {
-            ui.colored_label(ui.visuals().error_fg_color, error);
-        }
+    }
+
+    /// `PYTHON_GIL`, for a free-threaded build.
+    fn python_gil(&mut self, ui: &mut egui::Ui, merged: &Overrides) {
+        ui.horizontal(|ui| {
+            let label = ui.label("PYTHON_GIL");
+            let text = |g: Option<bool>| match g {
+                None => "not set (GIL off)",
+                Some(false) => "0 (GIL off)",
+                Some(true) => "1 (GIL forced on)",
+            };
+            let mut gil = merged.gil;
+            egui::ComboBox::from_id_salt("python_gil")
+                .selected_text(text(gil))
+                .show_ui(ui, |ui| {
+                    for g in [None, Some(false), Some(true)] {
+                        ui.selectable_value(&mut gil, g, text(g));
+                    }
+                })
+                .response
+                .labelled_by(label.id)
+                .on_hover_text(help("gil"));
+            if gil != merged.gil {
+                self.settings.overrides.gil = gil;
+            }
+        });
+    }
+
+    /// How `multiprocessing` starts its processes: only for that runtime.
+    fn start_method(&mut self, ui: &mut egui::Ui, merged: &Overrides, config: Option<&RunConfig>) {
+        let Some(config) = config else { return };
+        let applies = config.runtime == Runtime::Multiprocessing;
+        let default = StartMethod::linux_default(config.python);
+        let shown = |m: StartMethod| {
+            if m == default {
+                format!("{m} (default)")
+            } else {
+                m.name().to_owned()
+            }
+        };
+        ui.horizontal(|ui| {
+            let label = ui.label("Start method");
+            let current = merged.start_method.unwrap_or(default);
+            let inner = ui.add_enabled_ui(applies, |ui| {
+                let (chosen, response) = named_menu(ui, "start_method", current, &shown, &|_| None);
+                response
+                    .labelled_by(label.id)
+                    .on_hover_text(help("start_method"));
+                chosen
+            });
+            inner.response.on_disabled_hover_text(format!(
+                "Only multiprocessing starts processes; this run uses {}",
+                config.runtime
+            ));
+            if let Some(m) = inner.inner {
+                self.settings.overrides.start_method = Some(m);
+            }
+        });
+    }
+
+    /// The old GIL's check interval (`sys.setcheckinterval`), in place of the switch interval.
+    fn check_interval(&mut self, ui: &mut egui::Ui, merged: &Overrides) {
+        ui.horizontal(|ui| {
+            let label = ui.label("Check interval (ticks)");
+            let mut ticks = merged.check_interval.unwrap_or(DEFAULT_CHECK_INTERVAL);
+            if ui
+                .add(
+                    egui::DragValue::new(&mut ticks)
+                        .range(1..=MAX_CHECK_INTERVAL)
+                        .speed(1.0),
+                )
+                .labelled_by(label.id)
+                .on_hover_text(help("check_interval"))
+                .changed()
+            {
+                self.settings.overrides.check_interval = Some(ticks);
+            }
+        });
+    }
+
+    /// Who wins the GIL when it is released: only where there is a GIL.
+    fn successor(&mut self, ui: &mut egui::Ui, merged: &Overrides, config: Option<&RunConfig>) {
+        let Some(config) = config else { return };
+        ui.horizontal(|ui| {
+            let label = ui.label("GIL goes to");
+            let current = merged.successor.unwrap_or_default();
+            let unused = self
+                .loaded
+                .as_ref()
+                .and_then(|(_, scenario)| no_gil_contention(scenario, config));
+            let inner = ui.add_enabled_ui(unused.is_none(), |ui| {
+                let (chosen, response) = named_menu(
+                    ui,
+                    "successor",
+                    current,
+                    &|p: SuccessorPolicy| p.name().to_owned(),
+                    &|_| None,
+                );
+                response
+                    .labelled_by(label.id)
+                    .on_hover_text(help("successor"));
+                chosen
+            });
+            inner
+                .response
+                .on_disabled_hover_text(unused.unwrap_or_default());
+            if let Some(p) = inner.inner {
+                self.settings.overrides.successor = Some(p);
+            }
+        });
     }
 
     fn threads_grid(
@@ -329,45 +653,73 @@ impl GilscopeApp {
         ui: &mut egui::Ui,
         merged: &Overrides,
         default_cores: u32,
-        default_seed: u64,
+        default_seed: Option<u64>,
     ) {
         let groups: Vec<(String, u32)> = self
             .loaded
             .as_ref()
             .map(|(_, s)| s.groups.iter().map(|g| (g.name.clone(), g.count)).collect())
             .unwrap_or_default();
-        egui::Grid::new("threads").num_columns(2).spacing([12.0, 6.0]).show(ui, |ui| {
-            for (index, (name, count)) in groups.iter().enumerate() {
-                let label = ui.label(format!("“{name}” threads"));
-                let mut n = self.settings.group_count(index).unwrap_or(*count);
-                if ui.add(egui::DragValue::new(&mut n).range(1..=64)).labelled_by(label.id).changed() {
-                    self.settings.set_group_count(index, n);
+        egui::Grid::new("threads")
+            .num_columns(2)
+            .spacing([12.0, 6.0])
+            .show(ui, |ui| {
+                for (index, (name, count)) in groups.iter().enumerate() {
+                    let label = ui.label(format!("“{name}” threads"));
+                    let mut n = self.settings.group_count(index).unwrap_or(*count);
+                    if ui
+                        .add(egui::DragValue::new(&mut n).range(1..=64))
+                        .labelled_by(label.id)
+                        .changed()
+                    {
+                        self.settings.set_group_count(index, n);
+                    }
+                    ui.end_row();
+                }
+                let label = ui.label("Cores");
+                let mut cores = merged.cores.unwrap_or(default_cores);
+                if ui
+                    .add(egui::DragValue::new(&mut cores).range(1..=64))
+                    .labelled_by(label.id)
+                    .on_hover_text(help("cores"))
+                    .changed()
+                {
+                    self.settings.overrides.cores = Some(cores);
                 }
                 ui.end_row();
-            }
-            let label = ui.label("Cores");
-            let mut cores = merged.cores.unwrap_or(default_cores);
-            if ui
-                .add(egui::DragValue::new(&mut cores).range(1..=64))
-                .labelled_by(label.id)
-                .on_hover_text("CPU cores the OS may run the threads on")
-                .changed()
-            {
-                self.settings.overrides.cores = Some(cores);
-            }
-            ui.end_row();
-            let label = ui.label("Seed");
-            let mut seed = merged.seed.unwrap_or(default_seed);
-            if ui
-                .add(egui::DragValue::new(&mut seed))
-                .labelled_by(label.id)
-                .on_hover_text("Seeds every random choice (who wins the GIL): the same seed replays the same run")
-                .changed()
-            {
-                self.settings.overrides.seed = Some(seed);
-            }
-            ui.end_row();
-        });
+                let Some(default_seed) = default_seed else {
+                    ui.label("Seed");
+                    ui.weak("not applicable").on_hover_text(
+                        "A real interpreter has no seed: the OS decides who wins the GIL",
+                    );
+                    ui.end_row();
+                    return;
+                };
+                let label = ui.label("Seed");
+                let mut seed = merged.seed.unwrap_or(default_seed);
+                if ui
+                    .add(egui::DragValue::new(&mut seed))
+                    .labelled_by(label.id)
+                    .on_hover_text(help("seed"))
+                    .changed()
+                {
+                    self.settings.overrides.seed = Some(seed);
+                }
+                ui.end_row();
+            });
+    }
+
+    /// Why run B cannot run when it changes `with`, when run A can.
+    fn why_not_b(&self, with: CompareWith) -> Option<String> {
+        let (_, scenario) = self.loaded.as_ref()?;
+        let a = scenario.config(&self.settings.overrides).ok()?;
+        if let CompareWith::SwitchInterval(_) = with {
+            return interval_unused(scenario, &a);
+        }
+        scenario
+            .config(&with.overrides_b(&self.settings.overrides, &a))
+            .err()
+            .map(|e| reason(&e))
     }
 
     fn compare_section(&mut self, ui: &mut egui::Ui) {
@@ -384,11 +736,19 @@ impl GilscopeApp {
                 .selected_text(current.kind_label())
                 .show_ui(ui, |ui| {
                     for kind in CompareWith::KINDS {
-                        if ui
-                            .selectable_label(kind.same_kind(current), kind.kind_label())
-                            .clicked()
-                            && !kind.same_kind(current)
-                        {
+                        let not = (!kind.same_kind(current))
+                            .then(|| self.why_not_b(kind))
+                            .flatten();
+                        let item = ui
+                            .add_enabled(
+                                not.is_none(),
+                                egui::Button::selectable(
+                                    kind.same_kind(current),
+                                    kind.kind_label(),
+                                ),
+                            )
+                            .on_disabled_hover_text(not.unwrap_or_default());
+                        if item.clicked() && !kind.same_kind(current) {
                             self.settings.compare_with = kind;
                         }
                     }
@@ -397,6 +757,7 @@ impl GilscopeApp {
                 .labelled_by(label.id);
         });
         match self.settings.compare_with {
+            CompareWith::RealInterpreter => self.compare_interpreter_picker(ui),
             CompareWith::Build => {
                 let a_free = self.config_a().is_some_and(|c| !c.gil_enabled());
                 ui.label(if a_free {
@@ -406,30 +767,32 @@ impl GilscopeApp {
                 });
             }
             CompareWith::SwitchInterval(v) => {
-                if let Some(v) = interval_slider(ui, "B's switch interval", v) {
+                let unused = self.interval_unused_a();
+                let moved = ui.add_enabled_ui(unused.is_none(), |ui| {
+                    interval_slider(ui, "B's switch interval", v)
+                });
+                if let Some(why) = &unused {
+                    moved.response.on_disabled_hover_text(why);
+                }
+                if let Some(v) = moved.inner {
                     self.settings.compare_with = CompareWith::SwitchInterval(v);
                 }
             }
             CompareWith::Python(v) => {
-                if let Some(v) = version_picker(ui, "python_b", "B's Python", v) {
+                let why = |v: PythonVersion| self.why_not_b(CompareWith::Python(v));
+                if let Some(v) = version_picker(ui, "python_b", "B's Python", v, &why) {
                     self.settings.compare_with = CompareWith::Python(v);
                 }
             }
             CompareWith::Runtime(r) => {
                 ui.horizontal(|ui| {
                     let label = ui.label("B runs as");
-                    let mut chosen = r;
-                    egui::ComboBox::from_id_salt("runtime_b")
-                        .selected_text(runtime_label(r))
-                        .show_ui(ui, |ui| {
-                            for (option, text) in RUNTIMES {
-                                ui.selectable_value(&mut chosen, option, text);
-                            }
-                        })
-                        .response
-                        .labelled_by(label.id);
-                    if chosen != r {
-                        self.settings.compare_with = CompareWith::Runtime(chosen);
+                    let why = |r: Runtime| self.why_not_b(CompareWith::Runtime(r));
+                    let (chosen, response) =
+                        named_menu(ui, "runtime_b", r, &|r: Runtime| r.name().to_owned(), &why);
+                    response.labelled_by(label.id);
+                    if let Some(r) = chosen {
+                        self.settings.compare_with = CompareWith::Runtime(r);
                     }
                 });
             }
@@ -448,4 +811,54 @@ impl GilscopeApp {
             }
         }
     }
+
+    /// B on a real interpreter: which one (the newest found by default).
+    fn compare_interpreter_picker(&mut self, ui: &mut egui::Ui) {
+        let current = self
+            .interpreters
+            .get(self.settings.compare_interpreter.as_deref())
+            .cloned();
+        ui.horizontal(|ui| {
+            let label = ui.label("B's interpreter");
+            let text = current.as_ref().map_or_else(
+                || {
+                    if self.interpreters.searching() {
+                        "looking…".to_owned()
+                    } else {
+                        "none found".to_owned()
+                    }
+                },
+                |i| format!("CPython {}", i.label()),
+            );
+            let mut chosen = None;
+            egui::ComboBox::from_id_salt("interpreter_b")
+                .selected_text(text)
+                .show_ui(ui, |ui| {
+                    for i in self.interpreters.found() {
+                        let on = current.as_ref().is_some_and(|c| c.path == i.path);
+                        if ui
+                            .selectable_label(on, format!("CPython {}", i.label()))
+                            .on_hover_text(i.describe())
+                            .clicked()
+                        {
+                            chosen = Some(i.path.clone());
+                        }
+                    }
+                })
+                .response
+                .labelled_by(label.id);
+            if chosen.is_some() {
+                self.settings.compare_interpreter = chosen;
+            }
+        });
+        ui.label("B runs the same settings on a real interpreter, beside A's engine.");
+    }
+}
+
+/// A setting this engine has no knob for: its name, "not applicable", and why on hover.
+fn not_applicable(ui: &mut egui::Ui, name: &str, why: &str) {
+    ui.horizontal(|ui| {
+        ui.label(name);
+        ui.weak("not applicable").on_hover_text(why);
+    });
 }

@@ -6,7 +6,8 @@
 //! options and caches behind the [`view::View`] trait: `compare` (the central timeline view),
 //! `analysis` (the tabs under it: `narration`, `plots`, `histograms`, `samplers_view`),
 //! `sweep_view`, `stats_panel` and `help`. Beside them: `runner` (the engine thread),
-//! `sweep_job` (the sweep's background job), `session` (one run as the UI sees it),
+//! `sweep_job` (the sweep's background job), `session` (one run as the UI sees it, and the
+//! engine chosen), `interpreters` (the real interpreters, found in the background),
 //! `settings` (persisted) and `screenshot`.
 
 pub mod analysis;
@@ -15,6 +16,7 @@ pub mod compare;
 mod controls;
 pub mod help;
 pub mod histograms;
+pub mod interpreters;
 pub mod narration;
 pub mod panels;
 pub mod plots;
@@ -30,9 +32,10 @@ mod toolbar;
 pub mod view;
 
 pub use app::GilscopeApp;
-pub use compare::{headline, side_label};
+pub use compare::{headline, run_label, side_label};
 pub use help::SHORTCUTS;
 pub use screenshot::{ScreenshotRequest, capture};
+pub use session::EngineChoice;
 pub use settings::{CompareWith, ScenarioSource, Settings, Speed};
 pub use view::{Action, PresetEntry, View, ViewCtx};
 

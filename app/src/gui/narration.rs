@@ -1,34 +1,27 @@
-//! The narration panel: what the preset wants a class to notice, with the run's numbers
-//! filled in (`Stats::narrate`).
+//! The narration panel: the sentences of the preset's narration that are true for the run on
+//! screen, with its numbers (`Narration::narrate` in the simulator crate, the same text
+//! `gilscope run` prints). In compare mode each run has its own.
 
 use super::session::Run;
 use super::view::{Action, View, ViewCtx};
 use gilscope_sim::Scenario;
 
-/// A narration with `{placeholders}` that have no numbers yet shown as "…".
-fn unfilled(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    while let Some(open) = rest.find('{') {
-        out.push_str(&rest[..open]);
-        let Some(close) = rest[open..].find('}') else {
-            rest = &rest[open..];
-            break;
-        };
-        out.push('…');
-        rest = &rest[open + close + 1..];
+/// The narration of `scenario` for `run`: the sentences true for it, or a line saying the run
+/// has not reported yet; `None` when the scenario has no narration.
+pub fn text(scenario: &Scenario, run: &Run) -> Option<String> {
+    if scenario.narration.is_empty() {
+        return None;
     }
-    out.push_str(rest);
-    out
-}
-
-/// Joins the lines of each paragraph, so the text wraps to the panel's width.
-fn reflow(text: &str) -> String {
-    text.trim()
-        .split("\n\n")
-        .map(|paragraph| paragraph.split_whitespace().collect::<Vec<_>>().join(" "))
-        .collect::<Vec<_>>()
-        .join("\n\n")
+    Some(match (&run.stats, &run.error) {
+        (Some(stats), None) => stats.narration.clone(),
+        // Stopped by an error: the narration says so, and why.
+        (Some(stats), Some(error)) => scenario
+            .narration
+            .narrate(&run.trace, stats, Some(error))
+            .text(),
+        (None, Some(_)) => "The run stopped before it could report anything.".to_owned(),
+        (None, None) => "The run is starting: the narration follows it.".to_owned(),
+    })
 }
 
 /// The text as a layout in which `code` between backticks is set in the monospace font.
@@ -51,20 +44,7 @@ fn with_code(ui: &egui::Ui, text: &str) -> egui::text::LayoutJob {
     job
 }
 
-/// The narration of `scenario`, filled with the numbers of the first of `runs` (ellipses until
-/// its stats arrive); `None` when the scenario has none.
-pub fn text(scenario: &Scenario, runs: &[Run]) -> Option<String> {
-    if scenario.narration.trim().is_empty() {
-        return None;
-    }
-    let text = match runs.first().and_then(|r| r.stats.as_ref()) {
-        Some(stats) => stats.narrate(&scenario.narration),
-        None => unfilled(&scenario.narration),
-    };
-    Some(reflow(&text))
-}
-
-/// The narration panel. It keeps no state: the text follows the run on screen.
+/// The narration panel. It keeps no state: the text follows the runs on screen.
 #[derive(Debug, Default)]
 pub struct NarrationView;
 
@@ -74,34 +54,21 @@ impl View for NarrationView {
             return Vec::new();
         };
         ui.heading(&scenario.name);
-        match text(scenario, cx.runs) {
-            Some(text) => {
-                let job = with_code(ui, &text);
-                ui.label(job);
-                if cx.runs.first().is_some_and(|r| !r.is_over()) {
-                    ui.weak("The numbers update as the run goes.");
-                }
+        if scenario.narration.is_empty() {
+            ui.weak("This scenario has no narration.");
+            return Vec::new();
+        }
+        let many = cx.runs.len() > 1;
+        for (i, run) in cx.runs.iter().enumerate() {
+            let Some(text) = text(scenario, run) else {
+                continue;
+            };
+            if many {
+                ui.strong(format!("Run {}", ["A", "B"][i.min(1)]));
             }
-            None => {
-                ui.weak("This scenario has no narration.");
-            }
+            let job = with_code(ui, &text);
+            ui.label(job);
         }
         Vec::new()
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn placeholders_without_numbers_become_ellipses() {
-        assert_eq!(unfilled("took {io_latency} vs {wall}."), "took … vs ….");
-        assert_eq!(unfilled("a { b"), "a { b");
-    }
-
-    #[test]
-    fn paragraphs_are_kept_and_lines_joined() {
-        assert_eq!(reflow("one\ntwo\n\nthree\n"), "one two\n\nthree");
     }
 }

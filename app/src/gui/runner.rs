@@ -59,6 +59,8 @@ pub enum Command {
     Restart,
     /// Change the pace.
     SetSpeed(Speed),
+    /// End the run now, keeping its trace (a real run's threads or process are stopped).
+    End,
     /// End the thread.
     Stop,
 }
@@ -232,6 +234,14 @@ impl Worker {
                 self.reanchor();
             }
             Command::Restart => self.start()?,
+            Command::End => {
+                if let Some(engine) = self.engine.as_mut()
+                    && !engine.is_finished()
+                {
+                    engine.stop();
+                    self.publish()?;
+                }
+            }
             Command::Step => {
                 self.playing = false;
                 if self.running() {

@@ -3,8 +3,11 @@
 
 use super::GuiError;
 use super::app::GilscopeApp;
+use super::interpreters::Interpreters;
+use super::session::EngineChoice;
 use super::settings::{CompareWith, ScenarioSource, Settings, Speed};
 use crate::theme::ThemeMode;
+use gilscope_sim::cpython::Interpreter;
 use gilscope_sim::model::Overrides;
 use gilscope_sim::presets;
 use std::path::PathBuf;
@@ -19,6 +22,8 @@ pub struct ScreenshotRequest {
     pub scenario: String,
     /// Settings over the scenario's own (as `gilscope run` takes them).
     pub overrides: Overrides,
+    /// Thread counts per group index (`--threads GROUP=N`), `None`: the scenario's.
+    pub group_counts: Vec<Option<u32>>,
     /// Show the compare view, with run B changing this.
     pub compare: Option<CompareWith>,
     /// Presentation mode (large text, thick lanes).
@@ -29,8 +34,13 @@ pub struct ScreenshotRequest {
     pub size: [u32; 2],
     /// Where to write the PNG.
     pub out: PathBuf,
-    /// Real threads on this machine instead of the simulator.
-    pub live: bool,
+    /// The engine of run A.
+    pub engine: EngineChoice,
+    /// The real interpreters the runs may use (A's, and B's when B runs on one), found by the
+    /// caller: the window does not search for them.
+    pub interpreters: Vec<Interpreter>,
+    /// Run B's interpreter when B runs on one (none: the newest of [`Self::interpreters`]).
+    pub compare_interpreter: Option<PathBuf>,
 }
 
 impl ScreenshotRequest {
@@ -39,9 +49,12 @@ impl ScreenshotRequest {
         Self {
             scenario: scenario.into(),
             overrides: Overrides::default(),
+            group_counts: Vec::new(),
             compare: None,
             presentation: false,
-            live: false,
+            engine: EngineChoice::Simulated,
+            interpreters: Vec::new(),
+            compare_interpreter: None,
             theme: ThemeMode::Dark,
             size: [1280, 800],
             out: out.into(),
@@ -55,9 +68,10 @@ impl ScreenshotRequest {
         } else {
             ScenarioSource::File(self.scenario.clone())
         };
-        Settings {
+        let mut settings = Settings {
             scenario,
             overrides: self.overrides.clone(),
+            group_counts: self.group_counts.clone(),
             speed: Speed::Fastest,
             compare: self.compare.is_some(),
             compare_with: self.compare.unwrap_or(CompareWith::Build),
@@ -67,9 +81,11 @@ impl ScreenshotRequest {
             // presentation mode is switched on in the window.
             show_controls: !self.presentation,
             show_info: !(self.presentation && self.compare.is_some()),
-            live: self.live,
+            compare_interpreter: self.compare_interpreter.clone(),
             ..Settings::default()
-        }
+        };
+        settings.set_engine(self.engine.clone());
+        settings
     }
 }
 
@@ -160,7 +176,10 @@ pub fn capture(req: &ScreenshotRequest) -> Result<(), GuiError> {
     }
     let outcome: Outcome = Arc::new(Mutex::new(None));
     let app = ScreenshotApp {
-        app: GilscopeApp::new(req.settings()),
+        app: GilscopeApp::with_interpreters(
+            req.settings(),
+            Interpreters::known(req.interpreters.clone()),
+        ),
         out: req.out.clone(),
         started: Instant::now(),
         settled: 0,

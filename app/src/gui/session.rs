@@ -1,10 +1,36 @@
 //! One run as the UI sees it: its engine thread, its own copy of the trace (rebuilt from the
-//! streamed deltas), the latest stats, and any error.
+//! streamed deltas), the latest stats, and any error; and which engine the app runs.
 
 use super::runner::{Command, EngineBuilder, EngineSpec, Runner, Update};
 use super::settings::Speed;
+use gilscope_sim::cpython::{Configured, CpythonEngine, CpythonOptions, Interpreter};
 use gilscope_sim::live::{LiveEngine, LiveOptions};
 use gilscope_sim::{EngineKind, RunConfig, RunMeta, Scenario, SimEngine, Stats, Trace};
+use serde::{Deserialize, Serialize};
+use std::path::PathBuf;
+
+/// Which engine runs a scenario in the window.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub enum EngineChoice {
+    /// The simulator.
+    #[default]
+    Simulated,
+    /// Real threads and a real GIL written in Rust, on this machine.
+    Live,
+    /// A real `CPython` found here: the path of its executable.
+    Cpython(PathBuf),
+}
+
+impl EngineChoice {
+    /// The engine of a trace this choice produces.
+    pub fn kind(&self) -> EngineKind {
+        match self {
+            Self::Simulated => EngineKind::Sim,
+            Self::Live => EngineKind::Live,
+            Self::Cpython(_) => EngineKind::Cpython,
+        }
+    }
+}
 
 /// Updates applied per frame and run at most: the UI never spends long draining.
 pub const UPDATES_PER_FRAME: usize = 32;
@@ -73,6 +99,39 @@ impl Run {
         Run::start(spec, title, Speed::Fastest, playing, ctx)
     }
 
+    /// Starts a generated program on the real interpreter `interpreter` for `scenario` with
+    /// `configured` (from `cpython::configure`). It runs in real time and streams into the
+    /// trace as it goes; the interpreter is started from the engine thread, which outlives it,
+    /// and dies with it (stopped, restarted, or the window closed).
+    pub fn cpython(
+        scenario: &Scenario,
+        configured: Configured,
+        interpreter: Interpreter,
+        title: String,
+        playing: bool,
+        ctx: &egui::Context,
+    ) -> Run {
+        let real_scenario = scenario.clone();
+        let config = configured.config.clone();
+        let build: EngineBuilder = Box::new(move || {
+            let engine = CpythonEngine::start(
+                &real_scenario,
+                &configured,
+                &interpreter,
+                &CpythonOptions::default(),
+            )
+            .map_err(|e| gilscope_sim::SimError::Failed(e.to_string()))?;
+            Ok(Box::new(engine))
+        });
+        let spec = EngineSpec {
+            engine: EngineKind::Cpython,
+            config,
+            build,
+            realtime: true,
+        };
+        Run::start(spec, title, Speed::Fastest, playing, ctx)
+    }
+
     /// Starts any engine on its own thread (the simulator, or a live engine with
     /// `spec.realtime` set).
     pub fn start(
@@ -105,9 +164,20 @@ impl Run {
         }
     }
 
+    /// Whether it runs in real time (real threads or a real interpreter): it cannot pause.
+    pub fn realtime(&self) -> bool {
+        self.trace.meta.engine != EngineKind::Sim
+    }
+
     /// Whether the run has ended (finished with its final stats, or stopped by an error).
     pub fn is_over(&self) -> bool {
         self.complete || self.error.is_some()
+    }
+
+    /// Ends the run now, keeping what it recorded (a real run cannot pause: its threads or
+    /// its interpreter are stopped).
+    pub fn end(&mut self) {
+        self.send(Command::End);
     }
 
     /// Runs again from time 0 with a fresh engine, playing.

@@ -1,13 +1,16 @@
 //! The settings a user chooses in the window, persisted between launches (eframe storage).
 
+use super::session::EngineChoice;
 use crate::format::nanos as format_nanos;
 use crate::theme::ThemeMode;
 use gilscope_sim::model::Overrides;
 use gilscope_sim::model::Runtime;
+use gilscope_sim::names::Named as _;
 use gilscope_sim::time::{MS, Nanos, SEC, US};
 use gilscope_sim::{PythonVersion, RunConfig};
 use serde::{Deserialize, Serialize};
 use std::fmt;
+use std::path::PathBuf;
 use std::str::FromStr;
 
 /// The key under which [`Settings`] are stored.
@@ -95,32 +98,20 @@ pub enum CompareWith {
     Cores(u32),
     /// Another way of running the threads (asyncio, processes, subinterpreters).
     Runtime(Runtime),
-}
-
-/// Every runtime with its menu label, in menu order.
-pub const RUNTIMES: [(Runtime, &str); 4] = [
-    (Runtime::Threads, "threads"),
-    (Runtime::Asyncio, "asyncio"),
-    (Runtime::Multiprocessing, "multiprocessing"),
-    (Runtime::Subinterpreters, "subinterpreters"),
-];
-
-/// The menu label of a runtime.
-pub fn runtime_label(runtime: Runtime) -> &'static str {
-    RUNTIMES
-        .iter()
-        .find(|(r, _)| *r == runtime)
-        .map_or("threads", |(_, label)| label)
+    /// The same settings on a real `CPython` found here ([`Settings::compare_interpreter`],
+    /// or the newest found), beside run A's engine.
+    RealInterpreter,
 }
 
 impl CompareWith {
     /// Every kind, with a default value, in menu order.
-    pub const KINDS: [CompareWith; 5] = [
+    pub const KINDS: [CompareWith; 6] = [
         Self::Build,
         Self::SwitchInterval(MS),
         Self::Python(PythonVersion::new(3, 9)),
         Self::Cores(8),
         Self::Runtime(Runtime::Multiprocessing),
+        Self::RealInterpreter,
     ];
 
     /// What this kind changes, for menus: "switch interval".
@@ -131,6 +122,7 @@ impl CompareWith {
             Self::Python(_) => "Python version",
             Self::Cores(_) => "core count",
             Self::Runtime(_) => "runtime",
+            Self::RealInterpreter => "engine: a real CPython",
         }
     }
 
@@ -155,6 +147,8 @@ impl CompareWith {
             Self::Python(python) => b.python = Some(python),
             Self::Cores(cores) => b.cores = Some(cores),
             Self::Runtime(runtime) => b.runtime = Some(runtime),
+            // The interpreter decides the version and build; the rest is A's.
+            Self::RealInterpreter => {}
         }
         b
     }
@@ -162,16 +156,21 @@ impl CompareWith {
 
 impl FromStr for CompareWith {
     type Err = String;
-    /// Parses `build` (or `free-threaded`), `interval=1ms`, `python=3.9`, `cores=8` or
-    /// `runtime=multiprocessing` (threads, asyncio, multiprocessing, subinterpreters).
+    /// Parses `build` (or `free-threaded`), `interval=1ms`, `python=3.9`, `cores=8`,
+    /// `runtime=multiprocessing` (threads, asyncio, multiprocessing, subinterpreters) or
+    /// `cpython` (B on a real interpreter).
     fn from_str(s: &str) -> Result<Self, String> {
         let s = s.trim();
         if s == "build" || s == "free-threaded" || s == "gil" {
             return Ok(Self::Build);
         }
+        if s == "cpython" {
+            return Ok(Self::RealInterpreter);
+        }
         let bad = || {
             format!(
-                "compare \"{s}\" is not one of: build, interval=DURATION (e.g. interval=1ms), python=VERSION (e.g. python=3.9), cores=N, runtime=threads|asyncio|multiprocessing|subinterpreters"
+                "compare \"{s}\" is not one of: build, interval=DURATION (e.g. interval=1ms), python=VERSION (e.g. python=3.9), cores=N, runtime={}, cpython",
+                Runtime::NAMES.join("|")
             )
         };
         let (key, value) = s.split_once('=').ok_or_else(bad)?;
@@ -195,11 +194,9 @@ impl FromStr for CompareWith {
                 .ok_or_else(|| {
                     format!("compare cores={value}: use a whole number between 1 and 256")
                 }),
-            "runtime" => RUNTIMES
-                .iter()
-                .find(|(_, label)| *label == value.trim())
-                .map(|(runtime, _)| Self::Runtime(*runtime))
-                .ok_or_else(|| format!("compare runtime={value}: use threads, asyncio, multiprocessing or subinterpreters")),
+            "runtime" => Runtime::from_name(value)
+                .map(Self::Runtime)
+                .map_err(|e| format!("compare runtime={value}: {e}")),
             _ => Err(bad()),
         }
     }
@@ -237,6 +234,12 @@ pub struct Settings {
     pub show_info: bool,
     /// Run on real threads on this machine instead of the simulator.
     pub live: bool,
+    /// Run on this real `CPython` (the path of its executable) instead of the simulator or
+    /// real threads (`live` is then off).
+    pub interpreter: Option<PathBuf>,
+    /// The real `CPython` of run B when B runs on one ([`CompareWith::RealInterpreter`]);
+    /// none: the newest found.
+    pub compare_interpreter: Option<PathBuf>,
 }
 
 impl Default for Settings {
@@ -254,6 +257,8 @@ impl Default for Settings {
             show_controls: true,
             show_info: true,
             live: false,
+            interpreter: None,
+            compare_interpreter: None,
         }
     }
 }
@@ -263,6 +268,24 @@ impl Settings {
     pub fn reset_run_settings(&mut self) {
         self.overrides = Overrides::default();
         self.group_counts.clear();
+    }
+
+    /// The engine of run A.
+    pub fn engine(&self) -> EngineChoice {
+        match (&self.interpreter, self.live) {
+            (Some(path), _) => EngineChoice::Cpython(path.clone()),
+            (None, true) => EngineChoice::Live,
+            (None, false) => EngineChoice::Simulated,
+        }
+    }
+
+    /// Chooses the engine of run A.
+    pub fn set_engine(&mut self, engine: EngineChoice) {
+        self.live = engine == EngineChoice::Live;
+        self.interpreter = match engine {
+            EngineChoice::Cpython(path) => Some(path),
+            EngineChoice::Simulated | EngineChoice::Live => None,
+        };
     }
 
     /// The user's count for group `group`, if set.

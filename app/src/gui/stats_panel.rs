@@ -14,50 +14,110 @@ fn p50_p99(summary: Option<Summary>) -> String {
     )
 }
 
+/// A count the run's engine may not observe (a real interpreter hides its drop requests).
+fn observed(s: &Stats, n: u64) -> String {
+    if s.engine.not_observed().is_empty() {
+        count(n)
+    } else {
+        "not observed".to_owned()
+    }
+}
+
 /// The rows of the stats table, `(what, value)`, in reading order.
 pub fn stats_rows(s: &Stats) -> Vec<(String, String)> {
-    let mut rows: Vec<(String, String)> = vec![
-        ("Wall time".into(), format_ms(s.wall_ms)),
-        ("One thread would take".into(), format_ms(s.sequential_ms)),
+    stats_cells(s)
+        .into_iter()
+        .map(|(name, text, _)| (name, text))
+        .collect()
+}
+
+/// How far apart two runs on different engines may be before a number is marked (25%, as
+/// `gilscope validate` widens the real runs' spread).
+pub const DIFFERS_BY: f64 = 0.25;
+
+/// Whether `a` and `b` differ by more than [`DIFFERS_BY`] of the larger.
+pub fn differ(a: f64, b: f64) -> bool {
+    (a - b).abs() > DIFFERS_BY * a.abs().max(b.abs())
+}
+
+/// The rows of the stats table with the number each shows (where it is one number), for
+/// marking the numbers two runs disagree on.
+fn stats_cells(s: &Stats) -> Vec<(String, String, Option<f64>)> {
+    let mut rows: Vec<(String, String, Option<f64>)> = vec![
+        ("Wall time".into(), format_ms(s.wall_ms), Some(s.wall_ms)),
+        (
+            "One thread would take".into(),
+            format_ms(s.sequential_ms),
+            Some(s.sequential_ms),
+        ),
         (
             "Speedup vs 1 thread".into(),
             s.speedup.map_or_else(|| "—".into(), |x| format!("{x:.2}×")),
+            s.speedup,
         ),
-        ("Bytecodes".into(), count(s.bytecodes)),
-        ("Bytecodes/s".into(), si(s.bytecodes_per_s)),
-        ("CPU time".into(), format_ms(s.cpu_ms)),
+        ("Bytecodes".into(), count(s.bytecodes), None),
+        (
+            "Bytecodes/s".into(),
+            si(s.bytecodes_per_s),
+            Some(s.bytecodes_per_s),
+        ),
+        ("CPU time".into(), format_ms(s.cpu_ms), Some(s.cpu_ms)),
         (
             "Busy cores".into(),
             s.parallelism
                 .map_or_else(|| "—".into(), |p| format!("{p:.2}")),
+            s.parallelism,
         ),
         (
             "Memory (estimated)".into(),
             format!("{:.0} MiB", s.resident_mib),
+            Some(s.resident_mib),
         ),
     ];
     if s.gil_enabled {
         rows.extend([
-            ("GIL held".into(), percent(s.gil.held_fraction)),
+            (
+                "GIL held".into(),
+                percent(s.gil.held_fraction),
+                Some(s.gil.held_fraction),
+            ),
             (
                 "GIL switches".into(),
                 format!("{} ({}/s)", count(s.gil.switches), si(s.gil.switches_per_s)),
+                Some(s.gil.switches_per_s),
             ),
-            ("Forced switches".into(), count(s.gil.forced_switches)),
-            ("Drop requests".into(), count(s.gil.drop_requests)),
-            ("GIL slice p50/p99".into(), p50_p99(s.gil.slice_ms)),
-            ("GIL wait p50/p99".into(), p50_p99(s.gil.acquire_latency_ms)),
+            (
+                "Forced switches".into(),
+                observed(s, s.gil.forced_switches),
+                None,
+            ),
+            (
+                "Drop requests".into(),
+                observed(s, s.gil.drop_requests),
+                None,
+            ),
+            ("GIL slice p50/p99".into(), p50_p99(s.gil.slice_ms), None),
+            (
+                "GIL wait p50/p99".into(),
+                p50_p99(s.gil.acquire_latency_ms),
+                None,
+            ),
         ]);
     } else {
-        rows.push(("GIL".into(), "none: free-threaded".into()));
+        rows.push(("GIL".into(), "none: free-threaded".into(), None));
     }
     if let Some(io) = s.io_latency() {
-        rows.push(("I/O latency p50/p99".into(), p50_p99(Some(io))));
+        rows.push((
+            "I/O latency p50/p99".into(),
+            p50_p99(Some(io)),
+            Some(io.p50),
+        ));
     }
     for c in &s.counters {
         rows.push((
             format!("“{}” expected/actual", c.name),
             format!("{} / {}", count(c.expected), count(c.actual)),
+            None,
         ));
         let lost = if c.expected > 0 {
             c.lost as f64 / c.expected as f64
@@ -67,6 +127,16 @@ pub fn stats_rows(s: &Stats) -> Vec<(String, String)> {
         rows.push((
             format!("“{}” lost updates", c.name),
             format!("{} ({})", count(c.lost), percent(lost)),
+            Some(lost),
+        ));
+    }
+    if let Some(o) = s.observation {
+        // Short, so that two columns still fit the panel: a stamp's cost (its share of a
+        // compute loop's time).
+        rows.push((
+            "Cost of a stamp".into(),
+            format!("{:.0} ns ({})", o.stamp_ns, percent(o.compute_share)),
+            None,
         ));
     }
     rows
@@ -74,27 +144,11 @@ pub fn stats_rows(s: &Stats) -> Vec<(String, String)> {
 
 /// `(state, milliseconds)` of a thread, in legend order, zero times left out.
 fn state_times(t: &ThreadStats) -> Vec<(ThreadState, f64)> {
-    let s = &t.state_ms;
-    [
-        (ThreadState::Running, s.running),
-        (ThreadState::WaitingGil, s.waiting_gil),
-        (ThreadState::ForcedOff, s.forced_off),
-        (ThreadState::Io, s.io),
-        (ThreadState::Syscall, s.syscall),
-        (ThreadState::Waking, s.waking),
-        (ThreadState::CCallReleased, s.c_call),
-        (ThreadState::Lock, s.lock),
-        (ThreadState::Runnable, s.runnable),
-        (ThreadState::Ready, s.ready),
-        (ThreadState::Contended, s.contended),
-        (ThreadState::Paused, s.paused),
-        (ThreadState::Collecting, s.collecting),
-        (ThreadState::Signalling, s.signalling),
-        (ThreadState::Starting, s.starting),
-    ]
-    .into_iter()
-    .filter(|(_, ms)| *ms > 0.0)
-    .collect()
+    ThreadState::ALL
+        .into_iter()
+        .map(|state| (state, t.state_ms.of(state)))
+        .filter(|(_, ms)| *ms > 0.0)
+        .collect()
 }
 
 /// A thread's time as one bar split by state, with the numbers written under it.
@@ -140,6 +194,9 @@ impl View for StatsView {
     }
 }
 
+/// A table's cells: per run, `(row name, text, number)`.
+type Columns = [Vec<(String, String, Option<f64>)>];
+
 /// The table (a column per run) and the per-thread bars.
 fn stats_table(ui: &mut egui::Ui, cx: &ViewCtx<'_>) {
     ui.strong("Stats");
@@ -148,20 +205,119 @@ fn stats_table(ui: &mut egui::Ui, cx: &ViewCtx<'_>) {
         ui.weak("No stats yet: press Play.");
         return;
     }
-    let columns: Vec<Vec<(String, String)>> = all
+    let columns: Vec<Vec<(String, String, Option<f64>)>> = all
         .iter()
-        .map(|s| s.map(stats_rows).unwrap_or_default())
+        .map(|s| s.map(stats_cells).unwrap_or_default())
         .collect();
+    // Two runs on different engines (the simulator beside a real interpreter): B's numbers
+    // that differ from A's by more than the tolerance are marked.
+    let engines: Vec<_> = all.iter().flatten().map(|s| s.engine).collect();
+    let mark = engines.len() == 2 && engines[0] != engines[1];
     // Rows by name, in the order the longest table has them.
     let names: Vec<String> = columns
         .iter()
         .max_by_key(|c| c.len())
-        .map(|c| c.iter().map(|(n, _)| n.clone()).collect())
+        .map(|c| c.iter().map(|(n, ..)| n.clone()).collect())
         .unwrap_or_default();
+    // A name and its values side by side where they fit, else the values under the name, so
+    // a narrow panel (a small window, presentation's large text) cuts no number.
+    let font = egui::TextStyle::Body.resolve(ui.style());
+    let width = |text: &str| {
+        ui.painter()
+            .layout_no_wrap(text.to_owned(), font.clone(), egui::Color32::PLACEHOLDER)
+            .size()
+            .x
+    };
+    let widest = |texts: &mut dyn Iterator<Item = &str>| texts.map(width).fold(0.0, f32::max);
+    let spacing = 10.0;
+    let needed = widest(&mut names.iter().map(String::as_str))
+        + columns
+            .iter()
+            .map(|c| {
+                widest(&mut c.iter().map(|(_, v, _)| v.as_str()))
+                    + spacing
+                    + if mark { 20.0 } else { 0.0 }
+            })
+            .sum::<f32>();
+    if needed > ui.available_width() {
+        stacked_rows(ui, &names, &columns, mark);
+    } else {
+        grid_rows(ui, &names, &columns, mark, spacing);
+    }
+    if let Some(engine) = all
+        .iter()
+        .flatten()
+        .map(|s| s.engine)
+        .find(|e| !e.not_observed().is_empty())
+    {
+        ui.add_space(4.0);
+        ui.collapsing(format!("Not observed by the {engine} engine"), |ui| {
+            for what in engine.not_observed() {
+                ui.label(egui::RichText::new(*what).small());
+            }
+        });
+    }
+    thread_times(ui, cx, &all);
+}
+
+/// The text of row `name` in `column`, "—" where that run has none.
+fn value_of<'a>(column: &'a [(String, String, Option<f64>)], name: &str) -> &'a str {
+    column
+        .iter()
+        .find(|(n, ..)| n == name)
+        .map_or("—", |(_, v, _)| v.as_str())
+}
+
+/// Whether B's number in row `name` differs from A's (when `mark`: two engines compared).
+fn differs(columns: &Columns, name: &str, mark: bool) -> bool {
+    let number = |column: &[(String, String, Option<f64>)]| {
+        column.iter().find(|(n, ..)| n == name).and_then(|c| c.2)
+    };
+    mark && columns.len() == 2
+        && match (number(&columns[0]), number(&columns[1])) {
+            (Some(a), Some(b)) => differ(a, b),
+            _ => false,
+        }
+}
+
+/// One value: B's marked where it differs from A's.
+fn value_label(ui: &mut egui::Ui, value: &str, marked: bool) {
+    if marked {
+        ui.colored_label(ui.visuals().warn_fg_color, format!("{value} ≠"))
+            .on_hover_text(format!(
+                "differs from A by more than {:.0}%",
+                DIFFERS_BY * 100.0
+            ));
+    } else {
+        ui.add(egui::Label::new(value).wrap());
+    }
+}
+
+/// Each row's name, then its values (A, B) on the line under it.
+fn stacked_rows(ui: &mut egui::Ui, names: &[String], columns: &Columns, mark: bool) {
+    for name in names {
+        ui.label(egui::RichText::new(name).weak());
+        let marked = differs(columns, name, mark);
+        ui.indent(name, |ui| {
+            for (i, column) in columns.iter().enumerate() {
+                let value = value_of(column, name);
+                let value = if columns.len() > 1 {
+                    format!("{} {value}", ["A", "B"][i.min(1)])
+                } else {
+                    value.to_owned()
+                };
+                value_label(ui, &value, marked && i == 1);
+            }
+        });
+    }
+}
+
+/// A table: a name column, a value column per run.
+fn grid_rows(ui: &mut egui::Ui, names: &[String], columns: &Columns, mark: bool, spacing: f32) {
     egui::Grid::new("stats")
         .num_columns(1 + columns.len())
         .striped(true)
-        .spacing([10.0, 4.0])
+        .spacing([spacing, 4.0])
         .show(ui, |ui| {
             if columns.len() > 1 {
                 ui.label("");
@@ -170,18 +326,24 @@ fn stats_table(ui: &mut egui::Ui, cx: &ViewCtx<'_>) {
                 }
                 ui.end_row();
             }
-            for name in &names {
+            for name in names {
                 ui.label(name);
-                for column in &columns {
-                    let value = column
-                        .iter()
-                        .find(|(n, _)| n == name)
-                        .map_or("—", |(_, v)| v.as_str());
-                    ui.label(value);
+                let marked = differs(columns, name, mark);
+                for (i, column) in columns.iter().enumerate() {
+                    let value = value_of(column, name);
+                    if marked && i == 1 {
+                        value_label(ui, value, true);
+                    } else {
+                        ui.label(value);
+                    }
                 }
                 ui.end_row();
             }
         });
+}
+
+/// The time per thread of each run.
+fn thread_times(ui: &mut egui::Ui, cx: &ViewCtx<'_>, all: &[Option<&Stats>]) {
     for (i, stats) in all.iter().enumerate() {
         let Some(stats) = stats else { continue };
         ui.add_space(6.0);

@@ -4,6 +4,8 @@
 //! ([`crate::widgets::sweep_chart`]), with an optional overlay of a second model or scenario,
 //! the verdict, CSV and PNG export. Clicking a point opens that run's timeline.
 
+use super::compare::settings_errors;
+use super::controls::interval_unused;
 use super::sweep_job::{JobError, JobStatus, Plan, PlanResult, SweepJob};
 use super::view::{Action, PresetEntry, View, ViewCtx};
 use crate::format::interval_ms;
@@ -335,7 +337,15 @@ impl SweepView {
                     );
                 }
             } else {
-                start = ui.button("Run sweep").clicked();
+                // Sweeping an interval the run ignores would plot noise and recommend it.
+                let unused = cx
+                    .scenario
+                    .zip(cx.config_a())
+                    .and_then(|(s, c)| interval_unused(s, &c));
+                start = ui
+                    .add_enabled(unused.is_none(), egui::Button::new("Run sweep"))
+                    .on_disabled_hover_text(unused.unwrap_or_default())
+                    .clicked();
             }
             ui.separator();
             let label = ui.label("export to");
@@ -433,6 +443,7 @@ impl View for SweepView {
         self.keep_polling(ui.ctx());
         let current_us = cx.config_a().map(|c| c.switch_interval_us);
         self.controls(ui, cx, current_us);
+        settings_errors(ui, cx);
         let error_color = ui.visuals().error_fg_color;
         for e in &self.errors {
             ui.colored_label(error_color, e.to_string());
@@ -442,6 +453,14 @@ impl View for SweepView {
         }
         if self.series.is_empty() {
             ui.add_space(12.0);
+            if let Some(why) = cx
+                .scenario
+                .zip(cx.config_a())
+                .and_then(|(s, c)| interval_unused(s, &c))
+            {
+                ui.label(format!("No sweep for this run. {why}."));
+                return Vec::new();
+            }
             ui.label(
                 "Run the scenario at every interval of the range to see what \
                  sys.setswitchinterval does to latency, throughput and switching.",

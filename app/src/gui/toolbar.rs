@@ -54,22 +54,25 @@ impl GilscopeApp {
 
     fn transport(&mut self, ui: &mut egui::Ui) {
         let over = self.is_finished();
-        let play_label = if over {
-            "Play again"
+        // A real run (threads or an interpreter) cannot pause: it stops.
+        let realtime = self.realtime();
+        let (play_label, hover) = if over {
+            ("Play again", "Run again from the start (Space)")
+        } else if realtime {
+            (
+                "Stop",
+                "End the real run now, keeping what it recorded (Space)",
+            )
         } else if self.playing {
-            "Pause"
+            ("Pause", "Play or pause (Space)")
         } else {
-            "Play"
+            ("Play", "Play or pause (Space)")
         };
-        if ui
-            .button(play_label)
-            .on_hover_text("Play or pause (Space)")
-            .clicked()
-        {
+        if ui.button(play_label).on_hover_text(hover).clicked() {
             self.toggle_play();
         }
         if ui
-            .add_enabled(!over, egui::Button::new("Step"))
+            .add_enabled(!over && !realtime, egui::Button::new("Step"))
             .on_hover_text("Pause and process exactly one event (Right arrow)")
             .clicked()
         {

@@ -63,6 +63,14 @@ pub fn why(trace: &Trace, t: u32, span: &Span, locks: &[String]) -> String {
             }
             text
         }
+        ThreadState::Io
+        | ThreadState::Syscall
+        | ThreadState::Waking
+        | ThreadState::CCallReleased
+        | ThreadState::CCallHolding
+        | ThreadState::Runnable
+        | ThreadState::Starting
+        | ThreadState::Done => span.state.info().meaning.to_owned(),
         ThreadState::ForcedOff => {
             let by = if span.other == NONE {
                 "another thread".to_owned()
@@ -80,28 +88,11 @@ pub fn why(trace: &Trace, t: u32, span: &Span, locks: &[String]) -> String {
                 None => format!("forced off by {by}; waits for a successor"),
             }
         }
-        ThreadState::Io => {
-            "in a blocking call (I/O or sleep): asleep in the kernel, the GIL released".to_owned()
-        }
-        ThreadState::Syscall => "in a system call that did not block (its data was there, or \
-             its buffer had room): it keeps its core with the GIL released, and takes the GIL \
-             back at once if it is still free"
-            .to_owned(),
-        ThreadState::Waking => "its call is over: the OS is waking it up (a wake-up latency, \
-             not a wait for the GIL)"
-            .to_owned(),
-        ThreadState::CCallReleased => {
-            "in a C call that released the GIL: runs in parallel".to_owned()
-        }
-        ThreadState::CCallHolding => {
-            "in a C call that keeps the GIL: no check point, nobody else runs Python".to_owned()
-        }
         ThreadState::Lock => match locks.get(span.other as usize) {
             Some(lock) => format!("blocked on lock \"{lock}\""),
             None if span.other == NONE => "blocked on a lock".to_owned(),
             None => format!("blocked on lock #{}", span.other),
         },
-        ThreadState::Runnable => "runnable: ready, but no core is free".to_owned(),
         ThreadState::Ready => {
             if span.other == NONE {
                 "ready: waiting for the event loop to run it".to_owned()
@@ -116,12 +107,6 @@ pub fn why(trace: &Trace, t: u32, span: &Span, locks: &[String]) -> String {
         | ThreadState::Paused
         | ThreadState::Collecting
         | ThreadState::Signalling => why_runtime_cost(trace, t, span),
-        ThreadState::Starting => {
-            "starting: a new process or subinterpreter boots its interpreter (its own GIL), \
-             before its program runs"
-                .to_owned()
-        }
-        ThreadState::Done => "finished its program".to_owned(),
     }
 }
 

@@ -144,25 +144,7 @@ pub fn state_block(mesh: &mut Mesh, lane: Rect, style: StateStyle, scale: f32) {
 
 /// A short name for a state, for text inside spans.
 fn state_short_label(s: ThreadState) -> &'static str {
-    match s {
-        ThreadState::Running => "running",
-        ThreadState::WaitingGil => "waiting",
-        ThreadState::ForcedOff => "forced off",
-        ThreadState::Io => "I/O",
-        ThreadState::Syscall => "syscall",
-        ThreadState::Waking => "waking",
-        ThreadState::CCallReleased => "C, no GIL",
-        ThreadState::CCallHolding => "C, GIL",
-        ThreadState::Lock => "lock",
-        ThreadState::Runnable => "runnable",
-        ThreadState::Ready => "ready",
-        ThreadState::Contended => "contended",
-        ThreadState::Paused => "paused",
-        ThreadState::Collecting => "GC",
-        ThreadState::Signalling => "signalling",
-        ThreadState::Starting => "starting",
-        ThreadState::Done => "done",
-    }
+    s.info().short
 }
 
 /// The vertical extent of a lane row and what it shows.

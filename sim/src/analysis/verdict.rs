@@ -1,7 +1,8 @@
 //! The one-line verdict under a switch-interval sweep: what the current setting costs the I/O
 //! threads, and what the best-latency setting would cost the CPU-bound work.
 
-use crate::stats::{Stats, format_ms};
+use crate::format::ms as format_ms;
+use crate::stats::Stats;
 
 /// How close to the lowest I/O latency a point must be to count as "best": among points
 /// within this factor of the lowest, the largest interval wins (it costs the least

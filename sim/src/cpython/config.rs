@@ -6,10 +6,12 @@ use super::error::CpythonError;
 use super::interpreter::Interpreter;
 use crate::model::{Overrides, PythonVersion, RunConfig};
 use crate::scenario::Scenario;
+use crate::settings::setting;
 
 /// Settings a real interpreter has no knob for: the simulator's model of the OS and of its own
-/// costs. For this engine they are "not applicable".
-pub const NOT_APPLICABLE: [&str; 16] = [
+/// costs, and its event budget (a real run is held to `max_virtual_time` and `memory_budget`
+/// instead). For this engine they are "not applicable".
+pub const NOT_APPLICABLE: [&str; 17] = [
     "seed",
     "wake_latency",
     "time_slice",
@@ -26,6 +28,7 @@ pub const NOT_APPLICABLE: [&str; 16] = [
     "fork_start",
     "spawn_start",
     "main_import",
+    "max_events",
 ];
 
 /// A run's settings for one interpreter.
@@ -36,28 +39,6 @@ pub struct Configured {
     pub config: RunConfig,
     /// Settings that were asked for but do not apply, one sentence each.
     pub notes: Vec<String>,
-}
-
-fn given(overrides: &Overrides, name: &str) -> bool {
-    match name {
-        "seed" => overrides.seed.is_some(),
-        "wake_latency" => overrides.wake_latency.is_some(),
-        "time_slice" => overrides.time_slice.is_some(),
-        "wakeup_granularity" => overrides.wakeup_granularity.is_some(),
-        "futex_wake" => overrides.futex_wake.is_some(),
-        "cache_line_transfer" => overrides.cache_line_transfer.is_some(),
-        "syscall" => overrides.syscall.is_some(),
-        "timer_slack" => overrides.timer_slack.is_some(),
-        "thread_start" => overrides.thread_start.is_some(),
-        "successor" => overrides.successor.is_some(),
-        "bytecode_ns" => overrides.bytecode_ns.is_some(),
-        "free_threaded_overhead" => overrides.free_threaded_overhead.is_some(),
-        "interpreter_start" => overrides.interpreter_start.is_some(),
-        "fork_start" => overrides.fork_start.is_some(),
-        "spawn_start" => overrides.spawn_start.is_some(),
-        "main_import" => overrides.main_import.is_some(),
-        _ => false,
-    }
 }
 
 /// Resolves the settings of `scenario` with `overrides` for `interpreter`.
@@ -92,7 +73,7 @@ pub fn configure(
         });
     }
     for name in NOT_APPLICABLE {
-        if given(&asked, name) {
+        if setting(name).is_some_and(|s| s.is_given(&asked)) {
             notes.push(format!(
                 "setting `{name}` applies to the simulator only: a real interpreter has no knob for it"
             ));
@@ -113,9 +94,19 @@ pub fn configure(
         free_threaded_overhead: Some(0.0),
         ..Overrides::default()
     };
-    let config = scenario
+    let mut config = scenario
         .config(&layer.or(overrides))
         .map_err(|e| CpythonError::Config(e.to_string()))?;
+    // The program runs on the CPUs this process may use, no more: the trace (and a simulation
+    // beside it) describe the cores the run really had.
+    let usable = std::thread::available_parallelism().map_or(1, |n| n.get() as u32);
+    if config.cores > usable {
+        notes.push(format!(
+            "the run asks for {} cores, but this machine lets it use {usable}: it runs on {usable}",
+            config.cores
+        ));
+        config.cores = usable;
+    }
     Ok(Configured { config, notes })
 }
 
@@ -178,6 +169,30 @@ mod tests {
         let old = scenario("switch_interval = \"1ms\"");
         let c = configure(&old, &Overrides::default(), &interpreter("2.7.18", false)).unwrap();
         assert!(c.notes[0].contains("counts ticks"), "{:?}", c.notes);
+    }
+
+    #[test]
+    fn a_run_gets_the_cores_this_machine_has_and_says_so() {
+        let usable = std::thread::available_parallelism().map_or(1, |n| n.get() as u32);
+        let s = scenario("cores = 256");
+        let c = configure(&s, &Overrides::default(), &interpreter("3.12.1", false)).unwrap();
+        assert_eq!(c.config.cores, usable.min(256));
+        assert!(
+            usable >= 256 || c.notes.iter().any(|n| n.contains("asks for 256 cores")),
+            "{:?}",
+            c.notes
+        );
+        let one = scenario("cores = 1");
+        let c = configure(&one, &Overrides::default(), &interpreter("3.12.1", false)).unwrap();
+        assert_eq!(c.config.cores, 1);
+        assert!(c.notes.is_empty(), "{:?}", c.notes);
+    }
+
+    #[test]
+    fn every_setting_not_applicable_is_a_row_of_the_settings_table() {
+        for name in NOT_APPLICABLE {
+            assert!(setting(name).is_some(), "{name} is not a setting");
+        }
     }
 
     #[test]

@@ -50,7 +50,7 @@ impl DiscoverOptions {
 }
 
 /// A candidate that is not a usable `CPython`.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct Rejected {
     /// The file.
     pub path: PathBuf,

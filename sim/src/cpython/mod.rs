@@ -36,5 +36,5 @@ pub const NOT_OBSERVED: [&str; 5] = [
     "drop requests and forced switches: the eval breaker is not visible from Python, so a thread forced off (waiting on switch_cond) shows as waiting for the GIL",
     "a thread that is ready but has no free core: it shows as running, or as waiting for the GIL",
     "the exact moment of a GIL handoff: it is placed within one chunk of a loop (a few microseconds)",
-    "how long a C call that releases the GIL really computed: it is shown for its nominal duration, then as waiting for the GIL when another thread held it",
+    "how long a C call that releases the GIL really computed: it is shown for its calibrated duration, then as waiting for the GIL when another thread held it, or else as a slowdown that is not counted as work (most often a shared core)",
 ];

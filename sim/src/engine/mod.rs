@@ -32,14 +32,14 @@ pub enum SimError {
         detail: String,
     },
     /// The trace would outgrow the memory budget (live engine: its span budget).
-    #[error(
-        "the run is too long to record: more than {limit} spans by {at}; shorten the duration or raise the switch interval"
-    )]
+    #[error("the run is too long to record: more than {limit} spans by {at}; {advice}")]
     TooLarge {
-        /// The span budget.
-        limit: usize,
+        /// The span budget, formatted.
+        limit: String,
         /// When it was exceeded, formatted.
         at: String,
+        /// What would make it fit, for this run's interpreter.
+        advice: &'static str,
     },
     /// The run would pass one of its limits (`max_events`, `max_virtual_time`,
     /// `memory_budget`).

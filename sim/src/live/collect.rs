@@ -184,8 +184,10 @@ impl Collector {
         if !self.over_budget && self.trace.span_count() > self.max_spans {
             self.over_budget = true;
             return Err(SimError::TooLarge {
-                limit: self.max_spans,
+                limit: crate::format::count(self.max_spans as u64),
                 at: format_nanos(self.trace.now),
+                // Real threads switch on their own: only a shorter run records less.
+                advice: "shorten the duration",
             });
         }
         Ok(())

@@ -5,6 +5,9 @@
 use super::ops::{Placed, read_op, whole};
 use super::{MAX_THREADS, OPERATIONS, Op, Place, Repeat, ScenarioError, ThreadGroup};
 use crate::model::Overrides;
+use crate::names::Named;
+use crate::narration::parse::narration as read_narration;
+use crate::narration::{Narration, Purpose};
 use crate::settings::kind::written;
 use crate::settings::{SETTINGS, setting};
 use std::collections::BTreeMap;
@@ -66,7 +69,8 @@ pub(super) fn check_name(name: &str, key: &str) -> Result<String, String> {
 pub(super) struct Parts {
     pub(super) name: String,
     pub(super) summary: String,
-    pub(super) narration: String,
+    pub(super) narration: Narration,
+    pub(super) purpose: Purpose,
     pub(super) settings: Overrides,
     pub(super) setting_places: BTreeMap<&'static str, Place>,
     pub(super) groups: Vec<ThreadGroup>,
@@ -118,7 +122,8 @@ impl Reader<'_> {
         let mut parts = Parts {
             name: String::new(),
             summary: String::new(),
-            narration: String::new(),
+            narration: Narration::default(),
+            purpose: Purpose::default(),
             settings: Overrides::default(),
             setting_places: BTreeMap::new(),
             groups: Vec::new(),
@@ -126,18 +131,24 @@ impl Reader<'_> {
             names: Names::default(),
         };
         let mut threads = None;
+        let mut narration = None;
         for (key, value) in document.get_ref() {
             match key.get_ref().as_ref() {
                 "name" => parts.name = self.text_of(value, "name", true)?,
                 "summary" => parts.summary = self.text_of(value, "summary", false)?,
-                "narration" => parts.narration = self.text_of(value, "narration", false)?,
+                "narration" => narration = Some(value),
+                "purpose" => {
+                    let text = self.text_of(value, "purpose", false)?;
+                    parts.purpose = Purpose::from_name(&text)
+                        .map_err(|m| self.error(&value.span(), format!("`purpose`: {m}")))?;
+                }
                 "settings" => self.read_settings(value, &mut parts)?,
                 "threads" => threads = Some(value),
                 other => {
                     return Err(self.error(
                         &key.span(),
                         format!(
-                            "unknown key `{other}`: a scenario has name, summary, narration, [settings] and [[threads]]"
+                            "unknown key `{other}`: a scenario has name, summary, narration ([[narration]] entries), purpose, [settings] and [[threads]]"
                         ),
                     ));
                 }
@@ -156,10 +167,16 @@ impl Reader<'_> {
             });
         };
         self.read_groups(threads, &mut parts)?;
+        if let Some(value) = narration {
+            // Read after the groups and counters: its facts name them.
+            let groups: Vec<String> = parts.groups.iter().map(|g| g.name.clone()).collect();
+            parts.narration = read_narration(value, self.text, &groups, &parts.names.counters)
+                .map_err(|(offset, message)| self.error(&(offset..offset), message))?;
+        }
         Ok(parts)
     }
 
-    /// `name`, `summary`, `narration`: strings (a name checked as one).
+    /// `name`, `summary`, `purpose`: strings (a name checked as one).
     fn text_of(
         &self,
         value: &Spanned<DeValue>,

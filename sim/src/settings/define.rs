@@ -54,6 +54,7 @@ macro_rules! define_settings {
                             ..Overrides::default()
                         })
                     },
+                    given: |overrides| overrides.$key.is_some(),
                     from_toml: |value| {
                         Ok(Overrides {
                             $key: Some(<$kind as SettingKind>::from_toml(value)?),

@@ -35,6 +35,7 @@ pub struct Setting {
     /// The names allowed, for a setting with a fixed set of values; empty otherwise.
     pub choices: &'static [&'static str],
     parse: fn(&str) -> Result<Overrides, String>,
+    given: fn(&Overrides) -> bool,
     from_toml: fn(&DeValue) -> Result<Overrides, String>,
 }
 
@@ -71,6 +72,11 @@ impl Setting {
     /// An error about this setting's value, followed by what the setting is and allows.
     fn explain(&self, error: &str) -> String {
         format!("{error}. `{}`: {}", self.key, self.help)
+    }
+
+    /// Whether `overrides` sets this setting.
+    pub fn is_given(&self, overrides: &Overrides) -> bool {
+        (self.given)(overrides)
     }
 }
 
@@ -208,6 +214,7 @@ mod tests {
                 .map(|(k, _)| k)
                 .collect();
             assert_eq!(set, [s.key], "{}", s.key);
+            assert!(s.is_given(&parsed) && !s.is_given(&Overrides::default()));
             assert!(
                 !s.help.starts_with(' ') && s.help.ends_with('.'),
                 "{}",

@@ -316,23 +316,32 @@ def calibrate_loop(name, function, calls_one):
     shape it runs in: in chunks of `chunk` iterations with a stamp after each. Timed with that
     chunk (a + s / chunk per iteration) and with a chunk of one (a + s), best of five each, it
     gives `a`, an iteration's time, and `s`, a stamp's. (Timing the loop without chunks would
-    not do: its counter would leave the small integers CPython caches, and run slower.)"""
+    not do: its counter would leave the small integers CPython caches, and run slower.)
+
+    On a busy machine a timing can be slowed by a preemption even at its best of five, and
+    the difference of two timings is then noise. So every timed run is sized from a direct
+    timing (an upper bound of the loop's speed, never from the difference), which bounds the
+    calibration to a few tenths of a second whatever the noise; and a stamp is taken to cost
+    at most half of a chunk's time: a larger difference is a preemption, not a stamp."""
     instructions = loop_instructions(function)
     if calls_one:
         instructions += len(instruction_offsets(code_of(one))[0])
     INSTRUCTIONS[name] = instructions
     scale = instructions if name == 'compute' else 1
     CHUNKS[name] = 200
-    per_iteration = max(best_time(function, 20000 * scale, 3) / 20000, 1e-9)
+    rough = max(best_time(function, 20000 * scale, 3) / 20000, 1e-9)
+    chunk = max(2, int(round(CHUNK_SECONDS / rough)))
+    singles = max(100, min(5000, int(0.005 / rough)))  # each with a stamp: at most ~10 ms
     for _ in range(2):  # the chunk depends on the speed, and the speed a little on the chunk
-        chunk = max(2, int(round(CHUNK_SECONDS / per_iteration)))
-        iterations = max(4 * chunk, int(0.01 / per_iteration))
+        iterations = max(4 * chunk, int(0.01 / rough))
         CHUNKS[name] = chunk
         chunked = best_time(function, iterations * scale) / iterations
         CHUNKS[name] = 1
-        single = best_time(function, 5000 * scale) / 5000
-        stamp = max(0.0, (single - chunked) * chunk / (chunk - 1))
+        single = best_time(function, singles * scale) / singles
+        stamp = min(max(0.0, (single - chunked) * chunk / (chunk - 1)), chunked * chunk / 2)
         per_iteration = max(chunked - stamp / chunk, 1e-9)
+        rough = min(rough, chunked)
+        chunk = max(2, int(round(CHUNK_SECONDS / per_iteration)))
     CHUNKS[name] = chunk
     return {'instructions': instructions, 'ns_per_iteration': per_iteration * 1e9,
             'chunk': chunk, 'stamp_ns': stamp * 1e9,

@@ -20,6 +20,10 @@
 //! The part of an `io`, `sleep` or GIL-releasing C call after its nominal end is *waiting for
 //! the GIL* when another lane held the GIL then (from the nominal end, or from when that lane
 //! took it); when the GIL was free, the delay is the OS waking the thread and stays *in I/O*.
+//! A GIL-releasing C call is sized by calibration to last its nominal time alone, so its part
+//! past the nominal end is not its work but a slowdown (most often the call sharing a core):
+//! it stays *in a C call* with `other` set to the lane itself, which stats leave out of the
+//! CPU time and the sequential time (like the old GIL's release-and-signal).
 //! An asyncio task whose `await` is over but has not resumed is *ready*, waiting for the loop.
 //!
 //! Without a shared GIL — a free-threaded build with the GIL off, one process or one
@@ -46,8 +50,9 @@ pub(super) enum Ctx {
     Blocked {
         /// When the call's nominal duration is over.
         nominal_end: Nanos,
-        /// A lock wait (which has no nominal end).
-        lock: bool,
+        /// What it is in: I/O, a C call that released the GIL, or a lock wait (which has no
+        /// nominal end).
+        state: ThreadState,
     },
     /// In C code that keeps the GIL (a C call, an import, a send between threads).
     Holding,
@@ -242,11 +247,22 @@ impl Inference {
     }
 
     /// A blocking call (or lock wait) returned at `t`: what the time after its nominal end was.
-    fn unblock(&mut self, lane: usize, t: Nanos, nominal_end: Nanos, lock: bool) {
-        if !self.shared_gil || lock || t <= nominal_end {
+    fn unblock(&mut self, lane: usize, t: Nanos, nominal_end: Nanos, state: ThreadState) {
+        if state == ThreadState::Lock || t <= nominal_end {
             return;
         }
-        if self.roles[lane] == LaneRole::Task {
+        let c_call = state == ThreadState::CCallReleased;
+        if c_call {
+            // The C call was sized to last its nominal time alone: what it took beyond is not
+            // its work but a slowdown (most often sharing a core with other threads), marked
+            // as not the program's work (`other` = the lane itself) so that stats count the
+            // call's work, not its wall time, in CPU time and the sequential time.
+            self.show(lane, nominal_end, ThreadState::CCallReleased, lane as u32);
+        }
+        if !self.shared_gil {
+            return;
+        }
+        if self.roles[lane] == LaneRole::Task && !c_call {
             self.show(lane, nominal_end, ThreadState::Ready, NONE);
             return;
         }
@@ -298,16 +314,12 @@ impl Inference {
     }
 
     /// The lane enters a call that releases the GIL (or a lock wait) at `t`.
-    fn block(
-        &mut self,
-        lane: usize,
-        t: Nanos,
-        state: (ThreadState, u32),
-        nominal_end: Nanos,
-        lock: bool,
-    ) {
+    fn block(&mut self, lane: usize, t: Nanos, state: (ThreadState, u32), nominal_end: Nanos) {
         self.set(lane, t, Some(state));
-        self.lanes[lane].ctx = Ctx::Blocked { nominal_end, lock };
+        self.lanes[lane].ctx = Ctx::Blocked {
+            nominal_end,
+            state: state.0,
+        };
         self.release(lane, t);
     }
 
@@ -318,11 +330,11 @@ impl Inference {
 
     /// Processes one record of `lane`, stamped at `t` (records arrive in time order).
     pub(super) fn process(&mut self, lane: usize, t: Nanos, record: Record) {
-        if let (Ctx::Blocked { nominal_end, lock }, Record::Event { code, .. }) =
+        if let (Ctx::Blocked { nominal_end, state }, Record::Event { code, .. }) =
             (self.lanes[lane].ctx, record)
             && matches!(code, Code::OpEnd | Code::LockTaken)
         {
-            self.unblock(lane, t, nominal_end, lock);
+            self.unblock(lane, t, nominal_end, state);
             self.lanes[lane].ctx = Ctx::Between;
         }
         if self.shared_gil {
@@ -383,16 +395,16 @@ impl Inference {
                 } else {
                     t + seconds(a)
                 };
-                self.block(lane, t, (ThreadState::Io, NONE), end, false);
+                self.block(lane, t, (ThreadState::Io, NONE), end);
             }
             Code::CCallRelease => {
                 let end = t + seconds(a);
-                self.block(lane, t, (ThreadState::CCallReleased, NONE), end, false);
+                self.block(lane, t, (ThreadState::CCallReleased, NONE), end);
             }
             // Between processes: pickling, then a pipe write that blocks until the main
             // process reads.
             Code::Send if self.separate_processes => {
-                self.block(lane, t, (ThreadState::Io, NONE), t, false);
+                self.block(lane, t, (ThreadState::Io, NONE), t);
             }
             Code::CCallHold | Code::Import | Code::Send => {
                 self.show(lane, t, ThreadState::CCallHolding, NONE);
@@ -408,7 +420,7 @@ impl Inference {
                 let lock = a as u32;
                 self.trace
                     .mark(t, MarkerKind::LockBlocked, lane as u32, lock);
-                self.block(lane, t, (ThreadState::Lock, lock), t, true);
+                self.block(lane, t, (ThreadState::Lock, lock), t);
             }
             Code::LockTaken => {
                 self.trace

@@ -190,6 +190,14 @@ impl Reconstructor {
             }
             Meta::Calibration(calibration) => {
                 self.infer.calibrate(&calibration);
+                let observation = calibration.loops.get("compute").and_then(|l| {
+                    Some(crate::meta::Observation {
+                        stamp_ns: l.stamp_ns?,
+                        compute_share: l.overhead?,
+                    })
+                });
+                self.meta.observation = observation;
+                self.infer.trace.meta.observation = observation;
                 self.calibration = Some(calibration);
             }
             Meta::Start {

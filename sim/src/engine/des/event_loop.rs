@@ -60,9 +60,11 @@ impl SimEngine {
         let workers = offloading.min(32.min(config.cores + 4));
         for k in 0..workers {
             self.threads.push(Th::new(0, Role::Executor));
-            self.trace
-                .threads
-                .push(ThreadInfo::new(format!("executor-{k}"), 0));
+            // Of no group of the scenario: its index is one past the last.
+            self.trace.threads.push(ThreadInfo::new(
+                format!("executor-{k}"),
+                scenario.groups.len(),
+            ));
             self.trace.thread_lanes.push(Lane::default());
         }
         self.timers.grow(1 + self.cores.len() + self.threads.len());

@@ -5,6 +5,7 @@
 
 use super::SimEngine;
 use crate::engine::SimError;
+use crate::model::Model;
 use crate::size::format_bytes;
 use crate::time::{Nanos, format_nanos};
 
@@ -66,10 +67,24 @@ impl SimEngine {
                 setting: "memory_budget",
                 limit: format_bytes(budget),
                 estimate: self.estimate(bytes, over, |n| format!("{} of trace", format_bytes(n))),
-                advice: "shorten the duration, raise the switch interval (fewer switches to record), or raise the budget (memory_budget in [settings], or --memory-budget)".into(),
+                advice: format!(
+                    "shorten the duration, {}, or raise the budget (memory_budget in [settings], or --memory-budget)",
+                    self.fewer_spans()
+                ),
             });
         }
         Ok(())
+    }
+
+    /// What makes this run record fewer spans: that depends on what switches its threads.
+    fn fewer_spans(&self) -> &'static str {
+        match self.model {
+            Model::OldGil => "raise the check interval (fewer switches to record)",
+            Model::FreeThreaded => "use fewer threads",
+            Model::NewGil310 | Model::NewGil32 => {
+                "raise the switch interval (fewer switches to record)"
+            }
+        }
     }
 
     /// At the end, before the counters' replay: refused when its increments pass `max_events`.

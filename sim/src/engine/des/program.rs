@@ -40,7 +40,12 @@ impl SimEngine {
             Stage::NotStarted => {
                 self.record_start(t);
                 self.threads[t].stage = Stage::take_gil(Resume::Boundary);
-                self.show(t, ThreadState::WaitingGil, self.holder_or_none(t));
+                if self.gil_on {
+                    self.show(t, ThreadState::WaitingGil, self.holder_or_none(t));
+                } else {
+                    // Without a GIL, taking it returns at once: the thread only needs a core.
+                    self.show(t, ThreadState::Runnable, NONE);
+                }
                 self.want_core(t, false)
             }
             Stage::Bytecode => self.on_work_timer(t),
@@ -362,7 +367,8 @@ impl SimEngine {
         let th = &self.threads[t];
         let (shown, other) = match th.stage {
             _ if th.booting => (ThreadState::Starting, NONE),
-            Stage::CHold => (ThreadState::CCallHolding, NONE),
+            // Without a GIL a "holding" call holds nothing: it runs alongside the others.
+            Stage::CHold if self.gil_on => (ThreadState::CCallHolding, NONE),
             Stage::Collecting => (ThreadState::Collecting, NONE),
             Stage::Syscall => (ThreadState::Syscall, th.io_calls % 2),
             _ => (ThreadState::CCallReleased, NONE),

@@ -1,0 +1,391 @@
+//! The words that explain a run: a preset's narration, assembled from the sentences that are
+//! true for the run shown, with the run's own numbers; and the compare headline.
+//!
+//! A scenario states its story as `[[narration]]` entries, each a `text` with `{fact}`
+//! placeholders and an optional `when` condition on the facts of the run (its runtime, build,
+//! version, thread and core counts, how far it got, and its stats: see [`facts::FACTS`]).
+//! [`Narration::narrate`] keeps the entries whose condition holds and whose facts the run has,
+//! fills in the numbers in the style of [`crate::format`], and says first when the run is still
+//! going, was cut at its duration, or was stopped by an error. While a run is going, only the
+//! sentences about its settings are shown: its results are not known yet.
+//!
+//! The app's narration panel, `gilscope run` (under its summary and as `"narration"` in
+//! `--json`) and the tests all read the sentences through here.
+
+mod condition;
+pub mod facts;
+pub mod headline;
+mod names;
+pub(crate) mod parse;
+mod template;
+
+pub use condition::{Condition, ConditionError};
+pub use facts::{FACTS, Fact, Kind, RunFacts, Value};
+pub use headline::{Headline, Purpose, Side, headline};
+pub use template::{Quote, Template, TemplateError};
+
+use crate::format;
+use crate::names::named_enum;
+use crate::stats::Stats;
+use crate::trace::Trace;
+
+named_enum! {
+    /// How far a run got, as the narration tells it.
+    pub enum RunState ("run state") {
+        /// Still going: only its settings are known.
+        Running = "running",
+        /// Ended by itself: every finite thread finished.
+        Ended = "ended",
+        /// Ended at its `duration` before every thread finished.
+        Cut = "cut",
+        /// Stopped early: an error (the span limit, a deadlock) or the user (Ctrl+C).
+        Stopped = "stopped",
+    }
+}
+
+impl RunState {
+    /// The state of `trace`: running until it is finished; cut when it reached its `duration`
+    /// with a thread unfinished; ended otherwise. A run stopped by an error or by the user is
+    /// [`RunState::Stopped`], which only the caller knows.
+    pub fn of(trace: &Trace) -> RunState {
+        if !trace.finished {
+            return RunState::Running;
+        }
+        let reached = trace.meta.config.duration.is_some_and(|d| trace.now >= d);
+        if reached && trace.threads.iter().any(|t| t.finished.is_none()) {
+            RunState::Cut
+        } else {
+            RunState::Ended
+        }
+    }
+}
+
+/// One entry of a narration: its condition and its text.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Sentence {
+    /// When it holds.
+    pub when: Condition,
+    /// What it says.
+    pub text: Template,
+}
+
+impl Sentence {
+    /// Whether it reads only settings, so that it is true before the run has ended.
+    fn about_settings(&self) -> bool {
+        self.when.reads_only_settings() && self.text.facts().all(|f| f.fact.setting)
+    }
+}
+
+/// A scenario's narration: its sentences in order.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Narration {
+    sentences: Vec<Sentence>,
+}
+
+/// A sentence as assembled for one run.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Said {
+    /// The words, numbers filled in (`code` between backticks).
+    pub text: String,
+    /// The facts it quotes, in order.
+    pub quotes: Vec<Quote>,
+}
+
+/// The narration of one run: the sentences true for it.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Narrated {
+    /// In order; the first says whether the run is still going, cut or stopped, when it is.
+    pub sentences: Vec<Said>,
+}
+
+impl Narrated {
+    /// The whole text: sentences joined by spaces, paragraphs (blank lines in a text) kept.
+    pub fn text(&self) -> String {
+        self.sentences
+            .iter()
+            .map(|s| s.text.as_str())
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+}
+
+/// Joins a text's lines into one, keeping paragraphs (blank lines) apart.
+fn reflow(text: &str) -> String {
+    text.trim()
+        .split("\n\n")
+        .map(|paragraph| paragraph.split_whitespace().collect::<Vec<_>>().join(" "))
+        .filter(|p| !p.is_empty())
+        .collect::<Vec<_>>()
+        .join("\n\n")
+}
+
+impl Narration {
+    /// A narration of these sentences.
+    pub fn new(sentences: Vec<Sentence>) -> Self {
+        Self { sentences }
+    }
+
+    /// Whether it has no sentences.
+    pub fn is_empty(&self) -> bool {
+        self.sentences.is_empty()
+    }
+
+    /// The sentences true for `run`, filled with its numbers; `stopped` is why the run was
+    /// stopped early, when it was (its state is then [`RunState::Stopped`]).
+    pub fn narrate(&self, trace: &Trace, stats: &Stats, stopped: Option<&str>) -> Narrated {
+        let run = RunFacts {
+            trace,
+            stats,
+            state: if stopped.is_some() {
+                RunState::Stopped
+            } else {
+                RunState::of(trace)
+            },
+        };
+        let mut sentences: Vec<Said> = status(&run, stopped).into_iter().collect();
+        for sentence in &self.sentences {
+            if run.state == RunState::Running && !sentence.about_settings() {
+                continue;
+            }
+            if !sentence.when.holds(&run) {
+                continue;
+            }
+            if let Some((text, quotes)) = sentence.text.fill(&run) {
+                sentences.push(Said {
+                    text: reflow(&text),
+                    quotes,
+                });
+            }
+        }
+        Narrated { sentences }
+    }
+}
+
+/// What a run that has not simply ended is, in one sentence quoting how far it got.
+fn status(run: &RunFacts<'_>, stopped: Option<&str>) -> Option<Said> {
+    let wall = format::ms(run.stats.wall_ms);
+    let text = match run.state {
+        RunState::Ended => return None,
+        RunState::Running => {
+            format!("The run is still going ({wall} so far): its results come when it ends.")
+        }
+        RunState::Cut => format!(
+            "The run was cut at {wall}, its duration, before every thread finished: the numbers are for the part that ran."
+        ),
+        RunState::Stopped => format!(
+            "The run stopped at {wall}, before its end ({}): the numbers are for the part that ran.",
+            stopped.unwrap_or("stopped")
+        ),
+    };
+    let quote = Quote {
+        fact: "wall".to_owned(),
+        value: Value::Number(run.stats.wall_ms),
+        text: wall,
+    };
+    Some(Said {
+        text,
+        quotes: vec![quote],
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Overrides;
+    use crate::run::{RunOptions, run_scenario};
+    use crate::scenario::Scenario;
+
+    const SCENARIO: &str = r#"
+name = "x"
+purpose = "io_latency"
+
+[[narration]]
+text = "An I/O thread and {threads.busy} busy thread on {cores} cores."
+
+[[narration]]
+when = "gil and interval >= 1ms"
+text = "Each request took {io_latency} ({io_ops} calls), with a {interval} interval."
+
+[[narration]]
+when = "not gil or runtime = asyncio"
+text = "No convoy here."
+
+[[narration]]
+when = "lost > 0"
+text = "Lost {lost}."
+
+[[threads]]
+name = "busy"
+repeat = "forever"
+ops = [ { compute = 100_000 } ]
+
+[[threads]]
+name = "io"
+repeat = 20
+ops = [ { io = "56us" }, { compute = 40 } ]
+"#;
+
+    fn run(text: &str, overrides: &Overrides) -> (Scenario, crate::run::Finished) {
+        let scenario = Scenario::parse(text, "x.toml").unwrap();
+        let config = scenario.config(overrides).unwrap();
+        let finished = run_scenario(&scenario, &config, &RunOptions::default()).unwrap();
+        (scenario, finished)
+    }
+
+    fn parse_error(narration: &str) -> String {
+        let text = format!(
+            "name = \"x\"\n{narration}\n[[threads]]\nname = \"a\"\nops = [ {{ compute = 3 }} ]\n"
+        );
+        Scenario::parse(&text, "bad.toml").unwrap_err().to_string()
+    }
+
+    #[test]
+    fn only_the_sentences_true_for_the_run_are_said_with_its_numbers() {
+        let (scenario, finished) = run(SCENARIO, &Overrides::default());
+        assert_eq!(scenario.purpose, Purpose::IoLatency);
+        let said = scenario
+            .narration
+            .narrate(&finished.trace, &finished.stats, None);
+        let latency = crate::format::ms(finished.stats.io_latency_ms.unwrap().mean);
+        assert_eq!(
+            said.text(),
+            format!(
+                "An I/O thread and 1 busy thread on 2 cores. Each request took {latency} (20 calls), with a 5.00 ms interval."
+            )
+        );
+        assert_eq!(said.sentences[1].quotes[0].fact, "io_latency");
+        assert_eq!(said.sentences[1].quotes[0].text, latency);
+        let free = Overrides {
+            free_threaded: Some(true),
+            cores: Some(8),
+            ..Overrides::default()
+        };
+        let (scenario, finished) = run(SCENARIO, &free);
+        let said = scenario
+            .narration
+            .narrate(&finished.trace, &finished.stats, None)
+            .text();
+        assert_eq!(
+            said,
+            "An I/O thread and 1 busy thread on 8 cores. No convoy here."
+        );
+    }
+
+    #[test]
+    fn a_run_still_going_or_stopped_says_so() {
+        let (scenario, finished) = run(SCENARIO, &Overrides::default());
+        let mut going = finished.trace.clone();
+        going.finished = false;
+        let said = scenario.narration.narrate(&going, &finished.stats, None);
+        assert!(
+            said.sentences[0].text.starts_with("The run is still going"),
+            "{said:?}"
+        );
+        // Results wait for the end: only the sentence about settings is shown.
+        assert_eq!(said.sentences.len(), 2);
+        let stopped =
+            scenario
+                .narration
+                .narrate(&finished.trace, &finished.stats, Some("too many spans"));
+        assert!(
+            stopped.text().starts_with("The run stopped at"),
+            "{}",
+            stopped.text()
+        );
+        assert!(stopped.text().contains("(too many spans)"));
+        let cut = Overrides {
+            duration: Some(crate::time::MS),
+            ..Overrides::default()
+        };
+        let (scenario, finished) = run(SCENARIO, &cut);
+        let said = scenario
+            .narration
+            .narrate(&finished.trace, &finished.stats, None);
+        assert_eq!(RunState::of(&finished.trace), RunState::Cut);
+        assert!(
+            said.text().starts_with("The run was cut at 1.00 ms"),
+            "{}",
+            said.text()
+        );
+    }
+
+    #[test]
+    fn the_older_single_text_still_works() {
+        let text = "name = \"x\"\nnarration = \"\"\"\nTook {wall},\nspeedup {speedup}.\n\"\"\"\n[[threads]]\nname = \"a\"\nops = [ { compute = 3 } ]\n";
+        let (scenario, finished) = run(text, &Overrides::default());
+        let said = scenario
+            .narration
+            .narrate(&finished.trace, &finished.stats, None);
+        assert_eq!(
+            said.text(),
+            format!(
+                "Took {}, speedup {}.",
+                crate::format::ms(finished.stats.wall_ms),
+                crate::format::ratio(finished.stats.speedup.unwrap())
+            )
+        );
+    }
+
+    #[test]
+    fn mistakes_are_placed_in_the_file_with_what_is_allowed() {
+        let e = parse_error("[[narration]]\nwhen = \"gil and treads > 1\"\ntext = \"x\"");
+        assert!(e.starts_with("bad.toml:3:17:"), "{e}");
+        assert!(
+            e.contains("`treads` is not a fact") && e.contains("threads"),
+            "{e}"
+        );
+        let e = parse_error("[[narration]]\ntext = \"took {wal}\"");
+        assert!(
+            e.starts_with("bad.toml:3:14:") && e.contains("`wal`"),
+            "{e}"
+        );
+        let e = parse_error("[[narration]]\nwhen = \"runtime = fibers\"\ntext = \"x\"");
+        assert!(e.contains("asyncio"), "{e}");
+        let e = parse_error("[[narration]]\nwhen = \"python >= three\"\ntext = \"x\"");
+        assert!(e.contains("like \"3.13\""), "{e}");
+        let e = parse_error("[[narration]]\nwhen = \"interval < 2\"\ntext = \"x\"");
+        assert!(e.contains("no unit"), "{e}");
+        let e = parse_error("[[narration]]\nwhen = \"cores\"\ntext = \"x\"");
+        assert!(e.contains("compare it"), "{e}");
+        let e = parse_error("[[narration]]\nwhen = \"threads.nobody > 1\"\ntext = \"x\"");
+        assert!(
+            e.contains("no thread group \"nobody\"") && e.contains("\"a\""),
+            "{e}"
+        );
+        let e = parse_error("[[narration]]\nwhen = \"(gil\"\ntext = \"x\"");
+        assert!(e.contains("`)`"), "{e}");
+        let e = parse_error("[[narration]]\ntext = \"{gil}\"");
+        assert!(e.contains("test it in `when`"), "{e}");
+        let e = parse_error("[[narration]]\ntext = \"x\"\nwhen = \"gil\"\ncolour = 1");
+        assert!(e.contains("colour"), "{e}");
+        let e = parse_error("purpose = \"speed\"");
+        assert!(e.contains("throughput, io_latency or lost_updates"), "{e}");
+    }
+
+    #[test]
+    fn conditions_compare_by_the_facts_kind() {
+        let (scenario, finished) = run(SCENARIO, &Overrides::default());
+        let facts = RunFacts {
+            trace: &finished.trace,
+            stats: &finished.stats,
+            state: RunState::Ended,
+        };
+        let holds = |text: &str| {
+            Condition::parse(text, &["busy".into(), "io".into()], &scenario.counters)
+                .unwrap_or_else(|e| panic!("{text}: {e:?}"))
+                .holds(&facts)
+        };
+        assert!(holds("python >= 3.10 and python < 3.14"));
+        assert!(!holds("python >= 3.2 and python <= 3.9"));
+        assert!(holds(
+            "interval = 5ms and cores = 2 and threads = 2 and threads.io = 1"
+        ));
+        assert!(holds(
+            "runtime = threads and runtime != asyncio and state = ended"
+        ));
+        assert!(holds("(old_gil or gil) and not free_threaded"));
+        assert!(holds("held_pct > 90% and speedup < 1.5"));
+        // No counters, so no lost updates to compare: false either way.
+        assert!(!holds("lost > 0") && !holds("lost = 0"));
+    }
+}
