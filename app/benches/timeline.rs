@@ -1,5 +1,7 @@
 //! One timeline frame, headless: egui layout (`Context::run_ui`) plus tessellation, no GPU,
-//! at 1920×1080, with 1 and 10 million spans, fully zoomed out and zoomed in.
+//! at 1920×1080, with 1 and 10 million spans, fully zoomed out and zoomed in, with everything
+//! the classroom draws over the lanes: lost updates, the step's event, a selection, a pinned
+//! span.
 //!
 //! Run with `cargo bench -p gilscope --bench timeline`.
 
@@ -13,8 +15,10 @@ mod synthetic;
 use criterion::{Criterion, criterion_group, criterion_main};
 use egui::{Pos2, RawInput, Rect, vec2};
 use gilscope::theme::{Theme, ThemeMode};
-use gilscope::timeline::{Timeline, TimelineGroup, TimelineView};
+use gilscope::timeline::{Overlays, PinnedSpan, Timeline, TimelineGroup, TimelineView};
 use gilscope_sim::Trace;
+use gilscope_sim::events::{EventKind, RunEvent};
+use gilscope_sim::trace::LaneId;
 use std::hint::black_box;
 
 /// Lays out and tessellates one frame; returns the number of triangles.
@@ -28,8 +32,32 @@ fn frame(ctx: &egui::Context, trace: &Trace, theme: &Theme, view: &TimelineView)
         trace,
     }];
     let mut view = view.clone();
+    // The step's event, a selection and a pin in the middle of the view.
+    let mid = f64::midpoint(view.start, view.end) as u64;
+    let width = (view.end - view.start) as u64;
+    let event = RunEvent {
+        time: mid,
+        kind: EventKind::Handoff,
+        thread: 1,
+        other: 0,
+    };
+    let pinned = trace.thread_lanes[1]
+        .at(mid, trace.now)
+        .map(|span| PinnedSpan {
+            group: 0,
+            lane: LaneId::Thread(1),
+            span,
+        });
+    let overlays = Overlays {
+        event: Some((0, event)),
+        selection: Some((mid - width / 8, mid + width / 8)),
+        pinned,
+        lanes: None,
+    };
     let output = ctx.run_ui(input, |ui| {
-        Timeline::new(&groups, theme).show(ui, &mut view);
+        Timeline::new(&groups, theme)
+            .overlays(overlays)
+            .show(ui, &mut view);
     });
     let egui::FullOutput {
         shapes,
@@ -62,6 +90,7 @@ fn bench(c: &mut Criterion) {
             start: mid,
             end: mid + 200_000.0,
             follow_live: false,
+            ..TimelineView::default()
         };
         for (zoom, view) in [("zoomed_out", zoomed_out), ("zoomed_in", zoomed_in)] {
             let ctx = egui::Context::default();

@@ -72,7 +72,7 @@ fn main() -> Result<(), String> {
             (LowerTab::Distributions, "histograms"),
             (LowerTab::Samplers, "samplers"),
         ] {
-            app.views.compare.lower.tab = tab;
+            app.views.lower.tab = tab;
             shoot(&mut app, &out.join(format!("analysis-{name}-{suffix}.png")))?;
         }
         app.views.show_sweep = true;
@@ -93,8 +93,8 @@ fn main() -> Result<(), String> {
     });
     drive(&mut app)?;
     app.fit_view();
-    app.views.compare.lower.tab = LowerTab::Distributions;
+    app.views.lower.tab = LowerTab::Distributions;
     shoot(&mut app, &out.join("analysis-histograms-compare-dark.png"))?;
-    app.views.compare.lower.tab = LowerTab::OverTime;
+    app.views.lower.tab = LowerTab::OverTime;
     shoot(&mut app, &out.join("analysis-overtime-compare-dark.png"))
 }

@@ -8,6 +8,28 @@ pub use gilscope_sim::format::{
     DIGIT_GROUP_SEPARATOR, count, counted, decimal, factor, ms, nanos, percent, ratio, si, whole,
 };
 
+/// A point in time (ns) with the digits that `resolution` ns of precision calls for, in the
+/// unit of its magnitude: `2.11942 s` at 20 µs, `396.12346 ms` at 15 ns, `12 ms` at 1 ms.
+pub fn instant(ns: f64, resolution: f64) -> String {
+    let magnitude = ns.abs();
+    let (scale, unit) = if magnitude >= 1e9 {
+        (1e9, "s")
+    } else if magnitude >= 1e6 {
+        (1e6, "ms")
+    } else if magnitude >= 1e3 {
+        (1e3, "µs")
+    } else {
+        (1.0, "ns")
+    };
+    let step = resolution.max(1.0) / scale;
+    let decimals = if step >= 1.0 {
+        0
+    } else {
+        ((-step.log10()).ceil() as usize).min(9)
+    };
+    format!("{:.decimals$} {unit}", ns / scale)
+}
+
 /// A switch interval in milliseconds, with the digits that matter: `0.1 ms`, `13.9 ms`.
 pub fn interval_ms(ms: f64) -> String {
     gilscope_sim::analysis::format_interval(ms)
@@ -80,6 +102,15 @@ mod tests {
         assert_eq!(nanos(5_070_000), "5.07 ms");
         assert_eq!(ms(0.056), "56.0 µs");
         assert_eq!(interval_ms(0.1), "0.1 ms");
+    }
+
+    #[test]
+    fn instants_carry_the_precision_asked_for() {
+        assert_eq!(instant(2_119_420_000.0, 20_000.0), "2.11942 s");
+        assert_eq!(instant(396_123_456.0, 15.0), "396.12346 ms");
+        assert_eq!(instant(12_000_000.0, 1e6), "12 ms");
+        assert_eq!(instant(1_500.0, 100.0), "1.5 µs");
+        assert_eq!(instant(0.0, 1e6), "0 ns");
     }
 
     #[test]

@@ -107,6 +107,12 @@ pub const THREAD_COLORS: usize = THREAD_PALETTE.len();
 /// The dark frame drawn inside a [`Pattern::Framed`] block, on any fill and in both themes.
 pub const PATTERN_FRAME: Color32 = Color32::from_black_alpha(170);
 
+/// Presentation mode's thinnest lane, in points (pixels at 1920×1080 with no scaling): read
+/// from the back of a room; the lanes scroll rather than get thinner.
+pub const PRESENTATION_MIN_LANE: f32 = 48.0;
+/// Presentation mode's smallest text, in points: lane labels, axis and legend (22.75 pt).
+pub const PRESENTATION_MIN_TEXT: f32 = 22.0;
+
 /// A complete palette plus the presentation flag.
 #[derive(Clone, Debug)]
 pub struct Theme {
@@ -146,6 +152,18 @@ pub struct Theme {
     pub now_line: Color32,
     /// The outline of the span under the pointer.
     pub highlight: Color32,
+    /// The step's event: the line through it and the ring around its mark.
+    pub event_highlight: Color32,
+    /// The outline of a span whose details are pinned.
+    pub pinned: Color32,
+    /// A selected time range: its fill (translucent) and its edges.
+    pub selection_fill: Color32,
+    /// The edges of a selected time range.
+    pub selection_edge: Color32,
+    /// Lost updates: a stale load, the window to its store, and the store.
+    pub lost_update: Color32,
+    /// The second cue drawn over a thread's colour beyond the first eight threads.
+    pub thread_cue_ink: Color32,
 }
 
 impl Theme {
@@ -187,6 +205,18 @@ impl Theme {
             marker_futile_wakeup: pick(gray(200), gray(60)),
             now_line: pick(Color32::WHITE, Color32::BLACK),
             highlight: text,
+            event_highlight: pick(okabe_ito::YELLOW, okabe_ito::BLUE),
+            pinned: okabe_ito::SKY_BLUE,
+            selection_fill: pick(
+                Color32::from_rgba_unmultiplied(0x56, 0xB4, 0xE9, 40),
+                Color32::from_rgba_unmultiplied(0x00, 0x72, 0xB2, 36),
+            ),
+            selection_edge: pick(okabe_ito::SKY_BLUE, okabe_ito::BLUE),
+            lost_update: pick(
+                Color32::from_rgb(0xFF, 0x5C, 0xC8),
+                Color32::from_rgb(0xB0, 0x00, 0x68),
+            ),
+            thread_cue_ink: Color32::from_black_alpha(150),
         }
     }
 
@@ -237,6 +267,27 @@ impl Theme {
     /// Height of one timeline lane, in points.
     pub fn lane_height(&self) -> f32 {
         if self.presentation { 34.0 } else { 20.0 }
+    }
+
+    /// The tallest a lane grows when there is room (lanes fill the height they are given up
+    /// to this).
+    pub fn max_lane_height(&self) -> f32 {
+        if self.presentation { 96.0 } else { 64.0 }
+    }
+
+    /// The thinnest a lane gets before the lanes scroll: presentation mode keeps lanes legible
+    /// from the back of a room ([`PRESENTATION_MIN_LANE`]); otherwise a label's height.
+    pub fn min_lane_height(&self) -> f32 {
+        if self.presentation {
+            PRESENTATION_MIN_LANE
+        } else {
+            self.label_font().size * 1.2
+        }
+    }
+
+    /// The height of a lane folded to a line (a core that never ran anything).
+    pub fn folded_lane_height(&self) -> f32 {
+        self.span_font().size * 0.9
     }
 
     /// Gap between lanes, in points.

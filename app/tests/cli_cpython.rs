@@ -330,7 +330,7 @@ fn compare_runs_every_runtime_for_real_or_says_why_not() {
     assert!(out.status.success(), "{}", text(&out.stderr));
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("one JSON document");
     let rows = v.as_array().expect("rows");
-    assert_eq!(rows.len(), 6, "{v}");
+    assert_eq!(rows.len(), 7, "{v}");
     assert!(
         rows[0]["runtime"]
             .as_str()

@@ -7,7 +7,9 @@
 pub mod analysis;
 pub mod compare;
 pub mod cpython;
+pub mod cut;
 pub mod engine;
+pub mod events;
 pub mod export;
 pub mod format;
 pub mod live;
@@ -15,6 +17,7 @@ pub mod meta;
 pub mod model;
 pub mod names;
 pub mod narration;
+pub mod predict;
 pub mod presets;
 pub mod rng;
 pub mod run;

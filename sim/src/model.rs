@@ -43,8 +43,20 @@ impl fmt::Display for PythonVersion {
 impl FromStr for PythonVersion {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, String> {
-        let bad =
-            || format!("python version \"{s}\" is not a version like \"3.13\", \"3.9\" or \"2.7\"");
+        // On one line: a control character (a newline) is shown escaped.
+        let shown: String = s
+            .chars()
+            .map(|c| {
+                if c.is_control() {
+                    c.escape_debug().to_string()
+                } else {
+                    c.to_string()
+                }
+            })
+            .collect();
+        let bad = || {
+            format!("python version \"{shown}\" is not a version like \"3.13\", \"3.9\" or \"2.7\"")
+        };
         let (major, minor) = s.trim().split_once('.').ok_or_else(bad)?;
         let version = Self::new(
             major.parse().map_err(|_| bad())?,

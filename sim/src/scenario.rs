@@ -8,6 +8,7 @@ mod read;
 
 use crate::model::{ConfigError, Overrides, RunConfig, Runtime};
 use crate::narration::{Narration, Purpose};
+use crate::predict::Predict;
 use crate::time::Nanos;
 pub use ops::{MAX_BYTECODES, MAX_INCREMENTS, MAX_LOOP_BODY, MAX_MESSAGE_BYTES};
 pub use read::MAX_NAME_CHARS;
@@ -182,6 +183,8 @@ pub struct Scenario {
     pub locks: Vec<String>,
     /// Extension module names, in order of first import.
     pub modules: Vec<String>,
+    /// The question asked before the run is shown (predict mode), if the file has one.
+    pub predict: Option<Predict>,
     /// Shared object names (read or mutated), in order of first use.
     pub objects: Vec<String>,
     /// Where it came from: a preset's stem or a file path.
@@ -250,6 +253,7 @@ impl Scenario {
             counters: parts.names.counters,
             locks: parts.names.locks,
             modules: parts.names.modules,
+            predict: parts.predict,
             objects: parts.names.objects,
             source: file.to_owned(),
             setting_places: parts.setting_places,
@@ -352,6 +356,46 @@ impl Scenario {
             .enumerate()
             .flat_map(|(index, group)| thread_names(group).into_iter().map(move |n| (n, index)))
             .collect()
+    }
+
+    /// The name of the lock [`Scenario::with_counter_lock`] adds.
+    pub const COUNTER_LOCK: &'static str = "counter_lock";
+
+    /// Whether a thread increments a shared counter (and [`Scenario::with_counter_lock`]
+    /// changes something).
+    pub fn has_counters(&self) -> bool {
+        !self.counters.is_empty()
+    }
+
+    /// A copy in which every increment loop holds a `threading.Lock` ([`Self::COUNTER_LOCK`])
+    /// around it: `with counter_lock:` over `for _ in range(n): counter += 1`. (A lock taken
+    /// inside the loop would be held at the loop's own check point here, where `CPython`'s
+    /// check points fall after the `with` block; around the loop it is exact.)
+    #[must_use]
+    pub fn with_counter_lock(&self) -> Scenario {
+        let mut copy = self.clone();
+        let lock = read::intern(&mut copy.locks, Self::COUNTER_LOCK);
+        for (g, group) in copy.groups.iter_mut().enumerate() {
+            let places = self.op_places.get(g);
+            let mut ops = Vec::with_capacity(group.ops.len());
+            let mut op_places = Vec::with_capacity(group.ops.len());
+            for (o, op) in group.ops.iter().enumerate() {
+                let wrapped = match op {
+                    Op::Increment { .. } => vec![Op::Lock(lock), op.clone(), Op::Unlock(lock)],
+                    _ => vec![op.clone()],
+                };
+                // The lock and unlock are placed where the increment is written.
+                if let Some(place) = places.and_then(|p| p.get(o)) {
+                    op_places.extend(std::iter::repeat_n(*place, wrapped.len()));
+                }
+                ops.extend(wrapped);
+            }
+            group.ops = ops;
+            if let Some(p) = copy.op_places.get_mut(g) {
+                *p = op_places;
+            }
+        }
+        copy
     }
 
     /// A copy with group `group`'s thread count set to `count`, clamped to what is allowed (1
@@ -581,6 +625,30 @@ ops = [ { io = "56us" }, { compute = 40 } ]
             invalid.starts_with("bad.toml:3:") && invalid.contains("between 1 and 256"),
             "{invalid}"
         );
+    }
+
+    #[test]
+    fn the_counter_lock_wraps_every_increment_loop_and_loses_nothing() {
+        let race = crate::presets::preset("counter-race").unwrap().unwrap();
+        let locked = race.with_counter_lock();
+        assert!(race.has_counters());
+        assert_eq!(locked.locks, vec![Scenario::COUNTER_LOCK.to_owned()]);
+        assert!(matches!(
+            locked.groups[0].ops.as_slice(),
+            [Op::Lock(0), Op::Increment { .. }, Op::Unlock(0)]
+        ));
+        let on_39 = Overrides {
+            python: Some(crate::PythonVersion::new(3, 9)),
+            ..Overrides::default()
+        };
+        let lost = |s: &Scenario| {
+            crate::simulate(s, &s.config(&on_39).unwrap())
+                .unwrap()
+                .counters[0]
+                .lost
+        };
+        assert!(lost(&race) > 0);
+        assert_eq!(lost(&locked), 0);
     }
 
     #[test]

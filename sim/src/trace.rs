@@ -396,6 +396,41 @@ pub struct CounterResult {
     pub lost: u64,
 }
 
+/// A store of `counter += 1` that wrote back a stale value: its thread loaded the counter,
+/// other threads stored to it before this thread's store, and the store overwrote their work
+/// (the lost update of `gil-model.md` section 2).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct StaleStore {
+    /// The counter (index into [`RunMeta::counters`]).
+    pub counter: u32,
+    /// The thread that loaded and later stored.
+    pub thread: ThreadId,
+    /// When it loaded (`LOAD_GLOBAL`).
+    pub load: Nanos,
+    /// When it stored (`STORE_GLOBAL`).
+    pub store: Nanos,
+    /// The value it loaded; it stores this plus one.
+    pub loaded: u64,
+    /// The value in memory just before its store.
+    pub overwritten: u64,
+    /// The stores other threads made between the load and this store, per thread, in thread
+    /// order: whose increments it erased.
+    pub others: Vec<(ThreadId, u64)>,
+}
+
+impl StaleStore {
+    /// The increments this store erased (`overwritten - loaded`, when the value had moved on;
+    /// 0 when an earlier stale store had set it back below what this thread loaded).
+    pub fn erased(&self) -> u64 {
+        self.overwritten.saturating_sub(self.loaded)
+    }
+
+    /// The value it stored.
+    pub fn stored(&self) -> u64 {
+        self.loaded + 1
+    }
+}
+
 /// A thread's identity and lifetime.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ThreadInfo {
@@ -446,6 +481,10 @@ pub struct Trace {
     pub markers: Vec<Marker>,
     /// Shared counters, once the run has ended.
     pub counters: Vec<CounterResult>,
+    /// Every stale store of the shared counters, by counter and store time, once the run has
+    /// ended (the simulator replays the loads and stores at the end; other engines leave it
+    /// empty).
+    pub stale_stores: Vec<StaleStore>,
     /// How far the trace reaches.
     pub now: Nanos,
     /// Whether the run has ended.
@@ -468,6 +507,7 @@ impl Trace {
             cores: vec![Lane::default(); cores as usize],
             markers: Vec::new(),
             counters: Vec::new(),
+            stale_stores: Vec::new(),
             now: 0,
             finished: false,
             interrupted: false,
@@ -630,6 +670,9 @@ impl Trace {
         if let Some(counters) = delta.counters {
             self.counters = counters;
         }
+        if let Some(stale) = delta.stale_stores {
+            self.stale_stores = stale;
+        }
         self.finished = delta.finished;
         if delta.observation.is_some() {
             self.meta.observation = delta.observation;
@@ -650,6 +693,8 @@ pub struct TraceDelta {
     pub now: Nanos,
     /// Counter results, once known.
     pub counters: Option<Vec<CounterResult>>,
+    /// The stale stores, once known (with the counters).
+    pub stale_stores: Option<Vec<StaleStore>>,
     /// New warnings.
     pub warnings: Vec<(Nanos, String)>,
     /// Whether the run has ended.
@@ -698,6 +743,7 @@ impl DeltaCursor {
             threads: trace.threads.clone(),
             now: trace.now,
             counters: trace.finished.then(|| trace.counters.clone()),
+            stale_stores: trace.finished.then(|| trace.stale_stores.clone()),
             finished: trace.finished,
             observation: trace.meta.observation,
         }

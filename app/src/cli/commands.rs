@@ -4,10 +4,10 @@ use super::engine::{Choice, EngineArgs, EngineKind, resolve};
 use super::report::render;
 use super::settings::SettingsArgs;
 use super::{CliError, Command};
-use crate::format::{ms as format_ms, nanos as format_nanos, ratio};
+use crate::format::{ms as format_ms, nanos as format_nanos};
+use crate::gui::runtime_table::{COMPARE_COLUMNS, compare_cells};
 use gilscope_sim::compare::compare_runtimes;
 use gilscope_sim::export::{ChromeExport, STATS_CSV_HEADER, stats_csv_row, write_chrome_trace};
-use gilscope_sim::narration::headline::same_work;
 use gilscope_sim::narration::{Side, headline};
 use gilscope_sim::presets::{PRESETS, load};
 use gilscope_sim::sweep::{log_spaced, sweep};
@@ -63,44 +63,7 @@ pub fn execute(command: &Command, out: &mut dyn Write) -> Result<(), CliError> {
             json,
             engine,
         } => compare(scenario, settings, *json, engine, out),
-        Command::Screenshot {
-            scenario,
-            out: path,
-            size,
-            compare,
-            presentation,
-            light,
-            engine,
-            settings,
-        } => {
-            // Check the scenario and settings here, so bad input is a usage error (status 2).
-            let (a, b) = screenshot_engines(engine, *compare)?;
-            let (counted, _) = prepare_for(scenario, settings, &a)?;
-            let mut request = crate::gui::ScreenshotRequest {
-                scenario: scenario.clone(),
-                overrides: settings.overrides(),
-                group_counts: counted.groups.iter().map(|g| Some(g.count)).collect(),
-                compare: *compare,
-                presentation: *presentation,
-                theme: if *light {
-                    crate::theme::ThemeMode::Light
-                } else {
-                    crate::theme::ThemeMode::Dark
-                },
-                size: *size,
-                out: path.clone(),
-                ..crate::gui::ScreenshotRequest::new(scenario.clone(), path.clone())
-            };
-            request.engine = match (a.engine, &a.interpreter) {
-                (EngineKind::Live, _) => crate::gui::EngineChoice::Live,
-                (EngineKind::Cpython, Some(i)) => crate::gui::EngineChoice::Cpython(i.path.clone()),
-                _ => crate::gui::EngineChoice::Simulated,
-            };
-            request.compare_interpreter = b.as_ref().map(|i| i.path.clone());
-            request.interpreters = a.interpreter.into_iter().chain(b).collect();
-            crate::gui::capture(&request).map_err(|e| CliError::Gui(e.to_string()))?;
-            write_out(out, &format!("wrote {}\n", path.display()))
-        }
+        Command::Screenshot { .. } => screenshot(command, out),
         Command::Export {
             scenario,
             settings,
@@ -571,6 +534,9 @@ fn compare(
         write_out(out, &to_json(&doc)?)?;
         return stopped.map_or(Ok(()), interrupted);
     }
+    // The app's runtime table shows the same columns and cells.
+    let gil = base.as_ref().map(|(_, s)| *s);
+    let [runtime, columns @ ..] = COMPARE_COLUMNS;
     let width = rows
         .iter()
         .map(|(l, _)| l.chars().count())
@@ -578,39 +544,33 @@ fn compare(
         .unwrap_or(0)
         .max(30);
     let mut text = format!(
-        "{}\n{:<width$} {:>10} {:>9} {:>10} {:>11} {:>12} {:>8} {:>11} {:>9}\n",
+        "{}\n{runtime:<width$} {:>10} {:>9} {:>10} {:>11} {:>12} {:>8} {:>11} {:>9}\n",
         scenario.name,
-        "runtime",
-        "wall",
-        "vs GIL",
-        "CPU",
-        "parallelism",
-        "interpreters",
-        "lost",
-        "contention",
-        "memory"
+        columns[0],
+        columns[1],
+        columns[2],
+        columns[3],
+        columns[4],
+        columns[5],
+        columns[6],
+        columns[7]
     );
     for (label, row) in &rows {
         match row {
             Ok(s) => {
-                // A ratio of wall times only for the same work (a convoy's CPU-bound thread
-                // simply runs less when the I/O ends sooner).
-                let ratio = base
-                    .as_ref()
-                    .filter(|(_, b)| same_work(b, s))
-                    .map_or_else(|| "—".to_owned(), |(_, b)| ratio(b.wall_ms / s.wall_ms));
-                let lost: u64 = s.counters.iter().map(|c| c.lost).sum();
-                let parallelism = s
-                    .parallelism
-                    .map_or_else(|| "—".to_owned(), |p| format!("{p:.2}"));
+                let [
+                    wall,
+                    ratio,
+                    cpu,
+                    parallelism,
+                    interpreters,
+                    lost,
+                    contention,
+                    memory,
+                ] = compare_cells(s, gil);
                 let _ = writeln!(
                     text,
-                    "{label:<width$} {:>10} {ratio:>9} {:>10} {parallelism:>11} {:>12} {lost:>8} {:>11} {:>9}",
-                    format_ms(s.wall_ms),
-                    format_ms(s.cpu_ms),
-                    s.interpreters,
-                    format_ms(s.contention_ms),
-                    format!("{:.0} MiB", s.resident_mib)
+                    "{label:<width$} {wall:>10} {ratio:>9} {cpu:>10} {parallelism:>11} {interpreters:>12} {lost:>8} {contention:>11} {memory:>9}"
                 );
             }
             Err(e) => {
@@ -627,6 +587,64 @@ fn compare(
     }
     write_out(out, &text)?;
     stopped.map_or(Ok(()), interrupted)
+}
+
+/// `gilscope screenshot`: the scenario and settings checked first (bad input is a usage error,
+/// status 2), then the window rendered and saved.
+fn screenshot(command: &Command, out: &mut dyn Write) -> Result<(), CliError> {
+    let Command::Screenshot {
+        scenario,
+        out: path,
+        size,
+        compare,
+        presentation,
+        light,
+        engine,
+        step,
+        next,
+        select,
+        predict,
+        reveal,
+        settings,
+    } = command
+    else {
+        return Ok(());
+    };
+    // Check the scenario and settings here, so bad input is a usage error (status 2).
+    let (a, b) = screenshot_engines(engine, *compare)?;
+    let (counted, _) = prepare_for(scenario, settings, &a)?;
+    let mut request = crate::gui::ScreenshotRequest {
+        scenario: scenario.clone(),
+        overrides: settings.overrides(),
+        group_counts: counted.groups.iter().map(|g| Some(g.count)).collect(),
+        compare: *compare,
+        presentation: *presentation,
+        theme: if *light {
+            crate::theme::ThemeMode::Light
+        } else {
+            crate::theme::ThemeMode::Dark
+        },
+        size: *size,
+        out: path.clone(),
+        steps: *step,
+        next: *next,
+        select: *select,
+        predict: match (*predict, *reveal) {
+            (_, true) => crate::gui::screenshot::Predicting::Reveal,
+            (true, false) => crate::gui::screenshot::Predicting::Ask,
+            (false, false) => crate::gui::screenshot::Predicting::Off,
+        },
+        ..crate::gui::ScreenshotRequest::new(scenario.clone(), path.clone())
+    };
+    request.engine = match (a.engine, &a.interpreter) {
+        (EngineKind::Live, _) => crate::gui::EngineChoice::Live,
+        (EngineKind::Cpython, Some(i)) => crate::gui::EngineChoice::Cpython(i.path.clone()),
+        _ => crate::gui::EngineChoice::Simulated,
+    };
+    request.compare_interpreter = b.as_ref().map(|i| i.path.clone());
+    request.interpreters = a.interpreter.into_iter().chain(b).collect();
+    crate::gui::capture(&request).map_err(|e| CliError::Gui(e.to_string()))?;
+    write_out(out, &format!("wrote {}\n", path.display()))
 }
 
 pub(super) fn to_json(value: &impl serde::Serialize) -> Result<String, CliError> {

@@ -131,6 +131,7 @@ mod tests {
                 "asyncio",
                 "multiprocessing (fork)",
                 "multiprocessing (spawn)",
+                "multiprocessing (forkserver)",
                 "subinterpreters"
             ]
         );
@@ -141,6 +142,7 @@ mod tests {
             on(1).unwrap_err(),
             "no free-threaded interpreter (3.13t, 3.14t) found here"
         );
-        assert_eq!(on(5).unwrap(), "3.13.0");
+        assert_eq!(on(3).unwrap(), "3.11.7");
+        assert_eq!(on(6).unwrap(), "3.13.0");
     }
 }

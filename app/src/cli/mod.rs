@@ -126,6 +126,23 @@ pub enum Command {
         /// The engine (run B's too, unless --compare cpython puts B on a real interpreter).
         #[command(flatten)]
         engine: EngineArgs,
+        /// Start paused and step this many events (the caption shows the last).
+        #[arg(long, value_name = "N", default_value_t = 0)]
+        step: u32,
+        /// Then run on to the next event of this kind: drop-request, forced-switch, handoff,
+        /// io-start, io-end, lock-wait, lock-acquired, lock-released, futile-wakeup,
+        /// counter-load (the start of a lost update) or lost-update.
+        #[arg(long, value_name = "KIND")]
+        next: Option<gilscope_sim::events::EventKind>,
+        /// Select this range of the finished run, e.g. 300ms..420ms (its aggregate is shown).
+        #[arg(long, value_name = "FROM..TO", value_parser = parse_range)]
+        select: Option<(gilscope_sim::Nanos, gilscope_sim::Nanos)>,
+        /// Predict mode: the scenario's question, the numbers hidden.
+        #[arg(long)]
+        predict: bool,
+        /// Predict mode with the answer revealed.
+        #[arg(long, conflicts_with = "predict")]
+        reveal: bool,
         /// Settings that override the scenario's.
         #[command(flatten)]
         settings: SettingsArgs,
@@ -184,6 +201,20 @@ fn parse_size(text: &str) -> Result<[u32; 2], String> {
             .map_err(|_| format!("\"{text}\": width and height must be whole numbers of pixels"))
     };
     Ok([parse(w)?, parse(h)?])
+}
+
+fn parse_range(text: &str) -> Result<(gilscope_sim::Nanos, gilscope_sim::Nanos), String> {
+    let (from, to) = text
+        .split_once("..")
+        .ok_or_else(|| format!("\"{text}\": write the range as FROM..TO, e.g. 300ms..420ms"))?;
+    let (from, to) = (
+        gilscope_sim::time::parse_duration(from)?,
+        gilscope_sim::time::parse_duration(to)?,
+    );
+    if to <= from {
+        return Err(format!("\"{text}\": the range must end after it starts"));
+    }
+    Ok((from, to))
 }
 
 /// A failure of a subcommand, with the exit status it maps to.

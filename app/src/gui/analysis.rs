@@ -63,9 +63,10 @@ impl LowerArea {
     pub fn height(&self, available: f32, theme: &Theme) -> f32 {
         let line = theme.label_font().size;
         match self.tab {
-            // In front of a class the timeline comes first, but three lines stay readable.
-            LowerTab::Narration if theme.presentation() => 6.5 * line,
-            LowerTab::Narration => 8.0 * line,
+            // In front of a class the timeline comes first; the narration scrolls, but its
+            // title and first lines stay in view.
+            LowerTab::Narration if theme.presentation() => 5.5 * line,
+            LowerTab::Narration => 6.0 * line,
             _ => (available * 0.45).max(14.0 * line),
         }
     }

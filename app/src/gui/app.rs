@@ -3,6 +3,7 @@
 //! views, and applies the [`Action`]s they return.
 
 use super::compare::compare_headline;
+use super::focus::{Focus, StepDirection};
 use super::interpreters::Interpreters;
 use super::narration;
 use super::panels::Views;
@@ -12,9 +13,12 @@ use super::settings::{CompareWith, STORAGE_KEY, ScenarioSource, Settings, Speed}
 use super::view::{Action, PresetEntry, ViewCtx};
 use crate::theme::{Theme, ThemeMode};
 use crate::timeline::TimelineView;
+use gilscope_sim::Nanos;
 use gilscope_sim::cpython::{self, DiscoverOptions, Interpreter};
-use gilscope_sim::model::Overrides;
+use gilscope_sim::events::{EventKind, EventLog};
+use gilscope_sim::model::{Model, Overrides};
 use gilscope_sim::presets;
+use gilscope_sim::time::MS;
 use gilscope_sim::{RunConfig, Scenario};
 use std::path::Path;
 
@@ -52,6 +56,17 @@ struct RunKey {
     group_counts: Vec<Option<u32>>,
     compare: Option<CompareWith>,
     engines: (Ready, Option<Ready>),
+    counter_lock: bool,
+}
+
+/// A PNG export waiting for the window's screenshot.
+pub(super) struct PendingScreenshot {
+    /// The window or the timeline.
+    pub what: super::view::Export,
+    /// The part of the window to keep (the timeline), points.
+    pub region: Option<egui::Rect>,
+    /// Where the screenshot arrives.
+    pub image: crossbeam::channel::Receiver<std::sync::Arc<egui::ColorImage>>,
 }
 
 /// The gilscope window.
@@ -77,6 +92,16 @@ pub struct GilscopeApp {
     pub(super) view: TimelineView,
     pub(super) theme: Theme,
     theme_applied: Option<(ThemeMode, bool)>,
+    /// Each run's events, kept up to date as the traces grow.
+    pub(super) logs: Vec<EventLog>,
+    /// What the classroom views point at.
+    pub(super) focus: Focus,
+    /// The last export: what was written, or why not.
+    pub(super) export_note: Option<String>,
+    /// Exports asked for this frame (done once the frame is drawn).
+    pub(super) pending_exports: Vec<super::view::Export>,
+    /// A PNG export waiting for the window's screenshot.
+    pub(super) screenshot: Option<PendingScreenshot>,
     /// Every view, with its options and caches.
     pub views: Views,
 }
@@ -106,16 +131,46 @@ impl GilscopeApp {
             view: TimelineView::default(),
             theme,
             theme_applied: None,
+            logs: Vec::new(),
+            focus: Focus::default(),
+            export_note: None,
+            pending_exports: Vec::new(),
+            screenshot: None,
             views: Views::default(),
         }
     }
 
-    /// The app eframe creates: settings from the previous launch, if any.
+    /// The app eframe creates: settings from the previous launch, if any. The first launch
+    /// (nothing stored) starts paused, on the welcome overlay.
     pub fn from_storage(storage: Option<&dyn eframe::Storage>) -> Self {
-        let settings = storage
-            .and_then(|s| eframe::get_value(s, STORAGE_KEY))
-            .unwrap_or_default();
-        Self::new(settings)
+        let stored: Option<Settings> = storage.and_then(|s| eframe::get_value(s, STORAGE_KEY));
+        let first = stored.is_none();
+        let mut app = Self::new(stored.unwrap_or_default());
+        if first {
+            app.playing = false;
+            app.views.welcome.open = true;
+        }
+        app
+    }
+
+    /// Starts the runs paused (before the first frame; a class steps them).
+    pub fn pause_at_start(&mut self) {
+        self.playing = false;
+    }
+
+    /// Whether the runs are playing (not paused).
+    pub fn is_playing(&self) -> bool {
+        self.playing
+    }
+
+    /// Each run's events so far.
+    pub fn event_logs(&self) -> &[EventLog] {
+        &self.logs
+    }
+
+    /// What the classroom views point at: the step's event, the selection, the pinned span.
+    pub fn focus(&self) -> &Focus {
+        &self.focus
     }
 
     /// Whether every run has ended (and there is at least one).
@@ -128,7 +183,8 @@ impl GilscopeApp {
         &self.runs
     }
 
-    /// The scenario shown, with the user's thread counts applied.
+    /// The scenario shown, with the user's thread counts applied (and the counter lock, when
+    /// chosen).
     pub fn scenario(&self) -> Option<Scenario> {
         let (_, base) = self.loaded.as_ref()?;
         let mut scenario = base.clone();
@@ -136,6 +192,9 @@ impl GilscopeApp {
             if let Some(count) = self.settings.group_count(group) {
                 scenario = scenario.with_group_count(group, count);
             }
+        }
+        if self.settings.counter_lock && scenario.has_counters() {
+            scenario = scenario.with_counter_lock();
         }
         Some(scenario)
     }
@@ -194,6 +253,11 @@ impl GilscopeApp {
         }
         self.playing = !self.playing;
         let command = if self.playing {
+            // Playing on follows the run again (unless the view is pinned).
+            if !self.view.pinned {
+                self.view.follow_live = true;
+            }
+            self.focus.pending = None;
             Command::Play
         } else {
             Command::Pause
@@ -206,24 +270,69 @@ impl GilscopeApp {
         self.runs.iter_mut().for_each(Run::end);
     }
 
-    /// Pauses and processes one event in each run.
+    /// Pauses and moves to the next event of run A: centres it, highlights it, captions it.
     pub fn step(&mut self) {
-        self.playing = false;
-        self.runs.iter_mut().for_each(|r| r.send(Command::Step));
+        self.step_event(StepDirection::Forward, None);
+    }
+
+    /// Pauses and moves to the previous event (replaying the run up to it).
+    pub fn step_back(&mut self) {
+        self.step_event(StepDirection::Back, None);
+    }
+
+    /// Pauses and moves to the next event of `kind`: a switch, a drop request, a lost update.
+    pub fn step_to(&mut self, kind: EventKind) {
+        self.step_event(StepDirection::Forward, Some(kind));
     }
 
     /// Runs again from time 0 with the same settings, playing.
     pub fn restart(&mut self) {
         self.playing = true;
         self.runs.iter_mut().for_each(Run::restart);
+        self.new_run_view();
+    }
+
+    /// A new run: it fits itself (unless the view is pinned) and the classroom views forget
+    /// the old one.
+    fn new_run_view(&mut self) {
+        let interval = self.pace_interval();
+        self.view.new_run((4 * interval).max(MS));
+        self.focus.new_run();
+        self.logs.clear();
     }
 
     /// Changes the playback speed of the runs.
     pub fn set_speed(&mut self, speed: Speed) {
         self.settings.speed = speed;
+        let paced = self.paced(speed);
         self.runs
             .iter_mut()
-            .for_each(|r| r.send(Command::SetSpeed(speed)));
+            .for_each(|r| r.send(Command::SetSpeed(paced)));
+    }
+
+    /// The time between two switches that run A's rules aim at: its switch interval, or on the
+    /// old GIL its check interval (ticks, about one bytecode each). The class pace plays one
+    /// per second; a new run and a step show a few.
+    pub(super) fn pace_interval(&self) -> Nanos {
+        self.config_a().map_or(5 * MS, |c| match c.model() {
+            Model::OldGil => (c.check_interval * c.bytecode_ps() / 1000).max(1),
+            _ => c.switch_interval(),
+        })
+    }
+
+    /// `speed` for run A's switch interval (the class pace is one interval per second).
+    fn paced(&self, speed: Speed) -> Speed {
+        let interval = self.pace_interval();
+        speed.for_interval(interval)
+    }
+
+    /// Turns predict mode on (the run starts again, paused, so the class answers first) or off.
+    pub fn toggle_predict(&mut self) {
+        self.views.predict.toggle();
+        if self.views.predict.on {
+            self.restart();
+            self.toggle_play();
+        }
     }
 
     /// Fits the whole run into the timeline.
@@ -278,7 +387,21 @@ impl GilscopeApp {
                 }
                 self.settings.overrides = *overrides;
                 self.views.show_sweep = false;
+                self.views.show_runtimes = false;
             }
+            Action::SelectEvent(event) => self.select_event(event),
+            Action::Step { direction, kind } => self.step_event(direction, kind),
+            Action::SetSelection(range) => {
+                self.views.events_under |= range.is_some();
+                self.focus.selection = range;
+            }
+            Action::PinSpan(pin) => {
+                self.views.events_under |= pin.is_some();
+                self.focus.pinned = pin;
+            }
+            Action::Lane(command) => self.focus.lanes.apply(command),
+            Action::SetCounterLock(on) => self.settings.counter_lock = on,
+            Action::Export(what) => self.pending_exports.push(what),
         }
     }
 
@@ -352,7 +475,7 @@ impl GilscopeApp {
         (prefix, said): (&str, &str),
         ctx: &egui::Context,
     ) -> Option<RunConfig> {
-        let speed = self.settings.speed;
+        let speed = self.paced(self.settings.speed);
         match engine {
             Ready::Builtin(choice) => {
                 let config = match scenario.config(overrides) {
@@ -437,6 +560,7 @@ impl GilscopeApp {
             group_counts: self.settings.group_counts.clone(),
             compare,
             engines: (engine_a.clone(), engine_b.clone()),
+            counter_lock: self.settings.counter_lock,
         };
         if self.run_key.as_ref() == Some(&key) {
             return;
@@ -445,6 +569,8 @@ impl GilscopeApp {
         self.runs.clear();
         self.config_errors.clear();
         self.engine_notes.clear();
+        self.new_run_view();
+        self.views.predict.new_run();
         let Some(scenario) = self.scenario() else {
             return;
         };
@@ -514,6 +640,12 @@ impl GilscopeApp {
         if more {
             ctx.request_repaint();
         }
+        self.logs.resize_with(self.runs.len(), EventLog::default);
+        for (log, run) in self.logs.iter_mut().zip(&self.runs) {
+            log.update(&run.trace);
+        }
+        self.settle_pending_step();
+        self.take_screenshot(&ctx);
         self.shortcuts(&ctx);
         self.apply_theme(&ctx);
         self.toolbar(ui);
@@ -521,12 +653,19 @@ impl GilscopeApp {
         for action in self.views_ui(ui) {
             self.apply(action);
         }
+        for what in std::mem::take(&mut self.pending_exports) {
+            self.export(what, &ctx);
+        }
     }
 
     /// The views, drawn from one context built for this frame.
     fn views_ui(&mut self, ui: &mut egui::Ui) -> Vec<Action> {
         let scenario = self.scenario();
-        let mut show_info = self.settings.show_info;
+        let mut open = super::panels::PanelsOpen {
+            info: self.settings.show_info,
+            lower: self.settings.show_lower,
+            events: self.settings.show_events,
+        };
         let cx = ViewCtx {
             runs: &self.runs,
             theme: &self.theme,
@@ -536,9 +675,15 @@ impl GilscopeApp {
             settings: &self.settings,
             load_error: self.load_error.as_deref(),
             config_errors: &self.config_errors,
+            logs: &self.logs,
+            focus: &self.focus,
+            paused: !self.playing,
+            export_note: self.export_note.as_deref(),
         };
-        let actions = self.views.show(ui, &cx, &mut show_info);
-        self.settings.show_info = show_info;
+        let actions = self.views.show(ui, &cx, &mut open);
+        self.settings.show_info = open.info;
+        self.settings.show_lower = open.lower;
+        self.settings.show_events = open.events;
         actions
     }
 
@@ -551,6 +696,8 @@ impl GilscopeApp {
         let pressed = |key: Key| ctx.input_mut(|i| i.consume_key(Modifiers::NONE, key));
         if pressed(Key::Escape) {
             self.views.help.open = false;
+            self.views.welcome.open = false;
+            self.focus.selection = None;
         }
         if pressed(Key::H) || pressed(Key::F1) || pressed(Key::Questionmark) {
             self.views.help.toggle();
@@ -560,6 +707,24 @@ impl GilscopeApp {
         }
         if pressed(Key::ArrowRight) {
             self.step();
+        }
+        if pressed(Key::ArrowLeft) {
+            self.step_back();
+        }
+        if pressed(Key::N) {
+            self.step_to(EventKind::Handoff);
+        }
+        if pressed(Key::G) {
+            self.step_to(EventKind::DropRequest);
+        }
+        if pressed(Key::L) {
+            self.step_to(EventKind::CounterLoad);
+        }
+        if pressed(Key::E) {
+            self.settings.show_events = !self.settings.show_events;
+        }
+        if pressed(Key::K) {
+            self.toggle_predict();
         }
         if pressed(Key::F) {
             self.fit_view();

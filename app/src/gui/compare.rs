@@ -1,16 +1,14 @@
 //! The central view: one timeline, or in compare mode two runs stacked on one shared time
-//! axis with their wall times and the speedup between them written plainly; the legend of
-//! the states on screen, and the analysis tabs under it. Errors of a run are shown here too.
+//! axis with their wall times and the speedup between them written plainly (the timeline
+//! itself is [`TimelinePanel`]). Errors of a run are shown here too.
 
-use super::analysis::LowerArea;
 use super::session::Run;
 use super::settings::{CompareWith, Settings};
+use super::timeline_panel::TimelinePanel;
 use super::view::{Action, View, ViewCtx};
 use crate::format::{counted, nanos as format_nanos};
-use crate::timeline::{Timeline, TimelineGroup};
-use crate::widgets::legend::state_legend;
+use gilscope_sim::RunConfig;
 use gilscope_sim::narration::{self, Purpose, Side};
-use gilscope_sim::{RunConfig, Stats, ThreadState};
 
 /// How a run is named in the compare sentence, by what B changes.
 pub fn side_label(with: CompareWith, config: &RunConfig) -> String {
@@ -101,23 +99,6 @@ fn compare_progress(with: CompareWith, runs: &[Run]) -> String {
     }
 }
 
-/// The states the runs on screen spent time in (from their latest stats), for a legend
-/// that explains what is there and no more; every state until stats arrive.
-fn states_shown(runs: &[Run]) -> Vec<ThreadState> {
-    let stats: Vec<&Stats> = runs.iter().filter_map(|r| r.stats.as_ref()).collect();
-    if stats.is_empty() {
-        return ThreadState::ALL.to_vec();
-    }
-    let threads = || stats.iter().flat_map(|s| &s.threads);
-    ThreadState::ALL
-        .into_iter()
-        .filter(|&state| match state {
-            ThreadState::Done => threads().any(|t| t.finished_ms.is_some()),
-            other => threads().any(|t| t.state_ms.of(other) > 0.0),
-        })
-        .collect()
-}
-
 /// Under the timeline of a run whose engine cannot see everything (a real interpreter): what
 /// its lanes leave out, briefly, each sentence in full on hover.
 fn not_observed_line(ui: &mut egui::Ui, runs: &[Run]) {
@@ -181,19 +162,20 @@ fn show_errors(ui: &mut egui::Ui, cx: &ViewCtx<'_>) {
     }
 }
 
-/// The central view: the timeline of the runs (stacked when comparing) over the analysis tabs.
+/// The central view: errors, the compare sentence, and the timeline of the runs (stacked
+/// when comparing).
 #[derive(Default)]
 pub struct CompareView {
-    /// The tabs under the timeline.
-    pub lower: LowerArea,
-    /// The legend's height as last drawn (it wraps to the window's width).
-    legend_height: Option<f32>,
+    /// The timeline with its step bar and legend.
+    pub timeline: TimelinePanel,
+    /// Hide the compare sentence (predict mode, until the answer is revealed).
+    pub hide_numbers: bool,
 }
 
 impl View for CompareView {
     fn ui(&mut self, ui: &mut egui::Ui, cx: &ViewCtx<'_>) -> Vec<Action> {
         show_errors(ui, cx);
-        if cx.settings.compare {
+        if cx.settings.compare && !self.hide_numbers {
             let purpose = cx.scenario.map(|s| s.purpose).unwrap_or_default();
             let text = compare_headline(cx.settings, purpose, cx.runs)
                 .unwrap_or_else(|| compare_progress(cx.settings.compare_with, cx.runs));
@@ -204,51 +186,7 @@ impl View for CompareView {
             ui.label("Nothing to show: choose a preset or fix the settings on the left.");
             return Vec::new();
         }
-        let theme = cx.theme;
-        let groups: Vec<TimelineGroup<'_>> = cx
-            .runs
-            .iter()
-            .map(|r| TimelineGroup {
-                title: r.title.clone(),
-                trace: &r.trace,
-            })
-            .collect();
-        let locks: &[String] = cx.scenario.map_or(&[], |s| s.locks.as_slice());
-        // The timeline takes what its lanes need, up to what leaves room for the legend
-        // and the narration under it.
-        let states = states_shown(cx.runs);
-        // Legend rows: about four entries fit a row (fewer with presentation's large text).
-        let per_row = if theme.presentation() { 3 } else { 4 };
-        let rows = states.len().div_ceil(per_row).max(1) as f32;
-        let legend_height = self
-            .legend_height
-            .unwrap_or_else(|| rows * (theme.lane_height().max(theme.label_font().size) + 6.0));
-        let lower_min = self.lower.height(ui.available_height(), theme);
-        // At least 40% of the height stays the timeline's, even in a small window.
-        let timeline_height = (ui.available_height() - legend_height - lower_min)
-            .max(120.0)
-            .max(0.4 * ui.available_height());
-        let mut view = cx.timeline.clone();
-        ui.allocate_ui(egui::vec2(ui.available_width(), timeline_height), |ui| {
-            Timeline::new(&groups, theme)
-                .lock_names(locks)
-                .show(ui, &mut view);
-        });
-        ui.add_space(4.0);
-        let top = ui.cursor().top();
-        state_legend(ui, theme, &states);
         not_observed_line(ui, cx.runs);
-        ui.separator();
-        self.legend_height = Some(ui.cursor().top() - top);
-        // The plots under the timeline follow this frame's zoom and pan.
-        let below = ViewCtx {
-            timeline: &view,
-            ..*cx
-        };
-        let mut actions = self.lower.ui(ui, &below);
-        if view != *cx.timeline {
-            actions.insert(0, Action::SetTimelineView(view));
-        }
-        actions
+        self.timeline.ui(ui, cx)
     }
 }

@@ -3,19 +3,43 @@
 use super::view::{Action, View, ViewCtx};
 
 /// `(keys, what they do)`, in the order the overlay lists them.
-pub const SHORTCUTS: [(&str, &str); 12] = [
+pub const SHORTCUTS: [(&str, &str); 18] = [
     ("Space", "play / pause (a finished run plays again)"),
-    ("Right arrow", "step: pause and process one event"),
+    (
+        "Right arrow",
+        "step: pause and go to the next event, centred and explained",
+    ),
+    (
+        "Left arrow",
+        "step back: the previous event (the run is replayed up to it)",
+    ),
+    (
+        "N / G / L",
+        "run to the next switch / drop request / lost update",
+    ),
     ("R", "restart the run"),
     ("F or double-click", "fit the whole run in view"),
     ("W / S, Ctrl + wheel", "zoom in / out around the pointer"),
     ("A / D, drag", "pan left / right"),
+    (
+        "Shift + drag, or drag on the axis",
+        "select a range: its numbers beside the timeline",
+    ),
+    ("Click a span", "pin its details beside the timeline"),
+    ("Right-click a lane", "hide it, or pin it to the top"),
+    ("E", "show / hide the event log"),
+    (
+        "K",
+        "predict mode: ask the question first, reveal the answer after",
+    ),
     ("C", "compare mode: two runs on one time axis"),
     ("P", "presentation mode: large text, thick lanes"),
     ("T", "dark / light theme"),
     ("H, F1 or ?", "show / hide this help"),
-    ("Esc", "close this help"),
-    ("Hover a span", "what the thread did, for how long, and why"),
+    (
+        "Esc",
+        "close this help and the welcome; clear the selection",
+    ),
 ];
 
 /// The help overlay, and whether it is open.
@@ -56,7 +80,7 @@ impl View for HelpOverlay {
             ui.label(
                 "Lanes: one per thread (its state), one for the GIL (who holds it), one per core \
                  (which thread runs there). Red triangles are drop requests; arrows between lanes are \
-                 GIL handoffs.",
+                 GIL handoffs; the legend under the timeline names every mark.",
             );
             ui.add_space(8.0);
             ui.button("Close").clicked()

@@ -2,34 +2,49 @@
 //! classroom habits (presentation mode, help overlay, themes, persisted settings).
 //!
 //! The shell: `app` (state, the frame loop, applying actions), `toolbar`, `controls` (the
-//! settings panel) and `panels` (where the views go). The views, each a struct owning its
-//! options and caches behind the [`view::View`] trait: `compare` (the central timeline view),
-//! `analysis` (the tabs under it: `narration`, `plots`, `histograms`, `samplers_view`),
-//! `sweep_view`, `stats_panel` and `help`. Beside them: `runner` (the engine thread),
-//! `sweep_job` (the sweep's background job), `session` (one run as the UI sees it, and the
-//! engine chosen), `interpreters` (the real interpreters, found in the background),
-//! `settings` (persisted) and `screenshot`.
+//! settings panel), `panels` (where the views go), `focus` (what the classroom views point at
+//! together), `stepping` (step, step back, run to the next of a kind) and `exporting`. The
+//! views, each a struct owning its options and caches behind the [`view::View`] trait:
+//! `compare` (the central view) with `timeline_panel` (the timeline, its legend) and
+//! `step_bar` (the step buttons and caption); `analysis` (the tabs under it: `narration`,
+//! `plots`, `histograms`, `samplers_view`); beside it `event_log`, `span_details` and
+//! `selection`; `sweep_view`, `runtime_table`, `stats_panel`, `predict`, `help` and
+//! `welcome`. Beside them: `runner` (the engine thread), `sweep_job` (the sweep's background
+//! job), `session` (one run as the UI sees it, and the engine chosen),
+//! `interpreters` (the real interpreters, found in the background), `settings` (persisted) and
+//! `screenshot`.
 
 pub mod analysis;
 mod app;
 pub mod compare;
 mod controls;
+pub mod event_log;
+mod exporting;
+pub mod focus;
 pub mod help;
 pub mod histograms;
 pub mod interpreters;
 pub mod narration;
 pub mod panels;
 pub mod plots;
+pub mod predict;
 pub mod runner;
+pub mod runtime_table;
 pub mod samplers_view;
 pub mod screenshot;
+pub mod selection;
 pub mod session;
 pub mod settings;
+pub mod span_details;
 pub mod stats_panel;
+pub mod step_bar;
+mod stepping;
 pub mod sweep_job;
 pub mod sweep_view;
+pub mod timeline_panel;
 mod toolbar;
 pub mod view;
+pub mod welcome;
 
 pub use app::GilscopeApp;
 pub use compare::{headline, run_label, side_label};
@@ -37,7 +52,7 @@ pub use help::SHORTCUTS;
 pub use screenshot::{ScreenshotRequest, capture};
 pub use session::EngineChoice;
 pub use settings::{CompareWith, ScenarioSource, Settings, Speed};
-pub use view::{Action, PresetEntry, View, ViewCtx};
+pub use view::{Action, Export, PresetEntry, View, ViewCtx};
 
 /// The window title (it starts with "gilscope").
 pub const WINDOW_TITLE: &str = "gilscope — see Python's GIL";

@@ -1,52 +1,122 @@
 //! The window's panels around the views: the stats panel (right), the central panel with its
-//! "Timeline | Switch-interval sweep" switch, and the help overlay over them. Shell code: it
-//! lays the views out and collects their actions; what is drawn is theirs.
+//! "Timeline | Switch-interval sweep | Runtimes" switch, the predict question over it, and, with
+//! the timeline, the event log beside it (with the pinned span and the selection's aggregate)
+//! and the narration and plots under it (both resizable and collapsible); the help and welcome
+//! overlays over everything. Shell code: it lays the views out and collects their actions;
+//! what is drawn is theirs.
 
+use super::analysis::LowerArea;
 use super::compare::CompareView;
+use super::event_log::EventLogView;
 use super::help::HelpOverlay;
+use super::predict::PredictView;
+use super::runtime_table::RuntimeTable;
+use super::selection::SelectionView;
+use super::span_details::SpanDetailsView;
 use super::stats_panel::StatsView;
 use super::sweep_view::SweepView;
 use super::view::{Action, View, ViewCtx};
+use super::welcome::WelcomeOverlay;
+
+/// Which of the side panels are open (the user's settings).
+#[allow(clippy::struct_excessive_bools, reason = "independent panels")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PanelsOpen {
+    /// The stats panel (right).
+    pub info: bool,
+    /// The narration and plots under the timeline.
+    pub lower: bool,
+    /// The event log beside the timeline.
+    pub events: bool,
+}
 
 /// Every view of the window, with what the shell shows of them.
 pub struct Views {
     /// Whether the sweep view replaces the timeline.
     pub show_sweep: bool,
+    /// Whether the runtime table replaces the timeline.
+    pub show_runtimes: bool,
     /// The switch-interval sweep.
     pub sweep: SweepView,
-    /// The timeline(s) and the tabs under them.
+    /// The scenario under every runtime.
+    pub runtimes: RuntimeTable,
+    /// The timeline(s).
     pub compare: CompareView,
+    /// The tabs under the timeline.
+    pub lower: LowerArea,
     /// The stats table.
     pub stats: StatsView,
+    /// The event log beside the timeline.
+    pub events: EventLogView,
+    /// The pinned span's details.
+    pub details: SpanDetailsView,
+    /// The selected range's aggregate.
+    pub selection: SelectionView,
+    /// Predict, then reveal.
+    pub predict: PredictView,
     /// The keyboard shortcuts.
     pub help: HelpOverlay,
+    /// The first launch's welcome.
+    pub welcome: WelcomeOverlay,
+    /// The height the user dragged the panel under the timeline to (`None`: it takes what
+    /// the timeline leaves).
+    pub lower_size: Option<f32>,
+    /// Where the panel under the timeline begins this frame (the timeline stops there).
+    lower_top: Option<f32>,
+    /// In a window too narrow for the event log beside the timeline, whether the panel under
+    /// it shows the event log (and the selection, the pinned span) rather than the narration.
+    pub events_under: bool,
 }
 
 impl Default for Views {
     fn default() -> Self {
         Self {
             show_sweep: false,
+            show_runtimes: false,
             sweep: SweepView::new(),
+            runtimes: RuntimeTable::default(),
             compare: CompareView::default(),
+            lower: LowerArea::default(),
             stats: StatsView,
+            events: EventLogView::default(),
+            details: SpanDetailsView,
+            selection: SelectionView::default(),
+            predict: PredictView::default(),
             help: HelpOverlay::default(),
+            welcome: WelcomeOverlay::default(),
+            lower_size: None,
+            lower_top: None,
+            events_under: false,
         }
     }
 }
 
+/// A central panel narrower than this (points) puts the event log under the timeline.
+const NARROW: f32 = 640.0;
+
+/// What a hidden panel says in predict mode.
+const HIDDEN: &str = "Hidden until the answer is revealed (predict mode: K).";
+
 impl Views {
-    /// Draws the stats panel (when `show_info`; it may be dragged open or shut), the central
-    /// panel and the help overlay from `cx`; returns what they ask of the app.
+    /// Draws the stats panel (when open; it may be dragged open or shut), the central panel
+    /// and the overlays from `cx`; returns what they ask of the app.
     pub fn show(
         &mut self,
         ui: &mut egui::Ui,
         cx: &ViewCtx<'_>,
-        show_info: &mut bool,
+        open: &mut PanelsOpen,
     ) -> Vec<Action> {
-        let mut actions = self.info_panel(ui, cx, show_info);
-        actions.extend(self.central_panel(ui, cx));
+        self.compare.hide_numbers = self.predict.hides_numbers();
+        let mut actions = self.info_panel(ui, cx, &mut open.info);
+        actions.extend(self.central_panel(ui, cx, open));
         actions.extend(self.help.ui(ui, cx));
+        actions.extend(self.welcome.ui(ui, cx));
         actions
+    }
+
+    /// Where the timeline was drawn in the last frame, points.
+    pub fn timeline_rect(&self) -> Option<egui::Rect> {
+        self.compare.timeline.rect
     }
 
     /// The right-hand panel with the stats.
@@ -57,16 +127,23 @@ impl Views {
         } else {
             (340.0, 0.34)
         };
-        let width = width * cx.theme.text_scale().sqrt();
+        // Wider for larger text (a little less than in step, so that presentation's numbers
+        // fit beside their names and the timeline keeps its room).
+        let width = width * cx.theme.text_scale().powf(0.75);
         // A fixed width, at most about a quarter (settings) or a third (stats) of the
         // window, so the timeline keeps at least 40% of it at any size.
         let most = (ui.ctx().content_rect().width() * share).max(220.0);
+        let hidden = self.predict.hides_numbers();
         egui::Panel::right("info")
             .exact_size(width.min(most).round())
             .show_collapsible(ui, open, |ui| {
                 egui::ScrollArea::both()
                     .show(ui, |ui| {
                         ui.add_space(6.0);
+                        if hidden {
+                            ui.weak(HIDDEN);
+                            return Vec::new();
+                        }
                         let actions = self.stats.ui(ui, cx);
                         ui.add_space(8.0);
                         actions
@@ -77,27 +154,222 @@ impl Views {
             .unwrap_or_default()
     }
 
-    /// The central panel: the "Timeline | Switch-interval sweep" switch and the view chosen.
-    fn central_panel(&mut self, ui: &mut egui::Ui, cx: &ViewCtx<'_>) -> Vec<Action> {
+    /// The central panel: the view switch, the predict question and the view chosen.
+    fn central_panel(
+        &mut self,
+        ui: &mut egui::Ui,
+        cx: &ViewCtx<'_>,
+        open: &mut PanelsOpen,
+    ) -> Vec<Action> {
         egui::CentralPanel::default()
             .show(ui, |ui| {
                 ui.horizontal(|ui| {
-                    ui.selectable_value(&mut self.show_sweep, false, "Timeline");
-                    ui.selectable_value(&mut self.show_sweep, true, "Switch-interval sweep");
+                    let timeline = !(self.show_sweep || self.show_runtimes);
+                    if ui.selectable_label(timeline, "Timeline").clicked() {
+                        self.show_sweep = false;
+                        self.show_runtimes = false;
+                    }
+                    if ui
+                        .selectable_label(self.show_sweep, "Switch-interval sweep")
+                        .clicked()
+                    {
+                        self.show_sweep = true;
+                        self.show_runtimes = false;
+                    }
+                    if ui
+                        .selectable_label(self.show_runtimes, "Runtimes")
+                        .clicked()
+                    {
+                        self.show_runtimes = true;
+                        self.show_sweep = false;
+                    }
                     if let Some((done, total)) = self.sweep.progress()
                         && !self.show_sweep
                     {
                         ui.weak(format!("(sweeping: {done} of {total})"));
                     }
                 });
+                let mut actions = self.predict.ui(ui, cx);
                 if self.show_sweep {
-                    self.sweep.ui(ui, cx)
-                } else {
-                    // A sweep started earlier goes on while the timeline is shown.
-                    self.sweep.keep_polling(ui.ctx());
-                    self.compare.ui(ui, cx)
+                    actions.extend(self.sweep.ui(ui, cx));
+                    return actions;
                 }
+                // A sweep started earlier goes on while another view is shown.
+                self.sweep.keep_polling(ui.ctx());
+                if self.show_runtimes {
+                    actions.extend(self.runtimes.ui(ui, cx));
+                    return actions;
+                }
+                // Too narrow for a column beside the timeline: the event log goes under it.
+                let narrow = ui.available_width() < NARROW;
+                // Beside the timeline, the event log and the selection take the whole height;
+                // the panel under the timeline is as wide as the timeline.
+                if !narrow {
+                    actions.extend(self.inspector(ui, cx, &mut open.events));
+                }
+                self.lower_top = None;
+                actions.extend(self.lower_panel(
+                    ui,
+                    cx,
+                    &mut open.lower,
+                    narrow.then_some(&mut open.events),
+                ));
+                // The timeline ends where the panel under it begins.
+                let top = ui.cursor().top();
+                let height = self
+                    .lower_top
+                    .map_or(ui.available_height(), |bottom| bottom - top - 4.0)
+                    .max(0.0);
+                let size = egui::vec2(ui.available_width(), height);
+                let layout = egui::Layout::top_down(egui::Align::Min);
+                actions.extend(
+                    ui.allocate_ui_with_layout(size, layout, |ui| self.compare.ui(ui, cx))
+                        .inner,
+                );
+                actions
             })
             .inner
+    }
+
+    /// Under the timeline: the narration and the plots, collapsible; as tall as the timeline
+    /// leaves (at least what its tab needs), or as the user drags its top edge (a double-click
+    /// there gives the height back to the timeline's choice).
+    fn lower_panel(
+        &mut self,
+        ui: &mut egui::Ui,
+        cx: &ViewCtx<'_>,
+        open: &mut bool,
+        events: Option<&mut bool>,
+    ) -> Vec<Action> {
+        let available = ui.available_height();
+        let hidden = self.predict.hides_numbers();
+        let least = cx.theme.label_font().size * 3.0;
+        let wanted = self.lower.height(available, cx.theme);
+        let left = available - self.compare.timeline.tallest(ui, cx) - 8.0;
+        // With the event log in it, the panel needs room for a list.
+        let wanted = if events.as_ref().is_some_and(|open| **open) {
+            wanted.max(available * 0.3)
+        } else {
+            wanted
+        };
+        let size = self
+            .lower_size
+            .unwrap_or(wanted.max(left))
+            .clamp(least, (available * 0.75).max(least));
+        if !*open {
+            return Vec::new();
+        }
+        // Where the panel goes: the bottom `size` points of what is left.
+        let bottom = ui.available_rect_before_wrap().bottom();
+        self.lower_top = Some(bottom - size);
+        // Shown or not at once (the toolbar's "Narration" toggle): a sliding panel would leave
+        // the timeline laid out for its half-open height.
+        let shown = Some(
+            egui::Panel::bottom("lower")
+                .exact_size(size)
+                .show(ui, |ui| {
+                    ui.add_space(6.0);
+                    let lower = |views: &mut Self, ui: &mut egui::Ui| {
+                        if hidden {
+                            ui.weak(HIDDEN);
+                            Vec::new()
+                        } else {
+                            views.lower.ui(ui, cx)
+                        }
+                    };
+                    match events {
+                        // No room beside the timeline: the event log takes turns with the
+                        // narration and plots here.
+                        Some(events) if *events => {
+                            ui.horizontal(|ui| {
+                                ui.selectable_value(
+                                    &mut self.events_under,
+                                    false,
+                                    "Narration and plots",
+                                );
+                                ui.selectable_value(
+                                    &mut self.events_under,
+                                    true,
+                                    "Events and selection",
+                                );
+                            });
+                            if self.events_under {
+                                self.inspector_contents(ui, cx)
+                            } else {
+                                lower(self, ui)
+                            }
+                        }
+                        _ => lower(self, ui),
+                    }
+                }),
+        );
+        let Some(shown) = shown else {
+            return Vec::new();
+        };
+        // The top edge drags the panel's height; a double-click gives it back to the
+        // timeline's choice.
+        let top = bottom - size;
+        let edge =
+            egui::Rect::from_x_y_ranges(shown.response.rect.x_range(), (top - 2.0)..=(top + 4.0));
+        let handle = ui
+            .interact(
+                edge,
+                ui.scope_id().with("lower-edge"),
+                egui::Sense::click_and_drag(),
+            )
+            .on_hover_cursor(egui::CursorIcon::ResizeVertical);
+        let color = if handle.hovered() || handle.dragged() {
+            ui.visuals().widgets.hovered.bg_stroke.color
+        } else {
+            ui.visuals().widgets.noninteractive.bg_stroke.color
+        };
+        ui.painter()
+            .hline(edge.x_range(), edge.center().y, (2.0, color));
+        if handle.dragged() {
+            self.lower_size = Some(size - handle.drag_delta().y);
+        }
+        if handle.double_clicked() {
+            self.lower_size = None;
+        }
+        shown.inner
+    }
+
+    /// Beside the timeline: the event log, the pinned span and the selection's aggregate.
+    fn inspector(&mut self, ui: &mut egui::Ui, cx: &ViewCtx<'_>, open: &mut bool) -> Vec<Action> {
+        let width = ui.available_width();
+        let size = (width * 0.28).clamp(180.0, 560.0 * cx.theme.text_scale().sqrt());
+        egui::Panel::right("inspector")
+            .resizable(true)
+            .default_size(size)
+            .size_range(160.0..=(width * 0.6).max(170.0))
+            .show_collapsible(ui, open, |ui| self.inspector_contents(ui, cx))
+            .map(|r| r.inner)
+            .unwrap_or_default()
+    }
+
+    /// The event log, with the pinned span and the selection's aggregate under it when there
+    /// are.
+    fn inspector_contents(&mut self, ui: &mut egui::Ui, cx: &ViewCtx<'_>) -> Vec<Action> {
+        let hidden = self.predict.hides_numbers();
+        let mut actions = Vec::new();
+        if cx.focus.pinned.is_some() || cx.focus.selection.is_some() {
+            // Over the log, up to half its height (scrolling beyond).
+            let height = ui.available_height() * 0.5;
+            egui::ScrollArea::vertical()
+                .id_salt("inspector-details")
+                .max_height(height)
+                .auto_shrink([false, true])
+                .show(ui, |ui| {
+                    actions.extend(self.details.ui(ui, cx));
+                    if hidden && cx.focus.selection.is_some() {
+                        ui.weak(HIDDEN);
+                    } else {
+                        actions.extend(self.selection.ui(ui, cx));
+                    }
+                });
+            ui.separator();
+        }
+        actions.extend(self.events.ui(ui, cx));
+        actions
     }
 }

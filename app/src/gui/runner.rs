@@ -9,6 +9,7 @@ use super::settings::Speed;
 use crossbeam::channel::{
     self, Receiver, RecvTimeoutError, SendTimeoutError, Sender, TryRecvError,
 };
+use gilscope_sim::events::{EventKind, EventLog};
 use gilscope_sim::time::Nanos;
 use gilscope_sim::trace::TraceDelta;
 use gilscope_sim::{Engine, EngineKind, RunConfig, SimError, Stats, Trace};
@@ -23,6 +24,8 @@ pub const THREAD_NAME: &str = "gilscope-engine";
 const COMMAND_CAPACITY: usize = 256;
 /// How many updates may wait for the UI: bounds memory when the UI falls behind.
 const UPDATE_CAPACITY: usize = 64;
+/// Engine steps between two looks at the commands while running to an event.
+const STEPS_BETWEEN_LOOKS: u32 = 4096;
 /// Real time between two deltas while paced (about one frame).
 const FRAME: Duration = Duration::from_millis(16);
 /// The most real time one batch of simulation may take before its delta is sent.
@@ -55,6 +58,18 @@ pub enum Command {
     Pause,
     /// Pause and process exactly one event.
     Step,
+    /// Pause and run to the next event of the run's event log (of `kind`, when given) later
+    /// than `after`, then finish that instant: the state at that event.
+    StepEvent {
+        /// Only an event of this kind stops the run (any event when `None`).
+        kind: Option<EventKind>,
+        /// Events at or before this time do not count (`None`: every event counts).
+        after: Option<Nanos>,
+    },
+    /// Pause and replay the run from time 0 with a fresh engine up to `time`, every event at
+    /// `time` included (the simulator is deterministic, so this is exactly the state the run
+    /// had there): a step back.
+    ReplayTo(Nanos),
     /// Start the run again from time 0, with a fresh engine.
     Restart,
     /// Change the pace.
@@ -108,6 +123,7 @@ impl Runner {
             chunk: 10_000,
             failed: false,
             last_stats: None,
+            log: EventLog::default(),
             pending: VecDeque::new(),
             commands: command_rx,
             updates: update_tx,
@@ -158,6 +174,8 @@ struct Worker {
     chunk: Nanos,
     failed: bool,
     last_stats: Option<Instant>,
+    /// The run's events so far, to know when a step has reached the next one.
+    log: EventLog,
     /// Commands that arrived while an update was waiting to be sent.
     pending: VecDeque<Command>,
     commands: Receiver<Command>,
@@ -246,12 +264,73 @@ impl Worker {
                 self.playing = false;
                 if self.running() {
                     self.guarded(|engine| engine.step().map(|_| ()))?;
-                    self.publish()?;
+                    self.publish_paused()?;
+                }
+            }
+            Command::StepEvent { kind, after } => {
+                self.playing = false;
+                if self.running() && !self.spec.realtime {
+                    self.step_to_event(kind, after)?;
+                    self.publish_paused()?;
+                }
+            }
+            Command::ReplayTo(time) => {
+                self.playing = false;
+                if !self.spec.realtime {
+                    self.start()?;
+                    self.guarded(|engine| engine.advance(time))?;
+                    self.publish_paused()?;
                 }
             }
             Command::Stop => return Err(Exit),
         }
         Ok(())
+    }
+
+    /// Steps the engine until its trace has an event of `kind` later than `after`, then
+    /// processes the rest of that instant. Looks at the commands now and then: a `Stop` ends
+    /// the thread, others wait their turn.
+    fn step_to_event(&mut self, kind: Option<EventKind>, after: Option<Nanos>) -> Result<(), Exit> {
+        let Some(engine) = self.engine.as_ref() else {
+            return Ok(());
+        };
+        self.log.update(engine.trace());
+        let mut found = self.log.count_after(kind, after) > 0;
+        let mut steps = 0u32;
+        while !found && self.running() {
+            self.guarded(|engine| engine.step().map(|_| ()))?;
+            let Some(engine) = self.engine.as_ref() else {
+                return Ok(());
+            };
+            found = match self.log.update(engine.trace()) {
+                Some(new) => self.log.events()[new]
+                    .iter()
+                    .any(|e| after.is_none_or(|a| e.time > a) && kind.is_none_or(|k| e.kind == k)),
+                None => self.log.count_after(kind, after) > 0,
+            };
+            steps += 1;
+            if steps.is_multiple_of(STEPS_BETWEEN_LOOKS) {
+                self.look_at_commands()?;
+            }
+        }
+        if self.running() {
+            self.guarded(|engine| {
+                let now = engine.now();
+                engine.advance(now)
+            })?;
+        }
+        Ok(())
+    }
+
+    /// Queues the commands waiting (they are handled after the current one); `Stop` exits.
+    fn look_at_commands(&mut self) -> Result<(), Exit> {
+        loop {
+            match self.commands.try_recv() {
+                Ok(Command::Stop) | Err(TryRecvError::Disconnected) => return Err(Exit),
+                Ok(command) => self.pending.push_back(command),
+                Err(TryRecvError::Empty) => return Ok(()),
+            }
+        }
     }
 
     /// Builds a fresh engine and announces its empty trace.
@@ -339,6 +418,13 @@ impl Worker {
         self.publish()
     }
 
+    /// After a step, with the run paused: what is new and the stats at once, whenever the last
+    /// were sent (a paused run sends nothing more, so stats held back now would stay stale).
+    fn publish_paused(&mut self) -> Result<(), Exit> {
+        self.last_stats = None;
+        self.publish()
+    }
+
     /// Sends what is new, and the stats when due.
     fn publish(&mut self) -> Result<(), Exit> {
         let Some(engine) = self.engine.as_mut() else {
@@ -376,15 +462,7 @@ impl Worker {
                 Err(SendTimeoutError::Timeout(back)) => {
                     update = back;
                     (self.repaint)();
-                    loop {
-                        match self.commands.try_recv() {
-                            Ok(Command::Stop) | Err(TryRecvError::Disconnected) => {
-                                return Err(Exit);
-                            }
-                            Ok(command) => self.pending.push_back(command),
-                            Err(TryRecvError::Empty) => break,
-                        }
-                    }
+                    self.look_at_commands()?;
                 }
             }
         }
@@ -472,6 +550,75 @@ mod tests {
         assert_eq!(deltas, 2);
         assert!(!trace.finished);
         assert!(trace.span_count() > 0);
+    }
+
+    /// Applies updates until `deltas` deltas have arrived (generous deadline).
+    fn apply_deltas(runner: &Runner, trace: &mut Trace, deltas: usize) {
+        let deadline = Instant::now() + Duration::from_mins(1);
+        let mut seen = 0;
+        while seen < deltas {
+            assert!(Instant::now() < deadline, "the runner did not answer");
+            match runner.try_recv().unwrap() {
+                Some(Update::Started(t)) => *trace = *t,
+                Some(Update::Delta(d)) => {
+                    trace.apply(d);
+                    seen += 1;
+                }
+                Some(Update::Failed(m)) => panic!("{m}"),
+                Some(Update::Stats(_)) => {}
+                None => std::thread::sleep(Duration::from_millis(1)),
+            }
+        }
+    }
+
+    /// Steps a paused runner `n` events forward; returns the time of each event reached.
+    fn step_events(runner: &Runner, trace: &mut Trace, n: usize) -> Vec<Nanos> {
+        let mut reached = Vec::new();
+        for _ in 0..n {
+            let after = reached.last().copied();
+            runner.send(Command::StepEvent { kind: None, after });
+            apply_deltas(runner, trace, 1);
+            let log = EventLog::of(trace);
+            let next = log
+                .next_after(None, |e| after.is_none_or(|a| e.time > a))
+                .unwrap();
+            reached.push(log.events()[next].time);
+        }
+        reached
+    }
+
+    #[test]
+    fn stepping_forward_n_then_back_m_is_stepping_forward_n_minus_m() {
+        let (spec_a, expected) = spec("convoy");
+        let (spec_b, _) = spec("convoy");
+        let (n, m) = (40, 15);
+        let a = Runner::spawn(spec_a, Speed::REAL_TIME, false, || {}).unwrap();
+        let mut trace_a = expected.placeholder();
+        apply_deltas_started(&a, &mut trace_a);
+        let times = step_events(&a, &mut trace_a, n);
+        assert!(times.windows(2).all(|w| w[0] < w[1]), "{times:?}");
+        a.send(Command::ReplayTo(times[n - m - 1]));
+        apply_deltas(&a, &mut trace_a, 1);
+        let b = Runner::spawn(spec_b, Speed::REAL_TIME, false, || {}).unwrap();
+        let mut trace_b = expected.placeholder();
+        apply_deltas_started(&b, &mut trace_b);
+        let times_b = step_events(&b, &mut trace_b, n - m);
+        assert_eq!(times_b, times[..n - m]);
+        assert_eq!(trace_a, trace_b);
+        assert!(!trace_a.finished && trace_a.now == times[n - m - 1]);
+    }
+
+    /// Waits for the empty trace a runner starts with.
+    fn apply_deltas_started(runner: &Runner, trace: &mut Trace) {
+        let deadline = Instant::now() + Duration::from_mins(1);
+        loop {
+            assert!(Instant::now() < deadline, "the runner did not start");
+            if let Some(Update::Started(t)) = runner.try_recv().unwrap() {
+                *trace = *t;
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(1));
+        }
     }
 
     /// A stand-in for a live engine: ignores `until` and moves on by 1 ms per poll.

@@ -1,13 +1,18 @@
 //! Screenshots for humans: open the real window with a scenario, run it to the end as fast
-//! as possible, fit the view, take an in-app screenshot, save it as PNG and close.
+//! as possible, fit the view, take an in-app screenshot, save it as PNG and close. Or, to show
+//! a classroom moment: step a paused run N events (and on to the next of a kind), select a
+//! range, ask the scenario's question or reveal its answer.
 
 use super::GuiError;
 use super::app::GilscopeApp;
 use super::interpreters::Interpreters;
 use super::session::EngineChoice;
 use super::settings::{CompareWith, ScenarioSource, Settings, Speed};
+use super::view::Action;
 use crate::theme::ThemeMode;
+use gilscope_sim::Nanos;
 use gilscope_sim::cpython::Interpreter;
+use gilscope_sim::events::EventKind;
 use gilscope_sim::model::Overrides;
 use gilscope_sim::presets;
 use std::path::PathBuf;
@@ -41,6 +46,26 @@ pub struct ScreenshotRequest {
     pub interpreters: Vec<Interpreter>,
     /// Run B's interpreter when B runs on one (none: the newest of [`Self::interpreters`]).
     pub compare_interpreter: Option<PathBuf>,
+    /// Start paused and step this many events before the screenshot (with their caption).
+    pub steps: u32,
+    /// Then go on to the next event of this kind.
+    pub next: Option<EventKind>,
+    /// Select this range of the finished run, ns.
+    pub select: Option<(Nanos, Nanos)>,
+    /// Predict mode: ask the question, or reveal the answer too.
+    pub predict: Predicting,
+}
+
+/// Predict mode in a screenshot.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Predicting {
+    /// Off.
+    #[default]
+    Off,
+    /// The question, the numbers hidden.
+    Ask,
+    /// The answer revealed against the class's first choice.
+    Reveal,
 }
 
 impl ScreenshotRequest {
@@ -58,7 +83,16 @@ impl ScreenshotRequest {
             theme: ThemeMode::Dark,
             size: [1280, 800],
             out: out.into(),
+            steps: 0,
+            next: None,
+            select: None,
+            predict: Predicting::Off,
         }
+    }
+
+    /// Whether the run is stepped rather than run to its end.
+    fn stepped(&self) -> bool {
+        self.steps > 0 || self.next.is_some()
     }
 
     /// The app settings that show this request.
@@ -72,7 +106,11 @@ impl ScreenshotRequest {
             scenario,
             overrides: self.overrides.clone(),
             group_counts: self.group_counts.clone(),
-            speed: Speed::Fastest,
+            speed: if self.stepped() {
+                Speed::CLASS
+            } else {
+                Speed::Fastest
+            },
             compare: self.compare.is_some(),
             compare_with: self.compare.unwrap_or(CompareWith::Build),
             presentation: self.presentation,
@@ -93,6 +131,8 @@ impl ScreenshotRequest {
 const RUN_LIMIT: Duration = Duration::from_mins(2);
 /// Frames to wait after the runs end, so the last layout has settled.
 const SETTLE_FRAMES: u32 = 4;
+/// Time to wait after the scene is set, so panels have finished sliding open.
+const SETTLE_TIME: Duration = Duration::from_millis(600);
 
 type Outcome = Arc<Mutex<Option<Result<(), GuiError>>>>;
 
@@ -103,6 +143,57 @@ struct ScreenshotApp {
     settled: u32,
     requested: bool,
     outcome: Outcome,
+    /// When the scene was set.
+    set_at: Option<Instant>,
+    /// Steps still to take, and the kind to run to after them.
+    steps: u32,
+    next: Option<EventKind>,
+    select: Option<(Nanos, Nanos)>,
+    predict: Predicting,
+}
+
+impl ScreenshotApp {
+    /// Whether the scene is set: the run ended (or stepped as asked) and the selection and
+    /// predict mode are in place.
+    fn ready(&mut self) -> bool {
+        if self.steps > 0 || self.next.is_some() {
+            let started = self
+                .app
+                .runs()
+                .first()
+                .is_some_and(|r| !r.trace.threads.is_empty());
+            if !started || self.app.focus().pending.is_some() {
+                return false;
+            }
+            if self.steps > 0 {
+                self.steps -= 1;
+                self.app.step();
+            } else if let Some(kind) = self.next.take() {
+                self.app.step_to(kind);
+            }
+            return false;
+        }
+        if self.app.focus().event.is_some() {
+            // A stepped run stays where the steps left it.
+            return self.app.focus().pending.is_none();
+        }
+        if !(self.app.is_finished() || self.started.elapsed() > RUN_LIMIT) {
+            return false;
+        }
+        self.app.fit_view();
+        if let Some(range) = self.select.take() {
+            self.app.apply(Action::SetSelection(Some(range)));
+        }
+        match std::mem::take(&mut self.predict) {
+            Predicting::Off => {}
+            Predicting::Ask => self.app.views.predict.on = true,
+            Predicting::Reveal => {
+                let predict = &mut self.app.views.predict;
+                (predict.on, predict.guess, predict.revealed) = (true, Some(0), true);
+            }
+        }
+        true
+    }
 }
 
 impl eframe::App for ScreenshotApp {
@@ -122,12 +213,12 @@ impl eframe::App for ScreenshotApp {
         if self.requested {
             return;
         }
-        if !(self.app.is_finished() || self.started.elapsed() > RUN_LIMIT) {
+        if self.settled == 0 && !self.ready() {
             return;
         }
-        self.app.fit_view();
         self.settled += 1;
-        if self.settled < SETTLE_FRAMES {
+        let set_at = *self.set_at.get_or_insert_with(Instant::now);
+        if self.settled < SETTLE_FRAMES || set_at.elapsed() < SETTLE_TIME {
             return;
         }
         self.requested = true;
@@ -155,6 +246,21 @@ impl eframe::App for ScreenshotApp {
     fn persist_egui_memory(&self) -> bool {
         false
     }
+
+    /// The picture shows the scene, not wherever the display's pointer happens to be: no
+    /// pointer reaches the app, so no hover highlight or tooltip is drawn.
+    fn raw_input_hook(&mut self, _ctx: &egui::Context, raw_input: &mut egui::RawInput) {
+        raw_input.events.retain(|e| {
+            !matches!(
+                e,
+                egui::Event::PointerMoved(_)
+                    | egui::Event::PointerButton { .. }
+                    | egui::Event::MouseMoved(_)
+                    | egui::Event::MouseWheel { .. }
+            )
+        });
+        raw_input.events.push(egui::Event::PointerGone);
+    }
 }
 
 /// Opens the window, runs the request's scenario to the end, saves a PNG and closes.
@@ -175,16 +281,26 @@ pub fn capture(req: &ScreenshotRequest) -> Result<(), GuiError> {
         });
     }
     let outcome: Outcome = Arc::new(Mutex::new(None));
+    let mut app = GilscopeApp::with_interpreters(
+        req.settings(),
+        Interpreters::known(req.interpreters.clone()),
+    );
+    if req.stepped() {
+        // Paused from the start: the steps drive the run.
+        app.pause_at_start();
+    }
     let app = ScreenshotApp {
-        app: GilscopeApp::with_interpreters(
-            req.settings(),
-            Interpreters::known(req.interpreters.clone()),
-        ),
+        app,
         out: req.out.clone(),
         started: Instant::now(),
         settled: 0,
         requested: false,
         outcome: Arc::clone(&outcome),
+        set_at: None,
+        steps: req.steps,
+        next: req.next,
+        select: req.select,
+        predict: req.predict,
     };
     let options = eframe::NativeOptions {
         viewport: egui::ViewportBuilder::default()

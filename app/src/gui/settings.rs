@@ -45,35 +45,59 @@ impl Default for ScenarioSource {
 pub enum Speed {
     /// This many nanoseconds of simulated time per real second.
     Paced(f64),
+    /// This many of the run's own switch intervals per real second: the class pace, where
+    /// one interval (one chance of a switch) takes about a second to watch.
+    Intervals(f64),
     /// As fast as the engine can go.
     Fastest,
 }
 
 impl Speed {
-    /// Slow motion for a class: 1 ms of simulated time per real second.
-    pub const SLOWEST: f64 = MS as f64;
+    /// The slowest motion: 1 µs of simulated time per real second (a 60 µs handoff lasts a
+    /// minute).
+    pub const SLOWEST: f64 = US as f64;
     /// Ten times real time.
     pub const FASTEST_PACED: f64 = 10.0 * SEC as f64;
     /// Real time.
     pub const REAL_TIME: Speed = Speed::Paced(SEC as f64);
+    /// The default: one switch interval per second.
+    pub const CLASS: Speed = Speed::Intervals(1.0);
 
-    /// Simulated nanoseconds per real second, `None` when unpaced.
-    pub fn ns_per_second(self) -> Option<f64> {
+    /// The pace for a run whose switch interval is `interval`: [`Speed::Intervals`] becomes
+    /// the simulated time it stands for (the engine thread only knows absolute paces).
+    #[must_use]
+    pub fn for_interval(self, interval: Nanos) -> Speed {
         match self {
+            Self::Intervals(n) => Self::Paced(n * interval as f64),
+            other => other,
+        }
+    }
+
+    /// Simulated nanoseconds per real second, `None` when unpaced; [`Speed::Intervals`] counts
+    /// `CPython`'s default 5 ms interval (a run resolves it with [`Speed::for_interval`]).
+    pub fn ns_per_second(self) -> Option<f64> {
+        match self.for_interval(5 * MS) {
             Self::Paced(v) => Some(v.clamp(Self::SLOWEST, Self::FASTEST_PACED)),
-            Self::Fastest => None,
+            Self::Intervals(_) | Self::Fastest => None,
         }
     }
 }
 
 impl Default for Speed {
     fn default() -> Self {
-        Self::REAL_TIME
+        Self::CLASS
     }
 }
 
 impl fmt::Display for Speed {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Self::Intervals(n) = *self {
+            return if (n - 1.0).abs() < 1e-9 {
+                write!(f, "1 switch interval per second")
+            } else {
+                write!(f, "{n} switch intervals per second")
+            };
+        }
         match self.ns_per_second() {
             None => write!(f, "as fast as possible"),
             Some(v) if (v / SEC as f64 - 1.0).abs() < 0.02 => write!(f, "real time"),
@@ -234,6 +258,14 @@ pub struct Settings {
     pub show_info: bool,
     /// Run on real threads on this machine instead of the simulator.
     pub live: bool,
+    /// Guard every shared counter's increment loop with a `threading.Lock`.
+    pub counter_lock: bool,
+    /// Whether the panel under the timeline (narration, plots) is open.
+    pub show_lower: bool,
+    /// Whether the event log beside the timeline is open.
+    pub show_events: bool,
+    /// The folder exports are written to.
+    pub export_dir: String,
     /// Run on this real `CPython` (the path of its executable) instead of the simulator or
     /// real threads (`live` is then off).
     pub interpreter: Option<PathBuf>,
@@ -257,6 +289,10 @@ impl Default for Settings {
             show_controls: true,
             show_info: true,
             live: false,
+            counter_lock: false,
+            show_lower: true,
+            show_events: true,
+            export_dir: ".".to_owned(),
             interpreter: None,
             compare_interpreter: None,
         }
@@ -268,6 +304,7 @@ impl Settings {
     pub fn reset_run_settings(&mut self) {
         self.overrides = Overrides::default();
         self.group_counts.clear();
+        self.counter_lock = false;
     }
 
     /// The engine of run A.
@@ -361,9 +398,12 @@ mod tests {
         let text = serde_json::to_string(&s).unwrap();
         assert_eq!(serde_json::from_str::<Settings>(&text).unwrap(), s);
         assert_eq!(Speed::REAL_TIME.to_string(), "real time");
+        assert_eq!(Speed::Paced(MS as f64).to_string(), "1.00 ms per second");
         assert_eq!(
             Speed::Paced(Speed::SLOWEST).to_string(),
-            "1.00 ms per second"
+            "1.00 µs per second"
         );
+        assert_eq!(Speed::default().to_string(), "1 switch interval per second");
+        assert_eq!(Speed::CLASS.for_interval(5 * MS).ns_per_second(), Some(5e6));
     }
 }

@@ -1,8 +1,9 @@
 //! The top bar: play / pause / step / restart / fit, the speed, where the run is, and the
-//! toggles for panels, compare, presentation, theme and help.
+//! toggles for panels, compare, predict, presentation, theme and help, and the exports.
 
 use super::app::GilscopeApp;
 use super::settings::Speed;
+use super::view::Export;
 use crate::format::nanos as format_nanos;
 
 impl GilscopeApp {
@@ -13,7 +14,7 @@ impl GilscopeApp {
             // Groups packed into as few rows as the width allows (egui's wrapping layout
             // would break a group apart). Widths are estimates at normal text size.
             let scale = self.theme.text_scale();
-            let widths = [340.0, 330.0, 270.0, 480.0].map(|w: f32| w * scale);
+            let widths = [340.0, 420.0, 270.0, 700.0].map(|w: f32| w * scale);
             let available = ui.available_width();
             let mut rows: Vec<Vec<usize>> = vec![Vec::new()];
             let mut used = 0.0;
@@ -97,9 +98,11 @@ impl GilscopeApp {
     fn speed_control(&mut self, ui: &mut egui::Ui) {
         let label = ui.label("Speed");
         let mut fastest = self.settings.speed == Speed::Fastest;
+        let interval = self.pace_interval();
         let mut rate = self
             .settings
             .speed
+            .for_interval(interval)
             .ns_per_second()
             .unwrap_or(Speed::FASTEST_PACED);
         let slider = ui
@@ -110,7 +113,7 @@ impl GilscopeApp {
                     .show_value(false),
             )
             .labelled_by(label.id)
-            .on_hover_text("Simulated time per real second: from 1 ms per second (slow motion) to 10× real time");
+            .on_hover_text("Simulated time per real second: from 1 µs per second (slow motion) to 10× real time");
         let mut changed = slider.changed();
         if ui
             .checkbox(&mut fastest, "Max")
@@ -119,11 +122,21 @@ impl GilscopeApp {
         {
             changed = true;
         }
-        let speed = if fastest {
+        let mut speed = if fastest {
             Speed::Fastest
-        } else {
+        } else if slider.changed() || self.settings.speed == Speed::Fastest {
             Speed::Paced(rate)
+        } else {
+            self.settings.speed
         };
+        if ui
+            .selectable_label(speed == Speed::CLASS, "Class pace")
+            .on_hover_text("One switch interval of this run (on the old GIL, one check interval) per second of wall time")
+            .clicked()
+        {
+            speed = Speed::CLASS;
+            changed = true;
+        }
         ui.label(speed.to_string());
         if changed {
             self.set_speed(speed);
@@ -173,6 +186,10 @@ impl GilscopeApp {
             .on_hover_text("Show or hide the settings panel");
         ui.toggle_value(&mut s.show_info, "Stats")
             .on_hover_text("Show or hide the narration and stats panel");
+        ui.toggle_value(&mut s.show_events, "Events")
+            .on_hover_text("Show or hide the event log beside the timeline (E)");
+        ui.toggle_value(&mut s.show_lower, "Narration")
+            .on_hover_text("Show or hide the narration and plots under the timeline");
         ui.toggle_value(&mut s.compare, "Compare")
             .on_hover_text("Run the scenario twice, stacked on one time axis (C)");
         ui.toggle_value(&mut s.presentation, "Presentation")
@@ -185,7 +202,64 @@ impl GilscopeApp {
         {
             s.theme = s.theme.toggled();
         }
+        let mut predict = self.views.predict.on;
+        if ui
+            .toggle_value(&mut predict, "Predict")
+            .on_hover_text("Ask the scenario's question first; the numbers stay hidden until you reveal the answer (K)")
+            .changed()
+        {
+            self.toggle_predict();
+        }
         ui.toggle_value(&mut self.views.help.open, "Help")
             .on_hover_text("Keyboard shortcuts (H, F1 or ?)");
+        self.export_menu(ui);
+    }
+
+    /// The exports: run A's trace, the stats, the window, the timeline, into a folder.
+    fn export_menu(&mut self, ui: &mut egui::Ui) {
+        ui.menu_button("Export", |ui| {
+            ui.horizontal(|ui| {
+                let label = ui.label("Folder");
+                ui.add(
+                    egui::TextEdit::singleline(&mut self.settings.export_dir).desired_width(220.0),
+                )
+                .labelled_by(label.id);
+            });
+            for (what, text, hint) in [
+                (
+                    Export::Trace,
+                    "Trace (Perfetto JSON)",
+                    "Run A as Chrome trace-event JSON: open it in ui.perfetto.dev",
+                ),
+                (
+                    Export::StatsCsv,
+                    "Stats (CSV)",
+                    "The stats of the runs, one row each",
+                ),
+                (
+                    Export::WindowPng,
+                    "Window (PNG)",
+                    "A picture of the whole window",
+                ),
+                (
+                    Export::TimelinePng,
+                    "Timeline (PNG)",
+                    "A picture of the timeline",
+                ),
+            ] {
+                let path = self.export_path(what);
+                if ui
+                    .button(text)
+                    .on_hover_text(format!("{hint}: {}", path.display()))
+                    .clicked()
+                {
+                    self.apply(super::view::Action::Export(what));
+                    ui.close();
+                }
+            }
+        });
+        if let Some(note) = &self.export_note {
+            ui.weak(note);
+        }
     }
 }

@@ -2,10 +2,13 @@
 //! and caches and implements [`View`]; once a frame the shell builds a [`ViewCtx`] of what the
 //! views read, draws them, and applies the [`Action`]s they return. No view touches the app.
 
+use super::focus::{Focus, StepDirection};
 use super::session::Run;
 use super::settings::Settings;
 use crate::theme::Theme;
-use crate::timeline::TimelineView;
+use crate::timeline::{LaneCommand, PinnedSpan, TimelineView};
+use gilscope_sim::Nanos;
+use gilscope_sim::events::{EventKind, EventLog, RunEvent};
 use gilscope_sim::model::Overrides;
 use gilscope_sim::presets::{self, PRESETS};
 use gilscope_sim::{RunConfig, Scenario};
@@ -58,6 +61,14 @@ pub struct ViewCtx<'a> {
     pub load_error: Option<&'a str>,
     /// Why a run could not start with the current settings.
     pub config_errors: &'a [String],
+    /// Each run's events, in order (kept up to date by the shell).
+    pub logs: &'a [EventLog],
+    /// The step's event, the selection, the pinned span and the lanes chosen.
+    pub focus: &'a Focus,
+    /// Whether run A is paused (stepping is possible).
+    pub paused: bool,
+    /// The last export: what was written, or why not.
+    pub export_note: Option<&'a str>,
 }
 
 impl ViewCtx<'_> {
@@ -80,6 +91,38 @@ pub enum Action {
         /// The settings to run with (boxed: they are large, the other actions small).
         overrides: Box<Overrides>,
     },
+    /// Point the classroom views at this event of run A (and centre the timeline on it).
+    SelectEvent(RunEvent),
+    /// Step to the next or previous event (of `kind`, when given).
+    Step {
+        /// Forward or back.
+        direction: StepDirection,
+        /// Only events of this kind (any event when `None`).
+        kind: Option<EventKind>,
+    },
+    /// Select this range of time, ns (or clear the selection).
+    SetSelection(Option<(Nanos, Nanos)>),
+    /// Pin this span's details (or unpin).
+    PinSpan(Option<PinnedSpan>),
+    /// Hide, pin or show lanes.
+    Lane(LaneCommand),
+    /// Guard the shared counters with a `threading.Lock` (or not), and run again.
+    SetCounterLock(bool),
+    /// Write something out of the app.
+    Export(Export),
+}
+
+/// What can be exported from the window.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Export {
+    /// Run A as Chrome trace-event JSON (Perfetto, `chrome://tracing`).
+    Trace,
+    /// The stats of the runs as CSV.
+    StatsCsv,
+    /// The whole window as PNG.
+    WindowPng,
+    /// The timeline as PNG.
+    TimelinePng,
 }
 
 /// A part of the window that draws itself from a [`ViewCtx`].

@@ -60,11 +60,30 @@ pub struct Ticks {
     pub unit: Unit,
     /// Tick times within the range, ns, ascending.
     pub times: Vec<f64>,
+    /// Far from time 0 (zoomed into a long run), the first tick: it is labelled with the full
+    /// time and the others by their distance from it ("2.11942 s", "+20 µs", "+40 µs"), so
+    /// that no label needs seven digits.
+    pub origin: Option<f64>,
 }
 
+/// A view whose start is more than this many view widths from 0 gets relative labels.
+pub const RELATIVE_BEYOND: f64 = 50.0;
+
 impl Ticks {
-    /// The label of tick time `t`, e.g. `"12.5 ms"`, with as many decimals as the step needs.
+    /// The label of tick time `t`, e.g. `"12.5 ms"`, with as many decimals as the step needs;
+    /// relative to the origin when there is one ("+20 µs"), the origin itself in full.
     pub fn label(&self, t: f64) -> String {
+        if let Some(origin) = self.origin {
+            if (t - origin).abs() < 0.5 * self.step {
+                return crate::format::instant(origin, self.step);
+            }
+            return format!("+{}", self.plain(t - origin));
+        }
+        self.plain(t)
+    }
+
+    /// `t` in the unit, with the decimals of the step.
+    fn plain(&self, t: f64) -> String {
         let value = t / self.unit.scale();
         let step = self.step / self.unit.scale();
         // step is 1, 2 or 5 × 10ⁿ in this unit; n < 0 needs -n decimals.
@@ -102,14 +121,16 @@ pub fn choose_ticks(start: f64, end: f64, width: f32, min_spacing: f32) -> Ticks
     let max_ticks = f64::from((width / min_spacing.max(1.0)).max(1.0)).min(500.0);
     let step = nice_step(span / max_ticks);
     let first = (start / step).ceil() * step;
-    let times = (0..)
+    let times: Vec<f64> = (0..)
         .map(|i| first + f64::from(i) * step)
         .take_while(|&t| t <= end)
         .take(1000)
         .collect();
+    let far = start.abs() > RELATIVE_BEYOND * span;
     Ticks {
         step,
         unit: Unit::for_step(step),
+        origin: if far { times.first().copied() } else { None },
         times,
     }
 }
@@ -174,8 +195,21 @@ mod tests {
             step: 5e5,
             unit: Unit::Ms,
             times: vec![],
+            origin: None,
         };
         assert_eq!(fine.label(2.5e6), "2.5 ms");
         assert_eq!(fine.label(1e-3), "0 ms");
+    }
+
+    #[test]
+    fn far_from_zero_labels_count_from_a_visible_origin() {
+        // A 100 µs window two seconds into a run: not "2119430 µs" but "2.11941 s", "+20 µs".
+        let t = choose_ticks(2_119_410_000.0, 2_119_510_000.0, 1000.0, 100.0);
+        assert_eq!(t.step, 10_000.0);
+        let origin = t.origin.unwrap();
+        assert_eq!(origin, t.times[0]);
+        assert_eq!(t.label(origin), "2.11941 s");
+        assert_eq!(t.label(t.times[2]), "+20 µs");
+        assert!(choose_ticks(0.0, 10e6, 1000.0, 80.0).origin.is_none());
     }
 }

@@ -1,6 +1,6 @@
 //! What the hover tooltip says: the span under the pointer, and why the thread is in it.
 
-use crate::format::{count, nanos};
+use crate::format::{count, instant, nanos};
 use crate::timeline::lod::{KEYS, LaneKind, Totals};
 use gilscope_sim::trace::{LaneId, MarkerKind, NONE, Span};
 use gilscope_sim::{ThreadState, Trace};
@@ -20,10 +20,32 @@ pub struct HoverText {
 /// Describes `span` of lane `lane` in `trace`; `locks` names the scenario's locks by index
 /// (the trace only knows their indexes; pass `&[]` to show `lock #i`).
 pub fn describe(trace: &Trace, lane: LaneId, span: &Span, locks: &[String]) -> HoverText {
-    let mut lines = vec![
-        format!("start {}", nanos(span.start)),
-        format!("duration {}", nanos(span.duration())),
-    ];
+    describe_at(trace, lane, span, locks, None)
+}
+
+/// [`describe`], with the start and end written to `resolution` ns (what the zoom shows) when
+/// given: in a 15 µs window a start reads "396.12346 ms", not "396 ms".
+pub fn describe_at(
+    trace: &Trace,
+    lane: LaneId,
+    span: &Span,
+    locks: &[String],
+    resolution: Option<f64>,
+) -> HoverText {
+    let mut lines = match resolution {
+        Some(r) => vec![
+            format!(
+                "start {} · end {}",
+                instant(span.start as f64, r),
+                instant(span.end as f64, r)
+            ),
+            format!("duration {}", nanos(span.duration())),
+        ],
+        None => vec![
+            format!("start {}", nanos(span.start)),
+            format!("duration {}", nanos(span.duration())),
+        ],
+    };
     if span.bytecodes > 0 {
         lines.push(format!("{} bytecodes", count(span.bytecodes)));
     }
@@ -108,6 +130,30 @@ pub fn why(trace: &Trace, t: u32, span: &Span, locks: &[String]) -> String {
         | ThreadState::Collecting
         | ThreadState::Signalling => why_runtime_cost(trace, t, span),
     }
+}
+
+/// What a lost update of thread `t` spanning time `at` did, if one does: "lost update: loaded
+/// 1,041 from `counter`, stored 1,042 over 1,341: 300 updates erased".
+pub fn lost_update_at(trace: &Trace, t: u32, at: u64) -> Option<String> {
+    let s = trace
+        .stale_stores
+        .iter()
+        .filter(|s| s.thread == t && s.erased() > 0)
+        .find(|s| s.load <= at && at <= s.store)?;
+    let counter = trace
+        .meta
+        .counters
+        .get(s.counter as usize)
+        .map_or("the counter", String::as_str);
+    Some(format!(
+        "lost update: loaded {} from `{counter}` at {}, stored {} over {} at {}: {} updates erased",
+        count(s.loaded),
+        nanos(s.load),
+        count(s.stored()),
+        count(s.overwritten),
+        nanos(s.store),
+        count(s.erased())
+    ))
 }
 
 /// Why thread `t` is in `span`'s state, for the states that are a cost of the runtime rather
@@ -291,6 +337,14 @@ mod tests {
         assert_eq!(why(&t, 1, &lock, &names), "blocked on lock \"m\"");
         let gil = describe(&t, LaneId::Gil, &t.gil.spans[0], &[]);
         assert_eq!(gil.title, "GIL held by busy-0");
+    }
+
+    #[test]
+    fn zoomed_in_times_carry_the_precision_of_the_zoom() {
+        let t = trace();
+        let span = t.thread_lanes[1].spans[0];
+        let text = describe_at(&t, LaneId::Thread(1), &span, &[], Some(15.0));
+        assert_eq!(text.lines[0], "start 1.00000 ms · end 5.00020 ms");
     }
 
     #[test]

@@ -1,25 +1,53 @@
 //! Mouse and keyboard: zoom around the cursor (Ctrl+wheel, pinch, W/S), pan (drag, wheel,
-//! A/D), double-click to fit.
+//! A/D), double-click to fit, select a range (Shift+drag, or drag along the time axis). The
+//! view never goes before 0 or far past the end, and returning to a growing end follows it.
 
 use crate::timeline::TimelineView;
 use crate::timeline::mapping::TimeMap;
 use egui::{Key, PointerButton, Response, Ui, Vec2};
 use gilscope_sim::Nanos;
 
+/// What the input works within.
+#[derive(Clone, Copy, Debug)]
+pub struct Extent {
+    /// How far the runs reach, ns.
+    pub trace_end: Nanos,
+    /// Whether a run is still growing.
+    pub growing: bool,
+    /// The bottom of the time axis: a drag that starts above it selects a range.
+    pub axis_bottom: f32,
+}
+
 /// Zoom factor per second while W or S is held.
 const KEY_ZOOM_PER_SECOND: f64 = 4.0;
 /// View widths panned per second while A or D is held.
 const KEY_PAN_PER_SECOND: f64 = 0.8;
 
-/// Applies this frame's input over the widget to `view`. `map` is the mapping the widget was
-/// laid out with; `trace_end` is what a double-click fits to.
+/// Applies this frame's input over the widget to `view`; returns the range being selected,
+/// if a selection drag is under way. `map` is the mapping the widget was laid out with.
 pub fn handle(
     ui: &Ui,
     response: &Response,
     map: &TimeMap,
     view: &mut TimelineView,
-    trace_end: Nanos,
-) {
+    extent: Extent,
+) -> Option<(Nanos, Nanos)> {
+    let before = view.clone();
+    let selection = move_view(ui, response, map, view, extent);
+    if *view != before {
+        view.settle_user_move(extent.trace_end, extent.growing);
+    }
+    selection
+}
+
+fn move_view(
+    ui: &Ui,
+    response: &Response,
+    map: &TimeMap,
+    view: &mut TimelineView,
+    extent: Extent,
+) -> Option<(Nanos, Nanos)> {
+    let trace_end = extent.trace_end;
     let ns_per_px = map.ns_per_px();
     let fully_visible = ui.clip_rect().contains_rect(response.rect);
     let hover_t = response
@@ -49,17 +77,32 @@ pub fn handle(
             }
         }
     }
+    let mut selection = None;
     if response.dragged_by(PointerButton::Primary) {
-        let dx = response.drag_delta().x;
-        if dx != 0.0 {
-            view.pan(-f64::from(dx) * ns_per_px);
+        let (shift, origin) = ui.input(|i| (i.modifiers.shift, i.pointer.press_origin()));
+        let on_axis = origin.is_some_and(|o| o.y < extent.axis_bottom);
+        match (origin, response.interact_pointer_pos()) {
+            (Some(origin), Some(now)) if shift || on_axis => {
+                let at = |x: f32| {
+                    map.t(x.clamp(map.left, map.right))
+                        .clamp(0.0, trace_end as f64) as Nanos
+                };
+                let (a, b) = (at(origin.x), at(now.x));
+                selection = Some((a.min(b), a.max(b)));
+            }
+            _ => {
+                let dx = response.drag_delta().x;
+                if dx != 0.0 {
+                    view.pan(-f64::from(dx) * ns_per_px);
+                }
+            }
         }
     }
     if response.double_clicked() {
         view.fit(trace_end);
     }
     if ui.ctx().text_edit_focused() {
-        return;
+        return selection;
     }
     let (keys, dt) = ui.input(|i| {
         let plain = !(i.modifiers.ctrl || i.modifiers.alt || i.modifiers.command);
@@ -71,7 +114,7 @@ pub fn handle(
     });
     let [w, s, a, d] = keys;
     if !(w || s || a || d) {
-        return;
+        return selection;
     }
     let anchor = hover_t.unwrap_or((view.start + view.end) * 0.5);
     if w != s {
@@ -83,4 +126,5 @@ pub fn handle(
         view.pan(if d { delta } else { -delta });
     }
     ui.ctx().request_repaint();
+    selection
 }

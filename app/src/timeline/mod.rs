@@ -1,26 +1,35 @@
 //! The timeline widget: per run ("group") a GIL lane, one lane per thread and one per core,
 //! on one shared time axis, with markers, zoom and pan, a hover tooltip, and a level of
-//! detail that keeps a frame cheap with millions of spans.
+//! detail that keeps a frame cheap with millions of spans. Lanes grow to fill the height
+//! given (up to the theme's maximum), a core that never ran anything folds to a line, and over
+//! the lanes go the lost updates, the step's event, a selected range and a pinned span.
 //!
-//! One job per file: [`mapping`] (time ↔ pixels), [`axis`] (tick choice), [`lod`] (merging
-//! narrow spans), [`paint`] (meshes), [`hover`] (tooltip text), [`input`] (zoom and pan).
+//! One job per file: [`view`] (the visible range and how it follows a run), [`mapping`]
+//! (time ↔ pixels), [`axis`] (tick choice), [`lod`] (merging narrow spans), [`paint`]
+//! (meshes), [`overlay`] (what is drawn over the lanes), [`hover`] (tooltip text),
+//! [`input`] (zoom, pan, selection).
 
 pub mod axis;
 pub mod hover;
 pub mod input;
 pub mod lod;
 pub mod mapping;
+pub mod overlay;
 pub mod paint;
 // Test data only: the timeline benchmark includes this file by path (`app/benches/`).
 #[cfg(test)]
 pub(crate) mod synthetic;
 #[cfg(test)]
 mod tests;
+pub mod view;
+
+pub use view::{MAX_VIEW_NS, MIN_VIEW_NS, TimelineView};
 
 use crate::theme::Theme;
 use egui::containers::scroll_area::ScrollSource;
 use egui::{Align2, IdSalt, Mesh, Pos2, Rect, Response, Sense, Shape, Ui, pos2, vec2};
-use gilscope_sim::trace::LaneId;
+use gilscope_sim::events::{EventKind, RunEvent};
+use gilscope_sim::trace::{LaneId, NONE, Span};
 use gilscope_sim::{Nanos, Trace};
 use lod::{Block, LaneData, LaneIndex, LaneKind};
 use mapping::TimeMap;
@@ -29,112 +38,103 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 /// Spans narrower than this many points merge into summary columns.
 pub const MIN_BLOCK_PX: f32 = 2.0;
-/// The narrowest view, ns.
-pub const MIN_VIEW_NS: f64 = 20.0;
-/// The widest view, ns (about three hours).
-pub const MAX_VIEW_NS: f64 = 1e13;
+/// The lane height markers are sized for: they scale with the lanes from here.
+const MARKER_BASE_LANE: f32 = 20.0;
 
-/// The visible time range, in ns, and whether it follows the growing end of a live run.
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct TimelineView {
-    /// Time at the left edge, ns.
-    pub start: f64,
-    /// Time at the right edge, ns.
-    pub end: f64,
-    /// Track the end of the run as it grows (turned off by any manual zoom or pan).
-    pub follow_live: bool,
+/// A span the user clicked, to show its details: its run (group), lane and the span.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct PinnedSpan {
+    /// The group (run) it belongs to.
+    pub group: usize,
+    /// Its lane.
+    pub lane: LaneId,
+    /// The span.
+    pub span: Span,
 }
 
-impl Default for TimelineView {
-    /// 0 to 10 ms, following the run.
-    fn default() -> Self {
-        Self {
-            start: 0.0,
-            end: 10e6,
-            follow_live: true,
+/// Lanes the user hid, or pinned to the top of their run (under the GIL lane).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct LaneChoice {
+    /// Hidden lanes, by group.
+    pub hidden: Vec<(usize, LaneId)>,
+    /// Pinned lanes, by group, in the order pinned.
+    pub pinned: Vec<(usize, LaneId)>,
+}
+
+impl LaneChoice {
+    /// Applies a command from the lane menu.
+    pub fn apply(&mut self, command: LaneCommand) {
+        match command {
+            LaneCommand::Hide(g, lane) => {
+                self.pinned.retain(|&p| p != (g, lane));
+                if !self.hidden.contains(&(g, lane)) {
+                    self.hidden.push((g, lane));
+                }
+            }
+            LaneCommand::Pin(g, lane) => {
+                if !self.pinned.contains(&(g, lane)) {
+                    self.pinned.push((g, lane));
+                }
+            }
+            LaneCommand::Unpin(g, lane) => self.pinned.retain(|&p| p != (g, lane)),
+            LaneCommand::ShowAll => self.hidden.clear(),
         }
     }
 }
 
-impl TimelineView {
-    /// Width of the view, ns.
-    pub fn width(&self) -> f64 {
-        self.end - self.start
-    }
+/// What the lane menu asks for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LaneCommand {
+    /// Hide this lane of this group.
+    Hide(usize, LaneId),
+    /// Pin it to the top of its group.
+    Pin(usize, LaneId),
+    /// Unpin it.
+    Unpin(usize, LaneId),
+    /// Show every hidden lane again.
+    ShowAll,
+}
 
-    /// Shows the whole run `0..trace_end` (with a small margin) and follows it again.
-    pub fn fit(&mut self, trace_end: Nanos) {
-        let end = (trace_end as f64).max(1_000.0);
-        self.start = 0.0;
-        self.end = (end * 1.02).clamp(MIN_VIEW_NS, MAX_VIEW_NS);
-        self.follow_live = true;
-    }
+/// What the timeline draws over the lanes.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Overlays<'a> {
+    /// The step's event, in group (run) `.0`.
+    pub event: Option<(usize, RunEvent)>,
+    /// A selected range, ns.
+    pub selection: Option<(Nanos, Nanos)>,
+    /// A span whose details are pinned.
+    pub pinned: Option<PinnedSpan>,
+    /// Hidden and pinned lanes.
+    pub lanes: Option<&'a LaneChoice>,
+}
 
-    /// Zooms in by `factor` (> 1 zooms in, < 1 out) keeping time `anchor_ns` where it is on
-    /// screen. Turns follow-live off.
-    pub fn zoom(&mut self, factor: f64, anchor_ns: f64) {
-        self.sanitize();
-        if !(factor.is_finite() && factor > 0.0 && anchor_ns.is_finite()) {
-            return;
-        }
-        let width = self.width();
-        let new_width = (width / factor).clamp(MIN_VIEW_NS, MAX_VIEW_NS);
-        let frac = ((anchor_ns - self.start) / width).clamp(0.0, 1.0);
-        let anchor = self.start + frac * width;
-        self.start = anchor - frac * new_width;
-        self.end = self.start + new_width;
-        self.keep_near_zero();
-        self.follow_live = false;
-    }
+/// How the lanes were laid out this frame.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct LayoutInfo {
+    /// The height of a lane, points.
+    pub lane_height: f32,
+    /// The size of lane and axis labels, points.
+    pub label_size: f32,
+    /// Core lanes folded to a line (they never ran anything).
+    pub folded: usize,
+    /// Lanes drawn.
+    pub lanes: usize,
+}
 
-    /// Moves the view by `delta_ns` (positive: later). Turns follow-live off.
-    pub fn pan(&mut self, delta_ns: f64) {
-        self.sanitize();
-        if !delta_ns.is_finite() {
-            return;
-        }
-        self.start += delta_ns;
-        self.end += delta_ns;
-        self.keep_near_zero();
-        self.follow_live = false;
-    }
-
-    /// While following, moves the view so that it shows the end of a run that has reached
-    /// `trace_end` (keeping its width); a run that restarted brings it back to 0.
-    pub fn track(&mut self, trace_end: Nanos) {
-        self.sanitize();
-        if self.follow_live {
-            let width = self.width();
-            self.end = width.max(trace_end as f64);
-            self.start = self.end - width;
-        }
-    }
-
-    /// Never show more than half a view before time 0.
-    fn keep_near_zero(&mut self) {
-        let width = self.width();
-        if self.start < -0.5 * width {
-            self.start = -0.5 * width;
-            self.end = self.start + width;
-        }
-    }
-
-    /// Repairs a view with non-finite or inverted bounds (e.g. from a corrupt settings file).
-    fn sanitize(&mut self) {
-        let ok = self.start.is_finite()
-            && self.end.is_finite()
-            && self.end - self.start >= MIN_VIEW_NS * 0.5;
-        if !ok {
-            let follow = self.follow_live;
-            *self = Self {
-                follow_live: follow,
-                ..Self::default()
-            };
-        }
-        if self.width() > MAX_VIEW_NS {
-            self.end = self.start + MAX_VIEW_NS;
-        }
-    }
+/// What the user did on the timeline this frame, besides zooming and panning (which change
+/// the view in place).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Interaction {
+    /// A span was clicked.
+    pub clicked: Option<PinnedSpan>,
+    /// The plot was clicked where there is no span.
+    pub clicked_nothing: bool,
+    /// A range is being selected (or was), ns: Shift+drag, or a drag along the time axis.
+    pub selection: Option<(Nanos, Nanos)>,
+    /// A lane menu command.
+    pub lane: Option<LaneCommand>,
+    /// How the lanes were laid out.
+    pub layout: LayoutInfo,
 }
 
 /// One run shown in the timeline; several groups are stacked on one time axis (compare view).
@@ -153,8 +153,9 @@ pub struct Timeline<'a> {
     show_markers: bool,
     lock_names: &'a [String],
     id_salt: IdSalt,
-    /// Lanes drawn this much thinner than the theme says, to fit the height available.
+    /// Lanes drawn this much thinner or taller than the theme says, to fit the height given.
     lane_scale: f32,
+    overlays: Overlays<'a>,
 }
 
 /// What a row of the layout shows.
@@ -171,10 +172,12 @@ struct Row {
     content: RowContent,
     top: f32,
     bottom: f32,
+    /// A core lane that never ran anything, folded to a line.
+    folded: bool,
 }
 
-/// Per widget, per group, per lane (GIL, threads, cores): the prefix-sum indexes, kept in
-/// egui's temporary memory between frames.
+/// Per widget, per group, per lane (GIL, threads, cores, in that order whatever is shown): the
+/// prefix-sum indexes, kept in egui's temporary memory between frames.
 #[derive(Default)]
 struct Cache {
     groups: Vec<Vec<LaneIndex>>,
@@ -236,7 +239,16 @@ impl<'a> Timeline<'a> {
             lock_names: &[],
             id_salt: IdSalt::new("gilscope-timeline"),
             lane_scale: 1.0,
+            overlays: Overlays::default(),
         }
+    }
+
+    /// What to draw over the lanes: the step's event, a selection, a pinned span, and which
+    /// lanes are hidden or pinned.
+    #[must_use]
+    pub fn overlays(mut self, overlays: Overlays<'a>) -> Self {
+        self.overlays = overlays;
+        self
     }
 
     /// Whether to show one lane per core (default on).
@@ -269,26 +281,78 @@ impl<'a> Timeline<'a> {
         self
     }
 
-    /// The lanes of a group in display order: the GIL, the threads, the cores.
-    fn lanes(&self, trace: &Trace) -> Vec<LaneId> {
+    /// The lanes of group `g` in display order: the GIL, the pinned lanes, the threads, the
+    /// cores; hidden ones left out.
+    fn lanes(&self, g: usize) -> Vec<LaneId> {
+        let trace = self.groups[g].trace;
+        let choice = self.overlays.lanes;
+        let hidden = |lane: &LaneId| choice.is_some_and(|c| c.hidden.contains(&(g, *lane)));
+        let pinned: Vec<LaneId> = choice
+            .map(|c| {
+                c.pinned
+                    .iter()
+                    .filter(|(pg, lane)| *pg == g && self.has_lane(trace, *lane))
+                    .map(|&(_, lane)| lane)
+                    .collect()
+            })
+            .unwrap_or_default();
         let mut lanes = vec![LaneId::Gil];
+        lanes.extend(pinned.iter().copied());
         lanes.extend((0..trace.thread_lanes.len() as u32).map(LaneId::Thread));
         if self.show_cores {
             lanes.extend((0..trace.cores.len() as u32).map(LaneId::Core));
         }
+        let mut seen = Vec::with_capacity(lanes.len());
+        lanes.retain(|lane| {
+            let keep = !hidden(lane) && !seen.contains(lane);
+            seen.push(*lane);
+            keep
+        });
         lanes
+    }
+
+    /// Whether `trace` has `lane` (and it is shown).
+    fn has_lane(&self, trace: &Trace, lane: LaneId) -> bool {
+        match lane {
+            LaneId::Gil => true,
+            LaneId::Thread(t) => (t as usize) < trace.thread_lanes.len(),
+            LaneId::Core(c) => self.show_cores && (c as usize) < trace.cores.len(),
+        }
+    }
+
+    /// Where `lane` of `trace` keeps its index in the cache: GIL, threads, cores.
+    fn slot(trace: &Trace, lane: LaneId) -> usize {
+        match lane {
+            LaneId::Gil => 0,
+            LaneId::Thread(t) => 1 + t as usize,
+            LaneId::Core(c) => 1 + trace.thread_lanes.len() + c as usize,
+        }
+    }
+
+    /// A core lane that has never had a thread on it.
+    fn idle(trace: &Trace, lane: LaneId) -> bool {
+        matches!(lane, LaneId::Core(_)) && {
+            let l = trace.lane(lane);
+            l.spans.is_empty() && l.open.is_none()
+        }
+    }
+
+    /// Marks and arrows are this many times the size they have on a 20-point lane.
+    fn marker_scale(&self) -> f32 {
+        (self.theme.lane_height() * self.lane_scale / MARKER_BASE_LANE).max(0.8)
     }
 
     /// Rows from `top` down; returns them and the bottom.
     fn layout(&self, top: f32) -> (Vec<Row>, f32) {
         let lane_h = self.theme.lane_height() * self.lane_scale;
-        let gap = self.theme.lane_gap() * self.lane_scale;
+        let gap = self.theme.lane_gap() * self.lane_scale.min(1.5);
         let title_h = self.theme.label_font().size * 1.7;
+        let folded_h = self.theme.folded_lane_height();
         let mut rows = Vec::new();
         let mut y = top;
         for (g, group) in self.groups.iter().enumerate() {
             if g > 0 {
-                y += lane_h * 0.6;
+                y += title_h * 0.5;
             }
             if !group.title.is_empty() {
                 rows.push(Row {
@@ -296,17 +360,21 @@ impl<'a> Timeline<'a> {
                     content: RowContent::Title,
                     top: y,
                     bottom: y + title_h,
+                    folded: false,
                 });
                 y += title_h + gap;
             }
-            for lane in self.lanes(group.trace) {
+            for lane in self.lanes(g) {
+                let folded = Self::idle(group.trace, lane);
+                let h = if folded { folded_h } else { lane_h };
                 rows.push(Row {
                     group: g,
                     content: RowContent::Lane(lane),
                     top: y,
-                    bottom: y + lane_h,
+                    bottom: y + h,
+                    folded,
                 });
-                y += lane_h + gap;
+                y += h + gap;
                 if lane == LaneId::Gil {
                     y += gap * 2.0;
                 }
@@ -319,27 +387,53 @@ impl<'a> Timeline<'a> {
         match lane {
             LaneId::Gil => "GIL".to_owned(),
             LaneId::Thread(t) => trace.thread_name(t).to_owned(),
+            LaneId::Core(c) if Self::idle(trace, lane) => format!("core {c} · idle"),
             LaneId::Core(c) => format!("core {c}"),
         }
     }
 
-    /// Lays out, handles input, paints. The widget is as wide as the space available and as
-    /// tall as its lanes need; when that is more than the height available, the lanes scroll
-    /// vertically under a time axis that stays on top.
-    pub fn show(mut self, ui: &mut Ui, view: &mut TimelineView) -> Response {
+    /// The height the timeline takes with its lanes at their tallest: more than this, it
+    /// leaves empty.
+    pub fn tallest(mut self) -> f32 {
+        self.lane_scale = self.theme.max_lane_height() / self.theme.lane_height();
+        let axis_h = self.theme.label_font().size * 1.6 + 6.0;
+        self.layout(axis_h).1 + 4.0
+    }
+
+    /// Lays out, handles input, paints. The widget is as wide as the space available; its
+    /// lanes grow to fill the height available, up to the theme's tallest lane; when even the
+    /// thinnest lanes need more than the height available, the lanes scroll vertically under a
+    /// time axis that stays on top.
+    pub fn show(self, ui: &mut Ui, view: &mut TimelineView) -> Response {
+        self.show_interactive(ui, view).0
+    }
+
+    /// [`Timeline::show`], also returning what the user clicked, selected or asked of a lane.
+    pub fn show_interactive(
+        mut self,
+        ui: &mut Ui,
+        view: &mut TimelineView,
+    ) -> (Response, Interaction) {
         let axis_h = self.theme.label_font().size * 1.6 + 6.0;
         let available = ui.available_height();
-        let mut needed = self.layout(axis_h).1 + 4.0;
-        if available.is_finite() && needed > available {
-            // First make the lanes thinner, down to what still fits a label...
-            let lanes = needed - axis_h;
-            let min_scale =
-                (self.theme.label_font().size * 1.2 / self.theme.lane_height()).min(1.0);
-            self.lane_scale = ((available - axis_h - 4.0) / lanes).clamp(min_scale, 1.0);
-            needed = self.layout(axis_h).1 + 4.0;
-        }
-        // ...then scroll.
-        if available.is_finite() && needed > available && available >= 3.0 * axis_h {
+        // The layout's height is linear in the lane scale: fixed parts plus scaled lanes.
+        self.lane_scale = 0.0;
+        let fixed = self.layout(axis_h).1 + 4.0;
+        self.lane_scale = 1.0;
+        let natural = self.layout(axis_h).1 + 4.0;
+        let scaled = natural - fixed;
+        let theme = self.theme;
+        let (min_scale, max_scale) = (
+            theme.min_lane_height() / theme.lane_height(),
+            theme.max_lane_height() / theme.lane_height(),
+        );
+        self.lane_scale = if available.is_finite() && scaled > 0.0 {
+            ((available - fixed) / scaled).clamp(min_scale, max_scale)
+        } else {
+            min_scale.max(1.0)
+        };
+        let needed = self.layout(axis_h).1 + 4.0;
+        if available.is_finite() && needed > available + 0.5 && available >= 3.0 * axis_h {
             let salt = self.id_salt;
             return egui::ScrollArea::vertical()
                 .id_salt(salt)
@@ -352,9 +446,10 @@ impl<'a> Timeline<'a> {
         self.show_lanes(ui, view)
     }
 
-    /// [`Timeline::show`] without the scroll area.
-    fn show_lanes(self, ui: &mut Ui, view: &mut TimelineView) -> Response {
+    /// [`Timeline::show_interactive`] without the scroll area.
+    fn show_lanes(self, ui: &mut Ui, view: &mut TimelineView) -> (Response, Interaction) {
         let trace_end = self.groups.iter().map(|g| g.trace.now).max().unwrap_or(0);
+        let growing = self.groups.iter().any(|g| !g.trace.finished);
         view.track(trace_end);
         let font = self.theme.label_font();
         let axis_h = font.size * 1.6 + 6.0;
@@ -365,12 +460,27 @@ impl<'a> Timeline<'a> {
         let painter = ui.painter_at(rect);
         let gutter = self.gutter_width(&painter, &rows, width);
         let (plot_left, plot_right) = (rect.left() + gutter, rect.right() - 6.0);
+        let mut interaction = Interaction {
+            layout: self.layout_info(&rows),
+            ..Interaction::default()
+        };
 
         let map = TimeMap::new(view.start, view.end, plot_left, plot_right);
-        input::handle(ui, &response, &map, view, trace_end);
+        let axis_bottom = rect.top().max(painter.clip_rect().top()) + axis_h;
+        interaction.selection = input::handle(
+            ui,
+            &response,
+            &map,
+            view,
+            input::Extent {
+                trace_end,
+                growing,
+                axis_bottom,
+            },
+        );
         view.track(trace_end);
         if !ui.is_rect_visible(rect) {
-            return response;
+            return (response, interaction);
         }
         let frame = Frame {
             rect,
@@ -397,6 +507,18 @@ impl<'a> Timeline<'a> {
             self.paint_group(&frame, g, &mut cache.groups[g], &mut out);
         }
         let lanes_top = frame.axis_top() + frame.axis_h;
+        let selection = interaction.selection.or(self.overlays.selection);
+        if let Some(range) = selection {
+            overlay::selection(
+                &mut out.mesh,
+                &frame.map,
+                range,
+                lanes_top,
+                frame.rect.bottom(),
+                self.theme,
+            );
+        }
+        self.clicks(ui, &frame, &cache, &response, id, &mut interaction);
         let hovered = response.hover_pos().filter(|p| {
             frame.map.left <= p.x
                 && p.x <= frame.map.right
@@ -412,7 +534,8 @@ impl<'a> Timeline<'a> {
         frame.painter.extend(out.texts);
         frame.painter.add(Shape::mesh(axis_mesh));
         frame.painter.extend(axis_texts);
-        match hover {
+        self.lane_menu(ui, &response, id, &mut interaction);
+        let response = match hover {
             Some(text) => response.on_hover_ui_at_pointer(|ui| {
                 ui.label(egui::RichText::new(&text.title).strong());
                 for line in &text.lines {
@@ -420,7 +543,108 @@ impl<'a> Timeline<'a> {
                 }
             }),
             None => response,
+        };
+        (response, interaction)
+    }
+
+    /// How `rows` are laid out, for the views.
+    fn layout_info(&self, rows: &[Row]) -> LayoutInfo {
+        LayoutInfo {
+            lane_height: self.theme.lane_height() * self.lane_scale,
+            label_size: self.theme.label_font().size,
+            folded: rows.iter().filter(|r| r.folded).count(),
+            lanes: rows
+                .iter()
+                .filter(|r| matches!(r.content, RowContent::Lane(_)))
+                .count(),
         }
+    }
+
+    /// A click on a span pins it; a right-click remembers the lane for the lane menu.
+    fn clicks(
+        &self,
+        ui: &Ui,
+        frame: &Frame,
+        cache: &Cache,
+        response: &Response,
+        id: egui::Id,
+        interaction: &mut Interaction,
+    ) {
+        let lanes_top = frame.axis_top() + frame.axis_h;
+        let press_at = response.interact_pointer_pos();
+        if response.clicked()
+            && let Some(p) = press_at.filter(|p| p.y > lanes_top)
+        {
+            match self.span_under(frame, cache, p) {
+                Some(pinned) => interaction.clicked = Some(pinned),
+                None => interaction.clicked_nothing = true,
+            }
+        }
+        if response.secondary_clicked()
+            && let Some(p) = press_at
+        {
+            let lane = Self::row_at(frame, p).and_then(|r| match r.content {
+                RowContent::Lane(lane) => Some((r.group, lane)),
+                RowContent::Title => None,
+            });
+            ui.data_mut(|d| d.insert_temp(id.with("menu"), lane));
+        }
+    }
+
+    /// The lane menu of a right-click: pin, unpin, hide, show every lane.
+    fn lane_menu(&self, ui: &Ui, response: &Response, id: egui::Id, interaction: &mut Interaction) {
+        let menu_lane: Option<(usize, LaneId)> = ui.data(|d| d.get_temp(id.with("menu"))).flatten();
+        let pinned_lanes = self
+            .overlays
+            .lanes
+            .map(|c| c.pinned.clone())
+            .unwrap_or_default();
+        response.context_menu(|ui| {
+            let mut choose = |ui: &mut Ui, text: &str, command: LaneCommand| {
+                if ui.button(text).clicked() {
+                    interaction.lane = Some(command);
+                    ui.close();
+                }
+            };
+            if let Some((g, lane)) = menu_lane {
+                let name = Self::lane_label(self.groups[g].trace, lane);
+                ui.label(egui::RichText::new(name).strong());
+                if lane != LaneId::Gil {
+                    if pinned_lanes.contains(&(g, lane)) {
+                        choose(ui, "Unpin this lane", LaneCommand::Unpin(g, lane));
+                    } else {
+                        choose(ui, "Pin this lane to the top", LaneCommand::Pin(g, lane));
+                    }
+                }
+                choose(ui, "Hide this lane", LaneCommand::Hide(g, lane));
+            }
+            choose(ui, "Show every lane", LaneCommand::ShowAll);
+        });
+    }
+
+    /// The lane row under `p`, if any.
+    fn row_at(frame: &Frame, p: Pos2) -> Option<&Row> {
+        frame
+            .rows
+            .iter()
+            .find(|r| frame.rect.top() + r.top <= p.y && p.y < frame.rect.top() + r.bottom)
+    }
+
+    /// The span under `p`, as a pin.
+    fn span_under(&self, frame: &Frame, cache: &Cache, p: Pos2) -> Option<PinnedSpan> {
+        let r = Self::row_at(frame, p)?;
+        let RowContent::Lane(lane) = r.content else {
+            return None;
+        };
+        let trace = self.groups[r.group].trace;
+        let index = cache.groups.get(r.group)?.get(Self::slot(trace, lane))?;
+        let data = LaneData::new(trace.lane(lane), trace.now, index);
+        let span = data.at(frame.map.t(p.x).max(0.0) as Nanos)?;
+        Some(PinnedSpan {
+            group: r.group,
+            lane,
+            span,
+        })
     }
 
     /// The label gutter fits the longest lane label (within reason).
@@ -500,30 +724,40 @@ impl<'a> Timeline<'a> {
                 Rect::from_x_y_ranges(line, (axis_y - 6.0)..=axis_y),
                 theme.axis,
             );
-            texts.push(anchored_text(
-                &frame.painter,
-                pos2(x, axis_y - 7.0),
-                Align2::CENTER_BOTTOM,
-                ticks.label(t),
-                theme.label_font(),
-                theme.text_weak,
-            ));
+            // A label that would run past either edge ends (or starts) at its tick instead.
+            let label =
+                frame
+                    .painter
+                    .layout_no_wrap(ticks.label(t), theme.label_font(), theme.text_weak);
+            let half = label.size().x * 0.5;
+            let align = if x + half > frame.rect.right() {
+                Align2::RIGHT_BOTTOM
+            } else if x - half < frame.rect.left() {
+                Align2::LEFT_BOTTOM
+            } else {
+                Align2::CENTER_BOTTOM
+            };
+            let rect = align.anchor_size(pos2(x, axis_y - 7.0), label.size());
+            texts.push(Shape::galley(rect.min, label, theme.text_weak));
         }
         (mesh, texts)
     }
 
-    /// One group's lane labels, lanes, markers and live-end line.
+    /// One group's lane labels, lanes, markers, lost updates, the step's event, the pinned
+    /// span and the live-end line.
     fn paint_group(&self, frame: &Frame, g: usize, indexes: &mut Vec<LaneIndex>, out: &mut Output) {
         let theme = self.theme;
         let trace = self.groups[g].trace;
-        let lanes = self.lanes(trace);
-        let stale = indexes.len() != lanes.len()
-            || indexes
-                .iter()
-                .zip(&lanes)
-                .any(|(i, l)| i.kind() != kind_of(*l));
-        if stale {
-            *indexes = lanes.iter().map(|l| LaneIndex::new(kind_of(*l))).collect();
+        // One index per lane of the trace (GIL, threads, cores), whatever is shown.
+        let kinds: Vec<LaneKind> = std::iter::once(LaneId::Gil)
+            .chain((0..trace.thread_lanes.len() as u32).map(LaneId::Thread))
+            .chain((0..trace.cores.len() as u32).map(LaneId::Core))
+            .map(kind_of)
+            .collect();
+        let outdated =
+            indexes.len() != kinds.len() || indexes.iter().zip(&kinds).any(|(i, k)| i.kind() != *k);
+        if outdated {
+            *indexes = kinds.iter().map(|k| LaneIndex::new(*k)).collect();
         }
         let clip = frame.painter.clip_rect();
         let mut thread_rows = vec![None; trace.thread_lanes.len()];
@@ -539,13 +773,10 @@ impl<'a> Timeline<'a> {
                 LaneId::Gil => gil_row = Some(rr),
                 LaneId::Core(_) => {}
             }
-            self.paint_lane_label(frame, trace, lane, rr, out);
-            if !clip.intersects(rr) {
+            self.paint_lane_label(frame, trace, lane, rr, r.folded, out);
+            if !clip.intersects(rr) || r.folded {
                 continue;
             }
-            let Some(slot) = lanes.iter().position(|l| *l == lane) else {
-                continue;
-            };
             let source = trace.lane(lane);
             if lane == LaneId::Gil && source.spans.is_empty() && source.open.is_none() {
                 // A free-threaded run: say so rather than leave a blank lane.
@@ -558,7 +789,7 @@ impl<'a> Timeline<'a> {
                     theme.text_weak,
                 ));
             }
-            let index = &mut indexes[slot];
+            let index = &mut indexes[Self::slot(trace, lane)];
             index.update(&source.spans);
             let data = LaneData::new(source, trace.now, index);
             lod::merge(&data, &frame.map, MIN_BLOCK_PX, &mut out.blocks);
@@ -581,6 +812,7 @@ impl<'a> Timeline<'a> {
                 &mut out.budget,
             );
         }
+        let scale = self.marker_scale();
         if self.show_markers {
             let marker_rows = MarkerRows {
                 threads: &thread_rows,
@@ -592,26 +824,83 @@ impl<'a> Timeline<'a> {
                 &marker_rows,
                 &frame.map,
                 theme,
+                scale,
                 &mut out.budget,
             );
         }
-        let x = frame.map.x(trace.now as f64);
-        let live_end_visible = !trace.finished && frame.map.left <= x && x <= frame.map.right;
-        if let (true, Some(first), Some(last)) =
-            (live_end_visible, group_rows.first(), group_rows.last())
+        if !trace.stale_stores.is_empty() {
+            overlay::lost_updates(
+                &mut out.mesh,
+                &mut out.texts,
+                &frame.painter,
+                trace,
+                &thread_rows,
+                &frame.map,
+                theme,
+                scale,
+                &mut out.budget,
+            );
+        }
+        self.paint_group_overlays(frame, g, &group_rows, &thread_rows, out);
+    }
+
+    /// Over group `g`'s lanes: the step's event, the pinned span, the live end.
+    fn paint_group_overlays(
+        &self,
+        frame: &Frame,
+        g: usize,
+        group_rows: &[&Row],
+        thread_rows: &[Option<Rect>],
+        out: &mut Output,
+    ) {
+        let theme = self.theme;
+        let trace = self.groups[g].trace;
+        let scale = self.marker_scale();
+        let (Some(first), Some(last)) = (group_rows.first(), group_rows.last()) else {
+            return;
+        };
+        let (top, bottom) = (frame.rect.top() + first.top, frame.rect.top() + last.bottom);
+        if let Some((eg, event)) = self.overlays.event
+            && eg == g
         {
-            let (top, bottom) = (frame.rect.top() + first.top, frame.rect.top() + last.bottom);
+            let x = frame.map.x(event.time as f64);
+            if frame.map.left - 1.0 <= x && x <= frame.map.right + 1.0 {
+                let row = |t: u32| thread_rows.get(t as usize).copied().flatten();
+                let mut lanes: Vec<Rect> = row(event.thread).into_iter().collect();
+                let second = matches!(
+                    event.kind,
+                    EventKind::DropRequest | EventKind::Handoff | EventKind::FutileWakeup
+                );
+                if second && event.other != NONE {
+                    lanes.extend(row(event.other));
+                }
+                overlay::event(&mut out.mesh, x, (top, bottom), &lanes, theme, scale);
+            }
+        }
+        if let Some(pin) = self.overlays.pinned.filter(|p| p.group == g)
+            && let Some(r) = group_rows
+                .iter()
+                .find(|r| r.content == RowContent::Lane(pin.lane))
+        {
+            let (x0, x1) = paint::span_x(&frame.map, &pin.span);
+            let rect = Rect::from_x_y_ranges(x0..=x1.max(x0 + 1.0), frame.row_rect(r).y_range());
+            overlay::pinned(&mut out.mesh, rect, theme);
+        }
+        let x = frame.map.x(trace.now as f64);
+        if !trace.finished && frame.map.left <= x && x <= frame.map.right {
             paint::dashed_vline(&mut out.mesh, x, top, bottom, theme.now_line);
         }
     }
 
-    /// The label of a lane in the gutter: a colour chip (threads) and the name.
+    /// The label of a lane in the gutter: a colour chip (threads) and the name; a folded lane's
+    /// in small weak text.
     fn paint_lane_label(
         &self,
         frame: &Frame,
         trace: &Trace,
         lane: LaneId,
         rr: Rect,
+        folded: bool,
         out: &mut Output,
     ) {
         let theme = self.theme;
@@ -625,12 +914,17 @@ impl<'a> Timeline<'a> {
             let chip_rect =
                 Rect::from_center_size(pos2(x + chip * 0.5, rr.center().y), vec2(chip, chip));
             out.mesh.add_colored_rect(chip_rect, theme.thread_color(t));
+            paint::thread_cue(&mut out.mesh, chip_rect, t, theme);
             x += chip + 5.0;
         }
-        let galley =
-            frame
-                .painter
-                .layout_no_wrap(Self::lane_label(trace, lane), theme.label_font(), color);
+        let font = if folded {
+            egui::FontId::new(rr.height().max(6.0), theme.span_font().family)
+        } else {
+            theme.label_font()
+        };
+        let galley = frame
+            .painter
+            .layout_no_wrap(Self::lane_label(trace, lane), font, color);
         let pos = pos2(x, rr.center().y - galley.size().y * 0.5);
         out.texts.push(Shape::galley(pos, galley, color));
     }
@@ -653,12 +947,16 @@ impl<'a> Timeline<'a> {
             return None;
         };
         let trace = self.groups[r.group].trace;
-        let slot = self.lanes(trace).iter().position(|l| *l == lane)?;
-        let index = cache.groups.get(r.group)?.get(slot)?;
+        let index = cache.groups.get(r.group)?.get(Self::slot(trace, lane))?;
         let data = LaneData::new(trace.lane(lane), trace.now, index);
-        let span = data.at(map.t(p.x).max(0.0) as Nanos)?;
+        let at = map.t(p.x).max(0.0) as Nanos;
+        let span = data.at(at)?;
         let (x0, x1) = paint::span_x(map, &span);
-        let mut text = hover::describe(trace, lane, &span, self.lock_names);
+        let mut text =
+            hover::describe_at(trace, lane, &span, self.lock_names, Some(map.ns_per_px()));
+        if let LaneId::Thread(t) = lane {
+            text.lines.extend(hover::lost_update_at(trace, t, at));
+        }
         if x1 - x0 < MIN_BLOCK_PX * 2.0 {
             // The span is part of a summary column: say what the column holds.
             let a = map.t(p.x - MIN_BLOCK_PX).max(0.0) as Nanos;

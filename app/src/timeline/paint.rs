@@ -35,7 +35,7 @@ fn triangle(mesh: &mut Mesh, points: [Pos2; 3], color: Color32) {
 }
 
 /// Adds the outline of `rect`, `w` points thick, inside it.
-fn outline(mesh: &mut Mesh, rect: Rect, w: f32, color: Color32) {
+pub fn outline(mesh: &mut Mesh, rect: Rect, w: f32, color: Color32) {
     let w = w.min(rect.width() * 0.5).min(rect.height() * 0.5);
     mesh.add_colored_rect(
         Rect::from_min_max(rect.min, pos2(rect.max.x, rect.min.y + w)),
@@ -104,7 +104,8 @@ pub fn state_block(mesh: &mut Mesh, lane: Rect, style: StateStyle, scale: f32) {
         return;
     }
     mesh.add_colored_rect(rect, style.fill);
-    let spacing = 6.0 * scale;
+    // Tall lanes get proportionally wider-spaced stripes: the same look, fewer triangles.
+    let spacing = (6.0 * scale).max(rect.height() * 0.25);
     let w = 1.4 * scale;
     match style.pattern {
         Pattern::Solid => {}
@@ -125,8 +126,8 @@ pub fn state_block(mesh: &mut Mesh, lane: Rect, style: StateStyle, scale: f32) {
             }
         }
         Pattern::Dotted => {
-            let d = 2.0 * scale;
-            let step = 5.0 * scale;
+            let d = (2.0 * scale).max(rect.height() * 0.07);
+            let step = (5.0 * scale).max(rect.height() * 0.2);
             let mut y = rect.min.y + (rect.height() % step).max(d) * 0.5;
             while y + d <= rect.max.y {
                 let mut x = rect.min.x + (step - rect.min.x.rem_euclid(step));
@@ -254,6 +255,9 @@ pub fn lane_blocks(
                     LaneKind::Occupancy => {
                         let fill = theme.thread_color(span.other);
                         mesh.add_colored_rect(rect, fill);
+                        if budget.patterns > 0 && thread_cue(mesh, rect, span.other, theme) {
+                            budget.patterns -= 1;
+                        }
                         text_color = theme.text_on(fill);
                     }
                 }
@@ -299,6 +303,36 @@ pub fn lane_blocks(
             }
         }
     }
+}
+
+/// Beyond the eight thread colours, the second cue of a thread on the GIL and core lanes (and
+/// on its chip): a dark band along the top of its spans for threads 8–15, along the bottom for
+/// 16–23, both for 24–31, through the middle for 32–39, and round again; the first eight are
+/// plain. One or two quads a span.
+/// Returns whether it drew anything.
+pub fn thread_cue(mesh: &mut Mesh, rect: Rect, thread: u32, theme: &Theme) -> bool {
+    if thread == NONE || rect.width() < 2.0 {
+        return false;
+    }
+    let round = thread as usize / crate::theme::THREAD_COLORS;
+    let band = (rect.height() * 0.22).max(1.5);
+    let ink = theme.thread_cue_ink;
+    let top = Rect::from_min_max(rect.min, pos2(rect.max.x, rect.min.y + band));
+    let bottom = Rect::from_min_max(pos2(rect.min.x, rect.max.y - band), rect.max);
+    match round % 4 {
+        0 if round == 0 => return false,
+        0 => {
+            let middle = Rect::from_center_size(rect.center(), egui::vec2(rect.width(), band));
+            mesh.add_colored_rect(middle, ink);
+        }
+        1 => mesh.add_colored_rect(top, ink),
+        2 => mesh.add_colored_rect(bottom, ink),
+        _ => {
+            mesh.add_colored_rect(top, ink);
+            mesh.add_colored_rect(bottom, ink);
+        }
+    }
+    true
 }
 
 /// A summary column: the time share of each key, in whole points, stacked from the bottom in
@@ -416,13 +450,15 @@ const PER_BUCKET_READS: usize = 64;
 /// Paints the markers visible in `map`, thinned so that at most one marker of each kind per
 /// thread lands in each few-point bucket. When crowded (more than one marker per 8 points),
 /// buckets widen, only drop requests and one faint handoff per bucket remain. Reads at most a
-/// bounded number of markers per bucket, whatever their total.
+/// bounded number of markers per bucket, whatever their total. `scale` sizes the marks (1 for
+/// a 20-point lane: they grow with the lanes).
 pub fn markers(
     mesh: &mut Mesh,
     markers: &[Marker],
     rows: &MarkerRows<'_>,
     map: &TimeMap,
     theme: &Theme,
+    scale: f32,
     budget: &mut Budget,
 ) {
     let (from, to) = map.visible_ns();
@@ -431,14 +467,14 @@ pub fn markers(
     if first >= last {
         return;
     }
-    let scale = if theme.presentation() { 1.6 } else { 1.0 };
-    let crowded = (last - first) as f32 > map.width() / 8.0;
-    let bucket_px = if crowded { 24.0 * scale } else { 3.0 };
+    let crowded = (last - first) as f32 > map.width() / (8.0 * scale);
+    let bucket_px = if crowded { 24.0 * scale } else { 3.0 * scale };
     let threads = rows.threads.len().max(1);
     let mut seen = vec![u32::MAX; (threads + 1) * MARKER_KINDS];
     let mut bucket_no = 0u32;
     let mut i = first;
     let mut stroke = theme.handoff_stroke();
+    stroke.width *= scale;
     if crowded {
         stroke.color = stroke.color.gamma_multiply(0.5);
     }
@@ -492,7 +528,14 @@ pub fn markers(
 /// switch (a hollow square at its bottom) or a lock event (a diamond: full when acquired,
 /// hollow when released, crossed when blocked) or a futile wake-up (a small cross at the top)
 /// on `lane` at `x`.
-fn instant_mark(mesh: &mut Mesh, kind: MarkerKind, lane: Rect, x: f32, theme: &Theme, scale: f32) {
+pub fn instant_mark(
+    mesh: &mut Mesh,
+    kind: MarkerKind,
+    lane: Rect,
+    x: f32,
+    theme: &Theme,
+    scale: f32,
+) {
     match kind {
         MarkerKind::Handoff => {}
         MarkerKind::DropRequest => {
@@ -545,6 +588,29 @@ fn instant_mark(mesh: &mut Mesh, kind: MarkerKind, lane: Rect, x: f32, theme: &T
     }
 }
 
+/// A handoff arrow from `y0` down (or up) to the tip at `tip`, as the lanes and the legend
+/// draw it.
+pub fn arrow(mesh: &mut Mesh, x: f32, y0: f32, tip: f32, stroke: Stroke, scale: f32) {
+    let dir = if tip > y0 { 1.0 } else { -1.0 };
+    let head = 4.0 * scale;
+    segment(
+        mesh,
+        pos2(x, y0),
+        pos2(x, tip - dir * head),
+        stroke.width,
+        stroke.color,
+    );
+    triangle(
+        mesh,
+        [
+            pos2(x, tip),
+            pos2(x - head * 0.8, tip - dir * head * 1.4),
+            pos2(x + head * 0.8, tip - dir * head * 1.4),
+        ],
+        stroke.color,
+    );
+}
+
 /// A handoff: a line from the old holder's lane to the new holder's, with an arrow head.
 fn handoff(
     mesh: &mut Mesh,
@@ -554,7 +620,6 @@ fn handoff(
     stroke: Stroke,
     scale: f32,
 ) -> bool {
-    let (width, color) = (stroke.width, stroke.color);
     let Some(to) = rows.thread(m.other) else {
         return false;
     };
@@ -565,18 +630,7 @@ fn handoff(
         return false;
     }
     let dir = if y1 > y0 { 1.0 } else { -1.0 };
-    let head = 4.0 * scale;
-    let tip = pos2(x, y1 - dir * to.height() * 0.3);
-    segment(mesh, pos2(x, y0), pos2(x, tip.y - dir * head), width, color);
-    triangle(
-        mesh,
-        [
-            tip,
-            pos2(x - head * 0.8, tip.y - dir * head * 1.4),
-            pos2(x + head * 0.8, tip.y - dir * head * 1.4),
-        ],
-        color,
-    );
+    arrow(mesh, x, y0, y1 - dir * to.height() * 0.3, stroke, scale);
     true
 }
 

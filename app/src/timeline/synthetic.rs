@@ -5,7 +5,7 @@
 //! Compiled only into the tests (`#[cfg(test)]` in `timeline`) and into the benchmark, which
 //! includes this file with `#[path]`; it depends on nothing but `gilscope_sim`.
 
-use gilscope_sim::trace::{LaneId, MarkerKind, NONE, ThreadInfo};
+use gilscope_sim::trace::{LaneId, MarkerKind, NONE, StaleStore, ThreadInfo};
 use gilscope_sim::{EngineKind, Overrides, RunMeta, ThreadState, Trace};
 
 /// A xorshift generator: tiny, deterministic.
@@ -35,7 +35,8 @@ pub fn synthetic_meta() -> RunMeta {
 
 /// A finished trace of `threads` threads on `cores` cores with at least `spans` spans in
 /// all (thread, GIL and core lanes together). Slices last 0.2 to 20 µs, so a million spans
-/// cover roughly a second of virtual time.
+/// cover roughly a second of virtual time. One forced switch in four leaves its thread with a
+/// stale load of a counter, stored when it next holds the GIL (a lost update).
 pub fn trace(spans: usize, threads: u32, cores: u32, seed: u64) -> Trace {
     let threads = threads.max(1);
     let cores = cores.max(1);
@@ -56,6 +57,9 @@ pub fn trace(spans: usize, threads: u32, cores: u32, seed: u64) -> Trace {
     trace.set(LaneId::Gil, 0, Some((ThreadState::Running, holder)));
     // What each non-holder does meanwhile: waiting for the GIL, or away (I/O, C, lock).
     let mut away_until = vec![0u64; threads as usize];
+    // A thread switched out between a load and its store: when it loaded.
+    let mut loaded_at: Vec<Option<u64>> = vec![None; threads as usize];
+    let mut value = 0u64;
     while trace.span_count() < spans {
         let slice = 200 + rng.below(20_000);
         trace.set(
@@ -69,6 +73,19 @@ pub fn trace(spans: usize, threads: u32, cores: u32, seed: u64) -> Trace {
             Some((ThreadState::Running, holder)),
         );
         trace.add_bytecodes(LaneId::Thread(holder), slice / 5);
+        value += slice / 50;
+        if let Some(load) = loaded_at[holder as usize].take() {
+            let erased = 1 + rng.below(300);
+            trace.stale_stores.push(StaleStore {
+                counter: 0,
+                thread: holder,
+                load,
+                store: now + 20,
+                loaded: value.saturating_sub(erased),
+                overwritten: value,
+                others: vec![((holder + 1) % threads, erased)],
+            });
+        }
         for t in (0..threads).filter(|&t| t != holder) {
             if now < away_until[t as usize] {
                 continue;
@@ -102,6 +119,9 @@ pub fn trace(spans: usize, threads: u32, cores: u32, seed: u64) -> Trace {
             );
             trace.set(LaneId::Core(holder % cores), now, None);
             trace.mark(now, MarkerKind::Handoff, holder, next);
+            if rng.below(4) == 0 {
+                loaded_at[holder as usize] = Some(now - slice / 5);
+            }
             away_until[next as usize] = 0;
             holder = next;
             now += 50;

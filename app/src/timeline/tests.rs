@@ -137,6 +137,7 @@ fn follows_a_growing_run_until_the_user_zooms_or_pans() {
         start: f64::NAN,
         end: 1.0,
         follow_live: false,
+        ..TimelineView::default()
     };
     broken.pan(5.0);
     assert!(broken.start.is_finite() && broken.end > broken.start);
@@ -214,6 +215,7 @@ fn drag_pans_and_double_click_fits() {
         start: 1e6,
         end: 2e6,
         follow_live: false,
+        ..TimelineView::default()
     };
     let over = pos2(640.0, 60.0);
     let press = |pressed| Event::PointerButton {
@@ -393,4 +395,215 @@ fn many_lanes_scroll_inside_the_height_given() {
         used <= 300.5,
         "the timeline took {used} points of the 300 given"
     );
+}
+
+/// Runs one frame of the timeline in a `w`×`h` area; returns what the user did.
+fn interact(
+    ctx: &egui::Context,
+    groups: &[TimelineGroup<'_>],
+    theme: &Theme,
+    view: &mut TimelineView,
+    size: egui::Vec2,
+    events: Vec<Event>,
+) -> Interaction {
+    let mut got = Interaction::default();
+    let output = ctx.run_ui(input(events), |ui| {
+        ui.allocate_ui(size, |ui| {
+            got = Timeline::new(groups, theme).show_interactive(ui, view).1;
+        });
+    });
+    output.drop_without_applying_deltas();
+    got
+}
+
+#[test]
+fn lanes_grow_into_the_height_given_up_to_the_themes_tallest() {
+    let trace = synthetic::trace(2_000, 2, 2, 9);
+    let groups = [TimelineGroup {
+        title: String::new(),
+        trace: &trace,
+    }];
+    for presentation in [false, true] {
+        let theme = Theme::new(ThemeMode::Dark, presentation);
+        let ctx = egui::Context::default();
+        let mut view = TimelineView::default();
+        view.fit(trace.now);
+        let tall = interact(
+            &ctx,
+            &groups,
+            &theme,
+            &mut view,
+            vec2(1200.0, 2000.0),
+            vec![],
+        );
+        assert!(
+            (tall.layout.lane_height - theme.max_lane_height()).abs() < 0.01,
+            "{tall:?}"
+        );
+        let height = if presentation { 330.0 } else { 200.0 };
+        let middle = interact(
+            &ctx,
+            &groups,
+            &theme,
+            &mut view,
+            vec2(1200.0, height),
+            vec![],
+        );
+        assert!(
+            middle.layout.lane_height > theme.lane_height() * 1.1
+                && middle.layout.lane_height < theme.max_lane_height(),
+            "{middle:?}"
+        );
+        assert!(middle.layout.lane_height >= theme.min_lane_height());
+    }
+}
+
+#[test]
+fn idle_cores_fold_and_lanes_hide_or_pin() {
+    let trace = synthetic::trace(2_000, 3, 2, 10);
+    let mut wide = trace.clone();
+    wide.cores.push(gilscope_sim::trace::Lane::default());
+    let groups = [TimelineGroup {
+        title: String::new(),
+        trace: &wide,
+    }];
+    let theme = Theme::default();
+    let timeline = Timeline::new(&groups, &theme);
+    let (rows, _) = timeline.layout(0.0);
+    let folded: Vec<&Row> = rows.iter().filter(|r| r.folded).collect();
+    assert_eq!(folded.len(), 1);
+    assert_eq!(folded[0].content, RowContent::Lane(LaneId::Core(2)));
+    assert!(folded[0].bottom - folded[0].top < theme.lane_height() * 0.7);
+    assert_eq!(
+        Timeline::lane_label(&wide, LaneId::Core(2)),
+        "core 2 · idle"
+    );
+    let mut choice = LaneChoice::default();
+    choice.apply(LaneCommand::Hide(0, LaneId::Thread(0)));
+    choice.apply(LaneCommand::Pin(0, LaneId::Thread(2)));
+    let shown = Timeline::new(&groups, &theme)
+        .overlays(Overlays {
+            lanes: Some(&choice),
+            ..Overlays::default()
+        })
+        .lanes(0);
+    assert_eq!(
+        &shown[..3],
+        &[LaneId::Gil, LaneId::Thread(2), LaneId::Thread(1)]
+    );
+    assert!(!shown.contains(&LaneId::Thread(0)));
+    choice.apply(LaneCommand::ShowAll);
+    assert!(choice.hidden.is_empty() && choice.pinned.len() == 1);
+}
+
+#[test]
+fn threads_past_the_eighth_colour_get_a_second_cue() {
+    let theme = Theme::default();
+    let rect = Rect::from_min_size(pos2(0.0, 0.0), vec2(60.0, 20.0));
+    for (thread, cue) in [(0, false), (7, false), (8, true), (17, true), (30, true)] {
+        let mut mesh = Mesh::default();
+        assert_eq!(
+            paint::thread_cue(&mut mesh, rect, thread, &theme),
+            cue,
+            "{thread}"
+        );
+        assert_eq!(mesh.vertices.is_empty(), !cue);
+    }
+}
+
+#[test]
+fn a_click_pins_a_span_and_shift_drag_selects_a_range() {
+    let trace = synthetic::trace(5_000, 3, 1, 11);
+    let groups = [TimelineGroup {
+        title: String::new(),
+        trace: &trace,
+    }];
+    let theme = Theme::default();
+    let ctx = egui::Context::default();
+    let mut view = TimelineView::default();
+    view.fit(trace.now);
+    let size = vec2(1280.0, 400.0);
+    let first = interact(&ctx, &groups, &theme, &mut view, size, vec![]);
+    let mut timeline = Timeline::new(&groups, &theme);
+    timeline.lane_scale = first.layout.lane_height / theme.lane_height();
+    let (rows, _) = timeline.layout(theme.label_font().size * 1.6 + 6.0);
+    let busy = rows
+        .iter()
+        .find(|r| r.content == RowContent::Lane(LaneId::Thread(0)))
+        .expect("a thread row");
+    let at = pos2(640.0, f32::midpoint(busy.top, busy.bottom));
+    let button = |pos, pressed, modifiers| Event::PointerButton {
+        pos,
+        button: PointerButton::Primary,
+        pressed,
+        modifiers,
+    };
+    interact(
+        &ctx,
+        &groups,
+        &theme,
+        &mut view,
+        size,
+        vec![Event::PointerMoved(at)],
+    );
+    interact(
+        &ctx,
+        &groups,
+        &theme,
+        &mut view,
+        size,
+        vec![button(at, true, Modifiers::NONE)],
+    );
+    let click = interact(
+        &ctx,
+        &groups,
+        &theme,
+        &mut view,
+        size,
+        vec![button(at, false, Modifiers::NONE)],
+    );
+    let pinned = click.clicked.expect("the span under the click");
+    assert_eq!((pinned.group, pinned.lane), (0, LaneId::Thread(0)));
+    assert!(pinned.span.start as f64 <= view.end && pinned.span.end as f64 >= view.start);
+    // Shift+drag from x=400 to x=800 selects that stretch of time, and does not pan.
+    let from = pos2(400.0, at.y);
+    let before = view.clone();
+    ctx.input_mut(|i| i.modifiers = Modifiers::SHIFT);
+    interact(
+        &ctx,
+        &groups,
+        &theme,
+        &mut view,
+        size,
+        vec![
+            Event::PointerMoved(from),
+            Event::ModifiersChanged(Modifiers::SHIFT),
+        ],
+    );
+    interact(
+        &ctx,
+        &groups,
+        &theme,
+        &mut view,
+        size,
+        vec![button(from, true, Modifiers::SHIFT)],
+    );
+    let mut selection = None;
+    for step in 1..=8 {
+        let p = pos2(from.x + 50.0 * step as f32, at.y);
+        let got = interact(
+            &ctx,
+            &groups,
+            &theme,
+            &mut view,
+            size,
+            vec![Event::PointerMoved(p)],
+        );
+        selection = got.selection.or(selection);
+    }
+    let (a, b) = selection.expect("a selection while dragging");
+    assert!(a < b, "{a} {b}");
+    assert_eq!((view.start, view.end), (before.start, before.end), "no pan");
+    let span = (b - a) as f64 / view.width();
+    assert!((span - 400.0 / 1280.0).abs() < 0.1, "{span}");
 }

@@ -5,12 +5,14 @@
 //! the run, each segment yields its loads (`LOAD_GLOBAL`) and stores (`STORE_GLOBAL`) at the
 //! instants its bytecodes start; merging all threads' events by time and applying them to one
 //! shared value gives the counter's final value. A thread switched out between its load and
-//! its store keeps its stale value and overwrites the others' work when it resumes.
+//! its store keeps its stale value and overwrites the others' work when it resumes: each such
+//! store is kept as a [`StaleStore`] (when it loaded, when it stored, what it erased), so the
+//! lost updates can be shown where they happen.
 
 use super::work::{INCREMENT_LOAD, increment_store};
 use crate::rng::SplitMix64;
 use crate::time::Nanos;
-use crate::trace::CounterResult;
+use crate::trace::{CounterResult, StaleStore};
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 
@@ -80,15 +82,23 @@ impl RaceLog {
     }
 
     /// Replays every counter. `jitter_ns` spreads each access by up to that much (cache-line
-    /// contention between cores when threads truly overlap; 0 under a GIL).
-    pub fn resolve(&self, names: &[String], seed: u64, jitter_ns: u64) -> Vec<CounterResult> {
+    /// contention between cores when threads truly overlap; 0 under a GIL). Returns the final
+    /// values and every stale store, in store order per counter.
+    pub fn resolve(
+        &self,
+        names: &[String],
+        seed: u64,
+        jitter_ns: u64,
+    ) -> (Vec<CounterResult>, Vec<StaleStore>) {
         let mut rng = SplitMix64::new(seed ^ 0xC0FF_EE00_D15E_A5E5);
-        names
+        let mut stale = Vec::new();
+        let results = names
             .iter()
             .enumerate()
             .map(|(i, name)| {
                 // Every store executed is one `+= 1` the program performed.
-                let (expected, actual) = replay(&self.segments[i], &mut rng, jitter_ns);
+                let (expected, actual) =
+                    replay(&self.segments[i], &mut rng, jitter_ns, i as u32, &mut stale);
                 CounterResult {
                     name: name.clone(),
                     expected,
@@ -96,8 +106,18 @@ impl RaceLog {
                     lost: expected.saturating_sub(actual),
                 }
             })
-            .collect()
+            .collect();
+        (results, stale)
     }
+}
+
+/// What a thread's register holds between its load and its store.
+#[derive(Clone, Copy)]
+struct Loaded {
+    value: u64,
+    /// The iteration (and op) it belongs to: a store only uses the load of its own iteration.
+    key: u64,
+    at: Nanos,
 }
 
 /// The accesses of one segment, lazily, in time order.
@@ -155,8 +175,14 @@ impl Accesses {
     }
 }
 
-/// Returns (stores executed, final value).
-fn replay(segments: &[Segment], rng: &mut SplitMix64, jitter_ns: u64) -> (u64, u64) {
+/// Returns (stores executed, final value); appends counter `counter`'s stale stores to `stale`.
+fn replay(
+    segments: &[Segment],
+    rng: &mut SplitMix64,
+    jitter_ns: u64,
+    counter: u32,
+    stale: &mut Vec<StaleStore>,
+) -> (u64, u64) {
     // Per thread: its segments in order, the register holding its loaded value.
     let threads = segments
         .iter()
@@ -168,7 +194,11 @@ fn replay(segments: &[Segment], rng: &mut SplitMix64, jitter_ns: u64) -> (u64, u
         per_thread[s.thread as usize].push(*s);
     }
     let mut cursors: Vec<(usize, Option<Accesses>)> = (0..threads).map(|_| (0, None)).collect();
-    let mut register: Vec<Option<(u64, u64)>> = vec![None; threads];
+    let mut register: Vec<Option<Loaded>> = vec![None; threads];
+    // Stores per thread so far, and a copy of them taken at each thread's last load: their
+    // difference at a stale store says whose updates it erased.
+    let mut stores_by: Vec<u64> = vec![0; threads];
+    let mut at_load: Vec<Vec<u64>> = vec![vec![0; threads]; threads];
     let mut heap = BinaryHeap::new();
     let mut value: u64 = 0;
     let mut stores: u64 = 0;
@@ -197,16 +227,38 @@ fn replay(segments: &[Segment], rng: &mut SplitMix64, jitter_ns: u64) -> (u64, u
             heap.push(Reverse((time, t, access, key)));
         }
     }
-    while let Some(Reverse((_, t, access, key))) = heap.pop() {
+    while let Some(Reverse((time, t, access, key))) = heap.pop() {
         match access {
-            Access::Load => register[t] = Some((value, key)),
+            Access::Load => {
+                register[t] = Some(Loaded {
+                    value,
+                    key,
+                    at: time,
+                });
+                at_load[t].copy_from_slice(&stores_by);
+            }
             Access::Store => {
                 stores += 1;
                 // The store writes what this thread loaded in the same iteration, plus one.
-                value = match register[t] {
-                    Some((loaded, k)) if k == key => loaded + 1,
-                    _ => value + 1,
-                };
+                let loaded = register[t].filter(|r| r.key == key);
+                if let Some(r) = loaded
+                    && r.value != value
+                {
+                    stale.push(StaleStore {
+                        counter,
+                        thread: t as u32,
+                        load: r.at,
+                        store: time,
+                        loaded: r.value,
+                        overwritten: value,
+                        others: (0..threads)
+                            .filter(|&u| u != t && stores_by[u] > at_load[t][u])
+                            .map(|u| (u as u32, stores_by[u] - at_load[t][u]))
+                            .collect(),
+                    });
+                }
+                value = loaded.map_or(value, |r| r.value) + 1;
+                stores_by[t] += 1;
                 register[t] = None;
             }
         }
@@ -240,8 +292,9 @@ mod tests {
         let mut log = RaceLog::new(1);
         log.record(0, seg(0, 0, 0, 70));
         log.record(0, seg(1, 100, 0, 70));
-        let r = log.resolve(&["c".into()], 1, 0);
+        let (r, stale) = log.resolve(&["c".into()], 1, 0);
         assert_eq!((r[0].expected, r[0].actual, r[0].lost), (20, 20, 0));
+        assert!(stale.is_empty());
     }
 
     #[test]
@@ -252,8 +305,55 @@ mod tests {
         log.record(0, seg(0, 0, 0, 4));
         log.record(0, seg(1, 10, 0, 70));
         log.record(0, seg(0, 200, 4, 7));
-        let r = log.resolve(&["c".into()], 1, 0);
+        let (r, stale) = log.resolve(&["c".into()], 1, 0);
         assert_eq!(r[0].actual, 1);
         assert_eq!(r[0].lost, 10);
+        // The one stale store: loaded 0 at t=2, stored at t=201 (bytecode 5 of the segment
+        // resumed at 200) over 10, erasing thread 1's 10.
+        assert_eq!(
+            stale,
+            vec![StaleStore {
+                counter: 0,
+                thread: 0,
+                load: 2,
+                store: 201,
+                loaded: 0,
+                overwritten: 10,
+                others: vec![(1, 10)],
+            }]
+        );
+        assert_eq!(stale[0].erased(), 10);
+    }
+
+    #[test]
+    fn stale_stores_account_for_every_lost_update() {
+        // Three threads, interleaved in short segments with a real jitter: whatever the
+        // interleaving, the final value is the stores minus what the stale stores took back.
+        for seed in 0..20 {
+            let mut log = RaceLog::new(1);
+            let mut rng = SplitMix64::new(seed);
+            let mut done = [0u64; 3];
+            let mut t = 0;
+            for _ in 0..60 {
+                let thread = rng.below(3) as usize;
+                let len = 1 + rng.below(30);
+                log.record(0, seg(thread as u32, t, done[thread], done[thread] + len));
+                done[thread] += len;
+                t += len / 2 + rng.below(4);
+            }
+            let (r, stale) = log.resolve(&["c".into()], seed, 3);
+            let taken: i128 = stale
+                .iter()
+                .map(|s| i128::from(s.overwritten) - i128::from(s.loaded))
+                .sum();
+            assert_eq!(
+                i128::from(r[0].actual),
+                i128::from(r[0].expected) - taken,
+                "seed {seed}"
+            );
+            for s in &stale {
+                assert!(s.load <= s.store && s.overwritten != s.loaded, "{s:?}");
+            }
+        }
     }
 }

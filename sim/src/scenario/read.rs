@@ -8,7 +8,8 @@ use crate::model::Overrides;
 use crate::names::Named;
 use crate::narration::parse::narration as read_narration;
 use crate::narration::{Narration, Purpose};
-use crate::settings::kind::written;
+use crate::predict::{Choice, Predict, RawPredict};
+use crate::settings::kind::{Number, SettingKind, written};
 use crate::settings::{SETTINGS, setting};
 use std::collections::BTreeMap;
 use std::ops::Range;
@@ -76,6 +77,7 @@ pub(super) struct Parts {
     pub(super) groups: Vec<ThreadGroup>,
     pub(super) op_places: Vec<Vec<Place>>,
     pub(super) names: Names,
+    pub(super) predict: Option<Predict>,
 }
 
 /// Turns byte spans of the file into located errors.
@@ -129,6 +131,7 @@ impl Reader<'_> {
             groups: Vec::new(),
             op_places: Vec::new(),
             names: Names::default(),
+            predict: None,
         };
         let mut threads = None;
         let mut narration = None;
@@ -144,11 +147,12 @@ impl Reader<'_> {
                 }
                 "settings" => self.read_settings(value, &mut parts)?,
                 "threads" => threads = Some(value),
+                "predict" => parts.predict = Some(self.read_predict(value)?),
                 other => {
                     return Err(self.error(
                         &key.span(),
                         format!(
-                            "unknown key `{other}`: a scenario has name, summary, narration ([[narration]] entries), purpose, [settings] and [[threads]]"
+                            "unknown key `{other}`: a scenario has name, summary, narration ([[narration]] entries), purpose, [settings], [[threads]] and [predict]"
                         ),
                     ));
                 }
@@ -174,6 +178,117 @@ impl Reader<'_> {
                 .map_err(|(offset, message)| self.error(&(offset..offset), message))?;
         }
         Ok(parts)
+    }
+
+    /// `[predict]`: the question for a class, its measure and its choices (see
+    /// [`crate::predict`]), each key checked where it stands.
+    fn read_predict(&self, value: &Spanned<DeValue>) -> Result<Predict, ScenarioError> {
+        let DeValue::Table(table) = value.get_ref() else {
+            return Err(self.error(
+                &value.span(),
+                format!(
+                    "`predict` = {}: write a [predict] table with question, measure and choices",
+                    written(value.get_ref())
+                ),
+            ));
+        };
+        let (mut question, mut measure, mut choices) = (None, None, None);
+        for (key, v) in table {
+            match key.get_ref().as_ref() {
+                "question" => {
+                    question = Some(Spanned::new(v.span(), self.predict_text(v, "question")?));
+                }
+                "measure" => {
+                    measure = Some(Spanned::new(v.span(), self.predict_text(v, "measure")?));
+                }
+                "choices" => choices = Some(Spanned::new(v.span(), self.read_choices(v)?)),
+                other => {
+                    return Err(self.error(
+                        &key.span(),
+                        format!("unknown key `{other}` in [predict]: it has question, measure and choices"),
+                    ));
+                }
+            }
+        }
+        let missing = |key: &str| {
+            self.error(
+                &value.span(),
+                format!("[predict] has no `{key}`: it needs question, measure and choices"),
+            )
+        };
+        let question = question.ok_or_else(|| missing("question"))?;
+        let measure = measure.ok_or_else(|| missing("measure"))?;
+        let choices = choices.ok_or_else(|| missing("choices"))?;
+        RawPredict::new(question, measure, choices)
+            .validate()
+            .map_err(|(span, message)| self.error(&span, message))
+    }
+
+    /// A `[predict]` text: `question`, `measure`, a choice's `answer`.
+    fn predict_text(&self, value: &Spanned<DeValue>, key: &str) -> Result<String, ScenarioError> {
+        match value.get_ref() {
+            DeValue::String(text) => Ok(text.to_string()),
+            other => Err(self.error(
+                &value.span(),
+                format!(
+                    "[predict] `{key}` = {}: write text in quotes, e.g. {key} = \"…\"",
+                    written(other)
+                ),
+            )),
+        }
+    }
+
+    /// `choices = [ { answer = "…", at_least = N }, …, { answer = "…" } ]`.
+    fn read_choices(&self, value: &Spanned<DeValue>) -> Result<Vec<Choice>, ScenarioError> {
+        let DeValue::Array(list) = value.get_ref() else {
+            return Err(self.error(
+                &value.span(),
+                format!(
+                    "[predict] `choices` = {}: write a list like [ {{ answer = \"Faster\", at_least = 1.15 }}, {{ answer = \"Slower\" }} ]",
+                    written(value.get_ref())
+                ),
+            ));
+        };
+        let mut choices = Vec::with_capacity(list.len());
+        for item in list {
+            let DeValue::Table(table) = item.get_ref() else {
+                return Err(self.error(
+                    &item.span(),
+                    format!(
+                        "each of [predict]'s choices is a table like {{ answer = \"Faster\", at_least = 1.15 }}, not {}",
+                        written(item.get_ref())
+                    ),
+                ));
+            };
+            let (mut answer, mut at_least) = (None, None);
+            for (key, v) in table {
+                match key.get_ref().as_ref() {
+                    "answer" => answer = Some(self.predict_text(v, "answer")?),
+                    "at_least" => {
+                        at_least = Some(Number::from_toml(v.get_ref()).map_err(|m| {
+                            self.error(
+                                &v.span(),
+                                format!("[predict] `at_least` = {}: {m}", written(v.get_ref())),
+                            )
+                        })?);
+                    }
+                    other => {
+                        return Err(self.error(
+                            &key.span(),
+                            format!("unknown key `{other}` in a [predict] choice: it has answer and at_least"),
+                        ));
+                    }
+                }
+            }
+            let Some(answer) = answer else {
+                return Err(self.error(
+                    &item.span(),
+                    "a [predict] choice has no `answer`: add answer = \"…\"",
+                ));
+            };
+            choices.push(Choice { answer, at_least });
+        }
+        Ok(choices)
     }
 
     /// `name`, `summary`, `purpose`: strings (a name checked as one).

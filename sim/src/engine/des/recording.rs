@@ -1,7 +1,7 @@
 //! What the trace records of a run: each thread's state as it changes (on its lane and its
 //! core's), when it starts and ends, and how the run closes: work in progress settled, shared
 //! counters resolved from the recorded loads and stores (the lost updates of `gil-model.md`
-//! section 2), each process's or subinterpreter's own copy of a global kept apart (rules 20
+//! section 2, each stale store kept in the trace), each process's or subinterpreter's own copy of a global kept apart (rules 20
 //! and 21).
 
 use super::SimEngine;
@@ -57,10 +57,12 @@ impl SimEngine {
         } else {
             (self.ps / 1000).max(1)
         };
-        let mut counters = self
-            .race
-            .resolve(&self.counter_names, self.config.seed, jitter);
+        let (mut counters, mut stale) =
+            self.race
+                .resolve(&self.counter_names, self.config.seed, jitter);
         if runtime::one_interpreter_per_thread(&self.config) {
+            // No thread overwrites another's copy: nothing stale to show.
+            stale.clear();
             // Every process or interpreter has its own copy of a global: the parent's counter
             // only sees increments made through shared memory.
             for (index, counter) in counters.iter_mut().enumerate() {
@@ -70,6 +72,7 @@ impl SimEngine {
             }
         }
         self.trace.counters = counters;
+        self.trace.stale_stores = stale;
         self.finished = true;
     }
 }

@@ -1,0 +1,192 @@
+//! The timeline view: the step bar, the runs' timeline (stacked when comparing) with the
+//! step's event, the selection, the pinned span and the lanes chosen, and the legend of the
+//! states and marks on screen. What the user does on the timeline comes back as actions.
+
+use super::session::Run;
+use super::step_bar::StepBar;
+use super::view::{Action, View, ViewCtx};
+use crate::timeline::{LaneCommand, LayoutInfo, Overlays, Timeline, TimelineGroup};
+use crate::widgets::legend::{Mark, legend_height, mark_legend, state_legend};
+use gilscope_sim::Stats;
+use gilscope_sim::ThreadState;
+use gilscope_sim::events::{EventKind, EventLog};
+use gilscope_sim::stats::StateTimes;
+
+/// The timeline with its step bar and legend.
+#[derive(Default)]
+pub struct TimelinePanel {
+    /// Step back, step, next switch …, and the step's caption.
+    pub step_bar: StepBar,
+    /// How the lanes were laid out in the last frame.
+    pub layout: Option<LayoutInfo>,
+    /// Where the timeline was drawn in the last frame, points (the timeline PNG export).
+    pub rect: Option<egui::Rect>,
+}
+
+/// The states the runs on screen spent time in (from their latest stats), for a legend
+/// that explains what is there and no more; every state until stats arrive.
+fn states_shown(runs: &[Run]) -> Vec<ThreadState> {
+    let stats: Vec<&Stats> = runs.iter().filter_map(|r| r.stats.as_ref()).collect();
+    if stats.is_empty() {
+        return ThreadState::ALL.to_vec();
+    }
+    let any = |f: fn(&StateTimes) -> f64| {
+        stats
+            .iter()
+            .flat_map(|s| &s.threads)
+            .any(|t| f(&t.state_ms) > 0.0)
+    };
+    let finished = stats
+        .iter()
+        .flat_map(|s| &s.threads)
+        .any(|t| t.finished_ms.is_some());
+    let c_call = any(|s| s.c_call);
+    ThreadState::ALL
+        .into_iter()
+        .filter(|state| match state {
+            ThreadState::Running => any(|s| s.running),
+            ThreadState::WaitingGil => any(|s| s.waiting_gil),
+            ThreadState::ForcedOff => any(|s| s.forced_off),
+            ThreadState::Io => any(|s| s.io),
+            ThreadState::Syscall => any(|s| s.syscall),
+            ThreadState::Waking => any(|s| s.waking),
+            ThreadState::CCallReleased | ThreadState::CCallHolding => c_call,
+            ThreadState::Lock => any(|s| s.lock),
+            ThreadState::Runnable => any(|s| s.runnable),
+            ThreadState::Ready => any(|s| s.ready),
+            ThreadState::Contended => any(|s| s.contended),
+            ThreadState::Paused => any(|s| s.paused),
+            ThreadState::Collecting => any(|s| s.collecting),
+            ThreadState::Signalling => any(|s| s.signalling),
+            ThreadState::Starting => any(|s| s.starting),
+            ThreadState::Done => finished,
+        })
+        .collect()
+}
+
+/// The marks the runs' events put on the lanes.
+fn marks_shown(logs: &[EventLog]) -> Vec<Mark> {
+    let any = |kinds: &[EventKind]| logs.iter().any(|l| kinds.iter().any(|&k| l.count(k) > 0));
+    [
+        (Mark::DropRequest, &[EventKind::DropRequest][..]),
+        (Mark::Handoff, &[EventKind::Handoff][..]),
+        (Mark::ForcedSwitch, &[EventKind::ForcedSwitch][..]),
+        (
+            Mark::Lock,
+            &[
+                EventKind::LockWait,
+                EventKind::LockAcquired,
+                EventKind::LockReleased,
+            ][..],
+        ),
+        (Mark::FutileWakeup, &[EventKind::FutileWakeup][..]),
+        (Mark::LostUpdate, &[EventKind::LostUpdate][..]),
+    ]
+    .into_iter()
+    .filter(|(_, kinds)| any(kinds))
+    .map(|(mark, _)| mark)
+    .collect()
+}
+
+impl TimelinePanel {
+    /// The height this view fills at most in `ui` (its lanes at their tallest, the step bar and
+    /// the legend): the panel under it gets the rest.
+    pub fn tallest(&self, ui: &egui::Ui, cx: &ViewCtx<'_>) -> f32 {
+        let groups: Vec<TimelineGroup<'_>> = cx
+            .runs
+            .iter()
+            .map(|r| TimelineGroup {
+                title: r.title.clone(),
+                trace: &r.trace,
+            })
+            .collect();
+        let overlays = Overlays {
+            lanes: Some(&cx.focus.lanes),
+            ..Overlays::default()
+        };
+        let lanes = Timeline::new(&groups, cx.theme)
+            .overlays(overlays)
+            .tallest();
+        let text = cx.theme.label_font().size;
+        // The buttons and a caption of two lines (more in a narrow window).
+        let step_bar = if ui.available_width() < 900.0 {
+            text * 9.0
+        } else {
+            text * 5.5
+        };
+        lanes
+            + step_bar
+            + legend_height(ui, cx.theme, &states_shown(cx.runs), &marks_shown(cx.logs))
+    }
+}
+
+impl View for TimelinePanel {
+    fn ui(&mut self, ui: &mut egui::Ui, cx: &ViewCtx<'_>) -> Vec<Action> {
+        let mut actions = self.step_bar.ui(ui, cx);
+        let hidden = cx.focus.lanes.hidden.len();
+        if hidden > 0 {
+            ui.horizontal(|ui| {
+                ui.weak(format!(
+                    "{hidden} lane{} hidden",
+                    if hidden == 1 { "" } else { "s" }
+                ));
+                if ui.small_button("Show every lane").clicked() {
+                    actions.push(Action::Lane(LaneCommand::ShowAll));
+                }
+            });
+        }
+        let theme = cx.theme;
+        let groups: Vec<TimelineGroup<'_>> = cx
+            .runs
+            .iter()
+            .map(|r| TimelineGroup {
+                title: r.title.clone(),
+                trace: &r.trace,
+            })
+            .collect();
+        let locks: &[String] = cx.scenario.map_or(&[], |s| s.locks.as_slice());
+        let states = states_shown(cx.runs);
+        let marks = marks_shown(cx.logs);
+        let legend = legend_height(ui, theme, &states, &marks) + 4.0;
+        let timeline_height = (ui.available_height() - legend).max(80.0);
+        let overlays = Overlays {
+            event: cx.focus.event.map(|e| (0, e)),
+            selection: cx.focus.selection,
+            pinned: cx.focus.pinned,
+            lanes: Some(&cx.focus.lanes),
+        };
+        let mut view = cx.timeline.clone();
+        let (response, interaction) = ui
+            .allocate_ui(egui::vec2(ui.available_width(), timeline_height), |ui| {
+                Timeline::new(&groups, theme)
+                    .lock_names(locks)
+                    .overlays(overlays)
+                    .show_interactive(ui, &mut view)
+            })
+            .inner;
+        self.rect = Some(response.rect.intersect(ui.clip_rect()));
+        self.layout = Some(interaction.layout);
+        if let Some(pin) = interaction.clicked {
+            let again = cx
+                .focus
+                .pinned
+                .is_some_and(|p| p.group == pin.group && p.lane == pin.lane && p.span == pin.span);
+            actions.push(Action::PinSpan((!again).then_some(pin)));
+        }
+        if let Some((a, b)) = interaction.selection
+            && b > a
+        {
+            actions.push(Action::SetSelection(Some((a, b))));
+        }
+        if let Some(command) = interaction.lane {
+            actions.push(Action::Lane(command));
+        }
+        ui.add_space(4.0);
+        state_legend(ui, theme, &states);
+        mark_legend(ui, theme, &marks);
+        if view != *cx.timeline {
+            actions.insert(0, Action::SetTimelineView(view));
+        }
+        actions
+    }
+}
