@@ -28,19 +28,23 @@ impl Summary {
         if values.is_empty() {
             return None;
         }
-        values.sort_unstable();
         let ms = |v: Nanos| v as f64 / 1e6;
-        let rank = |p: f64| {
-            let index = ((p * values.len() as f64).ceil() as usize).clamp(1, values.len()) - 1;
-            ms(values[index])
-        };
+        let len = values.len();
+        let rank = |p: f64| ((p * len as f64).ceil() as usize).clamp(1, len) - 1;
+        let (i50, i90, i99) = (rank(0.50), rank(0.90), rank(0.99));
         let total: u128 = values.iter().map(|&v| u128::from(v)).sum();
+        let max = values.iter().copied().max()?;
+        // Order statistics from the top down, without sorting: each selection leaves the values
+        // ranked below it on its left, where the next one is selected.
+        let p99 = *values.select_nth_unstable(i99).1;
+        let p90 = *values[..=i99].select_nth_unstable(i90).1;
+        let p50 = *values[..=i90].select_nth_unstable(i50).1;
         Some(Summary {
-            mean: total as f64 / values.len() as f64 / 1e6,
-            p50: rank(0.50),
-            p90: rank(0.90),
-            p99: rank(0.99),
-            max: ms(values[values.len() - 1]),
+            mean: total as f64 / len as f64 / 1e6,
+            p50: ms(p50),
+            p90: ms(p90),
+            p99: ms(p99),
+            max: ms(max),
         })
     }
 }
@@ -474,7 +478,12 @@ fn handoff_time(trace: &Trace) -> Nanos {
         .filter(|s| s.state == ThreadState::WaitingGil && s.end > s.start)
         .map(|s| (s.start, s.end))
         .collect();
-    waiting.sort_unstable();
+    // Each lane's spans are in order: a stable sort merges the runs (the same order as any sort).
+    #[expect(
+        clippy::stable_sort_primitive,
+        reason = "the vector is a few sorted runs, which a stable sort merges in linear passes"
+    )]
+    waiting.sort();
     // Merge into a disjoint union.
     let mut union: Vec<(Nanos, Nanos)> = Vec::with_capacity(waiting.len());
     for (start, end) in waiting {
@@ -650,6 +659,30 @@ mod tests {
         assert_eq!((s.p50, s.p90, s.p99, s.max), (50.0, 90.0, 99.0, 100.0));
         assert!((s.mean - 50.5).abs() < 1e-9);
         assert!(Summary::of(vec![]).is_none());
+    }
+
+    #[test]
+    fn percentiles_of_unordered_values_with_ties_are_their_ranks_in_order() {
+        // Scrambled (a multiplicative walk modulo a prime), with every value three times.
+        let values: Vec<Nanos> = (1..=301u64).map(|k| (k * 97 % 307) / 3 * 1000).collect();
+        let mut sorted = values.clone();
+        sorted.sort_unstable();
+        let at = |p: f64| {
+            sorted[((p * sorted.len() as f64).ceil() as usize).clamp(1, sorted.len()) - 1] as f64
+                / 1e6
+        };
+        let s = Summary::of(values).unwrap();
+        assert_eq!(
+            (s.p50, s.p90, s.p99, s.max),
+            (
+                at(0.5),
+                at(0.9),
+                at(0.99),
+                sorted[sorted.len() - 1] as f64 / 1e6
+            )
+        );
+        let one = Summary::of(vec![7]).unwrap();
+        assert_eq!((one.p50, one.p99, one.max), (7e-6, 7e-6, 7e-6));
     }
 
     #[test]

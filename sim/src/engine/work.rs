@@ -83,20 +83,19 @@ impl LoopShape {
         }
         let body = u64::from(self.body);
         let base = pos - pos % body;
-        let mut candidates = vec![base + body];
-        if pos.is_multiple_of(body) {
-            candidates.push(pos);
-        }
-        if let Some(inner) = self.inner_check {
+        let back_edge_here = pos.is_multiple_of(body).then_some(pos);
+        let inner = self.inner_check.map(|inner| {
             let inner = u64::from(inner);
-            candidates.push(if base + inner >= pos {
+            if base + inner >= pos {
                 base + inner
             } else {
                 base + body + inner
-            });
-        }
-        candidates
+            }
+        });
+        // No allocation: this runs at every re-timing of a bytecode loop.
+        [Some(base + body), back_edge_here, inner]
             .into_iter()
+            .flatten()
             .filter(|&c| c >= pos)
             .min()
             .unwrap_or(total)

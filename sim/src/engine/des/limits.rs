@@ -50,7 +50,7 @@ impl SimEngine {
     /// Every [`CHECK_EVERY`] events: the events and memory used so far, and where a duration
     /// bounds the run, what the whole run would use at this pace.
     pub(super) fn check_growth(&self) -> Result<(), SimError> {
-        let events = self.processed + self.race.increments();
+        let events = self.events_counted();
         let limit = self.config.max_events;
         if let Some(over) = self.over(events, limit) {
             return Err(SimError::OverLimit {
@@ -89,7 +89,7 @@ impl SimEngine {
 
     /// At the end, before the counters' replay: refused when its increments pass `max_events`.
     pub(super) fn check_replay(&self) -> Result<(), SimError> {
-        let events = self.processed + self.race.increments();
+        let events = self.events_counted();
         let limit = self.config.max_events;
         if events <= limit {
             return Ok(());

@@ -194,6 +194,12 @@ impl SimEngine {
         self.processed
     }
 
+    /// What `max_events` counts: the events processed and the increments the shared
+    /// counters' replay goes through.
+    pub fn events_counted(&self) -> u64 {
+        self.processed + self.race.increments()
+    }
+
     /// The timer slot of core `c`'s time slice.
     fn slice_slot(c: u32) -> usize {
         1 + c as usize
