@@ -70,7 +70,7 @@ pub fn render(stats: &Stats, config: &RunConfig) -> String {
         stats.resident_mib
     );
     observation(&mut out, stats);
-    if stats.interpreters > 1 {
+    if stats.interpreters > 1 && stats.gil_enabled {
         let kind = if stats.runtime == Runtime::Multiprocessing {
             "process"
         } else {

@@ -5,6 +5,7 @@ use super::view::{Action, View, ViewCtx};
 use crate::format::{count, ms as format_ms, percent, si};
 use crate::theme::Theme;
 use gilscope_sim::ThreadState;
+use gilscope_sim::model::Runtime;
 use gilscope_sim::stats::{Stats, Summary, ThreadStats};
 
 fn p50_p99(summary: Option<Summary>) -> String {
@@ -74,38 +75,7 @@ fn stats_cells(s: &Stats) -> Vec<(String, String, Option<f64>)> {
             Some(s.resident_mib),
         ),
     ];
-    if s.gil_enabled {
-        rows.extend([
-            (
-                "GIL held".into(),
-                percent(s.gil.held_fraction),
-                Some(s.gil.held_fraction),
-            ),
-            (
-                "GIL switches".into(),
-                format!("{} ({}/s)", count(s.gil.switches), si(s.gil.switches_per_s)),
-                Some(s.gil.switches_per_s),
-            ),
-            (
-                "Forced switches".into(),
-                observed(s, s.gil.forced_switches),
-                None,
-            ),
-            (
-                "Drop requests".into(),
-                observed(s, s.gil.drop_requests),
-                None,
-            ),
-            ("GIL slice p50/p99".into(), p50_p99(s.gil.slice_ms), None),
-            (
-                "GIL wait p50/p99".into(),
-                p50_p99(s.gil.acquire_latency_ms),
-                None,
-            ),
-        ]);
-    } else {
-        rows.push(("GIL".into(), "none: free-threaded".into(), None));
-    }
+    rows.extend(gil_cells(s));
     if let Some(io) = s.io_latency() {
         rows.push((
             "I/O latency p50/p99".into(),
@@ -140,6 +110,59 @@ fn stats_cells(s: &Stats) -> Vec<(String, String, Option<f64>)> {
         ));
     }
     rows
+}
+
+/// The GIL's rows: the shared GIL's figures, or why there are none (no GIL, or one per
+/// process or subinterpreter).
+fn gil_cells(s: &Stats) -> Vec<(String, String, Option<f64>)> {
+    let mut cells = Vec::new();
+    if s.interpreters > 1 && s.gil_enabled {
+        // One GIL per process or subinterpreter: no thread waits for another's, and the
+        // shared-GIL figures (held, switches, drop requests) do not exist (as `gilscope run`
+        // says).
+        let kind = if s.runtime == Runtime::Multiprocessing {
+            "process"
+        } else {
+            "subinterpreter"
+        };
+        cells.push((
+            "GIL".into(),
+            format!("one per {kind}, {} in all, none shared", s.interpreters),
+            None,
+        ));
+    } else if s.gil_enabled {
+        cells.extend([
+            (
+                "GIL held".into(),
+                percent(s.gil.held_fraction),
+                Some(s.gil.held_fraction),
+            ),
+            (
+                "GIL switches".into(),
+                format!("{} ({}/s)", count(s.gil.switches), si(s.gil.switches_per_s)),
+                Some(s.gil.switches_per_s),
+            ),
+            (
+                "Forced switches".into(),
+                observed(s, s.gil.forced_switches),
+                None,
+            ),
+            (
+                "Drop requests".into(),
+                observed(s, s.gil.drop_requests),
+                None,
+            ),
+            ("GIL slice p50/p99".into(), p50_p99(s.gil.slice_ms), None),
+            (
+                "GIL wait p50/p99".into(),
+                p50_p99(s.gil.acquire_latency_ms),
+                None,
+            ),
+        ]);
+    } else {
+        cells.push(("GIL".into(), "none: free-threaded".into(), None));
+    }
+    cells
 }
 
 /// `(state, milliseconds)` of a thread, in legend order, zero times left out.

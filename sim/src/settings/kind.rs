@@ -108,7 +108,7 @@ impl Largest for u64 {
 impl<T: Largest> Whole<T> {
     fn fit(n: i128) -> Result<T, String> {
         if n < 0 {
-            return Err("it is negative: write a whole number of 0 or more".into());
+            return Err("it is negative: write a whole number, 0 or more and within the range the setting allows".into());
         }
         u64::try_from(n)
             .ok()
