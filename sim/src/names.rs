@@ -26,7 +26,7 @@ pub trait Named: Copy + Eq + 'static {
             .find(|value| value.name() == text.trim())
             .ok_or_else(|| {
                 format!(
-                    "{} \"{text}\" is unknown: use {}",
+                    "{} {text:?} is unknown: use {}",
                     Self::WHAT,
                     or_list(Self::NAMES)
                 )

@@ -29,26 +29,26 @@ pub fn parse_size(text: &str) -> Result<u64, String> {
     else {
         return Err(if unit.is_empty() {
             format!(
-                "size \"{text}\" has no unit: write it with one of B, KB, MB, GB, TB (or KiB, MiB, GiB, TiB), e.g. \"512MB\""
+                "size {text:?} has no unit: write it with one of B, KB, MB, GB, TB (or KiB, MiB, GiB, TiB), e.g. \"512MB\""
             )
         } else {
             format!(
-                "size \"{text}\" has an unknown unit \"{unit}\": use B, KB, MB, GB, TB, KiB, MiB, GiB or TiB"
+                "size {text:?} has an unknown unit {unit:?}: use B, KB, MB, GB, TB, KiB, MiB, GiB or TiB"
             )
         });
     };
     let value: f64 = number
         .parse()
-        .map_err(|_| format!("size \"{text}\" does not start with a number, e.g. \"512MB\""))?;
+        .map_err(|_| format!("size {text:?} does not start with a number, e.g. \"512MB\""))?;
     if value < 0.0 {
         return Err(format!(
-            "size \"{text}\" is negative: sizes must be 0 or more"
+            "size {text:?} is negative: sizes must be 0 or more"
         ));
     }
     let bytes = (value * scale as f64).round();
     // 2^53: every whole number up to here is exact in an f64, and no machine has this much.
     if !bytes.is_finite() || bytes > (1u64 << 53) as f64 {
-        return Err(format!("size \"{text}\" is too large: at most 8 PiB"));
+        return Err(format!("size {text:?} is too large: at most 8 PiB"));
     }
     Ok(bytes as u64)
 }

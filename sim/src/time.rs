@@ -41,27 +41,27 @@ pub fn parse_duration(text: &str) -> Result<Nanos, String> {
         "s" => 1e9,
         "" => {
             return Err(format!(
-                "duration \"{text}\" has no unit: write it with one of ns, us (or µs), ms, s, e.g. \"5ms\""
+                "duration {text:?} has no unit: write it with one of ns, us (or µs), ms, s, e.g. \"5ms\""
             ));
         }
         other => {
             return Err(format!(
-                "duration \"{text}\" has an unknown unit \"{other}\": use ns, us (or µs), ms or s"
+                "duration {text:?} has an unknown unit {other:?}: use ns, us (or µs), ms or s"
             ));
         }
     };
     let value: f64 = number
         .parse()
-        .map_err(|_| format!("duration \"{text}\" does not start with a number, e.g. \"0.5ms\""))?;
+        .map_err(|_| format!("duration {text:?} does not start with a number, e.g. \"0.5ms\""))?;
     if value < 0.0 {
         return Err(format!(
-            "duration \"{text}\" is negative: durations must be 0 or more"
+            "duration {text:?} is negative: durations must be 0 or more"
         ));
     }
     let nanos = (value * scale).round();
     if !nanos.is_finite() || nanos > MAX_DURATION as f64 {
         return Err(format!(
-            "duration \"{text}\" is too long: at most one day (\"86400s\") is allowed"
+            "duration {text:?} is too long: at most one day (\"86400s\") is allowed"
         ));
     }
     Ok(nanos as Nanos)

@@ -8,10 +8,10 @@ use crate::names::or_list;
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum NameError {
     /// No fact has this name.
-    #[error("`{0}` is not a fact a narration knows: use one of {list}", list = fact_list())]
+    #[error("`{}` is not a fact a narration knows: use one of {list}", .0.escape_debug(), list = fact_list())]
     Unknown(String),
     /// The qualifier names no group or counter of the scenario.
-    #[error("`{name}`: the scenario has no {what} \"{qualifier}\" (it has {known})")]
+    #[error("`{}`: the scenario has no {what} {qualifier:?} (it has {known})", name.escape_debug())]
     NoSuch {
         /// The name as written.
         name: String,
@@ -23,7 +23,7 @@ pub enum NameError {
         known: String,
     },
     /// The fact takes no qualifier.
-    #[error("`{0}` takes no `.` qualifier (only threads, expected, lost and lost_pct do)")]
+    #[error("`{}` takes no `.` qualifier (only threads, expected, lost and lost_pct do)", .0.escape_debug())]
     Unqualified(String),
 }
 

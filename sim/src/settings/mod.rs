@@ -171,8 +171,8 @@ define_settings! {
     /// 3.12 and 3.13 (`scripts/measure/startup_costs.py`) (default 20ms).
     main_import: Nanos = Duration, "DURATION";
     /// Refuse a simulated run that would process more than this many events (a thread's work
-    /// or wait ending, a wake-up, a time slice; ten million take a few seconds), 1000 to
-    /// 10000000000 (default 10000000).
+    /// or wait ending, a wake-up, a time slice; five million take about a second and 100 MB),
+    /// 1000 to 10000000000 (default 5000000).
     max_events: u64 = Whole<u64>, "N";
     /// Refuse a run that would last longer than this, in virtual time (real time for a live
     /// run), 1us to 86400s (default 3600s).
