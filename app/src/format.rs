@@ -76,18 +76,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn counts_are_grouped_by_commas() {
-        assert_eq!(count(0), "0");
-        assert_eq!(count(12), "12");
-        assert_eq!(count(100), "100");
-        assert_eq!(count(1_234), "1,234");
-        assert_eq!(count(1_234_567), "1,234,567");
-        assert_eq!(whole(1_234.6), "1,235");
-        assert_eq!(whole(-3.0), "0");
-        assert_eq!(whole(f64::NAN), "0");
-    }
-
-    #[test]
     fn scaled_values_and_percentages() {
         assert_eq!(si(12_300_000.0), "12.30 M");
         assert_eq!(si(950.0), "950");
