@@ -180,6 +180,9 @@ pub struct GilStats {
     pub drop_requests: u64,
     /// Old GIL: wake-ups that found the GIL taken again.
     pub futile_wakeups: u64,
+    /// Old GIL: releases at a tick check that the releaser took back itself. No switch (the
+    /// holder did not change), so a trace of a real interpreter cannot see them.
+    pub retakes: u64,
     /// Switches per second of wall time.
     pub switches_per_s: f64,
     /// Fraction of wall time the GIL was held.
@@ -427,6 +430,7 @@ fn gil_stats(trace: &Trace, slices: Vec<Nanos>, acquire_latency: Vec<Nanos>) -> 
         forced_switches: count(MarkerKind::ForcedSwitch),
         drop_requests: count(MarkerKind::DropRequest),
         futile_wakeups: count(MarkerKind::FutileWakeup),
+        retakes: retakes(trace),
         switches_per_s: switches as f64 / wall_s,
         held_fraction: if wall > 0 {
             held as f64 / wall as f64
@@ -437,6 +441,26 @@ fn gil_stats(trace: &Trace, slices: Vec<Nanos>, acquire_latency: Vec<Nanos>) -> 
         acquire_latency_ms: Summary::of(acquire_latency),
         handoff_ms: ms(handoff_time(trace)),
     }
+}
+
+/// Old-GIL releases the releaser took back: a thread lane's *signalling* span followed on that
+/// lane by one that holds the GIL.
+fn retakes(trace: &Trace) -> u64 {
+    trace
+        .thread_lanes
+        .iter()
+        .map(|lane| {
+            let mut previous = None;
+            until(lane, trace.now)
+                .filter(|s| {
+                    let retaken =
+                        previous == Some(ThreadState::Signalling) && s.state.info().holds_gil;
+                    previous = Some(s.state);
+                    retaken
+                })
+                .count() as u64
+        })
+        .sum()
 }
 
 /// Time spent on cores: the core lanes' spans; in a trace without core lanes (an engine that

@@ -222,6 +222,7 @@ fn result_value(stats: &Stats, base: &str, qualifier: Option<&str>) -> Option<Op
         "forced_switches" => number(gil.forced_switches as f64),
         "drop_requests" => number(gil.drop_requests as f64),
         "futile" => number(gil.futile_wakeups as f64),
+        "retakes" => number(gil.retakes as f64),
         "held_pct" => number(gil.held_fraction),
         "slice_p50" => summary(gil.slice_ms, |x| x.p50),
         "gil_wait_p99" => summary(gil.acquire_latency_ms, |x| x.p99),

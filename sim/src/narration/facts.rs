@@ -401,6 +401,14 @@ pub const FACTS: &[Fact] = &[
         |f, _| count(f.stats.gil.futile_wakeups)
     ),
     fact!(
+        "retakes",
+        Kind::Count,
+        Run,
+        false,
+        "old GIL: releases at a tick check that the releaser took back itself",
+        |f, _| count(f.stats.gil.retakes)
+    ),
+    fact!(
         "held_pct",
         Kind::Percent,
         Run,

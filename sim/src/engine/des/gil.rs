@@ -21,6 +21,13 @@ pub(super) struct Gil {
     pub(super) cond: Vec<(Tid, Nanos)>,
     /// Threads blocked on `switch_cond`.
     pub(super) switch_cond: VecDeque<Tid>,
+    /// Old GIL: waiters woken from the lock that have not run yet to take it or sleep again.
+    /// The semaphore still counts them as waiters (`nwaiters`), asleep ones being in `cond`.
+    pub(super) awake_waiters: u32,
+    /// Old GIL: releases so far (each `sem_post` changes the semaphore's value).
+    pub(super) posts: u64,
+    /// Old GIL: the waiter the holder's release in progress woke, if it woke one.
+    pub(super) post_woke: Option<Tid>,
 }
 
 impl SimEngine {
@@ -117,23 +124,23 @@ impl SimEngine {
         }
     }
 
-    /// The GIL `t` holds becomes free and one waiter on `cond` is signalled (running `sooner`
-    /// than a condition variable's wake-up); returns the interpreter whose GIL it was and the
-    /// waiter woken, if any.
-    pub(super) fn unlock_and_signal(&mut self, t: Tid, sooner: Nanos) -> (usize, Option<Tid>) {
+    /// The GIL `t` holds becomes free and one waiter on `cond` is signalled; returns the
+    /// interpreter whose GIL it was and the waiter woken, if any.
+    pub(super) fn unlock_and_signal(&mut self, t: Tid) -> (usize, Option<Tid>) {
         let i = self.threads[t].interp;
         self.gils[i].locked = false;
         self.gils[i].holder = None;
+        self.gils[i].posts += 1;
         self.threads[t].holds_gil = false;
         self.gil_lane(None);
-        let woken = self.signal_cond(i, sooner);
+        let woken = self.signal_cond(i);
         (i, woken)
     }
 
     /// `drop_gil`: release, signal one waiter on `cond`. Returns whether the thread must now wait
     /// on `switch_cond` (a drop request was pending and `final_release` is false).
     pub(super) fn drop_gil(&mut self, t: Tid, final_release: bool) -> bool {
-        let (i, _) = self.unlock_and_signal(t, 0);
+        let (i, _) = self.unlock_and_signal(t);
         let th = &mut self.threads[t];
         if th.drop_request && !final_release && self.gils[i].last_holder == Some(t) {
             th.drop_request = false;
@@ -167,7 +174,7 @@ impl SimEngine {
     }
 
     /// `COND_SIGNAL(cond)`: the OS wakes one waiter, chosen by the successor policy (rule 6).
-    fn signal_cond(&mut self, i: usize, sooner: Nanos) -> Option<Tid> {
+    fn signal_cond(&mut self, i: usize) -> Option<Tid> {
         if self.gils[i].cond.is_empty() {
             return None;
         }
@@ -197,7 +204,11 @@ impl SimEngine {
                 then,
             };
         }
-        self.wake_sooner(w, Some(ThreadState::WaitingGil), sooner);
+        if self.model == Model::OldGil {
+            // Woken from the semaphore, it is still one of its registered waiters.
+            self.gils[i].awake_waiters += 1;
+        }
+        self.wake(w, Some(ThreadState::WaitingGil));
         Some(w)
     }
 

@@ -312,7 +312,9 @@ impl SimEngine {
             Stage::Ready => "is ready, waiting for the event loop".into(),
             Stage::ExecutorIdle => "is an idle executor thread".into(),
             Stage::Blocking => "is in I/O or a sleep".into(),
-            Stage::CondWait { .. } | Stage::TakeGil { .. } => "waits for the GIL".into(),
+            Stage::CondWait { .. } | Stage::TakeGil { .. } | Stage::OldResleep { .. } => {
+                "waits for the GIL".into()
+            }
             Stage::SwitchWait { .. } => "was forced off the GIL and waits for a successor".into(),
             _ => "is running".into(),
         }

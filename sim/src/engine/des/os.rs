@@ -27,13 +27,6 @@ impl SimEngine {
     /// not the GIL), `None` to go on showing what it showed (a forced-off thread going on with
     /// its call).
     pub(super) fn wake(&mut self, t: Tid, shown: Option<ThreadState>) {
-        self.wake_sooner(t, shown, 0);
-    }
-
-    /// Like [`Self::wake`], the thread running `sooner` earlier than a wake-up through a
-    /// condition variable (which the wake-up latency is measured on, its notify call and its
-    /// mutex included): a semaphore's waiter runs while its waker is still in its system call.
-    pub(super) fn wake_sooner(&mut self, t: Tid, shown: Option<ThreadState>, sooner: Nanos) {
         self.threads[t].os = Os::Waking;
         match shown {
             Some(ThreadState::WaitingGil) => {
@@ -43,7 +36,7 @@ impl SimEngine {
             Some(state) => self.show(t, state, NONE),
             None => {}
         }
-        let latency = self.wake_latency().saturating_sub(sooner);
+        let latency = self.wake_latency();
         self.schedule(t, self.now + latency);
     }
 
@@ -111,7 +104,7 @@ impl SimEngine {
 
     /// `victim` leaves its core to `t`, which runs there from now; the victim waits, runnable,
     /// at the head of the run queue, its place in its program kept.
-    fn preempt(&mut self, victim: Tid, t: Tid) -> Result<(), SimError> {
+    pub(super) fn preempt(&mut self, victim: Tid, t: Tid) -> Result<(), SimError> {
         let Some(c) = self.threads[victim].os.core() else {
             self.enqueue(t);
             return Ok(());

@@ -77,6 +77,7 @@ impl SimEngine {
                 Ok(())
             }
             Stage::OldRelease => self.old_release_done(t),
+            Stage::OldResleep { .. } => self.run(t),
             Stage::Collecting => self.collection_done(t),
             Stage::CondWait { saved, then } => {
                 self.cond_wait_expired(t, saved, then);
@@ -117,6 +118,11 @@ impl SimEngine {
                 }
                 Stage::StoppingWorld => {
                     if !self.world_is_stopped(t) {
+                        return Ok(());
+                    }
+                }
+                Stage::OldResleep { posts, then } => {
+                    if !self.futex_wait_returned(t, posts, then) {
                         return Ok(());
                     }
                 }

@@ -100,6 +100,13 @@ pub(super) enum Stage {
     LockWait(usize),
     /// Old GIL: released at a tick check, signalling; re-acquires when its timer fires.
     OldRelease,
+    /// Old GIL: a woken waiter that found the lock taken, in the `futex_wait` system call that
+    /// puts it back to sleep; `posts` is the lock's count of releases when the call began (a
+    /// release meanwhile makes the call return at once, `EAGAIN`, and it looks again).
+    OldResleep {
+        posts: u64,
+        then: Resume,
+    },
     /// asyncio: a task in the ready queue, waiting for the loop.
     Ready,
     /// Stopping the world: blocked until every other attached thread has paused.
