@@ -1,0 +1,353 @@
+//! Compact storage of a lane's closed spans: 16 bytes a span, in fixed-size chunks.
+//!
+//! A [`Span`] is 32 bytes (start, end and bytecodes as `u64`). Stored, it is a [`Packed`]
+//! of 16: its start as a `u32` offset from its chunk's first start, its duration as a `u32`,
+//! a 32-bit payload (the bytecodes), `other` as a `u16` ([`NONE`] mapped to `u16::MAX`) and
+//! the state as a `u8`. A span that does not fit (a start more than 4.29 s after its chunk's
+//! first, a duration of more than 4.29 s, more than 2^32 bytecodes, an `other` of 65,535 or
+//! more) is kept whole in its chunk's exception list, its packed slot flagged: rare in the
+//! runs that make millions of spans, which switch in microseconds.
+//!
+//! Chunks hold [`CHUNK`] spans. The first grows by doubling up to that; every later one is
+//! allocated whole once, so the store never copies what it holds and a span's chunk is its
+//! index shifted. Readers get decoded [`Span`] values ([`SpanStore::get`],
+//! [`SpanStore::iter`], [`SpanStore::range`]).
+
+use super::{NONE, Span, ThreadState};
+use std::ops::{Bound, RangeBounds};
+
+/// Spans per chunk (a power of two): 64 KiB of packed spans.
+pub const CHUNK: usize = 1 << CHUNK_BITS;
+const CHUNK_BITS: u32 = 12;
+
+/// `other` of [`NONE`], packed.
+const OTHER_NONE: u16 = u16::MAX;
+/// A packed slot whose span is in its chunk's exception list.
+const ESCAPED: u8 = 1;
+
+/// One stored span: 16 bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(C)]
+struct Packed {
+    /// Start minus the chunk's base.
+    offset: u32,
+    /// `end - start`.
+    duration: u32,
+    /// The span's 32-bit payload: its bytecodes.
+    payload: u32,
+    /// `other`, [`NONE`] as [`OTHER_NONE`].
+    other: u16,
+    /// The state's index in [`ThreadState::ALL`].
+    state: u8,
+    /// [`ESCAPED`] or 0.
+    flags: u8,
+}
+
+const _: () = assert!(std::mem::size_of::<Packed>() == 16);
+
+#[derive(Debug, Clone, Default)]
+struct Chunk {
+    /// The first span's start: what offsets count from.
+    base: u64,
+    packed: Vec<Packed>,
+    /// Spans that do not pack, by their index in the chunk (ascending).
+    escaped: Vec<(u32, Span)>,
+}
+
+impl Chunk {
+    fn decode(&self, i: usize) -> Span {
+        let p = self.packed[i];
+        if p.flags & ESCAPED != 0 {
+            let at = self.escaped.partition_point(|&(j, _)| (j as usize) < i);
+            return self.escaped[at].1;
+        }
+        let start = self.base + u64::from(p.offset);
+        Span {
+            start,
+            end: start + u64::from(p.duration),
+            bytecodes: u64::from(p.payload),
+            other: if p.other == OTHER_NONE {
+                NONE
+            } else {
+                u32::from(p.other)
+            },
+            state: ThreadState::ALL[usize::from(p.state)],
+        }
+    }
+
+    fn push(&mut self, span: Span) {
+        if self.packed.is_empty() {
+            self.base = span.start;
+        }
+        let offset = span.start.checked_sub(self.base).map(u32::try_from);
+        let duration = u32::try_from(span.duration());
+        let payload = u32::try_from(span.bytecodes);
+        let other = if span.other == NONE {
+            Some(OTHER_NONE)
+        } else {
+            u16::try_from(span.other).ok().filter(|&o| o != OTHER_NONE)
+        };
+        let packed = if let (Some(Ok(offset)), Ok(duration), Ok(payload), Some(other)) =
+            (offset, duration, payload, other)
+        {
+            Packed {
+                offset,
+                duration,
+                payload,
+                other,
+                state: span.state as u8,
+                flags: 0,
+            }
+        } else {
+            self.escaped.push((self.packed.len() as u32, span));
+            Packed {
+                offset: 0,
+                duration: 0,
+                payload: 0,
+                other: OTHER_NONE,
+                state: 0,
+                flags: ESCAPED,
+            }
+        };
+        self.packed.push(packed);
+    }
+
+    fn heap_bytes(&self) -> usize {
+        self.packed.capacity() * std::mem::size_of::<Packed>()
+            + self.escaped.capacity() * std::mem::size_of::<(u32, Span)>()
+    }
+}
+
+/// A lane's closed spans, sorted by start: 16 bytes a span (see the module's doc).
+#[derive(Debug, Clone, Default)]
+pub struct SpanStore {
+    chunks: Vec<Chunk>,
+    len: usize,
+}
+
+impl SpanStore {
+    /// An empty store (allocates nothing).
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Number of spans.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Whether it holds no span.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// Span `i`, decoded.
+    pub fn get(&self, i: usize) -> Option<Span> {
+        (i < self.len).then(|| self.chunks[i >> CHUNK_BITS].decode(i & (CHUNK - 1)))
+    }
+
+    /// The first span.
+    pub fn first(&self) -> Option<Span> {
+        self.get(0)
+    }
+
+    /// The last span.
+    pub fn last(&self) -> Option<Span> {
+        self.len.checked_sub(1).and_then(|i| self.get(i))
+    }
+
+    /// Appends a span (after the last one).
+    pub fn push(&mut self, span: Span) {
+        let within = self.len & (CHUNK - 1);
+        if within == 0 {
+            // The first chunk grows with the lane; later ones are allocated whole, once.
+            let capacity = if self.chunks.is_empty() { 64 } else { CHUNK };
+            self.chunks.push(Chunk {
+                base: span.start,
+                packed: Vec::with_capacity(capacity),
+                escaped: Vec::new(),
+            });
+        }
+        if let Some(chunk) = self.chunks.last_mut() {
+            if chunk.packed.len() == chunk.packed.capacity() {
+                let grown = (chunk.packed.capacity() * 2).min(CHUNK);
+                chunk.packed.reserve_exact(grown - chunk.packed.len());
+            }
+            chunk.push(span);
+        }
+        self.len += 1;
+    }
+
+    /// Adds `bytecodes` to the last span's count.
+    pub fn add_to_last(&mut self, bytecodes: u64) {
+        if let Some(last) = self.last() {
+            self.pop();
+            self.push(Span {
+                bytecodes: last.bytecodes + bytecodes,
+                ..last
+            });
+        }
+    }
+
+    fn pop(&mut self) {
+        let Some(chunk) = self.chunks.last_mut() else {
+            return;
+        };
+        if let Some(p) = chunk.packed.pop()
+            && p.flags & ESCAPED != 0
+        {
+            chunk.escaped.pop();
+        }
+        if chunk.packed.is_empty() {
+            self.chunks.pop();
+        }
+        self.len -= 1;
+    }
+
+    /// Every span, decoded, in order.
+    pub fn iter(&self) -> impl DoubleEndedIterator<Item = Span> + ExactSizeIterator + '_ {
+        self.range(..)
+    }
+
+    /// The spans with indices in `range`, decoded, in order (clamped to the store).
+    pub fn range(
+        &self,
+        range: impl RangeBounds<usize>,
+    ) -> impl DoubleEndedIterator<Item = Span> + ExactSizeIterator + '_ {
+        let from = match range.start_bound() {
+            Bound::Included(&i) => i,
+            Bound::Excluded(&i) => i + 1,
+            Bound::Unbounded => 0,
+        };
+        let to = match range.end_bound() {
+            Bound::Included(&i) => i + 1,
+            Bound::Excluded(&i) => i,
+            Bound::Unbounded => self.len,
+        }
+        .min(self.len);
+        let from = from.min(to);
+        (from..to).map(move |i| self.chunks[i >> CHUNK_BITS].decode(i & (CHUNK - 1)))
+    }
+
+    /// The number of leading spans for which `pred` holds (`pred` must hold for a prefix of
+    /// the spans, as for [`slice::partition_point`]): a binary search.
+    pub fn partition_point(&self, mut pred: impl FnMut(&Span) -> bool) -> usize {
+        let (mut lo, mut hi) = (0, self.len);
+        while lo < hi {
+            let mid = lo + (hi - lo) / 2;
+            let span = self.chunks[mid >> CHUNK_BITS].decode(mid & (CHUNK - 1));
+            if pred(&span) {
+                lo = mid + 1;
+            } else {
+                hi = mid;
+            }
+        }
+        lo
+    }
+
+    /// The spans, decoded, in a vector (for tests and small lanes).
+    pub fn to_vec(&self) -> Vec<Span> {
+        self.iter().collect()
+    }
+
+    /// Bytes allocated for the spans.
+    pub fn heap_bytes(&self) -> usize {
+        self.chunks.iter().map(Chunk::heap_bytes).sum::<usize>()
+            + self.chunks.capacity() * std::mem::size_of::<Chunk>()
+    }
+}
+
+impl PartialEq for SpanStore {
+    fn eq(&self, other: &Self) -> bool {
+        self.len == other.len && self.iter().eq(other.iter())
+    }
+}
+
+impl Extend<Span> for SpanStore {
+    fn extend<I: IntoIterator<Item = Span>>(&mut self, spans: I) {
+        for span in spans {
+            self.push(span);
+        }
+    }
+}
+
+impl FromIterator<Span> for SpanStore {
+    fn from_iter<I: IntoIterator<Item = Span>>(spans: I) -> Self {
+        let mut store = Self::new();
+        store.extend(spans);
+        store
+    }
+}
+
+impl From<Vec<Span>> for SpanStore {
+    fn from(spans: Vec<Span>) -> Self {
+        spans.into_iter().collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn span(start: u64, end: u64, bytecodes: u64, other: u32, state: ThreadState) -> Span {
+        Span {
+            start,
+            end,
+            bytecodes,
+            other,
+            state,
+        }
+    }
+
+    #[test]
+    fn a_stored_span_takes_16_bytes() {
+        let store: SpanStore = (0..3 * CHUNK as u64)
+            .map(|i| span(i * 10, i * 10 + 10, i, 1, ThreadState::Running))
+            .collect();
+        let per_span = store.heap_bytes() as f64 / store.len() as f64;
+        assert!(per_span <= 16.5, "{per_span} bytes a span");
+    }
+
+    #[test]
+    fn what_does_not_pack_comes_back_whole() {
+        let big = u64::from(u32::MAX) + 7;
+        let spans = vec![
+            span(0, 5, 3, NONE, ThreadState::Running),
+            span(5, 5 + big, 0, 2, ThreadState::Io),
+            span(5 + big, 6 + big, big, 65_535, ThreadState::WaitingGil),
+            span(6 + big, 8 + big, 1, 70_000, ThreadState::Lock),
+            span(8 + big, 9 + big, 0, 65_534, ThreadState::Done),
+        ];
+        let store = SpanStore::from(spans.clone());
+        assert_eq!(store.to_vec(), spans);
+        assert_eq!(store.range(1..3).collect::<Vec<_>>(), spans[1..3]);
+        assert_eq!(store.range(3..).next_back(), spans.last().copied());
+        assert_eq!(store.last(), spans.last().copied());
+        assert_eq!(store.get(5), None);
+    }
+
+    #[test]
+    fn chunks_index_searches_and_fix_the_last_count() {
+        let n = 2 * CHUNK + 100;
+        let mut store: SpanStore = (0..n as u64)
+            .map(|i| {
+                span(
+                    i * 3,
+                    i * 3 + 2,
+                    1,
+                    (i % 5) as u32,
+                    ThreadState::ALL[i as usize % 17],
+                )
+            })
+            .collect();
+        assert_eq!(store.len(), n);
+        for i in [0, CHUNK - 1, CHUNK, n - 1] {
+            assert_eq!(store.get(i).map(|s| s.start), Some(i as u64 * 3));
+        }
+        assert_eq!(store.partition_point(|s| s.end <= 3 * CHUNK as u64), CHUNK);
+        assert_eq!(store.range((CHUNK - 1)..=CHUNK).count(), 2);
+        store.add_to_last(4);
+        assert_eq!(store.last().map(|s| s.bytecodes), Some(5));
+        assert_eq!(store.len(), n);
+    }
+}
