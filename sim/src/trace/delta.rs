@@ -1,14 +1,14 @@
 //! Streaming a trace to a viewer: the part new since the last delta, and the cursor that
 //! remembers what was sent.
 
-use super::{CounterResult, Lane, LaneId, Marker, StaleStore, ThreadInfo, Trace};
+use super::{CounterResult, LaneId, Marker, NewSpans, Span, StaleStore, ThreadInfo, Trace};
 use crate::time::Nanos;
 
 /// The part of a trace that is new since the last delta: for streaming a run to a viewer.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TraceDelta {
     /// New closed spans and the current open span, per lane (threads, GIL, cores).
-    pub lanes: Vec<Lane>,
+    pub lanes: Vec<LaneDelta>,
     /// New markers.
     pub markers: Vec<Marker>,
     /// Thread infos (lifetimes change as the run goes).
@@ -25,6 +25,15 @@ pub struct TraceDelta {
     pub finished: bool,
     /// What observing the run costs, once a real program has measured it.
     pub observation: Option<crate::meta::Observation>,
+}
+
+/// One lane's part of a [`TraceDelta`].
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct LaneDelta {
+    /// The spans closed since the last delta (full chunks shared with the source).
+    pub spans: NewSpans,
+    /// The span in progress, its `end` the trace's `now`.
+    pub open: Option<Span>,
 }
 
 /// Remembers how much of a trace has been sent as deltas.
@@ -45,9 +54,9 @@ impl DeltaCursor {
             .zip(self.spans.iter_mut())
             .map(|(&id, sent)| {
                 let lane = trace.lane(id);
-                let new = lane.spans.range(*sent..).collect();
+                let new = lane.spans.since(*sent);
                 *sent = lane.spans.len();
-                Lane {
+                LaneDelta {
                     spans: new,
                     open: lane.open.map(|mut s| {
                         s.end = trace.now;

@@ -8,9 +8,9 @@ mod delta;
 mod state;
 mod store;
 
-pub use delta::{DeltaCursor, TraceDelta};
+pub use delta::{DeltaCursor, LaneDelta, TraceDelta};
 pub use state::{StateInfo, ThreadState};
-pub use store::SpanStore;
+pub use store::{NewSpans, SpanStore};
 
 use crate::meta::RunMeta;
 use crate::time::Nanos;
@@ -414,7 +414,7 @@ impl Trace {
             .chain(self.cores.iter_mut())
             .zip(delta.lanes)
         {
-            lane.spans.extend(new.spans.iter());
+            lane.spans.append(new.spans);
             lane.open = new.open;
         }
         self.markers.extend(delta.markers);

@@ -10,11 +10,12 @@
 //!
 //! Chunks hold [`CHUNK`] spans. The first grows by doubling up to that; every later one is
 //! allocated whole once, so the store never copies what it holds and a span's chunk is its
-//! index shifted. Readers get decoded [`Span`] values ([`SpanStore::get`],
+//! index shifted. A full chunk is sealed and shared between copies of the store. Readers get decoded [`Span`] values ([`SpanStore::get`],
 //! [`SpanStore::iter`], [`SpanStore::range`]).
 
 use super::{NONE, Span, ThreadState};
 use std::ops::{Bound, RangeBounds};
+use std::sync::Arc;
 
 /// Spans per chunk (a power of two): 64 KiB of packed spans.
 pub const CHUNK: usize = 1 << CHUNK_BITS;
@@ -45,7 +46,7 @@ struct Packed {
 
 const _: () = assert!(std::mem::size_of::<Packed>() == 16);
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 struct Chunk {
     /// The first span's start: what offsets count from.
     base: u64,
@@ -119,10 +120,17 @@ impl Chunk {
 }
 
 /// A lane's closed spans, sorted by start: 16 bytes a span (see the module's doc).
+///
+/// Full chunks are sealed and shared: a clone of the store, or a copy of the trace built
+/// from its deltas ([`SpanStore::since`], [`SpanStore::append`]), points at the same chunks
+/// instead of copying them, so an engine's trace and the viewer's copy of it hold each span
+/// once.
 #[derive(Debug, Clone, Default)]
 pub struct SpanStore {
-    chunks: Vec<Chunk>,
-    len: usize,
+    /// Full chunks, [`CHUNK`] spans each.
+    sealed: Vec<Arc<Chunk>>,
+    /// The chunk being filled (fewer than [`CHUNK`] spans).
+    tail: Chunk,
 }
 
 impl SpanStore {
@@ -133,17 +141,25 @@ impl SpanStore {
 
     /// Number of spans.
     pub fn len(&self) -> usize {
-        self.len
+        self.sealed.len() * CHUNK + self.tail.packed.len()
     }
 
     /// Whether it holds no span.
     pub fn is_empty(&self) -> bool {
-        self.len == 0
+        self.len() == 0
+    }
+
+    fn decode(&self, i: usize) -> Span {
+        let within = i & (CHUNK - 1);
+        match self.sealed.get(i >> CHUNK_BITS) {
+            Some(chunk) => chunk.decode(within),
+            None => self.tail.decode(within),
+        }
     }
 
     /// Span `i`, decoded.
     pub fn get(&self, i: usize) -> Option<Span> {
-        (i < self.len).then(|| self.chunks[i >> CHUNK_BITS].decode(i & (CHUNK - 1)))
+        (i < self.len()).then(|| self.decode(i))
     }
 
     /// The first span.
@@ -153,29 +169,25 @@ impl SpanStore {
 
     /// The last span.
     pub fn last(&self) -> Option<Span> {
-        self.len.checked_sub(1).and_then(|i| self.get(i))
+        self.len().checked_sub(1).and_then(|i| self.get(i))
     }
 
     /// Appends a span (after the last one).
     pub fn push(&mut self, span: Span) {
-        let within = self.len & (CHUNK - 1);
-        if within == 0 {
+        let tail = &mut self.tail.packed;
+        if tail.len() == tail.capacity() {
             // The first chunk grows with the lane; later ones are allocated whole, once.
-            let capacity = if self.chunks.is_empty() { 64 } else { CHUNK };
-            self.chunks.push(Chunk {
-                base: span.start,
-                packed: Vec::with_capacity(capacity),
-                escaped: Vec::new(),
-            });
+            let capacity = if self.sealed.is_empty() {
+                (tail.capacity() * 2).clamp(64, CHUNK)
+            } else {
+                CHUNK
+            };
+            tail.reserve_exact(capacity - tail.len());
         }
-        if let Some(chunk) = self.chunks.last_mut() {
-            if chunk.packed.len() == chunk.packed.capacity() {
-                let grown = (chunk.packed.capacity() * 2).min(CHUNK);
-                chunk.packed.reserve_exact(grown - chunk.packed.len());
-            }
-            chunk.push(span);
+        self.tail.push(span);
+        if self.tail.packed.len() == CHUNK {
+            self.sealed.push(Arc::new(std::mem::take(&mut self.tail)));
         }
-        self.len += 1;
     }
 
     /// Adds `bytecodes` to the last span's count.
@@ -190,18 +202,16 @@ impl SpanStore {
     }
 
     fn pop(&mut self) {
-        let Some(chunk) = self.chunks.last_mut() else {
-            return;
-        };
-        if let Some(p) = chunk.packed.pop()
+        if self.tail.packed.is_empty()
+            && let Some(sealed) = self.sealed.pop()
+        {
+            self.tail = Arc::unwrap_or_clone(sealed);
+        }
+        if let Some(p) = self.tail.packed.pop()
             && p.flags & ESCAPED != 0
         {
-            chunk.escaped.pop();
+            self.tail.escaped.pop();
         }
-        if chunk.packed.is_empty() {
-            self.chunks.pop();
-        }
-        self.len -= 1;
     }
 
     /// Every span, decoded, in order.
@@ -222,21 +232,19 @@ impl SpanStore {
         let to = match range.end_bound() {
             Bound::Included(&i) => i + 1,
             Bound::Excluded(&i) => i,
-            Bound::Unbounded => self.len,
+            Bound::Unbounded => usize::MAX,
         }
-        .min(self.len);
-        let from = from.min(to);
-        (from..to).map(move |i| self.chunks[i >> CHUNK_BITS].decode(i & (CHUNK - 1)))
+        .min(self.len());
+        (from.min(to)..to).map(move |i| self.decode(i))
     }
 
     /// The number of leading spans for which `pred` holds (`pred` must hold for a prefix of
     /// the spans, as for [`slice::partition_point`]): a binary search.
     pub fn partition_point(&self, mut pred: impl FnMut(&Span) -> bool) -> usize {
-        let (mut lo, mut hi) = (0, self.len);
+        let (mut lo, mut hi) = (0, self.len());
         while lo < hi {
             let mid = lo + (hi - lo) / 2;
-            let span = self.chunks[mid >> CHUNK_BITS].decode(mid & (CHUNK - 1));
-            if pred(&span) {
+            if pred(&self.decode(mid)) {
                 lo = mid + 1;
             } else {
                 hi = mid;
@@ -250,16 +258,76 @@ impl SpanStore {
         self.iter().collect()
     }
 
-    /// Bytes allocated for the spans.
+    /// Bytes allocated for the spans (a sealed chunk shared with a copy counted in each).
     pub fn heap_bytes(&self) -> usize {
-        self.chunks.iter().map(Chunk::heap_bytes).sum::<usize>()
-            + self.chunks.capacity() * std::mem::size_of::<Chunk>()
+        self.sealed.iter().map(|c| c.heap_bytes()).sum::<usize>()
+            + self.tail.heap_bytes()
+            + self.sealed.capacity() * std::mem::size_of::<Arc<Chunk>>()
+    }
+
+    /// The spans from index `from` on, for a copy of this store that holds the first `from`:
+    /// the chunks sealed since, shared, and the spans after them.
+    pub fn since(&self, from: usize) -> NewSpans {
+        let from = from.min(self.len());
+        let first_chunk = (from >> CHUNK_BITS).min(self.sealed.len());
+        let loose_from = from.max(self.sealed.len() * CHUNK);
+        NewSpans {
+            from,
+            first_chunk,
+            chunks: self.sealed[first_chunk..].to_vec(),
+            loose: self.range(loose_from..).collect(),
+        }
+    }
+
+    /// Appends what [`SpanStore::since`] took from another store. When this store holds
+    /// exactly the spans before them, sealed chunks are shared, not copied.
+    pub fn append(&mut self, new: NewSpans) {
+        if self.len() == new.from && self.sealed.len() == new.first_chunk {
+            if !new.chunks.is_empty() {
+                // The tail's spans are the first of the first new chunk.
+                self.tail = Chunk::default();
+                self.sealed.extend(new.chunks);
+            }
+            self.extend(new.loose);
+            return;
+        }
+        let chunked = new
+            .chunks
+            .iter()
+            .flat_map(|c| (0..c.packed.len()).map(|i| c.decode(i)));
+        let skip = if new.chunks.is_empty() {
+            0
+        } else {
+            new.from - new.first_chunk * CHUNK
+        };
+        let spans: Vec<Span> = chunked.chain(new.loose).skip(skip).collect();
+        self.extend(spans);
+    }
+}
+
+/// Spans a store gained since it held `from` of them: see [`SpanStore::since`].
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct NewSpans {
+    /// How many spans the receiving copy holds already.
+    from: usize,
+    /// The index of the first chunk in `chunks`.
+    first_chunk: usize,
+    /// Chunks sealed since (the first may hold spans before `from`).
+    chunks: Vec<Arc<Chunk>>,
+    /// The spans after the chunks, from `from` on.
+    loose: Vec<Span>,
+}
+
+impl NewSpans {
+    /// Whether no span is new.
+    pub fn is_empty(&self) -> bool {
+        self.chunks.is_empty() && self.loose.is_empty()
     }
 }
 
 impl PartialEq for SpanStore {
     fn eq(&self, other: &Self) -> bool {
-        self.len == other.len && self.iter().eq(other.iter())
+        self.len() == other.len() && self.iter().eq(other.iter())
     }
 }
 
@@ -349,5 +417,43 @@ mod tests {
         store.add_to_last(4);
         assert_eq!(store.last().map(|s| s.bytecodes), Some(5));
         assert_eq!(store.len(), n);
+    }
+
+    #[test]
+    fn a_copy_built_from_deltas_shares_the_sealed_chunks() {
+        let spans: Vec<Span> = (0..3 * CHUNK as u64 + 17)
+            .map(|i| span(i * 2, i * 2 + 2, i % 3, NONE, ThreadState::Running))
+            .collect();
+        let mut source = SpanStore::new();
+        let mut copy = SpanStore::new();
+        for (i, s) in spans.iter().enumerate() {
+            source.push(*s);
+            if i % 1_000 == 999 {
+                copy.append(source.since(copy.len()));
+            }
+        }
+        copy.append(source.since(copy.len()));
+        assert!(source.since(copy.len()).is_empty());
+        assert_eq!(copy.to_vec(), spans);
+        assert_eq!(copy.sealed.len(), 3);
+        assert!(
+            copy.sealed
+                .iter()
+                .zip(&source.sealed)
+                .all(|(a, b)| Arc::ptr_eq(a, b)),
+            "sealed chunks are shared, not copied"
+        );
+        // A copy that does not hold what the delta assumes still gets every new span.
+        let mut short = SpanStore::from(spans[..10].to_vec());
+        short.append(source.since(CHUNK + 5));
+        let expected: Vec<Span> = spans[..10]
+            .iter()
+            .chain(&spans[CHUNK + 5..])
+            .copied()
+            .collect();
+        assert_eq!(short.to_vec(), expected);
+        let mut tail_only = SpanStore::new();
+        tail_only.append(source.since(3 * CHUNK + 4));
+        assert_eq!(tail_only.to_vec(), spans[3 * CHUNK + 4..]);
     }
 }
