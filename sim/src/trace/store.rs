@@ -56,6 +56,7 @@ struct Chunk {
 }
 
 impl Chunk {
+    #[inline]
     fn decode(&self, i: usize) -> Span {
         let p = self.packed[i];
         if p.flags & ESCAPED != 0 {
@@ -76,6 +77,7 @@ impl Chunk {
         }
     }
 
+    #[inline]
     fn push(&mut self, span: Span) {
         if self.packed.is_empty() {
             self.base = span.start;
@@ -140,15 +142,18 @@ impl SpanStore {
     }
 
     /// Number of spans.
+    #[inline]
     pub fn len(&self) -> usize {
         self.sealed.len() * CHUNK + self.tail.packed.len()
     }
 
     /// Whether it holds no span.
+    #[inline]
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
 
+    #[inline]
     fn decode(&self, i: usize) -> Span {
         let within = i & (CHUNK - 1);
         match self.sealed.get(i >> CHUNK_BITS) {
@@ -158,21 +163,25 @@ impl SpanStore {
     }
 
     /// Span `i`, decoded.
+    #[inline]
     pub fn get(&self, i: usize) -> Option<Span> {
         (i < self.len()).then(|| self.decode(i))
     }
 
     /// The first span.
+    #[inline]
     pub fn first(&self) -> Option<Span> {
         self.get(0)
     }
 
     /// The last span.
+    #[inline]
     pub fn last(&self) -> Option<Span> {
         self.len().checked_sub(1).and_then(|i| self.get(i))
     }
 
     /// Appends a span (after the last one).
+    #[inline]
     pub fn push(&mut self, span: Span) {
         let tail = &mut self.tail.packed;
         if tail.len() == tail.capacity() {
@@ -220,6 +229,7 @@ impl SpanStore {
     }
 
     /// The spans with indices in `range`, decoded, in order (clamped to the store).
+    #[inline]
     pub fn range(
         &self,
         range: impl RangeBounds<usize>,
@@ -240,6 +250,7 @@ impl SpanStore {
 
     /// The number of leading spans for which `pred` holds (`pred` must hold for a prefix of
     /// the spans, as for [`slice::partition_point`]): a binary search.
+    #[inline]
     pub fn partition_point(&self, mut pred: impl FnMut(&Span) -> bool) -> usize {
         let (mut lo, mut hi) = (0, self.len());
         while lo < hi {
@@ -320,6 +331,7 @@ pub struct NewSpans {
 
 impl NewSpans {
     /// Whether no span is new.
+    #[inline]
     pub fn is_empty(&self) -> bool {
         self.chunks.is_empty() && self.loose.is_empty()
     }
