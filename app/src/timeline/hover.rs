@@ -184,17 +184,16 @@ fn why_runtime_cost(trace: &Trace, t: u32, span: &Span) -> String {
         ThreadState::Collecting => "running the cyclic garbage collector; in a free-threaded \
              build every other thread is paused meanwhile"
             .to_owned(),
-        ThreadState::Signalling => {
-            let whom = if span.other == NONE {
-                "the thread waiting for it".to_owned()
-            } else {
-                name(span.other)
-            };
-            format!(
-                "old GIL: released at a tick check, it wakes {whom} (a futex wake system \
-                 call), then takes the GIL straight back: the GIL's own overhead"
-            )
-        }
+        ThreadState::Signalling if span.other == NONE => "old GIL: released at a tick check \
+             while the thread it woke is still on its way: the futex wake finds nobody asleep \
+             (a system call), then it takes the GIL back unless that thread came in meanwhile: \
+             the GIL's own overhead"
+            .to_owned(),
+        ThreadState::Signalling => format!(
+            "old GIL: released at a tick check, it wakes {} (a futex wake system call), then \
+             takes the GIL back unless that thread came in meanwhile: the GIL's own overhead",
+            name(span.other)
+        ),
         _ => span.state.label().to_owned(),
     }
 }

@@ -42,9 +42,10 @@ pub enum ThreadState {
     Paused,
     /// Running the cyclic garbage collector (the world stopped, in a free-threaded build).
     Collecting,
-    /// Old GIL: released at a tick check and signalling the thread blocked on the lock (a
-    /// futex wake system call), the lock free meanwhile (`other` = the thread signalled): the
-    /// GIL's own overhead, not the program's work.
+    /// Old GIL: released at a tick check, in the futex wake system call that wakes the thread
+    /// asleep on the lock or, while the woken one is on its way, finds nobody asleep; the lock
+    /// free meanwhile (`other` = the thread woken, or [`crate::trace::NONE`]): the GIL's own overhead, not the
+    /// program's work.
     Signalling,
     /// A new process or subinterpreter booting its interpreter before its program (on its own
     /// core, with its own GIL): a cost of the runtime, not the program's work.
@@ -231,7 +232,7 @@ const STATE_INFO: [StateInfo; ThreadState::ALL.len()] = [
         state: ThreadState::Signalling,
         name: "releasing the GIL and signalling (old GIL)",
         short: "signal",
-        meaning: "the old GIL's release at a tick check: signalling the thread blocked on the lock (a futex wake), the lock free meanwhile: the GIL's own overhead, not the program's work",
+        meaning: "the old GIL's release at a tick check: a futex wake that wakes the thread asleep on the lock (or finds nobody asleep while the woken one is on its way), the lock free meanwhile: the GIL's own overhead, not the program's work",
         holds_gil: false,
     },
     StateInfo {
