@@ -91,8 +91,20 @@ impl Default for Views {
     }
 }
 
-/// A central panel narrower than this (points) puts the event log under the timeline.
+/// A central panel narrower than this (points, more for larger text) puts the event log under
+/// the timeline.
 const NARROW: f32 = 640.0;
+
+/// Lanes grow up to the central panel's height over this (past the theme's tallest lane): a
+/// run of three lanes fills about two thirds of a tall window with them.
+const LANES_FILLING: f32 = 4.5;
+
+/// The share of the central panel's height the timeline keeps, at least, when its lanes need
+/// it (the panel under it takes the rest).
+const TIMELINE_SHARE: f32 = 0.7;
+
+/// [`TIMELINE_SHARE`] in presentation mode: in front of a class the timeline comes first.
+const TIMELINE_SHARE_PRESENTING: f32 = 0.8;
 
 /// What a hidden panel says in predict mode.
 const HIDDEN: &str = "Hidden until the answer is revealed (predict mode: K).";
@@ -201,13 +213,15 @@ impl Views {
                     return actions;
                 }
                 // Too narrow for a column beside the timeline: the event log goes under it.
-                let narrow = ui.available_width() < NARROW;
+                let narrow = ui.available_width() < NARROW * cx.theme.text_scale().sqrt();
                 // Beside the timeline, the event log and the selection take the whole height;
                 // the panel under the timeline is as wide as the timeline.
                 if !narrow {
                     actions.extend(self.inspector(ui, cx, &mut open.events));
                 }
                 self.lower_top = None;
+                // Few lanes grow past the theme's tallest, so that they fill a tall window.
+                self.compare.timeline.tallest_lane = ui.available_height() / LANES_FILLING;
                 actions.extend(self.lower_panel(
                     ui,
                     cx,
@@ -223,8 +237,13 @@ impl Views {
                 let size = egui::vec2(ui.available_width(), height);
                 let layout = egui::Layout::top_down(egui::Align::Min);
                 actions.extend(
-                    ui.allocate_ui_with_layout(size, layout, |ui| self.compare.ui(ui, cx))
-                        .inner,
+                    ui.allocate_ui_with_layout(size, layout, |ui| {
+                        // Nothing of the timeline's view runs into the panel under it.
+                        let clip = ui.clip_rect().intersect(ui.max_rect());
+                        ui.set_clip_rect(clip);
+                        self.compare.ui(ui, cx)
+                    })
+                    .inner,
                 );
                 actions
             })
@@ -245,17 +264,29 @@ impl Views {
         let hidden = self.predict.hides_numbers();
         let least = cx.theme.label_font().size * 3.0;
         let wanted = self.lower.height(available, cx.theme);
-        let left = available - self.compare.timeline.tallest(ui, cx) - 8.0;
+        let tallest = self.compare.timeline.tallest(ui, cx);
+        let left = available - tallest - 8.0;
         // With the event log in it, the panel needs room for a list.
         let wanted = if events.as_ref().is_some_and(|open| **open) {
             wanted.max(available * 0.3)
         } else {
             wanted
         };
+        // The timeline keeps what its lanes need, up to most of the height: the panel under
+        // it gives way down to a few lines (which scroll).
+        let share = if cx.theme.presentation() {
+            TIMELINE_SHARE_PRESENTING
+        } else {
+            TIMELINE_SHARE
+        };
+        let timeline_least = tallest.min(available * share);
+        let most = (available - timeline_least)
+            .min(available * 0.75)
+            .max(least);
         let size = self
             .lower_size
             .unwrap_or(wanted.max(left))
-            .clamp(least, (available * 0.75).max(least));
+            .clamp(least, most);
         if !*open {
             return Vec::new();
         }
@@ -337,7 +368,9 @@ impl Views {
     /// Beside the timeline: the event log, the pinned span and the selection's aggregate.
     fn inspector(&mut self, ui: &mut egui::Ui, cx: &ViewCtx<'_>, open: &mut bool) -> Vec<Action> {
         let width = ui.available_width();
-        let size = (width * 0.28).clamp(180.0, 560.0 * cx.theme.text_scale().sqrt());
+        // Wider for larger text, so that its rows keep a few words a line.
+        let scale = cx.theme.text_scale();
+        let size = (width * 0.28 * scale.powf(0.35)).clamp(180.0, 560.0 * scale.sqrt());
         egui::Panel::right("inspector")
             .resizable(true)
             .default_size(size)
