@@ -86,9 +86,12 @@ impl View for LowerArea {
         });
         // Each view scrolls on its own (plots keep a readable height in a small window);
         // the samplers' tables have their own scroll area.
+        // Scrolling down to a line of text: a short panel is not made taller by its contents.
+        let line = ui.text_style_height(&egui::TextStyle::Body);
         let scrolled = |ui: &mut egui::Ui, salt: &str, view: &mut dyn View| {
             egui::ScrollArea::vertical()
                 .id_salt(salt)
+                .min_scrolled_height(line)
                 .show(ui, |ui| view.ui(ui, cx))
                 .inner
         };
@@ -97,6 +100,7 @@ impl View for LowerArea {
                 let tabs = ui.cursor().top() - top;
                 let output = egui::ScrollArea::vertical()
                     .id_salt("narration")
+                    .min_scrolled_height(line)
                     .show(ui, |ui| self.narration.ui(ui, cx));
                 // The panel's margins and the space over the tabs, beside the text.
                 self.narration_height = Some(tabs + output.content_size.y + 16.0);

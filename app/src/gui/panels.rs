@@ -9,6 +9,7 @@ use super::analysis::LowerArea;
 use super::compare::CompareView;
 use super::event_log::EventLogView;
 use super::help::HelpOverlay;
+use super::layout::PanelRects;
 use super::predict::PredictView;
 use super::runtime_table::RuntimeTable;
 use super::selection::SelectionView;
@@ -66,6 +67,10 @@ pub struct Views {
     /// In a window too narrow for the event log beside the timeline, whether the panel under
     /// it shows the event log (and the selection, the pinned span) rather than the narration.
     pub events_under: bool,
+    /// Where the main panels were drawn in the last frame.
+    pub rects: PanelRects,
+    /// Whether the settings and the stats panel were open in the last frame.
+    sides_before: (bool, bool),
 }
 
 impl Default for Views {
@@ -87,6 +92,8 @@ impl Default for Views {
             lower_size: None,
             lower_top: None,
             events_under: false,
+            rects: PanelRects::default(),
+            sides_before: (false, false),
         }
     }
 }
@@ -109,7 +116,32 @@ const TIMELINE_SHARE_PRESENTING: f32 = 0.8;
 /// What a hidden panel says in predict mode.
 const HIDDEN: &str = "Hidden until the answer is revealed (predict mode: K).";
 
+/// A window narrower than this (points, more for larger text) has room for one side panel at a
+/// time beside the timeline: opening one closes the other.
+const ONE_SIDE_PANEL: f32 = 1100.0;
+
 impl Views {
+    /// In a window too narrow for both, keeps one of the settings (`controls`) and the stats
+    /// (`info`) panel open: the one opened last.
+    pub fn fit_side_panels(
+        &mut self,
+        width: f32,
+        scale: f32,
+        controls: &mut bool,
+        info: &mut bool,
+    ) {
+        if *controls && *info && width < ONE_SIDE_PANEL * scale.sqrt() {
+            // The stats give way, unless they were the one just opened.
+            let stats_opened = !self.sides_before.1;
+            if stats_opened && self.sides_before.0 {
+                *controls = false;
+            } else {
+                *info = false;
+            }
+        }
+        self.sides_before = (*controls, *info);
+    }
+
     /// Draws the stats panel (when open; it may be dragged open or shut), the central panel
     /// and the overlays from `cx`; returns what they ask of the app.
     pub fn show(
@@ -162,7 +194,10 @@ impl Views {
                     })
                     .inner
             })
-            .map(|r| r.inner)
+            .map(|r| {
+                self.rects.record("stats", r.response.rect);
+                r.inner
+            })
             .unwrap_or_default()
     }
 
@@ -175,7 +210,8 @@ impl Views {
     ) -> Vec<Action> {
         egui::CentralPanel::default()
             .show(ui, |ui| {
-                ui.horizontal(|ui| {
+                // Wrapped: in a narrow window the tabs must not widen the panel past its room.
+                ui.horizontal_wrapped(|ui| {
                     let timeline = !(self.show_sweep || self.show_runtimes);
                     if ui.selectable_label(timeline, "Timeline").clicked() {
                         self.show_sweep = false;
@@ -236,15 +272,14 @@ impl Views {
                     .max(0.0);
                 let size = egui::vec2(ui.available_width(), height);
                 let layout = egui::Layout::top_down(egui::Align::Min);
-                actions.extend(
-                    ui.allocate_ui_with_layout(size, layout, |ui| {
-                        // Nothing of the timeline's view runs into the panel under it.
-                        let clip = ui.clip_rect().intersect(ui.max_rect());
-                        ui.set_clip_rect(clip);
-                        self.compare.ui(ui, cx)
-                    })
-                    .inner,
-                );
+                let shown = ui.allocate_ui_with_layout(size, layout, |ui| {
+                    // Nothing of the timeline's view runs into the panel under it.
+                    let clip = ui.clip_rect().intersect(ui.max_rect());
+                    ui.set_clip_rect(clip);
+                    self.compare.ui(ui, cx)
+                });
+                self.rects.record("timeline", shown.response.rect);
+                actions.extend(shown.inner);
                 actions
             })
             .inner
@@ -262,7 +297,9 @@ impl Views {
     ) -> Vec<Action> {
         let available = ui.available_height();
         let hidden = self.predict.hides_numbers();
-        let least = cx.theme.label_font().size * 3.0;
+        // The tabs and a line of text (the tabs are taller for their size in presentation).
+        let lines = if cx.theme.presentation() { 4.5 } else { 3.5 };
+        let least = cx.theme.label_font().size * lines;
         let wanted = self.lower.height(available, cx.theme);
         let tallest = self.compare.timeline.tallest(ui, cx);
         let left = available - tallest - 8.0;
@@ -290,9 +327,6 @@ impl Views {
         if !*open {
             return Vec::new();
         }
-        // Where the panel goes: the bottom `size` points of what is left.
-        let bottom = ui.available_rect_before_wrap().bottom();
-        self.lower_top = Some(bottom - size);
         // Shown or not at once (the toolbar's "Narration" toggle): a sliding panel would leave
         // the timeline laid out for its half-open height.
         let shown = Some(
@@ -312,7 +346,7 @@ impl Views {
                         // No room beside the timeline: the event log takes turns with the
                         // narration and plots here.
                         Some(events) if *events => {
-                            ui.horizontal(|ui| {
+                            ui.horizontal_wrapped(|ui| {
                                 ui.selectable_value(
                                     &mut self.events_under,
                                     false,
@@ -337,9 +371,12 @@ impl Views {
         let Some(shown) = shown else {
             return Vec::new();
         };
+        self.rects.record("lower", shown.response.rect);
+        // The timeline, drawn next, ends where the panel begins.
+        let top = shown.response.rect.top();
+        self.lower_top = Some(top);
         // The top edge drags the panel's height; a double-click gives it back to the
         // timeline's choice.
-        let top = bottom - size;
         let edge =
             egui::Rect::from_x_y_ranges(shown.response.rect.x_range(), (top - 2.0)..=(top + 4.0));
         let handle = ui
@@ -376,7 +413,10 @@ impl Views {
             .default_size(size)
             .size_range(160.0..=(width * 0.6).max(170.0))
             .show_collapsible(ui, open, |ui| self.inspector_contents(ui, cx))
-            .map(|r| r.inner)
+            .map(|r| {
+                self.rects.record("events", r.response.rect);
+                r.inner
+            })
             .unwrap_or_default()
     }
 

@@ -28,6 +28,8 @@ pub struct TimelinePanel {
     /// the central view above them (errors, the compare sentence, the step bar and its
     /// caption) and the legend under them.
     chrome: Option<f32>,
+    /// The legend's height in the last frame, points.
+    legend: Option<f32>,
 }
 
 /// The runs on screen as the timeline's groups (stacked when comparing).
@@ -40,6 +42,10 @@ fn groups<'a>(cx: &'a ViewCtx<'_>) -> Vec<TimelineGroup<'a>> {
         })
         .collect()
 }
+
+/// The lanes keep at least this many time axes' heights (room to scroll them in) before the
+/// legend gives way.
+const LANES_LEAST_AXES: f32 = 2.5;
 
 /// The states the runs on screen spent time in (from their latest stats), for a legend
 /// that explains what is there and no more; every state until stats arrive.
@@ -148,8 +154,14 @@ impl View for TimelinePanel {
         let locks: &[String] = cx.scenario.map_or(&[], |s| s.locks.as_slice());
         let states = states_shown(cx.runs);
         let marks = marks_shown(cx.logs);
-        let legend = legend_height(ui, theme, &states, &marks) + 4.0;
-        let timeline_height = (ui.available_height() - legend).max(80.0);
+        // The legend as tall as it was drawn last (the estimate may wrap differently), unless
+        // the lanes then have no room to scroll in: then it scrolls, in two rows or more.
+        let room = ui.available_height();
+        let line = theme.label_font().size * 1.6;
+        let lanes_least = LANES_LEAST_AXES * (line + 6.0);
+        let full = legend_height(ui, theme, &states, &marks).max(self.legend.unwrap_or(0.0));
+        let legend = full.min((room - lanes_least - 4.0).max(2.0 * line));
+        let timeline_height = (room - legend - 4.0).max(0.0);
         let overlays = Overlays {
             event: cx.focus.event.map(|e| (0, e)),
             selection: cx.focus.selection,
@@ -185,10 +197,17 @@ impl View for TimelinePanel {
             actions.push(Action::Lane(command));
         }
         ui.add_space(4.0);
-        let legend_top = ui.cursor().top();
-        state_legend(ui, theme, &states);
-        mark_legend(ui, theme, &marks);
-        self.chrome = Some(above + ui.cursor().top() - legend_top + 4.0);
+        let shown = egui::ScrollArea::vertical()
+            .id_salt("legend")
+            .max_height(legend)
+            .min_scrolled_height(legend.min(line))
+            .auto_shrink([false, true])
+            .show(ui, |ui| {
+                state_legend(ui, theme, &states);
+                mark_legend(ui, theme, &marks);
+            });
+        self.legend = Some(shown.content_size.y);
+        self.chrome = Some(above + shown.content_size.y + 4.0);
         if view != *cx.timeline {
             actions.insert(0, Action::SetTimelineView(view));
         }

@@ -14,7 +14,8 @@ const FOLDED: usize = 4;
 impl GilscopeApp {
     /// Shows the top bar.
     pub(super) fn toolbar(&mut self, ui: &mut egui::Ui) {
-        egui::Panel::top("toolbar").show(ui, |ui| {
+        self.views.rects.clear();
+        let shown = egui::Panel::top("toolbar").show(ui, |ui| {
             ui.add_space(4.0);
             // Groups packed into as few rows as the width allows (egui's wrapping layout
             // would break a group apart), by their widths in the last frame (estimates at
@@ -87,6 +88,7 @@ impl GilscopeApp {
             }
             ui.add_space(2.0);
         });
+        self.views.rects.record("toolbar", shown.response.rect);
     }
 
     fn transport(&mut self, ui: &mut egui::Ui) {

@@ -446,7 +446,7 @@ impl<'a> Timeline<'a> {
             min_scale.max(1.0)
         };
         let needed = self.layout(axis_h).1 + 4.0;
-        if available.is_finite() && needed > available + 0.5 && available >= 2.5 * axis_h {
+        if available.is_finite() && needed > available + 0.5 {
             let salt = self.id_salt;
             return egui::ScrollArea::vertical()
                 .id_salt(salt)
