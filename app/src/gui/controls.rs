@@ -78,7 +78,11 @@ pub(super) fn no_gil_contention(scenario: &Scenario, config: &RunConfig) -> Opti
             "Each subinterpreter runs one thread with its own GIL, so no thread waits for one"
                 .to_owned(),
         ),
-        Runtime::Threads | Runtime::Asyncio => None,
+        Runtime::Pool | Runtime::ProcessPool => Some(
+            "Each worker process runs one task at a time with its own GIL, so no task waits for one"
+                .to_owned(),
+        ),
+        Runtime::Threads | Runtime::Asyncio | Runtime::ThreadPool => None,
     }
 }
 

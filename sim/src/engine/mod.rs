@@ -2,6 +2,8 @@
 //! every engine implements [`Engine`] so views and stats do not care which one ran.
 
 mod des;
+pub(crate) mod pipe;
+pub(crate) mod pool;
 mod race;
 pub(crate) mod runtime;
 mod timers;

@@ -82,6 +82,9 @@ fn runtime_name(runtime: Runtime) -> &'static str {
         Runtime::Asyncio => "asyncio",
         Runtime::Multiprocessing => "multiprocessing",
         Runtime::Subinterpreters => "subinterpreters",
+        Runtime::Pool => "pool",
+        Runtime::ProcessPool => "process-pool",
+        Runtime::ThreadPool => "thread-pool",
     }
 }
 
@@ -104,6 +107,12 @@ fn check_runtime(config: &RunConfig, interpreter: &Interpreter) -> Result<(), Cp
         Runtime::Subinterpreters if facts.subinterpreters.is_none() => {
             Err(CpythonError::Unsupported(format!(
                 "runtime \"subinterpreters\" needs interpreters with their own GIL (PEP 684, Python 3.12 and later); {label} has none"
+            )))
+        }
+        Runtime::Pool | Runtime::ProcessPool | Runtime::ThreadPool => {
+            Err(CpythonError::Unsupported(format!(
+                "runtime \"{}\" runs in the simulator only: the real engine has no pool program yet",
+                config.runtime
             )))
         }
         Runtime::Multiprocessing => {
@@ -140,9 +149,9 @@ fn executor_count(scenario: &Scenario, config: &RunConfig) -> u32 {
 /// asyncio executor threads.
 pub fn lanes(scenario: &Scenario, config: &RunConfig) -> Vec<(String, usize, LaneRole)> {
     let role = match config.runtime {
-        Runtime::Threads => LaneRole::Thread,
+        Runtime::Threads | Runtime::ThreadPool => LaneRole::Thread,
         Runtime::Asyncio => LaneRole::Task,
-        Runtime::Multiprocessing => LaneRole::Process,
+        Runtime::Multiprocessing | Runtime::Pool | Runtime::ProcessPool => LaneRole::Process,
         Runtime::Subinterpreters => LaneRole::Interpreter,
     };
     let mut lanes: Vec<_> = scenario
@@ -412,9 +421,11 @@ pub fn generate(
     let lanes = lanes(scenario, config);
     let body = ops::Body::new(scenario, config, interpreter)?;
     let driver = match config.runtime {
-        Runtime::Threads => include_str!("threads.py"),
+        Runtime::Threads | Runtime::ThreadPool => include_str!("threads.py"),
         Runtime::Asyncio => include_str!("asyncio_runtime.py"),
-        Runtime::Multiprocessing => include_str!("processes.py"),
+        Runtime::Multiprocessing | Runtime::Pool | Runtime::ProcessPool => {
+            include_str!("processes.py")
+        }
         Runtime::Subinterpreters => include_str!("subinterpreters.py"),
     };
     let text = [
