@@ -174,7 +174,7 @@ fn pools_are_offered_where_the_version_has_them() {
     let h = harness("cpu-bound", |_| {});
     assert!(disabled(&h, Role::SpinButton, "Pool workers"));
     let h = harness("cpu-bound", |s| {
-        s.overrides.runtime = Some(Runtime::ProcessPool)
+        s.overrides.runtime = Some(Runtime::ProcessPool);
     });
     assert!(!disabled(&h, Role::SpinButton, "Pool workers"));
     assert!(!disabled(&h, Role::ComboBox, "Start method"));
