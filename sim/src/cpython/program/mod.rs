@@ -109,13 +109,16 @@ fn check_runtime(config: &RunConfig, interpreter: &Interpreter) -> Result<(), Cp
                 "runtime \"subinterpreters\" needs interpreters with their own GIL (PEP 684, Python 3.12 and later); {label} has none"
             )))
         }
-        Runtime::Pool | Runtime::ProcessPool | Runtime::ThreadPool => {
+        // ProcessPoolExecutor's mp_context and initializer are 3.7's.
+        Runtime::ProcessPool | Runtime::ThreadPool
+            if interpreter.version.python < PythonVersion::new(3, 7) =>
+        {
             Err(CpythonError::Unsupported(format!(
-                "runtime \"{}\" runs in the simulator only: the real engine has no pool program yet",
+                "runtime \"{}\" needs Python 3.7 or later here (ProcessPoolExecutor's mp_context and initializer); {label} is older",
                 config.runtime
             )))
         }
-        Runtime::Multiprocessing => {
+        Runtime::Multiprocessing | Runtime::Pool | Runtime::ProcessPool => {
             let method = start_method_name(config.start_method);
             if facts.start_methods.iter().any(|m| m == method) {
                 Ok(())
@@ -284,6 +287,7 @@ fn constants(
         py_float(config.switch_interval_us as f64 / 1e6),
     );
     line("CHECK_INTERVAL", config.check_interval.to_string());
+    line("WORKERS", config.pool_workers().to_string());
     line("CORES", config.cores.to_string());
     line(
         "DURATION",
@@ -421,11 +425,10 @@ pub fn generate(
     let lanes = lanes(scenario, config);
     let body = ops::Body::new(scenario, config, interpreter)?;
     let driver = match config.runtime {
-        Runtime::Threads | Runtime::ThreadPool => include_str!("threads.py"),
+        Runtime::Threads => include_str!("threads.py"),
         Runtime::Asyncio => include_str!("asyncio_runtime.py"),
-        Runtime::Multiprocessing | Runtime::Pool | Runtime::ProcessPool => {
-            include_str!("processes.py")
-        }
+        Runtime::Multiprocessing => include_str!("processes.py"),
+        Runtime::Pool | Runtime::ProcessPool | Runtime::ThreadPool => include_str!("pool.py"),
         Runtime::Subinterpreters => include_str!("subinterpreters.py"),
     };
     let text = [
