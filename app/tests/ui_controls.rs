@@ -151,3 +151,24 @@ fn a_free_threaded_run_keeps_the_switch_interval_only_where_the_gil_can_return()
     });
     assert!(disabled(&h, Role::Slider, "Switch interval"));
 }
+
+/// `concurrent.futures` exists from 3.2 (PEP 3148): on 2.7 the executors are offered but
+/// disabled, `multiprocessing.Pool` is not; a pool's workers and start method apply to it.
+#[test]
+fn pools_are_offered_where_the_version_has_them() {
+    let mut h = harness("cpu-bound", |s| {
+        s.overrides.python = Some(PythonVersion::new(2, 7));
+    });
+    h.get_by_role_and_label(Role::ComboBox, "Runs as").click();
+    h.run_steps(2);
+    assert!(disabled(&h, Role::Button, "process-pool"));
+    assert!(disabled(&h, Role::Button, "thread-pool"));
+    assert!(!disabled(&h, Role::Button, "pool"));
+    let h = harness("cpu-bound", |_| {});
+    assert!(disabled(&h, Role::SpinButton, "Pool workers"));
+    let h = harness("cpu-bound", |s| {
+        s.overrides.runtime = Some(Runtime::ProcessPool);
+    });
+    assert!(!disabled(&h, Role::SpinButton, "Pool workers"));
+    assert!(!disabled(&h, Role::ComboBox, "Start method"));
+}

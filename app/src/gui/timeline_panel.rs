@@ -83,6 +83,8 @@ fn states_shown(runs: &[Run]) -> Vec<ThreadState> {
             ThreadState::Collecting => any(|s| s.collecting),
             ThreadState::Signalling => any(|s| s.signalling),
             ThreadState::Starting => any(|s| s.starting),
+            ThreadState::Queued => any(|s| s.queued),
+            ThreadState::Pickling => any(|s| s.pickling),
             ThreadState::Done => finished,
         })
         .collect()

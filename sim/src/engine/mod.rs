@@ -3,6 +3,8 @@
 
 mod des;
 pub mod increment;
+pub(crate) mod pipe;
+pub(crate) mod pool;
 mod race;
 pub(crate) mod runtime;
 mod timers;

@@ -138,18 +138,18 @@ fn op_cost(op: &Op, config: &RunConfig, ps: u128) -> Cost {
             let bytes = u128::from(bytes);
             let pickle = u128::from(PICKLE_FIXED) + bytes * u128::from(PICKLE_PS_PER_BYTE) / 1000;
             match config.runtime {
-                Runtime::Multiprocessing => {
+                Runtime::Multiprocessing | Runtime::Pool | Runtime::ProcessPool => {
                     pickle + u128::from(PIPE_FIXED) + bytes * u128::from(PIPE_PS_PER_BYTE) / 1000
                 }
                 Runtime::Subinterpreters => pickle,
-                Runtime::Threads | Runtime::Asyncio => u128::from(QUEUE_PUT),
+                Runtime::Threads | Runtime::Asyncio | Runtime::ThreadPool => u128::from(QUEUE_PUT),
             }
         }
         Op::Lock(_) | Op::Unlock(_) => 0,
     };
     // A blocking call is followed by the thread's wake-up.
     let blocks = matches!(op, Op::Io { .. } | Op::Sleep(_))
-        || matches!(op, Op::Send(_) if config.runtime == Runtime::Multiprocessing);
+        || matches!(op, Op::Send(_) if config.runtime.uses_processes());
     let time = own + if blocks { wake } else { 0 };
     // Each op but a lock's is at least one event; each increment is one more, replayed at the
     // end to find the counter's value.

@@ -175,7 +175,12 @@ impl<'a> Body<'a> {
             .map(|i| format!("counter_{i} + (SHARED[{i}].value if {i} in SHARED else 0)"))
             .collect();
         let _ = writeln!(out, "    return [{}]\n\n", reads.join(", "));
-        if !shared.is_empty() && matches!(self.runtime, Runtime::Threads | Runtime::Asyncio) {
+        if !shared.is_empty()
+            && matches!(
+                self.runtime,
+                Runtime::Threads | Runtime::Asyncio | Runtime::ThreadPool
+            )
+        {
             out.push_str("import multiprocessing\nSHARED = make_shared(multiprocessing)\n\n\n");
         }
         out.push_str(&compute_loop());

@@ -130,9 +130,15 @@ impl Inference {
 
     /// Takes the interpreter's description: whether its lanes share one GIL.
     pub(super) fn configure(&mut self, hello: &Hello) {
-        self.shared_gil =
-            hello.gil_enabled && matches!(hello.runtime.as_str(), "threads" | "asyncio");
-        self.separate_processes = hello.runtime == "multiprocessing";
+        self.shared_gil = hello.gil_enabled
+            && matches!(
+                hello.runtime.as_str(),
+                "threads" | "asyncio" | "thread-pool"
+            );
+        self.separate_processes = matches!(
+            hello.runtime.as_str(),
+            "multiprocessing" | "pool" | "process-pool"
+        );
         self.increments = vec![0; hello.counters.len()];
     }
 
