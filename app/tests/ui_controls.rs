@@ -6,22 +6,15 @@
 use egui::accesskit::Role;
 use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT, Queryable};
-use gilscope::gui::{CompareWith, GilscopeApp, ScenarioSource, Settings, Speed};
+use gilscope::gui::{CompareWith, GilscopeApp, Settings, Speed};
 use gilscope_sim::{PythonVersion, Runtime};
 
+mod ui_support;
+
 fn harness(stem: &str, change: impl FnOnce(&mut Settings)) -> Harness<'static, GilscopeApp> {
-    let mut settings = Settings {
-        scenario: ScenarioSource::Preset(stem.to_owned()),
-        speed: Speed::Fastest,
-        ..Settings::default()
-    };
+    let mut settings = ui_support::preset(stem, Speed::Fastest);
     change(&mut settings);
-    let mut h = Harness::builder()
-        .with_size(egui::vec2(1280.0, 900.0))
-        .build_ui_state(
-            |ui, app: &mut GilscopeApp| app.ui_contents(ui),
-            GilscopeApp::new(settings),
-        );
+    let mut h = ui_support::harness_sized(GilscopeApp::new(settings), egui::vec2(1280.0, 900.0));
     h.run_steps(3);
     h
 }
@@ -157,4 +150,25 @@ fn a_free_threaded_run_keeps_the_switch_interval_only_where_the_gil_can_return()
         s.overrides.gil = Some(false);
     });
     assert!(disabled(&h, Role::Slider, "Switch interval"));
+}
+
+/// `concurrent.futures` exists from 3.2 (PEP 3148): on 2.7 the executors are offered but
+/// disabled, `multiprocessing.Pool` is not; a pool's workers and start method apply to it.
+#[test]
+fn pools_are_offered_where_the_version_has_them() {
+    let mut h = harness("cpu-bound", |s| {
+        s.overrides.python = Some(PythonVersion::new(2, 7));
+    });
+    h.get_by_role_and_label(Role::ComboBox, "Runs as").click();
+    h.run_steps(2);
+    assert!(disabled(&h, Role::Button, "process-pool"));
+    assert!(disabled(&h, Role::Button, "thread-pool"));
+    assert!(!disabled(&h, Role::Button, "pool"));
+    let h = harness("cpu-bound", |_| {});
+    assert!(disabled(&h, Role::SpinButton, "Pool workers"));
+    let h = harness("cpu-bound", |s| {
+        s.overrides.runtime = Some(Runtime::ProcessPool);
+    });
+    assert!(!disabled(&h, Role::SpinButton, "Pool workers"));
+    assert!(!disabled(&h, Role::ComboBox, "Start method"));
 }

@@ -1,6 +1,7 @@
 //! The same job under every runtime a Python developer weighs: threads with the GIL,
-//! free-threaded threads, asyncio, processes (fork, spawn and forkserver) and subinterpreters
-//! (gil-model.md section 6), side by side.
+//! free-threaded threads, asyncio, processes (fork, spawn and forkserver), subinterpreters
+//! (gil-model.md section 6), and the pools people use for them (`multiprocessing.Pool`,
+//! `ProcessPoolExecutor`, `ThreadPoolExecutor`), side by side.
 
 use crate::model::{Overrides, PythonVersion, Runtime, StartMethod};
 use crate::run::{RunOptions, run_scenario};
@@ -53,6 +54,20 @@ pub fn runtime_variants(base: &Overrides) -> Vec<(String, Overrides)> {
             "subinterpreters (3.14)".to_owned(),
             with(Runtime::Subinterpreters, &|o| o.python = py314),
         ),
+        (
+            "multiprocessing.Pool (fork)".to_owned(),
+            with(Runtime::Pool, &|o| o.start_method = Some(StartMethod::Fork)),
+        ),
+        (
+            "ProcessPoolExecutor (fork)".to_owned(),
+            with(Runtime::ProcessPool, &|o| {
+                o.start_method = Some(StartMethod::Fork);
+            }),
+        ),
+        (
+            "ThreadPoolExecutor".to_owned(),
+            with(Runtime::ThreadPool, &|_| {}),
+        ),
     ]
 }
 
@@ -84,7 +99,7 @@ mod tests {
     fn the_decision_preset_runs_under_every_runtime() {
         let scenario = preset("decision").unwrap().unwrap();
         let rows = compare_runtimes(&scenario, &Overrides::default());
-        assert_eq!(rows.len(), 7);
+        assert_eq!(rows.len(), 10);
         let wall = |label: &str| {
             rows.iter()
                 .find(|(l, _)| l == label)
@@ -98,6 +113,10 @@ mod tests {
         assert!(wall("threads, free-threaded 3.14t") < wall("threads (GIL)"));
         assert!(wall("multiprocessing (fork)") < wall("multiprocessing (spawn)"));
         assert!(wall("multiprocessing (fork)") < wall("multiprocessing (forkserver)"));
+        // A pool is its processes plus the pipes to and from them: never faster than them.
+        assert!(wall("multiprocessing (fork)") <= wall("multiprocessing.Pool (fork)"));
+        // A thread pool is threads under the one GIL.
+        assert!(wall("threads, free-threaded 3.14t") < wall("ThreadPoolExecutor"));
         for (label, row) in &rows {
             let stats = row.as_ref().unwrap_or_else(|e| panic!("{label}: {e}"));
             assert!(stats.wall_ms > 0.0, "{label}");

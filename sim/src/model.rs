@@ -99,6 +99,47 @@ named_enum! {
         Multiprocessing = "multiprocessing",
         /// One subinterpreter per thread, each with its own GIL (3.12+).
         Subinterpreters = "subinterpreters",
+        /// `multiprocessing.Pool(workers).map` over the threads, now tasks: worker processes
+        /// started at once, tasks and results pickled through pipes.
+        Pool = "pool",
+        /// `concurrent.futures.ProcessPoolExecutor(workers)`, one `submit` per thread (3.2+):
+        /// a queue management thread and a feeder thread in the parent.
+        ProcessPool = "process-pool",
+        /// `concurrent.futures.ThreadPoolExecutor(workers)`, one `submit` per thread (3.2+):
+        /// threads under the one GIL taking tasks from a queue.
+        ThreadPool = "thread-pool",
+    }
+}
+
+impl Runtime {
+    /// Whether the scenario's threads are tasks submitted to a pool of workers.
+    pub fn is_pool(self) -> bool {
+        matches!(self, Self::Pool | Self::ProcessPool | Self::ThreadPool)
+    }
+
+    /// Whether the runtime runs Python in child processes (one interpreter and GIL each).
+    pub fn uses_processes(self) -> bool {
+        matches!(self, Self::Multiprocessing | Self::Pool | Self::ProcessPool)
+    }
+
+    /// What holds each of its GILs, for "one GIL per ...": a process, a pool's worker process,
+    /// a subinterpreter, or the one interpreter.
+    pub fn interpreter_kind(self) -> &'static str {
+        match self {
+            Self::Multiprocessing => "process",
+            Self::Pool | Self::ProcessPool => "worker process",
+            Self::Subinterpreters => "subinterpreter",
+            Self::Threads | Self::Asyncio | Self::ThreadPool => "interpreter",
+        }
+    }
+
+    /// The first version that has it, where that is later than every version modelled.
+    pub fn first_version(self) -> Option<PythonVersion> {
+        match self {
+            Self::Subinterpreters => Some(PythonVersion::new(3, 12)),
+            Self::ProcessPool | Self::ThreadPool => Some(PythonVersion::new(3, 2)),
+            Self::Threads | Self::Asyncio | Self::Multiprocessing | Self::Pool => None,
+        }
     }
 }
 
@@ -206,6 +247,9 @@ pub struct RunConfig {
     pub check_interval: u64,
     /// multiprocessing: how processes start.
     pub start_method: StartMethod,
+    /// Pools: the workers asked for (`Pool(workers)`, `max_workers`); `None` is the pool's
+    /// default, see [`RunConfig::pool_workers`].
+    pub workers: Option<u32>,
     /// Subinterpreters: cost of creating one interpreter.
     pub interpreter_start: Nanos,
     /// multiprocessing with fork: the parent's cost of starting one child.
@@ -241,6 +285,9 @@ pub const DEFAULT_MAX_VIRTUAL_TIME: Nanos = 3_600 * SEC;
 pub const DEFAULT_MEMORY_BUDGET: u64 = 512_000_000;
 /// Default of `export_budget`: a file Perfetto and `chrome://tracing` open without trouble.
 pub const DEFAULT_EXPORT_BUDGET: u64 = 100_000_000;
+
+/// The most workers a pool may have.
+pub const MAX_WORKERS: u32 = 256;
 
 /// Why a set of settings cannot run.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -350,6 +397,7 @@ impl Overrides {
             start_method: self
                 .start_method
                 .unwrap_or_else(|| StartMethod::linux_default(python)),
+            workers: self.workers()?,
             interpreter_start: self.interpreter_start.unwrap_or_else(|| {
                 if python >= PythonVersion::new(3, 13) {
                     15 * MS
@@ -384,6 +432,18 @@ impl Overrides {
             ));
         }
         Ok(())
+    }
+
+    /// A pool's worker count, 1 to 256, if given.
+    fn workers(&self) -> Result<Option<u32>, ConfigError> {
+        match self.workers {
+            Some(w) if !(1..=MAX_WORKERS).contains(&w) => Err(invalid(
+                "workers",
+                w,
+                "between 1 and 256 workers (Pool(0) and max_workers=0 raise ValueError)",
+            )),
+            w => Ok(w),
+        }
     }
 
     /// `sys.setswitchinterval` as `CPython` stores it: whole microseconds, at least 1.
@@ -460,16 +520,32 @@ impl Overrides {
 
 /// The runtime must exist in the modelled version, and be modelled.
 fn check_runtime(runtime: Runtime, python: PythonVersion) -> Result<(), ConfigError> {
-    if runtime == Runtime::Subinterpreters && python < PythonVersion::new(3, 12) {
-        return Err(invalid(
+    match runtime.first_version() {
+        Some(first) if python < first => Err(invalid(
             "runtime",
-            "\"subinterpreters\"",
+            format!("\"{runtime}\""),
             format!(
-                "interpreters with their own GIL exist from Python 3.12 on (PEP 684), not {python}: choose python = \"3.12\" or later"
+                "{}, not {python}: choose python = \"{first}\" or later",
+                missing_runtime(runtime)
             ),
-        ));
+        )),
+        _ => Ok(()),
     }
-    Ok(())
+}
+
+/// Why a version before the runtime's first lacks it.
+pub fn missing_runtime(runtime: Runtime) -> &'static str {
+    match runtime {
+        Runtime::Subinterpreters => {
+            "interpreters with their own GIL exist from Python 3.12 on (PEP 684)"
+        }
+        Runtime::ProcessPool | Runtime::ThreadPool => {
+            "concurrent.futures exists from Python 3.2 on (PEP 3148)"
+        }
+        Runtime::Threads | Runtime::Asyncio | Runtime::Multiprocessing | Runtime::Pool => {
+            "every modelled version has it"
+        }
+    }
 }
 
 impl RunConfig {
@@ -489,6 +565,27 @@ impl RunConfig {
             Model::NewGil310
         } else {
             Model::NewGil32
+        }
+    }
+
+    /// A pool's workers: the count asked for, else the pool's own default on a machine with
+    /// `cores` cores: `os.cpu_count()` for `Pool` and `ProcessPoolExecutor`,
+    /// `min(32, os.cpu_count() + 4)` for `ThreadPoolExecutor` from 3.8 (`cpu_count() * 5`
+    /// before; `Lib/concurrent/futures/thread.py`). 0 for a runtime that is not a pool.
+    pub fn pool_workers(&self) -> u32 {
+        match self.runtime {
+            Runtime::Pool | Runtime::ProcessPool => self.workers.unwrap_or(self.cores),
+            Runtime::ThreadPool => self.workers.unwrap_or_else(|| {
+                if self.python >= PythonVersion::new(3, 8) {
+                    (self.cores + 4).min(32)
+                } else {
+                    self.cores * 5
+                }
+            }),
+            Runtime::Threads
+            | Runtime::Asyncio
+            | Runtime::Multiprocessing
+            | Runtime::Subinterpreters => 0,
         }
     }
 
@@ -524,6 +621,13 @@ impl RunConfig {
                 format!("multiprocessing ({}), ", self.start_method)
             }
             Runtime::Subinterpreters => "subinterpreters, ".to_owned(),
+            Runtime::Pool => format!("Pool of {} ({}), ", self.pool_workers(), self.start_method),
+            Runtime::ProcessPool => format!(
+                "ProcessPoolExecutor of {} ({}), ",
+                self.pool_workers(),
+                self.start_method
+            ),
+            Runtime::ThreadPool => format!("ThreadPoolExecutor of {}, ", self.pool_workers()),
         };
         let interval = if self.model() == Model::OldGil {
             String::new()

@@ -607,7 +607,7 @@ ops = [ { io = "56us" }, { compute = 40 } ]
         let runtime = err(&file("runtime = \"fibers\""));
         assert!(
             runtime.starts_with("bad.toml:3:")
-                && runtime.contains("threads, asyncio, multiprocessing or subinterpreters"),
+                && runtime.contains("threads, asyncio, multiprocessing, subinterpreters, pool, process-pool or thread-pool"),
             "{runtime}"
         );
         let gil = err(&file("gil = 2"));

@@ -82,6 +82,10 @@ pub struct StateTimes {
     pub collecting: f64,
     /// A process or subinterpreter booting its interpreter before its program.
     pub starting: f64,
+    /// A pool's task waiting for a worker.
+    pub queued: f64,
+    /// Pickling or unpickling a message for another interpreter.
+    pub pickling: f64,
     /// The part of `c_call` spent in C calls that kept the GIL.
     pub c_call_holding: f64,
 }
@@ -108,6 +112,8 @@ impl StateTimes {
             paused: of(ThreadState::Paused),
             collecting: of(ThreadState::Collecting),
             starting: of(ThreadState::Starting),
+            queued: of(ThreadState::Queued),
+            pickling: of(ThreadState::Pickling),
             c_call_holding: of(ThreadState::CCallHolding),
         }
     }
@@ -132,6 +138,8 @@ impl StateTimes {
             ThreadState::Paused => self.paused,
             ThreadState::Collecting => self.collecting,
             ThreadState::Starting => self.starting,
+            ThreadState::Queued => self.queued,
+            ThreadState::Pickling => self.pickling,
             ThreadState::Done => 0.0,
         }
     }
@@ -344,8 +352,11 @@ impl Stats {
             engine: meta.engine,
             runtime: config.runtime,
             interpreters: match config.runtime {
-                Runtime::Threads | Runtime::Asyncio => 1,
+                Runtime::Threads | Runtime::Asyncio | Runtime::ThreadPool => 1,
                 Runtime::Multiprocessing | Runtime::Subinterpreters => trace.threads.len() as u32,
+                Runtime::Pool | Runtime::ProcessPool => {
+                    crate::engine::pool::PoolPlan::new(config, trace.threads.len()).workers as u32
+                }
             },
             resident_mib: crate::engine::runtime::resident_mib(config, trace.threads.len()),
             python: config.python,

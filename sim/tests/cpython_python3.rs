@@ -273,3 +273,38 @@ fn calibration_stays_short_when_a_timing_is_noise() {
         );
     }
 }
+
+/// The pools on a real interpreter: three lanes as tasks for two workers (one waits for a
+/// worker), each lane's program run whole in whichever worker took it; a worker process keeps
+/// its own copy of a global (`pool.py`).
+#[test]
+fn the_pools_run_their_lanes_as_tasks_on_python3() {
+    let _serial = serial();
+    let Some(python) = python3() else { return };
+    let text = "[[threads]]\nname = \"w\"\ncount = 3\nops = [ { compute = 20_000 }, { increment = \"c\", times = 100 }, { send = 1000 } ]\n";
+    let s = scenario(text);
+    for (runtime, start_method) in [
+        (Runtime::Pool, Some(StartMethod::Fork)),
+        (Runtime::ProcessPool, Some(StartMethod::Spawn)),
+        (Runtime::ThreadPool, None),
+    ] {
+        let o = Overrides {
+            runtime: Some(runtime),
+            start_method,
+            workers: Some(2),
+            ..Overrides::default()
+        };
+        let (run, stats) = run(&s, &python, &o);
+        let what = format!("{runtime:?} {start_method:?}");
+        for (i, info) in run.trace.threads.iter().enumerate() {
+            assert!(info.finished.is_some(), "{what}: lane {i} did not finish");
+        }
+        let processes = runtime != Runtime::ThreadPool;
+        // A send between processes blocks like I/O.
+        assert_eq!(stats.threads[0].io_ops, u64::from(processes), "{what}");
+        let c = &run.trace.counters[0];
+        assert_eq!(c.expected, 300, "{what}");
+        assert_eq!(c.actual, if processes { 0 } else { 300 }, "{what}");
+        assert_eq!(run.trace.gil.spans.is_empty(), processes, "{what}");
+    }
+}

@@ -475,7 +475,9 @@ impl Reading<'_> {
         }
     }
 
-    /// Runtimes: a statement names only the run's own; a suggestion only another.
+    /// Runtimes: a statement names only the run's own; a suggestion only another. Processes
+    /// are named by every runtime that runs them (multiprocessing and the process pools), a
+    /// pool by every pool.
     fn runtimes(&mut self) {
         let (run, said, lower, suggested) = (&self.run, self.said, &self.lower, &self.suggested);
         let problems = &mut self.problems;
@@ -486,9 +488,15 @@ impl Reading<'_> {
                 ["process", "multiprocessing"].as_slice(),
             ),
             (Runtime::Subinterpreters, ["subinterpreter"].as_slice()),
+            (Runtime::Pool, ["pool"].as_slice()),
         ];
+        let names_own = |runtime: Runtime| {
+            runtime == run.runtime
+                || (runtime == Runtime::Multiprocessing && run.runtime.uses_processes())
+                || (runtime == Runtime::Pool && run.runtime.is_pool())
+        };
         for (runtime, words) in mentions {
-            if runtime != run.runtime && words.iter().any(|w| lower.contains(w)) {
+            if !names_own(runtime) && words.iter().any(|w| lower.contains(w)) {
                 problems.push(format!(
                     "names {runtime}, but the run uses {}: {said}",
                     run.runtime

@@ -22,6 +22,9 @@ fn label(o: &Overrides) -> String {
             _ => "multiprocessing (fork)".to_owned(),
         },
         (Runtime::Subinterpreters, _) => "subinterpreters".to_owned(),
+        (Runtime::Pool, _) => "multiprocessing.Pool".to_owned(),
+        (Runtime::ProcessPool, _) => "ProcessPoolExecutor".to_owned(),
+        (Runtime::ThreadPool, _) => "ThreadPoolExecutor".to_owned(),
     }
 }
 

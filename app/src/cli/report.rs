@@ -71,11 +71,7 @@ pub fn render(stats: &Stats, config: &RunConfig) -> String {
     );
     observation(&mut out, stats);
     if stats.interpreters > 1 && stats.gil_enabled {
-        let kind = if stats.runtime == Runtime::Multiprocessing {
-            "process"
-        } else {
-            "subinterpreter"
-        };
+        let kind = stats.runtime.interpreter_kind();
         let _ = writeln!(
             out,
             "  one GIL per {kind}: {} interpreters never wait for each other's GIL",

@@ -6,8 +6,8 @@ use super::session::EngineChoice;
 use super::settings::{CompareWith, ScenarioSource};
 use crate::format::{count, nanos as format_nanos};
 use gilscope_sim::model::{
-    DEFAULT_CHECK_INTERVAL, DEFAULT_SWITCH_INTERVAL, MAX_CHECK_INTERVAL, Model, Overrides, Runtime,
-    StartMethod, SuccessorPolicy,
+    DEFAULT_CHECK_INTERVAL, DEFAULT_SWITCH_INTERVAL, MAX_CHECK_INTERVAL, MAX_WORKERS, Model,
+    Overrides, Runtime, StartMethod, SuccessorPolicy,
 };
 use gilscope_sim::scenario::ScenarioError;
 use gilscope_sim::settings::setting;
@@ -78,7 +78,11 @@ pub(super) fn no_gil_contention(scenario: &Scenario, config: &RunConfig) -> Opti
             "Each subinterpreter runs one thread with its own GIL, so no thread waits for one"
                 .to_owned(),
         ),
-        Runtime::Threads | Runtime::Asyncio => None,
+        Runtime::Pool | Runtime::ProcessPool => Some(
+            "Each worker process runs one task at a time with its own GIL, so no task waits for one"
+                .to_owned(),
+        ),
+        Runtime::Threads | Runtime::Asyncio | Runtime::ThreadPool => None,
     }
 }
 
@@ -306,7 +310,7 @@ impl GilscopeApp {
         // A fixed width, at most about a quarter (settings) or a third (stats) of the
         // window, so the timeline keeps at least 40% of it at any size.
         let most = (ui.ctx().content_rect().width() * 0.26).max(200.0);
-        egui::Panel::left("controls")
+        let shown = egui::Panel::left("controls")
             .exact_size(width.min(most).round())
             .show_collapsible(ui, &mut open, |ui| {
                 egui::ScrollArea::vertical().show(ui, |ui| {
@@ -319,6 +323,9 @@ impl GilscopeApp {
                     ui.add_space(8.0);
                 });
             });
+        if let Some(shown) = shown {
+            self.views.rects.record("settings", shown.response.rect);
+        }
         self.settings.show_controls = open;
     }
 
@@ -499,6 +506,7 @@ impl GilscopeApp {
             }
         });
         self.start_method(ui, &merged, config.as_ref());
+        self.workers(ui, &merged, config.as_ref());
         let interval = merged.switch_interval.unwrap_or(DEFAULT_SWITCH_INTERVAL);
         let ticks = real
             .as_ref()
@@ -564,10 +572,10 @@ impl GilscopeApp {
         });
     }
 
-    /// How `multiprocessing` starts its processes: only for that runtime.
+    /// How `multiprocessing` starts its processes: for that runtime and the process pools.
     fn start_method(&mut self, ui: &mut egui::Ui, merged: &Overrides, config: Option<&RunConfig>) {
         let Some(config) = config else { return };
-        let applies = config.runtime == Runtime::Multiprocessing;
+        let applies = config.runtime.uses_processes();
         let default = StartMethod::linux_default(config.python);
         let shown = |m: StartMethod| {
             if m == default {
@@ -587,11 +595,33 @@ impl GilscopeApp {
                 chosen
             });
             inner.response.on_disabled_hover_text(format!(
-                "Only multiprocessing starts processes; this run uses {}",
+                "Only multiprocessing and the process pools start processes; this run uses {}",
                 config.runtime
             ));
             if let Some(m) = inner.inner {
                 self.settings.overrides.start_method = Some(m);
+            }
+        });
+    }
+
+    /// A pool's workers: only for the pool runtimes.
+    fn workers(&mut self, ui: &mut egui::Ui, merged: &Overrides, config: Option<&RunConfig>) {
+        let Some(config) = config else { return };
+        ui.horizontal(|ui| {
+            let label = ui.label("Pool workers");
+            let mut workers = merged.workers.unwrap_or_else(|| config.pool_workers().max(1));
+            let inner = ui.add_enabled_ui(config.runtime.is_pool(), |ui| {
+                ui.add(egui::DragValue::new(&mut workers).range(1..=MAX_WORKERS))
+                    .labelled_by(label.id)
+                    .on_hover_text(help("workers"))
+                    .changed()
+            });
+            inner.response.on_disabled_hover_text(format!(
+                "Only the pool runtimes (pool, process-pool, thread-pool) have workers; this run uses {}",
+                config.runtime
+            ));
+            if inner.inner {
+                self.settings.overrides.workers = Some(workers);
             }
         });
     }

@@ -5,7 +5,6 @@ use super::view::{Action, View, ViewCtx};
 use crate::format::{count, ms as format_ms, percent, si};
 use crate::theme::Theme;
 use gilscope_sim::ThreadState;
-use gilscope_sim::model::Runtime;
 use gilscope_sim::stats::{Stats, Summary, ThreadStats};
 
 fn p50_p99(summary: Option<Summary>) -> String {
@@ -120,11 +119,7 @@ fn gil_cells(s: &Stats) -> Vec<(String, String, Option<f64>)> {
         // One GIL per process or subinterpreter: no thread waits for another's, and the
         // shared-GIL figures (held, switches, drop requests) do not exist (as `gilscope run`
         // says).
-        let kind = if s.runtime == Runtime::Multiprocessing {
-            "process"
-        } else {
-            "subinterpreter"
-        };
+        let kind = s.runtime.interpreter_kind();
         cells.push((
             "GIL".into(),
             format!("one per {kind}, {} in all, none shared", s.interpreters),

@@ -92,6 +92,8 @@ pub fn why(trace: &Trace, t: u32, span: &Span, locks: &[String]) -> String {
         | ThreadState::CCallHolding
         | ThreadState::Runnable
         | ThreadState::Starting
+        | ThreadState::Queued
+        | ThreadState::Pickling
         | ThreadState::Done => span.state.info().meaning.to_owned(),
         ThreadState::ForcedOff => {
             let by = if span.other == NONE {

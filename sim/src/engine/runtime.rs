@@ -2,6 +2,7 @@
 //! threads (gil-model.md rules 20–21): one interpreter (and GIL) each, start-up costs, and
 //! messages that must be pickled.
 
+use super::pool::PoolPlan;
 use crate::model::{RunConfig, Runtime, StartMethod};
 use crate::scenario::Op;
 use crate::time::{MS, Nanos, US};
@@ -40,92 +41,86 @@ pub const CHILD_MIB: [(StartMethod, f64); 3] = [
     (StartMethod::Forkserver, 7.5),
 ];
 
-/// Estimated resident memory of a run of `workers` scenario threads, in MiB, from the measured
+/// Estimated resident memory of a run of `lanes` scenario threads, in MiB, from the measured
 /// baselines above: the main interpreter, and per worker a thread's stack, a subinterpreter or
 /// a child process (a forkserver's server too, a fresh interpreter booted once). asyncio tasks
-/// share the main thread. Free-threaded builds are estimated as default ones: there is no
-/// free-threaded interpreter here to measure.
-pub fn resident_mib(config: &RunConfig, workers: usize) -> f64 {
-    let n = workers as f64;
+/// share the main thread; a pool's tasks share its workers (the processes or threads it
+/// starts, [`PoolPlan`]), and a pool has threads of its own in the parent. Free-threaded
+/// builds are estimated as default ones: there is no free-threaded interpreter here to
+/// measure.
+pub fn resident_mib(config: &RunConfig, lanes: usize) -> f64 {
+    let processes = |n: f64| {
+        let child = CHILD_MIB
+            .iter()
+            .find(|(m, _)| *m == config.start_method)
+            .map_or(0.0, |(_, mib)| *mib);
+        let server = if config.start_method == StartMethod::Forkserver {
+            CHILD_MIB[1].1
+        } else {
+            0.0
+        };
+        server + n * child
+    };
+    let pool = || PoolPlan::new(config, lanes).workers as f64;
+    let parent_threads = f64::from(PoolPlan::parent_threads(config.runtime)) * THREAD_MIB;
+    let n = lanes as f64;
     INTERPRETER_MIB
         + match config.runtime {
             Runtime::Threads => n * THREAD_MIB,
             Runtime::Asyncio => 0.0,
             Runtime::Subinterpreters => n * (SUBINTERPRETER_MIB + THREAD_MIB),
-            Runtime::Multiprocessing => {
-                let child = CHILD_MIB
-                    .iter()
-                    .find(|(m, _)| *m == config.start_method)
-                    .map_or(0.0, |(_, mib)| *mib);
-                let server = if config.start_method == StartMethod::Forkserver {
-                    CHILD_MIB[1].1
-                } else {
-                    0.0
-                };
-                server + n * child
-            }
+            Runtime::Multiprocessing => processes(n),
+            Runtime::Pool | Runtime::ProcessPool => processes(pool()) + parent_threads,
+            Runtime::ThreadPool => pool() * THREAD_MIB,
         }
 }
 
-/// Whether each scenario thread gets its own interpreter and GIL.
+/// Whether the scenario's threads run in interpreters of their own, each with its own GIL
+/// and its own copy of every global: a process or subinterpreter each, or a pool's worker
+/// processes.
 pub fn one_interpreter_per_thread(config: &RunConfig) -> bool {
     matches!(
         config.runtime,
-        Runtime::Multiprocessing | Runtime::Subinterpreters
+        Runtime::Multiprocessing | Runtime::Subinterpreters | Runtime::Pool | Runtime::ProcessPool
     )
 }
 
 /// When worker `index` starts, and how much start-up work (booting an interpreter, on its own
-/// core, with its own GIL) it does before its program.
+/// core, with its own GIL) it does before its program. A pool starts its worker processes as
+/// multiprocessing does, and a `ThreadPoolExecutor` its threads as threads start.
 pub fn start_plan(config: &RunConfig, index: u64) -> (Nanos, Nanos) {
     match config.runtime {
-        Runtime::Threads => (index * config.thread_start, 0),
+        Runtime::Threads | Runtime::ThreadPool => (index * config.thread_start, 0),
         // asyncio.create_task: no OS thread to start.
         Runtime::Asyncio => (0, 0),
         Runtime::Subinterpreters => ((index + 1) * config.interpreter_start, 0),
-        Runtime::Multiprocessing => match config.start_method {
-            StartMethod::Fork => ((index + 1) * config.fork_start, 0),
-            StartMethod::Spawn => ((index + 1) * SPAWN_LAUNCH, config.spawn_start),
-            // The server boots once; each child is then forked from it, and imports its main
-            // module before its target runs (not a bare fork).
-            StartMethod::Forkserver => (
-                config.spawn_start + (index + 1) * config.fork_start,
-                config.main_import,
-            ),
-        },
+        Runtime::Multiprocessing | Runtime::Pool | Runtime::ProcessPool => {
+            match config.start_method {
+                StartMethod::Fork => ((index + 1) * config.fork_start, 0),
+                StartMethod::Spawn => ((index + 1) * SPAWN_LAUNCH, config.spawn_start),
+                // The server boots once; each child is then forked from it, and imports its main
+                // module before its target runs (not a bare fork).
+                StartMethod::Forkserver => (
+                    config.spawn_start + (index + 1) * config.fork_start,
+                    config.main_import,
+                ),
+            }
+        }
     }
 }
 
-/// The ops a worker really executes under this runtime: `send` becomes pickling and a pipe
-/// write between processes, and shared-memory increments pay for their lock.
+/// The ops a worker really executes under this runtime: `send` between threads becomes a
+/// `queue.put` (between interpreters the engine pickles it, and between processes writes it
+/// to the parent's pipe, [`super::pipe`]), and shared-memory increments pay for their lock.
 pub fn expand(ops: &[Op], config: &RunConfig) -> Vec<Op> {
     let separate = one_interpreter_per_thread(config);
     let mut out = Vec::with_capacity(ops.len());
     for op in ops {
         match *op {
-            Op::Send(bytes) => {
-                let pickle = PICKLE_FIXED + bytes * PICKLE_PS_PER_BYTE / 1000;
-                match config.runtime {
-                    Runtime::Multiprocessing => {
-                        out.push(Op::CCall {
-                            duration: pickle,
-                            releases_gil: false,
-                        });
-                        out.push(Op::Io {
-                            duration: PIPE_FIXED + bytes * PIPE_PS_PER_BYTE / 1000,
-                            blocks: None,
-                        });
-                    }
-                    Runtime::Subinterpreters => out.push(Op::CCall {
-                        duration: pickle,
-                        releases_gil: false,
-                    }),
-                    Runtime::Threads | Runtime::Asyncio => out.push(Op::CCall {
-                        duration: QUEUE_PUT,
-                        releases_gil: false,
-                    }),
-                }
-            }
+            Op::Send(_) if !separate => out.push(Op::CCall {
+                duration: QUEUE_PUT,
+                releases_gil: false,
+            }),
             Op::Offload(bytecodes) if config.runtime != Runtime::Asyncio => {
                 out.push(Op::Compute {
                     bytecodes,
@@ -196,22 +191,11 @@ mod tests {
     }
 
     #[test]
-    fn send_costs_pickling_and_a_pipe_only_between_processes() {
+    fn send_is_left_to_the_engine_only_between_interpreters() {
         let ops = [Op::Send(1_000_000)];
         let mp = expand(&ops, &config(Runtime::Multiprocessing, None));
-        assert_eq!(
-            mp,
-            vec![
-                Op::CCall {
-                    duration: 1_005_000,
-                    releases_gil: false
-                },
-                Op::Io {
-                    duration: 520_000,
-                    blocks: None
-                }
-            ]
-        );
+        assert_eq!(mp, ops.to_vec());
+        assert_eq!(expand(&ops, &config(Runtime::Pool, None)), ops.to_vec());
         let threads = expand(&ops, &config(Runtime::Threads, None));
         assert_eq!(
             threads,

@@ -4,9 +4,11 @@
 //! says how it is written and how a condition's value for it is read.
 
 use super::RunState;
+use crate::engine::pool::PoolPlan;
+use crate::engine::runtime::resident_mib;
 use crate::format;
 use crate::meta::EngineKind;
-use crate::model::{Model, PythonVersion};
+use crate::model::{Model, PythonVersion, Runtime};
 use crate::names::Named as _;
 use crate::stats::{Stats, Summary};
 use crate::trace::{CounterResult, Trace};
@@ -160,7 +162,7 @@ pub const FACTS: &[Fact] = &[
         Kind::Word(RUNTIMES),
         Run,
         true,
-        "how the threads run: threads, asyncio, multiprocessing or subinterpreters",
+        "how the threads run: threads, asyncio, multiprocessing, subinterpreters, or a pool (pool, process-pool, thread-pool)",
         |f, _| word(f.stats.runtime.name())
     ),
     fact!(
@@ -262,6 +264,38 @@ pub const FACTS: &[Fact] = &[
         true,
         "interpreters, each with its own GIL: 1, or one per process or subinterpreter",
         |f, _| count(f.stats.interpreters)
+    ),
+    fact!(
+        "workers",
+        Kind::Count,
+        Run,
+        true,
+        "a pool's workers (processes, or threads for thread-pool) that run the threads as tasks; 0 when the runtime is not a pool",
+        |f, _| count(if f.stats.runtime.is_pool() {
+            PoolPlan::new(&f.trace.meta.config, f.trace.threads.len()).workers as u64
+        } else {
+            0
+        })
+    ),
+    fact!(
+        "memory",
+        Kind::Count,
+        Run,
+        true,
+        "the run's estimated resident memory in MiB, from the baselines measured per interpreter, thread and child process",
+        |f, _| count(f.stats.resident_mib.round() as u64)
+    ),
+    fact!(
+        "threads_memory",
+        Kind::Count,
+        Run,
+        true,
+        "the same estimate, in MiB, for the run's threads as threads of one interpreter",
+        |f, _| {
+            let mut threads = f.trace.meta.config.clone();
+            threads.runtime = Runtime::Threads;
+            count(resident_mib(&threads, f.trace.threads.len()).round() as u64)
+        }
     ),
     fact!(
         "engine",

@@ -5,11 +5,11 @@
 //! before anything is spent.
 
 use super::{Op, Repeat, Scenario, ScenarioError, ThreadGroup};
+use crate::engine::increment::IncrementLoop;
 use crate::engine::runtime::{
     self, PICKLE_FIXED, PICKLE_PS_PER_BYTE, PIPE_FIXED, PIPE_PS_PER_BYTE, QUEUE_PUT,
     SHARED_INCREMENT,
 };
-use crate::engine::work::{INCREMENT_BODY, INCREMENT_CALL_BODY};
 use crate::model::{RunConfig, Runtime};
 use crate::time::{MAX_DURATION, format_nanos};
 
@@ -118,11 +118,7 @@ fn op_cost(op: &Op, config: &RunConfig, ps: u128) -> Cost {
             shared,
             ..
         } => {
-            let body = if call_inside {
-                INCREMENT_CALL_BODY
-            } else {
-                INCREMENT_BODY
-            };
+            let body = IncrementLoop::of(config.python, call_inside).body;
             let locked = if shared && separate {
                 u128::from(times) * u128::from(SHARED_INCREMENT)
             } else {
@@ -142,18 +138,18 @@ fn op_cost(op: &Op, config: &RunConfig, ps: u128) -> Cost {
             let bytes = u128::from(bytes);
             let pickle = u128::from(PICKLE_FIXED) + bytes * u128::from(PICKLE_PS_PER_BYTE) / 1000;
             match config.runtime {
-                Runtime::Multiprocessing => {
+                Runtime::Multiprocessing | Runtime::Pool | Runtime::ProcessPool => {
                     pickle + u128::from(PIPE_FIXED) + bytes * u128::from(PIPE_PS_PER_BYTE) / 1000
                 }
                 Runtime::Subinterpreters => pickle,
-                Runtime::Threads | Runtime::Asyncio => u128::from(QUEUE_PUT),
+                Runtime::Threads | Runtime::Asyncio | Runtime::ThreadPool => u128::from(QUEUE_PUT),
             }
         }
         Op::Lock(_) | Op::Unlock(_) => 0,
     };
     // A blocking call is followed by the thread's wake-up.
     let blocks = matches!(op, Op::Io { .. } | Op::Sleep(_))
-        || matches!(op, Op::Send(_) if config.runtime == Runtime::Multiprocessing);
+        || matches!(op, Op::Send(_) if config.runtime.uses_processes());
     let time = own + if blocks { wake } else { 0 };
     // Each op but a lock's is at least one event; each increment is one more, replayed at the
     // end to find the counter's value.

@@ -286,11 +286,9 @@ mod tests {
         );
         assert!(Number::parse("NaN").is_err());
         assert_eq!(Choice::<Runtime>::parse("asyncio"), Ok(Runtime::Asyncio));
-        assert!(
-            Choice::<Runtime>::parse("fibers")
-                .unwrap_err()
-                .contains("threads, asyncio, multiprocessing or subinterpreters")
-        );
+        assert!(Choice::<Runtime>::parse("fibers").unwrap_err().contains(
+            "threads, asyncio, multiprocessing, subinterpreters, pool, process-pool or thread-pool"
+        ));
         assert_eq!(Switch::parse("false"), Ok(false));
         assert!(Switch::parse("yes").is_err());
         assert_eq!(GilFlag::parse("1"), Ok(true));

@@ -145,7 +145,9 @@ define_settings! {
     /// default build (by default 0.4 up to 3.13, 0.08 from 3.14).
     free_threaded_overhead: f64 = Number, "FRACTION";
     /// How the threads run (default threads): threads in one interpreter, tasks on one asyncio
-    /// event loop, one process each, or one subinterpreter each (3.12 and later).
+    /// event loop, one process each, one subinterpreter each (3.12 and later), or tasks
+    /// submitted to a pool of `workers`: `multiprocessing.Pool` (pool), `ProcessPoolExecutor`
+    /// (process-pool) or `ThreadPoolExecutor` (thread-pool).
     runtime: Runtime = Choice<Runtime>, "RUNTIME";
     /// The old GIL (2.7, 3.0–3.1): bytecodes between forced releases, `sys.setcheckinterval`,
     /// 1 to 1000000 (default 100).
@@ -154,6 +156,10 @@ define_settings! {
     /// or forkserver (`spawn_start` once for the server, then a fork and `main_import` each);
     /// by default fork up to 3.13 and forkserver from 3.14, as on Linux.
     start_method: StartMethod = Choice<StartMethod>, "METHOD";
+    /// Pools (runtime pool, process-pool, thread-pool): the workers, 1 to 256; by default the
+    /// pool's own: the cores for `Pool` and `ProcessPoolExecutor` (`os.cpu_count()`),
+    /// `min(32, cores + 4)` for `ThreadPoolExecutor` (3.8+).
+    workers: u32 = Whole<u32>, "N";
     /// Subinterpreters: what creating one interpreter costs its creator; by default 11 ms on
     /// 3.12 and 15 ms from 3.13, the CPU time of `_interpreters.create()` measured here
     /// (`scripts/measure/startup_costs.py`).
@@ -256,6 +262,7 @@ mod tests {
                 "duration",
                 "free_threaded_overhead",
                 "start_method",
+                "workers",
                 "interpreter_start"
             ]
         );

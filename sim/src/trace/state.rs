@@ -50,13 +50,19 @@ pub enum ThreadState {
     /// A new process or subinterpreter booting its interpreter before its program (on its own
     /// core, with its own GIL): a cost of the runtime, not the program's work.
     Starting,
+    /// A pool's task submitted and waiting in the pool's queue for a worker to take it (or for
+    /// the task before it in its chunk to end): the pool's queueing, not the program's work.
+    Queued,
+    /// Pickling or unpickling a message for another interpreter (a `send`, a pool's task or
+    /// its result), on its core with its own interpreter's GIL: a cost of the runtime.
+    Pickling,
     /// Finished its program.
     Done,
 }
 
 impl ThreadState {
     /// Every state, in legend order.
-    pub const ALL: [ThreadState; 17] = [
+    pub const ALL: [ThreadState; 19] = [
         Self::Running,
         Self::WaitingGil,
         Self::ForcedOff,
@@ -73,6 +79,8 @@ impl ThreadState {
         Self::Collecting,
         Self::Signalling,
         Self::Starting,
+        Self::Queued,
+        Self::Pickling,
         Self::Done,
     ];
 
@@ -107,6 +115,7 @@ impl ThreadState {
                 | Self::Collecting
                 | Self::Signalling
                 | Self::Starting
+                | Self::Pickling
         )
     }
 }
@@ -240,6 +249,20 @@ const STATE_INFO: [StateInfo; ThreadState::ALL.len()] = [
         name: "starting its interpreter",
         short: "starting",
         meaning: "a new process or subinterpreter booting its own interpreter (with its own GIL) before its program runs",
+        holds_gil: true,
+    },
+    StateInfo {
+        state: ThreadState::Queued,
+        name: "queued for a worker",
+        short: "queued",
+        meaning: "a task submitted to a pool, waiting in its queue until a worker takes it (or the task before it in its chunk ends)",
+        holds_gil: false,
+    },
+    StateInfo {
+        state: ThreadState::Pickling,
+        name: "pickling a message",
+        short: "pickling",
+        meaning: "pickling or unpickling a message for another interpreter (a send, a pool's task or its result), on its core with its own GIL",
         holds_gil: true,
     },
     StateInfo {

@@ -82,6 +82,9 @@ fn runtime_name(runtime: Runtime) -> &'static str {
         Runtime::Asyncio => "asyncio",
         Runtime::Multiprocessing => "multiprocessing",
         Runtime::Subinterpreters => "subinterpreters",
+        Runtime::Pool => "pool",
+        Runtime::ProcessPool => "process-pool",
+        Runtime::ThreadPool => "thread-pool",
     }
 }
 
@@ -106,7 +109,16 @@ fn check_runtime(config: &RunConfig, interpreter: &Interpreter) -> Result<(), Cp
                 "runtime \"subinterpreters\" needs interpreters with their own GIL (PEP 684, Python 3.12 and later); {label} has none"
             )))
         }
-        Runtime::Multiprocessing => {
+        // ProcessPoolExecutor's mp_context and initializer are 3.7's.
+        Runtime::ProcessPool | Runtime::ThreadPool
+            if interpreter.version.python < PythonVersion::new(3, 7) =>
+        {
+            Err(CpythonError::Unsupported(format!(
+                "runtime \"{}\" needs Python 3.7 or later here (ProcessPoolExecutor's mp_context and initializer); {label} is older",
+                config.runtime
+            )))
+        }
+        Runtime::Multiprocessing | Runtime::Pool | Runtime::ProcessPool => {
             let method = start_method_name(config.start_method);
             if facts.start_methods.iter().any(|m| m == method) {
                 Ok(())
@@ -140,9 +152,9 @@ fn executor_count(scenario: &Scenario, config: &RunConfig) -> u32 {
 /// asyncio executor threads.
 pub fn lanes(scenario: &Scenario, config: &RunConfig) -> Vec<(String, usize, LaneRole)> {
     let role = match config.runtime {
-        Runtime::Threads => LaneRole::Thread,
+        Runtime::Threads | Runtime::ThreadPool => LaneRole::Thread,
         Runtime::Asyncio => LaneRole::Task,
-        Runtime::Multiprocessing => LaneRole::Process,
+        Runtime::Multiprocessing | Runtime::Pool | Runtime::ProcessPool => LaneRole::Process,
         Runtime::Subinterpreters => LaneRole::Interpreter,
     };
     let mut lanes: Vec<_> = scenario
@@ -275,6 +287,7 @@ fn constants(
         py_float(config.switch_interval_us as f64 / 1e6),
     );
     line("CHECK_INTERVAL", config.check_interval.to_string());
+    line("WORKERS", config.pool_workers().to_string());
     line("CORES", config.cores.to_string());
     line(
         "DURATION",
@@ -415,6 +428,7 @@ pub fn generate(
         Runtime::Threads => include_str!("threads.py"),
         Runtime::Asyncio => include_str!("asyncio_runtime.py"),
         Runtime::Multiprocessing => include_str!("processes.py"),
+        Runtime::Pool | Runtime::ProcessPool | Runtime::ThreadPool => include_str!("pool.py"),
         Runtime::Subinterpreters => include_str!("subinterpreters.py"),
     };
     let text = [
@@ -494,6 +508,11 @@ ops = [
   { send = 64 },
   { offload = 500 },
   { import = "ext", supports_free_threading = true, duration = "1ms" },
+  { read = "config", times = 10 },
+  { read = "config", times = 10, per_thread = true },
+  { read = "handler", times = 10, kind = "function" },
+  { mutate = "cache", times = 10 },
+  { collect = "2ms" },
 ]
 [[threads]]
 name = "spinner"
@@ -553,6 +572,21 @@ ops = [ { compute = 100 } ]
             "LANES = [(u'worker-0', 0, False), (u'worker-1', 0, False), (u'spinner', 1, True)]",
             "MAILBOX = queue.Queue()",
             "R_THREAD_START = 1",
+            "read_0(rec, 10)  # read = \"config\", times = 10",
+            "read_1(rec, 10)  # read = \"config\", times = 10, per_thread = true",
+            "read_2(rec, 10)  # read = \"handler\", times = 10",
+            "OBJECT_0 = SharedObject()  # config",
+            "OBJECT_2 = shared_function  # handler",
+            "            OBJECT_0.value\n",
+            "    own = SharedObject()\n",
+            "            own.value\n",
+            "mutate_2(rec, 10)  # mutate = \"cache\", times = 10",
+            "DICT_2 = {}  # cache",
+            "            DICT_2[n] = n\n",
+            "collect(rec, 0.002)  # collect = \"2.00 ms\"",
+            "('read_1', read_1, False)",
+            "('mutate_2', mutate_2, False)",
+            "R_COLLECT = 22",
         ] {
             assert!(p.text.contains(line), "missing: {line}");
         }

@@ -19,6 +19,7 @@
 //! - [`contention`]: free-threaded threads contending for a shared object (rule 19b);
 //! - [`stop_world`]: stop-the-world pauses of a free-threaded build (rules 18–19);
 //! - [`event_loop`]: asyncio (rule 22);
+//! - [`pool`]: a pool's tasks, its workers, and messages through the parent's pipes;
 //! - [`recording`]: what the trace shows and how the run closes;
 //! - [`thread`]: one thread's state and its id, [`Tid`].
 
@@ -31,6 +32,7 @@ mod limits;
 mod locks;
 mod old_gil;
 mod os;
+mod pool;
 mod program;
 mod recording;
 mod stop_world;
@@ -51,6 +53,7 @@ use event_loop::{EventLoop, Role};
 use gil::Gil;
 use locks::LockState;
 use os::Core;
+use pool::{Pipes, PoolState};
 use std::collections::VecDeque;
 use stop_world::StopWorld;
 use thread::{Stage, Th, Threads, Tid};
@@ -80,6 +83,10 @@ pub struct SimEngine {
     event_loop: EventLoop,
     contention: Contention,
     stop_world: StopWorld,
+    /// A pool runtime's workers and chunks of tasks.
+    pool: Option<PoolState>,
+    /// The parent's readers of its children's pipes.
+    pipes: Pipes,
     /// Pending timers: slot 0 ends the run, 1..=cores are time slices, then one per thread.
     timers: Timers,
     now: Nanos,
@@ -104,6 +111,8 @@ impl SimEngine {
             .map(|(name, group)| ThreadInfo::new(name.clone(), *group))
             .collect();
         let separate = runtime::one_interpreter_per_thread(config);
+        // A pool's tasks get their worker (and interpreter) when they are taken.
+        let pooled = config.runtime.is_pool();
         let role = if config.runtime == Runtime::Asyncio {
             Role::Task
         } else {
@@ -114,12 +123,24 @@ impl SimEngine {
             .enumerate()
             .map(|(index, (_, group))| Th {
                 finite: scenario.groups[*group].repeat != Repeat::Forever,
-                interp: if separate { index } else { 0 },
-                startup: runtime::start_plan(config, index as u64).1,
+                interp: if separate && !pooled { index } else { 0 },
+                startup: if pooled {
+                    0
+                } else {
+                    runtime::start_plan(config, index as u64).1
+                },
                 ..Th::new(*group, role)
             })
             .collect();
-        let interpreters = if separate { threads.len().max(1) } else { 1 };
+        let interpreters = if pooled && separate {
+            crate::engine::pool::PoolPlan::new(config, threads.len())
+                .workers
+                .max(1)
+        } else if separate {
+            threads.len().max(1)
+        } else {
+            1
+        };
         let threads_len = threads.len();
         let mut engine = SimEngine {
             gil_on: config.gil_enabled(),
@@ -142,6 +163,8 @@ impl SimEngine {
             event_loop: EventLoop::default(),
             contention: Contention::default(),
             stop_world: StopWorld::default(),
+            pool: None,
+            pipes: Pipes::default(),
             timers: Timers::new(1 + config.cores as usize + threads_len),
             now: 0,
             rng: SplitMix64::new(config.seed),
@@ -159,8 +182,9 @@ impl SimEngine {
             config: config.clone(),
         };
         engine.add_executors(scenario, config);
+        engine.add_pool(config);
         for t in engine.threads.ids() {
-            let start = if engine.is_executor(t) {
+            let start = if engine.is_executor(t) || pooled {
                 0
             } else {
                 runtime::start_plan(config, u64::from(t.id())).0
@@ -311,6 +335,8 @@ impl SimEngine {
             Stage::NotStarted => "has not started".into(),
             Stage::Ready => "is ready, waiting for the event loop".into(),
             Stage::ExecutorIdle => "is an idle executor thread".into(),
+            Stage::Queued => "waits in the pool's queue for a worker".into(),
+            Stage::PipeWrite { .. } | Stage::Delivering => "writes to a pipe".into(),
             Stage::Blocking => "is in I/O or a sleep".into(),
             Stage::CondWait { .. } | Stage::TakeGil { .. } | Stage::OldResleep { .. } => {
                 "waits for the GIL".into()

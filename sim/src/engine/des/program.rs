@@ -4,9 +4,12 @@
 //! (rule 13: I/O, sleep, C calls that release the GIL, lock waits), C calls that keep the GIL
 //! (rule 12), and the thread's end.
 
-use super::thread::{Os, Resume, Stage, Tid};
+use super::thread::{Os, Overhead, PipeMessage, Resume, Stage, Tid};
 use super::{STALL_LIMIT, SimEngine};
 use crate::engine::SimError;
+use crate::engine::increment::IncrementLoop;
+use crate::engine::pipe::pickle_cost;
+use crate::engine::runtime;
 use crate::engine::work::{LoopShape, SharedUse};
 use crate::model::PythonVersion;
 use crate::scenario::{Op, Repeat};
@@ -37,26 +40,49 @@ impl SimEngine {
                 self.executor_idle(t);
                 Ok(())
             }
+            Stage::NotStarted if self.is_pool_task(t) => {
+                self.task_submitted(t);
+                Ok(())
+            }
             Stage::NotStarted => {
                 self.record_start(t);
-                self.threads[t].stage = Stage::take_gil(Resume::Boundary);
-                if self.gil_on {
-                    self.show(t, ThreadState::WaitingGil, self.holder_or_none(t));
-                } else {
-                    // Without a GIL, taking it returns at once: the thread only needs a core.
-                    self.show(t, ThreadState::Runnable, NONE);
-                }
-                self.want_core(t, false)
+                self.start_program(t)
+            }
+            // A worker took the task.
+            Stage::Queued => self.start_program(t),
+            Stage::PipeWrite { result } => {
+                self.pipe_written(t, result);
+                Ok(())
+            }
+            Stage::Delivering => {
+                self.finish_thread(t);
+                Ok(())
             }
             Stage::Bytecode => self.on_work_timer(t),
             Stage::CHold => {
                 let th = &mut self.threads[t];
-                if th.booting {
-                    th.booting = false;
-                } else {
-                    th.op += 1;
+                match th.overhead.take() {
+                    Some(Overhead::Booting) => {}
+                    Some(Overhead::Pickling {
+                        write: Some(message),
+                        ..
+                    }) => {
+                        // Pickled: written to the pipe with the GIL released.
+                        th.pipe = Some(message);
+                        return if self.release_for_call(t) {
+                            self.run(t)
+                        } else {
+                            Ok(())
+                        };
+                    }
+                    Some(Overhead::Pickling { next_op, .. }) => {
+                        if next_op {
+                            th.op += 1;
+                        }
+                    }
+                    None => th.op += 1,
                 }
-                th.stage = Stage::Boundary;
+                self.threads[t].stage = Stage::Boundary;
                 self.run(t)
             }
             // The call is over, on the same core: take the GIL back (rule 14b).
@@ -85,6 +111,18 @@ impl SimEngine {
             }
             _ => Ok(()),
         }
+    }
+
+    /// The thread begins its program: it takes the GIL (or, without one, a core).
+    fn start_program(&mut self, t: Tid) -> Result<(), SimError> {
+        self.threads[t].stage = Stage::take_gil(Resume::Boundary);
+        if self.gil_on {
+            self.show(t, ThreadState::WaitingGil, self.holder_or_none(t));
+        } else {
+            // Without a GIL, taking it returns at once: the thread only needs a core.
+            self.show(t, ThreadState::Runnable, NONE);
+        }
+        self.want_core(t, false)
     }
 
     /// Executes instantaneous steps on a core until the thread blocks or starts timed work.
@@ -133,6 +171,9 @@ impl SimEngine {
                 | Stage::LockWait(_)
                 | Stage::Ready
                 | Stage::ExecutorIdle
+                | Stage::Queued
+                | Stage::PipeWrite { .. }
+                | Stage::Delivering
                 | Stage::Parked
                 | Stage::Done => return Ok(()),
                 // Preempted while signalling: back on a core, it re-acquires.
@@ -167,7 +208,17 @@ impl SimEngine {
             // A new process or interpreter boots first, on its own core with its own GIL.
             let startup = std::mem::take(&mut th.startup);
             th.enter_c_call(startup, Stage::CHold);
-            th.booting = true;
+            th.overhead = Some(Overhead::Booting);
+            return true;
+        }
+        if th.unpickle > 0 && (th.holds_gil || !self.gil_on) {
+            // A pool's worker unpickles the task it read.
+            let unpickle = std::mem::take(&mut th.unpickle);
+            th.enter_c_call(unpickle, Stage::CHold);
+            th.overhead = Some(Overhead::Pickling {
+                write: None,
+                next_op: false,
+            });
             return true;
         }
         if self.threads[t].op >= len {
@@ -175,6 +226,17 @@ impl SimEngine {
             th.iteration += 1;
             th.op = 0;
             if repeat == Repeat::Times(th.iteration) {
+                if self.result_due(t) {
+                    // The worker pickles the chunk's results for the parent.
+                    let message = Self::result_message();
+                    let th = &mut self.threads[t];
+                    th.enter_c_call(pickle_cost(message.bytes), Stage::CHold);
+                    th.overhead = Some(Overhead::Pickling {
+                        write: Some(message),
+                        next_op: false,
+                    });
+                    return true;
+                }
                 self.finish_thread(t);
                 return false;
             }
@@ -209,7 +271,6 @@ impl SimEngine {
                     bytecodes,
                     LoopShape::compute(loop_body, self.model),
                     None,
-                    false,
                     None,
                 );
                 false
@@ -240,15 +301,11 @@ impl SimEngine {
                 call_inside,
                 ..
             } => {
-                let shape = LoopShape::increment(call_inside, self.model);
-                self.begin_work(
-                    t,
-                    times * u64::from(shape.body),
-                    shape,
-                    Some(counter),
-                    call_inside,
-                    None,
+                let shape = LoopShape::increment(
+                    IncrementLoop::of(self.config.python, call_inside),
+                    self.model,
                 );
+                self.begin_work(t, times * u64::from(shape.body), shape, Some(counter), None);
                 false
             }
             Op::CCall {
@@ -274,8 +331,22 @@ impl SimEngine {
                 supports_free_threading,
                 duration,
             } => self.import_module(t, module, supports_free_threading, duration),
-            // `send` is expanded into C calls and I/O when the engine is built, and `offload`
-            // runs inline except under asyncio.
+            // Between interpreters a message is pickled, and between processes then written to
+            // the parent's pipe (between threads it was expanded into a `queue.put`).
+            Op::Send(bytes) if runtime::one_interpreter_per_thread(&self.config) => {
+                let write = self.config.runtime.uses_processes().then_some(PipeMessage {
+                    bytes,
+                    result: false,
+                });
+                let th = &mut self.threads[t];
+                th.enter_c_call(pickle_cost(bytes), Stage::CHold);
+                th.overhead = Some(Overhead::Pickling {
+                    write,
+                    next_op: write.is_none(),
+                });
+                true
+            }
+            // `offload` runs inline except under asyncio.
             Op::Send(_) | Op::Offload(_) => {
                 self.threads[t].op += 1;
                 true
@@ -294,6 +365,10 @@ impl SimEngine {
 
     /// The GIL-free part of an op. Returns whether to keep running.
     fn start_blocking(&mut self, t: Tid) -> Result<bool, SimError> {
+        if let Some(message) = self.threads[t].pipe.take() {
+            self.write_pipe(t, message);
+            return Ok(false);
+        }
         if self.is_executor(t) {
             self.executor_idle(t);
             return Ok(false);
@@ -348,14 +423,7 @@ impl SimEngine {
     ) {
         let shape = LoopShape::compute(loop_body, self.model);
         let shared = SharedUse { object, line_ops };
-        self.begin_work(
-            t,
-            times * u64::from(shape.body),
-            shape,
-            None,
-            false,
-            Some(shared),
-        );
+        self.begin_work(t, times * u64::from(shape.body), shape, None, Some(shared));
     }
 
     /// The thread sleeps in the kernel for `duration` (a blocking call, a sleep), GIL
@@ -372,7 +440,8 @@ impl SimEngine {
     fn run_on_core(&mut self, t: Tid) {
         let th = &self.threads[t];
         let (shown, other) = match th.stage {
-            _ if th.booting => (ThreadState::Starting, NONE),
+            _ if th.overhead == Some(Overhead::Booting) => (ThreadState::Starting, NONE),
+            _ if th.overhead.is_some() => (ThreadState::Pickling, NONE),
             // Without a GIL a "holding" call holds nothing: it runs alongside the others.
             Stage::CHold if self.gil_on => (ThreadState::CCallHolding, NONE),
             Stage::Collecting => (ThreadState::Collecting, NONE),
@@ -401,6 +470,7 @@ impl SimEngine {
         self.record_finish(t);
         self.show(t, ThreadState::Done, NONE);
         self.leave_core(t, Os::Off);
+        self.task_done(t);
         if finite {
             self.finite_left -= 1;
             if self.finite_left == 0 {

@@ -117,6 +117,15 @@ pub(super) enum Stage {
     Collecting,
     /// asyncio: an executor thread waiting for a job.
     ExecutorIdle,
+    /// A pool's task waiting for a worker (or for the task before it in its chunk).
+    Queued,
+    /// Writing a message to a pipe, asleep in the kernel until the writer is done; then the
+    /// next op, or, for a task's result (`delivered`: when the parent has read it), the end.
+    PipeWrite {
+        result: Option<Nanos>,
+    },
+    /// A task's result written, on its way to the parent until it has been read.
+    Delivering,
     Done,
 }
 
@@ -125,6 +134,29 @@ impl Stage {
     pub(super) fn take_gil(then: Resume) -> Self {
         Stage::TakeGil { woke: None, then }
     }
+}
+
+/// A runtime's own work on a thread's core, holding its interpreter's GIL.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Overhead {
+    /// A new process or interpreter booting before the program.
+    Booting,
+    /// Pickling or unpickling a message; then writing it to a pipe, if `write` says so, or
+    /// going on to the next op if `next_op`, else starting the current one.
+    Pickling {
+        write: Option<PipeMessage>,
+        next_op: bool,
+    },
+}
+
+/// A message for the parent's pipe.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct PipeMessage {
+    /// Its pickled size.
+    pub(super) bytes: u64,
+    /// A task's result (read by the pool's result handler, which unpickles it) rather than a
+    /// `send`.
+    pub(super) result: bool,
 }
 
 /// The thread as the OS sees it.
@@ -189,8 +221,12 @@ pub(super) struct Th {
     pub(super) interp: usize,
     /// Start-up work (a process or interpreter booting) still to do before the program.
     pub(super) startup: Nanos,
-    /// In that start-up work now (shown as a C call holding its own GIL).
-    pub(super) booting: bool,
+    /// A pool's task: unpickling it on the worker, still to do before the program.
+    pub(super) unpickle: Nanos,
+    /// In a runtime's own work now (booting, pickling), on its core with its own GIL.
+    pub(super) overhead: Option<Overhead>,
+    /// A pickled message to write to a pipe once the GIL is released.
+    pub(super) pipe: Option<PipeMessage>,
     /// Thread, asyncio task, or executor worker.
     pub(super) role: Role,
     /// An executor worker's job: (bytecodes, the task awaiting it).
@@ -228,7 +264,9 @@ impl Th {
             finite: false,
             interp: 0,
             startup: 0,
-            booting: false,
+            unpickle: 0,
+            overhead: None,
+            pipe: None,
             role,
             job: None,
             io_calls: 0,
