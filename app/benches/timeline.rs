@@ -1,9 +1,10 @@
 //! One timeline frame, headless: egui layout (`Context::run_ui`) plus tessellation, no GPU,
-//! at 1920×1080, with 1 and 10 million spans, fully zoomed out and zoomed in, with everything
-//! the classroom draws over the lanes: lost updates, the step's event, a selection, a pinned
-//! span.
+//! at 1920×1080, with 1, 10 and 30 million spans, fully zoomed out and zoomed in, with
+//! everything the classroom draws over the lanes: lost updates, the step's event, a
+//! selection, a pinned span. At 30 M also a pan: each frame's view a tenth of its width on
+//! from the last, zoomed in and at a tenth of the run.
 //!
-//! Run with `cargo bench -p gilscope --bench timeline`.
+//! Run with `cargo bench -p gilscope --bench timeline` (one size: `-- 30M`).
 
 // criterion_group!/criterion_main! generate undocumented functions.
 #![allow(missing_docs)]
@@ -79,7 +80,15 @@ fn bench(c: &mut Criterion) {
     let theme = Theme::new(ThemeMode::Dark, false);
     let mut group = c.benchmark_group("timeline_frame_1920x1080");
     group.sample_size(20);
-    for (label, spans) in [("1M", 1_000_000), ("10M", 10_000_000)] {
+    for (label, spans) in [("1M", 1_000_000), ("10M", 10_000_000), ("30M", 30_000_000)] {
+        // A filter naming sizes ("30M", "1M_zoomed_out") skips the traces of the others.
+        let sizes: Vec<String> = std::env::args()
+            .skip(1)
+            .filter(|a| a.starts_with(|c: char| c.is_ascii_digit()) && a.contains('M'))
+            .collect();
+        if !sizes.is_empty() && !sizes.iter().any(|a| a.starts_with(label)) {
+            continue;
+        }
         // 16 threads on 4 cores: 21 lanes.
         let trace = synthetic::trace(spans, 16, 4, 42);
         let mut zoomed_out = TimelineView::default();
@@ -105,8 +114,40 @@ fn bench(c: &mut Criterion) {
                 b.iter(|| black_box(frame(&ctx, &trace, &theme, &view)));
             });
         }
+        if label == "30M" {
+            pan(&mut group, &trace, &theme);
+        }
     }
     group.finish();
+}
+
+/// Frames of a view panned by a tenth of its width each, zoomed in (200 µs) and at a tenth of
+/// the run (about 30 ms, some 15,000 spans a lane at 30 M), wrapping around the run.
+fn pan(
+    group: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>,
+    trace: &Trace,
+    theme: &Theme,
+) {
+    let end = trace.now as f64;
+    for (zoom, width) in [("200us", 200_000.0), ("tenth", end / 10.0)] {
+        let ctx = egui::Context::default();
+        let mut start = 0.0;
+        let mut view = TimelineView {
+            start,
+            end: width,
+            follow_live: false,
+            ..TimelineView::default()
+        };
+        frame(&ctx, trace, theme, &view);
+        group.bench_function(format!("30M_pan_{zoom}"), |b| {
+            b.iter(|| {
+                start = (start + width / 10.0) % (end - width);
+                view.start = start;
+                view.end = start + width;
+                black_box(frame(&ctx, trace, theme, &view))
+            });
+        });
+    }
 }
 
 criterion_group!(benches, bench);

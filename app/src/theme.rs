@@ -112,6 +112,9 @@ pub const PATTERN_FRAME: Color32 = Color32::from_black_alpha(170);
 pub const PRESENTATION_MIN_LANE: f32 = 48.0;
 /// Presentation mode's smallest text, in points: lane labels, axis and legend (22.75 pt).
 pub const PRESENTATION_MIN_TEXT: f32 = 22.0;
+/// The smallest text the app sets at normal size, in points (the labels inside spans; egui's
+/// small text is raised to it), times the text scale in presentation mode.
+pub const MIN_TEXT: f32 = 11.0;
 
 /// A complete palette plus the presentation flag.
 #[derive(Clone, Debug)]
@@ -287,7 +290,7 @@ impl Theme {
 
     /// The height of a lane folded to a line (a core that never ran anything).
     pub fn folded_lane_height(&self) -> f32 {
-        self.span_font().size * 0.9
+        self.min_text_size()
     }
 
     /// Gap between lanes, in points.
@@ -302,7 +305,12 @@ impl Theme {
 
     /// The font of text drawn inside spans.
     pub fn span_font(&self) -> FontId {
-        FontId::new(11.0 * self.text_scale(), FontFamily::Proportional)
+        FontId::new(self.min_text_size(), FontFamily::Proportional)
+    }
+
+    /// The smallest text on screen, points: [`MIN_TEXT`] times the text scale.
+    pub fn min_text_size(&self) -> f32 {
+        MIN_TEXT * self.text_scale()
     }
 
     /// The stroke of a handoff arrow.
@@ -337,7 +345,10 @@ impl Theme {
             style.visuals = visuals;
             style.text_styles = egui::style::default_text_styles()
                 .into_iter()
-                .map(|(name, font)| (name, FontId::new(font.size * scale, font.family)))
+                .map(|(name, font)| {
+                    let size = (font.size * scale).max(self.min_text_size());
+                    (name, FontId::new(size, font.family))
+                })
                 .collect();
             style.spacing.item_spacing = spacing.item_spacing * grow;
             style.spacing.button_padding = spacing.button_padding * grow;
@@ -458,5 +469,17 @@ mod tests {
             (ctx.style_of(egui::Theme::Dark).text_styles[&TextStyle::Body].size - 13.0).abs()
                 < 0.01
         );
+        // No text style under the smallest text, small text included.
+        for presentation in [false, true] {
+            let theme = Theme::new(ThemeMode::Dark, presentation);
+            theme.apply(&ctx);
+            for (style, font) in &ctx.style_of(egui::Theme::Dark).text_styles {
+                assert!(
+                    font.size >= theme.min_text_size() - 0.01,
+                    "{style:?} at {} in presentation {presentation}",
+                    font.size
+                );
+            }
+        }
     }
 }

@@ -8,20 +8,15 @@ use clap::Parser;
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 use gilscope::cli::{Cli, execute};
-use gilscope::gui::{GilscopeApp, ScenarioSource, Settings, Speed};
+use gilscope::gui::GilscopeApp;
 use gilscope::widgets::sweep_chart::Quantity;
 use gilscope_sim::time::SEC;
 use std::time::{Duration, Instant};
 
+mod ui_support;
+
 fn harness(scenario: &str) -> Harness<'static, GilscopeApp> {
-    let app = GilscopeApp::new(Settings {
-        scenario: ScenarioSource::Preset(scenario.to_owned()),
-        speed: Speed::Fastest,
-        ..Settings::default()
-    });
-    Harness::builder()
-        .with_size(egui::vec2(1280.0, 800.0))
-        .build_ui_state(|ui, app: &mut GilscopeApp| app.ui_contents(ui), app)
+    ui_support::harness(ui_support::fastest(scenario))
 }
 
 /// Steps frames until the sweep ends (generous deadline for a loaded 2-core machine).

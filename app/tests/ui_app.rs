@@ -12,32 +12,8 @@ use gilscope_sim::presets::{self, PRESETS};
 use gilscope_sim::{Overrides, PythonVersion, Stats};
 use std::time::{Duration, Instant};
 
-/// An app that runs as fast as possible.
-fn app(scenario: &str) -> GilscopeApp {
-    GilscopeApp::new(Settings {
-        scenario: ScenarioSource::Preset(scenario.to_owned()),
-        speed: Speed::Fastest,
-        ..Settings::default()
-    })
-}
-
-fn harness(app: GilscopeApp) -> Harness<'static, GilscopeApp> {
-    Harness::builder()
-        .with_size(egui::vec2(1280.0, 800.0))
-        .build_ui_state(|ui, app: &mut GilscopeApp| app.ui_contents(ui), app)
-}
-
-/// Steps frames until every run has ended (generous deadline for a loaded machine).
-fn run_to_end(h: &mut Harness<'_, GilscopeApp>) {
-    let deadline = Instant::now() + Duration::from_mins(3);
-    h.step();
-    while !h.state().is_finished() {
-        assert!(Instant::now() < deadline, "the run did not finish");
-        std::thread::sleep(Duration::from_millis(2));
-        h.step();
-    }
-    h.run_steps(3);
-}
+mod ui_support;
+use ui_support::{fastest as app, harness, run_to_end};
 
 /// The stats `gilscope run --json` would print for this preset and these overrides.
 fn expected_stats(stem: &str, overrides: &Overrides) -> Stats {

@@ -10,30 +10,14 @@ use egui_kittest::kittest::{NodeT, Queryable};
 use gilscope::gui::event_log::row_text;
 use gilscope::gui::runtime_table::compare_cells;
 use gilscope::gui::selection::{lost_in, selection_rows};
-use gilscope::gui::{GilscopeApp, ScenarioSource, Settings, Speed};
+use gilscope::gui::{GilscopeApp, Settings, Speed};
 use gilscope::theme::{PRESENTATION_MIN_LANE, PRESENTATION_MIN_TEXT};
 use gilscope_sim::events::{EventKind, RunEvent, caption};
 use gilscope_sim::presets::PRESETS;
 use gilscope_sim::{Overrides, PythonVersion, Stats};
-use std::time::{Duration, Instant};
 
-fn settings(stem: &str, speed: Speed) -> Settings {
-    Settings {
-        scenario: ScenarioSource::Preset(stem.to_owned()),
-        speed,
-        ..Settings::default()
-    }
-}
-
-fn harness_sized(app: GilscopeApp, size: egui::Vec2) -> Harness<'static, GilscopeApp> {
-    Harness::builder()
-        .with_size(size)
-        .build_ui_state(|ui, app: &mut GilscopeApp| app.ui_contents(ui), app)
-}
-
-fn harness(app: GilscopeApp) -> Harness<'static, GilscopeApp> {
-    harness_sized(app, egui::vec2(1280.0, 800.0))
-}
+mod ui_support;
+use ui_support::{harness, harness_sized, preset as settings, run_to_end, wait};
 
 /// A paused run of `stem` at the class pace, ready to be stepped.
 fn paused(stem: &str, overrides: Overrides) -> Harness<'static, GilscopeApp> {
@@ -51,27 +35,11 @@ fn paused(stem: &str, overrides: Overrides) -> Harness<'static, GilscopeApp> {
     h
 }
 
-/// Steps frames until `done` (generous deadline for a loaded machine).
-fn wait(h: &mut Harness<'_, GilscopeApp>, done: impl Fn(&GilscopeApp) -> bool) {
-    let deadline = Instant::now() + Duration::from_mins(3);
-    h.step();
-    while !done(h.state()) {
-        assert!(Instant::now() < deadline, "timed out");
-        std::thread::sleep(Duration::from_millis(2));
-        h.step();
-    }
-    h.run_steps(2);
-}
-
 /// Until a step asked of the engine has arrived (or a step back has replayed the run).
 fn settle(h: &mut Harness<'_, GilscopeApp>) {
     wait(h, |app| {
         app.focus().pending.is_none() && app.focus().replay.is_none()
     });
-}
-
-fn run_to_end(h: &mut Harness<'_, GilscopeApp>) {
-    wait(h, GilscopeApp::is_finished);
 }
 
 fn selected(h: &Harness<'_, GilscopeApp>) -> RunEvent {

@@ -6,22 +6,15 @@
 use egui::accesskit::Role;
 use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT, Queryable};
-use gilscope::gui::{CompareWith, GilscopeApp, ScenarioSource, Settings, Speed};
+use gilscope::gui::{CompareWith, GilscopeApp, Settings, Speed};
 use gilscope_sim::{PythonVersion, Runtime};
 
+mod ui_support;
+
 fn harness(stem: &str, change: impl FnOnce(&mut Settings)) -> Harness<'static, GilscopeApp> {
-    let mut settings = Settings {
-        scenario: ScenarioSource::Preset(stem.to_owned()),
-        speed: Speed::Fastest,
-        ..Settings::default()
-    };
+    let mut settings = ui_support::preset(stem, Speed::Fastest);
     change(&mut settings);
-    let mut h = Harness::builder()
-        .with_size(egui::vec2(1280.0, 900.0))
-        .build_ui_state(
-            |ui, app: &mut GilscopeApp| app.ui_contents(ui),
-            GilscopeApp::new(settings),
-        );
+    let mut h = ui_support::harness_sized(GilscopeApp::new(settings), egui::vec2(1280.0, 900.0));
     h.run_steps(3);
     h
 }

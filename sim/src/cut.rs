@@ -30,9 +30,9 @@ fn clip(span: Span, from: Nanos, to: Nanos) -> Option<Span> {
 
 fn cut_lane(lane: &Lane, now: Nanos, from: Nanos, to: Nanos) -> Lane {
     let first = lane.spans.partition_point(|s| s.end <= from);
-    let spans = lane.spans[first..]
-        .iter()
-        .copied()
+    let spans = lane
+        .spans
+        .range(first..)
         .chain(lane.open.map(|mut s| {
             s.end = now.max(s.start);
             s

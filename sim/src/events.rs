@@ -299,7 +299,7 @@ impl EventLog {
             .zip(&trace.thread_lanes)
             .all(|(seen, lane)| {
                 let closed_same = lane.spans.len() >= seen.closed
-                    && (seen.closed == 0 || lane.spans.get(seen.closed - 1) == seen.last.as_ref());
+                    && (seen.closed == 0 || lane.spans.get(seen.closed - 1) == seen.last);
                 // An I/O start logged from the open span must still be there, open or closed.
                 let open_same = seen.open_io.is_none_or(|start| {
                     lane.spans
@@ -327,7 +327,7 @@ fn read_lane(
         thread: t,
         other: NONE,
     };
-    for span in &lane.spans[seen.closed..] {
+    for span in lane.spans.range(seen.closed..) {
         if span.state == ThreadState::Io {
             if seen.open_io != Some(span.start) {
                 out.push(io(span.start, EventKind::IoStart));
@@ -340,7 +340,7 @@ fn read_lane(
         seen.open_io = None;
     }
     seen.closed = lane.spans.len();
-    seen.last = lane.spans.last().copied();
+    seen.last = lane.spans.last();
     if let Some(open) = lane.open.filter(|s| s.state == ThreadState::Io)
         && seen.open_io != Some(open.start)
     {
@@ -441,8 +441,8 @@ fn counter_caption(trace: &Trace, event: &RunEvent) -> String {
         let lane = &trace.thread_lanes[s.thread as usize];
         let switched = lane
             .spans
-            .get(lane.visible(s.load, s.store))
-            .is_some_and(|spans| spans.iter().any(|sp| sp.state != ThreadState::Running));
+            .range(lane.visible(s.load, s.store))
+            .any(|sp| sp.state != ThreadState::Running);
         let then = if switched {
             "is switched out before its store"
         } else {

@@ -19,6 +19,7 @@ pub mod names;
 pub mod narration;
 pub mod predict;
 pub mod presets;
+mod quantity;
 pub mod rng;
 pub mod run;
 pub mod scenario;

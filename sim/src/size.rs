@@ -1,5 +1,7 @@
 //! Sizes in bytes, as the memory budget and its messages write them: `"512MB"`, `"2GiB"`.
 
+use crate::quantity::{parse_amount, split_unit, three_figures};
+
 /// Decimal and binary units, largest first.
 const UNITS: [(&str, u64); 9] = [
     ("TiB", 1 << 40),
@@ -17,12 +19,7 @@ const UNITS: [(&str, u64); 9] = [
 ///
 /// The error is a sentence naming the bad value and what is allowed.
 pub fn parse_size(text: &str) -> Result<u64, String> {
-    let trimmed = text.trim();
-    let split = trimmed
-        .find(|c: char| !(c.is_ascii_digit() || c == '.' || c == '-' || c == '+'))
-        .unwrap_or(trimmed.len());
-    let (number, unit) = trimmed.split_at(split);
-    let unit = unit.trim();
+    let (number, unit) = split_unit(text, false);
     let Some(&(_, scale)) = UNITS
         .iter()
         .find(|(name, _)| name.eq_ignore_ascii_case(unit))
@@ -37,14 +34,7 @@ pub fn parse_size(text: &str) -> Result<u64, String> {
             )
         });
     };
-    let value: f64 = number
-        .parse()
-        .map_err(|_| format!("size {text:?} does not start with a number, e.g. \"512MB\""))?;
-    if value < 0.0 {
-        return Err(format!(
-            "size {text:?} is negative: sizes must be 0 or more"
-        ));
-    }
+    let value = parse_amount(text, number, "size", "512MB")?;
     let bytes = (value * scale as f64).round();
     // 2^53: every whole number up to here is exact in an f64, and no machine has this much.
     if !bytes.is_finite() || bytes > (1u64 << 53) as f64 {
@@ -61,13 +51,7 @@ pub fn format_bytes(bytes: u64) -> String {
         b if b >= 1_000 => (b as f64 / 1e3, "KB"),
         b => return format!("{b} B"),
     };
-    if value >= 100.0 {
-        format!("{value:.0} {unit}")
-    } else if value >= 10.0 {
-        format!("{value:.1} {unit}")
-    } else {
-        format!("{value:.2} {unit}")
-    }
+    three_figures(value, unit)
 }
 
 #[cfg(test)]

@@ -1,5 +1,7 @@
 //! Virtual time: integer nanoseconds, and the duration strings scenario files use.
 
+use crate::quantity::{parse_amount, split_unit, three_figures};
+
 /// A point or a span of time, in nanoseconds (virtual time in the simulator, monotonic-clock
 /// time since the run started in the live engine).
 pub type Nanos = u64;
@@ -29,11 +31,7 @@ pub fn parse_duration(text: &str) -> Result<Nanos, String> {
         // Zero needs no unit; whether zero is allowed is for the setting to say.
         return Ok(0);
     }
-    let split = trimmed
-        .find(|c: char| !(c.is_ascii_digit() || c == '.' || c == '-' || c == '+' || c == 'e'))
-        .unwrap_or(trimmed.len());
-    let (number, unit) = trimmed.split_at(split);
-    let unit = unit.trim();
+    let (number, unit) = split_unit(trimmed, true);
     let scale = match unit {
         "ns" => 1.0,
         "us" | "µs" | "μs" => 1e3,
@@ -50,14 +48,7 @@ pub fn parse_duration(text: &str) -> Result<Nanos, String> {
             ));
         }
     };
-    let value: f64 = number
-        .parse()
-        .map_err(|_| format!("duration {text:?} does not start with a number, e.g. \"0.5ms\""))?;
-    if value < 0.0 {
-        return Err(format!(
-            "duration {text:?} is negative: durations must be 0 or more"
-        ));
-    }
+    let value = parse_amount(text, number, "duration", "0.5ms")?;
     let nanos = (value * scale).round();
     if !nanos.is_finite() || nanos > MAX_DURATION as f64 {
         return Err(format!(
@@ -88,13 +79,10 @@ pub fn format_nanos_f(nanos: f64) -> String {
     } else {
         (nanos, "ns")
     };
-    if (unit == "ns" && value.fract() == 0.0) || value >= 100.0 {
-        format!("{value:.0} {unit}")
-    } else if value >= 10.0 {
-        format!("{value:.1} {unit}")
-    } else {
-        format!("{value:.2} {unit}")
+    if unit == "ns" && value.fract() == 0.0 {
+        return format!("{value:.0} {unit}");
     }
+    three_figures(value, unit)
 }
 
 #[cfg(test)]

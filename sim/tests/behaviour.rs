@@ -352,7 +352,7 @@ ops = [ { io = "1ms" }, { compute = 10 } ]
     let config = s.config(&Overrides::default()).unwrap();
     let trace = simulate(&s, &config).unwrap();
     let io = 2;
-    let spans: Vec<_> = trace.thread_lanes[io].spans.clone();
+    let spans: Vec<_> = trace.thread_lanes[io].spans.to_vec();
     let mut barged = 0;
     for (i, span) in spans.iter().enumerate() {
         if span.state != ThreadState::Io {

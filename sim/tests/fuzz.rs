@@ -17,7 +17,7 @@
 mod generate;
 
 use generate::Case;
-use gilscope_sim::engine::work::{INCREMENT_BODY, INCREMENT_CALL_BODY};
+use gilscope_sim::engine::increment::IncrementLoop;
 use gilscope_sim::export::{ChromeExport, write_chrome_trace};
 use gilscope_sim::presets::PRESETS;
 use gilscope_sim::settings::setting;
@@ -165,11 +165,7 @@ fn planned(scenario: &Scenario, group: usize, config: &RunConfig) -> Option<Plan
                 call_inside,
                 ..
             } => {
-                let body = if call_inside {
-                    INCREMENT_CALL_BODY
-                } else {
-                    INCREMENT_BODY
-                };
+                let body = IncrementLoop::of(config.python, call_inside).body;
                 plan.bytecodes += times * u64::from(body);
                 *plan.increments.entry(counter).or_default() += times;
             }

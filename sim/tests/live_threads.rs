@@ -55,7 +55,7 @@ fn under_the_gil_one_holder_at_a_time_and_no_speedup() {
         "every bytecode executed and counted"
     );
     // The holder lane never overlaps itself.
-    for pair in trace.gil.spans.windows(2) {
+    for pair in trace.gil.spans.to_vec().windows(2) {
         assert!(pair[0].end <= pair[1].start, "GIL spans overlap: {pair:?}");
     }
     // At most one thread holds the GIL (runs bytecode or GIL-holding C) at any instant.
@@ -377,7 +377,7 @@ fn streamed_deltas_rebuild_the_final_trace() {
         "the lock protects the counter"
     );
     for lane in engine.trace().lane_ids().map(|id| engine.trace().lane(id)) {
-        for pair in lane.spans.windows(2) {
+        for pair in lane.spans.to_vec().windows(2) {
             assert!(pair[0].end <= pair[1].start, "lane spans overlap: {pair:?}");
         }
     }

@@ -487,7 +487,16 @@ impl Reading<'_> {
                 ["process", "multiprocessing"].as_slice(),
             ),
             (Runtime::Subinterpreters, ["subinterpreter"].as_slice()),
-            (Runtime::Pool, ["pool"].as_slice()),
+            (
+                Runtime::Pool,
+                [
+                    "pool of",
+                    "pool.map",
+                    "processpoolexecutor",
+                    "multiprocessing.pool",
+                ]
+                .as_slice(),
+            ),
         ];
         let names_own = |runtime: Runtime| {
             runtime == run.runtime

@@ -155,7 +155,7 @@ fn settings() -> impl Strategy<Value = Overrides> {
 
 /// The largest number of spans of `lanes` that overlap at any instant, counting only spans
 /// that `count` accepts.
-fn max_overlap<'a>(spans: impl Iterator<Item = &'a Span>, count: impl Fn(&Span) -> bool) -> usize {
+fn max_overlap(spans: impl Iterator<Item = Span>, count: impl Fn(&Span) -> bool) -> usize {
     let mut edges: Vec<(u64, i32)> = Vec::new();
     for s in spans.filter(|s| count(s) && s.end > s.start) {
         edges.push((s.start, 1));
@@ -222,7 +222,7 @@ fn check_invariants(trace: &Trace, gil_on: bool, cores: u32, asyncio: bool) {
     for id in trace.lane_ids() {
         let lane = trace.lane(id);
         assert!(lane.open.is_none(), "{id:?} left open");
-        for pair in lane.spans.windows(2) {
+        for pair in lane.spans.to_vec().windows(2) {
             assert!(
                 pair[0].end <= pair[1].start,
                 "{id:?} spans overlap or are unsorted"
@@ -230,7 +230,7 @@ fn check_invariants(trace: &Trace, gil_on: bool, cores: u32, asyncio: bool) {
         }
         if let LaneId::Thread(t) = id {
             // No gaps: a thread is always in some state from its start to the end.
-            for pair in lane.spans.windows(2) {
+            for pair in lane.spans.to_vec().windows(2) {
                 assert_eq!(pair[0].end, pair[1].start, "thread {t} has a gap");
             }
         }

@@ -55,6 +55,8 @@ pub struct LowerArea {
     pub distributions: DistributionsView,
     /// Sampling monitors against the ground truth.
     pub samplers: SamplersView,
+    /// The height the narration tab took in the last frame, its tabs and text in full.
+    narration_height: Option<f32>,
 }
 
 impl LowerArea {
@@ -63,10 +65,9 @@ impl LowerArea {
     pub fn height(&self, available: f32, theme: &Theme) -> f32 {
         let line = theme.label_font().size;
         match self.tab {
-            // In front of a class the timeline comes first; the narration scrolls, but its
-            // title and first lines stay in view.
-            LowerTab::Narration if theme.presentation() => 5.5 * line,
-            LowerTab::Narration => 6.0 * line,
+            // What its text takes (it scrolls when the panel is smaller), at least a few
+            // lines: the timeline takes the rest.
+            LowerTab::Narration => self.narration_height.unwrap_or(6.0 * line).max(4.0 * line),
             _ => (available * 0.45).max(14.0 * line),
         }
     }
@@ -77,6 +78,7 @@ impl View for LowerArea {
     fn ui(&mut self, ui: &mut egui::Ui, cx: &ViewCtx<'_>) -> Vec<Action> {
         // Wrapped, so that in a narrow window the tabs do not widen the area past the window
         // (which would cut every line of the narration under them).
+        let top = ui.cursor().top();
         ui.horizontal_wrapped(|ui| {
             for tab in LowerTab::ALL {
                 ui.selectable_value(&mut self.tab, tab, tab.label());
@@ -84,14 +86,26 @@ impl View for LowerArea {
         });
         // Each view scrolls on its own (plots keep a readable height in a small window);
         // the samplers' tables have their own scroll area.
+        // Scrolling down to a line of text: a short panel is not made taller by its contents.
+        let line = ui.text_style_height(&egui::TextStyle::Body);
         let scrolled = |ui: &mut egui::Ui, salt: &str, view: &mut dyn View| {
             egui::ScrollArea::vertical()
                 .id_salt(salt)
+                .min_scrolled_height(line)
                 .show(ui, |ui| view.ui(ui, cx))
                 .inner
         };
         match self.tab {
-            LowerTab::Narration => scrolled(ui, "narration", &mut self.narration),
+            LowerTab::Narration => {
+                let tabs = ui.cursor().top() - top;
+                let output = egui::ScrollArea::vertical()
+                    .id_salt("narration")
+                    .min_scrolled_height(line)
+                    .show(ui, |ui| self.narration.ui(ui, cx));
+                // The panel's margins and the space over the tabs, beside the text.
+                self.narration_height = Some(tabs + output.content_size.y + 16.0);
+                output.inner
+            }
             LowerTab::OverTime => scrolled(ui, "over-time", &mut self.over_time),
             LowerTab::Distributions => scrolled(ui, "distributions", &mut self.distributions),
             LowerTab::Samplers => self.samplers.ui(ui, cx),

@@ -341,6 +341,12 @@ impl GilscopeApp {
         self.view.fit(end);
     }
 
+    /// Where the main panels were drawn in the last frame, points, by name ("toolbar",
+    /// "settings", "stats", "events", "lower", "timeline").
+    pub fn panel_rects(&self) -> &[(&'static str, egui::Rect)] {
+        self.views.rects.all()
+    }
+
     /// The timeline's visible range.
     pub fn timeline_view(&self) -> &TimelineView {
         &self.view
@@ -648,6 +654,13 @@ impl GilscopeApp {
         self.take_screenshot(&ctx);
         self.shortcuts(&ctx);
         self.apply_theme(&ctx);
+        let s = &mut self.settings;
+        self.views.fit_side_panels(
+            ctx.content_rect().width(),
+            self.theme.text_scale(),
+            &mut s.show_controls,
+            &mut s.show_info,
+        );
         self.toolbar(ui);
         self.controls_panel(ui);
         for action in self.views_ui(ui) {

@@ -162,6 +162,23 @@ fn show_errors(ui: &mut egui::Ui, cx: &ViewCtx<'_>) {
     }
 }
 
+/// `label` wrapped, or, when the view is too short for the lanes to keep their room under
+/// long text, on one line elided with "…" (the whole text on hover).
+pub(super) fn one_line_when_short(
+    ui: &egui::Ui,
+    cx: &ViewCtx<'_>,
+    label: egui::Label,
+) -> egui::Label {
+    if ui.available_height() < cx.theme.label_font().size * SHORT_VIEW_LINES {
+        label.truncate()
+    } else {
+        label.wrap()
+    }
+}
+
+/// A central view shorter than this many lines of lane labels sets its sentences on one line.
+const SHORT_VIEW_LINES: f32 = 16.0;
+
 /// The central view: errors, the compare sentence, and the timeline of the runs (stacked
 /// when comparing).
 #[derive(Default)]
@@ -179,7 +196,11 @@ impl View for CompareView {
             let purpose = cx.scenario.map(|s| s.purpose).unwrap_or_default();
             let text = compare_headline(cx.settings, purpose, cx.runs)
                 .unwrap_or_else(|| compare_progress(cx.settings.compare_with, cx.runs));
-            ui.label(egui::RichText::new(text).heading());
+            let font = cx.theme.label_font();
+            let text = egui::RichText::new(text)
+                .strong()
+                .font(egui::FontId::new(font.size * 1.1, font.family));
+            ui.add(one_line_when_short(ui, cx, egui::Label::new(text)));
         }
         if cx.runs.is_empty() {
             ui.add_space(20.0);

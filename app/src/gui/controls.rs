@@ -310,7 +310,7 @@ impl GilscopeApp {
         // A fixed width, at most about a quarter (settings) or a third (stats) of the
         // window, so the timeline keeps at least 40% of it at any size.
         let most = (ui.ctx().content_rect().width() * 0.26).max(200.0);
-        egui::Panel::left("controls")
+        let shown = egui::Panel::left("controls")
             .exact_size(width.min(most).round())
             .show_collapsible(ui, &mut open, |ui| {
                 egui::ScrollArea::vertical().show(ui, |ui| {
@@ -323,6 +323,9 @@ impl GilscopeApp {
                     ui.add_space(8.0);
                 });
             });
+        if let Some(shown) = shown {
+            self.views.rects.record("settings", shown.response.rect);
+        }
         self.settings.show_controls = open;
     }
 

@@ -140,7 +140,8 @@ impl View for EventLogView {
             ui.weak("No event of the kinds chosen yet.");
             return actions;
         }
-        let row_height = ui.text_style_height(&egui::TextStyle::Body) + ui.spacing().item_spacing.y;
+        let line = ui.text_style_height(&egui::TextStyle::Body);
+        let row_height = ROW_LINES as f32 * line + 4.0 + ui.spacing().item_spacing.y;
         let mut area = egui::ScrollArea::vertical()
             .id_salt("event-log")
             .auto_shrink([false, false]);
@@ -153,9 +154,8 @@ impl View for EventLogView {
                 let event = log.events()[i];
                 let on = selected == Some(event);
                 let text = row_text(trace, &event);
-                let response = ui
-                    .add(egui::Button::selectable(on, text.clone()).truncate())
-                    .on_hover_text(text);
+                let height = row_height - ui.spacing().item_spacing.y;
+                let response = row(ui, on, text, height);
                 if response.clicked() {
                     actions.push(Action::SelectEvent(event));
                 }
@@ -163,4 +163,35 @@ impl View for EventLogView {
         });
         actions
     }
+}
+
+/// Lines of text a row of the log shows (wrapped at words, the rest elided; all of it on
+/// hover).
+const ROW_LINES: usize = 2;
+
+/// One row of the log, `height` points tall: `text` wrapped on up to [`ROW_LINES`] lines,
+/// highlighted when `on`; a button named by the whole text, which its tooltip shows.
+fn row(ui: &mut egui::Ui, on: bool, text: String, height: f32) -> egui::Response {
+    let size = egui::vec2(ui.available_width(), height);
+    let (rect, response) = ui.allocate_exact_size(size, egui::Sense::click());
+    response.widget_info(|| egui::WidgetInfo::selected(egui::Role::Button, true, on, &text));
+    if ui.is_rect_visible(rect) {
+        let visuals = ui.style().interact_selectable(&response, on);
+        if on || response.hovered() {
+            ui.painter()
+                .rect_filled(rect, visuals.corner_radius, visuals.weak_bg_fill);
+        }
+        let pad = ui.spacing().button_padding.x;
+        let font = egui::TextStyle::Body.resolve(ui.style());
+        let color = visuals.text_color();
+        let mut job =
+            egui::text::LayoutJob::simple(text.clone(), font, color, rect.width() - 2.0 * pad);
+        job.wrap.max_rows = ROW_LINES;
+        job.wrap.break_anywhere = false;
+        let galley = ui.painter().layout_job(job);
+        let top = rect.center().y - galley.size().y * 0.5;
+        ui.painter()
+            .galley(egui::pos2(rect.left() + pad, top), galley, color);
+    }
+    response.on_hover_text(text)
 }

@@ -24,6 +24,7 @@ pub mod focus;
 pub mod help;
 pub mod histograms;
 pub mod interpreters;
+pub mod layout;
 pub mod narration;
 pub mod panels;
 pub mod plots;

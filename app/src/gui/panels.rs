@@ -9,6 +9,7 @@ use super::analysis::LowerArea;
 use super::compare::CompareView;
 use super::event_log::EventLogView;
 use super::help::HelpOverlay;
+use super::layout::PanelRects;
 use super::predict::PredictView;
 use super::runtime_table::RuntimeTable;
 use super::selection::SelectionView;
@@ -66,6 +67,10 @@ pub struct Views {
     /// In a window too narrow for the event log beside the timeline, whether the panel under
     /// it shows the event log (and the selection, the pinned span) rather than the narration.
     pub events_under: bool,
+    /// Where the main panels were drawn in the last frame.
+    pub rects: PanelRects,
+    /// Whether the settings and the stats panel were open in the last frame.
+    sides_before: (bool, bool),
 }
 
 impl Default for Views {
@@ -87,17 +92,56 @@ impl Default for Views {
             lower_size: None,
             lower_top: None,
             events_under: false,
+            rects: PanelRects::default(),
+            sides_before: (false, false),
         }
     }
 }
 
-/// A central panel narrower than this (points) puts the event log under the timeline.
+/// A central panel narrower than this (points, more for larger text) puts the event log under
+/// the timeline.
 const NARROW: f32 = 640.0;
+
+/// Lanes grow up to the central panel's height over this (past the theme's tallest lane): a
+/// run of three lanes fills about two thirds of a tall window with them.
+const LANES_FILLING: f32 = 4.5;
+
+/// The share of the central panel's height the timeline keeps, at least, when its lanes need
+/// it (the panel under it takes the rest).
+const TIMELINE_SHARE: f32 = 0.7;
+
+/// [`TIMELINE_SHARE`] in presentation mode: in front of a class the timeline comes first.
+const TIMELINE_SHARE_PRESENTING: f32 = 0.8;
 
 /// What a hidden panel says in predict mode.
 const HIDDEN: &str = "Hidden until the answer is revealed (predict mode: K).";
 
+/// A window narrower than this (points, more for larger text) has room for one side panel at a
+/// time beside the timeline: opening one closes the other.
+const ONE_SIDE_PANEL: f32 = 1100.0;
+
 impl Views {
+    /// In a window too narrow for both, keeps one of the settings (`controls`) and the stats
+    /// (`info`) panel open: the one opened last.
+    pub fn fit_side_panels(
+        &mut self,
+        width: f32,
+        scale: f32,
+        controls: &mut bool,
+        info: &mut bool,
+    ) {
+        if *controls && *info && width < ONE_SIDE_PANEL * scale.sqrt() {
+            // The stats give way, unless they were the one just opened.
+            let stats_opened = !self.sides_before.1;
+            if stats_opened && self.sides_before.0 {
+                *controls = false;
+            } else {
+                *info = false;
+            }
+        }
+        self.sides_before = (*controls, *info);
+    }
+
     /// Draws the stats panel (when open; it may be dragged open or shut), the central panel
     /// and the overlays from `cx`; returns what they ask of the app.
     pub fn show(
@@ -150,7 +194,10 @@ impl Views {
                     })
                     .inner
             })
-            .map(|r| r.inner)
+            .map(|r| {
+                self.rects.record("stats", r.response.rect);
+                r.inner
+            })
             .unwrap_or_default()
     }
 
@@ -163,7 +210,8 @@ impl Views {
     ) -> Vec<Action> {
         egui::CentralPanel::default()
             .show(ui, |ui| {
-                ui.horizontal(|ui| {
+                // Wrapped: in a narrow window the tabs must not widen the panel past its room.
+                ui.horizontal_wrapped(|ui| {
                     let timeline = !(self.show_sweep || self.show_runtimes);
                     if ui.selectable_label(timeline, "Timeline").clicked() {
                         self.show_sweep = false;
@@ -201,13 +249,15 @@ impl Views {
                     return actions;
                 }
                 // Too narrow for a column beside the timeline: the event log goes under it.
-                let narrow = ui.available_width() < NARROW;
+                let narrow = ui.available_width() < NARROW * cx.theme.text_scale().sqrt();
                 // Beside the timeline, the event log and the selection take the whole height;
                 // the panel under the timeline is as wide as the timeline.
                 if !narrow {
                     actions.extend(self.inspector(ui, cx, &mut open.events));
                 }
                 self.lower_top = None;
+                // Few lanes grow past the theme's tallest, so that they fill a tall window.
+                self.compare.timeline.tallest_lane = ui.available_height() / LANES_FILLING;
                 actions.extend(self.lower_panel(
                     ui,
                     cx,
@@ -222,10 +272,14 @@ impl Views {
                     .max(0.0);
                 let size = egui::vec2(ui.available_width(), height);
                 let layout = egui::Layout::top_down(egui::Align::Min);
-                actions.extend(
-                    ui.allocate_ui_with_layout(size, layout, |ui| self.compare.ui(ui, cx))
-                        .inner,
-                );
+                let shown = ui.allocate_ui_with_layout(size, layout, |ui| {
+                    // Nothing of the timeline's view runs into the panel under it.
+                    let clip = ui.clip_rect().intersect(ui.max_rect());
+                    ui.set_clip_rect(clip);
+                    self.compare.ui(ui, cx)
+                });
+                self.rects.record("timeline", shown.response.rect);
+                actions.extend(shown.inner);
                 actions
             })
             .inner
@@ -243,25 +297,36 @@ impl Views {
     ) -> Vec<Action> {
         let available = ui.available_height();
         let hidden = self.predict.hides_numbers();
-        let least = cx.theme.label_font().size * 3.0;
+        // The tabs and a line of text (the tabs are taller for their size in presentation).
+        let lines = if cx.theme.presentation() { 4.5 } else { 3.5 };
+        let least = cx.theme.label_font().size * lines;
         let wanted = self.lower.height(available, cx.theme);
-        let left = available - self.compare.timeline.tallest(ui, cx) - 8.0;
+        let tallest = self.compare.timeline.tallest(ui, cx);
+        let left = available - tallest - 8.0;
         // With the event log in it, the panel needs room for a list.
         let wanted = if events.as_ref().is_some_and(|open| **open) {
             wanted.max(available * 0.3)
         } else {
             wanted
         };
+        // The timeline keeps what its lanes need, up to most of the height: the panel under
+        // it gives way down to a few lines (which scroll).
+        let share = if cx.theme.presentation() {
+            TIMELINE_SHARE_PRESENTING
+        } else {
+            TIMELINE_SHARE
+        };
+        let timeline_least = tallest.min(available * share);
+        let most = (available - timeline_least)
+            .min(available * 0.75)
+            .max(least);
         let size = self
             .lower_size
             .unwrap_or(wanted.max(left))
-            .clamp(least, (available * 0.75).max(least));
+            .clamp(least, most);
         if !*open {
             return Vec::new();
         }
-        // Where the panel goes: the bottom `size` points of what is left.
-        let bottom = ui.available_rect_before_wrap().bottom();
-        self.lower_top = Some(bottom - size);
         // Shown or not at once (the toolbar's "Narration" toggle): a sliding panel would leave
         // the timeline laid out for its half-open height.
         let shown = Some(
@@ -281,7 +346,7 @@ impl Views {
                         // No room beside the timeline: the event log takes turns with the
                         // narration and plots here.
                         Some(events) if *events => {
-                            ui.horizontal(|ui| {
+                            ui.horizontal_wrapped(|ui| {
                                 ui.selectable_value(
                                     &mut self.events_under,
                                     false,
@@ -306,9 +371,12 @@ impl Views {
         let Some(shown) = shown else {
             return Vec::new();
         };
+        self.rects.record("lower", shown.response.rect);
+        // The timeline, drawn next, ends where the panel begins.
+        let top = shown.response.rect.top();
+        self.lower_top = Some(top);
         // The top edge drags the panel's height; a double-click gives it back to the
         // timeline's choice.
-        let top = bottom - size;
         let edge =
             egui::Rect::from_x_y_ranges(shown.response.rect.x_range(), (top - 2.0)..=(top + 4.0));
         let handle = ui
@@ -337,13 +405,18 @@ impl Views {
     /// Beside the timeline: the event log, the pinned span and the selection's aggregate.
     fn inspector(&mut self, ui: &mut egui::Ui, cx: &ViewCtx<'_>, open: &mut bool) -> Vec<Action> {
         let width = ui.available_width();
-        let size = (width * 0.28).clamp(180.0, 560.0 * cx.theme.text_scale().sqrt());
+        // Wider for larger text, so that its rows keep a few words a line.
+        let scale = cx.theme.text_scale();
+        let size = (width * 0.28 * scale.powf(0.35)).clamp(180.0, 560.0 * scale.sqrt());
         egui::Panel::right("inspector")
             .resizable(true)
             .default_size(size)
             .size_range(160.0..=(width * 0.6).max(170.0))
             .show_collapsible(ui, open, |ui| self.inspector_contents(ui, cx))
-            .map(|r| r.inner)
+            .map(|r| {
+                self.rects.record("events", r.response.rect);
+                r.inner
+            })
             .unwrap_or_default()
     }
 

@@ -13,6 +13,30 @@ use gilscope_sim::events::{EventKind, RunEvent};
 const STEP_VIEW_INTERVALS: u64 = 4;
 /// The narrowest view a step centres its event in, ns.
 const STEP_VIEW_LEAST: f64 = 20_000.0;
+/// A step shows its event in a view this many times the gap to its nearest neighbour (see
+/// [`neighbourhood`]), so that a 7 µs handoff and the events around it are seen apart.
+const STEP_VIEW_GAPS: f64 = 6.0;
+/// Neighbours closer than this (ns) are the same moment on screen: the gap that sets the view
+/// is the next one out.
+const STEP_GAP_LEAST: f64 = 1_000.0;
+/// How many events on each side of a step's event set its view.
+const STEP_NEIGHBOURS: usize = 3;
+
+/// The width that shows the event at `at` of `events` with its neighbours apart:
+/// [`STEP_VIEW_GAPS`] times the gap to the nearest of the [`STEP_NEIGHBOURS`] events on each
+/// side that is at least [`STEP_GAP_LEAST`] away, never under [`STEP_VIEW_LEAST`]; `None`
+/// when no neighbour is that far.
+fn neighbourhood(events: &[RunEvent], at: usize) -> Option<f64> {
+    let t = events.get(at)?.time as f64;
+    let from = at.saturating_sub(STEP_NEIGHBOURS);
+    let to = (at + STEP_NEIGHBOURS + 1).min(events.len());
+    events[from..to]
+        .iter()
+        .map(|e| (e.time as f64 - t).abs())
+        .filter(|&gap| gap >= STEP_GAP_LEAST)
+        .min_by(f64::total_cmp)
+        .map(|gap| (gap * STEP_VIEW_GAPS).max(STEP_VIEW_LEAST))
+}
 
 impl GilscopeApp {
     /// Whether run A can be stepped by its engine: a simulated run that has not ended.
@@ -72,7 +96,7 @@ impl GilscopeApp {
     }
 
     /// Points the classroom views at `event` and centres the timeline on it (unless the view
-    /// is pinned).
+    /// is pinned), zoomed in to see it and its neighbours apart.
     pub(super) fn select_event(&mut self, event: RunEvent) {
         self.focus.event = Some(event);
         self.focus.pending = None;
@@ -81,8 +105,14 @@ impl GilscopeApp {
         }
         let interval = self.pace_interval();
         // Early in a run, no wider than twice the event's time: centred, not crammed at 0.
-        let most = ((STEP_VIEW_INTERVALS * interval) as f64)
+        let widest = ((STEP_VIEW_INTERVALS * interval) as f64)
             .min((2.0 * event.time as f64).max(STEP_VIEW_LEAST));
+        // Close enough to see the event and its neighbours apart.
+        let most = self
+            .logs
+            .first()
+            .and_then(|log| neighbourhood(log.events(), log.position(&event)?))
+            .map_or(widest, |w| w.min(widest));
         // The user's zoom stays, unless it is wider than a step shows (or was a step's own).
         let stepped = self.focus.step_width == Some(self.view.width());
         let width = if self.view.whole || stepped || self.view.width() > most {

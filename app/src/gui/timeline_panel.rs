@@ -21,7 +21,31 @@ pub struct TimelinePanel {
     pub layout: Option<LayoutInfo>,
     /// Where the timeline was drawn in the last frame, points (the timeline PNG export).
     pub rect: Option<egui::Rect>,
+    /// The tallest a lane may grow, points, set by the shell from the window's height (0: the
+    /// theme's tallest).
+    pub tallest_lane: f32,
+    /// The height of what was drawn around the lanes in the last frame, points: everything of
+    /// the central view above them (errors, the compare sentence, the step bar and its
+    /// caption) and the legend under them.
+    chrome: Option<f32>,
+    /// The legend's height in the last frame, points.
+    legend: Option<f32>,
 }
+
+/// The runs on screen as the timeline's groups (stacked when comparing).
+fn groups<'a>(cx: &'a ViewCtx<'_>) -> Vec<TimelineGroup<'a>> {
+    cx.runs
+        .iter()
+        .map(|r| TimelineGroup {
+            title: r.title.clone(),
+            trace: &r.trace,
+        })
+        .collect()
+}
+
+/// The lanes keep at least this many time axes' heights (room to scroll them in) before the
+/// legend gives way.
+const LANES_LEAST_AXES: f32 = 2.5;
 
 /// The states the runs on screen spent time in (from their latest stats), for a legend
 /// that explains what is there and no more; every state until stats arrive.
@@ -94,31 +118,21 @@ impl TimelinePanel {
     /// The height this view fills at most in `ui` (its lanes at their tallest, the step bar and
     /// the legend): the panel under it gets the rest.
     pub fn tallest(&self, ui: &egui::Ui, cx: &ViewCtx<'_>) -> f32 {
-        let groups: Vec<TimelineGroup<'_>> = cx
-            .runs
-            .iter()
-            .map(|r| TimelineGroup {
-                title: r.title.clone(),
-                trace: &r.trace,
-            })
-            .collect();
+        let groups = groups(cx);
         let overlays = Overlays {
             lanes: Some(&cx.focus.lanes),
             ..Overlays::default()
         };
         let lanes = Timeline::new(&groups, cx.theme)
             .overlays(overlays)
+            .tallest_lane(self.tallest_lane)
             .tallest();
-        let text = cx.theme.label_font().size;
-        // The buttons and a caption of two lines (more in a narrow window).
-        let step_bar = if ui.available_width() < 900.0 {
-            text * 9.0
-        } else {
-            text * 5.5
-        };
-        lanes
-            + step_bar
-            + legend_height(ui, cx.theme, &states_shown(cx.runs), &marks_shown(cx.logs))
+        let chrome = self.chrome.unwrap_or_else(|| {
+            // Before the first frame: the buttons, a caption of two lines, the legend.
+            cx.theme.label_font().size * 5.5
+                + legend_height(ui, cx.theme, &states_shown(cx.runs), &marks_shown(cx.logs))
+        });
+        lanes + chrome
     }
 }
 
@@ -138,19 +152,18 @@ impl View for TimelinePanel {
             });
         }
         let theme = cx.theme;
-        let groups: Vec<TimelineGroup<'_>> = cx
-            .runs
-            .iter()
-            .map(|r| TimelineGroup {
-                title: r.title.clone(),
-                trace: &r.trace,
-            })
-            .collect();
+        let groups = groups(cx);
         let locks: &[String] = cx.scenario.map_or(&[], |s| s.locks.as_slice());
         let states = states_shown(cx.runs);
         let marks = marks_shown(cx.logs);
-        let legend = legend_height(ui, theme, &states, &marks) + 4.0;
-        let timeline_height = (ui.available_height() - legend).max(80.0);
+        // The legend as tall as it was drawn last (the estimate may wrap differently), unless
+        // the lanes then have no room to scroll in: then it scrolls, in two rows or more.
+        let room = ui.available_height();
+        let line = theme.label_font().size * 1.6;
+        let lanes_least = LANES_LEAST_AXES * (line + 6.0);
+        let full = legend_height(ui, theme, &states, &marks).max(self.legend.unwrap_or(0.0));
+        let legend = full.min((room - lanes_least - 4.0).max(2.0 * line));
+        let timeline_height = (room - legend - 4.0).max(0.0);
         let overlays = Overlays {
             event: cx.focus.event.map(|e| (0, e)),
             selection: cx.focus.selection,
@@ -158,11 +171,13 @@ impl View for TimelinePanel {
             lanes: Some(&cx.focus.lanes),
         };
         let mut view = cx.timeline.clone();
+        let above = ui.cursor().top() - ui.max_rect().top();
         let (response, interaction) = ui
             .allocate_ui(egui::vec2(ui.available_width(), timeline_height), |ui| {
                 Timeline::new(&groups, theme)
                     .lock_names(locks)
                     .overlays(overlays)
+                    .tallest_lane(self.tallest_lane)
                     .show_interactive(ui, &mut view)
             })
             .inner;
@@ -184,8 +199,17 @@ impl View for TimelinePanel {
             actions.push(Action::Lane(command));
         }
         ui.add_space(4.0);
-        state_legend(ui, theme, &states);
-        mark_legend(ui, theme, &marks);
+        let shown = egui::ScrollArea::vertical()
+            .id_salt("legend")
+            .max_height(legend)
+            .min_scrolled_height(legend.min(line))
+            .auto_shrink([false, true])
+            .show(ui, |ui| {
+                state_legend(ui, theme, &states);
+                mark_legend(ui, theme, &marks);
+            });
+        self.legend = Some(shown.content_size.y);
+        self.chrome = Some(above + shown.content_size.y + 4.0);
         if view != *cx.timeline {
             actions.insert(0, Action::SetTimelineView(view));
         }

@@ -6,34 +6,63 @@ use super::settings::Speed;
 use super::view::Export;
 use crate::format::nanos as format_nanos;
 
+/// The toolbar's group of toggles, by index among its groups (its width is kept at that index).
+const TOGGLES: usize = 3;
+/// The toggles with the panel toggles folded into a menu (its width is kept at this index).
+const FOLDED: usize = 4;
+
 impl GilscopeApp {
     /// Shows the top bar.
     pub(super) fn toolbar(&mut self, ui: &mut egui::Ui) {
-        egui::Panel::top("toolbar").show(ui, |ui| {
+        self.views.rects.clear();
+        let shown = egui::Panel::top("toolbar").show(ui, |ui| {
             ui.add_space(4.0);
             // Groups packed into as few rows as the width allows (egui's wrapping layout
-            // would break a group apart). Widths are estimates at normal text size.
+            // would break a group apart), by their widths in the last frame (estimates at
+            // first). The toggles go last; where they do not fit on a row of their own, the
+            // panel toggles fold into a menu, and their row wraps.
             let scale = self.theme.text_scale();
-            let widths = [340.0, 420.0, 270.0, 700.0].map(|w: f32| w * scale);
+            let estimates = [340.0, 420.0, 270.0, 700.0, 520.0].map(|w: f32| w * scale);
+            let base = ui.scope_id();
+            let width_id = |group: usize| base.with(("toolbar-group", group));
+            let widths: Vec<f32> = (0..estimates.len())
+                .map(|g| {
+                    ui.ctx()
+                        .data(|d| d.get_temp::<f32>(width_id(g)))
+                        .unwrap_or(estimates[g])
+                })
+                .collect();
             let available = ui.available_width();
-            let mut rows: Vec<Vec<usize>> = vec![Vec::new()];
-            let mut used = 0.0;
-            for (group, width) in widths.iter().enumerate() {
-                if used > 0.0 && used + width > available {
-                    rows.push(Vec::new());
-                    used = 0.0;
-                }
-                used += width;
-                if let Some(row) = rows.last_mut() {
-                    row.push(group);
+            let gap = ui.spacing().item_spacing.x * 2.0 + 1.0;
+            let folded = widths[TOGGLES] > available;
+            let toggles = if folded { FOLDED } else { TOGGLES };
+            // Each group in the first row with room for it (the progress beside the buttons
+            // when the speed does not fit there); the toggles in the last row, or their own.
+            let mut rows: Vec<(Vec<usize>, f32)> = Vec::new();
+            for group in [0, 1, 2, toggles] {
+                let width = widths[group];
+                let row = if group == toggles {
+                    rows.last_mut()
+                        .filter(|(_, used)| used + width <= available)
+                } else {
+                    rows.iter_mut().find(|(_, used)| used + width <= available)
+                };
+                match row {
+                    Some((row, used)) => {
+                        row.push(group);
+                        *used += width + gap;
+                    }
+                    None => rows.push((vec![group], width + gap)),
                 }
             }
-            for row in rows {
-                ui.horizontal(|ui| {
+            for (row, _) in rows {
+                let alone_toggles = row == [toggles];
+                let contents = |ui: &mut egui::Ui| {
                     for (n, group) in row.into_iter().enumerate() {
                         if n > 0 {
                             ui.separator();
                         }
+                        let left = ui.cursor().left();
                         match group {
                             0 => {
                                 ui.heading("gilscope");
@@ -44,13 +73,22 @@ impl GilscopeApp {
                             2 => {
                                 ui.label(self.progress_text());
                             }
-                            _ => self.toggles(ui),
+                            _ => self.toggles(ui, folded),
                         }
+                        let width = ui.min_rect().right() - left;
+                        ui.ctx().data_mut(|d| d.insert_temp(width_id(group), width));
                     }
-                });
+                };
+                // Only the toggles wrap (a window too narrow even for them folded).
+                if alone_toggles {
+                    ui.horizontal_wrapped(contents);
+                } else {
+                    ui.horizontal(contents);
+                }
             }
             ui.add_space(2.0);
         });
+        self.views.rects.record("toolbar", shown.response.rect);
     }
 
     fn transport(&mut self, ui: &mut egui::Ui) {
@@ -180,16 +218,28 @@ impl GilscopeApp {
         }
     }
 
-    fn toggles(&mut self, ui: &mut egui::Ui) {
+    /// The toggles; with `folded`, those of the panels in a "Panels" menu.
+    fn toggles(&mut self, ui: &mut egui::Ui, folded: bool) {
+        let panels = |ui: &mut egui::Ui, s: &mut super::settings::Settings| {
+            ui.toggle_value(&mut s.show_controls, "Settings")
+                .on_hover_text("Show or hide the settings panel");
+            ui.toggle_value(&mut s.show_info, "Stats")
+                .on_hover_text("Show or hide the narration and stats panel");
+            ui.toggle_value(&mut s.show_events, "Events")
+                .on_hover_text("Show or hide the event log beside the timeline (E)");
+            ui.toggle_value(&mut s.show_lower, "Narration")
+                .on_hover_text("Show or hide the narration and plots under the timeline");
+        };
         let s = &mut self.settings;
-        ui.toggle_value(&mut s.show_controls, "Settings")
-            .on_hover_text("Show or hide the settings panel");
-        ui.toggle_value(&mut s.show_info, "Stats")
-            .on_hover_text("Show or hide the narration and stats panel");
-        ui.toggle_value(&mut s.show_events, "Events")
-            .on_hover_text("Show or hide the event log beside the timeline (E)");
-        ui.toggle_value(&mut s.show_lower, "Narration")
-            .on_hover_text("Show or hide the narration and plots under the timeline");
+        if folded {
+            ui.menu_button("Panels", |ui| panels(ui, s))
+                .response
+                .on_hover_text(
+                    "Show or hide the settings, the stats, the event log, the narration",
+                );
+        } else {
+            panels(ui, s);
+        }
         ui.toggle_value(&mut s.compare, "Compare")
             .on_hover_text("Run the scenario twice, stacked on one time axis (C)");
         ui.toggle_value(&mut s.presentation, "Presentation")

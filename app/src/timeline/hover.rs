@@ -313,7 +313,7 @@ mod tests {
     #[test]
     fn explains_waiting_with_holder_and_drop_request() {
         let t = trace();
-        let span = t.thread_lanes[1].spans[0];
+        let span = t.thread_lanes[1].spans.get(0).expect("a span");
         let text = describe(&t, LaneId::Thread(1), &span, &[]);
         assert_eq!(text.title, "io: waiting for the GIL");
         assert!(text.lines.contains(&"start 1.00 ms".to_owned()), "{text:?}");
@@ -328,23 +328,23 @@ mod tests {
     #[test]
     fn explains_forced_off_and_locks() {
         let t = trace();
-        let forced = t.thread_lanes[0].spans[1];
+        let forced = t.thread_lanes[0].spans.get(1).expect("a span");
         assert_eq!(
             why(&t, 0, &forced, &[]),
             "forced off by io (drop request at 5.00 ms); waits for a successor"
         );
-        let lock = t.thread_lanes[1].spans.last().copied().expect("lock span");
+        let lock = t.thread_lanes[1].spans.last().expect("lock span");
         assert_eq!(why(&t, 1, &lock, &[]), "blocked on lock #2");
         let names = ["a".to_owned(), "b".to_owned(), "m".to_owned()];
         assert_eq!(why(&t, 1, &lock, &names), "blocked on lock \"m\"");
-        let gil = describe(&t, LaneId::Gil, &t.gil.spans[0], &[]);
+        let gil = describe(&t, LaneId::Gil, &t.gil.spans.get(0).expect("a span"), &[]);
         assert_eq!(gil.title, "GIL held by busy-0");
     }
 
     #[test]
     fn zoomed_in_times_carry_the_precision_of_the_zoom() {
         let t = trace();
-        let span = t.thread_lanes[1].spans[0];
+        let span = t.thread_lanes[1].spans.get(0).expect("a span");
         let text = describe_at(&t, LaneId::Thread(1), &span, &[], Some(15.0));
         assert_eq!(text.lines[0], "start 1.00000 ms · end 5.00020 ms");
     }

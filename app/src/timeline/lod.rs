@@ -9,7 +9,7 @@
 
 use crate::theme::THREAD_COLORS;
 use crate::timeline::mapping::TimeMap;
-use gilscope_sim::trace::Span;
+use gilscope_sim::trace::{Span, SpanStore};
 use gilscope_sim::{Nanos, ThreadState};
 
 /// Spans per prefix-sum checkpoint.
@@ -74,7 +74,7 @@ impl LaneIndex {
     }
 
     /// An index of `spans`.
-    pub fn build(kind: LaneKind, spans: &[Span]) -> Self {
+    pub fn build(kind: LaneKind, spans: &SpanStore) -> Self {
         let mut index = Self::new(kind);
         index.update(spans);
         index
@@ -87,34 +87,34 @@ impl LaneIndex {
 
     /// Brings the index up to date with `spans`: extends it if `spans` only grew since the
     /// last call, rebuilds it otherwise. O(new spans).
-    pub fn update(&mut self, spans: &[Span]) {
+    pub fn update(&mut self, spans: &SpanStore) {
         let same_prefix = spans.len() >= self.covered
-            && spans.first().copied() == self.first
-            && (self.covered == 0 || spans.get(self.covered - 1).copied() == self.last);
+            && spans.first() == self.first
+            && (self.covered == 0 || spans.get(self.covered - 1) == self.last);
         if !same_prefix {
             *self = Self::new(self.kind);
         }
-        for span in &spans[self.covered..] {
+        for span in spans.range(self.covered..) {
             if self.covered.is_multiple_of(CHUNK) {
                 self.checkpoints.push(self.running);
                 self.starts.push(span.start);
             }
-            self.running[self.kind.key(span)] += span.duration();
+            self.running[self.kind.key(&span)] += span.duration();
             self.covered += 1;
         }
-        self.first = spans.first().copied();
-        self.last = spans.last().copied();
+        self.first = spans.first();
+        self.last = spans.last();
     }
 
     /// Totals of `spans[..i]` (`spans` being what the index was last updated with).
-    fn before(&self, spans: &[Span], i: usize) -> Totals {
+    fn before(&self, spans: &SpanStore, i: usize) -> Totals {
         if i >= self.covered {
             return self.running;
         }
         let chunk = i / CHUNK;
         let mut totals = self.checkpoints[chunk];
-        for span in &spans[chunk * CHUNK..i] {
-            totals[self.kind.key(span)] += span.duration();
+        for span in spans.range(chunk * CHUNK..i) {
+            totals[self.kind.key(&span)] += span.duration();
         }
         totals
     }
@@ -143,7 +143,7 @@ impl LaneIndex {
 #[derive(Clone, Copy, Debug)]
 pub struct LaneData<'a> {
     /// Closed spans, sorted, non-overlapping.
-    pub spans: &'a [Span],
+    pub spans: &'a SpanStore,
     /// The span in progress, cut at `now`.
     pub open: Option<Span>,
     /// The index of `spans`.
@@ -167,7 +167,7 @@ impl<'a> LaneData<'a> {
     /// Span `i`, where `i == spans.len()` is the open span.
     pub fn get(&self, i: usize) -> Option<Span> {
         match self.spans.get(i) {
-            Some(s) => Some(*s),
+            Some(s) => Some(s),
             None if i == self.spans.len() => self.open,
             None => None,
         }
@@ -209,19 +209,29 @@ impl<'a> LaneData<'a> {
     /// correct; a close one is fast).
     pub fn first_ending_after_from(&self, t: Nanos, hint: usize) -> usize {
         let spans = self.spans;
+        let ends_by = |i: usize| spans.get(i).is_some_and(|s| s.end <= t);
         let hint = hint.min(spans.len());
-        if hint > 0 && spans[hint - 1].end > t {
+        if hint > 0 && !ends_by(hint - 1) {
             return self.first_ending_after(t);
         }
         let mut step = 1;
         let mut lo = hint;
         let mut hi = hint;
-        while hi < spans.len() && spans[hi].end <= t {
+        while hi < spans.len() && ends_by(hi) {
             lo = hi + 1;
             hi = (hi + step).min(spans.len());
             step *= 2;
         }
-        lo + spans[lo..hi].partition_point(|s| s.end <= t)
+        // Binary search of `lo..hi`: every span before `lo` ends by `t`, none from `hi` on.
+        while lo < hi {
+            let mid = lo + (hi - lo) / 2;
+            if ends_by(mid) {
+                lo = mid + 1;
+            } else {
+                hi = mid;
+            }
+        }
+        lo
     }
 
     /// The span covering time `t`, if any.
@@ -410,7 +420,7 @@ mod tests {
             x
         };
         let mut t = 0;
-        let mut spans = Vec::with_capacity(n);
+        let mut spans = SpanStore::new();
         for k in 0..n {
             let long = rnd() % 10 == 0;
             let len = if long {
@@ -555,7 +565,7 @@ mod tests {
         let index = LaneIndex::build(LaneKind::Thread, &lane.spans);
         let data = LaneData::new(&lane, now, &index);
         let mut blocks = Vec::new();
-        let s = lane.spans[5_000];
+        let s = lane.spans.get(5_000).expect("5,000 spans");
         merge(
             &data,
             &TimeMap::new(s.start as f64, s.end as f64, 0.0, 1000.0),
@@ -588,8 +598,9 @@ mod tests {
         let full = lane(1_000, 11);
         let mut index = LaneIndex::new(LaneKind::Thread);
         for n in [0, 10, 32, 33, 500, 1_000] {
-            index.update(&full.spans[..n]);
-            let fresh = LaneIndex::build(LaneKind::Thread, &full.spans[..n]);
+            let prefix = full.spans.range(..n).collect();
+            index.update(&prefix);
+            let fresh = LaneIndex::build(LaneKind::Thread, &prefix);
             assert_eq!(index.checkpoints, fresh.checkpoints);
             assert_eq!(index.running, fresh.running);
         }

@@ -155,6 +155,8 @@ pub struct Timeline<'a> {
     id_salt: IdSalt,
     /// Lanes drawn this much thinner or taller than the theme says, to fit the height given.
     lane_scale: f32,
+    /// The tallest a lane grows, points (by default the theme's).
+    tallest_lane: f32,
     overlays: Overlays<'a>,
 }
 
@@ -239,8 +241,18 @@ impl<'a> Timeline<'a> {
             lock_names: &[],
             id_salt: IdSalt::new("gilscope-timeline"),
             lane_scale: 1.0,
+            tallest_lane: theme.max_lane_height(),
             overlays: Overlays::default(),
         }
+    }
+
+    /// Lets lanes grow up to `height` points when there is room (never less than the theme's
+    /// tallest): a window with few lanes fills with them. Marks stop growing at the theme's
+    /// tallest lane.
+    #[must_use]
+    pub fn tallest_lane(mut self, height: f32) -> Self {
+        self.tallest_lane = height.max(self.theme.max_lane_height());
+        self
     }
 
     /// What to draw over the lanes: the step's event, a selection, a pinned span, and which
@@ -339,7 +351,8 @@ impl<'a> Timeline<'a> {
 
     /// Marks and arrows are this many times the size they have on a 20-point lane.
     fn marker_scale(&self) -> f32 {
-        (self.theme.lane_height() * self.lane_scale / MARKER_BASE_LANE).max(0.8)
+        let lane = (self.theme.lane_height() * self.lane_scale).min(self.theme.max_lane_height());
+        (lane / MARKER_BASE_LANE).max(0.8)
     }
 
     /// Rows from `top` down; returns them and the bottom.
@@ -395,7 +408,7 @@ impl<'a> Timeline<'a> {
     /// The height the timeline takes with its lanes at their tallest: more than this, it
     /// leaves empty.
     pub fn tallest(mut self) -> f32 {
-        self.lane_scale = self.theme.max_lane_height() / self.theme.lane_height();
+        self.lane_scale = self.tallest_lane / self.theme.lane_height();
         let axis_h = self.theme.label_font().size * 1.6 + 6.0;
         self.layout(axis_h).1 + 4.0
     }
@@ -425,7 +438,7 @@ impl<'a> Timeline<'a> {
         let theme = self.theme;
         let (min_scale, max_scale) = (
             theme.min_lane_height() / theme.lane_height(),
-            theme.max_lane_height() / theme.lane_height(),
+            self.tallest_lane / theme.lane_height(),
         );
         self.lane_scale = if available.is_finite() && scaled > 0.0 {
             ((available - fixed) / scaled).clamp(min_scale, max_scale)
@@ -433,7 +446,7 @@ impl<'a> Timeline<'a> {
             min_scale.max(1.0)
         };
         let needed = self.layout(axis_h).1 + 4.0;
-        if available.is_finite() && needed > available + 0.5 && available >= 3.0 * axis_h {
+        if available.is_finite() && needed > available + 0.5 {
             let salt = self.id_salt;
             return egui::ScrollArea::vertical()
                 .id_salt(salt)
@@ -519,13 +532,7 @@ impl<'a> Timeline<'a> {
             );
         }
         self.clicks(ui, &frame, &cache, &response, id, &mut interaction);
-        let hovered = response.hover_pos().filter(|p| {
-            frame.map.left <= p.x
-                && p.x <= frame.map.right
-                && p.y > lanes_top
-                && !response.dragged()
-        });
-        let hover = hovered.and_then(|p| self.hover(&frame, &cache, p, &mut out.mesh));
+        let hover = self.hover_text(&frame, &cache, &response, lanes_top, &mut out.mesh);
         let mesh = Arc::new(out.mesh);
         cache.mesh = Arc::clone(&mesh);
         drop(cache);
@@ -674,7 +681,6 @@ impl<'a> Timeline<'a> {
             (frame.rect.top() + frame.axis_h)..=frame.rect.bottom(),
         );
         out.mesh.add_colored_rect(plot, theme.lane_background);
-        let font = theme.label_font();
         for (n, r) in frame.rows.iter().enumerate() {
             let rr = frame.row_rect(r);
             match r.content {
@@ -682,14 +688,13 @@ impl<'a> Timeline<'a> {
                     let full = Rect::from_x_y_ranges(frame.rect.x_range(), rr.y_range());
                     out.mesh
                         .add_colored_rect(full, theme.group_title_background);
-                    out.texts.push(anchored_text(
-                        &frame.painter,
-                        pos2(frame.rect.left() + 6.0, full.center().y),
-                        Align2::LEFT_CENTER,
-                        self.groups[r.group].title.clone(),
-                        egui::FontId::new(font.size * 1.1, font.family.clone()),
-                        theme.text,
-                    ));
+                    // Elided to the width ("…"); the whole title on hover.
+                    let galley = self.title_galley(&frame.painter, r.group, full.width());
+                    let pos = pos2(
+                        frame.rect.left() + 6.0,
+                        full.center().y - galley.size().y * 0.5,
+                    );
+                    out.texts.push(Shape::galley(pos, galley, theme.text));
                 }
                 RowContent::Lane(_) => {
                     let band = rr.expand2(vec2(0.0, theme.lane_gap() * self.lane_scale * 0.5));
@@ -697,6 +702,35 @@ impl<'a> Timeline<'a> {
                 }
             }
         }
+    }
+
+    /// Group `g`'s title, on one line of at most `width` points (elided with "…").
+    fn title_galley(
+        &self,
+        painter: &egui::Painter,
+        g: usize,
+        width: f32,
+    ) -> std::sync::Arc<egui::Galley> {
+        let font = self.theme.label_font();
+        let mut job = egui::text::LayoutJob::simple_singleline(
+            self.groups[g].title.clone(),
+            egui::FontId::new(font.size * 1.1, font.family),
+            self.theme.text,
+        );
+        job.wrap = egui::text::TextWrapping::truncate_at_width((width - 12.0).max(20.0));
+        painter.layout_job(job)
+    }
+
+    /// The whole title of the group whose (elided) title row is under `p`.
+    fn title_at(&self, frame: &Frame, p: Pos2) -> Option<String> {
+        let r = frame.rows.iter().find(|r| {
+            r.content == RowContent::Title
+                && frame.rect.top() + r.top <= p.y
+                && p.y < frame.rect.top() + r.bottom
+        })?;
+        self.title_galley(&frame.painter, r.group, frame.rect.width())
+            .elided
+            .then(|| self.groups[r.group].title.clone())
     }
 
     /// Grid lines down through every lane (into `out`), and the time axis: returned apart, to
@@ -918,7 +952,10 @@ impl<'a> Timeline<'a> {
             x += chip + 5.0;
         }
         let font = if folded {
-            egui::FontId::new(rr.height().max(6.0), theme.span_font().family)
+            egui::FontId::new(
+                rr.height().max(theme.min_text_size()),
+                theme.span_font().family,
+            )
         } else {
             theme.label_font()
         };
@@ -927,6 +964,34 @@ impl<'a> Timeline<'a> {
             .layout_no_wrap(Self::lane_label(trace, lane), font, color);
         let pos = pos2(x, rr.center().y - galley.size().y * 0.5);
         out.texts.push(Shape::galley(pos, galley, color));
+    }
+
+    /// The tooltip under the pointer: the span's (highlighted), or an elided title's whole
+    /// text.
+    fn hover_text(
+        &self,
+        frame: &Frame,
+        cache: &Cache,
+        response: &Response,
+        lanes_top: f32,
+        mesh: &mut Mesh,
+    ) -> Option<hover::HoverText> {
+        let on_plot = response.hover_pos().filter(|p| {
+            frame.map.left <= p.x
+                && p.x <= frame.map.right
+                && p.y > lanes_top
+                && !response.dragged()
+        });
+        on_plot
+            .and_then(|p| self.hover(frame, cache, p, mesh))
+            .or_else(|| {
+                let p = response.hover_pos().filter(|p| p.y > lanes_top)?;
+                let title = self.title_at(frame, p)?;
+                Some(hover::HoverText {
+                    title,
+                    lines: Vec::new(),
+                })
+            })
     }
 
     /// The span under the pointer: highlights it and returns its tooltip text.

@@ -148,6 +148,9 @@ fn window(
     }
 }
 
+/// The largest ring around the step's event, in marks' sizes (points at a mark scale of 1).
+const RING_MARKS: f32 = 24.0;
+
 /// The step's event at `x`: a line down the group and a ring around the mark on its lanes.
 pub fn event(
     mesh: &mut Mesh,
@@ -164,10 +167,9 @@ pub fn event(
         color.gamma_multiply(0.7),
     );
     for lane in lanes {
-        let ring = Rect::from_center_size(
-            pos2(x, lane.center().y),
-            vec2(lane.height(), lane.height()) * 0.9,
-        );
+        // As tall as the lane, up to the size the marks grow to (lanes grow further).
+        let side = (lane.height() * 0.9).min(RING_MARKS * scale);
+        let ring = Rect::from_center_size(pos2(x, lane.center().y), vec2(side, side));
         outline(mesh, ring, 2.0 * scale, color);
     }
 }

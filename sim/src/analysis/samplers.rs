@@ -197,7 +197,7 @@ fn tool_reading(trace: &Trace, t: Nanos) -> u32 {
         let before = gil.spans.partition_point(|s| s.start <= t);
         let open_before = gil.open.filter(|s| s.start <= t);
         open_before
-            .or_else(|| before.checked_sub(1).map(|i| gil.spans[i]))
+            .or_else(|| before.checked_sub(1).and_then(|i| gil.spans.get(i)))
             .map(|s| s.other)
     });
     let Some(thread) = last_holder.filter(|&h| h != NONE) else {

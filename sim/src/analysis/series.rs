@@ -78,15 +78,12 @@ impl Buckets {
 
 /// The spans of `lane` that overlap the buckets, the one in progress cut at `now`.
 fn spans_in<'a>(lane: &'a Lane, buckets: &Buckets, now: Nanos) -> impl Iterator<Item = Span> + 'a {
-    let closed = &lane.spans[lane.visible(buckets.from, buckets.to)];
+    let closed = lane.spans.range(lane.visible(buckets.from, buckets.to));
     let to = buckets.to;
-    closed
-        .iter()
-        .copied()
-        .chain(lane.open.filter(|s| s.start < to).map(move |mut s| {
-            s.end = now.max(s.start);
-            s
-        }))
+    closed.chain(lane.open.filter(|s| s.start < to).map(move |mut s| {
+        s.end = now.max(s.start);
+        s
+    }))
 }
 
 /// How many cores were busy in each bucket (time-weighted mean), split by what they ran.
@@ -173,7 +170,7 @@ impl BytecodeIndex {
                 prefix.push(0);
             }
             let mut sum = prefix.last().copied().unwrap_or(0);
-            for span in &lane.spans[prefix.len() - 1..] {
+            for span in lane.spans.range(prefix.len() - 1..) {
                 sum += span.bytecodes;
                 prefix.push(sum);
             }
@@ -188,8 +185,7 @@ impl BytecodeIndex {
             return 0.0;
         };
         let indexed = prefix.len().saturating_sub(1).min(lane.spans.len());
-        let spans = &lane.spans[..indexed];
-        let done = spans.partition_point(|s| s.end <= t);
+        let done = lane.spans.partition_point(|s| s.end <= t).min(indexed);
         let mut total = prefix[done] as f64;
         let partial = |s: &Span, end: Nanos| {
             if t <= s.start || end <= s.start {
@@ -198,12 +194,12 @@ impl BytecodeIndex {
                 s.bytecodes as f64 * ((t.min(end) - s.start) as f64 / (end - s.start) as f64)
             }
         };
-        if let Some(s) = spans.get(done) {
-            total += partial(s, s.end);
+        if let Some(s) = lane.spans.get(done).filter(|_| done < indexed) {
+            total += partial(&s, s.end);
         }
         // Spans closed after the last update, then the one in progress.
-        for s in &lane.spans[indexed..] {
-            total += partial(s, s.end);
+        for s in lane.spans.range(indexed..) {
+            total += partial(&s, s.end);
         }
         if let Some(open) = lane.open {
             total += partial(&open, trace.now);

@@ -53,7 +53,7 @@ pub enum Code {
     CCallHold = 11,
     /// An `import` (C work that keeps the GIL) begins; `a` = its duration in seconds.
     Import = 12,
-    /// The operation begun last (I/O, sleep, C call, import, send, offload) returned.
+    /// The operation begun last (I/O, sleep, C call, import, send, offload, collect) returned.
     OpEnd = 13,
     /// The lane found a lock taken and blocks on it; `a` = the lock's index.
     LockWait = 14,
@@ -67,11 +67,17 @@ pub enum Code {
     Offload = 18,
     /// An executor thread finished a job and waits for the next one.
     Idle = 19,
+    /// A `read` loop begins: `a` = reads, `b` = the object's index.
+    Read = 20,
+    /// A `mutate` loop begins: `a` = mutations, `b` = the object's index.
+    Mutate = 21,
+    /// A `collect` begins (`gc.collect()`, which keeps the GIL); `a` = its duration in seconds.
+    Collect = 22,
 }
 
 impl Code {
     /// Every code, in wire order.
-    pub const ALL: [Code; 19] = [
+    pub const ALL: [Code; 22] = [
         Self::ThreadStart,
         Self::ThreadEnd,
         Self::Compute,
@@ -91,6 +97,9 @@ impl Code {
         Self::Send,
         Self::Offload,
         Self::Idle,
+        Self::Read,
+        Self::Mutate,
+        Self::Collect,
     ];
 
     /// The code with this wire value.
@@ -122,6 +131,9 @@ impl Code {
             Self::Send => "R_SEND",
             Self::Offload => "R_OFFLOAD",
             Self::Idle => "R_IDLE",
+            Self::Read => "R_READ",
+            Self::Mutate => "R_MUTATE",
+            Self::Collect => "R_COLLECT",
         }
     }
 }

@@ -2,6 +2,7 @@
 //! every engine implements [`Engine`] so views and stats do not care which one ran.
 
 mod des;
+pub mod increment;
 pub(crate) mod pipe;
 pub(crate) mod pool;
 mod race;

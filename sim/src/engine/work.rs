@@ -1,25 +1,9 @@
 //! Bytecode work in progress: where a thread is in a `compute` or `increment` loop, and where
 //! its check points lie (`gil-model.md` rules 9–11).
 
+use crate::engine::increment::IncrementLoop;
 use crate::model::Model;
 use crate::time::Nanos;
-
-/// The bytecodes of one `for _ in range(n): counter += 1` iteration (3.11+ numbering):
-/// `FOR_ITER, STORE_FAST, LOAD_GLOBAL counter, LOAD_CONST 1, BINARY_OP +=, STORE_GLOBAL counter,
-/// JUMP_BACKWARD`.
-pub const INCREMENT_BODY: u32 = 7;
-/// With a call inside (`counter = counter + one()`): `FOR_ITER, STORE_FAST, LOAD_GLOBAL counter,
-/// LOAD_GLOBAL one, CALL, RESUME, LOAD_CONST, RETURN_VALUE, BINARY_OP, STORE_GLOBAL,
-/// JUMP_BACKWARD`.
-pub const INCREMENT_CALL_BODY: u32 = 11;
-/// Index of the `LOAD_GLOBAL counter` within an increment iteration.
-pub const INCREMENT_LOAD: u32 = 2;
-/// Index of `STORE_GLOBAL counter` in the plain and the call-inside iteration.
-pub const fn increment_store(call_inside: bool) -> u32 {
-    if call_inside { 9 } else { 5 }
-}
-/// Position (bytecodes executed within the iteration) of the check point at `RESUME` in `one()`.
-const RESUME_CHECK: u32 = 5;
 
 /// The shape of a loop: its body length and which boundaries are check points.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -28,8 +12,13 @@ pub struct LoopShape {
     pub body: u32,
     /// Check point after every bytecode (3.2–3.9).
     pub every_bytecode: bool,
-    /// An extra check point at this position within each iteration (a Python call's RESUME).
-    pub inner_check: Option<u32>,
+    /// Where check points lie within an iteration when not after every bytecode: bit `p` is a
+    /// check point before position `p`; bit 0, the back-edge, is always one.
+    pub checks: u64,
+    /// An increment loop's load and store of the counter (positions within the iteration).
+    pub accesses: Option<(u32, u32)>,
+    /// Old GIL: where in an iteration a tick check can fall (bit `p`: before position `p`).
+    pub tick_points: u64,
     /// Old GIL: ticks per iteration (2.7 counts a tick only at opcodes that go back to the top
     /// of its eval loop; loads, stores, constants and predicted jumps skip it).
     pub old_gil_ticks: u32,
@@ -44,28 +33,28 @@ impl LoopShape {
         Self {
             body,
             every_bytecode: model == Model::NewGil32,
-            inner_check: None,
+            checks: 1,
+            accesses: None,
+            tick_points: 1,
             old_gil_ticks: body.min(2),
         }
     }
 
-    /// An increment loop.
-    pub fn increment(call_inside: bool, model: Model) -> Self {
+    /// An increment loop (`engine/increment.rs`): up to 3.9 a check point after every
+    /// instruction that dispatches with one, also between the load and the store; from 3.10
+    /// only at the back-edge and a call's entry.
+    pub fn increment(shape: IncrementLoop, model: Model) -> Self {
         Self {
-            body: if call_inside {
-                INCREMENT_CALL_BODY
+            body: shape.body,
+            every_bytecode: false,
+            checks: if model == Model::NewGil32 {
+                shape.checks_every_dispatch
             } else {
-                INCREMENT_BODY
+                shape.checks_back_edges
             },
-            every_bytecode: model == Model::NewGil32,
-            inner_check: call_inside.then_some(RESUME_CHECK),
-            // Every bytecode a tick: the old GIL's check can land between the load and the
-            // store, as it did.
-            old_gil_ticks: if call_inside {
-                INCREMENT_CALL_BODY
-            } else {
-                INCREMENT_BODY
-            },
+            accesses: Some((shape.load, shape.store)),
+            tick_points: shape.tick_points,
+            old_gil_ticks: shape.ticks,
         }
     }
 
@@ -76,30 +65,32 @@ impl LoopShape {
             .max(1)
     }
 
+    /// Old GIL: the first tick check after position `pos`, the checks lying at `offset` plus
+    /// whole multiples of `every` bytecodes.
+    pub fn next_tick(pos: u64, offset: u64, every: u64) -> u64 {
+        let k = if pos < offset {
+            0
+        } else {
+            (pos - offset) / every + 1
+        };
+        offset + k * every
+    }
+
     /// The first check point at or after position `pos` (bytecodes executed), capped at `total`.
     pub fn next_check(&self, pos: u64, total: u64) -> u64 {
         if self.every_bytecode {
             return pos.min(total);
         }
         let body = u64::from(self.body);
-        let base = pos - pos % body;
-        let back_edge_here = pos.is_multiple_of(body).then_some(pos);
-        let inner = self.inner_check.map(|inner| {
-            let inner = u64::from(inner);
-            if base + inner >= pos {
-                base + inner
-            } else {
-                base + body + inner
-            }
-        });
+        let within = pos % body;
         // No allocation: this runs at every re-timing of a bytecode loop.
-        [Some(base + body), back_edge_here, inner]
-            .into_iter()
-            .flatten()
-            .filter(|&c| c >= pos)
-            .min()
-            .unwrap_or(total)
-            .min(total)
+        let later = self.checks.checked_shr(within as u32).unwrap_or(0);
+        let next = if later == 0 {
+            pos - within + body
+        } else {
+            pos + u64::from(later.trailing_zeros())
+        };
+        next.min(total)
     }
 }
 
@@ -131,10 +122,11 @@ pub struct Work {
     pub shape: LoopShape,
     /// The shared counter, for increment loops.
     pub counter: Option<usize>,
-    /// Whether the increment has a call inside.
-    pub call_inside: bool,
     /// The shared object its iterations touch, if any.
     pub shared: Option<SharedUse>,
+    /// Old GIL: where its tick checks fall: this position plus whole multiples of the
+    /// bytecodes between two checks (redrawn at each check for an increment loop).
+    pub tick_offset: u64,
     /// Work done per nanosecond on a core, in picoseconds: [`FULL_SPEED`], or less while
     /// other cores contend for the shared object's cache line.
     pub speed: u64,
@@ -176,11 +168,25 @@ mod tests {
         assert_eq!(new.next_check(97, 100), 100);
         let old = LoopShape::compute(8, Model::NewGil32);
         assert_eq!(old.next_check(3, 100), 3);
-        let call = LoopShape::increment(true, Model::NewGil310);
-        assert_eq!(call.next_check(1, 1000), 5);
-        assert_eq!(call.next_check(6, 1000), 11);
-        assert_eq!(call.next_check(12, 1000), 16);
-        let plain = LoopShape::increment(false, Model::NewGil310);
-        assert_eq!(plain.next_check(3, 1000), 7);
+        // 3.13, `counter += one()`: the back-edge and `one()`'s RESUME, at 8 of 27.
+        let v313 = crate::model::PythonVersion::new(3, 13);
+        let call = LoopShape::increment(IncrementLoop::of(v313, true), Model::NewGil310);
+        assert_eq!(call.body, 27);
+        assert_eq!(call.next_check(1, 1000), 8);
+        assert_eq!(call.next_check(12, 1000), 27);
+        assert_eq!(call.next_check(27, 1000), 27);
+        let plain = LoopShape::increment(IncrementLoop::of(v313, false), Model::NewGil310);
+        assert_eq!(plain.next_check(3, 1000), 21);
+        // 3.9: after COMPARE_OP (3), LOAD_GLOBAL (7), INPLACE_ADD (12), STORE_GLOBAL (16),
+        // INPLACE_SUBTRACT (19) and the jump back (21).
+        let v39 = crate::model::PythonVersion::new(3, 9);
+        let plain = LoopShape::increment(IncrementLoop::of(v39, false), Model::NewGil32);
+        let checks: Vec<u64> = (0..22).map(|p| plain.next_check(p, 1000)).collect();
+        assert_eq!(
+            checks,
+            [
+                0, 3, 3, 3, 7, 7, 7, 7, 12, 12, 12, 12, 12, 16, 16, 16, 16, 19, 19, 19, 21, 21
+            ]
+        );
     }
 }

@@ -677,12 +677,7 @@ impl RunFacts<'_> {
 
     fn gil_returned_at(&self) -> Option<f64> {
         let returned = self.stats.gil_enabled && !self.trace.meta.config.gil_enabled();
-        let first = self
-            .trace
-            .gil
-            .spans
-            .first()
-            .or(self.trace.gil.open.as_ref());
+        let first = self.trace.gil.spans.first().or(self.trace.gil.open);
         returned
             .then(|| first.map(|s| s.start as f64 / 1e6))
             .flatten()

@@ -17,6 +17,7 @@ pub mod facts;
 pub mod headline;
 mod names;
 pub(crate) mod parse;
+mod so_far;
 mod template;
 
 pub use condition::{Condition, ConditionError};
@@ -28,6 +29,7 @@ use crate::format;
 use crate::names::named_enum;
 use crate::stats::Stats;
 use crate::trace::Trace;
+use so_far::so_far;
 
 named_enum! {
     /// How far a run got, as the narration tells it.
@@ -142,7 +144,7 @@ impl Narration {
                 RunState::of(trace)
             },
         };
-        let mut sentences: Vec<Said> = status(&run, stopped).into_iter().collect();
+        let mut sentences: Vec<Said> = self.status(&run, stopped).into_iter().collect();
         for sentence in &self.sentences {
             if run.state == RunState::Running && !sentence.about_settings() {
                 continue;
@@ -161,31 +163,44 @@ impl Narration {
     }
 }
 
-/// What a run that has not simply ended is, in one sentence quoting how far it got.
-fn status(run: &RunFacts<'_>, stopped: Option<&str>) -> Option<Said> {
-    let wall = format::ms(run.stats.wall_ms);
-    let text = match run.state {
-        RunState::Ended => return None,
-        RunState::Running => {
-            format!("The run is still going ({wall} so far): its results come when it ends.")
-        }
-        RunState::Cut => format!(
-            "The run was cut at {wall}, its duration, before every thread finished: the numbers are for the part that ran."
-        ),
-        RunState::Stopped => format!(
-            "The run stopped at {wall}, before its end ({}): the numbers are for the part that ran.",
-            stopped.unwrap_or("stopped")
-        ),
-    };
-    let quote = Quote {
-        fact: "wall".to_owned(),
-        value: Value::Number(run.stats.wall_ms),
-        text: wall,
-    };
-    Some(Said {
-        text,
-        quotes: vec![quote],
-    })
+impl Narration {
+    /// What a run that has not simply ended is, in one sentence quoting how far it got; while it
+    /// is still going, also what is true so far of what the narration will quote (see
+    /// [`so_far`]).
+    fn status(&self, run: &RunFacts<'_>, stopped: Option<&str>) -> Option<Said> {
+        let wall = format::ms(run.stats.wall_ms);
+        let mut quotes = vec![Quote {
+            fact: "wall".to_owned(),
+            value: Value::Number(run.stats.wall_ms),
+            text: wall.clone(),
+        }];
+        let text = match run.state {
+            RunState::Ended => return None,
+            RunState::Running => {
+                let of = run
+                    .trace
+                    .meta
+                    .config
+                    .duration
+                    .map(|d| format!(" of {}", format::nanos(d)))
+                    .unwrap_or_default();
+                let (clauses, more) = so_far(run, self.topics());
+                quotes.extend(more);
+                let clauses: String = clauses.iter().flat_map(|c| ["; ", c.as_str()]).collect();
+                format!(
+                    "The run is still going: {wall}{of} simulated so far{clauses}. Its results come when it ends."
+                )
+            }
+            RunState::Cut => format!(
+                "The run was cut at {wall}, its duration, before every thread finished: the numbers are for the part that ran."
+            ),
+            RunState::Stopped => format!(
+                "The run stopped at {wall}, before its end ({}): the numbers are for the part that ran.",
+                stopped.unwrap_or("stopped")
+            ),
+        };
+        Some(Said { text, quotes })
+    }
 }
 
 #[cfg(test)]
@@ -307,6 +322,63 @@ ops = [ { io = "56us" }, { compute = 40 } ]
             "{}",
             said.text()
         );
+    }
+
+    #[test]
+    fn a_run_still_going_says_what_is_true_so_far_and_nothing_final() {
+        let (scenario, finished) = run(SCENARIO, &Overrides::default());
+        let mut going = finished.trace.clone();
+        going.finished = false;
+        let said = scenario.narration.narrate(&going, &finished.stats, None);
+        let status = &said.sentences[0];
+        let calls: u64 = finished.stats.threads.iter().map(|t| t.io_ops).sum();
+        let latency = crate::format::ms(finished.stats.io_latency_ms.unwrap().mean);
+        assert!(
+            status.text.contains(&format!(
+                "{calls} I/O calls have returned so far, taking {latency} on average"
+            )),
+            "{}",
+            status.text
+        );
+        assert!(
+            status
+                .quotes
+                .iter()
+                .any(|q| q.fact == "io_latency" && q.text == latency)
+        );
+        // Before any I/O call has returned: no latency quoted, and that is said.
+        let mut early = finished.stats.clone();
+        early.io_latency_ms = None;
+        for t in &mut early.threads {
+            t.io_ops = 0;
+        }
+        let said = scenario.narration.narrate(&going, &early, None);
+        assert!(
+            said.sentences[0]
+                .text
+                .contains("no I/O call has returned yet"),
+            "{}",
+            said.sentences[0].text
+        );
+        assert!(
+            !said.sentences[0]
+                .quotes
+                .iter()
+                .any(|q| q.fact == "io_latency")
+        );
+        // A run with a duration says how far along it is.
+        let timed = Overrides {
+            duration: Some(200 * crate::time::MS),
+            ..Overrides::default()
+        };
+        let (scenario, finished) = run(SCENARIO, &timed);
+        let mut going = finished.trace.clone();
+        going.finished = false;
+        let text = scenario
+            .narration
+            .narrate(&going, &finished.stats, None)
+            .text();
+        assert!(text.contains(" of 200 ms simulated so far"), "{text}");
     }
 
     #[test]

@@ -5,11 +5,11 @@
 //! before anything is spent.
 
 use super::{Op, Repeat, Scenario, ScenarioError, ThreadGroup};
+use crate::engine::increment::IncrementLoop;
 use crate::engine::runtime::{
     self, PICKLE_FIXED, PICKLE_PS_PER_BYTE, PIPE_FIXED, PIPE_PS_PER_BYTE, QUEUE_PUT,
     SHARED_INCREMENT,
 };
-use crate::engine::work::{INCREMENT_BODY, INCREMENT_CALL_BODY};
 use crate::model::{RunConfig, Runtime};
 use crate::time::{MAX_DURATION, format_nanos};
 
@@ -118,11 +118,7 @@ fn op_cost(op: &Op, config: &RunConfig, ps: u128) -> Cost {
             shared,
             ..
         } => {
-            let body = if call_inside {
-                INCREMENT_CALL_BODY
-            } else {
-                INCREMENT_BODY
-            };
+            let body = IncrementLoop::of(config.python, call_inside).body;
             let locked = if shared && separate {
                 u128::from(times) * u128::from(SHARED_INCREMENT)
             } else {

@@ -23,25 +23,13 @@ EXECUTOR_GATE = threading.Lock()
 async def io_async(rec, seconds):
     """`io` in a task: await asyncio.sleep: the task suspends and the event loop runs the
     others, or waits in epoll when none is ready."""
-    t = clock()
-    if t >= STOP_AT:
-        raise Stopped()
-    seconds = min(seconds, STOP_AT - t)
-    rec.put(R_IO, seconds, 0, t)
-    rec.before_blocking(t, seconds)
-    await asyncio.sleep(seconds)
+    await asyncio.sleep(begin_blocking(rec, R_IO, seconds))
     rec.event(R_OP_END)
 
 
 async def sleep_async(rec, seconds):
     """`sleep` in a task: await asyncio.sleep."""
-    t = clock()
-    if t >= STOP_AT:
-        raise Stopped()
-    seconds = min(seconds, STOP_AT - t)
-    rec.put(R_SLEEP, seconds, 0, t)
-    rec.before_blocking(t, seconds)
-    await asyncio.sleep(seconds)
+    await asyncio.sleep(begin_blocking(rec, R_SLEEP, seconds))
     rec.event(R_OP_END)
 
 

@@ -508,6 +508,11 @@ ops = [
   { send = 64 },
   { offload = 500 },
   { import = "ext", supports_free_threading = true, duration = "1ms" },
+  { read = "config", times = 10 },
+  { read = "config", times = 10, per_thread = true },
+  { read = "handler", times = 10, kind = "function" },
+  { mutate = "cache", times = 10 },
+  { collect = "2ms" },
 ]
 [[threads]]
 name = "spinner"
@@ -567,6 +572,21 @@ ops = [ { compute = 100 } ]
             "LANES = [(u'worker-0', 0, False), (u'worker-1', 0, False), (u'spinner', 1, True)]",
             "MAILBOX = queue.Queue()",
             "R_THREAD_START = 1",
+            "read_0(rec, 10)  # read = \"config\", times = 10",
+            "read_1(rec, 10)  # read = \"config\", times = 10, per_thread = true",
+            "read_2(rec, 10)  # read = \"handler\", times = 10",
+            "OBJECT_0 = SharedObject()  # config",
+            "OBJECT_2 = shared_function  # handler",
+            "            OBJECT_0.value\n",
+            "    own = SharedObject()\n",
+            "            own.value\n",
+            "mutate_2(rec, 10)  # mutate = \"cache\", times = 10",
+            "DICT_2 = {}  # cache",
+            "            DICT_2[n] = n\n",
+            "collect(rec, 0.002)  # collect = \"2.00 ms\"",
+            "('read_1', read_1, False)",
+            "('mutate_2', mutate_2, False)",
+            "R_COLLECT = 22",
         ] {
             assert!(p.text.contains(line), "missing: {line}");
         }

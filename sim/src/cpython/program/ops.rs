@@ -5,7 +5,7 @@ use super::{comment_text, py_float};
 use crate::cpython::error::CpythonError;
 use crate::cpython::interpreter::Interpreter;
 use crate::model::{RunConfig, Runtime};
-use crate::scenario::{Op, Repeat, Scenario};
+use crate::scenario::{ObjectKind, Op, Repeat, Scenario};
 use crate::time::{Nanos, format_nanos};
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
@@ -41,6 +41,9 @@ impl Increment {
     }
 }
 
+/// One `read` loop's object: which, what it is, and whether each thread reads its own copy.
+type ReadOf = (usize, ObjectKind, bool);
+
 /// The operations of a scenario, checked against the interpreter and the runtime.
 #[derive(Debug)]
 pub(super) struct Body<'a> {
@@ -48,6 +51,17 @@ pub(super) struct Body<'a> {
     asyncio: bool,
     runtime: Runtime,
     increments: BTreeSet<(usize, Increment)>,
+    /// The distinct `read` loops, in order: `read_N` is the N-th.
+    reads: Vec<ReadOf>,
+    /// The objects `mutate` stores into.
+    mutated: BTreeSet<usize>,
+}
+
+/// The scenario's name at `i` of `names`, as a comment or docstring may hold it.
+fn name_of(names: &[String], i: usize) -> String {
+    comment_text(names.get(i).map_or("?", String::as_str))
+        .replace('\\', "/")
+        .replace('"', "'")
 }
 
 fn seconds(duration: Nanos) -> String {
@@ -62,6 +76,8 @@ impl<'a> Body<'a> {
         interpreter: &Interpreter,
     ) -> Result<Self, CpythonError> {
         let mut increments = BTreeSet::new();
+        let mut reads = Vec::new();
+        let mut mutated = BTreeSet::new();
         let subinterpreters = config.runtime == Runtime::Subinterpreters;
         for op in scenario.groups.iter().flat_map(|g| &g.ops) {
             match *op {
@@ -91,10 +107,16 @@ impl<'a> Body<'a> {
                 } => {
                     increments.insert((counter, Increment::of(call_inside, shared)));
                 }
-                Op::Read { .. } | Op::Mutate { .. } | Op::Collect(_) => {
-                    return Err(CpythonError::Unsupported(
-                        "`read`, `mutate` and `collect` (shared objects and stop-the-world pauses of a free-threaded build) are not generated for a real interpreter yet: run this scenario on the simulator".to_owned(),
-                    ));
+                Op::Read {
+                    object,
+                    kind,
+                    per_thread,
+                    ..
+                } if !reads.contains(&(object, kind, per_thread)) => {
+                    reads.push((object, kind, per_thread));
+                }
+                Op::Mutate { object, .. } => {
+                    mutated.insert(object);
                 }
                 _ => {}
             }
@@ -104,6 +126,8 @@ impl<'a> Body<'a> {
             asyncio: config.runtime == Runtime::Asyncio,
             runtime: config.runtime,
             increments,
+            reads,
+            mutated,
         })
     }
 
@@ -159,13 +183,11 @@ impl<'a> Body<'a> {
         {
             out.push_str("import multiprocessing\nSHARED = make_shared(multiprocessing)\n\n\n");
         }
+        out.push_str(&compute_loop());
         for &(counter, kind) in &self.increments {
-            out.push_str(&increment_loop(
-                counter,
-                kind,
-                &self.scenario.counters[counter],
-            ));
+            out.push_str(&increment_loop(counter, kind, &self.scenario.counters));
         }
+        out.push_str(&self.objects());
         let mut loops = vec!["('compute', compute, False)".to_owned()];
         loops.extend(self.increments.iter().map(|&(c, kind)| {
             let f = kind.function(c);
@@ -178,6 +200,12 @@ impl<'a> Body<'a> {
                 }
             )
         }));
+        loops.extend((0..self.reads.len()).map(|i| format!("('read_{i}', read_{i}, False)")));
+        loops.extend(
+            self.mutated
+                .iter()
+                .map(|o| format!("('mutate_{o}', mutate_{o}, False)")),
+        );
         let _ = writeln!(
             out,
             "# The loops calibration measures: (name, function, calls one() inside).\nLOOPS = [{}]\n",
@@ -199,6 +227,112 @@ impl<'a> Body<'a> {
             "# The messages `send` passes on, made once.\nPAYLOADS = {{{}}}",
             payloads.join(", ")
         );
+        out
+    }
+
+    /// The Python line of a `read`, `mutate` or `collect`, and its comment.
+    fn object_line(&self, op: &Op) -> (String, String) {
+        let name =
+            |names: &[String], i: usize| comment_text(names.get(i).map_or("?", String::as_str));
+        match *op {
+            Op::Read {
+                object,
+                times,
+                kind,
+                per_thread,
+                ..
+            } => {
+                let index = self
+                    .reads
+                    .iter()
+                    .position(|r| *r == (object, kind, per_thread))
+                    .unwrap_or_default();
+                (
+                    format!("read_{index}(rec, {times})"),
+                    format!(
+                        "read = \"{}\", times = {times}{}",
+                        name(&self.scenario.objects, object),
+                        if per_thread {
+                            ", per_thread = true"
+                        } else {
+                            ""
+                        }
+                    ),
+                )
+            }
+            Op::Mutate { object, times, .. } => (
+                format!("mutate_{object}(rec, {times})"),
+                format!(
+                    "mutate = \"{}\", times = {times}",
+                    name(&self.scenario.objects, object)
+                ),
+            ),
+            Op::Collect(d) => (
+                format!("collect(rec, {})", seconds(d)),
+                format!("collect = \"{}\"", format_nanos(d)),
+            ),
+            _ => (String::new(), String::new()),
+        }
+    }
+
+    /// The objects `read` and `mutate` use, and their loops.
+    fn objects(&self) -> String {
+        let mut out = String::new();
+        if self.reads.is_empty() && self.mutated.is_empty() {
+            return out;
+        }
+        out.push_str(
+            "# ---- Shared objects ----------------------------------------------------------------\n",
+        );
+        for (i, &(object, kind, per_thread)) in self.reads.iter().enumerate() {
+            let name = name_of(&self.scenario.objects, object);
+            let (what, make) = match kind {
+                ObjectKind::Instance => ("an instance", "SharedObject()"),
+                ObjectKind::Function => ("a function", "shared_function"),
+                ObjectKind::Module => ("a module", "SHARED_MODULE"),
+                ObjectKind::Type => ("a class", "SharedType"),
+            };
+            let (doc, setup, body) = if per_thread {
+                (
+                    format!(
+                        "`read = \"{name}\", per_thread = true`: each thread reads an attribute of its own\n    copy (an instance it made)."
+                    ),
+                    "    own = SharedObject()\n".to_owned(),
+                    "            own.value\n".to_owned(),
+                )
+            } else {
+                let _ = writeln!(out, "OBJECT_{i} = {make}  # {}", comment_text(&name));
+                (
+                    format!(
+                        "`read = \"{name}\"`: an attribute of one object every thread shares ({what})."
+                    ),
+                    String::new(),
+                    format!("            OBJECT_{i}.value\n"),
+                )
+            };
+            out.push_str(&chunk_loop(&ChunkLoop {
+                function: &format!("read_{i}"),
+                argument: "times",
+                doc: &doc,
+                setup: &setup,
+                begin: &format!("R_READ, times, {i}"),
+                body: &body,
+                tally: "",
+            }));
+        }
+        for &object in &self.mutated {
+            let name = name_of(&self.scenario.objects, object);
+            let _ = writeln!(out, "DICT_{object} = {{}}  # {}", comment_text(&name));
+            out.push_str(&chunk_loop(&ChunkLoop {
+                function: &format!("mutate_{object}"),
+                argument: "times",
+                doc: &format!("`mutate = \"{name}\"`: a store into a dict every thread shares."),
+                setup: "",
+                begin: &format!("R_MUTATE, times, {object}"),
+                body: &format!("            DICT_{object}[n] = n\n"),
+                tally: "",
+            }));
+        }
         out
     }
 
@@ -309,8 +443,7 @@ impl<'a> Body<'a> {
                 format!("compute(rec, {bytecodes})"),
                 format!("offload = {bytecodes}: outside asyncio the function runs inline"),
             ),
-            // Refused in `Body::new`.
-            Op::Read { .. } | Op::Mutate { .. } | Op::Collect(_) => (String::new(), String::new()),
+            Op::Read { .. } | Op::Mutate { .. } | Op::Collect(_) => self.object_line(op),
             Op::Import {
                 module, duration, ..
             } => (
@@ -325,9 +458,9 @@ impl<'a> Body<'a> {
 }
 
 /// One counter's increment loop: chunks of increments with a stamp after each, like `compute`.
-fn increment_loop(counter: usize, kind: Increment, name: &str) -> String {
+fn increment_loop(counter: usize, kind: Increment, names: &[String]) -> String {
     let function = kind.function(counter);
-    let name = comment_text(name).replace('\\', "/").replace('"', "'");
+    let name = name_of(names, counter);
     let (code, doc, setup, body) = match kind {
         Increment::Plain => (
             "R_INCREMENT",
@@ -352,10 +485,62 @@ fn increment_loop(counter: usize, kind: Increment, name: &str) -> String {
             "            with guard:\n                value.value += 1\n".to_owned(),
         ),
     };
+    chunk_loop(&ChunkLoop {
+        function: &function,
+        argument: "times",
+        doc: &doc,
+        setup: &setup,
+        begin: &format!("{code}, times, {counter}"),
+        body: &body,
+        tally: &format!("    rec.done[{counter}] += done\n"),
+    })
+}
+
+/// `compute`: the countdown loop, as many iterations as make the bytecodes.
+fn compute_loop() -> String {
+    chunk_loop(&ChunkLoop {
+        function: "compute",
+        argument: "bytecodes",
+        doc: "`compute`: the countdown loop `while n > 0: n -= 1`, as many iterations as make the\n    bytecodes (instructions per iteration counted with dis).",
+        setup: "    times = max(1, int(round(bytecodes / INSTRUCTIONS['compute'])))\n",
+        begin: "R_COMPUTE, times",
+        body: "",
+        tally: "",
+    })
+}
+
+/// A bytecode loop of the program: `times` iterations of `body` (and `n -= 1`) in chunks of
+/// `CHUNKS[function]` iterations, a stamp after each; the one definition every loop
+/// (`compute`, `increment`, `read`, `mutate`) is made from.
+struct ChunkLoop<'a> {
+    function: &'a str,
+    /// The function's second argument (`times`, or `bytecodes` for `compute`).
+    argument: &'a str,
+    doc: &'a str,
+    /// Lines run before the loop (they set `times` where the argument is not it).
+    setup: &'a str,
+    /// The arguments of `begin` after `rec`: the record code and its arguments.
+    begin: &'a str,
+    /// The iteration's own lines, indented 12 spaces (the `n -= 1` follows).
+    body: &'a str,
+    /// Lines run after the loop with `done` set to the iterations made.
+    tally: &'a str,
+}
+
+fn chunk_loop(l: &ChunkLoop<'_>) -> String {
+    let ChunkLoop {
+        function,
+        argument,
+        doc,
+        setup,
+        begin,
+        body,
+        tally,
+    } = *l;
     format!(
-        r#"def {function}(rec, times):
+        r#"def {function}(rec, {argument}):
     """{doc}"""
-{setup}    begin(rec, {code}, times, {counter})
+{setup}    begin(rec, {begin})
     buf = rec.buf
     pos = rec.pos
     now = clock
@@ -377,8 +562,7 @@ fn increment_loop(counter: usize, kind: Increment, name: &str) -> String {
             break
     rec.pos = pos
     done = times - left
-    rec.done[{counter}] += done
-    rec.event(R_LOOP_END, done)
+{tally}    rec.event(R_LOOP_END, done)
     if left:
         raise Stopped()
 

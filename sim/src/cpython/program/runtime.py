@@ -438,36 +438,6 @@ def begin(rec, code, a=0, b=0):
     return t
 
 
-def compute(rec, bytecodes):
-    """`compute`: the countdown loop `while n > 0: n -= 1`, as many iterations as make the
-    bytecodes (instructions per iteration counted with dis), in chunks with a stamp after each."""
-    iterations = max(1, int(round(bytecodes / INSTRUCTIONS['compute'])))
-    begin(rec, R_COMPUTE, iterations)
-    buf = rec.buf
-    pos = rec.pos
-    now = clock
-    chunk = CHUNKS['compute']
-    left = iterations
-    while left > 0:
-        n = chunk if left > chunk else left
-        left -= n
-        while n > 0:
-            n -= 1
-        t = now()
-        buf[pos] = t
-        pos += 1
-        if pos == CAP:
-            rec.pos = pos
-            rec.flush()
-            pos = 0
-        if t >= STOP_AT:
-            break
-    rec.pos = pos
-    rec.event(R_LOOP_END, iterations - left)
-    if left:
-        raise Stopped()
-
-
 def blocking_select(seconds):
     end = clock() + seconds
     while True:
@@ -482,28 +452,28 @@ def blocking_select(seconds):
                 return
 
 
-def io(rec, seconds):
-    """`io`: select() on a pipe nobody writes to, for `seconds`: a real blocking call that
-    releases the GIL, as waiting on a socket that stays silent that long does."""
+def begin_blocking(rec, code, seconds):
+    """The start of a blocking operation of `seconds` (cut at STOP_AT): stamped, and the
+    lane's stamps flushed first where it is long. Returns how long it blocks."""
     t = clock()
     if t >= STOP_AT:
         raise Stopped()
     seconds = min(seconds, STOP_AT - t)
-    rec.put(R_IO, seconds, 0, t)
+    rec.put(code, seconds, 0, t)
     rec.before_blocking(t, seconds)
-    blocking_select(seconds)
+    return seconds
+
+
+def io(rec, seconds):
+    """`io`: select() on a pipe nobody writes to, for `seconds`: a real blocking call that
+    releases the GIL, as waiting on a socket that stays silent that long does."""
+    blocking_select(begin_blocking(rec, R_IO, seconds))
     rec.event(R_OP_END)
 
 
 def sleep(rec, seconds):
     """`sleep`: time.sleep, which releases the GIL."""
-    t = clock()
-    if t >= STOP_AT:
-        raise Stopped()
-    seconds = min(seconds, STOP_AT - t)
-    rec.put(R_SLEEP, seconds, 0, t)
-    rec.before_blocking(t, seconds)
-    time.sleep(seconds)
+    time.sleep(begin_blocking(rec, R_SLEEP, seconds))
     rec.event(R_OP_END)
 
 
@@ -564,6 +534,42 @@ def send(rec, size):
     payload = PAYLOADS[size]
     begin(rec, R_SEND, size)
     SEND(payload)
+    rec.event(R_OP_END)
+
+
+class SharedObject(object):
+    """What `read` reads an attribute of: an ordinary instance."""
+
+    def __init__(self):
+        self.value = 1
+
+
+def shared_function():
+    """What `read` of a function reads an attribute of."""
+
+
+shared_function.value = 1
+
+
+class SharedType(object):
+    """What `read` of a class reads an attribute of."""
+    value = 1
+
+
+SHARED_MODULE = type(sys)('shared_module')  # what `read` of a module reads an attribute of
+SHARED_MODULE.value = 1
+
+
+def collect(rec, seconds):
+    """`collect`: gc.collect(), C work that keeps the GIL, repeated until `seconds` have
+    passed: this program's heap is small, so one collection takes far less than a real
+    program's (which is what `seconds` stands for)."""
+    import gc
+    t = begin(rec, R_COLLECT, seconds)
+    end = min(t + seconds, STOP_AT)
+    gc.collect()
+    while clock() < end:
+        gc.collect()
     rec.event(R_OP_END)
 
 

@@ -393,6 +393,8 @@ impl Inference {
                 };
                 self.begin_loop(lane, t, &name, a, Some(counter));
             }
+            Code::Read => self.begin_loop(lane, t, &format!("read_{}", b as usize), a, None),
+            Code::Mutate => self.begin_loop(lane, t, &format!("mutate_{}", b as usize), a, None),
             Code::LoopEnd => self.end_loop(lane, t, a),
             Code::Io | Code::Sleep | Code::Offload => {
                 // An executor job has no nominal end: the task awaits it until it resumes.
@@ -414,6 +416,11 @@ impl Inference {
             }
             Code::CCallHold | Code::Import | Code::Send => {
                 self.show(lane, t, ThreadState::CCallHolding, NONE);
+                self.lanes[lane].ctx = Ctx::Holding;
+            }
+            // `gc.collect()`: C work that keeps the GIL, shown as the simulator shows it.
+            Code::Collect => {
+                self.show(lane, t, ThreadState::Collecting, NONE);
                 self.lanes[lane].ctx = Ctx::Holding;
             }
             Code::OpEnd => {

@@ -13,29 +13,48 @@ use crate::trace::{LaneId, NONE, ThreadState};
 
 impl SimEngine {
     /// Starts the bytecode loop of the current op: `total` bytecodes shaped as `shape`,
-    /// incrementing `counter` if it is an increment loop, touching a `shared` object every
-    /// iteration if it reads or mutates one.
+    /// incrementing `counter` if it is an increment loop (where `shape` says it loads and
+    /// stores), touching a `shared` object every iteration if it reads or mutates one.
     pub(super) fn begin_work(
         &mut self,
         t: Tid,
         total: u64,
         shape: LoopShape,
         counter: Option<usize>,
-        call_inside: bool,
         shared: Option<SharedUse>,
     ) {
+        let every = shape.bytecodes_per_ticks(self.config.check_interval);
+        let tick_offset = self.draw_tick_point(&shape, every);
         self.threads[t].work = Some(Work {
             total,
             done_ps: 0,
             segment: None,
             shape,
             counter,
-            call_inside,
             shared,
+            tick_offset,
             speed: FULL_SPEED,
         });
         self.threads[t].stage = Stage::Bytecode;
         self.start_segment(t);
+    }
+
+    /// Old GIL, an increment loop: a seeded point of the iteration at or after `from`, among
+    /// those after an instruction that ticks, for the next tick check. Redrawn at every
+    /// check: between two checks real code also runs other bytecodes (the loop's own set-up,
+    /// the `CPython` program's stamps every few microseconds) that tick too, so where in
+    /// `counter += 1` the ticker runs out drifts; a fixed point would phase-lock (100 ticks
+    /// are 20 whole iterations of 5 ticks) and lose all or nothing.
+    pub(super) fn draw_tick_point(&mut self, shape: &LoopShape, from: u64) -> u64 {
+        if self.model != Model::OldGil || shape.tick_points == 1 {
+            return 0;
+        }
+        let chosen = self.rng.below(u64::from(shape.tick_points.count_ones()));
+        let point = (0..shape.body)
+            .filter(|p| shape.tick_points >> p & 1 == 1)
+            .nth(chosen as usize)
+            .map_or(0, u64::from);
+        from - from % u64::from(shape.body) + point
     }
 
     /// Counts the bytecodes done so far in the current segment and records it (for counters).
@@ -66,14 +85,17 @@ impl SimEngine {
         work.done_ps = done;
         work.segment = keep.map(|()| (now.max(start), done));
         let bytecodes = Work::position(done, ps) - Work::position(from, ps);
-        let counter = work.counter.map(|c| (c, work.shape.body, work.call_inside));
+        let counter = work
+            .counter
+            .zip(work.shape.accesses)
+            .map(|(c, (load, store))| (c, work.shape.body, load, store));
         let serial = th.op_serial;
         let core = th.os.core();
         self.trace.add_bytecodes(LaneId::Thread(t.id()), bytecodes);
         if let Some(c) = core {
             self.trace.add_bytecodes(LaneId::Core(c), bytecodes);
         }
-        if let Some((counter, body, call_inside)) = counter {
+        if let Some((counter, body, load, store)) = counter {
             self.race.record(
                 counter,
                 Segment {
@@ -83,7 +105,8 @@ impl SimEngine {
                     to_ps: done,
                     ps,
                     body,
-                    call_inside,
+                    load,
+                    store,
                     op_serial: serial,
                 },
             );

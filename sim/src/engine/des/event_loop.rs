@@ -224,7 +224,7 @@ impl SimEngine {
         match th.job {
             Some((bytecodes, _)) if th.work.is_none() => {
                 let shape = LoopShape::compute(8, self.model);
-                self.begin_work(p, bytecodes, shape, None, false, None);
+                self.begin_work(p, bytecodes, shape, None, None);
                 false
             }
             _ => {

@@ -80,13 +80,15 @@ impl SimEngine {
         let gil = &mut self.gils[i];
         gil.locked = true;
         gil.holder = Some(t);
+        let last = gil.last_holder.replace(t);
         self.threads[t].holds_gil = true;
-        if gil.last_holder != Some(t) {
-            let previous = id_or_none(gil.last_holder);
-            gil.last_holder = Some(t);
-            gil.switch_number += 1;
+        // asyncio's tasks all run on the loop thread, one thread state: the loop taking the
+        // GIL back for another task is no switch (`last_holder` is a thread state).
+        let same_thread = last.is_some_and(|l| self.is_task(l)) && self.is_task(t);
+        if last != Some(t) && !same_thread {
+            self.gils[i].switch_number += 1;
             self.trace
-                .mark(self.now, MarkerKind::Handoff, previous, t.id());
+                .mark(self.now, MarkerKind::Handoff, id_or_none(last), t.id());
         }
         // COND_SIGNAL(switch_cond): a thread forced off may go on now that someone else holds it.
         if let Some(w) = self.gils[i].switch_cond.pop_front() {

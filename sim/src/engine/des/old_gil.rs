@@ -15,7 +15,7 @@
 use super::SimEngine;
 use super::thread::{Resume, Stage, Tid, id_or_none};
 use crate::engine::SimError;
-use crate::engine::work::Work;
+use crate::engine::work::{LoopShape, Work};
 use crate::model::Model;
 use crate::time::Nanos;
 use crate::trace::{MarkerKind, ThreadState};
@@ -68,8 +68,20 @@ impl SimEngine {
         }
         let ps = self.ps;
         let every = work.shape.bytecodes_per_ticks(self.config.check_interval);
-        let tick = (Work::position(done_ps, ps) / every + 1) * every;
+        let tick = LoopShape::next_tick(Work::position(done_ps, ps), work.tick_offset, every);
         (tick < work.total).then_some(tick * ps)
+    }
+
+    /// After a tick check at position `at`, where the next one falls.
+    fn redraw_tick_point(&mut self, t: Tid, at: u64) {
+        let Some(shape) = self.threads[t].work.map(|w| w.shape) else {
+            return;
+        };
+        let every = shape.bytecodes_per_ticks(self.config.check_interval);
+        let offset = self.draw_tick_point(&shape, at + every);
+        if let Some(work) = self.threads[t].work.as_mut() {
+            work.tick_offset = offset;
+        }
     }
 
     /// The holder's bytecode loop reached the tick check at work `target` (ps): it releases,
@@ -82,6 +94,7 @@ impl SimEngine {
             return;
         }
         self.settle_upto(t, None, target);
+        self.redraw_tick_point(t, target / self.ps);
         // The waiter, woken inside this futex wake, needs no mutex: it can run before the
         // releaser is back from its system call.
         let (_, woken) = self.unlock_and_signal(t, self.config.futex_wake);

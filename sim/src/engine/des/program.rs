@@ -7,6 +7,7 @@
 use super::thread::{Os, Overhead, PipeMessage, Resume, Stage, Tid};
 use super::{STALL_LIMIT, SimEngine};
 use crate::engine::SimError;
+use crate::engine::increment::IncrementLoop;
 use crate::engine::pipe::pickle_cost;
 use crate::engine::runtime;
 use crate::engine::work::{LoopShape, SharedUse};
@@ -264,7 +265,6 @@ impl SimEngine {
                     bytecodes,
                     LoopShape::compute(loop_body, self.model),
                     None,
-                    false,
                     None,
                 );
                 false
@@ -295,15 +295,11 @@ impl SimEngine {
                 call_inside,
                 ..
             } => {
-                let shape = LoopShape::increment(call_inside, self.model);
-                self.begin_work(
-                    t,
-                    times * u64::from(shape.body),
-                    shape,
-                    Some(counter),
-                    call_inside,
-                    None,
+                let shape = LoopShape::increment(
+                    IncrementLoop::of(self.config.python, call_inside),
+                    self.model,
                 );
+                self.begin_work(t, times * u64::from(shape.body), shape, Some(counter), None);
                 false
             }
             Op::CCall {
@@ -421,14 +417,7 @@ impl SimEngine {
     ) {
         let shape = LoopShape::compute(loop_body, self.model);
         let shared = SharedUse { object, line_ops };
-        self.begin_work(
-            t,
-            times * u64::from(shape.body),
-            shape,
-            None,
-            false,
-            Some(shared),
-        );
+        self.begin_work(t, times * u64::from(shape.body), shape, None, Some(shared));
     }
 
     /// The thread sleeps in the kernel for `duration` (a blocking call, a sleep), GIL

@@ -4,6 +4,14 @@
 //! (which thread occupies it). Engines write a trace through [`Trace::set`]; consumers read
 //! closed spans plus the open span of each lane. A live view receives [`TraceDelta`]s.
 
+mod delta;
+mod state;
+mod store;
+
+pub use delta::{DeltaCursor, LaneDelta, TraceDelta};
+pub use state::{StateInfo, ThreadState};
+pub use store::{NewSpans, SpanStore};
+
 use crate::meta::RunMeta;
 use crate::time::Nanos;
 use serde::Serialize;
@@ -18,277 +26,6 @@ pub const NONE: u32 = u32::MAX;
 /// On an I/O span, an `other` of this or more: an asyncio task awaiting an executor's job
 /// (`run_in_executor`), not an I/O call; the await's number modulo 2 is added to it.
 pub const EXECUTOR_AWAIT: u32 = 2;
-
-/// What a thread is doing.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "snake_case")]
-#[repr(u8)]
-pub enum ThreadState {
-    /// Running bytecode on a core, holding the GIL (or with no GIL, free-threaded).
-    Running,
-    /// Waiting for the GIL on `cond` (or woken and about to check it).
-    WaitingGil,
-    /// Forced off: dropped the GIL on request and waits on `switch_cond` for a successor.
-    ForcedOff,
-    /// In a blocking call or `time.sleep`, GIL released, asleep in the kernel (`other`: the
-    /// thread's call number modulo 2, so that two calls in a row stay two spans).
-    Io,
-    /// In a system call that does not block (the data was already there, the buffer had room,
-    /// `sleep(0)` up to 3.10): on its core, GIL released (`other` as for [`Self::Io`]).
-    Syscall,
-    /// Woken by the OS after a blocking call, a sleep or a lock wait, not running yet: the
-    /// OS wake-up latency (`gil-model.md` rule 24), not a wait for the GIL.
-    Waking,
-    /// In a C call that released the GIL (running on a core without it).
-    CCallReleased,
-    /// In a C call that keeps the GIL: no check point until it returns.
-    CCallHolding,
-    /// Blocked acquiring a `threading.Lock` (GIL released).
-    Lock,
-    /// Ready to run but no core is free (in the OS run queue).
-    Runnable,
-    /// asyncio: a task that is ready, waiting for the event loop to run it (`other` = the task
-    /// running).
-    Ready,
-    /// Free-threaded: running Python, slowed by other cores contending for the cache line of a
-    /// shared object it reads or mutates (`other` = the object): its reference count written
-    /// with atomic operations, or its per-object lock.
-    Contended,
-    /// Paused by a stop-the-world (a garbage collection, the GIL being turned on) until the
-    /// world restarts (`other` = the thread stopping it; itself while it waits for the others).
-    Paused,
-    /// Running the cyclic garbage collector (the world stopped, in a free-threaded build).
-    Collecting,
-    /// Old GIL: released at a tick check and signalling the thread blocked on the lock (a
-    /// futex wake system call), the lock free meanwhile (`other` = the thread signalled): the
-    /// GIL's own overhead, not the program's work.
-    Signalling,
-    /// A new process or subinterpreter booting its interpreter before its program (on its own
-    /// core, with its own GIL): a cost of the runtime, not the program's work.
-    Starting,
-    /// A pool's task submitted and waiting in the pool's queue for a worker to take it (or for
-    /// the task before it in its chunk to end): the pool's queueing, not the program's work.
-    Queued,
-    /// Pickling or unpickling a message for another interpreter (a `send`, a pool's task or
-    /// its result), on its core with its own interpreter's GIL: a cost of the runtime.
-    Pickling,
-    /// Finished its program.
-    Done,
-}
-
-impl ThreadState {
-    /// Every state, in legend order.
-    pub const ALL: [ThreadState; 19] = [
-        Self::Running,
-        Self::WaitingGil,
-        Self::ForcedOff,
-        Self::Io,
-        Self::Syscall,
-        Self::Waking,
-        Self::CCallReleased,
-        Self::CCallHolding,
-        Self::Lock,
-        Self::Runnable,
-        Self::Ready,
-        Self::Contended,
-        Self::Paused,
-        Self::Collecting,
-        Self::Signalling,
-        Self::Starting,
-        Self::Queued,
-        Self::Pickling,
-        Self::Done,
-    ];
-
-    /// What the app, the CLI and the exports say about this state: its one descriptor.
-    pub const fn info(self) -> &'static StateInfo {
-        &STATE_INFO[self as usize]
-    }
-
-    /// Its name in the legend, tooltips, stats and exports ("C call holding the GIL").
-    pub const fn label(self) -> &'static str {
-        self.info().name
-    }
-
-    /// Whether a thread lane's span in this state names a thread in its `other` (the GIL holder
-    /// waited for, the thread that forced the switch, the task the event loop runs).
-    pub fn other_is_thread(self) -> bool {
-        matches!(
-            self,
-            Self::WaitingGil | Self::ForcedOff | Self::Ready | Self::Paused
-        )
-    }
-
-    /// Whether a thread in this state occupies a core.
-    pub fn on_core(self) -> bool {
-        matches!(
-            self,
-            Self::Running
-                | Self::Syscall
-                | Self::CCallReleased
-                | Self::CCallHolding
-                | Self::Contended
-                | Self::Collecting
-                | Self::Signalling
-                | Self::Starting
-                | Self::Pickling
-        )
-    }
-}
-
-/// The words for one thread state, used everywhere it is named (timeline, legend, tooltips,
-/// stats panel, CLI summary, Chrome-trace export). Its colour and pattern are the app theme's.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct StateInfo {
-    /// The state described.
-    pub state: ThreadState,
-    /// Its name: "waiting for the GIL".
-    pub name: &'static str,
-    /// A short name, for text inside spans and table columns: "wait GIL".
-    pub short: &'static str,
-    /// What it means, one sentence: why a thread is in it.
-    pub meaning: &'static str,
-    /// Whether the thread holds its interpreter's GIL meanwhile (where there is one).
-    pub holds_gil: bool,
-}
-
-/// Every state's descriptor, in [`ThreadState`] order (`ThreadState::info` indexes it; a test
-/// checks the order). A new state is a variant and one row here.
-const STATE_INFO: [StateInfo; ThreadState::ALL.len()] = [
-    StateInfo {
-        state: ThreadState::Running,
-        name: "running bytecode",
-        short: "running",
-        meaning: "running Python bytecode on a core",
-        holds_gil: true,
-    },
-    StateInfo {
-        state: ThreadState::WaitingGil,
-        name: "waiting for the GIL",
-        short: "wait GIL",
-        meaning: "waiting on the GIL's condition variable for the holder to let go",
-        holds_gil: false,
-    },
-    StateInfo {
-        state: ThreadState::ForcedOff,
-        name: "forced off (switch_cond)",
-        short: "forced off",
-        meaning: "dropped the GIL on a drop request and waits on switch_cond until another thread has taken it",
-        holds_gil: false,
-    },
-    StateInfo {
-        state: ThreadState::Io,
-        name: "in I/O (GIL released)",
-        short: "I/O",
-        meaning: "in a blocking call (I/O or sleep): asleep in the kernel, with the GIL released",
-        holds_gil: false,
-    },
-    StateInfo {
-        state: ThreadState::Syscall,
-        name: "in a system call that did not block (GIL released)",
-        short: "syscall",
-        meaning: "in a system call that did not block (its data was there, or its buffer had room): it keeps its core with the GIL released, and takes the GIL back at once if it is still free",
-        holds_gil: false,
-    },
-    StateInfo {
-        state: ThreadState::Waking,
-        name: "woken by the OS, not running yet",
-        short: "waking",
-        meaning: "its call, sleep or lock wait is over: the OS is waking it up (a wake-up latency, not a wait for the GIL)",
-        holds_gil: false,
-    },
-    StateInfo {
-        state: ThreadState::CCallReleased,
-        name: "C call, GIL released",
-        short: "C, no GIL",
-        meaning: "in a C call that released the GIL: it runs alongside Python code",
-        holds_gil: false,
-    },
-    StateInfo {
-        state: ThreadState::CCallHolding,
-        name: "C call holding the GIL",
-        short: "C, GIL",
-        meaning: "in a C call that keeps the GIL: no check point, so no other thread runs Python until it returns",
-        holds_gil: true,
-    },
-    StateInfo {
-        state: ThreadState::Lock,
-        name: "blocked on a lock",
-        short: "lock",
-        meaning: "blocked acquiring a threading.Lock, with the GIL released",
-        holds_gil: false,
-    },
-    StateInfo {
-        state: ThreadState::Runnable,
-        name: "runnable, no free core",
-        short: "runnable",
-        meaning: "ready to run, waiting for the OS to give it a core",
-        holds_gil: false,
-    },
-    StateInfo {
-        state: ThreadState::Ready,
-        name: "ready, waiting for the event loop",
-        short: "ready",
-        meaning: "an asyncio task that is ready, waiting for the event loop to run it",
-        holds_gil: false,
-    },
-    StateInfo {
-        state: ThreadState::Contended,
-        name: "running, slowed by contention for a shared object",
-        short: "contended",
-        meaning: "running Python, slowed by other cores contending for a shared object it uses (its reference count or its per-object lock)",
-        holds_gil: true,
-    },
-    StateInfo {
-        state: ThreadState::Paused,
-        name: "paused: the world is stopped",
-        short: "paused",
-        meaning: "paused by a stop-the-world (a garbage collection, the GIL being turned on) until the world restarts",
-        holds_gil: false,
-    },
-    StateInfo {
-        state: ThreadState::Collecting,
-        name: "collecting garbage",
-        short: "GC",
-        meaning: "running the cyclic garbage collector while the world is stopped",
-        holds_gil: true,
-    },
-    StateInfo {
-        state: ThreadState::Signalling,
-        name: "releasing the GIL and signalling (old GIL)",
-        short: "signal",
-        meaning: "the old GIL's release at a tick check: signalling the thread blocked on the lock (a futex wake), the lock free meanwhile: the GIL's own overhead, not the program's work",
-        holds_gil: false,
-    },
-    StateInfo {
-        state: ThreadState::Starting,
-        name: "starting its interpreter",
-        short: "starting",
-        meaning: "a new process or subinterpreter booting its own interpreter (with its own GIL) before its program runs",
-        holds_gil: true,
-    },
-    StateInfo {
-        state: ThreadState::Queued,
-        name: "queued for a worker",
-        short: "queued",
-        meaning: "a task submitted to a pool, waiting in its queue until a worker takes it (or the task before it in its chunk ends)",
-        holds_gil: false,
-    },
-    StateInfo {
-        state: ThreadState::Pickling,
-        name: "pickling a message",
-        short: "pickling",
-        meaning: "pickling or unpickling a message for another interpreter (a send, a pool's task or its result), on its core with its own GIL",
-        holds_gil: true,
-    },
-    StateInfo {
-        state: ThreadState::Done,
-        name: "done",
-        short: "done",
-        meaning: "finished its program",
-        holds_gil: false,
-    },
-];
 
 /// One interval of one lane.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -360,8 +97,8 @@ pub struct Marker {
 /// A lane: closed spans sorted by start and non-overlapping, plus the span in progress.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Lane {
-    /// Finished spans.
-    pub spans: Vec<Span>,
+    /// Finished spans, stored packed (16 bytes each).
+    pub spans: SpanStore,
     /// The span in progress; its `end` is the trace's `now`.
     pub open: Option<Span>,
 }
@@ -376,7 +113,7 @@ impl Lane {
 
     /// All spans including the open one (cut at `now`).
     pub fn all(&self, now: Nanos) -> impl Iterator<Item = Span> + '_ {
-        self.spans.iter().copied().chain(self.open.map(|mut s| {
+        self.spans.iter().chain(self.open.map(|mut s| {
             s.end = now.max(s.start);
             s
         }))
@@ -386,7 +123,7 @@ impl Lane {
     pub fn at(&self, t: Nanos, now: Nanos) -> Option<Span> {
         let i = self.spans.partition_point(|s| s.end <= t);
         match self.spans.get(i) {
-            Some(s) if s.start <= t => Some(*s),
+            Some(s) if s.start <= t => Some(s),
             _ => self.open.filter(|s| s.start <= t && t <= now).map(|mut s| {
                 s.end = now;
                 s
@@ -579,9 +316,7 @@ impl Trace {
                 lane.spans.push(Span { end: time, ..open });
             } else if open.bytecodes > 0 {
                 // A zero-length span that did work cannot happen; keep its count anyway.
-                if let Some(last) = lane.spans.last_mut() {
-                    last.bytecodes += open.bytecodes;
-                }
+                lane.spans.add_to_last(open.bytecodes);
             }
         }
         lane.open = next.map(|(state, other)| Span {
@@ -661,15 +396,13 @@ impl Trace {
             .iter()
             .chain(std::iter::once(&self.gil))
             .chain(&self.cores);
-        let spans: usize = lanes.map(|l| l.spans.capacity()).sum();
+        let spans: usize = lanes.map(|l| l.spans.heap_bytes()).sum();
         let warnings: usize = self
             .warnings
             .iter()
             .map(|(_, w)| w.capacity() + std::mem::size_of::<(Nanos, String)>())
             .sum();
-        spans * std::mem::size_of::<Span>()
-            + self.markers.capacity() * std::mem::size_of::<Marker>()
-            + warnings
+        spans + self.markers.capacity() * std::mem::size_of::<Marker>() + warnings
     }
 
     /// Appends a delta produced by [`DeltaCursor::take`] from another copy of the trace.
@@ -681,7 +414,7 @@ impl Trace {
             .chain(self.cores.iter_mut())
             .zip(delta.lanes)
         {
-            lane.spans.extend(new.spans);
+            lane.spans.append(new.spans);
             lane.open = new.open;
         }
         self.markers.extend(delta.markers);
@@ -699,76 +432,6 @@ impl Trace {
         self.finished = delta.finished;
         if delta.observation.is_some() {
             self.meta.observation = delta.observation;
-        }
-    }
-}
-
-/// The part of a trace that is new since the last delta: for streaming a run to a viewer.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct TraceDelta {
-    /// New closed spans and the current open span, per lane (threads, GIL, cores).
-    pub lanes: Vec<Lane>,
-    /// New markers.
-    pub markers: Vec<Marker>,
-    /// Thread infos (lifetimes change as the run goes).
-    pub threads: Vec<ThreadInfo>,
-    /// How far the trace reaches.
-    pub now: Nanos,
-    /// Counter results, once known.
-    pub counters: Option<Vec<CounterResult>>,
-    /// The stale stores, once known (with the counters).
-    pub stale_stores: Option<Vec<StaleStore>>,
-    /// New warnings.
-    pub warnings: Vec<(Nanos, String)>,
-    /// Whether the run has ended.
-    pub finished: bool,
-    /// What observing the run costs, once a real program has measured it.
-    pub observation: Option<crate::meta::Observation>,
-}
-
-/// Remembers how much of a trace has been sent as deltas.
-#[derive(Debug, Clone, Default)]
-pub struct DeltaCursor {
-    spans: Vec<usize>,
-    markers: usize,
-    warnings_done: usize,
-}
-
-impl DeltaCursor {
-    /// Everything in `trace` not yet taken through this cursor.
-    pub fn take(&mut self, trace: &Trace) -> TraceDelta {
-        let ids: Vec<LaneId> = trace.lane_ids().collect();
-        self.spans.resize(ids.len(), 0);
-        let lanes = ids
-            .iter()
-            .zip(self.spans.iter_mut())
-            .map(|(&id, sent)| {
-                let lane = trace.lane(id);
-                let new = lane.spans[(*sent).min(lane.spans.len())..].to_vec();
-                *sent = lane.spans.len();
-                Lane {
-                    spans: new,
-                    open: lane.open.map(|mut s| {
-                        s.end = trace.now;
-                        s
-                    }),
-                }
-            })
-            .collect();
-        let markers = trace.markers[self.markers.min(trace.markers.len())..].to_vec();
-        self.markers = trace.markers.len();
-        let warnings = trace.warnings[self.warnings_done.min(trace.warnings.len())..].to_vec();
-        self.warnings_done = trace.warnings.len();
-        TraceDelta {
-            warnings,
-            lanes,
-            markers,
-            threads: trace.threads.clone(),
-            now: trace.now,
-            counters: trace.finished.then(|| trace.counters.clone()),
-            stale_stores: trace.finished.then(|| trace.stale_stores.clone()),
-            finished: trace.finished,
-            observation: trace.meta.observation,
         }
     }
 }
@@ -829,7 +492,7 @@ mod tests {
         t.set(a, 10, Some((ThreadState::Io, NONE)));
         t.set(a, 10, Some((ThreadState::WaitingGil, 3)));
         t.close(20);
-        let spans = &t.thread_lanes[0].spans;
+        let spans = t.thread_lanes[0].spans.to_vec();
         assert_eq!(spans.len(), 2);
         assert_eq!(
             (spans[0].start, spans[0].end, spans[0].bytecodes),
