@@ -135,7 +135,10 @@ mod tests {
                 "multiprocessing (fork)",
                 "multiprocessing (spawn)",
                 "multiprocessing (forkserver)",
-                "subinterpreters"
+                "subinterpreters",
+                "multiprocessing.Pool",
+                "ProcessPoolExecutor",
+                "ThreadPoolExecutor"
             ]
         );
         let on =
