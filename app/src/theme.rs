@@ -350,12 +350,14 @@ impl Theme {
                     (name, FontId::new(size, font.family))
                 })
                 .collect();
-            style.spacing.item_spacing = spacing.item_spacing * grow;
-            style.spacing.button_padding = spacing.button_padding * grow;
-            style.spacing.interact_size = spacing.interact_size * grow;
-            style.spacing.icon_width = spacing.icon_width * grow;
-            style.spacing.icon_width_inner = spacing.icon_width_inner * grow;
-            style.spacing.slider_width = spacing.slider_width * grow;
+            // Whole points: a grown spacing of 4.2 pt would leave every row after it off
+            // egui's pixel grid (blurred edges; debug builds mark such rects "Unaligned").
+            style.spacing.item_spacing = (spacing.item_spacing * grow).round();
+            style.spacing.button_padding = (spacing.button_padding * grow).round();
+            style.spacing.interact_size = (spacing.interact_size * grow).round();
+            style.spacing.icon_width = (spacing.icon_width * grow).round();
+            style.spacing.icon_width_inner = (spacing.icon_width_inner * grow).round();
+            style.spacing.slider_width = (spacing.slider_width * grow).round();
         });
     }
 }

@@ -124,7 +124,7 @@ fn runs_that_grow_without_bound_are_refused_by_their_events_or_memory() {
     );
     let huge_count = file(
         "times.toml",
-        "name = \"x\"\n[settings]\nduration = \"3600s\"\n[[threads]]\nname = \"a\"\nrepeat = \"forever\"\nops = [ { increment = \"c\", times = 1099511627776 } ]\n",
+        "name = \"x\"\n[settings]\nduration = \"3600s\"\n[[threads]]\nname = \"a\"\nrepeat = \"forever\"\nops = [ { increment = \"c\", times = 274877906944 } ]\n",
     );
     refused(&["run", &huge_count], &["max_events", "increments"]);
 }

@@ -9,6 +9,23 @@ use crate::scenario::Scenario;
 use crate::stats::Stats;
 use crate::sweep::SweepError;
 
+/// A runtime's name in a comparison: the runtime, and its start method or build
+/// ("multiprocessing (spawn)", "threads, free-threaded"); the version is for the caller to add
+/// where it pins one.
+pub fn runtime_name(o: &Overrides) -> String {
+    let start = o.start_method.unwrap_or(StartMethod::Fork).name();
+    match o.runtime.unwrap_or_default() {
+        Runtime::Threads if o.free_threaded == Some(true) => "threads, free-threaded".to_owned(),
+        Runtime::Threads => "threads (GIL)".to_owned(),
+        Runtime::Asyncio => "asyncio".to_owned(),
+        Runtime::Multiprocessing => format!("multiprocessing ({start})"),
+        Runtime::Subinterpreters => "subinterpreters".to_owned(),
+        Runtime::Pool => format!("multiprocessing.Pool ({start})"),
+        Runtime::ProcessPool => format!("ProcessPoolExecutor ({start})"),
+        Runtime::ThreadPool => "ThreadPoolExecutor".to_owned(),
+    }
+}
+
 /// The runtimes compared, each as a label and the settings that select it (over `base`).
 pub fn runtime_variants(base: &Overrides) -> Vec<(String, Overrides)> {
     let py314 = Some(PythonVersion::new(3, 14));
@@ -22,53 +39,35 @@ pub fn runtime_variants(base: &Overrides) -> Vec<(String, Overrides)> {
         f(&mut o);
         o
     };
-    vec![
-        ("threads (GIL)".to_owned(), with(Runtime::Threads, &|_| {})),
-        (
-            "threads, free-threaded 3.14t".to_owned(),
-            with(Runtime::Threads, &|o| {
-                o.python = py314;
-                o.free_threaded = Some(true);
-            }),
-        ),
-        ("asyncio".to_owned(), with(Runtime::Asyncio, &|_| {})),
-        (
-            "multiprocessing (fork)".to_owned(),
-            with(Runtime::Multiprocessing, &|o| {
-                o.start_method = Some(StartMethod::Fork);
-            }),
-        ),
-        (
-            "multiprocessing (spawn)".to_owned(),
-            with(Runtime::Multiprocessing, &|o| {
-                o.start_method = Some(StartMethod::Spawn);
-            }),
-        ),
-        (
-            "multiprocessing (forkserver)".to_owned(),
-            with(Runtime::Multiprocessing, &|o| {
-                o.start_method = Some(StartMethod::Forkserver);
-            }),
-        ),
-        (
-            "subinterpreters (3.14)".to_owned(),
-            with(Runtime::Subinterpreters, &|o| o.python = py314),
-        ),
-        (
-            "multiprocessing.Pool (fork)".to_owned(),
-            with(Runtime::Pool, &|o| o.start_method = Some(StartMethod::Fork)),
-        ),
-        (
-            "ProcessPoolExecutor (fork)".to_owned(),
-            with(Runtime::ProcessPool, &|o| {
-                o.start_method = Some(StartMethod::Fork);
-            }),
-        ),
-        (
-            "ThreadPoolExecutor".to_owned(),
-            with(Runtime::ThreadPool, &|_| {}),
-        ),
-    ]
+    let start =
+        |runtime: Runtime, method: StartMethod| with(runtime, &|o| o.start_method = Some(method));
+    let variants = [
+        with(Runtime::Threads, &|_| {}),
+        with(Runtime::Threads, &|o| {
+            o.python = py314;
+            o.free_threaded = Some(true);
+        }),
+        with(Runtime::Asyncio, &|_| {}),
+        start(Runtime::Multiprocessing, StartMethod::Fork),
+        start(Runtime::Multiprocessing, StartMethod::Spawn),
+        start(Runtime::Multiprocessing, StartMethod::Forkserver),
+        with(Runtime::Subinterpreters, &|o| o.python = py314),
+        start(Runtime::Pool, StartMethod::Fork),
+        start(Runtime::ProcessPool, StartMethod::Fork),
+        with(Runtime::ThreadPool, &|_| {}),
+    ];
+    variants
+        .into_iter()
+        .map(|o| {
+            let name = runtime_name(&o);
+            let label = match (o.runtime, o.free_threaded) {
+                (Some(Runtime::Threads), Some(true)) => format!("{name} 3.14t"),
+                (Some(Runtime::Subinterpreters), _) => format!("{name} (3.14)"),
+                _ => name,
+            };
+            (label, o)
+        })
+        .collect()
 }
 
 /// Runs `scenario` under every runtime of [`runtime_variants`].

@@ -3,30 +3,11 @@
 //! threads on a free-threaded build and subinterpreters on a build that has them, where one
 //! is found here (the row says so where none is).
 
-use gilscope_sim::compare::runtime_variants;
+use gilscope_sim::compare::{runtime_name, runtime_variants};
 use gilscope_sim::cpython::{self, Interpreter};
 use gilscope_sim::{
-    EngineKind, Overrides, RunOptions, Runtime, Scenario, StartMethod, Stats, StopSignal,
-    run_scenario,
+    EngineKind, Overrides, RunOptions, Runtime, Scenario, Stats, StopSignal, run_scenario,
 };
-
-/// The row's name: its runtime (and start method, or build).
-fn label(o: &Overrides) -> String {
-    match (o.runtime.unwrap_or_default(), o.free_threaded) {
-        (Runtime::Threads, Some(true)) => "threads, free-threaded".to_owned(),
-        (Runtime::Threads, _) => "threads (GIL)".to_owned(),
-        (Runtime::Asyncio, _) => "asyncio".to_owned(),
-        (Runtime::Multiprocessing, _) => match o.start_method {
-            Some(StartMethod::Spawn) => "multiprocessing (spawn)".to_owned(),
-            Some(StartMethod::Forkserver) => "multiprocessing (forkserver)".to_owned(),
-            _ => "multiprocessing (fork)".to_owned(),
-        },
-        (Runtime::Subinterpreters, _) => "subinterpreters".to_owned(),
-        (Runtime::Pool, _) => "multiprocessing.Pool".to_owned(),
-        (Runtime::ProcessPool, _) => "ProcessPoolExecutor".to_owned(),
-        (Runtime::ThreadPool, _) => "ThreadPoolExecutor".to_owned(),
-    }
-}
 
 /// The interpreter a row runs on: `chosen` when it can run it, else the newest of `found`
 /// that can; in words when none can.
@@ -68,7 +49,7 @@ pub fn rows(
         if stop.is_raised() {
             break;
         }
-        let name = label(&variant);
+        let name = runtime_name(&variant);
         let outcome = interpreter_for(&variant, chosen, found).and_then(|interpreter| {
             // The interpreter decides the version and build.
             let overrides = Overrides {
@@ -125,7 +106,7 @@ mod tests {
         let chosen = interpreter("3.11.7", false, false);
         let found = [interpreter("3.13.0", false, true), chosen.clone()];
         let variants = runtime_variants(&Overrides::default());
-        let names: Vec<String> = variants.iter().map(|(_, o)| label(o)).collect();
+        let names: Vec<String> = variants.iter().map(|(_, o)| runtime_name(o)).collect();
         assert_eq!(
             names,
             [
@@ -136,8 +117,8 @@ mod tests {
                 "multiprocessing (spawn)",
                 "multiprocessing (forkserver)",
                 "subinterpreters",
-                "multiprocessing.Pool",
-                "ProcessPoolExecutor",
+                "multiprocessing.Pool (fork)",
+                "ProcessPoolExecutor (fork)",
                 "ThreadPoolExecutor"
             ]
         );

@@ -141,7 +141,12 @@ impl View for EventLogView {
             return actions;
         }
         let line = ui.text_style_height(&egui::TextStyle::Body);
-        let row_height = ROW_LINES as f32 * line + 4.0 + ui.spacing().item_spacing.y;
+        let lines = if cx.theme.presentation() {
+            ROW_LINES_PRESENTING
+        } else {
+            ROW_LINES
+        };
+        let row_height = lines as f32 * line + 4.0 + ui.spacing().item_spacing.y;
         let mut area = egui::ScrollArea::vertical()
             .id_salt("event-log")
             .auto_shrink([false, false]);
@@ -155,7 +160,7 @@ impl View for EventLogView {
                 let on = selected == Some(event);
                 let text = row_text(trace, &event);
                 let height = row_height - ui.spacing().item_spacing.y;
-                let response = row(ui, on, text, height);
+                let response = row(ui, on, text, height, lines);
                 if response.clicked() {
                     actions.push(Action::SelectEvent(event));
                 }
@@ -168,10 +173,12 @@ impl View for EventLogView {
 /// Lines of text a row of the log shows (wrapped at words, the rest elided; all of it on
 /// hover).
 const ROW_LINES: usize = 2;
+/// [`ROW_LINES`] in presentation mode, whose larger text puts fewer words on a line.
+const ROW_LINES_PRESENTING: usize = 3;
 
-/// One row of the log, `height` points tall: `text` wrapped on up to [`ROW_LINES`] lines,
+/// One row of the log, `height` points tall: `text` wrapped on up to `lines` lines,
 /// highlighted when `on`; a button named by the whole text, which its tooltip shows.
-fn row(ui: &mut egui::Ui, on: bool, text: String, height: f32) -> egui::Response {
+fn row(ui: &mut egui::Ui, on: bool, text: String, height: f32, lines: usize) -> egui::Response {
     let size = egui::vec2(ui.available_width(), height);
     let (rect, response) = ui.allocate_exact_size(size, egui::Sense::click());
     response.widget_info(|| egui::WidgetInfo::selected(egui::Role::Button, true, on, &text));
@@ -186,7 +193,7 @@ fn row(ui: &mut egui::Ui, on: bool, text: String, height: f32) -> egui::Response
         let color = visuals.text_color();
         let mut job =
             egui::text::LayoutJob::simple(text.clone(), font, color, rect.width() - 2.0 * pad);
-        job.wrap.max_rows = ROW_LINES;
+        job.wrap.max_rows = lines;
         job.wrap.break_anywhere = false;
         let galley = ui.painter().layout_job(job);
         let top = rect.center().y - galley.size().y * 0.5;

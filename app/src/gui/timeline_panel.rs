@@ -43,9 +43,9 @@ fn groups<'a>(cx: &'a ViewCtx<'_>) -> Vec<TimelineGroup<'a>> {
         .collect()
 }
 
-/// The lanes keep at least this many time axes' heights (room to scroll them in) before the
-/// legend gives way.
-const LANES_LEAST_AXES: f32 = 2.5;
+/// The lanes keep room for the axis, a title and this many lanes (at their thinnest) before
+/// the legend gives way and scrolls.
+const LANES_LEAST: f32 = 2.5;
 
 /// The states the runs on screen spent time in (from their latest stats), for a legend
 /// that explains what is there and no more; every state until stats arrive.
@@ -64,7 +64,6 @@ fn states_shown(runs: &[Run]) -> Vec<ThreadState> {
         .iter()
         .flat_map(|s| &s.threads)
         .any(|t| t.finished_ms.is_some());
-    let c_call = any(|s| s.c_call);
     ThreadState::ALL
         .into_iter()
         .filter(|state| match state {
@@ -74,7 +73,9 @@ fn states_shown(runs: &[Run]) -> Vec<ThreadState> {
             ThreadState::Io => any(|s| s.io),
             ThreadState::Syscall => any(|s| s.syscall),
             ThreadState::Waking => any(|s| s.waking),
-            ThreadState::CCallReleased | ThreadState::CCallHolding => c_call,
+            // Past rounding (both are sums of the same spans' lengths).
+            ThreadState::CCallReleased => any(|s| s.c_call - s.c_call_holding - 1e-9),
+            ThreadState::CCallHolding => any(|s| s.c_call_holding),
             ThreadState::Lock => any(|s| s.lock),
             ThreadState::Runnable => any(|s| s.runnable),
             ThreadState::Ready => any(|s| s.ready),
@@ -160,7 +161,9 @@ impl View for TimelinePanel {
         // the lanes then have no room to scroll in: then it scrolls, in two rows or more.
         let room = ui.available_height();
         let line = theme.label_font().size * 1.6;
-        let lanes_least = LANES_LEAST_AXES * (line + 6.0);
+        // The axis, a run's title and two lanes and a half.
+        let lanes_least =
+            line + 6.0 + theme.label_font().size * 1.7 + LANES_LEAST * theme.min_lane_height();
         let full = legend_height(ui, theme, &states, &marks).max(self.legend.unwrap_or(0.0));
         let legend = full.min((room - lanes_least - 4.0).max(2.0 * line));
         let timeline_height = (room - legend - 4.0).max(0.0);

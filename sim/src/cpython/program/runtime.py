@@ -343,6 +343,7 @@ def calibrate_loop(name, function, calls_one):
         rough = min(rough, chunked)
         chunk = max(2, int(round(CHUNK_SECONDS / per_iteration)))
     CHUNKS[name] = chunk
+    stamp = min(stamp, chunk * per_iteration / 2)  # at most half of the chunk the run uses
     return {'instructions': instructions, 'ns_per_iteration': per_iteration * 1e9,
             'chunk': chunk, 'stamp_ns': stamp * 1e9,
             'overhead': stamp / (chunk * per_iteration)}
