@@ -416,10 +416,10 @@ fn state_styles(dark: bool, background: Color32) -> [StateStyle; STATES] {
         // The old GIL's own overhead on a core: the GIL-wait colour, full height.
         ThreadState::Signalling => style(VERMILLION, Pattern::Falling, 1.0),
         ThreadState::Starting => style(mid, Pattern::Dotted, 1.0),
-        // Waiting in a pool's queue: off any core, like a thread waiting for one.
-        ThreadState::Queued => style(faint, Pattern::Outline, 0.7),
-        // A runtime's own work on a core, with its own GIL: the C-call-holding colour, dotted.
-        ThreadState::Pickling => style(ORANGE, Pattern::Dotted, 1.0),
+        // Waiting in a pool's queue, off any core: low and crossed.
+        ThreadState::Queued => style(mid, Pattern::CrossHatched, 0.45),
+        // A runtime's own work on a core, with its own GIL: the C-call-holding colour, striped.
+        ThreadState::Pickling => style(ORANGE, Pattern::Striped, 0.7),
         ThreadState::Done => style(faint, Pattern::Solid, 0.15),
     })
 }

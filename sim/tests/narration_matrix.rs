@@ -158,6 +158,18 @@ fn setting_value(
         }
         "cores" => number(f64::from(stats.cores)),
         "interpreters" => number(f64::from(stats.interpreters)),
+        // A process pool's workers are its interpreters; a thread pool starts one thread per
+        // task up to its workers.
+        "workers" => number(match stats.runtime {
+            Runtime::Pool | Runtime::ProcessPool => f64::from(stats.interpreters),
+            Runtime::ThreadPool => {
+                f64::from(config.pool_workers()).min(o.trace.threads.len() as f64)
+            }
+            _ => 0.0,
+        }),
+        "memory" => number(stats.resident_mib.round()),
+        // The measured baselines: the interpreter 11.2 MiB, a thread 0.016 MiB.
+        "threads_memory" => number((11.2 + 0.016 * o.trace.threads.len() as f64).round()),
         "interval" => number(stats.switch_interval_us as f64 / 1000.0),
         "check_interval" => number(config.check_interval as f64),
         "free_threaded_overhead" => number(if stats.free_threaded {
@@ -349,6 +361,8 @@ struct Named {
     free_threaded: bool,
     gil_enabled: bool,
     runtime: Runtime,
+    /// A pool's workers (processes, or threads of a thread pool), which its narration counts.
+    workers: Option<u64>,
 }
 
 fn named(o: &Outcome) -> Named {
@@ -363,6 +377,13 @@ fn named(o: &Outcome) -> Named {
         free_threaded: o.stats.free_threaded,
         gil_enabled: o.trace.meta.config.gil_enabled(),
         runtime: o.stats.runtime,
+        workers: match o.stats.runtime {
+            Runtime::Pool | Runtime::ProcessPool => Some(u64::from(o.stats.interpreters)),
+            Runtime::ThreadPool => Some(
+                u64::from(o.trace.meta.config.pool_workers()).min(o.trace.threads.len() as u64),
+            ),
+            _ => None,
+        },
     }
 }
 
@@ -428,6 +449,8 @@ impl Reading<'_> {
             let noun = m[3].to_lowercase();
             let ok = if noun.starts_with("core") {
                 n == run.cores
+            } else if noun.starts_with("worker") || noun.starts_with("process") {
+                run.counts.contains(&n) || run.workers == Some(n)
             } else {
                 run.counts.contains(&n)
             };
@@ -488,7 +511,16 @@ impl Reading<'_> {
                 ["process", "multiprocessing"].as_slice(),
             ),
             (Runtime::Subinterpreters, ["subinterpreter"].as_slice()),
-            (Runtime::Pool, ["pool"].as_slice()),
+            (
+                Runtime::Pool,
+                [
+                    "pool of",
+                    "pool.map",
+                    "processpoolexecutor",
+                    "multiprocessing.pool",
+                ]
+                .as_slice(),
+            ),
         ];
         let names_own = |runtime: Runtime| {
             runtime == run.runtime

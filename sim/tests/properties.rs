@@ -111,6 +111,9 @@ fn settings() -> impl Strategy<Value = Overrides> {
         Just(Runtime::Multiprocessing),
         Just(Runtime::Subinterpreters),
         Just(Runtime::Asyncio),
+        Just(Runtime::Pool),
+        Just(Runtime::ProcessPool),
+        Just(Runtime::ThreadPool),
     ];
     (
         prop_oneof![
@@ -126,17 +129,17 @@ fn settings() -> impl Strategy<Value = Overrides> {
         0u64..30,
         prop_oneof![Just("random"), Just("fifo"), Just("affinity")],
         any::<u64>(),
-        runtime,
+        (runtime, 0u32..4),
     )
         .prop_map(
-            |(python, free, interval_us, cores, wake_us, successor, seed, runtime)| {
+            |(python, free, interval_us, cores, wake_us, successor, seed, (runtime, workers))| {
                 let python: Option<PythonVersion> = python.parse().ok();
                 let free = free && python >= "3.13".parse().ok();
-                let runtime = if runtime == Runtime::Subinterpreters && python < "3.12".parse().ok()
-                {
-                    Runtime::Threads
-                } else {
-                    runtime
+                // A runtime the version lacks (subinterpreters before 3.12, the executors on
+                // 2.7) is threads.
+                let runtime = match runtime.first_version() {
+                    Some(first) if python < Some(first) => Runtime::Threads,
+                    _ => runtime,
                 };
                 Overrides {
                     python,
@@ -147,6 +150,8 @@ fn settings() -> impl Strategy<Value = Overrides> {
                     successor: successor.parse().ok(),
                     seed: Some(seed),
                     runtime: Some(runtime),
+                    // A pool's own default, or one to three workers (fewer than the tasks).
+                    workers: (workers > 0).then_some(workers),
                     ..Overrides::default()
                 }
             },
@@ -254,7 +259,7 @@ proptest! {
         prop_assert_eq!(&first, &second, "same seed, same settings: identical result");
         match first {
             Ok(trace) => {
-                let shared_gil = config.gil_enabled() && matches!(config.runtime, Runtime::Threads | Runtime::Asyncio);
+                let shared_gil = config.gil_enabled() && matches!(config.runtime, Runtime::Threads | Runtime::Asyncio | Runtime::ThreadPool);
                 check_invariants(&trace, shared_gil, config.cores, config.runtime == Runtime::Asyncio);
                 let stats = Stats::compute(&trace);
                 for (t, info) in stats.threads.iter().zip(&trace.threads) {
