@@ -415,3 +415,57 @@ fn the_run_is_exported_as_a_perfetto_trace_and_csv_from_the_window() {
     }
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// The width of the event log beside the timeline.
+fn events_width(h: &Harness<'_, GilscopeApp>) -> f32 {
+    let rects = h.state().panel_rects();
+    rects
+        .iter()
+        .find(|(name, _)| *name == "events")
+        .map(|(_, rect)| rect.width())
+        .unwrap()
+}
+
+#[test]
+fn presentation_turned_on_in_the_window_widens_the_event_log_for_its_larger_text() {
+    let mut h = harness_sized(
+        GilscopeApp::new(settings("convoy", Speed::Fastest)),
+        egui::vec2(1920.0, 1080.0),
+    );
+    run_to_end(&mut h);
+    let normal = events_width(&h);
+    h.key_press(egui::Key::P);
+    h.run_steps(4);
+    let presenting = events_width(&h);
+    assert!(
+        presenting >= normal * 1.1,
+        "the log kept the normal text's width: {normal} → {presenting}"
+    );
+}
+
+#[test]
+fn the_old_gils_stats_show_its_retakes_and_futile_wake_ups() {
+    let mut h = harness_sized(
+        GilscopeApp::new(settings("old-gil", Speed::Fastest)),
+        egui::vec2(1920.0, 1080.0),
+    );
+    run_to_end(&mut h);
+    let stats = h.state().runs()[0].stats.clone().unwrap();
+    assert!(
+        stats.gil.retakes > 0 && stats.gil.futile_wakeups > 0,
+        "{:?}",
+        stats.gil
+    );
+    for (label, n) in [
+        ("GIL retakes", stats.gil.retakes),
+        ("Futile wake-ups", stats.gil.futile_wakeups),
+    ] {
+        assert!(h.query_by_label(label).is_some(), "no {label} row");
+        let value = gilscope::format::count(n);
+        assert!(h.query_by_label(&value).is_some(), "{label}: no {value}");
+    }
+    assert!(
+        h.query_by_label("Drop requests").is_none(),
+        "the old GIL has none"
+    );
+}

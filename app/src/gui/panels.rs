@@ -408,7 +408,9 @@ impl Views {
         // Wider for larger text, so that its rows keep a few words a line.
         let scale = cx.theme.text_scale();
         let size = (width * 0.28 * scale.powf(0.35)).clamp(180.0, 560.0 * scale.sqrt());
-        egui::Panel::right("inspector")
+        // One panel (and so one remembered width) per text scale: a width egui kept from the
+        // normal text would cut presentation's larger rows to a few words and "…".
+        egui::Panel::right(("inspector", scale.to_bits()))
             .resizable(true)
             .default_size(size)
             .size_range(160.0..=(width * 0.6).max(170.0))

@@ -4,8 +4,8 @@
 use super::view::{Action, View, ViewCtx};
 use crate::format::{count, ms as format_ms, percent, si};
 use crate::theme::Theme;
-use gilscope_sim::ThreadState;
 use gilscope_sim::stats::{Stats, Summary, ThreadStats};
+use gilscope_sim::{PythonVersion, ThreadState};
 
 fn p50_p99(summary: Option<Summary>) -> String {
     summary.map_or_else(
@@ -137,16 +137,33 @@ fn gil_cells(s: &Stats) -> Vec<(String, String, Option<f64>)> {
                 format!("{} ({}/s)", count(s.gil.switches), si(s.gil.switches_per_s)),
                 Some(s.gil.switches_per_s),
             ),
-            (
-                "Forced switches".into(),
-                observed(s, s.gil.forced_switches),
-                None,
-            ),
-            (
-                "Drop requests".into(),
-                observed(s, s.gil.drop_requests),
-                None,
-            ),
+        ]);
+        cells.extend(if s.python < PythonVersion::new(3, 2) {
+            // The old GIL has no drop requests: a holder releases at every check interval,
+            // often taking the GIL straight back, and a woken waiter often finds it taken.
+            [
+                ("GIL retakes".into(), observed(s, s.gil.retakes), None),
+                (
+                    "Futile wake-ups".into(),
+                    observed(s, s.gil.futile_wakeups),
+                    None,
+                ),
+            ]
+        } else {
+            [
+                (
+                    "Forced switches".into(),
+                    observed(s, s.gil.forced_switches),
+                    None,
+                ),
+                (
+                    "Drop requests".into(),
+                    observed(s, s.gil.drop_requests),
+                    None,
+                ),
+            ]
+        });
+        cells.extend([
             ("GIL slice p50/p99".into(), p50_p99(s.gil.slice_ms), None),
             (
                 "GIL wait p50/p99".into(),
