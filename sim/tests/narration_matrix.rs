@@ -26,6 +26,8 @@ struct Cell {
     runtime: Runtime,
     threads: u32,
     cores: u32,
+    /// A pool's workers (`None`: the pool's own default).
+    workers: Option<u32>,
 }
 
 impl Cell {
@@ -35,18 +37,21 @@ impl Cell {
             free_threaded: Some(self.free_threaded),
             runtime: Some(self.runtime),
             cores: Some(self.cores),
+            workers: self.workers,
             ..Overrides::default()
         }
     }
 
     fn label(self) -> String {
         format!(
-            "python {}{} {} threads/group {} cores {}",
+            "python {}{} {} threads/group {} cores {}{}",
             self.python,
             if self.free_threaded { "t" } else { "" },
             self.runtime,
             self.threads,
-            self.cores
+            self.cores,
+            self.workers
+                .map_or_else(String::new, |w| format!(" workers {w}"))
         )
     }
 }
@@ -68,6 +73,7 @@ fn cells() -> Vec<Cell> {
                             runtime,
                             threads,
                             cores,
+                            workers: None,
                         });
                     }
                 }
@@ -897,6 +903,7 @@ ops = [ { compute = 2_000_000 } ]
         runtime: Runtime::Multiprocessing,
         threads: 8,
         cores: 8,
+        workers: None,
     };
     let all = problems(processes);
     assert!(all.contains("names Two threads"), "{all}");
@@ -916,4 +923,45 @@ ops = [ { compute = 2_000_000 } ]
         "{all}"
     );
     assert!(!all.contains("names Two threads"), "{all}");
+}
+
+#[test]
+fn a_pool_with_fewer_workers_than_tasks_is_narrated_as_that_pool() {
+    for stem in ["decision", "multiprocessing"] {
+        let scenario = preset(stem).expect("a preset").expect("it parses");
+        for runtime in [Runtime::Pool, Runtime::ProcessPool, Runtime::ThreadPool] {
+            let cell = Cell {
+                python: PythonVersion::new(3, 13),
+                free_threaded: false,
+                runtime,
+                threads: 4,
+                cores: 4,
+                workers: Some(2),
+            };
+            let o = run(&scenario, cell).expect("runs");
+            let problems = check_narration(&o, &scenario);
+            assert!(
+                problems.is_empty(),
+                "{stem} [{}]: {problems:#?}",
+                cell.label()
+            );
+            let text: Vec<&str> = o
+                .narrated
+                .sentences
+                .iter()
+                .map(|s| s.text.as_str())
+                .collect();
+            let text = text.join(" ");
+            assert!(
+                text.contains("of 2 worker"),
+                "{stem} [{}] does not name its pool of 2: {text}",
+                cell.label()
+            );
+            assert!(
+                !text.contains("4 workers"),
+                "{stem} [{}] calls its 4 tasks workers: {text}",
+                cell.label()
+            );
+        }
+    }
 }
