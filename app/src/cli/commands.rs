@@ -605,6 +605,7 @@ fn screenshot(command: &Command, out: &mut dyn Write) -> Result<(), CliError> {
         select,
         predict,
         reveal,
+        runtimes,
         settings,
     } = command
     else {
@@ -634,6 +635,7 @@ fn screenshot(command: &Command, out: &mut dyn Write) -> Result<(), CliError> {
             (true, false) => crate::gui::screenshot::Predicting::Ask,
             (false, false) => crate::gui::screenshot::Predicting::Off,
         },
+        runtimes: *runtimes,
         ..crate::gui::ScreenshotRequest::new(scenario.clone(), path.clone())
     };
     request.engine = match (a.engine, &a.interpreter) {

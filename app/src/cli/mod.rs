@@ -143,6 +143,9 @@ pub enum Command {
         /// Predict mode with the answer revealed.
         #[arg(long, conflicts_with = "predict")]
         reveal: bool,
+        /// The Runtimes tab: the scenario under every runtime, the table of `gilscope compare`.
+        #[arg(long, conflicts_with_all = ["compare", "predict", "reveal", "step", "next"])]
+        runtimes: bool,
         /// Settings that override the scenario's.
         #[command(flatten)]
         settings: SettingsArgs,

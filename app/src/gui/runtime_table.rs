@@ -1,6 +1,7 @@
 //! The runtime table: the scenario under every runtime a Python developer weighs (threads with
-//! the GIL, free-threaded, asyncio, processes with fork and spawn, subinterpreters), run in the
-//! background and shown as the CLI's `gilscope compare` table; each row opens its run.
+//! the GIL, free-threaded, asyncio, processes with fork, spawn and forkserver, subinterpreters,
+//! the three pools), run in the background and shown as the CLI's `gilscope compare` table;
+//! each row opens its run.
 
 use super::view::{Action, View, ViewCtx};
 use crate::format::{count, ms, ratio};
@@ -183,7 +184,7 @@ impl View for RuntimeTable {
                 ui.label("running…");
             } else if ui
                 .button("Run every runtime")
-                .on_hover_text("Threads with the GIL, free-threaded 3.14t, asyncio, processes (fork, spawn), subinterpreters: the same table as `gilscope compare`")
+                .on_hover_text("Threads with the GIL, free-threaded 3.14t, asyncio, processes (fork, spawn, forkserver), subinterpreters and the three pools (multiprocessing.Pool, ProcessPoolExecutor, ThreadPoolExecutor): the same table as `gilscope compare`")
                 .clicked()
             {
                 self.start(scenario, &cx.settings.overrides, ui.ctx());

@@ -54,6 +54,8 @@ pub struct ScreenshotRequest {
     pub select: Option<(Nanos, Nanos)>,
     /// Predict mode: ask the question, or reveal the answer too.
     pub predict: Predicting,
+    /// Show the Runtimes tab with its table run: the scenario under every runtime.
+    pub runtimes: bool,
 }
 
 /// Predict mode in a screenshot.
@@ -87,6 +89,7 @@ impl ScreenshotRequest {
             next: None,
             select: None,
             predict: Predicting::Off,
+            runtimes: false,
         }
     }
 
@@ -150,12 +153,14 @@ struct ScreenshotApp {
     next: Option<EventKind>,
     select: Option<(Nanos, Nanos)>,
     predict: Predicting,
+    /// The Runtimes tab is to be shown, its table run to the end.
+    runtimes: bool,
 }
 
 impl ScreenshotApp {
     /// Whether the scene is set: the run ended (or stepped as asked) and the selection and
     /// predict mode are in place.
-    fn ready(&mut self) -> bool {
+    fn ready(&mut self, ctx: &egui::Context) -> bool {
         if self.steps > 0 || self.next.is_some() {
             let started = self
                 .app
@@ -179,6 +184,20 @@ impl ScreenshotApp {
         }
         if !(self.app.is_finished() || self.started.elapsed() > RUN_LIMIT) {
             return false;
+        }
+        if self.runtimes {
+            let views = &mut self.app.views;
+            if !views.show_runtimes {
+                views.show_runtimes = true;
+                if let Some(scenario) = self.app.scenario() {
+                    let overrides = self.app.settings.overrides.clone();
+                    self.app.views.runtimes.start(&scenario, &overrides, ctx);
+                }
+                return false;
+            }
+            if self.app.views.runtimes.is_running() && self.started.elapsed() < RUN_LIMIT {
+                return false;
+            }
         }
         self.app.fit_view();
         if let Some(range) = self.select.take() {
@@ -213,7 +232,7 @@ impl eframe::App for ScreenshotApp {
         if self.requested {
             return;
         }
-        if self.settled == 0 && !self.ready() {
+        if self.settled == 0 && !self.ready(&ctx) {
             return;
         }
         self.settled += 1;
@@ -301,6 +320,7 @@ pub fn capture(req: &ScreenshotRequest) -> Result<(), GuiError> {
         next: req.next,
         select: req.select,
         predict: req.predict,
+        runtimes: req.runtimes,
     };
     let options = eframe::NativeOptions {
         viewport: egui::ViewportBuilder::default()
