@@ -965,3 +965,25 @@ fn a_pool_with_fewer_workers_than_tasks_is_narrated_as_that_pool() {
         }
     }
 }
+
+#[test]
+fn a_count_of_one_is_narrated_in_the_singular() {
+    // A check interval of 1,000 ticks: the old GIL changes hands once in the whole run.
+    let scenario = preset("old-gil").expect("a preset").expect("it parses");
+    let overrides = Overrides {
+        check_interval: Some(1000),
+        ..Overrides::default()
+    };
+    let config = scenario.config(&overrides).expect("valid settings");
+    let mut engine = SimEngine::new(&scenario, &config);
+    while engine.step().expect("runs").is_some() {}
+    let trace = engine.trace().clone();
+    let stats = Stats::compute(&trace);
+    assert_eq!(stats.gil.switches, 1, "the case this test is for");
+    let narrated = scenario.narration.narrate(&trace, &stats, None);
+    let text: Vec<&str> = narrated.sentences.iter().map(|s| s.text.as_str()).collect();
+    let text = text.join(" ");
+    assert!(text.contains("changed hands 1 time."), "{text}");
+    let plural = Regex::new(r"(^|[^\d.,])1 times\b").expect("a regex");
+    assert!(!plural.is_match(&text), "{text}");
+}
