@@ -416,14 +416,19 @@ fn the_run_is_exported_as_a_perfetto_trace_and_csv_from_the_window() {
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
-/// The width of the event log beside the timeline.
-fn events_width(h: &Harness<'_, GilscopeApp>) -> f32 {
+/// Where the event log beside the timeline is.
+fn events_rect(h: &Harness<'_, GilscopeApp>) -> egui::Rect {
     let rects = h.state().panel_rects();
     rects
         .iter()
         .find(|(name, _)| *name == "events")
-        .map(|(_, rect)| rect.width())
+        .map(|(_, rect)| *rect)
         .unwrap()
+}
+
+/// The width of the event log beside the timeline.
+fn events_width(h: &Harness<'_, GilscopeApp>) -> f32 {
+    events_rect(h).width()
 }
 
 #[test]
@@ -467,5 +472,27 @@ fn the_old_gils_stats_show_its_retakes_and_futile_wake_ups() {
     assert!(
         h.query_by_label("Drop requests").is_none(),
         "the old GIL has none"
+    );
+}
+
+#[test]
+fn the_event_log_follows_the_window_until_its_edge_is_dragged() {
+    let app = GilscopeApp::new(Settings {
+        presentation: true,
+        ..settings("convoy", Speed::Fastest)
+    });
+    let mut h = harness_sized(app, egui::vec2(1280.0, 800.0));
+    run_to_end(&mut h);
+    let small = events_width(&h);
+    // A click in the log leaves its width alone.
+    h.get_by_label("Kinds").click();
+    h.run_steps(3);
+    assert!((events_width(&h) - small).abs() < 1.0, "a click moved it");
+    h.set_size(egui::vec2(1920.0, 1080.0));
+    h.run_steps(4);
+    let large = events_width(&h);
+    assert!(
+        large >= small * 1.2,
+        "the log kept the small window's width: {small} → {large}"
     );
 }

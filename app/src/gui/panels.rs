@@ -62,6 +62,9 @@ pub struct Views {
     /// The height the user dragged the panel under the timeline to (`None`: it takes what
     /// the timeline leaves).
     pub lower_size: Option<f32>,
+    /// The event log's width once the user has dragged its edge; until then it follows the
+    /// window and the text size.
+    pub inspector_width: Option<f32>,
     /// Where the panel under the timeline begins this frame (the timeline stops there).
     lower_top: Option<f32>,
     /// In a window too narrow for the event log beside the timeline, whether the panel under
@@ -90,6 +93,7 @@ impl Default for Views {
             help: HelpOverlay::default(),
             welcome: WelcomeOverlay::default(),
             lower_size: None,
+            inspector_width: None,
             lower_top: None,
             events_under: false,
             rects: PanelRects::default(),
@@ -407,15 +411,30 @@ impl Views {
         let width = ui.available_width();
         // Wider for larger text, so that its rows keep a few words a line.
         let scale = cx.theme.text_scale();
-        let size = (width * 0.28 * scale.powf(0.35)).clamp(180.0, 560.0 * scale.sqrt());
-        // One panel (and so one remembered width) per text scale: a width egui kept from the
-        // normal text would cut presentation's larger rows to a few words and "…".
-        egui::Panel::right(("inspector", scale.to_bits()))
+        let fitting = (width * 0.28 * scale.powf(0.35)).clamp(180.0, 560.0 * scale.sqrt());
+        // Until the user drags its edge, the width follows the window and the text size (in
+        // steps of 20 points): egui remembers a panel's first width, and a width kept from a
+        // smaller window or the normal text cuts presentation's rows to a few words and "…".
+        let size = self
+            .inspector_width
+            .unwrap_or_else(|| (fitting / 20.0).round() * 20.0);
+        egui::Panel::right(("inspector", size.to_bits()))
             .resizable(true)
             .default_size(size)
             .size_range(160.0..=(width * 0.6).max(170.0))
             .show_collapsible(ui, open, |ui| self.inspector_contents(ui, cx))
             .map(|r| {
+                // A press on the panel's edge (its resize handle) is the user taking over.
+                let edge = r.response.rect.left();
+                let dragged = ui.input(|i| {
+                    i.pointer.primary_down()
+                        && i.pointer
+                            .press_origin()
+                            .is_some_and(|p| (p.x - edge).abs() <= 8.0)
+                });
+                if dragged {
+                    self.inspector_width.get_or_insert(size);
+                }
                 self.rects.record("events", r.response.rect);
                 r.inner
             })
