@@ -347,7 +347,18 @@ fn compare_runs_every_runtime_for_real_or_says_why_not() {
     assert!(out.status.success(), "{}", text(&out.stderr));
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("one JSON document");
     let rows = v.as_array().expect("rows");
-    assert_eq!(rows.len(), 7, "{v}");
+    // One row per runtime `compare` weighs, named as the simulator's rows are.
+    let variants = gilscope_sim::compare::runtime_variants(&gilscope_sim::Overrides::default());
+    assert_eq!(rows.len(), variants.len(), "{v}");
+    for (row, (_, overrides)) in rows.iter().zip(&variants) {
+        let name = gilscope_sim::compare::runtime_name(overrides);
+        assert!(
+            row["runtime"]
+                .as_str()
+                .is_some_and(|r| r.starts_with(&name)),
+            "{name}: {row}"
+        );
+    }
     assert!(
         rows[0]["runtime"]
             .as_str()
