@@ -1,5 +1,5 @@
 //! The simulator's event queue: one pending timer per slot (each thread, each core's time
-//! slice, the end of the run), in an indexed binary heap. Re-arming a slot moves its entry
+//! slice, the end of the run), in an indexed 4-ary heap. Re-arming a slot moves its entry
 //! instead of leaving a stale one behind, so the heap never holds more than the slots.
 //! Ties at one instant fire in the order they were armed (deterministic).
 
@@ -7,12 +7,22 @@ use crate::time::Nanos;
 
 const ABSENT: u32 = u32::MAX;
 
-/// One armed timer: when, in which arming order, for which slot.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+/// Children per node: a 4-ary heap is half as deep as a binary one, and a node's children
+/// share a cache line.
+const ARITY: usize = 4;
+
+/// One armed timer: its key (the time in the high 64 bits, the arming order in the low 64, so
+/// one integer comparison orders by time, then by arming) and its slot.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Entry {
-    time: Nanos,
-    order: u64,
+    key: u128,
     slot: u32,
+}
+
+impl Entry {
+    fn time(self) -> Nanos {
+        (self.key >> 64) as Nanos
+    }
 }
 
 /// An indexed min-heap of `(time, arm order)` per slot, keys stored inline for locality.
@@ -44,25 +54,20 @@ impl Timers {
     pub fn set(&mut self, slot: usize, time: Nanos) {
         self.armed += 1;
         let entry = Entry {
-            time,
-            order: self.armed,
+            key: (u128::from(time) << 64) | u128::from(self.armed),
             slot: slot as u32,
         };
         match self.position[slot] {
             ABSENT => {
                 self.heap.push(entry);
-                let at = self.heap.len() - 1;
-                self.position[slot] = at as u32;
-                self.sift_up(at);
+                self.sift_up(self.heap.len() - 1, entry);
             }
             at => {
                 let at = at as usize;
-                let earlier = entry < self.heap[at];
-                self.heap[at] = entry;
-                if earlier {
-                    self.sift_up(at);
+                if entry.key < self.heap[at].key {
+                    self.sift_up(at, entry);
                 } else {
-                    self.sift_down(at);
+                    self.sift_down(at, entry);
                 }
             }
         }
@@ -84,7 +89,7 @@ impl Timers {
 
     /// The earliest timer: `(time, slot)`.
     pub fn peek(&self) -> Option<(Nanos, usize)> {
-        self.heap.first().map(|e| (e.time, e.slot as usize))
+        self.heap.first().map(|e| (e.time(), e.slot as usize))
     }
 
     /// Removes and returns the earliest timer.
@@ -95,55 +100,56 @@ impl Timers {
     }
 
     fn remove_at(&mut self, at: usize) {
-        let last = self.heap.len() - 1;
         let removed = self.heap[at].slot as usize;
-        self.heap.swap(at, last);
-        self.heap.pop();
         self.position[removed] = ABSENT;
+        let Some(last) = self.heap.pop() else {
+            return;
+        };
         if at < self.heap.len() {
-            self.position[self.heap[at].slot as usize] = at as u32;
-            if at > 0 && self.heap[at] < self.heap[(at - 1) / 2] {
-                self.sift_up(at);
+            if at > 0 && last.key < self.heap[(at - 1) / ARITY].key {
+                self.sift_up(at, last);
             } else {
-                self.sift_down(at);
+                self.sift_down(at, last);
             }
         }
     }
 
-    fn sift_up(&mut self, mut at: usize) {
-        let entry = self.heap[at];
+    /// Moves `entry`, to be stored at `at`, up past every later parent.
+    fn sift_up(&mut self, mut at: usize, entry: Entry) {
         while at > 0 {
-            let parent = (at - 1) / 2;
-            if entry >= self.heap[parent] {
+            let parent = (at - 1) / ARITY;
+            let above = self.heap[parent];
+            if entry.key >= above.key {
                 break;
             }
-            self.heap[at] = self.heap[parent];
-            self.position[self.heap[at].slot as usize] = at as u32;
+            self.heap[at] = above;
+            self.position[above.slot as usize] = at as u32;
             at = parent;
         }
         self.heap[at] = entry;
         self.position[entry.slot as usize] = at as u32;
     }
 
-    fn sift_down(&mut self, mut at: usize) {
-        let entry = self.heap[at];
+    /// Moves `entry`, to be stored at `at`, down past every earlier child.
+    fn sift_down(&mut self, mut at: usize, entry: Entry) {
         let len = self.heap.len();
         loop {
-            let left = 2 * at + 1;
-            if left >= len {
+            let first = ARITY * at + 1;
+            if first >= len {
                 break;
             }
-            let right = left + 1;
-            let child = if right < len && self.heap[right] < self.heap[left] {
-                right
-            } else {
-                left
-            };
-            if self.heap[child] >= entry {
+            let mut child = first;
+            for c in first + 1..(first + ARITY).min(len) {
+                if self.heap[c].key < self.heap[child].key {
+                    child = c;
+                }
+            }
+            let below = self.heap[child];
+            if below.key >= entry.key {
                 break;
             }
-            self.heap[at] = self.heap[child];
-            self.position[self.heap[at].slot as usize] = at as u32;
+            self.heap[at] = below;
+            self.position[below.slot as usize] = at as u32;
             at = child;
         }
         self.heap[at] = entry;
