@@ -116,9 +116,16 @@ mod tests {
         assert!(wall("multiprocessing (fork)") <= wall("multiprocessing.Pool (fork)"));
         // A thread pool is threads under the one GIL.
         assert!(wall("threads, free-threaded 3.14t") < wall("ThreadPoolExecutor"));
+        let gil = rows[0].1.as_ref().unwrap();
         for (label, row) in &rows {
             let stats = row.as_ref().unwrap_or_else(|e| panic!("{label}: {e}"));
             assert!(stats.wall_ms > 0.0, "{label}");
+            // Every runtime does the program's work, and only it: a pool's own messages (its
+            // results written back) are not I/O calls of the program.
+            assert!(
+                crate::narration::headline::same_work(gil, stats),
+                "{label} did other work than threads (GIL)"
+            );
         }
     }
 }

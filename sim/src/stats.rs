@@ -597,7 +597,10 @@ fn scan_thread(me: u32, info: &ThreadInfo, lane: &Lane, now: Nanos) -> ThreadSca
         if span.state == ThreadState::Contended {
             scan.contended_bytecodes += span.bytecodes;
         }
-        let io = matches!(span.state, ThreadState::Io | ThreadState::Syscall);
+        // A runtime's own message (a pool's results) is neither an I/O call of the program nor
+        // a wait that ends in one.
+        let io =
+            matches!(span.state, ThreadState::Io | ThreadState::Syscall) && !span.runtime_message();
         let next_call = io && call.as_ref().is_some_and(|c| c.number != span.other);
         if holds_gil(span.state) || next_call {
             // Holding the GIL again ends a pending I/O call's latency and any wait for the GIL.

@@ -27,6 +27,11 @@ pub const NONE: u32 = u32::MAX;
 /// (`run_in_executor`), not an I/O call; the await's number modulo 2 is added to it.
 pub const EXECUTOR_AWAIT: u32 = 2;
 
+/// On an I/O span, an `other` of this or this plus one: a runtime's own message (a pool's
+/// worker writing its chunk's results back to the parent), not an I/O call of the program; the
+/// call's number modulo 2 is added to it.
+pub const RUNTIME_MESSAGE: u32 = 4;
+
 /// One interval of one lane.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct Span {
@@ -40,8 +45,9 @@ pub struct Span {
     /// switch, the lock blocked on, the thread an old-GIL release signals, or an I/O call's
     /// number modulo 2 (a C call "without the GIL" whose `other` is the thread itself is not
     /// the program's work: a real C call's time past its calibrated length; an I/O span whose
-    /// `other` is [`EXECUTOR_AWAIT`] or more is an asyncio task awaiting an executor's job); on
-    /// the GIL and core lanes, the occupying thread.
+    /// `other` is [`EXECUTOR_AWAIT`] or one more is an asyncio task awaiting an executor's job,
+    /// one whose `other` is [`RUNTIME_MESSAGE`] or one more a pool writing its results); on the
+    /// GIL and core lanes, the occupying thread.
     pub other: u32,
     /// The state (on the GIL lane always [`ThreadState::Running`]).
     pub state: ThreadState,
@@ -56,6 +62,12 @@ impl Span {
     /// Whether it is an asyncio task awaiting an executor's job (shown as I/O, not a call).
     pub fn awaits_executor(&self) -> bool {
         self.state == ThreadState::Io && (EXECUTOR_AWAIT..EXECUTOR_AWAIT + 2).contains(&self.other)
+    }
+
+    /// Whether it is a runtime's own message ([`RUNTIME_MESSAGE`]), not the program's I/O.
+    pub fn runtime_message(&self) -> bool {
+        self.state == ThreadState::Io
+            && (RUNTIME_MESSAGE..RUNTIME_MESSAGE + 2).contains(&self.other)
     }
 }
 

@@ -13,7 +13,7 @@ use crate::engine::pool::{PoolPlan, RESULT_BYTES};
 use crate::engine::runtime;
 use crate::model::{RunConfig, Runtime};
 use crate::time::Nanos;
-use crate::trace::{NONE, ThreadState};
+use crate::trace::{NONE, RUNTIME_MESSAGE, ThreadState};
 use std::collections::VecDeque;
 
 /// The parent's readers of its children's pipes.
@@ -185,7 +185,13 @@ impl SimEngine {
             result: message.result.then_some(written.delivered),
         };
         let call = self.threads[t].next_io_call();
-        self.block(t, ThreadState::Io, call);
+        // A chunk's results are the pool's own message, not an I/O call of the program.
+        let other = if message.result {
+            RUNTIME_MESSAGE + call
+        } else {
+            call
+        };
+        self.block(t, ThreadState::Io, other);
         self.schedule(t, written.writer_done);
     }
 
