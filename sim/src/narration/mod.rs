@@ -17,6 +17,7 @@ pub mod facts;
 pub mod headline;
 mod names;
 pub(crate) mod parse;
+mod pool;
 mod so_far;
 mod template;
 
@@ -145,6 +146,8 @@ impl Narration {
             },
         };
         let mut sentences: Vec<Said> = self.status(&run, stopped).into_iter().collect();
+        let mut chosen = Vec::new();
+        let mut said = Vec::new();
         for sentence in &self.sentences {
             if run.state == RunState::Running && !sentence.about_settings() {
                 continue;
@@ -153,12 +156,15 @@ impl Narration {
                 continue;
             }
             if let Some((text, quotes)) = sentence.text.fill(&run) {
-                sentences.push(Said {
+                chosen.push(sentence);
+                said.push(Said {
                     text: reflow(&text),
                     quotes,
                 });
             }
         }
+        sentences.extend(pool::pool_sentence(&run, &chosen));
+        sentences.extend(said);
         Narrated { sentences }
     }
 }
