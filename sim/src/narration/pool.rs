@@ -25,7 +25,7 @@ pub(super) fn pool_sentence(run: &RunFacts<'_>, narrated: &[&Sentence]) -> Optio
         return None;
     }
     let tasks = run.trace.threads.len();
-    let queue = if (PoolPlan::new(&run.trace.meta.config, tasks).workers ) < tasks {
+    let queue = if PoolPlan::new(&run.trace.meta.config, tasks).workers < tasks {
         ": at most {workers} run at once, the others wait in the pool's queue until a worker is free,"
     } else {
         ", one worker each,"
