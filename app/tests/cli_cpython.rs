@@ -313,13 +313,19 @@ fn validate_json_compares_the_simulator_with_python3() {
         );
     }
     // The convoy on a GIL build: each request waits about the 5 ms interval, really and
-    // simulated. Generous: a loaded machine stretches real waits, and in validate's tables
-    // a run on a loaded machine sometimes lost its convoy (p50 under 0.1 ms), so this asks
-    // it of the larger of the two runs ([median, smallest, largest]).
-    let p50 = figure("io_p50").expect("io_p50")["real"][2]
-        .as_f64()
-        .expect("a number");
-    assert!((1.0..60.0).contains(&p50), "real I/O p50 {p50} ms");
+    // simulated. Generous: a loaded machine stretches real waits, and this asks it of the
+    // larger of the two runs ([median, smallest, largest]).
+    let io_p50 = figure("io_p50").expect("io_p50");
+    let sim = io_p50["sim"].as_f64().expect("a number");
+    assert!((4.5..6.0).contains(&sim), "simulated I/O p50 {sim} ms");
+    let p50 = io_p50["real"][2].as_f64().expect("a number");
+    // When other processes hold both cores, the busy thread waits in the run queue and the I/O
+    // thread barges into a free GIL: the real convoy is gone (README, "How faithful is it").
+    // Then validate must say that the figures differ.
+    assert!(
+        (1.0..60.0).contains(&p50) || (p50 > 0.0 && io_p50["agrees"] == false),
+        "real I/O p50 {p50} ms: {io_p50}"
+    );
     println!(
         "validate convoy on python3: {:.1} s",
         started.elapsed().as_secs_f64()
