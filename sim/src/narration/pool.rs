@@ -28,7 +28,7 @@ pub(super) fn pool_sentence(run: &RunFacts<'_>, narrated: &[&Sentence]) -> Optio
     let queue = if PoolPlan::new(&run.trace.meta.config, tasks).workers < tasks {
         ": at most {workers} run at once, the others wait in the pool's queue until a worker is free,"
     } else {
-        ", one worker each,"
+        ", each on a worker of its own,"
     };
     let text = format!(
         "Here the {{threads:thread}} are tasks handed to {pool}{queue} and each thread below is a task."
@@ -78,7 +78,7 @@ mod tests {
         let text = narration("cpu-bound", Runtime::ProcessPool, 2);
         assert!(
             text.contains(
-                "Here the 2 threads are tasks handed to a ProcessPoolExecutor of 2 worker processes, one worker each, and"
+                "Here the 2 threads are tasks handed to a ProcessPoolExecutor of 2 worker processes, each on a worker of its own, and"
             ),
             "{text}"
         );
