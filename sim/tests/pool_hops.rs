@@ -19,7 +19,7 @@
 
 use gilscope_sim::model::{Runtime, StartMethod};
 use gilscope_sim::time::{Nanos, US};
-use gilscope_sim::{Overrides, Trace, simulate};
+use gilscope_sim::{Overrides, ThreadState, Trace, simulate};
 use std::fmt::Write;
 
 mod common;
@@ -165,4 +165,45 @@ fn a_large_message_in_the_parent_delays_other_results() {
     };
     let delayed = small_done(1_000_000) - small_done(100);
     assert!(delayed >= 300 * US, "delayed by {delayed} ns");
+}
+
+/// The timeline shows the hops in the task's own lane, in states that exist: *queued* from its
+/// submission until its worker reads it (the caller's `submit`, the manager's and the feeder's
+/// turns, the pipe), then its run on the worker, then its results on their way back as the
+/// pool's own I/O (not the program's) until the caller has them (the pipe, the manager's turn,
+/// the caller's wake-up): each longer in the executor than in `Pool`.
+#[test]
+fn the_hops_are_shown_as_queued_and_the_results_way_back() {
+    let ways = |runtime| {
+        let trace = run(&tiny(1, 2), &pool(runtime, 1));
+        let spans: Vec<_> = trace.thread_lanes[0].all(trace.now).collect();
+        let queued = spans
+            .iter()
+            .find(|s| s.state == ThreadState::Queued)
+            .expect("the task waits in the pool's queue");
+        let back = spans
+            .iter()
+            .rev()
+            .find(|s| s.state != ThreadState::Done)
+            .expect("the task ran");
+        assert!(back.runtime_message(), "{runtime:?}: {back:?}");
+        (
+            queued.end - submitted(&pool(runtime, 1), 1),
+            back.duration(),
+        )
+    };
+    let (pool_there, pool_back) = ways(Runtime::Pool);
+    let (executor_there, executor_back) = ways(Runtime::ProcessPool);
+    assert!(
+        pool_there >= 20 * US && pool_back >= 20 * US,
+        "{pool_there} {pool_back}"
+    );
+    assert!(
+        executor_there > pool_there + 30 * US,
+        "{executor_there} vs {pool_there}"
+    );
+    assert!(
+        executor_back > pool_back + 20 * US,
+        "{executor_back} vs {pool_back}"
+    );
 }
