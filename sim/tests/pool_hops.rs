@@ -9,7 +9,7 @@
 //! - one `apply_async(f).get()`: 41–42 µs median, 70–71 µs p90 (3.9: 52 / 76); one
 //!   `ProcessPoolExecutor.submit(f).result()`: 132–139 µs median, 156–174 µs p90 (3.9: 170 /
 //!   316); `ThreadPoolExecutor`: 21–24 µs. (`pipe_costs.py` at load 4–8: 38–78 µs and
-//!   143–281 µs.)
+//!   143–281 µs; 3.9.18 at load 7.5–8.2: 95 and 289 µs.)
 //! - CPU per task of each thread of the parent: `Pool`'s caller 8.7–10.3 µs, task handler
 //!   8.5–9.1, result handler 13.4–14.9; the executor's caller 18.5–19.7, manager thread
 //!   68.6–72.6 (on a core 4.7–5.9 times a task), feeder 21.1–22.4; workers 14.3–17.2 (`Pool`)
