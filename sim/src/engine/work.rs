@@ -1,7 +1,7 @@
-//! Bytecode work in progress: where a thread is in a `compute` or `increment` loop, and where
-//! its check points lie (`gil-model.md` rules 9–11).
+//! Bytecode work in progress: where a thread is in a `compute`, `increment`, `read` or `mutate`
+//! loop, and where its check points lie (`gil-model.md` rules 9–11).
 
-use crate::engine::increment::IncrementLoop;
+use crate::engine::increment::PythonLoop;
 use crate::model::Model;
 use crate::time::Nanos;
 
@@ -40,10 +40,11 @@ impl LoopShape {
         }
     }
 
-    /// An increment loop (`engine/increment.rs`): up to 3.9 a check point after every
-    /// instruction that dispatches with one, also between the load and the store; from 3.10
-    /// only at the back-edge and a call's entry.
-    pub fn increment(shape: IncrementLoop, model: Model) -> Self {
+    /// A loop of the program, instruction by instruction (an increment's,
+    /// `engine/increment.rs`, or a `read`'s or `mutate`'s, `engine/object_loop.rs`): up to 3.9
+    /// a check point after every instruction that dispatches with one (for an increment, also
+    /// between the load and the store); from 3.10 only at the back-edge and a call's entry.
+    pub fn program(shape: PythonLoop, model: Model) -> Self {
         Self {
             body: shape.body,
             every_bytecode: false,
@@ -52,7 +53,7 @@ impl LoopShape {
             } else {
                 shape.checks_back_edges
             },
-            accesses: Some((shape.load, shape.store)),
+            accesses: shape.accesses,
             tick_points: shape.tick_points,
             old_gil_ticks: shape.ticks,
         }
@@ -170,17 +171,17 @@ mod tests {
         assert_eq!(old.next_check(3, 100), 3);
         // 3.13, `counter += one()`: the back-edge and `one()`'s RESUME, at 8 of 27.
         let v313 = crate::model::PythonVersion::new(3, 13);
-        let call = LoopShape::increment(IncrementLoop::of(v313, true), Model::NewGil310);
+        let call = LoopShape::program(PythonLoop::increment(v313, true), Model::NewGil310);
         assert_eq!(call.body, 27);
         assert_eq!(call.next_check(1, 1000), 8);
         assert_eq!(call.next_check(12, 1000), 27);
         assert_eq!(call.next_check(27, 1000), 27);
-        let plain = LoopShape::increment(IncrementLoop::of(v313, false), Model::NewGil310);
+        let plain = LoopShape::program(PythonLoop::increment(v313, false), Model::NewGil310);
         assert_eq!(plain.next_check(3, 1000), 21);
         // 3.9: after COMPARE_OP (3), LOAD_GLOBAL (7), INPLACE_ADD (12), STORE_GLOBAL (16),
         // INPLACE_SUBTRACT (19) and the jump back (21).
         let v39 = crate::model::PythonVersion::new(3, 9);
-        let plain = LoopShape::increment(IncrementLoop::of(v39, false), Model::NewGil32);
+        let plain = LoopShape::program(PythonLoop::increment(v39, false), Model::NewGil32);
         let checks: Vec<u64> = (0..22).map(|p| plain.next_check(p, 1000)).collect();
         assert_eq!(
             checks,
