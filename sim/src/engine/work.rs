@@ -95,8 +95,13 @@ impl LoopShape {
     }
 }
 
-/// Full speed: picoseconds of work done per nanosecond on a core.
-pub const FULL_SPEED: u64 = 1000;
+/// Full speed: work done per nanosecond on a core, in thousandths of a picosecond (a unit
+/// finer than the work's picoseconds, so that a loop slowed to a few picoseconds a nanosecond
+/// by many cores contending is not rounded by up to half its speed).
+pub const FULL_SPEED: u64 = 1_000_000;
+
+/// [`FULL_SPEED`]'s units in a picosecond.
+const SPEED_PER_PS: u128 = 1000;
 
 /// A shared object a loop touches on every iteration (`gil-model.md` rule 19b).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -128,8 +133,8 @@ pub struct Work {
     /// Old GIL: where its tick checks fall: this position plus whole multiples of the
     /// bytecodes between two checks (redrawn at each check for an increment loop).
     pub tick_offset: u64,
-    /// Work done per nanosecond on a core, in picoseconds: [`FULL_SPEED`], or less while
-    /// other cores contend for the shared object's cache line.
+    /// Work done per nanosecond on a core, in thousandths of a picosecond: [`FULL_SPEED`], or
+    /// less while other cores contend for the shared object's cache line.
     pub speed: u64,
 }
 
@@ -138,7 +143,9 @@ impl Work {
     pub fn done_at(&self, now: Nanos, ps: u64) -> u64 {
         match self.segment {
             Some((start, done0)) => {
-                (done0 + now.saturating_sub(start) * self.speed).min(self.total * ps)
+                let done =
+                    u128::from(now.saturating_sub(start)) * u128::from(self.speed) / SPEED_PER_PS;
+                (u128::from(done0) + done).min(u128::from(self.total * ps)) as u64
             }
             None => self.done_ps,
         }
@@ -152,7 +159,9 @@ impl Work {
     /// The time at which the work reaches `target_ps`, from the current segment.
     pub fn time_of(&self, target_ps: u64) -> Nanos {
         let (start, done0) = self.segment.unwrap_or((0, self.done_ps));
-        start + target_ps.saturating_sub(done0).div_ceil(self.speed.max(1))
+        let left = u128::from(target_ps.saturating_sub(done0)) * SPEED_PER_PS;
+        let took = left.div_ceil(u128::from(self.speed.max(1)));
+        start.saturating_add(u64::try_from(took).unwrap_or(u64::MAX))
     }
 }
 
