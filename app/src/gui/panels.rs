@@ -117,9 +117,6 @@ const TIMELINE_SHARE: f32 = 0.7;
 /// [`TIMELINE_SHARE`] in presentation mode: in front of a class the timeline comes first.
 const TIMELINE_SHARE_PRESENTING: f32 = 0.8;
 
-/// [`TIMELINE_SHARE`] when comparing: two runs need the room more than the text under them.
-const TIMELINE_SHARE_COMPARING: f32 = 0.9;
-
 /// What a hidden panel says in predict mode.
 const HIDDEN: &str = "Hidden until the answer is revealed (predict mode: K).";
 
@@ -386,15 +383,8 @@ impl Views {
     /// event log): what its tab wants or the user dragged, within what the timeline leaves.
     fn lower_size_now(&self, ui: &egui::Ui, cx: &ViewCtx<'_>, with_events: bool) -> f32 {
         let available = ui.available_height();
-        // The tabs and a line of text (the tabs are taller for their size in presentation);
-        // comparing, just the tabs, so that both runs keep their room (the text scrolls).
-        let comparing = cx.runs.len() > 1;
-        let lines = match (comparing, cx.theme.presentation()) {
-            (true, true) => 2.8,
-            (true, false) => 2.5,
-            (false, true) => 4.5,
-            (false, false) => 3.5,
-        };
+        // The tabs and a line of text (the tabs are taller for their size in presentation).
+        let lines = if cx.theme.presentation() { 4.5 } else { 3.5 };
         let least = cx.theme.label_font().size * lines;
         let wanted = self.lower.height(available, cx.theme);
         let tallest = self.compare.timeline.tallest(ui, cx);
@@ -407,9 +397,7 @@ impl Views {
         };
         // The timeline keeps what its lanes need, up to most of the height: the panel under
         // it gives way down to a few lines (which scroll).
-        let share = if comparing {
-            TIMELINE_SHARE_COMPARING
-        } else if cx.theme.presentation() {
+        let share = if cx.theme.presentation() {
             TIMELINE_SHARE_PRESENTING
         } else {
             TIMELINE_SHARE

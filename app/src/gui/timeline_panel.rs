@@ -78,9 +78,10 @@ fn in_group(mut interaction: Interaction, g: usize) -> Interaction {
     interaction
 }
 
-/// Compact compare: each run in its own share of `height`, its lanes scrolling on their own,
-/// on the same time axis (`view`); what the user did, as the stacked runs' groups.
-fn show_stacked(
+/// Compact compare: the runs side by side in `height`, each with its own lanes (scrolling on
+/// their own) under its own axis, on the same time range (`view`); what the user did, as the
+/// stacked runs' groups, and the lanes laid out in all.
+fn show_side_by_side(
     ui: &mut egui::Ui,
     groups: &[TimelineGroup<'_>],
     cx: &ViewCtx<'_>,
@@ -89,45 +90,49 @@ fn show_stacked(
     height: f32,
 ) -> (egui::Response, Interaction) {
     let locks: &[String] = cx.scenario.map_or(&[], |s| s.locks.as_slice());
-    let width = ui.available_width();
-    // Each run in its own half, scrolling on its own, on the same time axis.
     let runs = groups.len() as f32;
-    let each = height / runs;
-    let mut shown: Option<(egui::Response, Interaction)> = None;
-    for (g, group) in groups.iter().enumerate() {
-        let lanes = lanes_of(&cx.focus.lanes, g);
-        let overlays = Overlays {
-            event: overlays.event.filter(|_| g == 0),
-            pinned: overlays
-                .pinned
-                .filter(|p| p.group == g)
-                .map(|p| PinnedSpan { group: 0, ..p }),
-            lanes: Some(&lanes),
-            ..overlays
-        };
-        let (response, interaction) = ui
-            .allocate_ui(egui::vec2(width, each), |ui| {
-                Timeline::new(std::slice::from_ref(group), cx.theme)
-                    .id_salt(("compare-run", g))
-                    .lock_names(locks)
-                    .overlays(overlays)
-                    .show_cores(false)
-                    .thinnest_lane(0.0)
-                    .show_interactive(ui, view)
-            })
-            .inner;
-        let interaction = in_group(interaction, g);
-        shown = Some(match shown {
-            None => (response, interaction),
-            Some((first, mut before)) => {
-                before.clicked = before.clicked.or(interaction.clicked);
-                before.selection = before.selection.or(interaction.selection);
-                before.lane = before.lane.or(interaction.lane);
-                (first.union(response), before)
-            }
-        });
-    }
-    shown.unwrap_or_else(|| (ui.response(), Interaction::default()))
+    let gap = ui.spacing().item_spacing.x;
+    let each = ((ui.available_width() - gap * (runs - 1.0)) / runs).max(0.0);
+    ui.horizontal_top(|ui| {
+        let mut shown: Option<(egui::Response, Interaction)> = None;
+        for (g, group) in groups.iter().enumerate() {
+            let lanes = lanes_of(&cx.focus.lanes, g);
+            let overlays = Overlays {
+                event: overlays.event.filter(|_| g == 0),
+                pinned: overlays
+                    .pinned
+                    .filter(|p| p.group == g)
+                    .map(|p| PinnedSpan { group: 0, ..p }),
+                lanes: Some(&lanes),
+                ..overlays
+            };
+            let (response, interaction) = ui
+                .allocate_ui(egui::vec2(each, height), |ui| {
+                    Timeline::new(std::slice::from_ref(group), cx.theme)
+                        .id_salt(("compare-run", g))
+                        .lock_names(locks)
+                        .overlays(overlays)
+                        .show_cores(false)
+                        .thinnest_lane(0.0)
+                        .show_interactive(ui, view)
+                })
+                .inner;
+            let interaction = in_group(interaction, g);
+            shown = Some(match shown {
+                None => (response, interaction),
+                Some((first, mut before)) => {
+                    before.clicked = before.clicked.or(interaction.clicked);
+                    before.selection = before.selection.or(interaction.selection);
+                    before.lane = before.lane.or(interaction.lane);
+                    before.layout.lanes += interaction.layout.lanes;
+                    before.layout.folded += interaction.layout.folded;
+                    (first.union(response), before)
+                }
+            });
+        }
+        shown.unwrap_or_else(|| (ui.response(), Interaction::default()))
+    })
+    .inner
 }
 
 /// Whether two runs compared in `height` points need the compact timeline to both be in
@@ -269,12 +274,13 @@ impl View for TimelinePanel {
             line + 6.0 + theme.label_font().size * 1.7 + LANES_LEAST * theme.min_lane_height();
         let full = legend_height(ui, theme, &states, &marks).max(self.legend.unwrap_or(0.0));
         let legend = full.min((room - lanes_least - 4.0).max(2.0 * line));
-        // Two runs that would not both be in view: their core lanes give way, their lanes get
-        // as thin as a label's line (the text keeps its size) and the legend scrolls in a row.
+        // Two runs that would not both be in view stacked: side by side, their core lanes give
+        // way, their lanes get as thin as a label's line (the text keeps its size) and the
+        // legend scrolls in a row.
         let compact = needs_compact(cx, (room - legend - 4.0).max(0.0));
         let (legend, spacing) = if compact {
-            // The gaps after each run and before the legend, so that nothing runs past.
-            (legend.min(line), 3.0 * ui.spacing().item_spacing.y)
+            // The gaps after the runs and before the legend, so that nothing runs past.
+            (legend.min(line), 2.0 * ui.spacing().item_spacing.y)
         } else {
             (legend, 0.0)
         };
@@ -290,7 +296,7 @@ impl View for TimelinePanel {
         let above = ui.cursor().top() - ui.max_rect().top();
         let width = ui.available_width();
         let (response, interaction) = if compact {
-            show_stacked(ui, &groups, cx, overlays, &mut view, timeline_height)
+            show_side_by_side(ui, &groups, cx, overlays, &mut view, timeline_height)
         } else {
             ui.allocate_ui(egui::vec2(width, timeline_height), |ui| {
                 Timeline::new(&groups, theme)
