@@ -88,6 +88,33 @@ mod tests {
     }
 
     #[test]
+    fn one_task_is_one_task() {
+        let scenario = preset("counter-race")
+            .unwrap()
+            .unwrap()
+            .with_group_count(0, 1);
+        let overrides = Overrides {
+            runtime: Some(Runtime::ThreadPool),
+            ..Overrides::default()
+        };
+        let config = scenario.config(&overrides).unwrap();
+        let text = run_scenario(&scenario, &config, &RunOptions::default())
+            .unwrap()
+            .stats
+            .narration;
+        assert!(
+            text.starts_with(
+                "Here the one thread is a task handed to a ThreadPoolExecutor of 1 worker thread, and the thread below is that task."
+            ),
+            "{text}"
+        );
+        assert!(
+            text.contains("With one task there is nobody to race with"),
+            "{text}"
+        );
+    }
+
+    #[test]
     fn a_preset_that_narrates_its_pool_is_not_told_twice() {
         let text = narration("decision", Runtime::ProcessPool, 2);
         assert!(
