@@ -4,6 +4,7 @@
 
 mod budget;
 mod ops;
+mod pool_end;
 mod read;
 
 use crate::model::{ConfigError, Overrides, RunConfig, Runtime};
@@ -323,6 +324,7 @@ impl Scenario {
                 });
             }
         }
+        pool_end::check(self, &config)?;
         budget::check(self, &config)?;
         Ok(config)
     }

@@ -179,6 +179,15 @@ fn setting_value(
             }
             _ => 0.0,
         }),
+        // A pool runs as many tasks at once as it has workers busy: never more than its tasks.
+        "at_once" => {
+            let tasks = o.trace.threads.len() as f64;
+            number(match stats.runtime {
+                Runtime::Pool | Runtime::ProcessPool => f64::from(stats.interpreters).min(tasks),
+                Runtime::ThreadPool => f64::from(config.pool_workers()).min(tasks),
+                _ => f64::from(o.cell.threads) * scenario.groups.len() as f64,
+            })
+        }
         "memory" => number(stats.resident_mib.round()),
         // The measured baselines: the interpreter 11.2 MiB, a thread 0.016 MiB.
         "threads_memory" => number((11.2 + 0.016 * o.trace.threads.len() as f64).round()),

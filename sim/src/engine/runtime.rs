@@ -81,10 +81,7 @@ pub fn resident_mib(config: &RunConfig, lanes: usize) -> f64 {
 /// and its own copy of every global: a process or subinterpreter each, or a pool's worker
 /// processes.
 pub fn one_interpreter_per_thread(config: &RunConfig) -> bool {
-    matches!(
-        config.runtime,
-        Runtime::Multiprocessing | Runtime::Subinterpreters | Runtime::Pool | Runtime::ProcessPool
-    )
+    config.runtime.separate_interpreters()
 }
 
 /// When worker `index` starts, and how much start-up work (booting an interpreter, on its own
