@@ -572,7 +572,8 @@ struct PendingCall {
 
 /// Walks the lane of thread `me` once: time in each state, bytecodes, I/O and acquire
 /// latencies, resume lags, time that is not the program's work. An I/O call ends when the
-/// thread holds the GIL again, or starts its next call (which it can only do holding it).
+/// thread holds the GIL again, starts its next call (which it can only do holding it), or
+/// finishes.
 fn scan_thread(me: u32, info: &ThreadInfo, lane: &Lane, now: Nanos) -> ThreadScan {
     let mut scan = ThreadScan {
         times: [0; ThreadState::ALL.len()],
@@ -628,6 +629,20 @@ fn scan_thread(me: u32, info: &ThreadInfo, lane: &Lane, now: Nanos) -> ThreadSca
             pending.completed = Some(span.end);
         } else if span.state == ThreadState::WaitingGil {
             wanting_since.get_or_insert(span.start);
+        }
+    }
+    // A thread finishes holding the GIL (it returns from its function), so finishing ends a
+    // call still pending, even where that last hold is too short to be a span (a process's
+    // final `send`, with its GIL free).
+    if let Some(finished) = info.finished.filter(|&f| f <= now) {
+        if let Some(done) = call.take() {
+            scan.io_latencies
+                .push(finished.saturating_sub(done.released_at));
+            scan.resume_lags
+                .push(finished.saturating_sub(done.completed.unwrap_or(finished)));
+        }
+        if let Some(since) = wanting_since.take() {
+            scan.acquire_latencies.push(finished.saturating_sub(since));
         }
     }
     scan

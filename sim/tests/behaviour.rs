@@ -457,3 +457,36 @@ ops = [ { compute = 1_000 } ]
     assert!(close(s.wall_ms, 30.0, 1e-9), "{}", s.wall_ms);
     assert!(s.threads[0].finished_ms.is_none());
 }
+
+#[test]
+fn a_call_that_ends_a_thread_is_timed_to_the_threads_end() {
+    // A process whose last act is a blocking call (a `send` to the main process): it returns
+    // from that call, and its thread from its function, holding its own GIL, which nobody
+    // else wants. The call is an I/O call with a latency like any other (the real trace sees
+    // the same), not a call that never ended.
+    let s = stats(
+        &scenario(
+            r#"
+name = "a process ends with a send"
+[settings]
+runtime = "multiprocessing"
+start_method = "fork"
+cores = 2
+[[threads]]
+name = "worker"
+count = 2
+ops = [ { compute = 100_000 }, { send = 100_000 } ]
+"#,
+        ),
+        &Overrides::default(),
+    );
+    for t in &s.threads {
+        let latency = t.io_latency_ms.expect("the send has a latency");
+        assert_eq!(t.io_ops, 1, "{}: one call", t.name);
+        assert!(
+            latency.p50 > 0.0 && latency.p50 < 5.0,
+            "{}: the write's own time, not an interval: {latency:?}",
+            t.name
+        );
+    }
+}

@@ -10,7 +10,7 @@ use crate::format::{ms as format_ms, nanos as format_nanos};
 use gilscope_sim::cpython::{self, Interpreter};
 use gilscope_sim::presets::{PRESETS, load};
 use gilscope_sim::{
-    EngineKind, Finished, Observation, Overrides, RunConfig, RunOptions, Scenario, Stats,
+    EngineKind, Finished, Model, Observation, Overrides, RunConfig, RunOptions, Scenario, Stats,
     StopSignal, run_scenario,
 };
 use serde::Serialize;
@@ -159,6 +159,12 @@ fn median(values: &mut [f64]) -> Option<f64> {
     }
 }
 
+/// Why the old GIL's switches are not compared: a real trace cannot see them.
+const OLD_GIL_SWITCHES: &str = "switches/s on Python before 3.2: the old GIL changes hands \
+    every 100 ticks, within a microsecond, far below the real trace's stamp interval, so a real \
+    trace misses most changes of holder (scripts/measure/old_gil_wakeups.py counts the real \
+    sleeps on the lock instead)";
+
 /// One scenario on one interpreter.
 #[derive(Debug, Clone, Serialize)]
 pub struct Case {
@@ -181,6 +187,8 @@ pub struct Case {
     pub observation: Option<Observation>,
     /// The bytecode speed the simulator was given, ns: the real runs' median achieved speed.
     pub bytecode_ns: f64,
+    /// A figure left out because a real run cannot observe it here, and why.
+    pub not_compared: Option<String>,
 }
 
 impl Case {
@@ -229,6 +237,7 @@ fn case(
         seconds: 0.0,
         observation: None,
         bytecode_ns: 0.0,
+        not_compared: None,
     };
     let configured = match cpython::configure(scenario, &Overrides::default(), interpreter) {
         Ok(c) => c,
@@ -238,6 +247,7 @@ fn case(
         }
     };
     case.notes = configured.notes;
+    let old_gil = configured.config.model() == Model::OldGil;
     let mut real = Vec::new();
     let mut speeds = Vec::new();
     let mut gil_observed = false;
@@ -280,9 +290,12 @@ fn case(
                 return Some(case);
             }
         };
+        if old_gil && gil_observed {
+            case.not_compared = Some(OLD_GIL_SWITCHES.to_owned());
+        }
         case.rows = Figure::ALL
             .into_iter()
-            .filter_map(|f| compare(f, &sim, &real, gil_observed))
+            .filter_map(|f| compare(f, &sim, &real, gil_observed && !old_gil))
             .collect();
     }
     case.seconds = started.elapsed().as_secs_f64();
@@ -381,6 +394,15 @@ pub fn render(cases: &[Case], repeats: u32, seconds: f64) -> String {
         let high = values.iter().copied().fold(0.0, f64::max);
         (low, high)
     };
+    let mut left_out: Vec<&str> = made
+        .iter()
+        .filter_map(|c| c.not_compared.as_deref())
+        .collect();
+    left_out.sort_unstable();
+    left_out.dedup();
+    for reason in left_out {
+        let _ = writeln!(text, "Not compared: {reason}.");
+    }
     if !observed.is_empty() {
         let (ns_low, ns_high) = range(observed.iter().map(|o| o.stamp_ns).collect());
         let (share_low, share_high) = range(observed.iter().map(|o| o.compute_share).collect());
@@ -530,6 +552,7 @@ mod tests {
                     compute_share: 0.021,
                 }),
                 bytecode_ns: 8.0,
+                not_compared: None,
             },
             Case {
                 scenario: "asyncio".into(),
@@ -541,9 +564,12 @@ mod tests {
                 seconds: 0.0,
                 observation: None,
                 bytecode_ns: 0.0,
+                not_compared: Some(OLD_GIL_SWITCHES.to_owned()),
             },
         ];
         let text = render(&cases, 3, 65.0);
+        // A case that could not run leaves nothing out of a comparison.
+        assert!(!text.contains("Not compared"), "{text}");
         assert!(text.contains("the median of 3 runs"), "{text}");
         assert!(text.contains("DIFFERS"), "{text}");
         assert!(
@@ -560,6 +586,53 @@ mod tests {
             text.trim_end().ends_with(
                 "Observation cost (each program's calibration): 120–120 ns a stamp, 2.1–2.1% of a compute loop's time."
             ),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn the_old_gils_switches_are_left_out_and_the_table_says_why() {
+        let sim = stats_of("cpu-bound");
+        let real = vec![sim.clone(), sim.clone()];
+        let made = |interpreter: &str, old_gil: bool| Case {
+            scenario: "cpu-bound".into(),
+            interpreter: interpreter.into(),
+            notes: Vec::new(),
+            error: None,
+            rows: Figure::ALL
+                .into_iter()
+                .filter_map(|f| compare(f, &sim, &real, !old_gil))
+                .collect(),
+            runs: 2,
+            seconds: 1.0,
+            observation: None,
+            bytecode_ns: 4.0,
+            not_compared: old_gil.then(|| OLD_GIL_SWITCHES.to_owned()),
+        };
+        let cases = vec![
+            made("2.7.18", true),
+            made("3.13.0", false),
+            made("2.7.18", true),
+        ];
+        assert!(
+            !cases[0]
+                .rows
+                .iter()
+                .any(|r| r.figure == Figure::SwitchesPerS),
+            "the old GIL's switches are not compared"
+        );
+        assert!(
+            cases[1]
+                .rows
+                .iter()
+                .any(|r| r.figure == Figure::SwitchesPerS),
+            "the new GIL's are"
+        );
+        let text = render(&cases, 2, 3.0);
+        assert_eq!(
+            text.matches("Not compared: switches/s on Python before 3.2")
+                .count(),
+            1,
             "{text}"
         );
     }

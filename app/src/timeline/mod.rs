@@ -30,7 +30,7 @@ use egui::containers::scroll_area::ScrollSource;
 use egui::{Align2, IdSalt, Mesh, Pos2, Rect, Response, Sense, Shape, Ui, pos2, vec2};
 use gilscope_sim::events::{EventKind, RunEvent};
 use gilscope_sim::trace::{LaneId, NONE, Span};
-use gilscope_sim::{Nanos, Trace};
+use gilscope_sim::{Nanos, RunConfig, Runtime, Trace};
 use lod::{Block, LaneData, LaneIndex, LaneKind};
 use mapping::TimeMap;
 use paint::{Budget, LaneRow, MarkerRows};
@@ -813,12 +813,12 @@ impl<'a> Timeline<'a> {
             }
             let source = trace.lane(lane);
             if lane == LaneId::Gil && source.spans.is_empty() && source.open.is_none() {
-                // A free-threaded run: say so rather than leave a blank lane.
+                // No shared GIL: say why rather than leave a blank lane.
                 out.texts.push(anchored_text(
                     &frame.painter,
                     pos2(frame.map.left + 6.0, rr.center().y),
                     Align2::LEFT_CENTER,
-                    "no thread holds the GIL".to_owned(),
+                    empty_gil_lane(&trace.meta.config),
                     theme.span_font(),
                     theme.text_weak,
                 ));
@@ -1066,6 +1066,21 @@ impl<'a> Timeline<'a> {
 }
 
 /// What a lane is coloured by.
+/// What an empty GIL lane means for the run: no GIL at all, or one per interpreter that no
+/// other thread shares.
+fn empty_gil_lane(config: &RunConfig) -> String {
+    if !config.gil_enabled() {
+        "no GIL in this free-threaded build: no thread waits for one".to_owned()
+    } else if config.runtime.uses_processes() || config.runtime == Runtime::Subinterpreters {
+        format!(
+            "one GIL per {}, none shared: no thread waits for another's",
+            config.runtime.interpreter_kind()
+        )
+    } else {
+        "no thread held the GIL".to_owned()
+    }
+}
+
 fn kind_of(lane: LaneId) -> LaneKind {
     match lane {
         LaneId::Thread(_) => LaneKind::Thread,

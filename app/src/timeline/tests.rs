@@ -607,3 +607,29 @@ fn a_click_pins_a_span_and_shift_drag_selects_a_range() {
     let span = (b - a) as f64 / view.width();
     assert!((span - 400.0 / 1280.0).abs() < 0.1, "{span}");
 }
+
+#[test]
+fn an_empty_gil_lane_says_why_for_the_run_shown() {
+    let scenario = gilscope_sim::presets::preset("c-holding").unwrap().unwrap();
+    let config = |overrides: gilscope_sim::Overrides| scenario.config(&overrides).unwrap();
+    let processes = config(gilscope_sim::Overrides {
+        runtime: Some(Runtime::Multiprocessing),
+        ..Default::default()
+    });
+    assert_eq!(
+        empty_gil_lane(&processes),
+        "one GIL per process, none shared: no thread waits for another's"
+    );
+    let pool = config(gilscope_sim::Overrides {
+        runtime: Some(Runtime::ProcessPool),
+        ..Default::default()
+    });
+    assert!(empty_gil_lane(&pool).starts_with("one GIL per worker process"));
+    let free = config(gilscope_sim::Overrides {
+        free_threaded: Some(true),
+        ..Default::default()
+    });
+    assert!(empty_gil_lane(&free).starts_with("no GIL in this free-threaded build"));
+    let threads = config(gilscope_sim::Overrides::default());
+    assert_eq!(empty_gil_lane(&threads), "no thread held the GIL");
+}

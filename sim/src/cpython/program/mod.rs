@@ -424,12 +424,15 @@ pub fn generate(
     check_imports(scenario, config, interpreter)?;
     let lanes = lanes(scenario, config);
     let body = ops::Body::new(scenario, config, interpreter)?;
+    let child_process = include_str!("child_process.py");
     let driver = match config.runtime {
-        Runtime::Threads => include_str!("threads.py"),
-        Runtime::Asyncio => include_str!("asyncio_runtime.py"),
-        Runtime::Multiprocessing => include_str!("processes.py"),
-        Runtime::Pool | Runtime::ProcessPool | Runtime::ThreadPool => include_str!("pool.py"),
-        Runtime::Subinterpreters => include_str!("subinterpreters.py"),
+        Runtime::Threads => include_str!("threads.py").to_owned(),
+        Runtime::Asyncio => include_str!("asyncio_runtime.py").to_owned(),
+        Runtime::Multiprocessing => [child_process, include_str!("processes.py")].join("\n\n"),
+        Runtime::Pool | Runtime::ProcessPool | Runtime::ThreadPool => {
+            [child_process, include_str!("pool.py")].join("\n\n")
+        }
+        Runtime::Subinterpreters => include_str!("subinterpreters.py").to_owned(),
     };
     let text = [
         header(scenario, config, interpreter, script),
@@ -437,7 +440,7 @@ pub fn generate(
         constants(scenario, config, interpreter, options, &lanes),
         include_str!("dis_count.py").to_owned(),
         include_str!("runtime.py").to_owned(),
-        driver.to_owned(),
+        driver,
         body.counters(),
         body.groups(),
         "\nif __name__ == '__main__':\n    main()\n".to_owned(),

@@ -6,22 +6,13 @@
 # the main process reads. A plain global counter is each worker process's own copy, a shared
 # one a multiprocessing.Value with its lock, a lock a multiprocessing.Lock.
 import multiprocessing
-import signal
 try:
     import queue
 except ImportError:  # Python 2.7
     import Queue as queue
 
-LOCK_OBJECTS = []
 SENDS = None  # the worker processes' queue of messages to the main process
 FINISHED = None  # lanes that ended, for a run with lanes that repeat forever
-STOP_VALUE = None  # STOP_AT, shared by every process of the run
-
-
-def context():
-    if hasattr(multiprocessing, 'get_context'):
-        return multiprocessing.get_context(START_METHOD)
-    return multiprocessing  # Python 2.7: fork is the only start method
 
 
 def simple_queue(ctx):
@@ -39,23 +30,11 @@ def send_to_main(payload):
 SEND = send_to_main
 
 
-def stop_now(signum, frame):
-    """SIGUSR1 from the main process: the run is over."""
-    global STOP_AT
-    STOP_AT = STOP_VALUE.value
-
-
 def worker_init(settings, locks, shared, stop, sends, finished):
     """A pool's worker process starts: its channel, its stop signal, the run's settings."""
-    global STOP_AT, LOCK_OBJECTS, SHARED, STOP_VALUE, SENDS, FINISHED
-    open_channel()
-    die_with_parent(settings['parent'])
-    LOCK_OBJECTS, SHARED, STOP_VALUE, SENDS, FINISHED = locks, shared, stop, sends, finished
-    signal.signal(signal.SIGUSR1, stop_now)
-    STOP_AT = stop.value
-    if hasattr(sys, 'setswitchinterval'):
-        sys.setswitchinterval(SWITCH_INTERVAL)
-    apply_calibration(settings['calibration'])
+    global LOCK_OBJECTS, SHARED, SENDS, FINISHED
+    LOCK_OBJECTS, SHARED, SENDS, FINISHED = locks, shared, sends, finished
+    start_child(settings, stop)
 
 
 def pool_task(lane):

@@ -3,19 +3,9 @@
 # `send` is pickled and written to a pipe that the main process reads. A plain global counter
 # is each process's own copy; a shared one is a multiprocessing.Value with its lock; a lock is
 # a multiprocessing.Lock, shared by every process.
-import multiprocessing
 import multiprocessing.connection
-import signal
 
 CONNECTION = None  # a worker's end of its pipe to the main process
-LOCK_OBJECTS = []
-STOP_VALUE = None  # STOP_AT, shared by every process of the run
-
-
-def context():
-    if hasattr(multiprocessing, 'get_context'):
-        return multiprocessing.get_context(START_METHOD)
-    return multiprocessing  # Python 2.7: fork is the only start method
 
 
 def send_to_main(payload):
@@ -26,23 +16,11 @@ def send_to_main(payload):
 SEND = send_to_main
 
 
-def stop_now(signum, frame):
-    """SIGUSR1 from the main process: the run is over."""
-    global STOP_AT
-    STOP_AT = STOP_VALUE.value
-
-
 def worker_main(lane, group, settings, connection, locks, shared, stop):
     """A worker process: runs one lane and reports to the main process."""
-    global STOP_AT, CONNECTION, LOCK_OBJECTS, SHARED, STOP_VALUE
-    open_channel()
-    die_with_parent(settings['parent'])
-    CONNECTION, LOCK_OBJECTS, SHARED, STOP_VALUE = connection, locks, shared, stop
-    signal.signal(signal.SIGUSR1, stop_now)
-    STOP_AT = stop.value  # a stop sent before the handler was set was ignored, not lost
-    if hasattr(sys, 'setswitchinterval'):
-        sys.setswitchinterval(SWITCH_INTERVAL)
-    apply_calibration(settings['calibration'])
+    global CONNECTION, LOCK_OBJECTS, SHARED
+    CONNECTION, LOCK_OBJECTS, SHARED = connection, locks, shared
+    start_child(settings, stop)
     run_lane(lane, group)
     connection.close()
     if FAILED:

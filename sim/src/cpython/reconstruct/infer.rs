@@ -69,11 +69,16 @@ pub(super) struct LoopCtx {
     counter: Option<usize>,
 }
 
-/// A loop's calibration: iterations per chunk, instructions per iteration, a chunk's time.
+/// A loop's calibration: iterations per chunk, its work per iteration, a chunk's time.
 #[derive(Debug, Clone, Copy, PartialEq)]
 struct LoopFacts {
     chunk: u64,
-    instructions: u64,
+    /// An iteration's work in countdown bytecodes, the unit of `bytecode_ns` (the simulator's
+    /// unit too): the countdown loop's instructions, and for any other loop its measured time
+    /// per iteration over a countdown bytecode's. Counting `dis` instructions instead would
+    /// make an increment (12 instructions that take 18–21 countdown bytecodes) look cheaper
+    /// than it is, and the real run's speedup (sequential time over wall) too low.
+    bytecodes: f64,
     chunk_ns: Nanos,
 }
 
@@ -144,13 +149,22 @@ impl Inference {
 
     /// Takes the loops' calibration.
     pub(super) fn calibrate(&mut self, calibration: &Calibration) {
+        let countdown_ns = calibration
+            .loops
+            .get("compute")
+            .filter(|l| l.instructions > 0 && l.ns_per_iteration > 0.0)
+            .map(|l| l.ns_per_iteration / f64::from(l.instructions));
         self.loops = calibration
             .loops
             .iter()
             .map(|(name, l)| {
+                let bytecodes = match countdown_ns {
+                    Some(ns) if name != "compute" => l.ns_per_iteration / ns,
+                    _ => f64::from(l.instructions),
+                };
                 let facts = LoopFacts {
                     chunk: l.chunk.max(1),
-                    instructions: u64::from(l.instructions),
+                    bytecodes,
                     chunk_ns: (l.ns_per_iteration * l.chunk as f64).round() as Nanos,
                 };
                 (name.clone(), facts)
@@ -292,7 +306,7 @@ impl Inference {
     ) {
         let facts = self.loops.get(name).copied().unwrap_or(LoopFacts {
             chunk: 1,
-            instructions: 1,
+            bytecodes: 1.0,
             chunk_ns: 0,
         });
         let timing = &mut self.lanes[lane];
@@ -310,7 +324,7 @@ impl Inference {
     fn end_loop(&mut self, lane: usize, t: Nanos, done: f64) {
         if let Ctx::Loop(l) = self.lanes[lane].ctx {
             let done = done.max(0.0) as u64;
-            self.add_iterations(lane, done.saturating_sub(l.counted), l.facts.instructions);
+            self.add_iterations(lane, done.saturating_sub(l.counted), l.facts.bytecodes);
             if let Some(total) = l.counter.and_then(|c| self.increments.get_mut(c)) {
                 *total += done;
             }
@@ -329,9 +343,9 @@ impl Inference {
         self.release(lane, t);
     }
 
-    fn add_iterations(&mut self, lane: usize, iterations: u64, instructions: u64) {
-        self.trace
-            .add_bytecodes(LaneId::Thread(lane as u32), iterations * instructions);
+    fn add_iterations(&mut self, lane: usize, iterations: u64, bytecodes: f64) {
+        let work = (iterations as f64 * bytecodes).round() as u64;
+        self.trace.add_bytecodes(LaneId::Thread(lane as u32), work);
     }
 
     /// Processes one record of `lane`, stamped at `t` (records arrive in time order).
@@ -357,7 +371,7 @@ impl Inference {
                 if let Ctx::Loop(mut l) = self.lanes[lane].ctx {
                     let n = l.facts.chunk.min(l.planned.saturating_sub(l.counted));
                     l.counted += n;
-                    self.add_iterations(lane, n, l.facts.instructions);
+                    self.add_iterations(lane, n, l.facts.bytecodes);
                     let timing = &mut self.lanes[lane];
                     timing.ctx = Ctx::Loop(l);
                     timing.left = l.facts.chunk_ns;
