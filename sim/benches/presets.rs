@@ -1,12 +1,12 @@
 //! Every preset at its defaults, simulated and summarized as `gilscope run PRESET --json` does
-//! (`simulate` then `Stats::compute`), without the process around it: issue 14 asks for at
+//! (`run_scenario`: the run, then `Stats::compute`), without the process around it: issue 14 asks for at
 //! most 16 ms each, so that dragging a slider can re-simulate on every frame.
 // A benchmark that cannot set up should stop loudly: unwrap is the clearest way.
 #![allow(missing_docs, clippy::unwrap_used)]
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use gilscope_sim::presets::{PRESETS, preset};
-use gilscope_sim::{Overrides, Stats, simulate};
+use gilscope_sim::{Overrides, RunOptions, run_scenario};
 use std::hint::black_box;
 use std::time::Duration;
 
@@ -17,14 +17,12 @@ fn every_preset(c: &mut Criterion) {
         .sample_size(10)
         .warm_up_time(Duration::from_millis(500))
         .measurement_time(Duration::from_secs(2));
+    let options = RunOptions::default();
     for (stem, _) in PRESETS {
         let scenario = preset(stem).unwrap().unwrap();
         let config = scenario.config(&Overrides::default()).unwrap();
         group.bench_function(stem, |b| {
-            b.iter(|| {
-                let trace = simulate(&scenario, &config).unwrap();
-                black_box(Stats::compute(&trace))
-            });
+            b.iter(|| black_box(run_scenario(&scenario, &config, &options).unwrap().stats));
         });
     }
     group.finish();
