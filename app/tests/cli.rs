@@ -223,3 +223,73 @@ fn compare_json_carries_the_headline_the_table_prints() {
     }
     assert!(said >= 3, "{text}");
 }
+
+#[test]
+fn a_pool_whose_endless_task_holds_every_worker_is_refused_with_the_workers_it_needs() {
+    let out = gilscope(&["run", "convoy", "--runtime", "pool", "--workers", "1"]);
+    assert_eq!(out.status.code(), Some(2));
+    let e = stderr(&out);
+    for needle in [
+        "a multiprocessing.Pool of 1 worker",
+        "task \"busy\" repeats \"forever\"",
+        "holds the only worker",
+        "task \"io\" never leaves the pool's queue",
+        "use at least 2 workers",
+        "or another runtime",
+    ] {
+        assert!(e.contains(needle), "{needle}: {e}");
+    }
+    assert!(!e.contains("max_events"), "{e}");
+    for runtime in ["pool", "process-pool", "thread-pool"] {
+        let out = gilscope(&["run", "convoy", "--runtime", runtime, "--workers", "2"]);
+        assert!(out.status.success(), "{runtime}: {}", stderr(&out));
+    }
+    // With a duration the run ends: it is cut, with the I/O task still queued.
+    let out = gilscope(&[
+        "run",
+        "convoy",
+        "--runtime",
+        "thread-pool",
+        "--workers",
+        "1",
+        "--duration",
+        "20ms",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+}
+
+#[test]
+fn a_process_pool_leaves_the_parents_counter_untouched_rather_than_losing_updates() {
+    let out = gilscope(&[
+        "run",
+        "counter-race",
+        "--runtime",
+        "process-pool",
+        "--workers",
+        "2",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(
+        text.contains("counter counter: expected 800,000, got 0 in the parent, whose copy is untouched: every increment went to the own copies of the 2 worker processes (800,000 missing there, none lost to a race)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("Each worker process has its own copy of `counter`"),
+        "{text}"
+    );
+    // Threads of one interpreter share the counter: there the race is real.
+    let out = gilscope(&[
+        "run",
+        "counter-race",
+        "--runtime",
+        "thread-pool",
+        "--workers",
+        "2",
+        "--python",
+        "3.9",
+    ]);
+    let text = stdout(&out);
+    assert!(text.contains("It lost "), "{text}");
+    assert!(text.contains("writes back a stale value"), "{text}");
+}

@@ -122,6 +122,26 @@ impl Runtime {
         matches!(self, Self::Multiprocessing | Self::Pool | Self::ProcessPool)
     }
 
+    /// Whether each thread (or each pool worker) has an interpreter of its own: its own
+    /// globals and GIL, so that no two of them share a Python object (processes and
+    /// subinterpreters); `false` when they share one interpreter's memory.
+    pub fn separate_interpreters(self) -> bool {
+        matches!(
+            self,
+            Self::Multiprocessing | Self::Subinterpreters | Self::Pool | Self::ProcessPool
+        )
+    }
+
+    /// The pool's class as a program names it (`multiprocessing.Pool`), for a pool runtime.
+    pub fn pool_class(self) -> Option<&'static str> {
+        match self {
+            Self::Pool => Some("multiprocessing.Pool"),
+            Self::ProcessPool => Some("ProcessPoolExecutor"),
+            Self::ThreadPool => Some("ThreadPoolExecutor"),
+            Self::Threads | Self::Asyncio | Self::Multiprocessing | Self::Subinterpreters => None,
+        }
+    }
+
     /// What holds each of its GILs, for "one GIL per ...": a process, a pool's worker process,
     /// a subinterpreter, or the one interpreter.
     pub fn interpreter_kind(self) -> &'static str {

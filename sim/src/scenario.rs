@@ -4,6 +4,7 @@
 
 mod budget;
 mod ops;
+mod pool_end;
 mod read;
 
 use crate::model::{ConfigError, Overrides, RunConfig, Runtime};
@@ -78,8 +79,10 @@ pub enum Op {
         object: usize,
         /// How many reads (loop iterations).
         times: u64,
-        /// Bytecodes per iteration.
-        loop_body: u32,
+        /// Bytecodes per iteration, for a loop that is not the program's own (another
+        /// program's, as a published benchmark wrote it); `None`: what the program's loop
+        /// costs on the run's version (`engine/object_loop.rs`).
+        loop_body: Option<u32>,
         /// What the object is: functions, modules and types are not reference counted per read.
         kind: ObjectKind,
         /// Each thread reads its own copy (one it created, or a `threading.local` value): biased
@@ -93,8 +96,8 @@ pub enum Op {
         object: usize,
         /// How many mutations (loop iterations).
         times: u64,
-        /// Bytecodes per iteration.
-        loop_body: u32,
+        /// Bytecodes per iteration, as for [`Op::Read`]'s.
+        loop_body: Option<u32>,
     },
     /// A collection of the cyclic garbage collector lasting this long: in a free-threaded build
     /// it stops the world.
@@ -321,6 +324,7 @@ impl Scenario {
                 });
             }
         }
+        pool_end::check(self, &config)?;
         budget::check(self, &config)?;
         Ok(config)
     }

@@ -402,6 +402,31 @@ impl Stats {
         stats
     }
 
+    /// Whether `counter`'s increments went to copies of their own, one per process,
+    /// subinterpreter or pool worker, which the parent never sees: its copy keeps
+    /// `counter.actual`, and `counter.lost` counts the increments it misses, none of them lost
+    /// to a race. (Under these runtimes only shared memory, a `multiprocessing.Value`, reaches
+    /// the parent, and loses nothing.)
+    pub fn in_own_copies(&self, counter: &CounterResult) -> bool {
+        self.runtime.separate_interpreters() && counter.lost > 0
+    }
+
+    /// Where the increments went under [`Stats::in_own_copies`]: "the own copies of the 4
+    /// processes", "the one worker process's own copy" (a pool's workers that ran a task:
+    /// never more than its tasks).
+    pub fn own_copies(&self) -> String {
+        let kind = self.runtime.interpreter_kind();
+        let n = u64::from(self.interpreters).min(self.threads.len() as u64);
+        if n == 1 {
+            return format!("the one {kind}'s own copy");
+        }
+        let plural = if kind.ends_with('s') { "es" } else { "s" };
+        format!(
+            "the own copies of the {} {kind}{plural}",
+            crate::format::count(n)
+        )
+    }
+
     /// The I/O latency over every `io`/`sleep` call of every thread, if any.
     pub fn io_latency(&self) -> Option<Summary> {
         self.io_latency_ms

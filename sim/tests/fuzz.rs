@@ -17,7 +17,8 @@
 mod generate;
 
 use generate::Case;
-use gilscope_sim::engine::increment::IncrementLoop;
+use gilscope_sim::engine::increment::PythonLoop;
+use gilscope_sim::engine::object_loop::ObjectLoop;
 use gilscope_sim::export::{ChromeExport, write_chrome_trace};
 use gilscope_sim::presets::PRESETS;
 use gilscope_sim::settings::setting;
@@ -165,16 +166,13 @@ fn planned(scenario: &Scenario, group: usize, config: &RunConfig) -> Option<Plan
                 call_inside,
                 ..
             } => {
-                let body = IncrementLoop::of(config.python, call_inside).body;
+                let body = PythonLoop::increment(config.python, call_inside).body;
                 plan.bytecodes += times * u64::from(body);
                 *plan.increments.entry(counter).or_default() += times;
             }
-            Op::Read {
-                times, loop_body, ..
+            Op::Read { .. } | Op::Mutate { .. } => {
+                plan.bytecodes += ObjectLoop::of(op, config.python).map_or(0, |l| l.bytecodes());
             }
-            | Op::Mutate {
-                times, loop_body, ..
-            } => plan.bytecodes += times * u64::from(loop_body),
             Op::Io { .. } | Op::Sleep(_) => plan.io_calls += 1,
             // Between processes a message is pickled and written to a pipe: an I/O call.
             Op::Send(_) if config.runtime == Runtime::Multiprocessing => plan.io_calls += 1,

@@ -23,6 +23,8 @@ use std::fmt::Write as _;
 struct Cell {
     python: PythonVersion,
     free_threaded: bool,
+    /// `PYTHON_GIL=1` in a free-threaded build: the GIL forced back on.
+    gil_forced: bool,
     runtime: Runtime,
     threads: u32,
     cores: u32,
@@ -35,6 +37,7 @@ impl Cell {
         Overrides {
             python: Some(self.python),
             free_threaded: Some(self.free_threaded),
+            gil: self.gil_forced.then_some(true),
             runtime: Some(self.runtime),
             cores: Some(self.cores),
             workers: self.workers,
@@ -44,9 +47,10 @@ impl Cell {
 
     fn label(self) -> String {
         format!(
-            "python {}{} {} threads/group {} cores {}{}",
+            "python {}{}{} {} threads/group {} cores {}{}",
             self.python,
             if self.free_threaded { "t" } else { "" },
+            if self.gil_forced { " PYTHON_GIL=1" } else { "" },
             self.runtime,
             self.threads,
             self.cores,
@@ -56,20 +60,22 @@ impl Cell {
     }
 }
 
-/// The matrix: every version and build, every runtime, 1/2/8 threads per group and 1/2/8
-/// cores. Combinations the app refuses (free-threaded 2.7, subinterpreters on 3.9) are left
-/// out by `Scenario::config`, as the app's controls leave them out.
+/// The matrix: every version and build (a free-threaded one also with `PYTHON_GIL=1`), every
+/// runtime, 1/2/8 threads per group and 1/2/8 cores. Combinations the app refuses
+/// (free-threaded 2.7, subinterpreters on 3.9) are left out by `Scenario::config`, as the
+/// app's controls leave them out.
 fn cells() -> Vec<Cell> {
     let mut cells = Vec::new();
     for (major, minor) in [(2, 7), (3, 9), (3, 13), (3, 14)] {
         let python = PythonVersion::new(major, minor);
-        for free_threaded in [false, true] {
+        for (free_threaded, gil_forced) in [(false, false), (true, false), (true, true)] {
             for &runtime in <Runtime as gilscope_sim::Named>::ALL {
                 for threads in [1, 2, 8] {
                     for cores in [1, 2, 8] {
                         cells.push(Cell {
                             python,
                             free_threaded,
+                            gil_forced,
                             runtime,
                             threads,
                             cores,
@@ -173,6 +179,15 @@ fn setting_value(
             }
             _ => 0.0,
         }),
+        // A pool runs as many tasks at once as it has workers busy: never more than its tasks.
+        "at_once" => {
+            let tasks = o.trace.threads.len() as f64;
+            number(match stats.runtime {
+                Runtime::Pool | Runtime::ProcessPool => f64::from(stats.interpreters).min(tasks),
+                Runtime::ThreadPool => f64::from(config.pool_workers()).min(tasks),
+                _ => f64::from(o.cell.threads) * scenario.groups.len() as f64,
+            })
+        }
         "memory" => number(stats.resident_mib.round()),
         // The measured baselines: the interpreter 11.2 MiB, a thread 0.016 MiB.
         "threads_memory" => number((11.2 + 0.016 * o.trace.threads.len() as f64).round()),
@@ -900,6 +915,7 @@ ops = [ { compute = 2_000_000 } ]
     let processes = Cell {
         python: PythonVersion::new(3, 13),
         free_threaded: false,
+        gil_forced: false,
         runtime: Runtime::Multiprocessing,
         threads: 8,
         cores: 8,
@@ -933,6 +949,7 @@ fn a_pool_with_fewer_workers_than_tasks_is_narrated_as_that_pool() {
             let cell = Cell {
                 python: PythonVersion::new(3, 13),
                 free_threaded: false,
+                gil_forced: false,
                 runtime,
                 threads: 4,
                 cores: 4,

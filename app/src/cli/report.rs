@@ -115,16 +115,7 @@ pub fn render(stats: &Stats, config: &RunConfig) -> String {
         );
     }
     thread_rows(&mut out, stats);
-    for c in &stats.counters {
-        let _ = writeln!(
-            out,
-            "  counter {}: expected {}, got {}, lost {}",
-            c.name,
-            count(c.expected),
-            count(c.actual),
-            count(c.lost)
-        );
-    }
+    counter_lines(&mut out, stats);
     for w in &stats.warnings {
         let _ = writeln!(out, "  warning: {w}");
     }
@@ -132,6 +123,33 @@ pub fn render(stats: &Stats, config: &RunConfig) -> String {
         let _ = writeln!(out, "  not observed: {what}");
     }
     out
+}
+
+/// Each shared counter's line: what it should be, what it is, and what was lost to races, or,
+/// where each process counted in its own copy, that the parent's copy is untouched.
+fn counter_lines(out: &mut String, stats: &Stats) {
+    for c in &stats.counters {
+        if stats.in_own_copies(c) {
+            let _ = writeln!(
+                out,
+                "  counter {}: expected {}, got {} in the parent, whose copy is untouched: every increment went to {} ({} missing there, none lost to a race)",
+                c.name,
+                count(c.expected),
+                count(c.actual),
+                stats.own_copies(),
+                count(c.lost)
+            );
+        } else {
+            let _ = writeln!(
+                out,
+                "  counter {}: expected {}, got {}, lost {}",
+                c.name,
+                count(c.expected),
+                count(c.actual),
+                count(c.lost)
+            );
+        }
+    }
 }
 
 /// Whether the engine observes every state and marker (not a real interpreter).

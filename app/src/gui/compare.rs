@@ -163,13 +163,19 @@ fn show_errors(ui: &mut egui::Ui, cx: &ViewCtx<'_>) {
 }
 
 /// `label` wrapped, or, when the view is too short for the lanes to keep their room under
-/// long text, on one line elided with "…" (the whole text on hover).
+/// long text (two stacked runs need more), on one line elided with "…" (the whole text on
+/// hover).
 pub(super) fn one_line_when_short(
     ui: &egui::Ui,
     cx: &ViewCtx<'_>,
     label: egui::Label,
 ) -> egui::Label {
-    if ui.available_height() < cx.theme.label_font().size * SHORT_VIEW_LINES {
+    let lines = if cx.runs.len() > 1 {
+        COMPARE_VIEW_LINES
+    } else {
+        SHORT_VIEW_LINES
+    };
+    if ui.available_height() < cx.theme.label_font().size * lines {
         label.truncate()
     } else {
         label.wrap()
@@ -178,6 +184,9 @@ pub(super) fn one_line_when_short(
 
 /// A central view shorter than this many lines of lane labels sets its sentences on one line.
 const SHORT_VIEW_LINES: f32 = 16.0;
+
+/// [`SHORT_VIEW_LINES`] when comparing: two runs stacked need more of the height.
+const COMPARE_VIEW_LINES: f32 = 28.0;
 
 /// The central view: errors, the compare sentence, and the timeline of the runs (stacked
 /// when comparing).

@@ -505,8 +505,11 @@ impl GilscopeApp {
                 self.settings.overrides.runtime = Some(r);
             }
         });
-        self.start_method(ui, &merged, config.as_ref());
-        self.workers(ui, &merged, config.as_ref());
+        // The settings alone, when the scenario refuses them (a pool too small for its endless
+        // tasks): the controls that can fix that stay on screen.
+        let settings = config.clone().or_else(|| merged.resolve().ok());
+        self.start_method(ui, &merged, settings.as_ref());
+        self.workers(ui, &merged, settings.as_ref());
         let interval = merged.switch_interval.unwrap_or(DEFAULT_SWITCH_INTERVAL);
         let ticks = real
             .as_ref()

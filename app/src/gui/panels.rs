@@ -299,35 +299,8 @@ impl Views {
         open: &mut bool,
         events: Option<&mut bool>,
     ) -> Vec<Action> {
-        let available = ui.available_height();
         let hidden = self.predict.hides_numbers();
-        // The tabs and a line of text (the tabs are taller for their size in presentation).
-        let lines = if cx.theme.presentation() { 4.5 } else { 3.5 };
-        let least = cx.theme.label_font().size * lines;
-        let wanted = self.lower.height(available, cx.theme);
-        let tallest = self.compare.timeline.tallest(ui, cx);
-        let left = available - tallest - 8.0;
-        // With the event log in it, the panel needs room for a list.
-        let wanted = if events.as_ref().is_some_and(|open| **open) {
-            wanted.max(available * 0.3)
-        } else {
-            wanted
-        };
-        // The timeline keeps what its lanes need, up to most of the height: the panel under
-        // it gives way down to a few lines (which scroll).
-        let share = if cx.theme.presentation() {
-            TIMELINE_SHARE_PRESENTING
-        } else {
-            TIMELINE_SHARE
-        };
-        let timeline_least = tallest.min(available * share);
-        let most = (available - timeline_least)
-            .min(available * 0.75)
-            .max(least);
-        let size = self
-            .lower_size
-            .unwrap_or(wanted.max(left))
-            .clamp(least, most);
+        let size = self.lower_size_now(ui, cx, events.as_ref().is_some_and(|open| **open));
         if !*open {
             return Vec::new();
         }
@@ -404,6 +377,38 @@ impl Views {
             self.lower_size = None;
         }
         shown.inner
+    }
+
+    /// The height of the panel under the timeline this frame (`with_events`: it holds the
+    /// event log): what its tab wants or the user dragged, within what the timeline leaves.
+    fn lower_size_now(&self, ui: &egui::Ui, cx: &ViewCtx<'_>, with_events: bool) -> f32 {
+        let available = ui.available_height();
+        // The tabs and a line of text (the tabs are taller for their size in presentation).
+        let lines = if cx.theme.presentation() { 4.5 } else { 3.5 };
+        let least = cx.theme.label_font().size * lines;
+        let wanted = self.lower.height(available, cx.theme);
+        let tallest = self.compare.timeline.tallest(ui, cx);
+        let left = available - tallest - 8.0;
+        // With the event log in it, the panel needs room for a list.
+        let wanted = if with_events {
+            wanted.max(available * 0.3)
+        } else {
+            wanted
+        };
+        // The timeline keeps what its lanes need, up to most of the height: the panel under
+        // it gives way down to a few lines (which scroll).
+        let share = if cx.theme.presentation() {
+            TIMELINE_SHARE_PRESENTING
+        } else {
+            TIMELINE_SHARE
+        };
+        let timeline_least = tallest.min(available * share);
+        let most = (available - timeline_least)
+            .min(available * 0.75)
+            .max(least);
+        self.lower_size
+            .unwrap_or(wanted.max(left))
+            .clamp(least, most)
     }
 
     /// Beside the timeline: the event log, the pinned span and the selection's aggregate.

@@ -35,6 +35,12 @@ pub fn compare_cells(stats: &Stats, gil: Option<&Stats>) -> [String; 8] {
         .filter(|b| same_work(b, stats))
         .map_or_else(|| "—".to_owned(), |b| ratio(b.wall_ms / stats.wall_ms));
     let lost: u64 = stats.counters.iter().map(|c| c.lost).sum();
+    // Increments made in each process's own copy are not lost to a race.
+    let lost = if stats.counters.iter().any(|c| stats.in_own_copies(c)) {
+        "own copies".to_owned()
+    } else {
+        count(lost)
+    };
     [
         ms(stats.wall_ms),
         ratio,
@@ -43,7 +49,7 @@ pub fn compare_cells(stats: &Stats, gil: Option<&Stats>) -> [String; 8] {
             .parallelism
             .map_or_else(|| "—".to_owned(), |p| format!("{p:.2}")),
         stats.interpreters.to_string(),
-        count(lost),
+        lost,
         ms(stats.contention_ms),
         format!("{:.0} MiB", stats.resident_mib),
     ]
@@ -210,7 +216,7 @@ impl View for RuntimeTable {
                 egui::Grid::new("runtime-table")
                     .num_columns(COMPARE_COLUMNS.len() + 1)
                     .striped(true)
-                    .spacing([16.0, 6.0])
+                    .spacing([12.0, 6.0])
                     .show(ui, |ui| {
                         ui.strong(runtime);
                         ui.label("");
@@ -222,9 +228,18 @@ impl View for RuntimeTable {
                             ui.label(&row.label);
                             match &row.outcome {
                                 Ok(stats) => {
-                                    if ui
-                                        .button(format!("Open {}", row.label))
-                                        .on_hover_text("Run this on the timeline")
+                                    // "Open", named for screen readers by its row.
+                                    let open = ui.button("Open");
+                                    let name = format!("Open {}", row.label);
+                                    open.widget_info(|| {
+                                        egui::WidgetInfo::labeled(
+                                            egui::accesskit::Role::Button,
+                                            true,
+                                            &name,
+                                        )
+                                    });
+                                    if open
+                                        .on_hover_text(format!("Run {} on the timeline", row.label))
                                         .clicked()
                                     {
                                         actions.push(Action::OpenRun {

@@ -5,12 +5,15 @@
 use super::session::Run;
 use super::step_bar::StepBar;
 use super::view::{Action, View, ViewCtx};
-use crate::timeline::{LaneCommand, LayoutInfo, Overlays, Timeline, TimelineGroup};
+use crate::timeline::{
+    Interaction, LaneChoice, LaneCommand, LayoutInfo, Overlays, PinnedSpan, Timeline, TimelineGroup,
+};
 use crate::widgets::legend::{Mark, legend_height, mark_legend, state_legend};
 use gilscope_sim::Stats;
 use gilscope_sim::ThreadState;
 use gilscope_sim::events::{EventKind, EventLog};
 use gilscope_sim::stats::StateTimes;
+use gilscope_sim::trace::LaneId;
 
 /// The timeline with its step bar and legend.
 #[derive(Default)]
@@ -32,15 +35,121 @@ pub struct TimelinePanel {
     legend: Option<f32>,
 }
 
-/// The runs on screen as the timeline's groups (stacked when comparing).
-fn groups<'a>(cx: &'a ViewCtx<'_>) -> Vec<TimelineGroup<'a>> {
+/// The runs on screen as the timeline's groups (stacked when comparing); `compact`: their
+/// core lanes are left out, and the titles say so.
+fn groups<'a>(cx: &'a ViewCtx<'_>, compact: bool) -> Vec<TimelineGroup<'a>> {
     cx.runs
         .iter()
         .map(|r| TimelineGroup {
-            title: r.title.clone(),
+            title: if compact {
+                format!("{} · cores not shown", r.title)
+            } else {
+                r.title.clone()
+            },
             trace: &r.trace,
         })
         .collect()
+}
+
+/// The lanes chosen for run `g`, as a timeline of that run alone reads them (its group 0).
+fn lanes_of(choice: &LaneChoice, g: usize) -> LaneChoice {
+    let of = |lanes: &[(usize, LaneId)]| {
+        lanes
+            .iter()
+            .filter(|(group, _)| *group == g)
+            .map(|&(_, lane)| (0, lane))
+            .collect()
+    };
+    LaneChoice {
+        hidden: of(&choice.hidden),
+        pinned: of(&choice.pinned),
+    }
+}
+
+/// What the user did on a timeline of run `g` alone, as the stacked runs' group `g`.
+fn in_group(mut interaction: Interaction, g: usize) -> Interaction {
+    interaction.clicked = interaction.clicked.map(|p| PinnedSpan { group: g, ..p });
+    interaction.lane = interaction.lane.map(|command| match command {
+        LaneCommand::Hide(_, lane) => LaneCommand::Hide(g, lane),
+        LaneCommand::Pin(_, lane) => LaneCommand::Pin(g, lane),
+        LaneCommand::Unpin(_, lane) => LaneCommand::Unpin(g, lane),
+        LaneCommand::ShowAll => LaneCommand::ShowAll,
+    });
+    interaction
+}
+
+/// Compact compare: the runs side by side in `height`, each with its own lanes (scrolling on
+/// their own) under its own axis, on the same time range (`view`); what the user did, as the
+/// stacked runs' groups, and the lanes laid out in all.
+fn show_side_by_side(
+    ui: &mut egui::Ui,
+    groups: &[TimelineGroup<'_>],
+    cx: &ViewCtx<'_>,
+    overlays: Overlays<'_>,
+    view: &mut crate::timeline::TimelineView,
+    height: f32,
+) -> (egui::Response, Interaction) {
+    let locks: &[String] = cx.scenario.map_or(&[], |s| s.locks.as_slice());
+    let runs = groups.len() as f32;
+    let gap = ui.spacing().item_spacing.x;
+    let each = ((ui.available_width() - gap * (runs - 1.0)) / runs).max(0.0);
+    ui.horizontal_top(|ui| {
+        let mut shown: Option<(egui::Response, Interaction)> = None;
+        for (g, group) in groups.iter().enumerate() {
+            let lanes = lanes_of(&cx.focus.lanes, g);
+            let overlays = Overlays {
+                event: overlays.event.filter(|_| g == 0),
+                pinned: overlays
+                    .pinned
+                    .filter(|p| p.group == g)
+                    .map(|p| PinnedSpan { group: 0, ..p }),
+                lanes: Some(&lanes),
+                ..overlays
+            };
+            let (response, interaction) = ui
+                .allocate_ui(egui::vec2(each, height), |ui| {
+                    Timeline::new(std::slice::from_ref(group), cx.theme)
+                        .id_salt(("compare-run", g))
+                        .lock_names(locks)
+                        .overlays(overlays)
+                        .show_cores(false)
+                        .thinnest_lane(0.0)
+                        .show_interactive(ui, view)
+                })
+                .inner;
+            let interaction = in_group(interaction, g);
+            shown = Some(match shown {
+                None => (response, interaction),
+                Some((first, mut before)) => {
+                    before.clicked = before.clicked.or(interaction.clicked);
+                    before.selection = before.selection.or(interaction.selection);
+                    before.lane = before.lane.or(interaction.lane);
+                    before.layout.lanes += interaction.layout.lanes;
+                    before.layout.folded += interaction.layout.folded;
+                    (first.union(response), before)
+                }
+            });
+        }
+        shown.unwrap_or_else(|| (ui.response(), Interaction::default()))
+    })
+    .inner
+}
+
+/// Whether two runs compared in `height` points need the compact timeline to both be in
+/// view: without it, the second would start below the view even with the thinnest lanes.
+fn needs_compact(cx: &ViewCtx<'_>, height: f32) -> bool {
+    if cx.runs.len() < 2 {
+        return false;
+    }
+    let groups = groups(cx, false);
+    let overlays = Overlays {
+        lanes: Some(&cx.focus.lanes),
+        ..Overlays::default()
+    };
+    Timeline::new(&groups, cx.theme)
+        .overlays(overlays)
+        .thinnest()
+        > height
 }
 
 /// The lanes keep room for the axis, a title and this many lanes (at their thinnest) before
@@ -119,7 +228,7 @@ impl TimelinePanel {
     /// The height this view fills at most in `ui` (its lanes at their tallest, the step bar and
     /// the legend): the panel under it gets the rest.
     pub fn tallest(&self, ui: &egui::Ui, cx: &ViewCtx<'_>) -> f32 {
-        let groups = groups(cx);
+        let groups = groups(cx, false);
         let overlays = Overlays {
             lanes: Some(&cx.focus.lanes),
             ..Overlays::default()
@@ -153,7 +262,6 @@ impl View for TimelinePanel {
             });
         }
         let theme = cx.theme;
-        let groups = groups(cx);
         let locks: &[String] = cx.scenario.map_or(&[], |s| s.locks.as_slice());
         let states = states_shown(cx.runs);
         let marks = marks_shown(cx.logs);
@@ -166,7 +274,18 @@ impl View for TimelinePanel {
             line + 6.0 + theme.label_font().size * 1.7 + LANES_LEAST * theme.min_lane_height();
         let full = legend_height(ui, theme, &states, &marks).max(self.legend.unwrap_or(0.0));
         let legend = full.min((room - lanes_least - 4.0).max(2.0 * line));
-        let timeline_height = (room - legend - 4.0).max(0.0);
+        // Two runs that would not both be in view stacked: side by side, their core lanes give
+        // way, their lanes get as thin as a label's line (the text keeps its size) and the
+        // legend scrolls in a row.
+        let compact = needs_compact(cx, (room - legend - 4.0).max(0.0));
+        let (legend, spacing) = if compact {
+            // The gaps after the runs and before the legend, so that nothing runs past.
+            (legend.min(line), 2.0 * ui.spacing().item_spacing.y)
+        } else {
+            (legend, 0.0)
+        };
+        let timeline_height = (room - legend - 4.0 - spacing).max(0.0);
+        let groups = groups(cx, compact);
         let overlays = Overlays {
             event: cx.focus.event.map(|e| (0, e)),
             selection: cx.focus.selection,
@@ -175,15 +294,19 @@ impl View for TimelinePanel {
         };
         let mut view = cx.timeline.clone();
         let above = ui.cursor().top() - ui.max_rect().top();
-        let (response, interaction) = ui
-            .allocate_ui(egui::vec2(ui.available_width(), timeline_height), |ui| {
+        let width = ui.available_width();
+        let (response, interaction) = if compact {
+            show_side_by_side(ui, &groups, cx, overlays, &mut view, timeline_height)
+        } else {
+            ui.allocate_ui(egui::vec2(width, timeline_height), |ui| {
                 Timeline::new(&groups, theme)
                     .lock_names(locks)
                     .overlays(overlays)
                     .tallest_lane(self.tallest_lane)
                     .show_interactive(ui, &mut view)
             })
-            .inner;
+            .inner
+        };
         self.rect = Some(response.rect.intersect(ui.clip_rect()));
         self.layout = Some(interaction.layout);
         if let Some(pin) = interaction.clicked {

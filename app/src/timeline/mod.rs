@@ -157,6 +157,8 @@ pub struct Timeline<'a> {
     lane_scale: f32,
     /// The tallest a lane grows, points (by default the theme's).
     tallest_lane: f32,
+    /// The thinnest a lane gets before the lanes scroll, points (by default the theme's).
+    thinnest_lane: f32,
     overlays: Overlays<'a>,
 }
 
@@ -242,8 +244,27 @@ impl<'a> Timeline<'a> {
             id_salt: IdSalt::new("gilscope-timeline"),
             lane_scale: 1.0,
             tallest_lane: theme.max_lane_height(),
+            thinnest_lane: theme.min_lane_height(),
             overlays: Overlays::default(),
         }
+    }
+
+    /// Lets lanes get as thin as `height` points before they scroll (never thinner than a lane
+    /// label's line, never thicker than the theme's thinnest): two runs compared in a short
+    /// window both stay in view.
+    #[must_use]
+    pub fn thinnest_lane(mut self, height: f32) -> Self {
+        let label = self.theme.label_font().size * 1.2;
+        self.thinnest_lane = height.clamp(label, self.theme.min_lane_height());
+        self
+    }
+
+    /// The height the timeline needs with its lanes at their thinnest: with less, its lanes
+    /// scroll.
+    pub fn thinnest(mut self) -> f32 {
+        self.lane_scale = self.thinnest_lane / self.theme.lane_height();
+        let axis_h = self.theme.label_font().size * 1.6 + 6.0;
+        self.layout(axis_h).1 + 4.0
     }
 
     /// Lets lanes grow up to `height` points when there is room (never less than the theme's
@@ -437,7 +458,7 @@ impl<'a> Timeline<'a> {
         let scaled = natural - fixed;
         let theme = self.theme;
         let (min_scale, max_scale) = (
-            theme.min_lane_height() / theme.lane_height(),
+            self.thinnest_lane / theme.lane_height(),
             self.tallest_lane / theme.lane_height(),
         );
         self.lane_scale = if available.is_finite() && scaled > 0.0 {

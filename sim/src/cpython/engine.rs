@@ -13,6 +13,7 @@ use super::process::{ChildGroup, describe_status, kill_group};
 use super::program::{self, ProgramOptions};
 use super::reconstruct::Reconstructor;
 use super::wire::{Batch, BatchReader, Calibration, Hello, StreamError};
+use crate::engine::object_loop::ObjectLoop;
 use crate::engine::{Engine, SimError};
 use crate::meta::{EngineKind, RunMeta};
 use crate::model::RunConfig;
@@ -154,12 +155,10 @@ fn sequential_estimate(scenario: &Scenario, interpreter: &Interpreter) -> Durati
                     Op::Io { duration: d, .. } | Op::Sleep(d) | Op::Collect(d) => d as f64,
                     Op::CCall { duration, .. } | Op::Import { duration, .. } => duration as f64,
                     Op::Send(bytes) => bytes as f64,
-                    Op::Read {
-                        times, loop_body, ..
+                    Op::Read { .. } | Op::Mutate { .. } => {
+                        ObjectLoop::of(op, interpreter.version.python)
+                            .map_or(0.0, |l| l.bytecodes() as f64 * ns)
                     }
-                    | Op::Mutate {
-                        times, loop_body, ..
-                    } => (times * u64::from(loop_body)) as f64 * ns,
                     Op::Lock(_) | Op::Unlock(_) => 0.0,
                 })
                 .sum();

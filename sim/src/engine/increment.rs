@@ -10,13 +10,14 @@
 //! (a new `int` made and the old one freed, two dictionary look-ups), and `counter += one()`
 //! at 15.6–26.0 (3.11 and later inline the Python call: 15.6–20.1; up to 3.10: 22.6–26.0).
 //! How the statement's cost splits among its instructions is not measured: the add and the
-//! store, which make and free an `int`, are taken as the dearest.
+//! store, which make and free an `int`, are taken as the dearest. The `read` and `mutate` loops
+//! are built from the same pieces in `engine/object_loop.rs`.
 
 use crate::model::PythonVersion;
 
 /// What the eval loop does after an instruction, before the next one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum After {
+pub(super) enum After {
     /// `FAST_DISPATCH` (3.x) or `goto fast_next_opcode` (2.7): the next instruction runs with
     /// no check of the eval breaker and no tick.
     Fast,
@@ -30,7 +31,7 @@ enum After {
 
 /// What an instruction does to the counter, or to the check points of 3.10 and later.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Role {
+pub(super) enum Role {
     /// Nothing the model needs.
     Other,
     /// `LOAD_GLOBAL counter`: the value is read.
@@ -43,15 +44,16 @@ enum Role {
 
 /// One instruction of the loop.
 #[derive(Debug, Clone, Copy)]
-struct Instr {
-    name: &'static str,
+pub(super) struct Instr {
+    /// Its name as `dis` lists it, with its argument.
+    pub(super) name: &'static str,
     /// Countdown bytecodes it costs.
-    cost: u32,
+    pub(super) cost: u32,
     after: After,
     role: Role,
 }
 
-const fn op(name: &'static str, cost: u32, after: After) -> Instr {
+pub(super) const fn op(name: &'static str, cost: u32, after: After) -> Instr {
     Instr {
         name,
         cost,
@@ -60,7 +62,7 @@ const fn op(name: &'static str, cost: u32, after: After) -> Instr {
     }
 }
 
-const fn with(name: &'static str, cost: u32, after: After, role: Role) -> Instr {
+pub(super) const fn with(name: &'static str, cost: u32, after: After, role: Role) -> Instr {
     Instr {
         name,
         cost,
@@ -86,16 +88,15 @@ const DECREMENT: [Instr; 4] = [
     op("STORE_FAST n", 1, Fast),
 ];
 
-/// An increment loop's shape: where its load, store and check points fall, in countdown
-/// bytecodes from the top of an iteration.
+/// A loop of the program (an increment's here, a `read`'s or a `mutate`'s in
+/// `engine/object_loop.rs`): its cost and where its counter's load and store and its check
+/// points fall, in countdown bytecodes from the top of an iteration.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct IncrementLoop {
+pub struct PythonLoop {
     /// Countdown bytecodes per iteration.
     pub body: u32,
-    /// Where `LOAD_GLOBAL counter` starts.
-    pub load: u32,
-    /// Where `STORE_GLOBAL counter` starts.
-    pub store: u32,
+    /// An increment's `LOAD_GLOBAL counter` and `STORE_GLOBAL counter`: where each starts.
+    pub accesses: Option<(u32, u32)>,
     /// Check points of 3.2–3.9 (bit `p`: before the instruction starting at `p`; bit 0 is the
     /// back-edge): after every instruction that dispatches with a check.
     pub checks_every_dispatch: u64,
@@ -110,18 +111,20 @@ pub struct IncrementLoop {
     pub instructions: u32,
 }
 
-impl IncrementLoop {
+impl PythonLoop {
     /// The loop `python` runs for an increment, with a call to `one()` inside or not.
-    pub fn of(python: PythonVersion, call_inside: bool) -> Self {
+    pub fn increment(python: PythonVersion, call_inside: bool) -> Self {
         Self::from_instructions(&instructions(python, call_inside))
     }
 
-    fn from_instructions(list: &[Instr]) -> Self {
+    /// The shape of the loop whose instructions, from its back-edge's target to its backward
+    /// jump, are `list`.
+    pub(super) fn from_instructions(list: &[Instr]) -> Self {
         let mut at = 0;
+        let mut load = None;
         let mut shape = Self {
             body: 0,
-            load: 0,
-            store: 0,
+            accesses: None,
             checks_every_dispatch: 1,
             checks_back_edges: 1,
             ticks: 0,
@@ -130,8 +133,8 @@ impl IncrementLoop {
         };
         for (i, instr) in list.iter().enumerate() {
             match instr.role {
-                Role::Load => shape.load = at,
-                Role::Store => shape.store = at,
+                Role::Load => load = Some(at),
+                Role::Store => shape.accesses = load.map(|l| (l, at)),
                 Role::Entry => {
                     shape.checks_back_edges |= 1 << at;
                     shape.checks_every_dispatch |= 1 << at;
@@ -160,7 +163,6 @@ impl IncrementLoop {
 /// The loop's instructions from its back-edge target to its backward jump, as `dis` lists
 /// them for the program's `increment_N` function (`sim/src/cpython/program/ops.rs`).
 fn instructions(python: PythonVersion, call_inside: bool) -> Vec<Instr> {
-    let v310 = python >= PythonVersion::new(3, 10);
     let v311 = python >= PythonVersion::new(3, 11);
     let v312 = python >= PythonVersion::new(3, 12);
     let add = if v311 { "BINARY_OP +=" } else { "INPLACE_ADD" };
@@ -190,6 +192,15 @@ fn instructions(python: PythonVersion, call_inside: bool) -> Vec<Instr> {
     }
     statement.push(op(add, 4, Checked));
     statement.push(with("STORE_GLOBAL counter", 4, Checked, Role::Store));
+    around_countdown(python, statement)
+}
+
+/// The countdown loop `while n > 0: STATEMENT; n -= 1` around `statement`'s instructions, as
+/// `dis` lists it from the back-edge's target to the backward jump on `python`.
+pub(super) fn around_countdown(python: PythonVersion, statement: Vec<Instr>) -> Vec<Instr> {
+    let v310 = python >= PythonVersion::new(3, 10);
+    let v311 = python >= PythonVersion::new(3, 11);
+    let v312 = python >= PythonVersion::new(3, 12);
     let mut decrement = DECREMENT.to_vec();
     if v311 {
         decrement[2].name = "BINARY_OP -=";
@@ -263,7 +274,7 @@ mod tests {
         );
         for v in [(2, 7), (3, 9), (3, 10), (3, 11), (3, 12), (3, 13)] {
             for call in [false, true] {
-                let l = IncrementLoop::of(PythonVersion::new(v.0, v.1), call);
+                let l = PythonLoop::increment(PythonVersion::new(v.0, v.1), call);
                 assert_eq!(l.instructions as usize, names(v, call).len());
                 assert!(l.body < 64, "{v:?}");
             }
@@ -275,9 +286,9 @@ mod tests {
         // `counter += 1`: 10.2–15.0 countdown bytecodes measured; `counter += one()`: 15.6–26.
         for v in [(2, 7), (3, 9), (3, 13)] {
             let python = PythonVersion::new(v.0, v.1);
-            let plain = IncrementLoop::of(python, false);
+            let plain = PythonLoop::increment(python, false);
             assert_eq!(plain.body - (plain.instructions - 4), 12);
-            let call = IncrementLoop::of(python, true);
+            let call = PythonLoop::increment(python, true);
             let cost = call.body - (plain.instructions - 4);
             assert!((15..=27).contains(&cost), "{v:?}: {cost}");
         }
@@ -285,27 +296,26 @@ mod tests {
 
     #[test]
     fn the_window_holds_check_points_only_up_to_3_9() {
-        let window = |l: IncrementLoop, mask: u64| {
-            (l.load + 1..=l.store)
-                .filter(|p| mask >> p & 1 == 1)
-                .count()
+        let window = |l: PythonLoop, mask: u64| {
+            let (load, store) = l.accesses.expect("an increment's load and store");
+            (load + 1..=store).filter(|p| mask >> p & 1 == 1).count()
         };
         // 3.9: after LOAD_GLOBAL (DISPATCH) and after INPLACE_ADD; not after LOAD_CONST.
-        let l39 = IncrementLoop::of(PythonVersion::new(3, 9), false);
-        assert_eq!((l39.body, l39.load, l39.store), (21, 4, 12));
+        let l39 = PythonLoop::increment(PythonVersion::new(3, 9), false);
+        assert_eq!((l39.body, l39.accesses), (21, Some((4, 12))));
         assert_eq!(window(l39, l39.checks_every_dispatch), 2);
         assert_eq!(l39.checks_every_dispatch.count_ones(), 6);
         // 3.10 and later: only the back-edge, outside the window; a call's entry inside it.
         for v in [(3, 10), (3, 11), (3, 12), (3, 13)] {
             let python = PythonVersion::new(v.0, v.1);
-            let plain = IncrementLoop::of(python, false);
+            let plain = PythonLoop::increment(python, false);
             assert_eq!(plain.checks_back_edges, 1);
             assert_eq!(window(plain, plain.checks_back_edges), 0);
-            let call = IncrementLoop::of(python, true);
+            let call = PythonLoop::increment(python, true);
             assert_eq!(window(call, call.checks_back_edges), 1, "{v:?}");
         }
         // 2.7 ticks at LOAD_GLOBAL, INPLACE_ADD, STORE_GLOBAL, INPLACE_SUBTRACT, JUMP_ABSOLUTE.
-        let l27 = IncrementLoop::of(PythonVersion::new(2, 7), false);
+        let l27 = PythonLoop::increment(PythonVersion::new(2, 7), false);
         assert_eq!(l27.ticks, 5);
         // Before LOAD_FAST (the jump back), LOAD_CONST and STORE_GLOBAL (in the window),
         // LOAD_FAST after the store, STORE_FAST: not after COMPARE_OP, which predicts.

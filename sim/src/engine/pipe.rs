@@ -7,7 +7,8 @@
 //! reads their pipes in turn wait 13 ms (median; 22 ms p90), 34 ms with four busy processes
 //! beside them. Two things make that wait, and both are modelled here, not a fitted latency:
 //! - one reader: the parent reads one message at a time (the engine's main process reading
-//!   its children's pipes in turn, a pool's result handler), so messages that arrive together
+//!   its children's pipes in turn, a pool's result thread, which then unpickles what it read
+//!   holding the parent's GIL, [`super::pool::parent`]), so messages that arrive together
 //!   queue behind each other;
 //! - the pipe's buffer (64 KiB on Linux, `/proc/sys/fs/pipe-max-size` aside): a write that fits
 //!   returns at once, a larger one blocks until the reader has drained all but the last
@@ -37,7 +38,7 @@ pub fn transfer_cost(bytes: u64) -> Nanos {
 /// One thread of the parent reading its pipes, one message at a time.
 #[derive(Debug, Clone, Default)]
 pub struct Reader {
-    /// When it has read (and unpickled) every message written so far.
+    /// When it has read every message written so far.
     free_at: Nanos,
 }
 
@@ -46,20 +47,25 @@ pub struct Reader {
 pub struct Written {
     /// When the writer's `send` returns.
     pub writer_done: Nanos,
-    /// When the reader has the message (unpickled, if it unpickles).
+    /// When the reader has read the whole message.
     pub delivered: Nanos,
 }
 
 impl Reader {
-    /// A message of `bytes` written at `now`; the reader unpickles it if `unpickles`, and a
-    /// thread that sleeps for the other side wakes after `wake`.
-    pub fn write(&mut self, now: Nanos, bytes: u64, unpickles: bool, wake: Nanos) -> Written {
+    /// The reader is busy with other work (unpickling what it read, in a pool's parent) until
+    /// `at`.
+    pub fn hold_until(&mut self, at: Nanos) {
+        self.free_at = self.free_at.max(at);
+    }
+
+    /// A message of `bytes` written at `now`; a thread that sleeps for the other side wakes
+    /// after `wake`.
+    pub fn write(&mut self, now: Nanos, bytes: u64, wake: Nanos) -> Written {
         let transfer = transfer_cost(bytes);
-        let unpickle = if unpickles { pickle_cost(bytes) } else { 0 };
         if bytes <= PIPE_BUFFER {
             // It fits the buffer: the writer goes on; the reader takes it when it is free.
             let writer_done = now + transfer;
-            self.free_at = self.free_at.max(writer_done) + unpickle;
+            self.free_at = self.free_at.max(writer_done);
             return Written {
                 writer_done,
                 delivered: self.free_at,
@@ -70,7 +76,7 @@ impl Reader {
         let round_trips = bytes.div_ceil(PIPE_BUFFER) - 1;
         let start = self.free_at.max(now);
         let writer_done = start + transfer + round_trips * 2 * wake;
-        self.free_at = writer_done + unpickle;
+        self.free_at = writer_done;
         Written {
             writer_done,
             delivered: self.free_at,
@@ -88,17 +94,20 @@ mod tests {
     #[test]
     fn large_messages_wait_for_the_one_reader() {
         let mut reader = Reader::default();
-        let small = reader.write(0, 100, false, 5 * US);
+        let small = reader.write(0, 100, 5 * US);
         assert_eq!(small.writer_done, transfer_cost(100));
         let mut reader = Reader::default();
         let done: Vec<Nanos> = (0..4)
-            .map(|_| reader.write(0, 1_000_000, false, 5 * US).writer_done)
+            .map(|_| reader.write(0, 1_000_000, 5 * US).writer_done)
             .collect();
         let one = transfer_cost(1_000_000) + 15 * 2 * 5 * US;
         assert_eq!(done, vec![one, 2 * one, 3 * one, 4 * one]);
         // Small messages behind a large one are written at once but read after it.
-        let queued = reader.write(0, 100, true, 5 * US);
+        let queued = reader.write(0, 100, 5 * US);
         assert_eq!(queued.writer_done, transfer_cost(100));
-        assert_eq!(queued.delivered, 4 * one + pickle_cost(100));
+        assert_eq!(queued.delivered, 4 * one);
+        // A reader busy unpickling until later reads the next message then.
+        reader.hold_until(5 * one);
+        assert_eq!(reader.write(0, 100, 5 * US).delivered, 5 * one);
     }
 }

@@ -16,9 +16,15 @@
 //!   whose feeder thread pickles and writes it; the call queue holds at most
 //!   `workers + EXTRA_QUEUED_CALLS` (1) items, so later tasks enter it as results come back.
 //! - `ThreadPoolExecutor(workers)` starts one thread per `submit` while none is idle
-//!   (`_adjust_thread_count`); a task is a reference put on a `queue.SimpleQueue`.
+//!   (`_adjust_thread_count`); a task is a reference put on a `queue.SimpleQueue`, which
+//!   wakes an idle worker thread of the same interpreter; no thread stands between them.
+//!
+//! How the process pools' threads in the parent hand each task on, hop by hop, each a
+//! wake-up and a turn on the parent's GIL: [`parent`].
 
-use super::runtime::{PICKLE_FIXED, PIPE_FIXED, QUEUE_PUT, start_plan};
+pub mod parent;
+
+use super::runtime::start_plan;
 use crate::model::{RunConfig, Runtime, StartMethod};
 use crate::time::Nanos;
 
@@ -43,10 +49,9 @@ pub struct PoolPlan {
     /// Chunks put in the workers' pipe before any result comes back (all of them, but for an
     /// executor's bounded call queue).
     pub queued_ahead: usize,
-    /// When the parent has chunk `k` in the workers' pipe, for the chunks queued ahead.
-    pub available: Vec<Nanos>,
-    /// What the parent spends on each later chunk once a result has freed a place for it.
-    pub refill: Nanos,
+    /// When the parent has started its workers (those it starts before the first task) and
+    /// its own threads, and submits the tasks.
+    pub start: Nanos,
 }
 
 impl PoolPlan {
@@ -85,26 +90,13 @@ impl PoolPlan {
         } else {
             start_plan(config, workers as u64 - 1).0
         };
-        let (threads, per_chunk) = match config.runtime {
-            Runtime::Pool => (POOL_THREADS, PICKLE_FIXED + PIPE_FIXED),
-            // submit() wakes the management thread, which wakes the feeder, which pickles and
-            // writes: two wake-ups of the parent's threads beside the write.
-            Runtime::ProcessPool => (
-                EXECUTOR_THREADS,
-                2 * config.wake_latency + PICKLE_FIXED + PIPE_FIXED,
-            ),
-            _ => (0, QUEUE_PUT),
-        };
-        let first = launched + Nanos::from(threads) * config.thread_start;
-        let available = (0..queued_ahead)
-            .map(|k| first + (k as Nanos + 1) * per_chunk)
-            .collect();
+        let start =
+            launched + Nanos::from(Self::parent_threads(config.runtime)) * config.thread_start;
         PoolPlan {
             workers,
             chunksize,
             queued_ahead,
-            available,
-            refill: per_chunk,
+            start,
         }
     }
 
@@ -186,15 +178,14 @@ mod tests {
 
     /// The executor's call queue holds `workers + EXTRA_QUEUED_CALLS` items; a Pool's task
     /// handler writes every chunk at once. Fork launches each worker in turn (1.5 ms each)
-    /// before the pool's three threads start and the first chunk is written.
+    /// before the pool's three threads start and the tasks are submitted.
     #[test]
     fn the_parent_queues_chunks_ahead() {
         let pool = PoolPlan::new(&config(Runtime::Pool, None, Some(StartMethod::Fork)), 10);
         assert_eq!(pool.queued_ahead, 10);
-        assert_eq!(pool.available[0], 4 * 1_500 * US + 3 * 40 * US + 25 * US);
+        assert_eq!(pool.start, 4 * 1_500 * US + 3 * 40 * US);
         let ex = PoolPlan::new(&config(Runtime::ProcessPool, None, None), 10);
         assert_eq!(ex.queued_ahead, 5);
-        assert!(ex.refill > pool.refill);
-        assert!(ex.available[4] < 7 * MS);
+        assert!(ex.start < 7 * MS);
     }
 }

@@ -1,7 +1,7 @@
-//! Bytecode work in progress: where a thread is in a `compute` or `increment` loop, and where
-//! its check points lie (`gil-model.md` rules 9–11).
+//! Bytecode work in progress: where a thread is in a `compute`, `increment`, `read` or `mutate`
+//! loop, and where its check points lie (`gil-model.md` rules 9–11).
 
-use crate::engine::increment::IncrementLoop;
+use crate::engine::increment::PythonLoop;
 use crate::model::Model;
 use crate::time::Nanos;
 
@@ -40,10 +40,11 @@ impl LoopShape {
         }
     }
 
-    /// An increment loop (`engine/increment.rs`): up to 3.9 a check point after every
-    /// instruction that dispatches with one, also between the load and the store; from 3.10
-    /// only at the back-edge and a call's entry.
-    pub fn increment(shape: IncrementLoop, model: Model) -> Self {
+    /// A loop of the program, instruction by instruction (an increment's,
+    /// `engine/increment.rs`, or a `read`'s or `mutate`'s, `engine/object_loop.rs`): up to 3.9
+    /// a check point after every instruction that dispatches with one (for an increment, also
+    /// between the load and the store); from 3.10 only at the back-edge and a call's entry.
+    pub fn program(shape: PythonLoop, model: Model) -> Self {
         Self {
             body: shape.body,
             every_bytecode: false,
@@ -52,7 +53,7 @@ impl LoopShape {
             } else {
                 shape.checks_back_edges
             },
-            accesses: Some((shape.load, shape.store)),
+            accesses: shape.accesses,
             tick_points: shape.tick_points,
             old_gil_ticks: shape.ticks,
         }
@@ -94,8 +95,13 @@ impl LoopShape {
     }
 }
 
-/// Full speed: picoseconds of work done per nanosecond on a core.
-pub const FULL_SPEED: u64 = 1000;
+/// Full speed: work done per nanosecond on a core, in thousandths of a picosecond (a unit
+/// finer than the work's picoseconds, so that a loop slowed to a few picoseconds a nanosecond
+/// by many cores contending is not rounded by up to half its speed).
+pub const FULL_SPEED: u64 = 1_000_000;
+
+/// [`FULL_SPEED`]'s units in a picosecond.
+const SPEED_PER_PS: u128 = 1000;
 
 /// A shared object a loop touches on every iteration (`gil-model.md` rule 19b).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -127,8 +133,8 @@ pub struct Work {
     /// Old GIL: where its tick checks fall: this position plus whole multiples of the
     /// bytecodes between two checks (redrawn at each check for an increment loop).
     pub tick_offset: u64,
-    /// Work done per nanosecond on a core, in picoseconds: [`FULL_SPEED`], or less while
-    /// other cores contend for the shared object's cache line.
+    /// Work done per nanosecond on a core, in thousandths of a picosecond: [`FULL_SPEED`], or
+    /// less while other cores contend for the shared object's cache line.
     pub speed: u64,
 }
 
@@ -137,7 +143,9 @@ impl Work {
     pub fn done_at(&self, now: Nanos, ps: u64) -> u64 {
         match self.segment {
             Some((start, done0)) => {
-                (done0 + now.saturating_sub(start) * self.speed).min(self.total * ps)
+                let done =
+                    u128::from(now.saturating_sub(start)) * u128::from(self.speed) / SPEED_PER_PS;
+                (u128::from(done0) + done).min(u128::from(self.total * ps)) as u64
             }
             None => self.done_ps,
         }
@@ -151,7 +159,9 @@ impl Work {
     /// The time at which the work reaches `target_ps`, from the current segment.
     pub fn time_of(&self, target_ps: u64) -> Nanos {
         let (start, done0) = self.segment.unwrap_or((0, self.done_ps));
-        start + target_ps.saturating_sub(done0).div_ceil(self.speed.max(1))
+        let left = u128::from(target_ps.saturating_sub(done0)) * SPEED_PER_PS;
+        let took = left.div_ceil(u128::from(self.speed.max(1)));
+        start.saturating_add(u64::try_from(took).unwrap_or(u64::MAX))
     }
 }
 
@@ -170,17 +180,17 @@ mod tests {
         assert_eq!(old.next_check(3, 100), 3);
         // 3.13, `counter += one()`: the back-edge and `one()`'s RESUME, at 8 of 27.
         let v313 = crate::model::PythonVersion::new(3, 13);
-        let call = LoopShape::increment(IncrementLoop::of(v313, true), Model::NewGil310);
+        let call = LoopShape::program(PythonLoop::increment(v313, true), Model::NewGil310);
         assert_eq!(call.body, 27);
         assert_eq!(call.next_check(1, 1000), 8);
         assert_eq!(call.next_check(12, 1000), 27);
         assert_eq!(call.next_check(27, 1000), 27);
-        let plain = LoopShape::increment(IncrementLoop::of(v313, false), Model::NewGil310);
+        let plain = LoopShape::program(PythonLoop::increment(v313, false), Model::NewGil310);
         assert_eq!(plain.next_check(3, 1000), 21);
         // 3.9: after COMPARE_OP (3), LOAD_GLOBAL (7), INPLACE_ADD (12), STORE_GLOBAL (16),
         // INPLACE_SUBTRACT (19) and the jump back (21).
         let v39 = crate::model::PythonVersion::new(3, 9);
-        let plain = LoopShape::increment(IncrementLoop::of(v39, false), Model::NewGil32);
+        let plain = LoopShape::program(PythonLoop::increment(v39, false), Model::NewGil32);
         let checks: Vec<u64> = (0..22).map(|p| plain.next_check(p, 1000)).collect();
         assert_eq!(
             checks,

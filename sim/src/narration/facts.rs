@@ -278,6 +278,46 @@ pub const FACTS: &[Fact] = &[
         })
     ),
     fact!(
+        "at_once",
+        Kind::Count,
+        Run,
+        true,
+        "threads that can be under way at once: every thread, but for a pool at most its workers (each runs its tasks one after another)",
+        |f, _| count(f.at_once())
+    ),
+    fact!(
+        "shared_memory",
+        Kind::Bool,
+        Run,
+        true,
+        "the threads share one interpreter's memory, its globals and objects (threads, asyncio, a thread pool); not when each process or subinterpreter has its own",
+        |f, _| bool(!f.stats.runtime.separate_interpreters())
+    ),
+    fact!(
+        "processes",
+        Kind::Bool,
+        Run,
+        true,
+        "the threads run in child processes, each with its own interpreter (multiprocessing, the process pools)",
+        |f, _| bool(f.stats.runtime.uses_processes())
+    ),
+    fact!(
+        "pool",
+        Kind::Bool,
+        Run,
+        true,
+        "the threads are tasks handed to a pool of workers (pool, process-pool, thread-pool)",
+        |f, _| bool(f.stats.runtime.is_pool())
+    ),
+    fact!(
+        "event_loop",
+        Kind::Bool,
+        Run,
+        true,
+        "the threads are tasks on one asyncio event loop, which switches only where a task awaits",
+        |f, _| bool(f.stats.runtime == Runtime::Asyncio)
+    ),
+    fact!(
         "memory",
         Kind::Count,
         Run,
@@ -658,6 +698,18 @@ impl RunFacts<'_> {
             .iter()
             .filter(|t| group.map_or(t.group < groups, |g| t.group == g))
             .count() as u64
+    }
+
+    /// The threads that can be under way at once: all of them, but under a pool only as many
+    /// as it has workers for (a worker runs its chunks of tasks one after another).
+    fn at_once(&self) -> u64 {
+        let threads = self.thread_count(None);
+        if !self.stats.runtime.is_pool() {
+            return threads;
+        }
+        let tasks = self.trace.threads.len();
+        let plan = PoolPlan::new(&self.trace.meta.config, tasks);
+        threads.min(plan.workers.min(plan.chunks(tasks)) as u64)
     }
 
     fn counters(&self, counter: Option<usize>) -> impl Iterator<Item = &CounterResult> {

@@ -219,6 +219,14 @@ fn lost_updates(w: &mut Writer, a: Side<'_>, b: Side<'_>) -> Option<String> {
             fraction,
             format::percent(fraction),
         );
+        if s.stats.counters.iter().any(|c| s.stats.in_own_copies(c)) {
+            // Not lost to a race: counted where the parent never looks.
+            return Some(format!(
+                "none {}, where every increment went to {}: {lost_text} of {expected_text} ({pct}) never reached the parent's counter",
+                s.label,
+                s.stats.own_copies()
+            ));
+        }
         Some(format!(
             "{lost_text} of {expected_text} ({pct}) {}",
             s.label

@@ -6,33 +6,36 @@ use super::facts::RunFacts;
 use super::template::Template;
 use super::{Said, Sentence, reflow};
 use crate::engine::pool::PoolPlan;
-use crate::model::Runtime;
 
 /// The sentence for `run`'s pool, unless `narrated` (the sentences already chosen) name the
 /// pool's workers themselves; `None` outside the pool runtimes.
 pub(super) fn pool_sentence(run: &RunFacts<'_>, narrated: &[&Sentence]) -> Option<Said> {
     let runtime = run.trace.meta.config.runtime;
-    let pool = match runtime {
-        Runtime::Pool => "a multiprocessing.Pool of {workers:worker process|worker processes}",
-        Runtime::ProcessPool => {
-            "a ProcessPoolExecutor of {workers:worker process|worker processes}"
-        }
-        Runtime::ThreadPool => "a ThreadPoolExecutor of {workers:worker thread}",
-        _ => return None,
+    let class = runtime.pool_class()?;
+    let workers = if runtime.uses_processes() {
+        "{workers:worker process|worker processes}"
+    } else {
+        "{workers:worker thread}"
     };
     let names_workers = |s: &&Sentence| s.text.facts().any(|f| f.fact.name == "workers");
     if narrated.iter().any(names_workers) {
         return None;
     }
     let tasks = run.trace.threads.len();
-    let queue = if PoolPlan::new(&run.trace.meta.config, tasks).workers < tasks {
-        ": at most {workers} run at once, the others wait in the pool's queue until a worker is free,"
+    let text = if tasks == 1 {
+        format!(
+            "Here the one thread is a task handed to a {class} of {workers}, and the thread below is that task."
+        )
     } else {
-        ", each on a worker of its own,"
+        let queue = if PoolPlan::new(&run.trace.meta.config, tasks).workers < tasks {
+            ": at most {workers} run at once, the others wait in the pool's queue until a worker is free,"
+        } else {
+            ", each on a worker of its own,"
+        };
+        format!(
+            "Here the {{threads:thread}} are tasks handed to a {class} of {workers}{queue} and each thread below is a task."
+        )
     };
-    let text = format!(
-        "Here the {{threads:thread}} are tasks handed to {pool}{queue} and each thread below is a task."
-    );
     let template = Template::parse(&text, &[], &[]).ok()?;
     let (text, quotes) = template.fill(run)?;
     Some(Said {
@@ -80,6 +83,33 @@ mod tests {
             text.contains(
                 "Here the 2 threads are tasks handed to a ProcessPoolExecutor of 2 worker processes, each on a worker of its own, and"
             ),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn one_task_is_one_task() {
+        let scenario = preset("counter-race")
+            .unwrap()
+            .unwrap()
+            .with_group_count(0, 1);
+        let overrides = Overrides {
+            runtime: Some(Runtime::ThreadPool),
+            ..Overrides::default()
+        };
+        let config = scenario.config(&overrides).unwrap();
+        let text = run_scenario(&scenario, &config, &RunOptions::default())
+            .unwrap()
+            .stats
+            .narration;
+        assert!(
+            text.starts_with(
+                "Here the one thread is a task handed to a ThreadPoolExecutor of 1 worker thread, and the thread below is that task."
+            ),
+            "{text}"
+        );
+        assert!(
+            text.contains("With one task there is nobody to race with"),
             "{text}"
         );
     }

@@ -5,7 +5,8 @@
 //! before anything is spent.
 
 use super::{Op, Repeat, Scenario, ScenarioError, ThreadGroup};
-use crate::engine::increment::IncrementLoop;
+use crate::engine::increment::PythonLoop;
+use crate::engine::object_loop::ObjectLoop;
 use crate::engine::runtime::{
     self, PICKLE_FIXED, PICKLE_PS_PER_BYTE, PIPE_FIXED, PIPE_PS_PER_BYTE, QUEUE_PUT,
     SHARED_INCREMENT,
@@ -118,7 +119,7 @@ fn op_cost(op: &Op, config: &RunConfig, ps: u128) -> Cost {
             shared,
             ..
         } => {
-            let body = IncrementLoop::of(config.python, call_inside).body;
+            let body = PythonLoop::increment(config.python, call_inside).body;
             let locked = if shared && separate {
                 u128::from(times) * u128::from(SHARED_INCREMENT)
             } else {
@@ -126,12 +127,9 @@ fn op_cost(op: &Op, config: &RunConfig, ps: u128) -> Cost {
             };
             u128::from(times) * u128::from(body) * ps / 1000 + locked
         }
-        Op::Read {
-            times, loop_body, ..
-        }
-        | Op::Mutate {
-            times, loop_body, ..
-        } => u128::from(times) * u128::from(loop_body) * ps / 1000,
+        Op::Read { .. } | Op::Mutate { .. } => ObjectLoop::of(op, config.python).map_or(0, |l| {
+            u128::from(l.times) * u128::from(l.body()) * ps / 1000
+        }),
         Op::Io { duration: d, .. } | Op::Sleep(d) | Op::Collect(d) => u128::from(d),
         Op::CCall { duration, .. } | Op::Import { duration, .. } => u128::from(duration),
         Op::Send(bytes) => {

@@ -126,7 +126,7 @@ pub(super) fn read_op(
         "read" => Op::Read {
             object: intern(&mut names.objects, &name_of(v, "read").map_err(here)?),
             times: option("times", 1, &|v, k| whole(v, k, MAX_INCREMENTS))?,
-            loop_body: option("loop_body", 6, &|v, k| whole(v, k, MAX_LOOP_BODY))? as u32,
+            loop_body: loop_body(opt("loop_body"))?,
             kind: opt("kind").map_or(Ok(ObjectKind::Instance), |k| {
                 object_kind(k.get_ref()).map_err(placed(k))
             })?,
@@ -135,7 +135,7 @@ pub(super) fn read_op(
         "mutate" => Op::Mutate {
             object: intern(&mut names.objects, &name_of(v, "mutate").map_err(here)?),
             times: option("times", 1, &|v, k| whole(v, k, MAX_INCREMENTS))?,
-            loop_body: option("loop_body", 7, &|v, k| whole(v, k, MAX_LOOP_BODY))? as u32,
+            loop_body: loop_body(opt("loop_body"))?,
         },
         "collect" => Op::Collect(duration_of(v, "collect").map_err(here)?),
         _ => Op::Import {
@@ -204,6 +204,17 @@ pub(super) fn whole(value: &DeValue, key: &str, max: u64) -> Result<u64, String>
                 written(value)
             )
         })
+}
+
+/// A `read`'s or `mutate`'s `loop_body`, where the scenario gives one.
+fn loop_body(value: Option<&Spanned<DeValue>>) -> Result<Option<u32>, Placed> {
+    value
+        .map(|v| {
+            whole(v.get_ref(), "loop_body", MAX_LOOP_BODY)
+                .map(|n| n as u32)
+                .map_err(|message| (v.span(), message))
+        })
+        .transpose()
 }
 
 /// The `kind` of a shared object read.

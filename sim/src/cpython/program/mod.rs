@@ -714,6 +714,20 @@ ops = [ { compute = 100 } ]
     }
 
     #[test]
+    fn a_read_or_mutate_with_another_programs_loop_body_is_refused() {
+        for op in [
+            "{ read = \"config\", times = 10, loop_body = 8 }",
+            "{ mutate = \"cache\", times = 10, loop_body = 7 }",
+        ] {
+            let text = format!("name = \"x\"\n[[threads]]\nname = \"w\"\nops = [ {op} ]\n");
+            let err = generate_with(&text, &interpreter("3.13.0"), |_| {}).unwrap_err();
+            let err = err.to_string();
+            assert!(err.contains("another program's loop"), "{err}");
+            assert!(err.contains("remove it"), "{err}");
+        }
+    }
+
+    #[test]
     fn an_import_that_would_bring_the_gil_back_is_refused_unless_it_stays_off() {
         let text =
             "name = \"x\"\n[[threads]]\nname = \"w\"\nops = [ { import = \"legacy_ext\" } ]\n";

@@ -99,6 +99,18 @@ impl<'a> Body<'a> {
                         "a multiprocessing.Value cannot be shared between subinterpreters: remove `shared = true` or use runtime \"multiprocessing\"".to_owned(),
                     ));
                 }
+                Op::Read {
+                    loop_body: Some(body),
+                    ..
+                }
+                | Op::Mutate {
+                    loop_body: Some(body),
+                    ..
+                } => {
+                    return Err(CpythonError::Unsupported(format!(
+                        "`loop_body = {body}` on a `read` or `mutate` describes another program's loop, which the simulator charges {body} bytecodes an iteration; a real interpreter runs gilscope's own loop (`OBJECT.value` or `DICT[n] = n` in a countdown), whose cost the simulator charges when `loop_body` is left out: remove it to run this scenario on a real interpreter"
+                    )));
+                }
                 Op::Increment {
                     counter,
                     call_inside,

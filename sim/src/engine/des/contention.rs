@@ -98,8 +98,9 @@ impl SimEngine {
         }
     }
 
-    /// Picoseconds of work per nanosecond for a loop of `body` bytecodes per iteration with
-    /// `line_ops` operations on the shared line, `k` threads contending (see the module docs).
+    /// Work per nanosecond (in [`FULL_SPEED`]'s units) for a loop of `body` bytecodes per
+    /// iteration with `line_ops` operations on the shared line, `k` threads contending (see the
+    /// module docs).
     fn contended_speed(&self, body: u64, line_ops: u32, k: u64) -> u64 {
         if k < 2 {
             return FULL_SPEED;

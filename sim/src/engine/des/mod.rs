@@ -336,7 +336,10 @@ impl SimEngine {
             Stage::Ready => "is ready, waiting for the event loop".into(),
             Stage::ExecutorIdle => "is an idle executor thread".into(),
             Stage::Queued => "waits in the pool's queue for a worker".into(),
-            Stage::PipeWrite { .. } | Stage::Delivering => "writes to a pipe".into(),
+            Stage::PipeWrite { .. } => "writes to a pipe".into(),
+            Stage::Delivering => {
+                "waits for the parent's threads to read its result and wake the caller".into()
+            }
             Stage::Blocking => "is in I/O or a sleep".into(),
             Stage::CondWait { .. } | Stage::TakeGil { .. } | Stage::OldResleep { .. } => {
                 "waits for the GIL".into()

@@ -1,16 +1,19 @@
 //! A pool's tasks ([`crate::engine::pool`]): every scenario thread is a task, submitted at the
-//! start and *queued* until a worker takes its chunk; the chunk's first task unpickles it on
+//! start and *queued* until a worker takes its chunk, which the parent's threads hand on to
+//! the workers' pipe one hop after another ([`Parent`]); the chunk's first task unpickles it on
 //! the worker (*pickling*, with the worker's own GIL), its tasks run one after another on that
 //! worker, and its last task pickles the results and writes them to the parent's result pipe
-//! ([`crate::engine::pipe`]), shown as I/O until the parent's result handler has read them.
-//! Then the worker takes the next chunk the parent has written. Messages to the parent
-//! (`send`, results) go through [`Pipes`], one reader each.
+//! ([`crate::engine::pipe`]), shown as I/O until the caller has them: the parent's result
+//! thread read and set them, and woke the caller. Then the worker takes the next chunk the
+//! parent has written. Messages to the parent (`send`, results) go through [`Pipes`], one
+//! reader each.
 
 use super::SimEngine;
 use super::thread::{Os, PipeMessage, Stage, Tid};
-use crate::engine::pipe::{Reader, pickle_cost};
+use crate::engine::pipe::{Reader, pickle_cost, transfer_cost};
+use crate::engine::pool::parent::{EXECUTOR_WORKER, Parent};
 use crate::engine::pool::{PoolPlan, RESULT_BYTES};
-use crate::engine::runtime;
+use crate::engine::runtime::{self, QUEUE_PUT};
 use crate::model::{RunConfig, Runtime};
 use crate::time::Nanos;
 use crate::trace::{NONE, RUNTIME_MESSAGE, ThreadState};
@@ -23,7 +26,7 @@ pub(super) struct Pipes {
     /// parent reading the pool's queue of messages.
     sends: Reader,
     /// A pool's result handler (`Pool`'s `_handle_results`, the executor's queue management
-    /// thread), which unpickles each result.
+    /// thread), which reads each result, then unpickles and sets it ([`Parent`]).
     results: Reader,
 }
 
@@ -35,6 +38,8 @@ pub(super) struct PoolState {
     /// Whether the workers are processes (their own interpreter and GIL each) rather than
     /// threads of the one interpreter.
     processes: bool,
+    /// The parent's threads that hand tasks to the workers and results back (process pools).
+    parent: Option<Parent>,
     /// When the parent has each chunk in the workers' pipe, once known.
     available: Vec<Option<Nanos>>,
     /// The next chunk no worker has taken.
@@ -66,11 +71,26 @@ impl SimEngine {
         let tasks = self.threads.len();
         let plan = PoolPlan::new(config, tasks);
         let chunks = plan.chunks(tasks);
-        let mut available: Vec<Option<Nanos>> = plan.available.iter().copied().map(Some).collect();
+        let processes = config.runtime != Runtime::ThreadPool;
+        let mut parent =
+            processes.then(|| Parent::new(config.runtime, config.wake_latency, plan.start));
+        let mut available: Vec<Option<Nanos>> = match parent.as_mut() {
+            // Written by the parent's threads, then through the pipe to a worker.
+            Some(parent) => parent
+                .submit(chunks, plan.queued_ahead)
+                .into_iter()
+                .map(|written| Some(written + transfer_cost(RESULT_BYTES)))
+                .collect(),
+            // ThreadPoolExecutor: a reference put on a SimpleQueue per submit.
+            None => (0..plan.queued_ahead)
+                .map(|k| Some(plan.start + (k as Nanos + 1) * QUEUE_PUT))
+                .collect(),
+        };
         available.resize(chunks, None);
         let first = plan.workers.min(chunks);
         self.pool = Some(PoolState {
-            processes: config.runtime != Runtime::ThreadPool,
+            processes,
+            parent,
             idle: (first..plan.workers).collect(),
             plan,
             tasks,
@@ -102,6 +122,7 @@ impl SimEngine {
         let first = lanes.start;
         pool.begin_at[first] = Some(begin);
         let processes = pool.processes;
+        let runtime = self.config.runtime;
         for lane in lanes {
             pool.worker_of[lane] = w;
             let th = &mut self.threads[Tid::from_index(lane)];
@@ -111,11 +132,11 @@ impl SimEngine {
         let th = &mut self.threads[t];
         th.startup = boot;
         // The worker unpickles the chunk it read from the pipe (a function and its arguments,
-        // a few dozen bytes each).
-        th.unpickle = if processes {
-            pickle_cost(RESULT_BYTES)
-        } else {
-            0
+        // a few dozen bytes each); an executor's worker does more for each task.
+        th.unpickle = match runtime {
+            Runtime::Pool => pickle_cost(RESULT_BYTES),
+            Runtime::ProcessPool => pickle_cost(RESULT_BYTES) + EXECUTOR_WORKER,
+            _ => 0,
         };
         if th.stage == Stage::Queued {
             self.schedule(t, begin.max(self.now));
@@ -172,17 +193,32 @@ impl SimEngine {
     /// asleep in the kernel until its `send` returns.
     pub(super) fn write_pipe(&mut self, t: Tid, message: PipeMessage) {
         let wake = self.config.wake_latency;
-        // A pool's messages are read by a thread that unpickles them; the multiprocessing
-        // runtime's main process reads the bytes.
-        let unpickles = message.result || self.pool.is_some();
+        let now = self.now;
+        let parent_free = self
+            .pool
+            .as_ref()
+            .and_then(|p| p.parent.as_ref())
+            .map(|parent| parent.reader_free(message.result));
         let reader = if message.result {
             &mut self.pipes.results
         } else {
             &mut self.pipes.sends
         };
-        let written = reader.write(self.now, message.bytes, unpickles, wake);
+        if let Some(free) = parent_free {
+            // A thread of the parent reads it once done with what it was given before.
+            reader.hold_until(free);
+        }
+        let read = reader.write(now, message.bytes, wake);
+        let delivered = if parent_free.is_some() {
+            // ... and unpickles it holding the parent's GIL.
+            self.parent_read(message.result, read.delivered, pickle_cost(message.bytes))
+        } else {
+            // The multiprocessing runtime's main process reads the bytes.
+            read.delivered
+        };
+        let writer_done = read.writer_done;
         self.threads[t].stage = Stage::PipeWrite {
-            result: message.result.then_some(written.delivered),
+            result: message.result.then_some(delivered),
         };
         let call = self.threads[t].next_io_call();
         // A chunk's results are the pool's own message, not an I/O call of the program.
@@ -192,7 +228,40 @@ impl SimEngine {
             call
         };
         self.block(t, ThreadState::Io, other);
-        self.schedule(t, written.writer_done);
+        self.schedule(t, writer_done);
+    }
+
+    /// A message read off a pipe at `at` by a thread of a process pool's parent, which then
+    /// unpickles it for `unpickle` holding the parent's GIL: a `send`, or a chunk's results,
+    /// which the result thread sets, waking the caller if it waits for them and (an executor)
+    /// moving the next call item into the place they freed. Returns when the reader is done
+    /// with a `send`, or when the caller has the results.
+    fn parent_read(&mut self, result: bool, at: Nanos, unpickle: Nanos) -> Nanos {
+        let executor = self.config.runtime == Runtime::ProcessPool;
+        let Some(PoolState {
+            parent: Some(parent),
+            plan,
+            tasks,
+            available,
+            results,
+            ..
+        }) = self.pool.as_mut()
+        else {
+            return at;
+        };
+        if !result {
+            return parent.read_send(at, unpickle);
+        }
+        let k = plan.queued_ahead + *results;
+        *results += 1;
+        let refill = k < available.len() && available[k].is_none();
+        // An executor's caller waits on each future; map's caller on the whole map.
+        let caller = executor || *results == plan.chunks(*tasks);
+        let (received, written) = parent.result(at, unpickle, caller, refill);
+        if let Some(written) = written {
+            available[k] = Some(written + transfer_cost(RESULT_BYTES));
+        }
+        received
     }
 
     /// `t`'s write to the parent returned.
@@ -202,14 +271,9 @@ impl SimEngine {
             self.wake(t, Some(ThreadState::Waking));
             return;
         };
-        // The worker is free for the next chunk; the result is on its way to the parent.
-        if let Some(pool) = self.pool.as_mut() {
+        // The worker is free for the next chunk; the result is on its way to the caller.
+        if let Some(pool) = self.pool.as_ref() {
             let w = pool.worker_of[t.index()];
-            let k = pool.plan.queued_ahead + pool.results;
-            pool.results += 1;
-            if k < pool.available.len() && pool.available[k].is_none() {
-                pool.available[k] = Some(delivered + pool.plan.refill);
-            }
             self.worker_idle(w);
         }
         self.threads[t].stage = Stage::Delivering;

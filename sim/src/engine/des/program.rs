@@ -7,10 +7,11 @@
 use super::thread::{Os, Overhead, PipeMessage, Resume, Stage, Tid};
 use super::{STALL_LIMIT, SimEngine};
 use crate::engine::SimError;
-use crate::engine::increment::IncrementLoop;
+use crate::engine::increment::PythonLoop;
+use crate::engine::object_loop::ObjectLoop;
 use crate::engine::pipe::pickle_cost;
 use crate::engine::runtime;
-use crate::engine::work::{LoopShape, SharedUse};
+use crate::engine::work::LoopShape;
 use crate::model::PythonVersion;
 use crate::scenario::{Op, Repeat};
 use crate::time::{Nanos, format_nanos};
@@ -275,23 +276,12 @@ impl SimEngine {
                 );
                 false
             }
-            Op::Read {
-                object,
-                times,
-                loop_body,
-                kind,
-                per_thread,
-            } => {
-                let line_ops = if kind.deferred() || per_thread { 0 } else { 2 };
-                self.begin_shared_loop(t, object, times, loop_body, line_ops);
-                false
-            }
-            Op::Mutate {
-                object,
-                times,
-                loop_body,
-            } => {
-                self.begin_shared_loop(t, object, times, loop_body, 4);
+            Op::Read { .. } | Op::Mutate { .. } => {
+                if let Some(iterations) = ObjectLoop::of(&op, self.config.python) {
+                    let shape = iterations.shape(self.model);
+                    let shared = Some(iterations.shared);
+                    self.begin_work(t, iterations.bytecodes(), shape, None, shared);
+                }
                 false
             }
             Op::Collect(duration) => self.collect(t, duration),
@@ -301,8 +291,8 @@ impl SimEngine {
                 call_inside,
                 ..
             } => {
-                let shape = LoopShape::increment(
-                    IncrementLoop::of(self.config.python, call_inside),
+                let shape = LoopShape::program(
+                    PythonLoop::increment(self.config.python, call_inside),
                     self.model,
                 );
                 self.begin_work(t, times * u64::from(shape.body), shape, Some(counter), None);
@@ -409,21 +399,6 @@ impl SimEngine {
             self.want_core(t, false)?;
             Ok(false)
         }
-    }
-
-    /// Starts a loop of `times` iterations of `loop_body` bytecodes, each touching shared
-    /// object `object` with `line_ops` atomic operations on its cache line.
-    fn begin_shared_loop(
-        &mut self,
-        t: Tid,
-        object: usize,
-        times: u64,
-        loop_body: u32,
-        line_ops: u32,
-    ) {
-        let shape = LoopShape::compute(loop_body, self.model);
-        let shared = SharedUse { object, line_ops };
-        self.begin_work(t, times * u64::from(shape.body), shape, None, Some(shared));
     }
 
     /// The thread sleeps in the kernel for `duration` (a blocking call, a sleep), GIL
