@@ -980,9 +980,13 @@ impl<'a> Timeline<'a> {
         } else {
             theme.label_font()
         };
-        let galley = frame
-            .painter
-            .layout_no_wrap(Self::lane_label(trace, lane), font, color);
+        // Elided ("…") where the gutter is narrower than the label (two runs side by side),
+        // rather than running into the plot.
+        let mut job =
+            egui::text::LayoutJob::simple_singleline(Self::lane_label(trace, lane), font, color);
+        job.wrap =
+            egui::text::TextWrapping::truncate_at_width((frame.map.left - x - 4.0).max(12.0));
+        let galley = frame.painter.layout_job(job);
         let pos = pos2(x, rr.center().y - galley.size().y * 0.5);
         out.texts.push(Shape::galley(pos, galley, color));
     }
