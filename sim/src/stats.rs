@@ -321,8 +321,12 @@ impl Stats {
         };
         let mut resume_lags = Vec::new();
         let mut sequential: Nanos = 0;
+        let mut retakes = 0;
+        let mut waiting = Vec::new();
         for (id, (info, lane)) in trace.threads.iter().zip(&trace.thread_lanes).enumerate() {
             let scan = scan_thread(id as u32, info, lane, trace.now);
+            retakes += scan.retakes;
+            waiting.extend_from_slice(&scan.waiting);
             samples.io_latency.extend_from_slice(&scan.io_latencies);
             samples
                 .acquire_latency
@@ -377,7 +381,15 @@ impl Stats {
             speedup: known.then(|| sequential as f64 / wall as f64),
             io_latency_ms: Summary::of(io_latency),
             resume_lag_ms: Summary::of(resume_lags),
-            gil: gil_stats(trace, slices, acquire_latency),
+            gil: gil_stats(
+                trace,
+                Holds {
+                    slices,
+                    acquire_latency,
+                    retakes,
+                    waiting,
+                },
+            ),
             contention_ms: threads.iter().map(|t| t.contention_ms).sum(),
             threads,
             counters: trace.counters.clone(),
@@ -450,8 +462,26 @@ impl Samples {
     }
 }
 
-/// The GIL's stats from the trace's markers and the samples of holds and acquisitions.
-fn gil_stats(trace: &Trace, slices: Vec<Nanos>, acquire_latency: Vec<Nanos>) -> GilStats {
+/// What the threads' scans found of the GIL, for [`gil_stats`].
+struct Holds {
+    /// Every uninterrupted hold (the GIL lane's spans).
+    slices: Vec<Nanos>,
+    /// Every acquisition's wait.
+    acquire_latency: Vec<Nanos>,
+    /// Old-GIL releases the releaser took back.
+    retakes: u64,
+    /// Every thread's waits for the GIL (start, end), each lane's in order, lane after lane.
+    waiting: Vec<(Nanos, Nanos)>,
+}
+
+/// The GIL's stats from the trace's markers and what the threads' scans found.
+fn gil_stats(trace: &Trace, holds: Holds) -> GilStats {
+    let Holds {
+        slices,
+        acquire_latency,
+        retakes,
+        waiting,
+    } = holds;
     let wall = trace.now;
     let wall_s = (wall as f64 / 1e9).max(1e-12);
     let held: Nanos = slices.iter().sum();
@@ -466,7 +496,7 @@ fn gil_stats(trace: &Trace, slices: Vec<Nanos>, acquire_latency: Vec<Nanos>) -> 
         forced_switches: count(MarkerKind::ForcedSwitch),
         drop_requests: count(MarkerKind::DropRequest),
         futile_wakeups: count(MarkerKind::FutileWakeup),
-        retakes: retakes(trace),
+        retakes,
         switches_per_s: switches as f64 / wall_s,
         held_fraction: if wall > 0 {
             held as f64 / wall as f64
@@ -475,28 +505,8 @@ fn gil_stats(trace: &Trace, slices: Vec<Nanos>, acquire_latency: Vec<Nanos>) -> 
         },
         slice_ms: Summary::of(slices),
         acquire_latency_ms: Summary::of(acquire_latency),
-        handoff_ms: ms(handoff_time(trace)),
+        handoff_ms: ms(handoff_time(trace, waiting)),
     }
-}
-
-/// Old-GIL releases the releaser took back: a thread lane's *signalling* span followed on that
-/// lane by one that holds the GIL.
-fn retakes(trace: &Trace) -> u64 {
-    trace
-        .thread_lanes
-        .iter()
-        .map(|lane| {
-            let mut previous = None;
-            until(lane, trace.now)
-                .filter(|s| {
-                    let retaken =
-                        previous == Some(ThreadState::Signalling) && s.state.info().holds_gil;
-                    previous = Some(s.state);
-                    retaken
-                })
-                .count() as u64
-        })
-        .sum()
 }
 
 /// Time spent on cores: the core lanes' spans; in a trace without core lanes (an engine that
@@ -529,15 +539,9 @@ fn gil_slices(trace: &Trace) -> Vec<Nanos> {
     until(&trace.gil, trace.now).map(|s| s.duration()).collect()
 }
 
-/// Total time the GIL lane is empty while at least one thread waits for the GIL.
-fn handoff_time(trace: &Trace) -> Nanos {
-    let mut waiting: Vec<(Nanos, Nanos)> = trace
-        .thread_lanes
-        .iter()
-        .flat_map(|l| until(l, trace.now))
-        .filter(|s| s.state == ThreadState::WaitingGil && s.end > s.start)
-        .map(|s| (s.start, s.end))
-        .collect();
+/// Total time the GIL lane is empty while at least one thread waits for the GIL, from every
+/// thread's `waiting` spans (see [`ThreadScan::waiting`]).
+fn handoff_time(trace: &Trace, mut waiting: Vec<(Nanos, Nanos)>) -> Nanos {
     // Each lane's spans are in order: a stable sort merges the runs (the same order as any sort).
     #[expect(
         clippy::stable_sort_primitive,
@@ -585,6 +589,11 @@ struct ThreadScan {
     overhead: Nanos,
     /// Bytecodes executed while contended.
     contended_bytecodes: u64,
+    /// Old-GIL releases the thread took back: a *signalling* span followed by one that holds
+    /// the GIL.
+    retakes: u64,
+    /// Its waits for the GIL that took time, (start, end) in order.
+    waiting: Vec<(Nanos, Nanos)>,
 }
 
 /// An I/O call in progress during a scan: its number (the span's `other`), since when it
@@ -609,12 +618,22 @@ fn scan_thread(me: u32, info: &ThreadInfo, lane: &Lane, now: Nanos) -> ThreadSca
         resume_lags: Vec::new(),
         overhead: 0,
         contended_bytecodes: 0,
+        retakes: 0,
+        waiting: Vec::new(),
     };
+    let mut previous = None;
     let mut released_at = info.started.unwrap_or(0);
     let mut call: Option<PendingCall> = None;
     let mut wanting_since: Option<Nanos> = None;
     for span in until(lane, now) {
         scan.bytecodes += span.bytecodes;
+        if previous == Some(ThreadState::Signalling) && holds_gil(span.state) {
+            scan.retakes += 1;
+        }
+        previous = Some(span.state);
+        if span.state == ThreadState::WaitingGil && span.end > span.start {
+            scan.waiting.push((span.start, span.end));
+        }
         if span.state == ThreadState::CCallReleased && span.other == me {
             // Not the program's work (see `Span::other`).
             scan.overhead += span.duration();
@@ -689,6 +708,8 @@ fn thread_stats(
         resume_lags,
         overhead,
         contended_bytecodes,
+        retakes: _,
+        waiting: _,
     } = scan;
     let lifetime = info
         .finished
@@ -783,6 +804,13 @@ mod tests {
         t.set(LaneId::Thread(2), 25, Some((ThreadState::WaitingGil, NONE)));
         t.set(LaneId::Thread(2), 30, Some((ThreadState::Running, NONE)));
         t.close(40);
-        assert_eq!(handoff_time(&t), 7);
+        let waiting = t
+            .threads
+            .iter()
+            .zip(&t.thread_lanes)
+            .enumerate()
+            .flat_map(|(id, (info, lane))| scan_thread(id as u32, info, lane, t.now).waiting)
+            .collect();
+        assert_eq!(handoff_time(&t, waiting), 7);
     }
 }

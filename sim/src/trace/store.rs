@@ -155,11 +155,13 @@ impl SpanStore {
 
     #[inline]
     fn decode(&self, i: usize) -> Span {
-        let within = i & (CHUNK - 1);
-        match self.sealed.get(i >> CHUNK_BITS) {
-            Some(chunk) => chunk.decode(within),
-            None => self.tail.decode(within),
-        }
+        self.chunk_of(i).decode(i & (CHUNK - 1))
+    }
+
+    /// The chunk holding span `i`.
+    #[inline]
+    fn chunk_of(&self, i: usize) -> &Chunk {
+        self.sealed.get(i >> CHUNK_BITS).map_or(&self.tail, |c| c)
     }
 
     /// Span `i`, decoded.
@@ -245,7 +247,13 @@ impl SpanStore {
             Bound::Unbounded => usize::MAX,
         }
         .min(self.len());
-        (from.min(to)..to).map(move |i| self.decode(i))
+        Iter {
+            store: self,
+            front: from.min(to),
+            back: to,
+            chunk: None,
+            chunk_start: 0,
+        }
     }
 
     /// The number of leading spans for which `pred` holds (`pred` must hold for a prefix of
@@ -315,6 +323,60 @@ impl SpanStore {
         self.extend(spans);
     }
 }
+
+/// Decoded spans of a store, in order: forwards, a chunk is looked up once per [`CHUNK`]
+/// spans rather than once per span; backwards, one by one.
+struct Iter<'a> {
+    store: &'a SpanStore,
+    /// The next span forwards, and the end of the range (exclusive).
+    front: usize,
+    back: usize,
+    /// The chunk `front` was last in, and the index of its first span.
+    chunk: Option<&'a Chunk>,
+    chunk_start: usize,
+}
+
+impl Iterator for Iter<'_> {
+    type Item = Span;
+
+    #[inline]
+    fn next(&mut self) -> Option<Span> {
+        if self.front >= self.back {
+            return None;
+        }
+        let chunk = match self.chunk {
+            Some(c) if self.front - self.chunk_start < c.packed.len() => c,
+            _ => {
+                let c = self.store.chunk_of(self.front);
+                self.chunk = Some(c);
+                self.chunk_start = self.front & !(CHUNK - 1);
+                c
+            }
+        };
+        let i = self.front - self.chunk_start;
+        self.front += 1;
+        Some(chunk.decode(i))
+    }
+
+    #[inline]
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        let n = self.back - self.front.min(self.back);
+        (n, Some(n))
+    }
+}
+
+impl DoubleEndedIterator for Iter<'_> {
+    #[inline]
+    fn next_back(&mut self) -> Option<Span> {
+        if self.front >= self.back {
+            return None;
+        }
+        self.back -= 1;
+        Some(self.store.decode(self.back))
+    }
+}
+
+impl ExactSizeIterator for Iter<'_> {}
 
 /// Spans a store gained since it held `from` of them: see [`SpanStore::since`].
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -429,6 +491,55 @@ mod tests {
         store.add_to_last(4);
         assert_eq!(store.last().map(|s| s.bytecodes), Some(5));
         assert_eq!(store.len(), n);
+    }
+
+    #[test]
+    fn iterating_walks_chunks_in_order_from_both_ends() {
+        // Spans in three chunks and a tail, one escaped in the second chunk.
+        let n = 3 * CHUNK + 10;
+        let big = u64::from(u32::MAX) + 1;
+        let spans: Vec<Span> = (0..n as u64)
+            .map(|i| {
+                let (start, end) = if i as usize >= CHUNK + 5 {
+                    (big + i * 4, big + i * 4 + 3)
+                } else if i as usize == CHUNK + 4 {
+                    (i * 4, big + i * 4)
+                } else {
+                    (i * 4, i * 4 + 3)
+                };
+                span(
+                    start,
+                    end,
+                    i % 7,
+                    (i % 3) as u32,
+                    ThreadState::ALL[i as usize % 5],
+                )
+            })
+            .collect();
+        let store = SpanStore::from(spans.clone());
+        assert_eq!(store.iter().len(), n);
+        assert_eq!(store.to_vec(), spans);
+        for (from, to) in [
+            (0, n),
+            (CHUNK - 2, CHUNK + 6),
+            (CHUNK + 4, 3 * CHUNK + 1),
+            (n - 3, n),
+        ] {
+            let mut it = store.range(from..to);
+            assert_eq!(it.len(), to - from);
+            // Forwards and backwards at once meet in the middle.
+            let mut forwards = Vec::new();
+            let mut backwards = Vec::new();
+            while let Some(s) = it.next() {
+                forwards.push(s);
+                if let Some(b) = it.next_back() {
+                    backwards.push(b);
+                }
+            }
+            backwards.reverse();
+            forwards.extend(backwards);
+            assert_eq!(forwards, spans[from..to], "{from}..{to}");
+        }
     }
 
     #[test]
