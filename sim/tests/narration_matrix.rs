@@ -470,7 +470,14 @@ impl Reading<'_> {
             let noun = m[3].to_lowercase();
             let ok = if noun.starts_with("core") {
                 n == run.cores
-            } else if noun.starts_with("worker") || noun.starts_with("process") {
+            } else if noun.starts_with("worker") {
+                // A pool's workers are its own (all of them, or those busy at once: at most
+                // one per task); its threads are tasks, never "workers".
+                match run.workers {
+                    Some(workers) => n == workers || n == workers.min(run.counts[0]),
+                    None => run.counts.contains(&n),
+                }
+            } else if noun.starts_with("process") {
                 run.counts.contains(&n) || run.workers == Some(n)
             } else {
                 run.counts.contains(&n)

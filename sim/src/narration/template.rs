@@ -143,12 +143,19 @@ impl Template {
                     let written = value.write(fact.fact.kind);
                     text.push_str(&written);
                     if let Some((one, many)) = noun {
-                        text.push(' ');
-                        text.push_str(if value == Value::Number(1.0) {
+                        let word = if value == Value::Number(1.0) {
                             one
                         } else {
                             many
-                        });
+                        };
+                        text.push(' ');
+                        // Under a pool the scenario's threads are its tasks, and "worker" is
+                        // the pool's: "4 workers each run…" would count the tasks as workers.
+                        if fact.fact.name == "threads" && run.stats.runtime.is_pool() {
+                            text.push_str(&as_task(word));
+                        } else {
+                            text.push_str(word);
+                        }
                     }
                     quotes.push(Quote {
                         fact: name.clone(),
@@ -159,6 +166,22 @@ impl Template {
             }
         }
         Some((text, quotes))
+    }
+}
+
+/// A noun for threads as the noun for a pool's tasks: its last word "worker" or "workers"
+/// becomes "task" or "tasks" ("I/O worker" → "I/O task"); any other noun is kept.
+fn as_task(noun: &str) -> String {
+    let (head, last) = noun.rsplit_once(' ').unwrap_or(("", noun));
+    let task = match last {
+        "worker" => "task",
+        "workers" => "tasks",
+        _ => return noun.to_owned(),
+    };
+    if head.is_empty() {
+        task.to_owned()
+    } else {
+        format!("{head} {task}")
     }
 }
 
@@ -175,5 +198,20 @@ fn renamed(name: &str, fact: FactRef) -> String {
     match name.split_once('.') {
         Some((_, qualifier)) => format!("{}.{qualifier}", fact.fact.name),
         None => fact.fact.name.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::as_task;
+
+    #[test]
+    fn a_pools_threads_are_tasks_not_workers() {
+        assert_eq!(as_task("worker"), "task");
+        assert_eq!(as_task("workers"), "tasks");
+        assert_eq!(as_task("I/O worker"), "I/O task");
+        assert_eq!(as_task("CPU-bound workers"), "CPU-bound tasks");
+        assert_eq!(as_task("thread"), "thread");
+        assert_eq!(as_task("worker processes"), "worker processes");
     }
 }
