@@ -39,3 +39,23 @@ fn a_pool_that_could_never_finish_is_refused_once_and_its_workers_stay_usable() 
         0
     );
 }
+
+#[test]
+fn a_pool_that_needs_more_workers_can_still_be_chosen_and_then_given_them() {
+    // On one core a pool's default is one worker, which the convoy's endless task would hold:
+    // "Runs as" still offers the pool, whose refusal then says how many workers it needs.
+    let mut settings = ui_support::preset("convoy", Speed::Fastest);
+    settings.overrides.cores = Some(1);
+    let mut h = ui_support::harness_sized(GilscopeApp::new(settings), egui::vec2(1280.0, 900.0));
+    h.run_steps(3);
+    h.get_by_role_and_label(Role::ComboBox, "Runs as").click();
+    h.run_steps(2);
+    let pool = h.get_by_role_and_label(Role::Button, "pool");
+    assert!(!pool.accesskit_node().is_disabled(), "the pool is offered");
+    pool.click();
+    h.run_steps(3);
+    assert_eq!(h.state().settings.overrides.runtime, Some(Runtime::Pool));
+    h.get_by_label_contains("use at least 2 workers");
+    let workers = h.get_by_role_and_label(Role::SpinButton, "Pool workers");
+    assert!(!workers.accesskit_node().is_disabled());
+}
