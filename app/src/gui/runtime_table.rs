@@ -208,10 +208,15 @@ impl View for RuntimeTable {
         }
         let gil = rows.first().and_then(|r| r.outcome.as_ref().ok());
         // Each row's button comes right after its name, so that it is on screen however many
-        // columns follow (the table scrolls sideways in a narrow window).
+        // columns follow (the table scrolls in a narrow window).
         let [runtime, columns @ ..] = COMPARE_COLUMNS;
-        egui::ScrollArea::horizontal()
+        // Both ways within the height left, so that its sideways scroll bar stays on screen
+        // when the table is also taller than the window (presentation mode at 1024×640), and
+        // solid bars, seen without hovering: columns past the edge are there to scroll to.
+        ui.style_mut().spacing.scroll = egui::style::ScrollStyle::solid();
+        egui::ScrollArea::both()
             .id_salt("runtime-table-scroll")
+            .max_height(ui.available_height())
             .show(ui, |ui| {
                 egui::Grid::new("runtime-table")
                     .num_columns(COMPARE_COLUMNS.len() + 1)
