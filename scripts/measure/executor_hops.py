@@ -33,6 +33,8 @@ import sys
 import threading
 import time
 
+from common import busy_processes
+
 ROUNDS = 300
 REPEATS = 3
 TASKS = 400
@@ -347,23 +349,14 @@ def measure_hops(ctx):
     show_hops("Pool apply_async(f).get()", rounds)
 
 
-def spin(stop):
-    while not stop.is_set():
-        pass
-
-
 def main():
     busy = int(sys.argv[1]) if len(sys.argv) > 1 else 0
     ctx = mp.get_context("fork")
-    stop = ctx.Event()
-    spinners = [ctx.Process(target=spin, args=(stop,)) for _ in range(busy)]
-    for s in spinners:
-        s.start()
     with open("/proc/loadavg") as f:
         load = f.read().strip()
     print("python %s, %d cores, %d busy processes beside, %d workers, /proc/loadavg %s"
           % (sys.version.split()[0], os.cpu_count(), busy, WORKERS, load))
-    try:
+    with busy_processes(ctx, busy):
         measure_thread_wake()
         measure_process_wake(ctx)
         measure_hops(ctx)
@@ -372,10 +365,6 @@ def main():
                 lambda: concurrent.futures.ProcessPoolExecutor(WORKERS, mp_context=ctx))
         measure("ThreadPoolExecutor submit(f).result()",
                 lambda: concurrent.futures.ThreadPoolExecutor(WORKERS))
-    finally:
-        stop.set()
-        for s in spinners:
-            s.join()
 
 
 if __name__ == "__main__":

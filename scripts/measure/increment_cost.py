@@ -8,12 +8,10 @@ count, as gilscope's calibration measures a bytecode). Runs on Python 2.7 and 3.
 
     for v in 2.7.18 3.9.18 3.11.7 3.13.0; do ~/.pyenv/versions/$v/bin/python increment_cost.py; done
 """
-import dis
-import os
 import sys
-import time
 
-clock = getattr(time, 'perf_counter', time.time)
+from common import best, loop_instructions
+
 counter = 0
 
 
@@ -40,29 +38,12 @@ def call(n):
         n -= 1
 
 
-def best(function, n, repeats=41):
-    fastest = float('inf')
-    for _ in range(repeats):
-        start = clock()
-        function(n)
-        fastest = min(fastest, clock() - start)
-    return fastest / n
-
-
-def countdown_instructions():
-    """The countdown loop's instructions per iteration, counted as gilscope's calibration
-    counts them (`sim/src/cpython/program/dis_count.py`)."""
-    here = os.path.dirname(os.path.abspath(__file__))
-    path = os.path.join(here, '..', '..', 'sim', 'src', 'cpython', 'program', 'dis_count.py')
-    namespace = {'dis': dis}
-    exec(compile(open(path).read(), path, 'exec'), namespace)
-    return namespace['loop_instructions'](countdown)
 
 
 N = 20000
 loop = best(countdown, N)
-bytecode = loop / countdown_instructions()
+bytecode = loop / loop_instructions(countdown)
 plain_cost = (best(plain, N) - loop) / bytecode
 call_cost = (best(call, N) - loop) / bytecode
 print('%-8s countdown %.2f ns/bytecode (%d a loop)   counter += 1: %.1f bytecodes   counter += one(): %.1f bytecodes'
-      % (sys.version.split()[0], bytecode * 1e9, countdown_instructions(), plain_cost, call_cost))
+      % (sys.version.split()[0], bytecode * 1e9, loop_instructions(countdown), plain_cost, call_cost))

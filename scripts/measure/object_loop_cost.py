@@ -16,13 +16,11 @@ Runs on Python 2.7 and 3.x:
         ~/.pyenv/versions/$v/bin/python scripts/measure/object_loop_cost.py
     done
 """
-import dis
-import os
 import sys
 import threading
-import time
 
-clock = getattr(time, 'perf_counter', time.time)
+from common import best, loop_instructions
+
 try:
     range_ = xrange  # noqa: F821 (Python 2.7)
 except NameError:
@@ -122,37 +120,19 @@ def three_attribute_reads(n):  # cpython#139103: shared_instance_attribute
         obj.value
 
 
-def best(function, n, repeats=41):
-    function(n)  # warm up (and fill the dict)
-    fastest = float('inf')
-    for _ in range(repeats):
-        start = clock()
-        function(n)
-        fastest = min(fastest, clock() - start)
-    return fastest / n
-
-
-def instructions(function):
-    """The loop's instructions per iteration, counted as gilscope's calibration counts them
-    (`sim/src/cpython/program/dis_count.py`)."""
-    here = os.path.dirname(os.path.abspath(__file__))
-    path = os.path.join(here, '..', '..', 'sim', 'src', 'cpython', 'program', 'dis_count.py')
-    namespace = {'dis': dis}
-    exec(compile(open(path).read(), path, 'exec'), namespace)
-    return namespace['loop_instructions'](function)
 
 
 N = 20000
-loop = best(countdown, N)
-own_instructions = instructions(countdown)
+loop = best(countdown, N, warm_up=True)
+own_instructions = loop_instructions(countdown)
 bytecode = loop / own_instructions
 print('%-8s countdown %.2f ns/bytecode (%d a loop); load %s'
       % (sys.version.split()[0], bytecode * 1e9, own_instructions,
          ' '.join(open('/proc/loadavg').read().split()[:3])))
 for function in (read_instance, read_function, read_module, read_type, read_own, mutate,
                  dict_get, lock_locked, three_attribute_reads):
-    iteration = best(function, N) / bytecode
+    iteration = best(function, N, warm_up=True) / bytecode
     published = function in (dict_get, lock_locked, three_attribute_reads)
     statement = '' if published else '   statement %5.1f' % (iteration - own_instructions)
     print('  %-22s %2d instructions   iteration %5.1f bytecodes%s'
-          % (function.__name__, instructions(function), iteration, statement))
+          % (function.__name__, loop_instructions(function), iteration, statement))

@@ -25,6 +25,8 @@ import os
 import sys
 import time
 
+from common import busy_processes
+
 ROUNDS = 200
 SMALL, LARGE = 100, 1_000_000
 
@@ -149,21 +151,12 @@ def measure_pool(ctx, workers):
     show("pool_task Executor", tasks)
 
 
-def spin(stop):
-    while not stop.is_set():
-        pass
-
-
 def main():
     busy = int(sys.argv[1]) if len(sys.argv) > 1 else 0
     ctx = mp.get_context("fork")
-    stop = ctx.Event()
-    spinners = [ctx.Process(target=spin, args=(stop,)) for _ in range(busy)]
-    for s in spinners:
-        s.start()
     print("python %s, %d cores, %d busy processes beside, load %s"
           % (sys.version.split()[0], os.cpu_count(), busy, os.getloadavg()))
-    try:
+    with busy_processes(ctx, busy):
         measure_send(ctx, SMALL)
         measure_send(ctx, LARGE)
         measure_queue(ctx, SMALL)
@@ -171,10 +164,6 @@ def main():
         measure_fan_in(ctx, LARGE, 4)
         measure_fan_in(ctx, SMALL, 4)
         measure_pool(ctx, 4)
-    finally:
-        stop.set()
-        for s in spinners:
-            s.join()
 
 
 if __name__ == "__main__":
