@@ -420,10 +420,10 @@ impl Stats {
         if n == 1 {
             return format!("the one {kind}'s own copy");
         }
-        let plural = if kind.ends_with('s') { "es" } else { "s" };
+        let plural = format!("{kind}{}", if kind.ends_with('s') { "es" } else { "s" });
         format!(
-            "the own copies of the {} {kind}{plural}",
-            crate::format::count(n)
+            "the own copies of the {}",
+            crate::format::counted(n, kind, &plural)
         )
     }
 

@@ -490,14 +490,14 @@ impl GilscopeApp {
         let runtime = merged.runtime.unwrap_or_default();
         ui.horizontal(|ui| {
             let label = ui.label("Runs as");
+            let tasks = self.loaded.as_ref().map_or(0, |(_, scenario)| {
+                scenario.groups.iter().map(|g| g.count).sum::<u32>()
+            });
             let why = |r: Runtime| {
                 let reason = self.why_not(&self.with(|o| o.runtime = Some(r)))?;
                 // A pool too small for the scenario's endless tasks is offered all the same
                 // when a worker per task would run: the refusal then says how many it needs,
                 // and the "Pool workers" control (enabled under a pool) can give them.
-                let tasks = self.loaded.as_ref().map_or(0, |(_, scenario)| {
-                    scenario.groups.iter().map(|g| g.count).sum::<u32>()
-                });
                 let enough = self.with(|o| {
                     o.runtime = Some(r);
                     o.workers = Some(tasks.max(1));

@@ -30,7 +30,7 @@ use egui::containers::scroll_area::ScrollSource;
 use egui::{Align2, IdSalt, Mesh, Pos2, Rect, Response, Sense, Shape, Ui, pos2, vec2};
 use gilscope_sim::events::{EventKind, RunEvent};
 use gilscope_sim::trace::{LaneId, NONE, Span};
-use gilscope_sim::{Nanos, RunConfig, Runtime, Trace};
+use gilscope_sim::{Nanos, RunConfig, Trace};
 use lod::{Block, LaneData, LaneIndex, LaneKind};
 use mapping::TimeMap;
 use paint::{Budget, LaneRow, MarkerRows};
@@ -1096,7 +1096,7 @@ impl<'a> Timeline<'a> {
 fn empty_gil_lane(config: &RunConfig) -> String {
     if !config.gil_enabled() {
         "no GIL in this free-threaded build: no thread waits for one".to_owned()
-    } else if config.runtime.uses_processes() || config.runtime == Runtime::Subinterpreters {
+    } else if config.runtime.separate_interpreters() {
         format!(
             "one GIL per {}, none shared: no thread waits for another's",
             config.runtime.interpreter_kind()

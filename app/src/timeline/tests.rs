@@ -4,6 +4,7 @@
 use super::*;
 use crate::theme::ThemeMode;
 use egui::{Event, Modifiers, MouseWheelUnit, PointerButton, RawInput, pos2, vec2};
+use gilscope_sim::Runtime;
 
 fn input(events: Vec<Event>) -> RawInput {
     RawInput {
