@@ -101,7 +101,9 @@ impl LoopShape {
 pub const FULL_SPEED: u64 = 1_000_000;
 
 /// [`FULL_SPEED`]'s units in a picosecond.
-const SPEED_PER_PS: u128 = 1000;
+const SPEED_PER_PS_64: u64 = 1000;
+/// The same, for the 128-bit arithmetic of the rare product that does not fit in 64 bits.
+const SPEED_PER_PS: u128 = SPEED_PER_PS_64 as u128;
 
 /// A shared object a loop touches on every iteration (`gil-model.md` rule 19b).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -143,9 +145,22 @@ impl Work {
     pub fn done_at(&self, now: Nanos, ps: u64) -> u64 {
         match self.segment {
             Some((start, done0)) => {
-                let done =
-                    u128::from(now.saturating_sub(start)) * u128::from(self.speed) / SPEED_PER_PS;
-                (u128::from(done0) + done).min(u128::from(self.total * ps)) as u64
+                let elapsed = now.saturating_sub(start);
+                let end = self.total * ps;
+                // In 64 bits where nothing overflows (always, but for runs of hours), in 128
+                // otherwise: the same value, without a 128-bit division on every re-timing.
+                let fast = if self.speed == FULL_SPEED {
+                    elapsed.checked_mul(FULL_SPEED / SPEED_PER_PS_64)
+                } else {
+                    elapsed
+                        .checked_mul(self.speed)
+                        .map(|work| work / SPEED_PER_PS_64)
+                };
+                if let Some(total) = fast.and_then(|done| done0.checked_add(done)) {
+                    return total.min(end);
+                }
+                let done = u128::from(elapsed) * u128::from(self.speed) / SPEED_PER_PS;
+                (u128::from(done0) + done).min(u128::from(end)) as u64
             }
             None => self.done_ps,
         }
@@ -159,8 +174,17 @@ impl Work {
     /// The time at which the work reaches `target_ps`, from the current segment.
     pub fn time_of(&self, target_ps: u64) -> Nanos {
         let (start, done0) = self.segment.unwrap_or((0, self.done_ps));
-        let left = u128::from(target_ps.saturating_sub(done0)) * SPEED_PER_PS;
-        let took = left.div_ceil(u128::from(self.speed.max(1)));
+        let left = target_ps.saturating_sub(done0);
+        // At full speed `left * 1000 / 1_000_000`, rounded up, is `left / 1000` rounded up:
+        // the same value without a division by a variable.
+        if self.speed == FULL_SPEED {
+            return start.saturating_add(left.div_ceil(FULL_SPEED / SPEED_PER_PS_64));
+        }
+        let speed = self.speed.max(1);
+        if let Some(work) = left.checked_mul(SPEED_PER_PS_64) {
+            return start.saturating_add(work.div_ceil(speed));
+        }
+        let took = (u128::from(left) * SPEED_PER_PS).div_ceil(u128::from(speed));
         start.saturating_add(u64::try_from(took).unwrap_or(u64::MAX))
     }
 }
@@ -168,6 +192,46 @@ impl Work {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn done_and_time_of_work_match_their_128_bit_arithmetic() {
+        let mut rng = crate::rng::SplitMix64::new(11);
+        for round in 0..20_000u64 {
+            // Small and huge values both, full speed and slowed.
+            let scale = if round % 3 == 0 {
+                u64::MAX >> 8
+            } else {
+                1 << 40
+            };
+            let speed = if round % 2 == 0 {
+                FULL_SPEED
+            } else {
+                rng.below(FULL_SPEED) + 1
+            };
+            let start = rng.below(scale);
+            let done0 = rng.below(scale);
+            let work = Work {
+                total: rng.below(scale >> 10) + 1,
+                done_ps: done0,
+                segment: Some((start, done0)),
+                shape: LoopShape::compute(8, Model::NewGil310),
+                counter: None,
+                shared: None,
+                tick_offset: 0,
+                speed,
+            };
+            let ps = rng.below(1 << 10) + 1;
+            let now = start + rng.below(scale);
+            let end = u128::from(work.total * ps);
+            let done = u128::from(now - start) * u128::from(speed) / SPEED_PER_PS;
+            let expected = (u128::from(done0) + done).min(end) as u64;
+            assert_eq!(work.done_at(now, ps), expected, "{work:?} at {now}");
+            let target = rng.below(scale);
+            let left = u128::from(target.saturating_sub(done0)) * SPEED_PER_PS;
+            let took = u64::try_from(left.div_ceil(u128::from(speed))).unwrap_or(u64::MAX);
+            assert_eq!(work.time_of(target), start.saturating_add(took), "{work:?}");
+        }
+    }
 
     #[test]
     fn check_points_per_model() {
