@@ -324,13 +324,12 @@ impl Stats {
         let mut retakes = 0;
         let mut waiting = Vec::new();
         for (id, (info, lane)) in trace.threads.iter().zip(&trace.thread_lanes).enumerate() {
-            let scan = scan_thread(id as u32, info, lane, trace.now);
+            let mut scan = scan_thread(id as u32, info, lane, trace.now);
             retakes += scan.retakes;
-            waiting.extend_from_slice(&scan.waiting);
+            // Moved, not copied: the thread's own stats need only its I/O latencies and lags.
+            waiting.append(&mut scan.waiting);
             samples.io_latency.extend_from_slice(&scan.io_latencies);
-            samples
-                .acquire_latency
-                .extend_from_slice(&scan.acquire_latencies);
+            samples.acquire_latency.append(&mut scan.acquire_latencies);
             resume_lags.extend_from_slice(&scan.resume_lags);
             let (thread, alone) = thread_stats(info, scan, trace.now, bytecode_ps);
             sequential += alone;

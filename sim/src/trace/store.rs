@@ -58,7 +58,12 @@ struct Chunk {
 impl Chunk {
     #[inline]
     fn decode(&self, i: usize) -> Span {
-        let p = self.packed[i];
+        self.unpack(self.packed[i], i)
+    }
+
+    /// The span stored as `p` at index `i` of this chunk.
+    #[inline]
+    fn unpack(&self, p: Packed, i: usize) -> Span {
         if p.flags & ESCAPED != 0 {
             let at = self.escaped.partition_point(|&(j, _)| (j as usize) < i);
             return self.escaped[at].1;
@@ -249,10 +254,11 @@ impl SpanStore {
         .min(self.len());
         Iter {
             store: self,
-            front: from.min(to),
+            chunk: &self.tail,
+            slots: [].iter(),
+            slots_end: 0,
+            rest: from.min(to),
             back: to,
-            chunk: None,
-            chunk_start: 0,
         }
     }
 
@@ -324,16 +330,21 @@ impl SpanStore {
     }
 }
 
-/// Decoded spans of a store, in order: forwards, a chunk is looked up once per [`CHUNK`]
-/// spans rather than once per span; backwards, one by one.
+/// Decoded spans of a store, in order. Forwards it walks one chunk's packed spans at a time
+/// through a slice iterator, looking the chunk up once per [`CHUNK`] spans; backwards, past
+/// those, it decodes span by span.
 struct Iter<'a> {
     store: &'a SpanStore,
-    /// The next span forwards, and the end of the range (exclusive).
-    front: usize,
+    /// The chunk `slots` are in.
+    chunk: &'a Chunk,
+    /// The next spans forwards, within `chunk`.
+    slots: std::slice::Iter<'a, Packed>,
+    /// The index in `chunk` just past `slots`.
+    slots_end: usize,
+    /// The store's index just past `slots`: where the next chunk's spans begin (at most `back`).
+    rest: usize,
+    /// The end of the range (exclusive).
     back: usize,
-    /// The chunk `front` was last in, and the index of its first span.
-    chunk: Option<&'a Chunk>,
-    chunk_start: usize,
 }
 
 impl Iterator for Iter<'_> {
@@ -341,26 +352,27 @@ impl Iterator for Iter<'_> {
 
     #[inline]
     fn next(&mut self) -> Option<Span> {
-        if self.front >= self.back {
-            return None;
-        }
-        let chunk = match self.chunk {
-            Some(c) if self.front - self.chunk_start < c.packed.len() => c,
-            _ => {
-                let c = self.store.chunk_of(self.front);
-                self.chunk = Some(c);
-                self.chunk_start = self.front & !(CHUNK - 1);
-                c
+        if self.slots.len() == 0 {
+            if self.rest >= self.back {
+                return None;
             }
-        };
-        let i = self.front - self.chunk_start;
-        self.front += 1;
-        Some(chunk.decode(i))
+            let chunk = self.store.chunk_of(self.rest);
+            let first = self.rest & !(CHUNK - 1);
+            let from = self.rest - first;
+            let to = chunk.packed.len().min(self.back - first);
+            self.chunk = chunk;
+            self.slots = chunk.packed[from..to].iter();
+            self.slots_end = to;
+            self.rest = first + to;
+        }
+        let p = *self.slots.next()?;
+        let i = self.slots_end - self.slots.len() - 1;
+        Some(self.chunk.unpack(p, i))
     }
 
     #[inline]
     fn size_hint(&self) -> (usize, Option<usize>) {
-        let n = self.back - self.front.min(self.back);
+        let n = self.slots.len() + (self.back - self.rest);
         (n, Some(n))
     }
 }
@@ -368,11 +380,15 @@ impl Iterator for Iter<'_> {
 impl DoubleEndedIterator for Iter<'_> {
     #[inline]
     fn next_back(&mut self) -> Option<Span> {
-        if self.front >= self.back {
-            return None;
+        if self.back > self.rest {
+            self.back -= 1;
+            return Some(self.store.decode(self.back));
         }
+        let p = *self.slots.next_back()?;
+        self.slots_end -= 1;
+        self.rest -= 1;
         self.back -= 1;
-        Some(self.store.decode(self.back))
+        Some(self.chunk.unpack(p, self.slots_end))
     }
 }
 
