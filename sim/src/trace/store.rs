@@ -82,6 +82,7 @@ impl Chunk {
         }
     }
 
+    /// Appends `span`, which the caller has made room for.
     #[inline]
     fn push(&mut self, span: Span) {
         if self.packed.is_empty() {
@@ -95,29 +96,35 @@ impl Chunk {
         } else {
             u16::try_from(span.other).ok().filter(|&o| o != OTHER_NONE)
         };
-        let packed = if let (Some(Ok(offset)), Ok(duration), Ok(payload), Some(other)) =
+        if let (Some(Ok(offset)), Ok(duration), Ok(payload), Some(other)) =
             (offset, duration, payload, other)
         {
-            Packed {
+            self.packed.push(Packed {
                 offset,
                 duration,
                 payload,
                 other,
                 state: span.state as u8,
                 flags: 0,
-            }
+            });
         } else {
-            self.escaped.push((self.packed.len() as u32, span));
-            Packed {
-                offset: 0,
-                duration: 0,
-                payload: 0,
-                other: OTHER_NONE,
-                state: 0,
-                flags: ESCAPED,
-            }
-        };
-        self.packed.push(packed);
+            self.escape(span);
+        }
+    }
+
+    /// Appends a span that does not pack: whole in the exception list, its slot flagged.
+    #[cold]
+    #[inline(never)]
+    fn escape(&mut self, span: Span) {
+        self.escaped.push((self.packed.len() as u32, span));
+        self.packed.push(Packed {
+            offset: 0,
+            duration: 0,
+            payload: 0,
+            other: OTHER_NONE,
+            state: 0,
+            flags: ESCAPED,
+        });
     }
 
     fn heap_bytes(&self) -> usize {
@@ -190,20 +197,34 @@ impl SpanStore {
     /// Appends a span (after the last one).
     #[inline]
     pub fn push(&mut self, span: Span) {
-        let tail = &mut self.tail.packed;
-        if tail.len() == tail.capacity() {
-            // The first chunk grows with the lane; later ones are allocated whole, once.
-            let capacity = if self.sealed.is_empty() {
-                (tail.capacity() * 2).clamp(64, CHUNK)
-            } else {
-                CHUNK
-            };
-            tail.reserve_exact(capacity - tail.len());
+        if self.tail.packed.len() == self.tail.packed.capacity() {
+            self.make_room();
         }
         self.tail.push(span);
         if self.tail.packed.len() == CHUNK {
-            self.sealed.push(Arc::new(std::mem::take(&mut self.tail)));
+            self.seal();
         }
+    }
+
+    /// Room for the next span in a full tail: the first chunk grows with the lane; later ones
+    /// are allocated whole, once.
+    #[cold]
+    #[inline(never)]
+    fn make_room(&mut self) {
+        let tail = &mut self.tail.packed;
+        let capacity = if self.sealed.is_empty() {
+            (tail.capacity() * 2).clamp(64, CHUNK)
+        } else {
+            CHUNK
+        };
+        tail.reserve_exact(capacity - tail.len());
+    }
+
+    /// The tail is full: it becomes a sealed chunk.
+    #[cold]
+    #[inline(never)]
+    fn seal(&mut self) {
+        self.sealed.push(Arc::new(std::mem::take(&mut self.tail)));
     }
 
     /// Adds `bytecodes` to the last span's count.
