@@ -105,6 +105,61 @@ const SPEED_PER_PS_64: u64 = 1000;
 /// The same, for the 128-bit arithmetic of the rare product that does not fit in 64 bits.
 const SPEED_PER_PS: u128 = SPEED_PER_PS_64 as u128;
 
+/// A divisor fixed for a run (a bytecode's picoseconds), divided by as a multiplication and a
+/// shift: the quotients of `/` exactly, for every dividend (Granlund and Montgomery, "Division
+/// by Invariant Integers using Multiplication", 1994, the round-up method), at a fraction of a
+/// hardware division's latency in the engine's re-timing of every bytecode loop.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Divisor {
+    /// The divisor (at least 1).
+    divisor: u64,
+    /// The multiplier, 0 for a power of two (a shift alone).
+    magic: u64,
+    /// The final shift.
+    shift: u32,
+}
+
+impl Divisor {
+    /// Dividing by `divisor` (0 is taken as 1).
+    pub fn new(divisor: u64) -> Self {
+        let divisor = divisor.max(1);
+        if divisor.is_power_of_two() {
+            return Self {
+                divisor,
+                magic: 0,
+                shift: divisor.trailing_zeros(),
+            };
+        }
+        // ceil(log2 d), at least 2 for a d that is not a power of two; the multiplier
+        // floor(2^64 (2^l - d) / d) + 1 fits in 64 bits because 2^(l-1) < d.
+        let l = 64 - (divisor - 1).leading_zeros();
+        let d = u128::from(divisor);
+        let magic = (((1u128 << l) - d) << 64) / d + 1;
+        Self {
+            divisor,
+            magic: magic as u64,
+            shift: l - 1,
+        }
+    }
+
+    /// `n / divisor`.
+    #[inline]
+    pub fn div(self, n: u64) -> u64 {
+        if self.magic == 0 {
+            return n >> self.shift;
+        }
+        let t = ((u128::from(self.magic) * u128::from(n)) >> 64) as u64;
+        (t + ((n - t) >> 1)) >> self.shift
+    }
+
+    /// `n.div_ceil(divisor)`.
+    #[inline]
+    pub fn div_ceil(self, n: u64) -> u64 {
+        let q = self.div(n);
+        q + u64::from(q * self.divisor != n)
+    }
+}
+
 /// A shared object a loop touches on every iteration (`gil-model.md` rule 19b).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SharedUse {
@@ -135,6 +190,9 @@ pub struct Work {
     /// Old GIL: where its tick checks fall: this position plus whole multiples of the
     /// bytecodes between two checks (redrawn at each check for an increment loop).
     pub tick_offset: u64,
+    /// Old GIL: the bytecodes between two tick checks (`shape`'s
+    /// [`LoopShape::bytecodes_per_ticks`] at the run's check interval).
+    pub tick_every: u64,
     /// Work done per nanosecond on a core, in thousandths of a picosecond: [`FULL_SPEED`], or
     /// less while other cores contend for the shared object's cache line.
     pub speed: u64,
@@ -166,9 +224,9 @@ impl Work {
         }
     }
 
-    /// Bytecodes fully started by work `done_ps`.
-    pub fn position(done_ps: u64, ps: u64) -> u64 {
-        done_ps.div_ceil(ps)
+    /// Bytecodes fully started by work `done_ps`, at `ps` picoseconds a bytecode.
+    pub fn position(done_ps: u64, ps: Divisor) -> u64 {
+        ps.div_ceil(done_ps)
     }
 
     /// The time at which the work reaches `target_ps`, from the current segment.
@@ -192,6 +250,37 @@ impl Work {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_divisor_divides_as_the_hardware_does() {
+        let mut rng = crate::rng::SplitMix64::new(5);
+        let mut divisors = vec![
+            1,
+            2,
+            3,
+            5,
+            7,
+            1000,
+            5000,
+            5001,
+            6875,
+            u64::MAX,
+            u64::MAX - 1,
+        ];
+        divisors.extend([31, 32, 33, 63].map(|b| (1u64 << b) - 1));
+        divisors.extend([31, 32, 33, 63].map(|b| (1u64 << b) + 1));
+        divisors.extend((0..200).map(|_| rng.next_u64() >> rng.below(64)));
+        for d in divisors.into_iter().map(|d| d.max(1)) {
+            let divisor = Divisor::new(d);
+            let mut dividends = vec![0, 1, d - 1, d, d.saturating_add(1), u64::MAX, u64::MAX - 1];
+            dividends.extend((0..300).map(|_| rng.next_u64() >> rng.below(64)));
+            dividends.extend((1..20).map(|k| d.saturating_mul(k)));
+            for n in dividends {
+                assert_eq!(divisor.div(n), n / d, "{n} / {d}");
+                assert_eq!(divisor.div_ceil(n), n.div_ceil(d), "{n} / {d} rounded up");
+            }
+        }
+    }
 
     #[test]
     fn done_and_time_of_work_match_their_128_bit_arithmetic() {
@@ -218,6 +307,7 @@ mod tests {
                 counter: None,
                 shared: None,
                 tick_offset: 0,
+                tick_every: 1,
                 speed,
             };
             let ps = rng.below(1 << 10) + 1;
