@@ -124,7 +124,7 @@ impl Lane {
     }
 
     /// All spans including the open one (cut at `now`).
-    pub fn all(&self, now: Nanos) -> impl Iterator<Item = Span> + '_ {
+    pub fn all(&self, now: Nanos) -> impl Iterator<Item = Span> + Clone + '_ {
         self.spans.iter().chain(self.open.map(|mut s| {
             s.end = now.max(s.start);
             s

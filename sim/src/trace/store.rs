@@ -252,7 +252,7 @@ impl SpanStore {
     }
 
     /// Every span, decoded, in order.
-    pub fn iter(&self) -> impl DoubleEndedIterator<Item = Span> + ExactSizeIterator + '_ {
+    pub fn iter(&self) -> impl DoubleEndedIterator<Item = Span> + ExactSizeIterator + Clone + '_ {
         self.range(..)
     }
 
@@ -261,7 +261,7 @@ impl SpanStore {
     pub fn range(
         &self,
         range: impl RangeBounds<usize>,
-    ) -> impl DoubleEndedIterator<Item = Span> + ExactSizeIterator + '_ {
+    ) -> impl DoubleEndedIterator<Item = Span> + ExactSizeIterator + Clone + '_ {
         let from = match range.start_bound() {
             Bound::Included(&i) => i,
             Bound::Excluded(&i) => i + 1,
@@ -354,6 +354,7 @@ impl SpanStore {
 /// Decoded spans of a store, in order. Forwards it walks one chunk's packed spans at a time
 /// through a slice iterator, looking the chunk up once per [`CHUNK`] spans; backwards, past
 /// those, it decodes span by span.
+#[derive(Clone)]
 struct Iter<'a> {
     store: &'a SpanStore,
     /// The chunk `slots` are in.
