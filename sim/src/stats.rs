@@ -319,28 +319,16 @@ impl Stats {
         };
         let wall = trace.now;
         let wall_s = (wall as f64 / 1e9).max(1e-12);
-        let mut threads = Vec::with_capacity(trace.threads.len());
         let mut samples = Samples {
             slices: gil_slices(trace),
             ..Samples::default()
         };
-        let mut sequential: Nanos = 0;
-        let mut retakes = 0;
-        // Every thread's scan adds to the pooled samples; its own summaries are taken over its
-        // part of them, in place (a summary does not depend on the values' order).
-        let mut pool = Pool::default();
-        for (id, (info, lane)) in trace.threads.iter().zip(&trace.thread_lanes).enumerate() {
-            let (io_from, lags_from) = (pool.io_latencies.len(), pool.resume_lags.len());
-            let scan = scan_thread(id as u32, info, lane, trace.now, &mut pool);
-            retakes += scan.retakes;
-            let own = Own {
-                io_latency: Summary::of_slice(&mut pool.io_latencies[io_from..]),
-                resume_lag: Summary::of_slice(&mut pool.resume_lags[lags_from..]),
-            };
-            let (thread, alone) = thread_stats(info, scan, own, trace.now, bytecode_ps);
-            sequential += alone;
-            threads.push(thread);
-        }
+        let AllThreads {
+            threads,
+            pool,
+            sequential,
+            retakes,
+        } = all_threads(trace, bytecode_ps);
         let Pool {
             io_latencies,
             acquire_latencies,
@@ -589,6 +577,42 @@ fn handoff_time(trace: &Trace, mut waiting: Vec<(Nanos, Nanos)>) -> Nanos {
     total
 }
 
+/// Every thread's stats, and what their scans found together.
+struct AllThreads {
+    threads: Vec<ThreadStats>,
+    pool: Pool,
+    /// The work of them all done one thing after another.
+    sequential: Nanos,
+    /// Old-GIL releases the releaser took back.
+    retakes: u64,
+}
+
+/// Scans every thread's lane once. Each scan adds to the pooled samples; the thread's own
+/// summaries are taken over its part of them, in place (a summary does not depend on the
+/// values' order).
+fn all_threads(trace: &Trace, bytecode_ps: u64) -> AllThreads {
+    let mut all = AllThreads {
+        threads: Vec::with_capacity(trace.threads.len()),
+        pool: Pool::default(),
+        sequential: 0,
+        retakes: 0,
+    };
+    let pool = &mut all.pool;
+    for (id, (info, lane)) in trace.threads.iter().zip(&trace.thread_lanes).enumerate() {
+        let (io_from, lags_from) = (pool.io_latencies.len(), pool.resume_lags.len());
+        let scan = scan_thread(id as u32, info, lane, trace.now, pool);
+        all.retakes += scan.retakes;
+        let own = Own {
+            io_latency: Summary::of_slice(&mut pool.io_latencies[io_from..]),
+            resume_lag: Summary::of_slice(&mut pool.resume_lags[lags_from..]),
+        };
+        let (thread, alone) = thread_stats(info, scan, own, trace.now, bytecode_ps);
+        all.sequential += alone;
+        all.threads.push(thread);
+    }
+    all
+}
+
 /// What the threads' scans pool: every thread's samples, lane after lane.
 #[derive(Default)]
 struct Pool {
@@ -603,12 +627,14 @@ struct Pool {
 }
 
 /// A thread's own summaries of its part of the [`Pool`].
+#[derive(Clone, Copy)]
 struct Own {
     io_latency: Option<Summary>,
     resume_lag: Option<Summary>,
 }
 
 /// What one pass over a thread's lane finds (its samples go to the [`Pool`]).
+#[derive(Clone, Copy)]
 struct ThreadScan {
     /// Time per state, indexed by `ThreadState as usize`.
     times: [Nanos; ThreadState::ALL.len()],

@@ -112,7 +112,7 @@ const SPEED_PER_PS: u128 = SPEED_PER_PS_64 as u128;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Divisor {
     /// The divisor (at least 1).
-    divisor: u64,
+    by: u64,
     /// The multiplier, 0 for a power of two (a shift alone).
     magic: u64,
     /// The final shift.
@@ -125,7 +125,7 @@ impl Divisor {
         let divisor = divisor.max(1);
         if divisor.is_power_of_two() {
             return Self {
-                divisor,
+                by: divisor,
                 magic: 0,
                 shift: divisor.trailing_zeros(),
             };
@@ -136,7 +136,7 @@ impl Divisor {
         let d = u128::from(divisor);
         let magic = (((1u128 << l) - d) << 64) / d + 1;
         Self {
-            divisor,
+            by: divisor,
             magic: magic as u64,
             shift: l - 1,
         }
@@ -144,7 +144,7 @@ impl Divisor {
 
     /// `n / divisor`.
     #[inline]
-    pub fn div(self, n: u64) -> u64 {
+    pub fn quotient(self, n: u64) -> u64 {
         if self.magic == 0 {
             return n >> self.shift;
         }
@@ -154,9 +154,9 @@ impl Divisor {
 
     /// `n.div_ceil(divisor)`.
     #[inline]
-    pub fn div_ceil(self, n: u64) -> u64 {
-        let q = self.div(n);
-        q + u64::from(q * self.divisor != n)
+    pub fn quotient_up(self, n: u64) -> u64 {
+        let q = self.quotient(n);
+        q + u64::from(q * self.by != n)
     }
 }
 
@@ -226,7 +226,7 @@ impl Work {
 
     /// Bytecodes fully started by work `done_ps`, at `ps` picoseconds a bytecode.
     pub fn position(done_ps: u64, ps: Divisor) -> u64 {
-        ps.div_ceil(done_ps)
+        ps.quotient_up(done_ps)
     }
 
     /// The time at which the work reaches `target_ps`, from the current segment.
@@ -276,8 +276,12 @@ mod tests {
             dividends.extend((0..300).map(|_| rng.next_u64() >> rng.below(64)));
             dividends.extend((1..20).map(|k| d.saturating_mul(k)));
             for n in dividends {
-                assert_eq!(divisor.div(n), n / d, "{n} / {d}");
-                assert_eq!(divisor.div_ceil(n), n.div_ceil(d), "{n} / {d} rounded up");
+                assert_eq!(divisor.quotient(n), n / d, "{n} / {d}");
+                assert_eq!(
+                    divisor.quotient_up(n),
+                    n.div_ceil(d),
+                    "{n} / {d} rounded up"
+                );
             }
         }
     }

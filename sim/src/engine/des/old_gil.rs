@@ -164,7 +164,7 @@ impl SimEngine {
             return;
         }
         self.settle_upto(t, None, target);
-        self.redraw_tick_point(t, self.per_bytecode.div(target));
+        self.redraw_tick_point(t, self.per_bytecode.quotient(target));
         let (i, woken) = self.unlock_and_signal(t);
         self.gils[i].post_woke = woken;
         let cost = if woken.is_some() {
