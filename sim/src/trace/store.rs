@@ -387,14 +387,7 @@ impl Iterator for Iter<'_> {
             if self.rest >= self.back {
                 return None;
             }
-            let chunk = self.store.chunk_of(self.rest);
-            let first = self.rest & !(CHUNK - 1);
-            let from = self.rest - first;
-            let to = chunk.packed.len().min(self.back - first);
-            self.chunk = chunk;
-            self.slots = chunk.packed[from..to].iter();
-            self.slots_end = to;
-            self.rest = first + to;
+            self.next_chunk();
         }
         let p = *self.slots.next()?;
         let i = self.slots_end - self.slots.len() - 1;
@@ -405,6 +398,38 @@ impl Iterator for Iter<'_> {
     fn size_hint(&self) -> (usize, Option<usize>) {
         let n = self.slots.len() + (self.back - self.rest);
         (n, Some(n))
+    }
+
+    /// Chunk by chunk, each a loop over its packed spans (what `sum`, `for_each` and `fold`
+    /// itself use).
+    #[inline]
+    fn fold<B, F: FnMut(B, Span) -> B>(mut self, init: B, mut f: F) -> B {
+        let mut acc = init;
+        loop {
+            let first = self.slots_end - self.slots.len();
+            for (i, &p) in (first..).zip(self.slots.by_ref()) {
+                acc = f(acc, self.chunk.unpack(p, i));
+            }
+            if self.rest >= self.back {
+                return acc;
+            }
+            self.next_chunk();
+        }
+    }
+}
+
+impl Iter<'_> {
+    /// `slots` used up and spans left: the next chunk's spans within the range.
+    #[inline]
+    fn next_chunk(&mut self) {
+        let chunk = self.store.chunk_of(self.rest);
+        let first = self.rest & !(CHUNK - 1);
+        let from = self.rest - first;
+        let to = chunk.packed.len().min(self.back - first);
+        self.chunk = chunk;
+        self.slots = chunk.packed[from..to].iter();
+        self.slots_end = to;
+        self.rest = first + to;
     }
 }
 
@@ -587,6 +612,61 @@ mod tests {
             forwards.extend(backwards);
             assert_eq!(forwards, spans[from..to], "{from}..{to}");
         }
+    }
+
+    /// The spans `it` folds over, in order (taken by value: the store's own `fold`, not the one
+    /// of a `&mut` iterator).
+    fn folded(it: impl Iterator<Item = Span>) -> Vec<Span> {
+        it.fold(Vec::new(), |mut v, s| {
+            v.push(s);
+            v
+        })
+    }
+
+    #[test]
+    fn folding_gives_the_spans_left_in_order() {
+        // Three chunks and a tail, one span escaped in the middle chunk.
+        let n = 3 * CHUNK + 10;
+        let big = u64::from(u32::MAX) + 9;
+        let spans: Vec<Span> = (0..n as u64)
+            .map(|i| {
+                let end = if i as usize == CHUNK + 7 {
+                    i * 4 + big
+                } else {
+                    i * 4 + 3
+                };
+                span(
+                    i * 4,
+                    end,
+                    i % 5,
+                    (i % 4) as u32,
+                    ThreadState::ALL[i as usize % 7],
+                )
+            })
+            .collect();
+        let store = SpanStore::from(spans.clone());
+        for (from, to, front, back) in [
+            (0, n, 0, 0),
+            (5, n - 3, 1, 2),
+            (CHUNK - 1, 2 * CHUNK + 10, CHUNK + 1, 3),
+            (CHUNK + 7, CHUNK + 8, 0, 0),
+        ] {
+            let mut it = store.range(from..to);
+            // Some taken from each end first.
+            for _ in 0..front {
+                it.next();
+            }
+            for _ in 0..back {
+                it.next_back();
+            }
+            assert_eq!(
+                folded(it),
+                spans[from + front..to - back],
+                "{from}..{to} less {front} and {back}"
+            );
+        }
+        let total: u64 = store.iter().map(|s| s.duration()).sum();
+        assert_eq!(total, spans.iter().map(Span::duration).sum::<u64>());
     }
 
     #[test]
