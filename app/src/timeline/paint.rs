@@ -220,11 +220,11 @@ pub fn lane_blocks(
     let pad = 3.0 * scale;
     let inner = row.rect.shrink2(vec2(0.0, 1.0));
     // The summary columns painted last, to widen instead of repeating an identical one.
-    let mut run: Option<MixRun> = None;
+    let mut bands: Bands = [None; KEYS];
     for (n, block) in blocks.iter().enumerate() {
         match *block {
             Block::Span { span, from, to } => {
-                run = None;
+                bands = [None; KEYS];
                 let (x0, x1) = block_x(map, from, to);
                 // A hairline gap keeps two touching spans of the same colour apart.
                 let same_next = matches!(blocks.get(n + 1), Some(Block::Span { span: next, from: f, .. })
@@ -299,7 +299,7 @@ pub fn lane_blocks(
             } => {
                 let (x0, x1) = block_x(map, from, to);
                 let column = MixColumn::new(inner.height(), to - from, &totals);
-                run = Some(column.paint(mesh, inner, x0, x1, run, row.kind, theme));
+                column.paint(mesh, inner, x0, x1, &mut bands, row.kind, theme);
             }
         }
     }
@@ -343,14 +343,20 @@ struct MixColumn {
     tops: [u16; KEYS],
 }
 
-/// The last summary column painted in a lane: where it ends, what it showed, and where its
-/// first vertex is (to widen it).
-#[derive(Clone, Copy)]
-struct MixRun {
-    column: MixColumn,
+/// One key's segment in the last summary column painted, still open to the right: its extent
+/// (points above the lane's bottom), where it ends and its first vertex (to widen it).
+#[derive(Clone, Copy, PartialEq)]
+struct Band {
+    below: u16,
+    top: u16,
     x1: f32,
     first_vertex: usize,
 }
+
+/// The bands of the summary columns painted last in a lane, by key: a segment the same as
+/// its key's band right before it widens that band instead of adding a quad, so a run of
+/// columns whose mix changes in one key repaints only that key.
+type Bands = [Option<Band>; KEYS];
 
 impl MixColumn {
     /// Shares are rounded to steps of an eighth of the lane (at least 2 points): fine enough
@@ -358,18 +364,20 @@ impl MixColumn {
     fn new(height: f32, duration: u64, totals: &[u64; KEYS]) -> Self {
         let step = f64::from((height / 8.0).max(2.0));
         let steps = (f64::from(height) / step).floor();
+        let per_ns = steps / duration.max(1) as f64;
         let mut tops = [0u16; KEYS];
         let mut sum = 0u64;
         for (top, &t) in tops.iter_mut().zip(totals) {
             sum += t;
             // Rounded half up (`as` truncates; cheaper than `round`).
-            let level = (steps * (sum as f64 / duration.max(1) as f64) + 0.5).min(steps);
+            let level = (per_ns * sum as f64 + 0.5).min(steps);
             *top = (crate::timeline::mapping::floor(level) * step) as u16;
         }
         Self { tops }
     }
 
-    /// Paints the column, or widens `previous` when it showed the same mix right before.
+    /// Paints the column's segments, each widening its key's band when that band showed the
+    /// same segment right before (`bands` is updated to this column).
     #[allow(clippy::too_many_arguments)] // Private helper of `lane_blocks`.
     fn paint(
         self,
@@ -377,36 +385,43 @@ impl MixColumn {
         lane: Rect,
         x0: f32,
         x1: f32,
-        previous: Option<MixRun>,
+        bands: &mut Bands,
         kind: LaneKind,
         theme: &Theme,
-    ) -> MixRun {
-        if let Some(prev) = previous.filter(|p| p.column == self && (p.x1 - x0).abs() < 0.01) {
-            // Quads are added as (left-top, right-top, left-bottom, right-bottom).
-            for v in (prev.first_vertex..mesh.vertices.len()).skip(1).step_by(2) {
-                mesh.vertices[v].pos.x = x1;
-            }
-            return MixRun { x1, ..prev };
-        }
-        let first_vertex = mesh.vertices.len();
+    ) {
         let mut below = 0u16;
-        for (key, &top) in self.tops.iter().enumerate() {
-            if top > below {
-                let color = match kind {
-                    LaneKind::Thread => theme.state_color(ThreadState::ALL[key]),
-                    LaneKind::Occupancy => theme.thread_color_index(key),
-                };
-                let y = lane.max.y;
-                let rect =
-                    Rect::from_x_y_ranges(x0..=x1, (y - f32::from(top))..=(y - f32::from(below)));
-                mesh.add_colored_rect(rect, color);
-                below = top;
+        for (key, (&top, band)) in self.tops.iter().zip(bands.iter_mut()).enumerate() {
+            if top <= below {
+                *band = None;
+                continue;
             }
-        }
-        MixRun {
-            column: self,
-            x1,
-            first_vertex,
+            match band {
+                Some(b) if b.below == below && b.top == top && (b.x1 - x0).abs() < 0.01 => {
+                    // Quads are added as (left-top, right-top, left-bottom, right-bottom).
+                    mesh.vertices[b.first_vertex + 1].pos.x = x1;
+                    mesh.vertices[b.first_vertex + 3].pos.x = x1;
+                    b.x1 = x1;
+                }
+                _ => {
+                    let color = match kind {
+                        LaneKind::Thread => theme.state_color(ThreadState::ALL[key]),
+                        LaneKind::Occupancy => theme.thread_color_index(key),
+                    };
+                    let y = lane.max.y;
+                    let rect = Rect::from_x_y_ranges(
+                        x0..=x1,
+                        (y - f32::from(top))..=(y - f32::from(below)),
+                    );
+                    *band = Some(Band {
+                        below,
+                        top,
+                        x1,
+                        first_vertex: mesh.vertices.len(),
+                    });
+                    mesh.add_colored_rect(rect, color);
+                }
+            }
+            below = top;
         }
     }
 }
