@@ -131,22 +131,30 @@ pub(super) struct Painted {
 }
 
 impl Painted {
-    /// The shapes to paint this frame, in order, with `top` (selection, highlight) between
-    /// the lanes and their labels.
-    pub fn shapes(&self, top: Mesh) -> impl Iterator<Item = Shape> + '_ {
-        let top = (!top.is_empty()).then(|| Shape::mesh(top));
-        std::iter::once(Shape::Mesh(Arc::clone(&self.mesh)))
-            .chain(top)
-            .chain(self.texts.iter().cloned())
-            .chain(std::iter::once(Shape::Mesh(Arc::clone(&self.axis_mesh))))
-            .chain(self.axis_texts.iter().cloned())
+    /// Paints it with `painter`, and `top` (the selection, the highlight) between the lanes
+    /// and their labels. The lanes' mesh is clipped to below the time axis (`lanes_top`),
+    /// where it shows anyway (the axis band is opaque and drawn last): in a clip rectangle of
+    /// its own, egui copies it into a mesh of its own, allocated once at its size, rather than
+    /// into one that grows (copied and faulted in again) as the labels after it are added.
+    pub fn paint(&self, painter: &egui::Painter, lanes_top: f32, top: Mesh) {
+        painter
+            .with_clip_rect(Rect::everything_below(lanes_top))
+            .add(Shape::Mesh(Arc::clone(&self.mesh)));
+        if !top.is_empty() {
+            painter.add(Shape::mesh(top));
+        }
+        painter.extend(self.texts.iter().cloned());
+        painter.add(Shape::Mesh(Arc::clone(&self.axis_mesh)));
+        painter.extend(self.axis_texts.iter().cloned());
     }
 
     /// The mesh's buffers, cleared, when egui no longer holds it; else a new mesh.
     pub fn take_mesh(self) -> Mesh {
         Arc::try_unwrap(self.mesh)
             .map(|mut mesh| {
-                mesh.clear();
+                // Not `Mesh::clear`: in epaint 0.37 it drops the vertices' buffer.
+                mesh.indices.clear();
+                mesh.vertices.clear();
                 mesh
             })
             .unwrap_or_default()

@@ -561,7 +561,7 @@ impl<'a> Timeline<'a> {
         }
         self.clicks(ui, &frame, &cache, &response, id, &mut interaction);
         let hover = self.hover_text(&frame, &cache, &response, lanes_top, &mut top);
-        frame.painter.extend(drawing.shapes(top));
+        drawing.paint(&frame.painter, lanes_top, top);
         cache.painted = Some(drawing);
         drop(cache);
 

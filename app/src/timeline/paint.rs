@@ -364,14 +364,20 @@ impl MixColumn {
     fn new(height: f32, duration: u64, totals: &[u64; KEYS]) -> Self {
         let step = f64::from((height / 8.0).max(2.0));
         let steps = (f64::from(height) / step).floor();
-        let per_ns = steps / duration.max(1) as f64;
+        let duration = duration.max(1) as f64;
         let mut tops = [0u16; KEYS];
         let mut sum = 0u64;
+        // A key with no time in the column ends where the one below it ends (at 0 for the
+        // first: a sum of 0 rounds to 0), so only the few keys present cost arithmetic.
+        let mut below = 0u16;
         for (top, &t) in tops.iter_mut().zip(totals) {
-            sum += t;
-            // Rounded half up (`as` truncates; cheaper than `round`).
-            let level = (per_ns * sum as f64 + 0.5).min(steps);
-            *top = (crate::timeline::mapping::floor(level) * step) as u16;
+            if t > 0 {
+                sum += t;
+                // Rounded half up (`as` truncates; cheaper than `round`).
+                let level = (steps * (sum as f64 / duration) + 0.5).min(steps);
+                below = (crate::timeline::mapping::floor(level) * step) as u16;
+            }
+            *top = below;
         }
         Self { tops }
     }
