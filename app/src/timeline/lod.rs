@@ -220,7 +220,9 @@ impl<'a> LaneData<'a> {
     }
 
     /// [`LaneData::first_ending_after`] by galloping search from `hint` (any `hint` is
-    /// correct; a close one is fast).
+    /// correct; a close one is fast). A few steps from `hint` first (the answer is often one
+    /// of the next spans); beyond them the index's chunk starts narrow the search to one
+    /// chunk without decoding a span.
     pub fn first_ending_after_from(&self, t: Nanos, hint: usize) -> usize {
         let spans = self.spans;
         let ends_by = |i: usize| spans.get(i).is_some_and(|s| s.end <= t);
@@ -228,24 +230,31 @@ impl<'a> LaneData<'a> {
         if hint > 0 && !ends_by(hint - 1) {
             return self.first_ending_after(t);
         }
-        // Narrow the search with the index's chunk starts (no span decoded): every span
-        // before a chunk starting at or before `t` ends by `t`, and none from a chunk starting
-        // after it does.
-        let index = self.index;
-        let chunk = index.boundary_at_or_after(t.saturating_add(1), hint / CHUNK);
-        let floor = match chunk {
-            Some(0) => return hint,
-            Some(b) => (b - 1) * CHUNK,
-            None => index.starts.len().saturating_sub(1) * CHUNK,
-        };
-        if let Some(b) = chunk {
-            return binary_search(floor.max(hint), (b * CHUNK).max(hint), ends_by);
-        }
         let mut step = 1;
-        let mut lo = hint.max(floor);
-        let mut hi = lo;
+        let mut lo = hint;
+        let mut hi = hint;
+        let mut narrowed = false;
         while hi < spans.len() && ends_by(hi) {
             lo = hi + 1;
+            if step == 8 && !narrowed {
+                narrowed = true;
+                // Every span before a chunk starting at or before `t` ends by `t` (they do
+                // not overlap), and none from a chunk starting after it does.
+                let index = self.index;
+                match index.boundary_at_or_after(t.saturating_add(1), lo / CHUNK) {
+                    Some(b) => {
+                        return binary_search(
+                            lo.max(b.saturating_sub(1) * CHUNK),
+                            (b * CHUNK).max(lo),
+                            ends_by,
+                        );
+                    }
+                    None => lo = lo.max(index.starts.len().saturating_sub(1) * CHUNK),
+                }
+                step = 1;
+                hi = lo;
+                continue;
+            }
             hi = (hi + step).min(spans.len());
             step *= 2;
         }
