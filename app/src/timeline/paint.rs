@@ -219,12 +219,11 @@ pub fn lane_blocks(
     let font = theme.span_font();
     let pad = 3.0 * scale;
     let inner = row.rect.shrink2(vec2(0.0, 1.0));
-    // The summary columns painted last, to widen instead of repeating an identical one.
+    // The summary columns' bands, to widen instead of repeating an identical segment.
     let mut bands: Bands = [None; KEYS];
     for (n, block) in blocks.iter().enumerate() {
         match *block {
             Block::Span { span, from, to } => {
-                bands = [None; KEYS];
                 let (x0, x1) = block_x(map, from, to);
                 // A hairline gap keeps two touching spans of the same colour apart.
                 let same_next = matches!(blocks.get(n + 1), Some(Block::Span { span: next, from: f, .. })
@@ -299,7 +298,7 @@ pub fn lane_blocks(
             } => {
                 let (x0, x1) = block_x(map, from, to);
                 let column = MixColumn::new(inner.height(), to - from, &totals);
-                column.paint(mesh, inner, x0, x1, &mut bands, row.kind, theme);
+                column.paint(mesh, inner, (x0, x1), &mut bands, n, row.kind, theme);
             }
         }
     }
@@ -336,25 +335,31 @@ pub fn thread_cue(mesh: &mut Mesh, rect: Rect, thread: u32, theme: &Theme) -> bo
 }
 
 /// A summary column: the time share of each key, in whole points, stacked from the bottom in
-/// key order (so neighbouring columns line up into bands).
-#[derive(Clone, Copy, PartialEq, Eq)]
+/// key order (so neighbouring columns line up into bands). Only its non-empty segments are
+/// kept: a column holds a few of the keys.
+#[derive(Clone, Copy)]
 struct MixColumn {
-    /// Top edge of each key's segment, as points above the bottom (cumulative, rounded).
-    tops: [u16; KEYS],
+    /// Each non-empty segment, bottom up: its key and its bottom and top edges, as points
+    /// above the lane's bottom (cumulative, rounded).
+    segments: [(usize, u16, u16); KEYS],
+    /// How many of `segments` there are.
+    len: usize,
 }
 
 /// One key's segment in the last summary column painted, still open to the right: its extent
-/// (points above the lane's bottom), where it ends and its first vertex (to widen it).
+/// (points above the lane's bottom), where it ends, its first vertex (to widen it) and the
+/// block it was last painted in.
 #[derive(Clone, Copy, PartialEq)]
 struct Band {
     below: u16,
     top: u16,
     x1: f32,
     first_vertex: usize,
+    block: usize,
 }
 
-/// The bands of the summary columns painted last in a lane, by key: a segment the same as
-/// its key's band right before it widens that band instead of adding a quad, so a run of
+/// The bands of the summary columns painted in a lane, by key: a segment the same as its key's
+/// band in the block right before widens that band instead of adding a quad, so a run of
 /// columns whose mix changes in one key repaints only that key.
 type Bands = [Option<Band>; KEYS];
 
@@ -365,48 +370,54 @@ impl MixColumn {
         let step = f64::from((height / 8.0).max(2.0));
         let steps = (f64::from(height) / step).floor();
         let duration = duration.max(1) as f64;
-        let mut tops = [0u16; KEYS];
+        let mut column = Self {
+            segments: [(0, 0, 0); KEYS],
+            len: 0,
+        };
         let mut sum = 0u64;
-        // A key with no time in the column ends where the one below it ends (at 0 for the
-        // first: a sum of 0 rounds to 0), so only the few keys present cost arithmetic.
         let mut below = 0u16;
-        for (top, &t) in tops.iter_mut().zip(totals) {
-            if t > 0 {
-                sum += t;
-                // Rounded half up (`as` truncates; cheaper than `round`).
-                let level = (steps * (sum as f64 / duration) + 0.5).min(steps);
-                below = (crate::timeline::mapping::floor(level) * step) as u16;
+        // A key with no time in the column has no segment (its top would be the one below).
+        for (key, &t) in totals.iter().enumerate().filter(|(_, t)| **t > 0) {
+            sum += t;
+            // Rounded half up (`as` truncates; cheaper than `round`).
+            let level = (steps * (sum as f64 / duration) + 0.5).min(steps);
+            let top = (crate::timeline::mapping::floor(level) * step) as u16;
+            if top > below {
+                column.segments[column.len] = (key, below, top);
+                column.len += 1;
+                below = top;
             }
-            *top = below;
         }
-        Self { tops }
+        column
     }
 
-    /// Paints the column's segments, each widening its key's band when that band showed the
-    /// same segment right before (`bands` is updated to this column).
+    /// Paints the column's segments as block `block` of the lane, each widening its key's band
+    /// when that band showed the same segment in the block right before.
     #[allow(clippy::too_many_arguments)] // Private helper of `lane_blocks`.
     fn paint(
-        self,
+        &self,
         mesh: &mut Mesh,
         lane: Rect,
-        x0: f32,
-        x1: f32,
+        (x0, x1): (f32, f32),
         bands: &mut Bands,
+        block: usize,
         kind: LaneKind,
         theme: &Theme,
     ) {
-        let mut below = 0u16;
-        for (key, (&top, band)) in self.tops.iter().zip(bands.iter_mut()).enumerate() {
-            if top <= below {
-                *band = None;
-                continue;
-            }
+        for &(key, below, top) in &self.segments[..self.len] {
+            let band = &mut bands[key];
             match band {
-                Some(b) if b.below == below && b.top == top && (b.x1 - x0).abs() < 0.01 => {
+                Some(b)
+                    if b.block + 1 == block
+                        && b.below == below
+                        && b.top == top
+                        && (b.x1 - x0).abs() < 0.01 =>
+                {
                     // Quads are added as (left-top, right-top, left-bottom, right-bottom).
                     mesh.vertices[b.first_vertex + 1].pos.x = x1;
                     mesh.vertices[b.first_vertex + 3].pos.x = x1;
                     b.x1 = x1;
+                    b.block = block;
                 }
                 _ => {
                     let color = match kind {
@@ -423,11 +434,11 @@ impl MixColumn {
                         top,
                         x1,
                         first_vertex: mesh.vertices.len(),
+                        block,
                     });
                     mesh.add_colored_rect(rect, color);
                 }
             }
-            below = top;
         }
     }
 }
