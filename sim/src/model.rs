@@ -7,6 +7,7 @@ use crate::names::named_enum;
 pub use crate::settings::Overrides;
 use crate::size::format_bytes;
 use crate::time::{MS, Nanos, SEC, US, format_nanos};
+use crate::wake::WakeLatency;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::str::FromStr;
@@ -239,8 +240,14 @@ pub struct RunConfig {
     pub duration: Option<Nanos>,
     /// Seed of every random choice (successor policy, race jitter).
     pub seed: u64,
-    /// Time from a blocked thread being woken to it being able to run.
+    /// Time from a blocked thread being woken to it being able to run: its median.
     pub wake_latency: Nanos,
+    /// Its 90th percentile.
+    pub wake_latency_p90: Nanos,
+    /// Its 99th percentile.
+    pub wake_latency_p99: Nanos,
+    /// Its 99.9th percentile.
+    pub wake_latency_p999: Nanos,
     /// The OS scheduler's time slice when runnable threads outnumber cores.
     pub time_slice: Nanos,
     /// How much more CPU than a woken thread an occupant must have used to be preempted by it.
@@ -393,6 +400,7 @@ impl Overrides {
             ));
         }
         let limits = self.limits()?;
+        let wake = self.wake_latency()?;
         Ok(RunConfig {
             python,
             free_threaded,
@@ -401,7 +409,10 @@ impl Overrides {
             cores,
             duration: self.duration,
             seed: self.seed.unwrap_or(1),
-            wake_latency: self.wake_latency.unwrap_or(5 * US),
+            wake_latency: wake.median,
+            wake_latency_p90: wake.p90,
+            wake_latency_p99: wake.p99,
+            wake_latency_p999: wake.p999,
             time_slice,
             wakeup_granularity: self.wakeup_granularity.unwrap_or(MS),
             futex_wake: self.futex_wake.unwrap_or(2 * US),
@@ -452,6 +463,51 @@ impl Overrides {
             ));
         }
         Ok(())
+    }
+
+    /// The wake-up latency's quantiles: the median given or 5 µs, and each upper quantile given
+    /// or a multiple of the median (1.2, 1.8 and 6, from the quiet measurement in
+    /// `gil-model.md` §7, or the quantile below if that is higher); each at least the one below.
+    fn wake_latency(&self) -> Result<WakeLatency, ConfigError> {
+        let median = self.wake_latency.unwrap_or(5 * US);
+        let multiple = |times: u64, tenths: u64| median.saturating_mul(times * 10 + tenths) / 10;
+        // A quantile not given is its multiple of the median, or the one below it if higher.
+        let p90 = self.wake_latency_p90.unwrap_or_else(|| multiple(1, 2));
+        let p99 = self
+            .wake_latency_p99
+            .unwrap_or_else(|| multiple(1, 8).max(p90));
+        let p999 = self
+            .wake_latency_p999
+            .unwrap_or_else(|| multiple(6, 0).max(p99));
+        let wake = WakeLatency {
+            median,
+            p90,
+            p99,
+            p999,
+        };
+        let steps = [
+            (
+                "wake_latency_p90",
+                wake.p90,
+                "wake_latency (the median)",
+                wake.median,
+            ),
+            ("wake_latency_p99", wake.p99, "wake_latency_p90", wake.p90),
+            ("wake_latency_p999", wake.p999, "wake_latency_p99", wake.p99),
+        ];
+        for (field, value, below, floor) in steps {
+            if value < floor {
+                return Err(invalid(
+                    field,
+                    format_nanos(value),
+                    format!(
+                        "at least {below}, which is {}: a higher quantile cannot be shorter than a lower one",
+                        format_nanos(floor)
+                    ),
+                ));
+            }
+        }
+        Ok(wake)
     }
 
     /// A pool's worker count, 1 to 256, if given.
@@ -569,6 +625,16 @@ pub fn missing_runtime(runtime: Runtime) -> &'static str {
 }
 
 impl RunConfig {
+    /// The OS wake-up latency's distribution (`gil-model.md` rule 24).
+    pub fn wake_distribution(&self) -> WakeLatency {
+        WakeLatency {
+            median: self.wake_latency,
+            p90: self.wake_latency_p90,
+            p99: self.wake_latency_p99,
+            p999: self.wake_latency_p999,
+        }
+    }
+
     /// Whether the GIL is on: always on a default build; on a free-threaded build only when
     /// `PYTHON_GIL=1` forces it.
     pub fn gil_enabled(&self) -> bool {
