@@ -485,23 +485,47 @@ impl Overrides {
             p99,
             p999,
         };
+        // Each quantile against the one below it, and how that one came about.
+        let given = |set: Option<Nanos>, default: &str| {
+            if set.is_some() {
+                String::new()
+            } else {
+                format!(" ({default})")
+            }
+        };
         let steps = [
             (
                 "wake_latency_p90",
                 wake.p90,
                 "wake_latency (the median)",
                 wake.median,
+                given(self.wake_latency, "the default"),
             ),
-            ("wake_latency_p99", wake.p99, "wake_latency_p90", wake.p90),
-            ("wake_latency_p999", wake.p999, "wake_latency_p99", wake.p99),
+            (
+                "wake_latency_p99",
+                wake.p99,
+                "wake_latency_p90",
+                wake.p90,
+                given(self.wake_latency_p90, "by default 1.2 × wake_latency"),
+            ),
+            (
+                "wake_latency_p999",
+                wake.p999,
+                "wake_latency_p99",
+                wake.p99,
+                given(
+                    self.wake_latency_p99,
+                    "by default 1.8 × wake_latency, or wake_latency_p90 if higher",
+                ),
+            ),
         ];
-        for (field, value, below, floor) in steps {
+        for (field, value, below, floor, how) in steps {
             if value < floor {
                 return Err(invalid(
                     field,
                     format_nanos(value),
                     format!(
-                        "at least {below}, which is {}: a higher quantile cannot be shorter than a lower one",
+                        "at least {below}, which is {}{how}: a higher quantile of the wake-up latency cannot be shorter than a lower one",
                         format_nanos(floor)
                     ),
                 ));
@@ -789,6 +813,45 @@ mod tests {
         .unwrap();
         assert_eq!(forced.model(), Model::NewGil310);
         assert!(with(|o| o.gil = Some(false)).is_err());
+    }
+
+    #[test]
+    fn the_wake_up_quantiles_scale_with_the_median_and_rise() {
+        let defaults = with(|_| {}).unwrap().wake_distribution();
+        assert_eq!(
+            (defaults.median, defaults.p90, defaults.p99, defaults.p999),
+            (5 * US, 6 * US, 9 * US, 30 * US)
+        );
+        let scaled = with(|o| o.wake_latency = Some(10 * US))
+            .unwrap()
+            .wake_distribution();
+        assert_eq!((scaled.p90, scaled.p999), (12 * US, 60 * US));
+        // A p90 above the default p99 lifts the quantiles not given.
+        let wide = with(|o| o.wake_latency_p90 = Some(20 * US))
+            .unwrap()
+            .wake_distribution();
+        assert_eq!((wide.p99, wide.p999), (20 * US, 30 * US));
+        let err = with(|o| o.wake_latency_p90 = Some(3 * US))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("wake_latency_p90")
+                && err.contains("3.00 µs")
+                && err
+                    .contains("at least wake_latency (the median), which is 5.00 µs (the default)"),
+            "{err}"
+        );
+        let err = with(|o| {
+            o.wake_latency_p99 = Some(8 * US);
+            o.wake_latency_p999 = Some(7 * US);
+        })
+        .unwrap_err()
+        .to_string();
+        assert!(
+            err.contains("wake_latency_p999")
+                && err.contains("wake_latency_p99, which is 8.00 µs:"),
+            "{err}"
+        );
     }
 
     #[test]
