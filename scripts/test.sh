@@ -22,6 +22,13 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
+# A clean run of the suite writes about 4 GB (debug, loom and fuzz targets: a clean clone held
+# 4.0 GB after one); say so up front rather than let a linker die of a full disk half-way.
+free_gb=$(df --output=avail -BG . | tail -1 | tr -dc '0-9')
+if [ "${free_gb:-0}" -lt 6 ]; then
+  echo "scripts/test.sh: warning: only ${free_gb:-0} GB free on $(df --output=target . | tail -1); a clean build of the suite needs about 4 GB" >&2
+fi
+
 echo "== cargo fmt --check"
 cargo fmt --all -- --check
 echo "== cargo clippy (workspace lints, warnings are errors)"
