@@ -242,6 +242,8 @@ pub struct RunConfig {
     pub seed: u64,
     /// Time from a blocked thread being woken to it being able to run: its median.
     pub wake_latency: Nanos,
+    /// Its 1st percentile.
+    pub wake_latency_p1: Nanos,
     /// Its 90th percentile.
     pub wake_latency_p90: Nanos,
     /// Its 99th percentile.
@@ -410,6 +412,7 @@ impl Overrides {
             duration: self.duration,
             seed: self.seed.unwrap_or(1),
             wake_latency: wake.median,
+            wake_latency_p1: wake.p1,
             wake_latency_p90: wake.p90,
             wake_latency_p99: wake.p99,
             wake_latency_p999: wake.p999,
@@ -465,26 +468,45 @@ impl Overrides {
         Ok(())
     }
 
-    /// The wake-up latency's quantiles: the median given or 5 µs, and each upper quantile given
-    /// or a multiple of the median (1.2, 1.8 and 6, from the quiet measurement in
-    /// `gil-model.md` §7, or the quantile below if that is higher); each at least the one below.
+    /// The wake-up latency's quantiles: the median given or 5 µs, and each other quantile given
+    /// or a multiple of the median (0.85 for p1, 1.2, 1.8 and 6 for p90, p99 and p99.9, from the
+    /// quiet measurement in `gil-model.md` rule 24, or the quantile below if that is higher);
+    /// each at least the one below.
     fn wake_latency(&self) -> Result<WakeLatency, ConfigError> {
         let median = self.wake_latency.unwrap_or(5 * US);
-        let multiple = |times: u64, tenths: u64| median.saturating_mul(times * 10 + tenths) / 10;
-        // A quantile not given is its multiple of the median, or the one below it if higher.
-        let p90 = self.wake_latency_p90.unwrap_or_else(|| multiple(1, 2));
+        let multiple = |hundredths: u64| median.saturating_mul(hundredths) / 100;
+        // A quantile not given is its multiple of the median, or the one below it if higher
+        // (p1: the median, if lower).
+        let p1 = self.wake_latency_p1.unwrap_or_else(|| multiple(85));
+        let p90 = self.wake_latency_p90.unwrap_or_else(|| multiple(120));
         let p99 = self
             .wake_latency_p99
-            .unwrap_or_else(|| multiple(1, 8).max(p90));
+            .unwrap_or_else(|| multiple(180).max(p90));
         let p999 = self
             .wake_latency_p999
-            .unwrap_or_else(|| multiple(6, 0).max(p99));
+            .unwrap_or_else(|| multiple(600).max(p99));
         let wake = WakeLatency {
+            p1,
             median,
             p90,
             p99,
             p999,
         };
+        if p1 > median {
+            return Err(invalid(
+                "wake_latency_p1",
+                format_nanos(p1),
+                format!(
+                    "at most wake_latency (the median), which is {}{}: a lower quantile of the wake-up latency cannot be longer than a higher one",
+                    format_nanos(median),
+                    if self.wake_latency.is_some() {
+                        ""
+                    } else {
+                        " (the default)"
+                    }
+                ),
+            ));
+        }
         // Each quantile against the one below it, and how that one came about.
         let given = |set: Option<Nanos>, default: &str| {
             if set.is_some() {
@@ -652,6 +674,7 @@ impl RunConfig {
     /// The OS wake-up latency's distribution (`gil-model.md` rule 24).
     pub fn wake_distribution(&self) -> WakeLatency {
         WakeLatency {
+            p1: self.wake_latency_p1,
             median: self.wake_latency,
             p90: self.wake_latency_p90,
             p99: self.wake_latency_p99,
@@ -819,8 +842,23 @@ mod tests {
     fn the_wake_up_quantiles_scale_with_the_median_and_rise() {
         let defaults = with(|_| {}).unwrap().wake_distribution();
         assert_eq!(
-            (defaults.median, defaults.p90, defaults.p99, defaults.p999),
-            (5 * US, 6 * US, 9 * US, 30 * US)
+            (
+                defaults.p1,
+                defaults.median,
+                defaults.p90,
+                defaults.p99,
+                defaults.p999
+            ),
+            (4_250, 5 * US, 6 * US, 9 * US, 30 * US)
+        );
+        let err = with(|o| o.wake_latency_p1 = Some(6 * US))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("wake_latency_p1")
+                && err
+                    .contains("at most wake_latency (the median), which is 5.00 µs (the default)"),
+            "{err}"
         );
         let scaled = with(|o| o.wake_latency = Some(10 * US))
             .unwrap()

@@ -1,18 +1,20 @@
 //! The OS wake-up latency as a distribution: a narrow body around its median and a long tail,
-//! given by four quantiles (`gil-model.md` rule 24), and a seeded draw from it by inverse CDF.
+//! given by five quantiles (`gil-model.md` rule 24), and a seeded draw from it by inverse CDF.
 //!
 //! Real wake-ups of a thread blocked on a futex take a few µs, most within a µs or two of the
 //! median, and now and then tens of µs or a few ms (an interrupt, a core in a deep idle state,
 //! another job on the core). Measured here, 200,000 wake-ups of a glibc semaphore waiter on a
-//! quiet machine, twice: p50 5.1 / 6.1 µs, p90 6.0 / 6.8, p99 8.9 / 11.6, p99.9 40 / 22.6,
-//! 0.19% / 0.22% beyond 20 µs, 0.07% / 0.02% beyond 50 µs.
+//! quiet machine, twice: p1 4.4 / 4.9 µs, p10 4.5 / 5.6, p50 5.1 / 6.1, p90 6.0 / 6.8, p99 8.9 /
+//! 11.6, p99.9 40 / 22.6, 0.19% / 0.22% beyond 20 µs, 0.07% / 0.02% beyond 50 µs: the body is
+//! narrower below the median than above it.
 //!
-//! The draw: below p90 the body is linear in the quantile and symmetric about the median (the
-//! slope from the median to p90 goes on down to the least draw, never below 0); from p90 up each
-//! decade of the tail (p90 to p99, p99 to p99.9) is a power law through its two quantiles, and
-//! past p99.9 the power law through p99 and p99.9 goes on, to the 99.9999th percentile at most
-//! (the draw's resolution). With the defaults (p90, p99 and p99.9 at 1.2, 1.8 and 6 times the
-//! median) 0.22% of draws fall beyond 4 × the median (measured beyond 20 µs: 0.19–0.22%), 0.04%
+//! The draw: from p1 to p90 the body is linear in the quantile between p1, the median and p90
+//! (below p1 the slope from p1 to the median goes on down to the least draw, never below 0);
+//! from p90 up each decade of the tail (p90 to p99, p99 to p99.9) is a power law through its two
+//! quantiles, and past p99.9 the power law through p99 and p99.9 goes on, to the 99.9999th
+//! percentile at most (the draw's resolution). The low end matters: on the old GIL a wake-up
+//! shorter than the releaser's `futex_wake` wins the lock. With the defaults (p1, p90, p99 and
+//! p99.9 at 0.85, 1.2, 1.8 and 6 times the median) 0.22% of draws fall beyond 4 × the median (measured beyond 20 µs: 0.19–0.22%), 0.04%
 //! beyond 10 × (beyond 50 µs: 0.02–0.07%), and none beyond 222 × (measured maxima 0.96 and
 //! 2.5 ms).
 
@@ -21,10 +23,12 @@ use crate::time::Nanos;
 /// Draws are whole millionths of the probability: the 99.9999th percentile is the largest.
 pub const RESOLUTION: u64 = 1_000_000;
 
-/// The quantiles of a wake-up latency (ns): median, p90, p99 and p99.9, each at least the one
-/// before.
+/// The quantiles of a wake-up latency (ns): p1, median, p90, p99 and p99.9, each at least the
+/// one before.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct WakeLatency {
+    /// The 1st percentile.
+    pub p1: Nanos,
     /// The median.
     pub median: Nanos,
     /// The 90th percentile.
@@ -48,14 +52,16 @@ impl WakeLatency {
 
     /// The latency at quantile `r / RESOLUTION` (`r` below [`RESOLUTION`]).
     pub fn at(&self, r: u64) -> Nanos {
+        const P1: u64 = RESOLUTION / 100;
         const P50: u64 = RESOLUTION / 2;
         const P90: u64 = RESOLUTION / 10 * 9;
         const P99: u64 = RESOLUTION / 100 * 99;
-        let spread = self.p90 - self.median;
-        let span = P90 - P50;
+        let below = self.median - self.p1;
+        let above = self.p90 - self.median;
         match r {
-            r if r < P50 => self.median.saturating_sub(scale(spread, P50 - r, span)),
-            r if r < P90 => self.median + scale(spread, r - P50, span),
+            r if r < P1 => self.p1.saturating_sub(scale(below, P1 - r, P50 - P1)),
+            r if r < P50 => self.p1 + scale(below, r - P1, P50 - P1),
+            r if r < P90 => self.median + scale(above, r - P50, P90 - P50),
             r if r < P99 => power_law(self.p90, self.p99, RESOLUTION - P90, RESOLUTION - r),
             // From p99 on, one power law through p99 and p99.9, past it to the last draw.
             r => power_law(
@@ -90,6 +96,7 @@ mod tests {
     use super::*;
 
     const MEASURED: WakeLatency = WakeLatency {
+        p1: 4_250,
         median: 5_000,
         p90: 6_000,
         p99: 9_000,
@@ -103,11 +110,13 @@ mod tests {
     #[test]
     fn the_draw_passes_through_its_quantiles_and_rises() {
         let w = MEASURED;
+        assert_eq!(w.at(RESOLUTION / 100), 4_250);
         assert_eq!(w.at(RESOLUTION / 2), 5_000);
         assert_eq!(w.at(900_000), 6_000);
         assert_eq!(w.at(990_000), 9_000);
         assert_eq!(w.at(999_000), 30_000);
-        assert_eq!(w.least(), 3_750);
+        // p1 less the slope from p1 to the median over the last 1%: 750 × 1/49.
+        assert_eq!(w.least(), 4_250 - 15);
         let mut last = 0;
         for r in 0..RESOLUTION {
             let x = w.at(r);
@@ -131,6 +140,7 @@ mod tests {
     #[test]
     fn degenerate_quantiles_give_flat_draws() {
         let zero = WakeLatency {
+            p1: 0,
             median: 0,
             p90: 0,
             p99: 0,
@@ -139,6 +149,7 @@ mod tests {
         assert!(zero.is_zero());
         assert_eq!(zero.at(999_999), 0);
         let flat = WakeLatency {
+            p1: 7,
             median: 7,
             p90: 7,
             p99: 7,
@@ -146,8 +157,9 @@ mod tests {
         };
         assert!((0..RESOLUTION).step_by(997).all(|r| flat.at(r) == 7));
         assert_eq!(flat.at(RESOLUTION - 1), 7);
-        // A median of 0 under a wider p90: the lower body is cut at 0.
+        // A p1 and median of 0 under a wider p90: nothing below 0.
         let from_zero = WakeLatency {
+            p1: 0,
             median: 0,
             p90: 4_000,
             p99: 8_000,

@@ -19,6 +19,7 @@ fn calibration_measures_this_machine_and_suggests_valid_settings() {
         "{calibration:?}"
     );
     assert!(calibration.wake_latency_p90_ns >= calibration.wake_latency_ns);
+    assert!(calibration.wake_latency_p1_ns <= calibration.wake_latency_ns);
     assert!(
         calibration.wake_latency_p99_ns >= calibration.wake_latency_p90_ns
             && calibration.wake_latency_p999_ns >= calibration.wake_latency_p99_ns

@@ -87,6 +87,8 @@ pub struct Calibration {
     pub cores: usize,
     /// From notifying a condition variable to the blocked thread running: median.
     pub wake_latency_ns: Nanos,
+    /// The same, 1st percentile.
+    pub wake_latency_p1_ns: Nanos,
     /// The same, 90th percentile.
     pub wake_latency_p90_ns: Nanos,
     /// The same, 99th percentile.
@@ -137,6 +139,7 @@ pub fn calibrate() -> Calibration {
     wakes.sort_unstable();
     notifies.sort_unstable();
     let wake = WakeLatency {
+        p1: percentile(&wakes, 0.01),
         median: percentile(&wakes, 0.5),
         p90: percentile(&wakes, 0.9),
         p99: percentile(&wakes, 0.99),
@@ -153,6 +156,7 @@ pub fn calibrate() -> Calibration {
     };
     let settings = Overrides {
         wake_latency: Some(wake.median),
+        wake_latency_p1: Some(wake.p1),
         wake_latency_p90: Some(wake.p90),
         wake_latency_p99: Some(wake.p99),
         wake_latency_p999: Some(wake.p999),
@@ -168,6 +172,7 @@ pub fn calibrate() -> Calibration {
     Calibration {
         cores,
         wake_latency_ns: wake.median,
+        wake_latency_p1_ns: wake.p1,
         wake_latency_p90_ns: wake.p90,
         wake_latency_p99_ns: wake.p99,
         wake_latency_p999_ns: wake.p999,
@@ -430,7 +435,8 @@ impl Calibration {
     fn write_wake_latency(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         writeln!(
             f,
-            "OS wake-up latency of a blocked thread (condition variable ping-pong): median {}, p90 {}, p99 {}, p99.9 {}, max {}",
+            "OS wake-up latency of a blocked thread (condition variable ping-pong): p1 {}, median {}, p90 {}, p99 {}, p99.9 {}, max {}",
+            format_nanos(self.wake_latency_p1_ns),
             format_nanos(self.wake_latency_ns),
             format_nanos(self.wake_latency_p90_ns),
             format_nanos(self.wake_latency_p99_ns),
@@ -518,6 +524,7 @@ impl fmt::Display for Calibration {
         )?;
         let wake = [
             ("wake_latency", self.settings.wake_latency),
+            ("wake_latency_p1", self.settings.wake_latency_p1),
             ("wake_latency_p90", self.settings.wake_latency_p90),
             ("wake_latency_p99", self.settings.wake_latency_p99),
             ("wake_latency_p999", self.settings.wake_latency_p999),
@@ -573,6 +580,7 @@ mod tests {
         let calibration = Calibration {
             cores: 2,
             wake_latency_ns: 4_920,
+            wake_latency_p1_ns: 4_300,
             wake_latency_p90_ns: 5_800,
             wake_latency_p99_ns: 9_100,
             wake_latency_p999_ns: 31_000,
@@ -587,6 +595,7 @@ mod tests {
             python_note: None,
             settings: Overrides {
                 wake_latency: Some(4_920),
+                wake_latency_p1: Some(4_300),
                 wake_latency_p90: Some(5_800),
                 wake_latency_p99: Some(9_100),
                 wake_latency_p999: Some(31_000),
@@ -595,12 +604,13 @@ mod tests {
         };
         let text = calibration.to_string();
         assert!(
-            text.contains("median 4.92 µs, p90 5.80 µs, p99 9.10 µs, p99.9 31.0 µs"),
+            text.contains("p1 4.30 µs, median 4.92 µs, p90 5.80 µs, p99 9.10 µs, p99.9 31.0 µs"),
             "{text}"
         );
         assert!(text.contains("50.00% beyond 2× the median"), "{text}");
         for line in [
             "wake_latency = \"4920ns\"",
+            "wake_latency_p1 = \"4300ns\"",
             "wake_latency_p90 = \"5800ns\"",
             "wake_latency_p99 = \"9100ns\"",
             "wake_latency_p999 = \"31000ns\"",
@@ -608,6 +618,7 @@ mod tests {
             assert!(text.contains(line), "{line} in {text}");
         }
         let resolved = calibration.settings.resolve().unwrap();
-        assert_eq!(resolved.wake_distribution().p999, 31_000);
+        let resolved = resolved.wake_distribution();
+        assert_eq!((resolved.p1, resolved.p999), (4_300, 31_000));
     }
 }
