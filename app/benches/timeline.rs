@@ -1,8 +1,10 @@
 //! One timeline frame, headless: egui layout (`Context::run_ui`) plus tessellation, no GPU,
 //! at 1920×1080, with 1, 10 and 30 million spans, fully zoomed out and zoomed in, with
 //! everything the classroom draws over the lanes: lost updates, the step's event, a
-//! selection, a pinned span. At 30 M also a pan: each frame's view a tenth of its width on
-//! from the last, zoomed in and at a tenth of the run.
+//! selection, a pinned span. Each view twice: drawn again unchanged (the timeline keeps its
+//! painting between such frames) and moved by a nanosecond every frame (repainted from
+//! scratch). At 30 M also a pan: each frame's view a tenth of its width on from the last,
+//! zoomed in and at a tenth of the run.
 //!
 //! Run with `cargo bench -p gilscope --bench timeline` (one size: `-- 30M`).
 
@@ -112,6 +114,19 @@ fn bench(c: &mut Criterion) {
             );
             group.bench_function(format!("{label}_{zoom}"), |b| {
                 b.iter(|| black_box(frame(&ctx, &trace, &theme, &view)));
+            });
+            // The timeline keeps a frame's painting while nothing it shows changes (the
+            // frames above after the first); here the view moves by a nanosecond each frame,
+            // so every frame repaints from scratch, as while panning, zooming or following a
+            // live run.
+            let mut moved = view.clone();
+            group.bench_function(format!("{label}_{zoom}_repainted"), |b| {
+                b.iter(|| {
+                    let step = if moved.start > view.start { -1.0 } else { 1.0 };
+                    moved.start += step;
+                    moved.end += step;
+                    black_box(frame(&ctx, &trace, &theme, &moved))
+                });
             });
         }
         if label == "30M" {

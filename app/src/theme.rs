@@ -117,7 +117,7 @@ pub const PRESENTATION_MIN_TEXT: f32 = 22.0;
 pub const MIN_TEXT: f32 = 11.0;
 
 /// A complete palette plus the presentation flag.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Theme {
     mode: ThemeMode,
     presentation: bool,

@@ -29,6 +29,7 @@ pub mod stats;
 pub mod sweep;
 pub mod time;
 pub mod trace;
+pub mod wake;
 
 pub use engine::{Engine, SimEngine, SimError};
 pub use meta::{EngineKind, Observation, RunMeta};

@@ -7,6 +7,7 @@ use crate::names::named_enum;
 pub use crate::settings::Overrides;
 use crate::size::format_bytes;
 use crate::time::{MS, Nanos, SEC, US, format_nanos};
+use crate::wake::WakeLatency;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::str::FromStr;
@@ -239,8 +240,16 @@ pub struct RunConfig {
     pub duration: Option<Nanos>,
     /// Seed of every random choice (successor policy, race jitter).
     pub seed: u64,
-    /// Time from a blocked thread being woken to it being able to run.
+    /// Time from a blocked thread being woken to it being able to run: its median.
     pub wake_latency: Nanos,
+    /// Its 1st percentile.
+    pub wake_latency_p1: Nanos,
+    /// Its 90th percentile.
+    pub wake_latency_p90: Nanos,
+    /// Its 99th percentile.
+    pub wake_latency_p99: Nanos,
+    /// Its 99.9th percentile.
+    pub wake_latency_p999: Nanos,
     /// The OS scheduler's time slice when runnable threads outnumber cores.
     pub time_slice: Nanos,
     /// How much more CPU than a woken thread an occupant must have used to be preempted by it.
@@ -393,6 +402,7 @@ impl Overrides {
             ));
         }
         let limits = self.limits()?;
+        let wake = self.wake_latency()?;
         Ok(RunConfig {
             python,
             free_threaded,
@@ -401,7 +411,11 @@ impl Overrides {
             cores,
             duration: self.duration,
             seed: self.seed.unwrap_or(1),
-            wake_latency: self.wake_latency.unwrap_or(5 * US),
+            wake_latency: wake.median,
+            wake_latency_p1: wake.p1,
+            wake_latency_p90: wake.p90,
+            wake_latency_p99: wake.p99,
+            wake_latency_p999: wake.p999,
             time_slice,
             wakeup_granularity: self.wakeup_granularity.unwrap_or(MS),
             futex_wake: self.futex_wake.unwrap_or(2 * US),
@@ -452,6 +466,94 @@ impl Overrides {
             ));
         }
         Ok(())
+    }
+
+    /// The wake-up latency's quantiles: the median given or 5 µs, and each other quantile given
+    /// or a multiple of the median (0.85 for p1, 1.2, 1.8 and 6 for p90, p99 and p99.9, from the
+    /// quiet measurement in `gil-model.md` rule 24, or the quantile below if that is higher);
+    /// each at least the one below.
+    fn wake_latency(&self) -> Result<WakeLatency, ConfigError> {
+        let median = self.wake_latency.unwrap_or(5 * US);
+        let multiple = |hundredths: u64| median.saturating_mul(hundredths) / 100;
+        // A quantile not given is its multiple of the median, or the one below it if higher
+        // (p1: the median, if lower).
+        let p1 = self.wake_latency_p1.unwrap_or_else(|| multiple(85));
+        let p90 = self.wake_latency_p90.unwrap_or_else(|| multiple(120));
+        let p99 = self
+            .wake_latency_p99
+            .unwrap_or_else(|| multiple(180).max(p90));
+        let p999 = self
+            .wake_latency_p999
+            .unwrap_or_else(|| multiple(600).max(p99));
+        let wake = WakeLatency {
+            p1,
+            median,
+            p90,
+            p99,
+            p999,
+        };
+        if p1 > median {
+            return Err(invalid(
+                "wake_latency_p1",
+                format_nanos(p1),
+                format!(
+                    "at most wake_latency (the median), which is {}{}: a lower quantile of the wake-up latency cannot be longer than a higher one",
+                    format_nanos(median),
+                    if self.wake_latency.is_some() {
+                        ""
+                    } else {
+                        " (the default)"
+                    }
+                ),
+            ));
+        }
+        // Each quantile against the one below it, and how that one came about.
+        let given = |set: Option<Nanos>, default: &str| {
+            if set.is_some() {
+                String::new()
+            } else {
+                format!(" ({default})")
+            }
+        };
+        let steps = [
+            (
+                "wake_latency_p90",
+                wake.p90,
+                "wake_latency (the median)",
+                wake.median,
+                given(self.wake_latency, "the default"),
+            ),
+            (
+                "wake_latency_p99",
+                wake.p99,
+                "wake_latency_p90",
+                wake.p90,
+                given(self.wake_latency_p90, "by default 1.2 × wake_latency"),
+            ),
+            (
+                "wake_latency_p999",
+                wake.p999,
+                "wake_latency_p99",
+                wake.p99,
+                given(
+                    self.wake_latency_p99,
+                    "by default 1.8 × wake_latency, or wake_latency_p90 if higher",
+                ),
+            ),
+        ];
+        for (field, value, below, floor, how) in steps {
+            if value < floor {
+                return Err(invalid(
+                    field,
+                    format_nanos(value),
+                    format!(
+                        "at least {below}, which is {}{how}: a higher quantile of the wake-up latency cannot be shorter than a lower one",
+                        format_nanos(floor)
+                    ),
+                ));
+            }
+        }
+        Ok(wake)
     }
 
     /// A pool's worker count, 1 to 256, if given.
@@ -569,6 +671,17 @@ pub fn missing_runtime(runtime: Runtime) -> &'static str {
 }
 
 impl RunConfig {
+    /// The OS wake-up latency's distribution (`gil-model.md` rule 24).
+    pub fn wake_distribution(&self) -> WakeLatency {
+        WakeLatency {
+            p1: self.wake_latency_p1,
+            median: self.wake_latency,
+            p90: self.wake_latency_p90,
+            p99: self.wake_latency_p99,
+            p999: self.wake_latency_p999,
+        }
+    }
+
     /// Whether the GIL is on: always on a default build; on a free-threaded build only when
     /// `PYTHON_GIL=1` forces it.
     pub fn gil_enabled(&self) -> bool {
@@ -723,6 +836,60 @@ mod tests {
         .unwrap();
         assert_eq!(forced.model(), Model::NewGil310);
         assert!(with(|o| o.gil = Some(false)).is_err());
+    }
+
+    #[test]
+    fn the_wake_up_quantiles_scale_with_the_median_and_rise() {
+        let defaults = with(|_| {}).unwrap().wake_distribution();
+        assert_eq!(
+            (
+                defaults.p1,
+                defaults.median,
+                defaults.p90,
+                defaults.p99,
+                defaults.p999
+            ),
+            (4_250, 5 * US, 6 * US, 9 * US, 30 * US)
+        );
+        let err = with(|o| o.wake_latency_p1 = Some(6 * US))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("wake_latency_p1")
+                && err
+                    .contains("at most wake_latency (the median), which is 5.00 µs (the default)"),
+            "{err}"
+        );
+        let scaled = with(|o| o.wake_latency = Some(10 * US))
+            .unwrap()
+            .wake_distribution();
+        assert_eq!((scaled.p90, scaled.p999), (12 * US, 60 * US));
+        // A p90 above the default p99 lifts the quantiles not given.
+        let wide = with(|o| o.wake_latency_p90 = Some(20 * US))
+            .unwrap()
+            .wake_distribution();
+        assert_eq!((wide.p99, wide.p999), (20 * US, 30 * US));
+        let err = with(|o| o.wake_latency_p90 = Some(3 * US))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("wake_latency_p90")
+                && err.contains("3.00 µs")
+                && err
+                    .contains("at least wake_latency (the median), which is 5.00 µs (the default)"),
+            "{err}"
+        );
+        let err = with(|o| {
+            o.wake_latency_p99 = Some(8 * US);
+            o.wake_latency_p999 = Some(7 * US);
+        })
+        .unwrap_err()
+        .to_string();
+        assert!(
+            err.contains("wake_latency_p999")
+                && err.contains("wake_latency_p99, which is 8.00 µs:"),
+            "{err}"
+        );
     }
 
     #[test]

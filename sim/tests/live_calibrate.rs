@@ -19,6 +19,20 @@ fn calibration_measures_this_machine_and_suggests_valid_settings() {
         "{calibration:?}"
     );
     assert!(calibration.wake_latency_p90_ns >= calibration.wake_latency_ns);
+    assert!(calibration.wake_latency_p1_ns <= calibration.wake_latency_ns);
+    assert!(
+        calibration.wake_latency_p99_ns >= calibration.wake_latency_p90_ns
+            && calibration.wake_latency_p999_ns >= calibration.wake_latency_p99_ns
+            && calibration.wake_latency_max_ns >= calibration.wake_latency_p999_ns,
+        "{calibration:?}"
+    );
+    let shares: Vec<f64> = calibration.wake_tail.iter().map(|t| t.share).collect();
+    assert!(
+        shares.len() == 3
+            && shares.windows(2).all(|w| w[0] >= w[1])
+            && shares.iter().all(|s| (0.0..=1.0).contains(s)),
+        "{calibration:?}"
+    );
     assert!(
         (0.05..1000.0).contains(&calibration.live_bytecode_ns),
         "{calibration:?}"
@@ -51,5 +65,9 @@ fn calibration_measures_this_machine_and_suggests_valid_settings() {
     assert_eq!(
         parsed.settings.wake_latency,
         calibration.settings.wake_latency
+    );
+    assert_eq!(
+        parsed.settings.wake_latency_p999,
+        calibration.settings.wake_latency_p999
     );
 }

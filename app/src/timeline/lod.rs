@@ -112,6 +112,20 @@ impl LaneIndex {
             return self.running;
         }
         let chunk = i / CHUNK;
+        let next = (chunk + 1) * CHUNK;
+        if i - chunk * CHUNK > CHUNK / 2 && next <= self.covered {
+            // Nearer the next checkpoint: its sums less the spans from `i` to it (exact, in
+            // integers), reading at most half a chunk either way.
+            let mut totals = self
+                .checkpoints
+                .get(chunk + 1)
+                .copied()
+                .unwrap_or(self.running);
+            for span in spans.range(i..next) {
+                totals[self.kind.key(&span)] -= span.duration();
+            }
+            return totals;
+        }
         let mut totals = self.checkpoints[chunk];
         for span in spans.range(chunk * CHUNK..i) {
             totals[self.kind.key(&span)] += span.duration();
@@ -206,7 +220,9 @@ impl<'a> LaneData<'a> {
     }
 
     /// [`LaneData::first_ending_after`] by galloping search from `hint` (any `hint` is
-    /// correct; a close one is fast).
+    /// correct; a close one is fast). A few steps from `hint` first (the answer is often one
+    /// of the next spans); beyond them the index's chunk starts narrow the search to one
+    /// chunk without decoding a span.
     pub fn first_ending_after_from(&self, t: Nanos, hint: usize) -> usize {
         let spans = self.spans;
         let ends_by = |i: usize| spans.get(i).is_some_and(|s| s.end <= t);
@@ -217,21 +233,32 @@ impl<'a> LaneData<'a> {
         let mut step = 1;
         let mut lo = hint;
         let mut hi = hint;
+        let mut narrowed = false;
         while hi < spans.len() && ends_by(hi) {
             lo = hi + 1;
+            if step == 8 && !narrowed {
+                narrowed = true;
+                // Every span before a chunk starting at or before `t` ends by `t` (they do
+                // not overlap), and none from a chunk starting after it does.
+                let index = self.index;
+                match index.boundary_at_or_after(t.saturating_add(1), lo / CHUNK) {
+                    Some(b) => {
+                        return binary_search(
+                            lo.max(b.saturating_sub(1) * CHUNK),
+                            (b * CHUNK).max(lo),
+                            ends_by,
+                        );
+                    }
+                    None => lo = lo.max(index.starts.len().saturating_sub(1) * CHUNK),
+                }
+                step = 1;
+                hi = lo;
+                continue;
+            }
             hi = (hi + step).min(spans.len());
             step *= 2;
         }
-        // Binary search of `lo..hi`: every span before `lo` ends by `t`, none from `hi` on.
-        while lo < hi {
-            let mid = lo + (hi - lo) / 2;
-            if ends_by(mid) {
-                lo = mid + 1;
-            } else {
-                hi = mid;
-            }
-        }
-        lo
+        binary_search(lo, hi, ends_by)
     }
 
     /// The span covering time `t`, if any.
@@ -239,6 +266,20 @@ impl<'a> LaneData<'a> {
         self.get(self.first_ending_after(t))
             .filter(|s| s.start <= t && t < s.end.max(s.start + 1))
     }
+}
+
+/// The first index in `lo..hi` where `ends_by` is false (`hi` if none), given that it holds
+/// before `lo` and not from `hi` on.
+fn binary_search(mut lo: usize, mut hi: usize, ends_by: impl Fn(usize) -> bool) -> usize {
+    while lo < hi {
+        let mid = lo + (hi - lo) / 2;
+        if ends_by(mid) {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    lo
 }
 
 /// One drawable piece of a lane.
@@ -475,6 +516,51 @@ mod tests {
             }
         }
         totals
+    }
+
+    #[test]
+    fn a_search_from_any_hint_finds_what_a_search_from_the_first_finds() {
+        for (n, seed) in [(0, 21), (5, 22), (96, 23), (3_000, 24)] {
+            let lane = lane(n, seed);
+            let index = LaneIndex::build(LaneKind::Thread, &lane.spans);
+            let data = LaneData::new(&lane, lane.open.map_or(0, |s| s.start) + 50, &index);
+            let end = data.get(data.len().max(1) - 1).map_or(10, |s| s.end + 10);
+            for t in (0..end).step_by(7) {
+                let want = data.first_ending_after(t);
+                for hint in [0, want / 2, want.saturating_sub(40), want, want + 1, n + 5] {
+                    assert_eq!(
+                        data.first_ending_after_from(t, hint),
+                        want,
+                        "{n} spans, t {t}, hint {hint}"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn sums_before_every_span_match_a_sum_from_the_first() {
+        // Lanes ending on a checkpoint (96, 128) and between (100, 1_000), growing too.
+        for (n, seed) in [(96, 11), (100, 12), (128, 13), (1_000, 14)] {
+            for kind in [LaneKind::Thread, LaneKind::Occupancy] {
+                let lane = lane(n, seed);
+                let mut index = LaneIndex::new(kind);
+                let spans = lane.spans.to_vec();
+                let mut grown = SpanStore::new();
+                for (len, span) in spans.iter().enumerate() {
+                    grown.push(*span);
+                    if len % 37 == 0 || len + 1 == n {
+                        index.update(&grown);
+                    }
+                }
+                let mut sum = [0; KEYS];
+                for (i, span) in spans.iter().enumerate() {
+                    assert_eq!(index.before(&grown, i), sum, "{n} spans, before {i}");
+                    sum[kind.key(span)] += span.duration();
+                }
+                assert_eq!(index.before(&grown, n), sum, "{n} spans, all");
+            }
+        }
     }
 
     #[test]

@@ -7,9 +7,13 @@
 //! One job per file: [`view`] (the visible range and how it follows a run), [`mapping`]
 //! (time ↔ pixels), [`axis`] (tick choice), [`lod`] (merging narrow spans), [`paint`]
 //! (meshes), [`overlay`] (what is drawn over the lanes), [`hover`] (tooltip text),
-//! [`input`] (zoom, pan, selection).
+//! [`input`] (zoom, pan, selection), `cache` (the last frame's painting, drawn again while
+//! nothing it shows has changed).
 
 pub mod axis;
+mod cache;
+#[cfg(test)]
+mod cache_tests;
 pub mod hover;
 pub mod input;
 pub mod lod;
@@ -170,7 +174,7 @@ enum RowContent {
 }
 
 /// One row of the layout.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, PartialEq)]
 struct Row {
     group: usize,
     content: RowContent,
@@ -181,13 +185,15 @@ struct Row {
 }
 
 /// Per widget, per group, per lane (GIL, threads, cores, in that order whatever is shown): the
-/// prefix-sum indexes, kept in egui's temporary memory between frames.
+/// prefix-sum indexes, kept in egui's temporary memory between frames; and the last frame's
+/// painting.
 #[derive(Default)]
 struct Cache {
     groups: Vec<Vec<LaneIndex>>,
-    /// The last frame's mesh, shared with egui until it has been tessellated; then ours
-    /// again, and its buffers are reused (no fresh megabytes to fault in every frame).
-    mesh: Arc<Mesh>,
+    /// The last frame's painting, drawn again while its key holds. Its mesh is shared with
+    /// egui until egui has tessellated it; then ours again, and a repaint reuses its buffers
+    /// (no fresh megabytes to fault in every frame).
+    painted: Option<cache::Painted>,
 }
 
 type SharedCache = Arc<Mutex<Cache>>;
@@ -530,21 +536,22 @@ impl<'a> Timeline<'a> {
         let mut cache = cache.lock().unwrap_or_else(PoisonError::into_inner);
         cache.groups.resize_with(self.groups.len(), Vec::new);
 
-        let mut out = Output::default();
-        if let Ok(mut mesh) = Arc::try_unwrap(std::mem::take(&mut cache.mesh)) {
-            mesh.clear();
-            out.mesh = mesh;
-        }
-        self.paint_backgrounds(&frame, &mut out);
-        let (axis_mesh, axis_texts) = self.paint_axis(&frame, &mut out);
-        for g in 0..self.groups.len() {
-            self.paint_group(&frame, g, &mut cache.groups[g], &mut out);
-        }
+        let key = cache::PaintKey::new(&self, &frame);
+        let drawing = match cache.painted.take() {
+            Some(kept) if kept.key == key => kept,
+            old => {
+                let mesh = old.map(cache::Painted::take_mesh).unwrap_or_default();
+                self.paint(&frame, key, mesh, &mut cache.groups)
+            }
+        };
+        // Over the lanes, under their labels, drawn fresh every frame: the selection (it
+        // follows a drag) and the hovered span's highlight.
+        let mut top = Mesh::default();
         let lanes_top = frame.axis_top() + frame.axis_h;
         let selection = interaction.selection.or(self.overlays.selection);
         if let Some(range) = selection {
             overlay::selection(
-                &mut out.mesh,
+                &mut top,
                 &frame.map,
                 range,
                 lanes_top,
@@ -553,15 +560,11 @@ impl<'a> Timeline<'a> {
             );
         }
         self.clicks(ui, &frame, &cache, &response, id, &mut interaction);
-        let hover = self.hover_text(&frame, &cache, &response, lanes_top, &mut out.mesh);
-        let mesh = Arc::new(out.mesh);
-        cache.mesh = Arc::clone(&mesh);
+        let hover = self.hover_text(&frame, &cache, &response, lanes_top, &mut top);
+        drawing.paint(&frame.painter, lanes_top, top);
+        cache.painted = Some(drawing);
         drop(cache);
 
-        frame.painter.add(Shape::Mesh(mesh));
-        frame.painter.extend(out.texts);
-        frame.painter.add(Shape::mesh(axis_mesh));
-        frame.painter.extend(axis_texts);
         self.lane_menu(ui, &response, id, &mut interaction);
         let response = match hover {
             Some(text) => response.on_hover_ui_at_pointer(|ui| {
@@ -573,6 +576,33 @@ impl<'a> Timeline<'a> {
             None => response,
         };
         (response, interaction)
+    }
+
+    /// Paints everything but the selection and the hover highlight into `mesh` (cleared),
+    /// keeping the level-of-detail indexes in `indexes` up to date.
+    fn paint(
+        &self,
+        frame: &Frame,
+        key: cache::PaintKey,
+        mesh: Mesh,
+        indexes: &mut [Vec<LaneIndex>],
+    ) -> cache::Painted {
+        let mut out = Output {
+            mesh,
+            ..Output::default()
+        };
+        self.paint_backgrounds(frame, &mut out);
+        let (axis_mesh, axis_texts) = self.paint_axis(frame, &mut out);
+        for (g, group_indexes) in indexes.iter_mut().enumerate() {
+            self.paint_group(frame, g, group_indexes, &mut out);
+        }
+        cache::Painted {
+            key,
+            mesh: Arc::new(out.mesh),
+            texts: out.texts,
+            axis_mesh: Arc::new(axis_mesh),
+            axis_texts,
+        }
     }
 
     /// How `rows` are laid out, for the views.

@@ -219,12 +219,11 @@ pub fn lane_blocks(
     let font = theme.span_font();
     let pad = 3.0 * scale;
     let inner = row.rect.shrink2(vec2(0.0, 1.0));
-    // The summary columns painted last, to widen instead of repeating an identical one.
-    let mut run: Option<MixRun> = None;
+    // The summary columns' bands, to widen instead of repeating an identical segment.
+    let mut bands: Bands = [None; KEYS];
     for (n, block) in blocks.iter().enumerate() {
         match *block {
             Block::Span { span, from, to } => {
-                run = None;
                 let (x0, x1) = block_x(map, from, to);
                 // A hairline gap keeps two touching spans of the same colour apart.
                 let same_next = matches!(blocks.get(n + 1), Some(Block::Span { span: next, from: f, .. })
@@ -299,7 +298,7 @@ pub fn lane_blocks(
             } => {
                 let (x0, x1) = block_x(map, from, to);
                 let column = MixColumn::new(inner.height(), to - from, &totals);
-                run = Some(column.paint(mesh, inner, x0, x1, run, row.kind, theme));
+                column.paint(mesh, inner, (x0, x1), &mut bands, n, row.kind, theme);
             }
         }
     }
@@ -336,21 +335,33 @@ pub fn thread_cue(mesh: &mut Mesh, rect: Rect, thread: u32, theme: &Theme) -> bo
 }
 
 /// A summary column: the time share of each key, in whole points, stacked from the bottom in
-/// key order (so neighbouring columns line up into bands).
-#[derive(Clone, Copy, PartialEq, Eq)]
+/// key order (so neighbouring columns line up into bands). Only its non-empty segments are
+/// kept: a column holds a few of the keys.
+#[derive(Clone, Copy)]
 struct MixColumn {
-    /// Top edge of each key's segment, as points above the bottom (cumulative, rounded).
-    tops: [u16; KEYS],
+    /// Each non-empty segment, bottom up: its key and its bottom and top edges, as points
+    /// above the lane's bottom (cumulative, rounded).
+    segments: [(usize, u16, u16); KEYS],
+    /// How many of `segments` there are.
+    len: usize,
 }
 
-/// The last summary column painted in a lane: where it ends, what it showed, and where its
-/// first vertex is (to widen it).
-#[derive(Clone, Copy)]
-struct MixRun {
-    column: MixColumn,
+/// One key's segment in the last summary column painted, still open to the right: its extent
+/// (points above the lane's bottom), where it ends, its first vertex (to widen it) and the
+/// block it was last painted in.
+#[derive(Clone, Copy, PartialEq)]
+struct Band {
+    below: u16,
+    top: u16,
     x1: f32,
     first_vertex: usize,
+    block: usize,
 }
+
+/// The bands of the summary columns painted in a lane, by key: a segment the same as its key's
+/// band in the block right before widens that band instead of adding a quad, so a run of
+/// columns whose mix changes in one key repaints only that key.
+type Bands = [Option<Band>; KEYS];
 
 impl MixColumn {
     /// Shares are rounded to steps of an eighth of the lane (at least 2 points): fine enough
@@ -358,55 +369,76 @@ impl MixColumn {
     fn new(height: f32, duration: u64, totals: &[u64; KEYS]) -> Self {
         let step = f64::from((height / 8.0).max(2.0));
         let steps = (f64::from(height) / step).floor();
-        let mut tops = [0u16; KEYS];
+        let duration = duration.max(1) as f64;
+        let mut column = Self {
+            segments: [(0, 0, 0); KEYS],
+            len: 0,
+        };
         let mut sum = 0u64;
-        for (top, &t) in tops.iter_mut().zip(totals) {
+        let mut below = 0u16;
+        // A key with no time in the column has no segment (its top would be the one below).
+        for (key, &t) in totals.iter().enumerate().filter(|(_, t)| **t > 0) {
             sum += t;
             // Rounded half up (`as` truncates; cheaper than `round`).
-            let level = (steps * (sum as f64 / duration.max(1) as f64) + 0.5).min(steps);
-            *top = (crate::timeline::mapping::floor(level) * step) as u16;
-        }
-        Self { tops }
-    }
-
-    /// Paints the column, or widens `previous` when it showed the same mix right before.
-    #[allow(clippy::too_many_arguments)] // Private helper of `lane_blocks`.
-    fn paint(
-        self,
-        mesh: &mut Mesh,
-        lane: Rect,
-        x0: f32,
-        x1: f32,
-        previous: Option<MixRun>,
-        kind: LaneKind,
-        theme: &Theme,
-    ) -> MixRun {
-        if let Some(prev) = previous.filter(|p| p.column == self && (p.x1 - x0).abs() < 0.01) {
-            // Quads are added as (left-top, right-top, left-bottom, right-bottom).
-            for v in (prev.first_vertex..mesh.vertices.len()).skip(1).step_by(2) {
-                mesh.vertices[v].pos.x = x1;
-            }
-            return MixRun { x1, ..prev };
-        }
-        let first_vertex = mesh.vertices.len();
-        let mut below = 0u16;
-        for (key, &top) in self.tops.iter().enumerate() {
+            let level = (steps * (sum as f64 / duration) + 0.5).min(steps);
+            let top = (crate::timeline::mapping::floor(level) * step) as u16;
             if top > below {
-                let color = match kind {
-                    LaneKind::Thread => theme.state_color(ThreadState::ALL[key]),
-                    LaneKind::Occupancy => theme.thread_color_index(key),
-                };
-                let y = lane.max.y;
-                let rect =
-                    Rect::from_x_y_ranges(x0..=x1, (y - f32::from(top))..=(y - f32::from(below)));
-                mesh.add_colored_rect(rect, color);
+                column.segments[column.len] = (key, below, top);
+                column.len += 1;
                 below = top;
             }
         }
-        MixRun {
-            column: self,
-            x1,
-            first_vertex,
+        column
+    }
+
+    /// Paints the column's segments as block `block` of the lane, each widening its key's band
+    /// when that band showed the same segment in the block right before.
+    #[allow(clippy::too_many_arguments)] // Private helper of `lane_blocks`.
+    fn paint(
+        &self,
+        mesh: &mut Mesh,
+        lane: Rect,
+        (x0, x1): (f32, f32),
+        bands: &mut Bands,
+        block: usize,
+        kind: LaneKind,
+        theme: &Theme,
+    ) {
+        for &(key, below, top) in &self.segments[..self.len] {
+            let band = &mut bands[key];
+            match band {
+                Some(b)
+                    if b.block + 1 == block
+                        && b.below == below
+                        && b.top == top
+                        && (b.x1 - x0).abs() < 0.01 =>
+                {
+                    // Quads are added as (left-top, right-top, left-bottom, right-bottom).
+                    mesh.vertices[b.first_vertex + 1].pos.x = x1;
+                    mesh.vertices[b.first_vertex + 3].pos.x = x1;
+                    b.x1 = x1;
+                    b.block = block;
+                }
+                _ => {
+                    let color = match kind {
+                        LaneKind::Thread => theme.state_color(ThreadState::ALL[key]),
+                        LaneKind::Occupancy => theme.thread_color_index(key),
+                    };
+                    let y = lane.max.y;
+                    let rect = Rect::from_x_y_ranges(
+                        x0..=x1,
+                        (y - f32::from(top))..=(y - f32::from(below)),
+                    );
+                    *band = Some(Band {
+                        below,
+                        top,
+                        x1,
+                        first_vertex: mesh.vertices.len(),
+                        block,
+                    });
+                    mesh.add_colored_rect(rect, color);
+                }
+            }
         }
     }
 }

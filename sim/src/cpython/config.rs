@@ -11,9 +11,13 @@ use crate::settings::setting;
 /// Settings a real interpreter has no knob for: the simulator's model of the OS and of its own
 /// costs, and its event budget (a real run is held to `max_virtual_time` and `memory_budget`
 /// instead). For this engine they are "not applicable".
-pub const NOT_APPLICABLE: [&str; 17] = [
+pub const NOT_APPLICABLE: [&str; 21] = [
     "seed",
     "wake_latency",
+    "wake_latency_p1",
+    "wake_latency_p90",
+    "wake_latency_p99",
+    "wake_latency_p999",
     "time_slice",
     "wakeup_granularity",
     "futex_wake",

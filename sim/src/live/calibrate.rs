@@ -7,6 +7,7 @@
 use super::interp::{COUNTDOWN_BODY, measure_ns_per_bytecode};
 use crate::model::Overrides;
 use crate::time::{Nanos, format_nanos, format_nanos_f};
+use crate::wake::WakeLatency;
 use serde::Serialize;
 use std::fmt;
 use std::io::{Read, Write};
@@ -17,8 +18,10 @@ use std::sync::{Arc, Barrier, Condvar, Mutex, PoisonError};
 use std::thread;
 use std::time::{Duration, Instant};
 
-/// Round trips of the wake-up measurement.
-const PING_PONGS: usize = 1500;
+/// Round trips of the wake-up measurement: two wake-ups each, enough for a p99.9 from 40.
+const PING_PONGS: usize = 20_000;
+/// Multiples of the median whose tail shares the wake-up measurement reports.
+const TAIL_MULTIPLES: [u64; 3] = [2, 4, 10];
 /// Round trips of the system-call measurement (a byte written to a socket and read back).
 const SYSCALL_ROUNDS: usize = 20_000;
 /// Batches of round trips of the cache-line measurement, and round trips per batch.
@@ -68,6 +71,15 @@ pub struct PythonSpeed {
     pub bytecode_ns: f64,
 }
 
+/// The share of wake-ups that took longer than a multiple of the median.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct TailShare {
+    /// The multiple of the median.
+    pub times_median: u64,
+    /// The share of wake-ups beyond it, 0 to 1.
+    pub share: f64,
+}
+
 /// What `gilscope calibrate` measured.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Calibration {
@@ -75,8 +87,18 @@ pub struct Calibration {
     pub cores: usize,
     /// From notifying a condition variable to the blocked thread running: median.
     pub wake_latency_ns: Nanos,
+    /// The same, 1st percentile.
+    pub wake_latency_p1_ns: Nanos,
     /// The same, 90th percentile.
     pub wake_latency_p90_ns: Nanos,
+    /// The same, 99th percentile.
+    pub wake_latency_p99_ns: Nanos,
+    /// The same, 99.9th percentile.
+    pub wake_latency_p999_ns: Nanos,
+    /// The same, the longest.
+    pub wake_latency_max_ns: Nanos,
+    /// The tail: the shares of wake-ups beyond 2, 4 and 10 times the median.
+    pub wake_tail: Vec<TailShare>,
     /// What notifying a condition variable costs the notifier when a thread waits on it (a
     /// futex wake system call): median.
     pub futex_wake_ns: Nanos,
@@ -116,7 +138,13 @@ pub fn calibrate() -> Calibration {
     let (mut wakes, mut notifies) = wake_latencies(PING_PONGS);
     wakes.sort_unstable();
     notifies.sort_unstable();
-    let wake_latency_ns = percentile(&wakes, 0.5);
+    let wake = WakeLatency {
+        p1: percentile(&wakes, 0.01),
+        median: percentile(&wakes, 0.5),
+        p90: percentile(&wakes, 0.9),
+        p99: percentile(&wakes, 0.99),
+        p999: percentile(&wakes, 0.999),
+    };
     let futex_wake_ns = percentile(&notifies, 0.5);
     let syscall_ns = syscall_cost(SYSCALL_ROUNDS);
     let cache_line_transfer_ns = cache_line_transfer(LINE_BATCHES, LINE_BATCH);
@@ -127,7 +155,11 @@ pub fn calibrate() -> Calibration {
         Err(note) => (None, Some(note)),
     };
     let settings = Overrides {
-        wake_latency: Some(wake_latency_ns),
+        wake_latency: Some(wake.median),
+        wake_latency_p1: Some(wake.p1),
+        wake_latency_p90: Some(wake.p90),
+        wake_latency_p99: Some(wake.p99),
+        wake_latency_p999: Some(wake.p999),
         futex_wake: Some(futex_wake_ns),
         syscall: syscall_ns,
         cache_line_transfer: cache_line_transfer_ns,
@@ -139,8 +171,13 @@ pub fn calibrate() -> Calibration {
     };
     Calibration {
         cores,
-        wake_latency_ns,
-        wake_latency_p90_ns: percentile(&wakes, 0.9),
+        wake_latency_ns: wake.median,
+        wake_latency_p1_ns: wake.p1,
+        wake_latency_p90_ns: wake.p90,
+        wake_latency_p99_ns: wake.p99,
+        wake_latency_p999_ns: wake.p999,
+        wake_latency_max_ns: wakes.last().copied().unwrap_or(0),
+        wake_tail: tail_shares(&wakes, wake.median),
         futex_wake_ns,
         syscall_ns,
         cache_line_transfer_ns,
@@ -150,6 +187,25 @@ pub fn calibrate() -> Calibration {
         python_note,
         settings,
     }
+}
+
+/// The shares of `sorted` beyond each of [`TAIL_MULTIPLES`] times `median`.
+fn tail_shares(sorted: &[Nanos], median: Nanos) -> Vec<TailShare> {
+    TAIL_MULTIPLES
+        .iter()
+        .map(|&times| {
+            let bound = median.saturating_mul(times);
+            let beyond = sorted.len() - sorted.partition_point(|&x| x <= bound);
+            TailShare {
+                times_median: times,
+                share: if sorted.is_empty() {
+                    0.0
+                } else {
+                    beyond as f64 / sorted.len() as f64
+                },
+            }
+        })
+        .collect()
 }
 
 struct Turn {
@@ -374,6 +430,34 @@ fn python_speed() -> Result<PythonSpeed, String> {
     }
 }
 
+impl Calibration {
+    /// The wake-up latency's quantiles and its tail, two lines.
+    fn write_wake_latency(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(
+            f,
+            "OS wake-up latency of a blocked thread (condition variable ping-pong): p1 {}, median {}, p90 {}, p99 {}, p99.9 {}, max {}",
+            format_nanos(self.wake_latency_p1_ns),
+            format_nanos(self.wake_latency_ns),
+            format_nanos(self.wake_latency_p90_ns),
+            format_nanos(self.wake_latency_p99_ns),
+            format_nanos(self.wake_latency_p999_ns),
+            format_nanos(self.wake_latency_max_ns)
+        )?;
+        let tail: Vec<String> = self
+            .wake_tail
+            .iter()
+            .map(|t| {
+                format!(
+                    "{:.2}% beyond {}× the median",
+                    t.share * 100.0,
+                    t.times_median
+                )
+            })
+            .collect();
+        writeln!(f, "  its tail: {}", tail.join(", "))
+    }
+}
+
 impl fmt::Display for Calibration {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         writeln!(
@@ -382,12 +466,7 @@ impl fmt::Display for Calibration {
             self.cores,
             if self.cores == 1 { "" } else { "s" }
         )?;
-        writeln!(
-            f,
-            "OS wake-up latency of a blocked thread (condition variable ping-pong): median {}, p90 {}",
-            format_nanos(self.wake_latency_ns),
-            format_nanos(self.wake_latency_p90_ns)
-        )?;
+        self.write_wake_latency(f)?;
         writeln!(
             f,
             "Waking it, for the waker (notify_one, a futex wake): median {}",
@@ -443,8 +522,17 @@ impl fmt::Display for Calibration {
             f,
             "\nSettings for the simulator ([settings] of a scenario):"
         )?;
-        if let Some(wake) = self.settings.wake_latency {
-            writeln!(f, "wake_latency = \"{wake}ns\"")?;
+        let wake = [
+            ("wake_latency", self.settings.wake_latency),
+            ("wake_latency_p1", self.settings.wake_latency_p1),
+            ("wake_latency_p90", self.settings.wake_latency_p90),
+            ("wake_latency_p99", self.settings.wake_latency_p99),
+            ("wake_latency_p999", self.settings.wake_latency_p999),
+        ];
+        for (key, value) in wake {
+            if let Some(ns) = value {
+                writeln!(f, "{key} = \"{ns}ns\"")?;
+            }
         }
         if let Some(futex) = self.settings.futex_wake {
             writeln!(f, "futex_wake = \"{futex}ns\"")?;
@@ -462,5 +550,75 @@ impl fmt::Display for Calibration {
             writeln!(f, "bytecode_ns = {ns}")?;
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tail_shares_count_what_lies_beyond_each_multiple_of_the_median() {
+        // 1000 wake-ups: 990 at 5 µs, 6 at 15 µs, 3 at 30 µs, one at 2 ms.
+        let mut wakes = vec![5_000; 990];
+        wakes.extend([15_000; 6]);
+        wakes.extend([30_000; 3]);
+        wakes.push(2_000_000);
+        let median = percentile(&wakes, 0.5);
+        assert_eq!(median, 5_000);
+        assert_eq!(percentile(&wakes, 0.999), 30_000);
+        let shares: Vec<(u64, f64)> = tail_shares(&wakes, median)
+            .iter()
+            .map(|t| (t.times_median, t.share))
+            .collect();
+        assert_eq!(shares, [(2, 0.010), (4, 0.004), (10, 0.001)]);
+        assert!(tail_shares(&[], 0).iter().all(|t| t.share == 0.0));
+    }
+
+    #[test]
+    fn the_suggested_settings_include_the_wake_up_quantiles_and_resolve() {
+        let calibration = Calibration {
+            cores: 2,
+            wake_latency_ns: 4_920,
+            wake_latency_p1_ns: 4_300,
+            wake_latency_p90_ns: 5_800,
+            wake_latency_p99_ns: 9_100,
+            wake_latency_p999_ns: 31_000,
+            wake_latency_max_ns: 900_000,
+            wake_tail: tail_shares(&[4_920, 40_000], 4_920),
+            futex_wake_ns: 2_100,
+            syscall_ns: None,
+            cache_line_transfer_ns: None,
+            time_slice_ns: None,
+            live_bytecode_ns: 4.0,
+            python: None,
+            python_note: None,
+            settings: Overrides {
+                wake_latency: Some(4_920),
+                wake_latency_p1: Some(4_300),
+                wake_latency_p90: Some(5_800),
+                wake_latency_p99: Some(9_100),
+                wake_latency_p999: Some(31_000),
+                ..Overrides::default()
+            },
+        };
+        let text = calibration.to_string();
+        assert!(
+            text.contains("p1 4.30 µs, median 4.92 µs, p90 5.80 µs, p99 9.10 µs, p99.9 31.0 µs"),
+            "{text}"
+        );
+        assert!(text.contains("50.00% beyond 2× the median"), "{text}");
+        for line in [
+            "wake_latency = \"4920ns\"",
+            "wake_latency_p1 = \"4300ns\"",
+            "wake_latency_p90 = \"5800ns\"",
+            "wake_latency_p99 = \"9100ns\"",
+            "wake_latency_p999 = \"31000ns\"",
+        ] {
+            assert!(text.contains(line), "{line} in {text}");
+        }
+        let resolved = calibration.settings.resolve().unwrap();
+        let resolved = resolved.wake_distribution();
+        assert_eq!((resolved.p1, resolved.p999), (4_300, 31_000));
     }
 }

@@ -14,8 +14,8 @@
 //! free-threading and `PYTHON_GIL`, the switch interval, the cores (at most this machine's),
 //! the duration, and `bytecode_ns` with the free-threaded overhead (the interpreter is paced
 //! to it, see [`LiveOptions::pace`]). The OS decides the rest: wake-up latency, time slices,
-//! which waiter wins the GIL; the seed, `successor`, `wake_latency`, `time_slice` and
-//! `thread_start` settings apply to the simulator only.
+//! which waiter wins the GIL; the seed, `successor`, `wake_latency` (and its quantiles),
+//! `time_slice` and `thread_start` settings apply to the simulator only.
 
 pub mod calibrate;
 pub mod collect;

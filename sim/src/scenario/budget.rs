@@ -105,11 +105,11 @@ fn start_of(config: &RunConfig, scenario: &Scenario, g: usize) -> u128 {
 fn op_cost(op: &Op, config: &RunConfig, ps: u128) -> Cost {
     let separate = runtime::one_interpreter_per_thread(config);
     let task = config.runtime == Runtime::Asyncio;
-    // A thread woken from a blocking call waits at least half the OS wake-up latency.
+    // A thread woken from a blocking call waits at least the least OS wake-up latency.
     let wake = if task {
         0
     } else {
-        u128::from(config.wake_latency / 2)
+        u128::from(config.wake_distribution().least())
     };
     let own = match *op {
         Op::Compute { bytecodes, .. } | Op::Offload(bytecodes) => u128::from(bytecodes) * ps / 1000,

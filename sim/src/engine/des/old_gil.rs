@@ -15,12 +15,15 @@
 //!   costs a system call that does not block ([`crate::model::RunConfig::syscall`]; measured
 //!   here 0.24–0.34 µs).
 //!
-//! Either way the holder shows [`ThreadState::Signalling`] with the lock free meanwhile: a woken
-//! waiter that runs inside that window takes it (a switch). One that finds it taken again woke
-//! for nothing: its failed acquire pulled the lock's cache line to its core and the holder's next
-//! access pulls it back (two `cache_line_transfer`s stalled from the holder); it sleeps again,
-//! still registered. On a busy core the woken waiter may preempt the releaser right at the
-//! signal's return and find the lock free (rule 25).
+//! Either way the holder shows [`ThreadState::Signalling`] with the lock free meanwhile (glibc's
+//! `sem_post` adds the token before its `futex_wake`; the releaser's `sem_wait` takes it back
+//! after the call returns): a woken waiter that runs inside that window takes it (a switch). With
+//! holds longer than a wake-up (check intervals of a few hundred ticks and more) only a wake-up
+//! from the latency's tail, late enough to land in a later release, does (rule 24). One that
+//! finds it taken again woke for nothing: its failed acquire pulled the lock's cache line to its
+//! core and the holder's next access pulls it back (two `cache_line_transfer`s stalled from the
+//! holder); it sleeps again, still registered. On a busy core the woken waiter may preempt the
+//! releaser right at the signal's return and find the lock free (rule 25).
 
 use super::SimEngine;
 use super::thread::{Os, Resume, Stage, Tid, id_or_none};

@@ -40,15 +40,17 @@ impl SimEngine {
         self.schedule(t, self.now + latency);
     }
 
-    /// One OS wake-up latency: uniform in [0.5, 1.5) × the setting, seeded. Real futex
-    /// wake-ups jitter; without it, identical timed waits phase-lock and one waiter can lose
-    /// every barging race forever, which no real machine does.
+    /// One OS wake-up latency, seeded, drawn from the measured body and tail of the settings'
+    /// quantiles ([`crate::wake::WakeLatency`]). Real futex wake-ups jitter; without it,
+    /// identical timed waits phase-lock and one waiter can lose every barging race forever,
+    /// which no real machine does. The tail matters on the old GIL: a waiter woken late may
+    /// come back while a later release has the lock free (`old_gil.rs`).
     fn wake_latency(&mut self) -> Nanos {
-        let mean = self.config.wake_latency;
-        if mean == 0 {
+        let wake = self.config.wake_distribution();
+        if wake.is_zero() {
             return 0;
         }
-        mean / 2 + self.rng.below(mean)
+        wake.at(self.rng.below(crate::wake::RESOLUTION))
     }
 
     /// The thread wants a core: take a free one (its last one first), preempt a thread that has
