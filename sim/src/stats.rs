@@ -25,6 +25,11 @@ pub struct Summary {
 impl Summary {
     /// Summarizes durations in nanoseconds (nearest-rank percentiles); `None` if empty.
     pub fn of(mut values: Vec<Nanos>) -> Option<Summary> {
+        Self::of_slice(&mut values)
+    }
+
+    /// [`Summary::of`] in place: the values are left reordered.
+    pub fn of_slice(values: &mut [Nanos]) -> Option<Summary> {
         if values.is_empty() {
             return None;
         }
@@ -278,7 +283,7 @@ pub struct Stats {
 
 /// A lane's spans up to `now`: the open one cut there, and any that a live engine recorded past
 /// it cut there too (the simulator never records past `now`).
-fn until(lane: &Lane, now: Nanos) -> impl Iterator<Item = crate::trace::Span> + '_ {
+fn until(lane: &Lane, now: Nanos) -> impl Iterator<Item = crate::trace::Span> + Clone + '_ {
     lane.all(now)
         .filter(move |s| s.start <= now)
         .map(move |mut s| {
@@ -314,28 +319,24 @@ impl Stats {
         };
         let wall = trace.now;
         let wall_s = (wall as f64 / 1e9).max(1e-12);
-        let mut threads = Vec::with_capacity(trace.threads.len());
         let mut samples = Samples {
             slices: gil_slices(trace),
             ..Samples::default()
         };
-        let mut resume_lags = Vec::new();
-        let mut sequential: Nanos = 0;
-        let mut retakes = 0;
-        let mut waiting = Vec::new();
-        for (id, (info, lane)) in trace.threads.iter().zip(&trace.thread_lanes).enumerate() {
-            let scan = scan_thread(id as u32, info, lane, trace.now);
-            retakes += scan.retakes;
-            waiting.extend_from_slice(&scan.waiting);
-            samples.io_latency.extend_from_slice(&scan.io_latencies);
-            samples
-                .acquire_latency
-                .extend_from_slice(&scan.acquire_latencies);
-            resume_lags.extend_from_slice(&scan.resume_lags);
-            let (thread, alone) = thread_stats(info, scan, trace.now, bytecode_ps);
-            sequential += alone;
-            threads.push(thread);
-        }
+        let AllThreads {
+            threads,
+            pool,
+            sequential,
+            retakes,
+        } = all_threads(trace, bytecode_ps);
+        let Pool {
+            io_latencies,
+            acquire_latencies,
+            resume_lags,
+            waiting,
+        } = pool;
+        samples.io_latency = io_latencies;
+        samples.acquire_latency = acquire_latencies;
         let cpu = cpu_time(trace);
         // A thread still running at the cut has its bytecode in progress counted whole.
         let unfinished = trace
@@ -453,11 +454,12 @@ impl Samples {
             slices: gil_slices(trace),
             ..Samples::default()
         };
+        let mut pool = Pool::default();
         for (id, (info, lane)) in trace.threads.iter().zip(&trace.thread_lanes).enumerate() {
-            let scan = scan_thread(id as u32, info, lane, trace.now);
-            samples.io_latency.extend(scan.io_latencies);
-            samples.acquire_latency.extend(scan.acquire_latencies);
+            scan_thread(id as u32, info, lane, trace.now, &mut pool);
         }
+        samples.io_latency = pool.io_latencies;
+        samples.acquire_latency = pool.acquire_latencies;
         samples
     }
 }
@@ -556,35 +558,89 @@ fn handoff_time(trace: &Trace, mut waiting: Vec<(Nanos, Nanos)>) -> Nanos {
             _ => union.push((start, end)),
         }
     }
-    let held: Vec<(Nanos, Nanos)> = until(&trace.gil, trace.now)
+    // The holds, read in place: `held` stands at the first that ends after the interval's
+    // start, and a copy of it walks on from there.
+    let mut held = until(&trace.gil, trace.now)
         .map(|s| (s.start, s.end))
-        .collect();
+        .peekable();
     // Waiting time minus the part of it during which the GIL was held.
     let mut total: Nanos = union.iter().map(|(a, b)| b - a).sum();
-    let mut h = 0;
     for &(start, end) in &union {
-        while h < held.len() && held[h].1 <= start {
-            h += 1;
-        }
-        let mut k = h;
-        while k < held.len() && held[k].0 < end {
-            total -= held[k].1.min(end) - held[k].0.max(start);
-            k += 1;
+        while held.next_if(|&(_, e)| e <= start).is_some() {}
+        for (s, e) in held.clone() {
+            if s >= end {
+                break;
+            }
+            total -= e.min(end) - s.max(start);
         }
     }
     total
 }
 
-/// What one pass over a thread's lane finds.
+/// Every thread's stats, and what their scans found together.
+struct AllThreads {
+    threads: Vec<ThreadStats>,
+    pool: Pool,
+    /// The work of them all done one thing after another.
+    sequential: Nanos,
+    /// Old-GIL releases the releaser took back.
+    retakes: u64,
+}
+
+/// Scans every thread's lane once. Each scan adds to the pooled samples; the thread's own
+/// summaries are taken over its part of them, in place (a summary does not depend on the
+/// values' order).
+fn all_threads(trace: &Trace, bytecode_ps: u64) -> AllThreads {
+    let mut all = AllThreads {
+        threads: Vec::with_capacity(trace.threads.len()),
+        pool: Pool::default(),
+        sequential: 0,
+        retakes: 0,
+    };
+    let pool = &mut all.pool;
+    for (id, (info, lane)) in trace.threads.iter().zip(&trace.thread_lanes).enumerate() {
+        let (io_from, lags_from) = (pool.io_latencies.len(), pool.resume_lags.len());
+        let scan = scan_thread(id as u32, info, lane, trace.now, pool);
+        all.retakes += scan.retakes;
+        let own = Own {
+            io_latency: Summary::of_slice(&mut pool.io_latencies[io_from..]),
+            resume_lag: Summary::of_slice(&mut pool.resume_lags[lags_from..]),
+        };
+        let (thread, alone) = thread_stats(info, scan, own, trace.now, bytecode_ps);
+        all.sequential += alone;
+        all.threads.push(thread);
+    }
+    all
+}
+
+/// What the threads' scans pool: every thread's samples, lane after lane.
+#[derive(Default)]
+struct Pool {
+    /// Every completed I/O call's latency.
+    io_latencies: Vec<Nanos>,
+    /// Every acquisition's wait.
+    acquire_latencies: Vec<Nanos>,
+    /// Every completed I/O call's lag until the thread ran again.
+    resume_lags: Vec<Nanos>,
+    /// Every wait for the GIL that took time, (start, end), each lane's in order.
+    waiting: Vec<(Nanos, Nanos)>,
+}
+
+/// A thread's own summaries of its part of the [`Pool`].
+#[derive(Clone, Copy)]
+struct Own {
+    io_latency: Option<Summary>,
+    resume_lag: Option<Summary>,
+}
+
+/// What one pass over a thread's lane finds (its samples go to the [`Pool`]).
+#[derive(Clone, Copy)]
 struct ThreadScan {
     /// Time per state, indexed by `ThreadState as usize`.
     times: [Nanos; ThreadState::ALL.len()],
     bytecodes: u64,
     /// `io` and `sleep` calls completed (not the one cut by the end of the run).
     io_ops: u64,
-    io_latencies: Vec<Nanos>,
-    acquire_latencies: Vec<Nanos>,
-    resume_lags: Vec<Nanos>,
     /// Time marked as not the program's work: a real C call past its calibrated length.
     overhead: Nanos,
     /// Bytecodes executed while contended.
@@ -592,8 +648,6 @@ struct ThreadScan {
     /// Old-GIL releases the thread took back: a *signalling* span followed by one that holds
     /// the GIL.
     retakes: u64,
-    /// Its waits for the GIL that took time, (start, end) in order.
-    waiting: Vec<(Nanos, Nanos)>,
 }
 
 /// An I/O call in progress during a scan: its number (the span's `other`), since when it
@@ -604,22 +658,18 @@ struct PendingCall {
     completed: Option<Nanos>,
 }
 
-/// Walks the lane of thread `me` once: time in each state, bytecodes, I/O and acquire
-/// latencies, resume lags, time that is not the program's work. An I/O call ends when the
-/// thread holds the GIL again, starts its next call (which it can only do holding it), or
-/// finishes.
-fn scan_thread(me: u32, info: &ThreadInfo, lane: &Lane, now: Nanos) -> ThreadScan {
+/// Walks the lane of thread `me` once: time in each state, bytecodes, time that is not the
+/// program's work; its I/O and acquire latencies, resume lags and waits for the GIL go to
+/// `pool`. An I/O call ends when the thread holds the GIL again, starts its next call (which it
+/// can only do holding it), or finishes.
+fn scan_thread(me: u32, info: &ThreadInfo, lane: &Lane, now: Nanos, pool: &mut Pool) -> ThreadScan {
     let mut scan = ThreadScan {
         times: [0; ThreadState::ALL.len()],
         bytecodes: 0,
         io_ops: 0,
-        io_latencies: Vec::new(),
-        acquire_latencies: Vec::new(),
-        resume_lags: Vec::new(),
         overhead: 0,
         contended_bytecodes: 0,
         retakes: 0,
-        waiting: Vec::new(),
     };
     let mut previous = None;
     let mut released_at = info.started.unwrap_or(0);
@@ -632,7 +682,7 @@ fn scan_thread(me: u32, info: &ThreadInfo, lane: &Lane, now: Nanos) -> ThreadSca
         }
         previous = Some(span.state);
         if span.state == ThreadState::WaitingGil && span.end > span.start {
-            scan.waiting.push((span.start, span.end));
+            pool.waiting.push((span.start, span.end));
         }
         if span.state == ThreadState::CCallReleased && span.other == me {
             // Not the program's work (see `Span::other`).
@@ -650,12 +700,12 @@ fn scan_thread(me: u32, info: &ThreadInfo, lane: &Lane, now: Nanos) -> ThreadSca
         if holds_gil(span.state) || next_call {
             // Holding the GIL again ends a pending I/O call's latency and any wait for the GIL.
             if let Some(done) = call.take() {
-                scan.io_latencies.push(span.start - done.released_at);
-                scan.resume_lags
+                pool.io_latencies.push(span.start - done.released_at);
+                pool.resume_lags
                     .push(span.start - done.completed.unwrap_or(span.start));
             }
             if let Some(since) = wanting_since.take() {
-                scan.acquire_latencies.push(span.start - since);
+                pool.acquire_latencies.push(span.start - since);
             }
             released_at = if next_call { span.start } else { span.end };
         }
@@ -680,22 +730,23 @@ fn scan_thread(me: u32, info: &ThreadInfo, lane: &Lane, now: Nanos) -> ThreadSca
     // final `send`, with its GIL free).
     if let Some(finished) = info.finished.filter(|&f| f <= now) {
         if let Some(done) = call.take() {
-            scan.io_latencies
+            pool.io_latencies
                 .push(finished.saturating_sub(done.released_at));
-            scan.resume_lags
+            pool.resume_lags
                 .push(finished.saturating_sub(done.completed.unwrap_or(finished)));
         }
         if let Some(since) = wanting_since.take() {
-            scan.acquire_latencies.push(finished.saturating_sub(since));
+            pool.acquire_latencies.push(finished.saturating_sub(since));
         }
     }
     scan
 }
 
-/// One thread's stats from its scan, and its share of the sequential time.
+/// One thread's stats from its scan and its summaries, and its share of the sequential time.
 fn thread_stats(
     info: &ThreadInfo,
     scan: ThreadScan,
+    own: Own,
     now: Nanos,
     bytecode_ps: u64,
 ) -> (ThreadStats, Nanos) {
@@ -703,13 +754,9 @@ fn thread_stats(
         times,
         bytecodes,
         io_ops,
-        io_latencies,
-        acquire_latencies: _,
-        resume_lags,
         overhead,
         contended_bytecodes,
         retakes: _,
-        waiting: _,
     } = scan;
     let lifetime = info
         .finished
@@ -721,8 +768,8 @@ fn thread_stats(
         bytecodes,
         state_ms: StateTimes::from_nanos(&times),
         io_ops,
-        io_latency_ms: Summary::of(io_latencies),
-        resume_lag_ms: Summary::of(resume_lags),
+        io_latency_ms: own.io_latency,
+        resume_lag_ms: own.resume_lag,
         io_ops_per_s: if lifetime > 0 {
             io_ops as f64 / (lifetime as f64 / 1e9)
         } else {
@@ -804,13 +851,10 @@ mod tests {
         t.set(LaneId::Thread(2), 25, Some((ThreadState::WaitingGil, NONE)));
         t.set(LaneId::Thread(2), 30, Some((ThreadState::Running, NONE)));
         t.close(40);
-        let waiting = t
-            .threads
-            .iter()
-            .zip(&t.thread_lanes)
-            .enumerate()
-            .flat_map(|(id, (info, lane))| scan_thread(id as u32, info, lane, t.now).waiting)
-            .collect();
-        assert_eq!(handoff_time(&t, waiting), 7);
+        let mut pool = Pool::default();
+        for (id, (info, lane)) in t.threads.iter().zip(&t.thread_lanes).enumerate() {
+            scan_thread(id as u32, info, lane, t.now, &mut pool);
+        }
+        assert_eq!(handoff_time(&t, pool.waiting), 7);
     }
 }

@@ -114,7 +114,13 @@ impl Timers {
         }
     }
 
-    /// Moves `entry`, to be stored at `at`, up past every later parent.
+    /// Moves `entry`, to be stored at `at`, up past every later parent. Always inlined: the
+    /// heap holds a few timers, so a call costs as much as the loop.
+    #[expect(
+        clippy::inline_always,
+        reason = "measured: callgrind counts fewer instructions inlined"
+    )]
+    #[inline(always)]
     fn sift_up(&mut self, mut at: usize, entry: Entry) {
         while at > 0 {
             let parent = (at - 1) / ARITY;

@@ -101,7 +101,64 @@ impl LoopShape {
 pub const FULL_SPEED: u64 = 1_000_000;
 
 /// [`FULL_SPEED`]'s units in a picosecond.
-const SPEED_PER_PS: u128 = 1000;
+const SPEED_PER_PS_64: u64 = 1000;
+/// The same, for the 128-bit arithmetic of the rare product that does not fit in 64 bits.
+const SPEED_PER_PS: u128 = SPEED_PER_PS_64 as u128;
+
+/// A divisor fixed for a run (a bytecode's picoseconds), divided by as a multiplication and a
+/// shift: the quotients of `/` exactly, for every dividend (Granlund and Montgomery, "Division
+/// by Invariant Integers using Multiplication", 1994, the round-up method), at a fraction of a
+/// hardware division's latency in the engine's re-timing of every bytecode loop.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Divisor {
+    /// The divisor (at least 1).
+    by: u64,
+    /// The multiplier, 0 for a power of two (a shift alone).
+    magic: u64,
+    /// The final shift.
+    shift: u32,
+}
+
+impl Divisor {
+    /// Dividing by `divisor` (0 is taken as 1).
+    pub fn new(divisor: u64) -> Self {
+        let divisor = divisor.max(1);
+        if divisor.is_power_of_two() {
+            return Self {
+                by: divisor,
+                magic: 0,
+                shift: divisor.trailing_zeros(),
+            };
+        }
+        // ceil(log2 d), at least 2 for a d that is not a power of two; the multiplier
+        // floor(2^64 (2^l - d) / d) + 1 fits in 64 bits because 2^(l-1) < d.
+        let l = 64 - (divisor - 1).leading_zeros();
+        let d = u128::from(divisor);
+        let magic = (((1u128 << l) - d) << 64) / d + 1;
+        Self {
+            by: divisor,
+            magic: magic as u64,
+            shift: l - 1,
+        }
+    }
+
+    /// `n / divisor`.
+    #[inline]
+    pub fn quotient(self, n: u64) -> u64 {
+        if self.magic == 0 {
+            return n >> self.shift;
+        }
+        let t = ((u128::from(self.magic) * u128::from(n)) >> 64) as u64;
+        (t + ((n - t) >> 1)) >> self.shift
+    }
+
+    /// `n.div_ceil(divisor)`.
+    #[inline]
+    pub fn quotient_up(self, n: u64) -> u64 {
+        let q = self.quotient(n);
+        q + u64::from(q * self.by != n)
+    }
+}
 
 /// A shared object a loop touches on every iteration (`gil-model.md` rule 19b).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -133,6 +190,9 @@ pub struct Work {
     /// Old GIL: where its tick checks fall: this position plus whole multiples of the
     /// bytecodes between two checks (redrawn at each check for an increment loop).
     pub tick_offset: u64,
+    /// Old GIL: the bytecodes between two tick checks (`shape`'s
+    /// [`LoopShape::bytecodes_per_ticks`] at the run's check interval).
+    pub tick_every: u64,
     /// Work done per nanosecond on a core, in thousandths of a picosecond: [`FULL_SPEED`], or
     /// less while other cores contend for the shared object's cache line.
     pub speed: u64,
@@ -143,24 +203,46 @@ impl Work {
     pub fn done_at(&self, now: Nanos, ps: u64) -> u64 {
         match self.segment {
             Some((start, done0)) => {
-                let done =
-                    u128::from(now.saturating_sub(start)) * u128::from(self.speed) / SPEED_PER_PS;
-                (u128::from(done0) + done).min(u128::from(self.total * ps)) as u64
+                let elapsed = now.saturating_sub(start);
+                let end = self.total * ps;
+                // In 64 bits where nothing overflows (always, but for runs of hours), in 128
+                // otherwise: the same value, without a 128-bit division on every re-timing.
+                let fast = if self.speed == FULL_SPEED {
+                    elapsed.checked_mul(FULL_SPEED / SPEED_PER_PS_64)
+                } else {
+                    elapsed
+                        .checked_mul(self.speed)
+                        .map(|work| work / SPEED_PER_PS_64)
+                };
+                if let Some(total) = fast.and_then(|done| done0.checked_add(done)) {
+                    return total.min(end);
+                }
+                let done = u128::from(elapsed) * u128::from(self.speed) / SPEED_PER_PS;
+                (u128::from(done0) + done).min(u128::from(end)) as u64
             }
             None => self.done_ps,
         }
     }
 
-    /// Bytecodes fully started by work `done_ps`.
-    pub fn position(done_ps: u64, ps: u64) -> u64 {
-        done_ps.div_ceil(ps)
+    /// Bytecodes fully started by work `done_ps`, at `ps` picoseconds a bytecode.
+    pub fn position(done_ps: u64, ps: Divisor) -> u64 {
+        ps.quotient_up(done_ps)
     }
 
     /// The time at which the work reaches `target_ps`, from the current segment.
     pub fn time_of(&self, target_ps: u64) -> Nanos {
         let (start, done0) = self.segment.unwrap_or((0, self.done_ps));
-        let left = u128::from(target_ps.saturating_sub(done0)) * SPEED_PER_PS;
-        let took = left.div_ceil(u128::from(self.speed.max(1)));
+        let left = target_ps.saturating_sub(done0);
+        // At full speed `left * 1000 / 1_000_000`, rounded up, is `left / 1000` rounded up:
+        // the same value without a division by a variable.
+        if self.speed == FULL_SPEED {
+            return start.saturating_add(left.div_ceil(FULL_SPEED / SPEED_PER_PS_64));
+        }
+        let speed = self.speed.max(1);
+        if let Some(work) = left.checked_mul(SPEED_PER_PS_64) {
+            return start.saturating_add(work.div_ceil(speed));
+        }
+        let took = (u128::from(left) * SPEED_PER_PS).div_ceil(u128::from(speed));
         start.saturating_add(u64::try_from(took).unwrap_or(u64::MAX))
     }
 }
@@ -168,6 +250,82 @@ impl Work {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_divisor_divides_as_the_hardware_does() {
+        let mut rng = crate::rng::SplitMix64::new(5);
+        let mut divisors = vec![
+            1,
+            2,
+            3,
+            5,
+            7,
+            1000,
+            5000,
+            5001,
+            6875,
+            u64::MAX,
+            u64::MAX - 1,
+        ];
+        divisors.extend([31, 32, 33, 63].map(|b| (1u64 << b) - 1));
+        divisors.extend([31, 32, 33, 63].map(|b| (1u64 << b) + 1));
+        divisors.extend((0..200).map(|_| rng.next_u64() >> rng.below(64)));
+        for d in divisors.into_iter().map(|d| d.max(1)) {
+            let divisor = Divisor::new(d);
+            let mut dividends = vec![0, 1, d - 1, d, d.saturating_add(1), u64::MAX, u64::MAX - 1];
+            dividends.extend((0..300).map(|_| rng.next_u64() >> rng.below(64)));
+            dividends.extend((1..20).map(|k| d.saturating_mul(k)));
+            for n in dividends {
+                assert_eq!(divisor.quotient(n), n / d, "{n} / {d}");
+                assert_eq!(
+                    divisor.quotient_up(n),
+                    n.div_ceil(d),
+                    "{n} / {d} rounded up"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn done_and_time_of_work_match_their_128_bit_arithmetic() {
+        let mut rng = crate::rng::SplitMix64::new(11);
+        for round in 0..20_000u64 {
+            // Small and huge values both, full speed and slowed.
+            let scale = if round % 3 == 0 {
+                u64::MAX >> 8
+            } else {
+                1 << 40
+            };
+            let speed = if round % 2 == 0 {
+                FULL_SPEED
+            } else {
+                rng.below(FULL_SPEED) + 1
+            };
+            let start = rng.below(scale);
+            let done0 = rng.below(scale);
+            let work = Work {
+                total: rng.below(scale >> 10) + 1,
+                done_ps: done0,
+                segment: Some((start, done0)),
+                shape: LoopShape::compute(8, Model::NewGil310),
+                counter: None,
+                shared: None,
+                tick_offset: 0,
+                tick_every: 1,
+                speed,
+            };
+            let ps = rng.below(1 << 10) + 1;
+            let now = start + rng.below(scale);
+            let end = u128::from(work.total * ps);
+            let done = u128::from(now - start) * u128::from(speed) / SPEED_PER_PS;
+            let expected = (u128::from(done0) + done).min(end) as u64;
+            assert_eq!(work.done_at(now, ps), expected, "{work:?} at {now}");
+            let target = rng.below(scale);
+            let left = u128::from(target.saturating_sub(done0)) * SPEED_PER_PS;
+            let took = u64::try_from(left.div_ceil(u128::from(speed))).unwrap_or(u64::MAX);
+            assert_eq!(work.time_of(target), start.saturating_add(took), "{work:?}");
+        }
+    }
 
     #[test]
     fn check_points_per_model() {

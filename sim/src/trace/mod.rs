@@ -124,7 +124,7 @@ impl Lane {
     }
 
     /// All spans including the open one (cut at `now`).
-    pub fn all(&self, now: Nanos) -> impl Iterator<Item = Span> + '_ {
+    pub fn all(&self, now: Nanos) -> impl Iterator<Item = Span> + Clone + '_ {
         self.spans.iter().chain(self.open.map(|mut s| {
             s.end = now.max(s.start);
             s
@@ -303,6 +303,7 @@ impl Trace {
         }
     }
 
+    #[inline]
     fn lane_mut(&mut self, id: LaneId) -> &mut Lane {
         match id {
             LaneId::Thread(t) => &mut self.thread_lanes[t as usize],
@@ -320,7 +321,6 @@ impl Trace {
             if next == Some((open.state, open.other)) {
                 return;
             }
-            lane.open = None;
             // An I/O call (numbered in `other`) that took no time is kept: it was a call.
             let call =
                 matches!(open.state, ThreadState::Io | ThreadState::Syscall) && open.other != NONE;

@@ -33,6 +33,7 @@ impl SimEngine {
             counter,
             shared,
             tick_offset,
+            tick_every: every,
             speed: FULL_SPEED,
         });
         self.threads[t].stage = Stage::Bytecode;
@@ -84,7 +85,8 @@ impl SimEngine {
         let done = work.done_at(now, ps).min(cap_ps).max(from);
         work.done_ps = done;
         work.segment = keep.map(|()| (now.max(start), done));
-        let bytecodes = Work::position(done, ps) - Work::position(from, ps);
+        let per_bytecode = self.per_bytecode;
+        let bytecodes = Work::position(done, per_bytecode) - Work::position(from, per_bytecode);
         let counter = work
             .counter
             .zip(work.shape.accesses)
@@ -145,7 +147,8 @@ impl SimEngine {
         let done = work.done_at(now, ps);
         let must_attach = self.gil_on && !th.holds_gil;
         let target = if th.drop_request || must_attach || th.stop_requested {
-            let check = work.shape.next_check(Work::position(done, ps), work.total) * ps;
+            let position = Work::position(done, self.per_bytecode);
+            let check = work.shape.next_check(position, work.total) * ps;
             (check < end).then_some(check)
         } else {
             self.next_tick_check(t, &work, done)

@@ -41,6 +41,7 @@ mod thread;
 use super::race::RaceLog;
 use super::runtime;
 use super::timers::Timers;
+use super::work::Divisor;
 use super::{Engine, SimError};
 use crate::meta::{EngineKind, RunMeta};
 use crate::model::{Model, RunConfig, Runtime};
@@ -70,6 +71,8 @@ pub struct SimEngine {
     gil_on: bool,
     model: Model,
     ps: u64,
+    /// `ps` as a divisor: the engine turns work into bytecodes at every re-timing.
+    per_bytecode: Divisor,
     programs: Vec<(Vec<Op>, Repeat)>,
     threads: Threads,
     cores: Vec<Core>,
@@ -146,6 +149,7 @@ impl SimEngine {
             gil_on: config.gil_enabled(),
             model: config.model(),
             ps: config.bytecode_ps(),
+            per_bytecode: Divisor::new(config.bytecode_ps()),
             programs: scenario
                 .groups
                 .iter()

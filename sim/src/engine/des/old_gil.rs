@@ -140,18 +140,16 @@ impl SimEngine {
         if self.model != Model::OldGil || !th.holds_gil || !self.has_registered_waiter(th.interp) {
             return None;
         }
-        let ps = self.ps;
-        let every = work.shape.bytecodes_per_ticks(self.config.check_interval);
-        let tick = LoopShape::next_tick(Work::position(done_ps, ps), work.tick_offset, every);
-        (tick < work.total).then_some(tick * ps)
+        let position = Work::position(done_ps, self.per_bytecode);
+        let tick = LoopShape::next_tick(position, work.tick_offset, work.tick_every);
+        (tick < work.total).then_some(tick * self.ps)
     }
 
     /// After a tick check at position `at`, where the next one falls.
     fn redraw_tick_point(&mut self, t: Tid, at: u64) {
-        let Some(shape) = self.threads[t].work.map(|w| w.shape) else {
+        let Some((shape, every)) = self.threads[t].work.map(|w| (w.shape, w.tick_every)) else {
             return;
         };
-        let every = shape.bytecodes_per_ticks(self.config.check_interval);
         let offset = self.draw_tick_point(&shape, at + every);
         if let Some(work) = self.threads[t].work.as_mut() {
             work.tick_offset = offset;
@@ -169,7 +167,7 @@ impl SimEngine {
             return;
         }
         self.settle_upto(t, None, target);
-        self.redraw_tick_point(t, target / self.ps);
+        self.redraw_tick_point(t, self.per_bytecode.quotient(target));
         let (i, woken) = self.unlock_and_signal(t);
         self.gils[i].post_woke = woken;
         let cost = if woken.is_some() {
