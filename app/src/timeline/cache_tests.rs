@@ -20,6 +20,21 @@ struct Scene {
     hover: Option<Pos2>,
 }
 
+impl Scene {
+    /// `trace` in `view`, dark theme, 1280×800, nothing pinned, stepped to or hovered.
+    fn dark(trace: Trace, view: TimelineView) -> Self {
+        Self {
+            trace,
+            theme: Theme::new(ThemeMode::Dark, false),
+            view,
+            size: vec2(1280.0, 800.0),
+            pinned: None,
+            event: None,
+            hover: None,
+        }
+    }
+}
+
 /// A change to a scene, and what it is.
 type Change = (&'static str, fn(&mut Scene));
 
@@ -103,15 +118,7 @@ fn an_unchanged_frame_reuses_its_painting_and_any_change_repaints_it_as_from_scr
     // Room on the right for the run to grow into.
     view.fit(trace.now * 3 / 2);
     view.follow_live = false;
-    let mut scene = Scene {
-        trace,
-        theme: Theme::new(ThemeMode::Dark, false),
-        view,
-        size: vec2(1280.0, 800.0),
-        pinned: None,
-        event: None,
-        hover: None,
-    };
+    let mut scene = Scene::dark(trace, view);
     let ctx = egui::Context::default();
     let (mut previous, first) = draw(&ctx, &scene);
     let (again, second) = draw(&ctx, &scene);
@@ -183,15 +190,7 @@ fn hovering_draws_the_highlight_over_the_kept_painting() {
     let trace = synthetic::trace(20_000, 4, 1, 9);
     let mut view = TimelineView::default();
     view.fit(trace.now);
-    let mut scene = Scene {
-        trace,
-        theme: Theme::new(ThemeMode::Dark, false),
-        view,
-        size: vec2(1280.0, 800.0),
-        pinned: None,
-        event: None,
-        hover: None,
-    };
+    let mut scene = Scene::dark(trace, view);
     let ctx = egui::Context::default();
     let (plain, lanes) = draw(&ctx, &scene);
     // Over a thread lane, in the middle of the plot.
