@@ -225,7 +225,7 @@ impl<'a> LaneData<'a> {
     /// chunk without decoding a span.
     pub fn first_ending_after_from(&self, t: Nanos, hint: usize) -> usize {
         let spans = self.spans;
-        let ends_by = |i: usize| spans.get(i).is_some_and(|s| s.end <= t);
+        let ends_by = |i: usize| spans.end(i).is_some_and(|end| end <= t);
         let hint = hint.min(spans.len());
         if hint > 0 && !ends_by(hint - 1) {
             return self.first_ending_after(t);
@@ -243,10 +243,10 @@ impl<'a> LaneData<'a> {
                 let index = self.index;
                 match index.boundary_at_or_after(t.saturating_add(1), lo / CHUNK) {
                     Some(b) => {
-                        return binary_search(
+                        return spans.first_ending_after_in(
                             lo.max(b.saturating_sub(1) * CHUNK),
                             (b * CHUNK).max(lo),
-                            ends_by,
+                            t,
                         );
                     }
                     None => lo = lo.max(index.starts.len().saturating_sub(1) * CHUNK),
@@ -258,7 +258,7 @@ impl<'a> LaneData<'a> {
             hi = (hi + step).min(spans.len());
             step *= 2;
         }
-        binary_search(lo, hi, ends_by)
+        spans.first_ending_after_in(lo, hi, t)
     }
 
     /// The span covering time `t`, if any.
@@ -266,20 +266,6 @@ impl<'a> LaneData<'a> {
         self.get(self.first_ending_after(t))
             .filter(|s| s.start <= t && t < s.end.max(s.start + 1))
     }
-}
-
-/// The first index in `lo..hi` where `ends_by` is false (`hi` if none), given that it holds
-/// before `lo` and not from `hi` on.
-fn binary_search(mut lo: usize, mut hi: usize, ends_by: impl Fn(usize) -> bool) -> usize {
-    while lo < hi {
-        let mid = lo + (hi - lo) / 2;
-        if ends_by(mid) {
-            lo = mid + 1;
-        } else {
-            hi = mid;
-        }
-    }
-    lo
 }
 
 /// One drawable piece of a lane.

@@ -82,6 +82,17 @@ impl Chunk {
         }
     }
 
+    /// The end of the span stored at index `i` of this chunk, reading only its start and
+    /// duration.
+    #[inline]
+    fn end(&self, i: usize) -> u64 {
+        let p = self.packed[i];
+        if p.flags & ESCAPED != 0 {
+            return self.unpack(p, i).end;
+        }
+        self.base + u64::from(p.offset) + u64::from(p.duration)
+    }
+
     /// Appends `span`, which the caller has made room for.
     #[expect(
         clippy::inline_always,
@@ -184,6 +195,45 @@ impl SpanStore {
     #[inline]
     pub fn get(&self, i: usize) -> Option<Span> {
         (i < self.len()).then(|| self.decode(i))
+    }
+
+    /// Span `i`'s end, without decoding the rest of it.
+    #[inline]
+    pub fn end(&self, i: usize) -> Option<u64> {
+        (i < self.len()).then(|| self.chunk_of(i).end(i & (CHUNK - 1)))
+    }
+
+    /// The first index in `lo..hi` (`hi` clamped to the store) whose span ends after `t`,
+    /// given that every span before `lo` ends by `t` and none from `hi` on does: a binary
+    /// search reading only the spans' ends, looking their chunk up once when the range lies
+    /// in one.
+    pub fn first_ending_after_in(&self, mut lo: usize, hi: usize, t: u64) -> usize {
+        let mut hi = hi.min(self.len());
+        if lo >= hi {
+            return lo;
+        }
+        if lo >> CHUNK_BITS == (hi - 1) >> CHUNK_BITS {
+            let chunk = self.chunk_of(lo);
+            let first = lo & !(CHUNK - 1);
+            while lo < hi {
+                let mid = lo + (hi - lo) / 2;
+                if chunk.end(mid - first) <= t {
+                    lo = mid + 1;
+                } else {
+                    hi = mid;
+                }
+            }
+            return lo;
+        }
+        while lo < hi {
+            let mid = lo + (hi - lo) / 2;
+            if self.decode(mid).end <= t {
+                lo = mid + 1;
+            } else {
+                hi = mid;
+            }
+        }
+        lo
     }
 
     /// The first span.
@@ -611,6 +661,60 @@ mod tests {
             backwards.reverse();
             forwards.extend(backwards);
             assert_eq!(forwards, spans[from..to], "{from}..{to}");
+        }
+    }
+
+    #[test]
+    fn ends_and_searches_on_ends_match_the_decoded_spans() {
+        // Three chunks and a tail with gaps, one span escaped (a long one) in the second.
+        let n = 3 * CHUNK + 10;
+        let big = u64::from(u32::MAX) + 9;
+        let spans: Vec<Span> = (0..n as u64)
+            .map(|i| {
+                let start = i * 5 + i / 3;
+                let end = if i as usize == CHUNK + 7 {
+                    start + big
+                } else {
+                    start + 1 + i % 4
+                };
+                let start = if i as usize > CHUNK + 7 {
+                    start + big
+                } else {
+                    start
+                };
+                let end = if i as usize > CHUNK + 7 {
+                    end + big
+                } else {
+                    end
+                };
+                span(start, end, 1, 0, ThreadState::ALL[i as usize % 3])
+            })
+            .collect();
+        let store = SpanStore::from(spans.clone());
+        for (i, s) in spans.iter().enumerate() {
+            assert_eq!(store.end(i), Some(s.end), "span {i}");
+        }
+        assert_eq!(store.end(n), None);
+        let probes = spans
+            .iter()
+            .step_by(97)
+            .chain(&spans[CHUNK + 5..CHUNK + 10])
+            .flat_map(|s| [s.start, s.end - 1, s.end]);
+        for t in probes.chain([0, u64::MAX]) {
+            let want = spans.partition_point(|s| s.end <= t);
+            for (lo, hi) in [
+                (0, n),
+                (want.saturating_sub(3), want + 3),
+                (want & !(CHUNK - 1), (want | (CHUNK - 1)) + 1),
+                (want, want),
+                (want.saturating_sub(CHUNK + 1), n + 50),
+            ] {
+                assert_eq!(
+                    store.first_ending_after_in(lo, hi, t),
+                    want,
+                    "t {t}, {lo}..{hi}"
+                );
+            }
         }
     }
 
