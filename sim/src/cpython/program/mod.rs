@@ -602,6 +602,22 @@ ops = [ { compute = 100 } ]
     }
 
     #[test]
+    fn the_threads_wait_at_a_gate_until_every_lane_is_started() {
+        let p = generate_with(EVERY_OP, &interpreter("3.13.0"), |_| {}).unwrap();
+        let at = |line: &str| {
+            p.text
+                .find(line)
+                .unwrap_or_else(|| panic!("missing: {line}"))
+        };
+        assert!(p.text.contains("target=gated_lane, args=(lane, group)"));
+        assert!(at("    START_GATE.wait()\n    run_lane(lane, group)") < at("def main():"));
+        // Time zero and the gate's opening come after the last `Thread.start()`.
+        let started = at("        thread.start()\n");
+        assert!(started < at("    start = announce_start()\n"));
+        assert!(at("    start = announce_start()\n") < at("    START_GATE.set()\n"));
+    }
+
+    #[test]
     fn no_f_strings_so_that_python_2_7_reads_it() {
         let p = generate_with(EVERY_OP, &interpreter("2.7.18"), |_| {}).unwrap();
         for bad in [" f'", " f\"", "(f'", "(f\"", "nonlocal ", "async "] {
