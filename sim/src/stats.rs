@@ -328,6 +328,7 @@ impl Stats {
             pool,
             sequential,
             retakes,
+            sole_io,
         } = all_threads(trace, bytecode_ps);
         let Pool {
             io_latencies,
@@ -380,8 +381,9 @@ impl Stats {
             bytecodes_per_s: bytecodes as f64 / wall_s,
             sequential_ms: ms(sequential),
             speedup: known.then(|| sequential as f64 / wall as f64),
-            io_latency_ms: Summary::of(io_latency),
-            resume_lag_ms: Summary::of(resume_lags),
+            // One thread's calls alone are the pool: its summaries are the pool's.
+            io_latency_ms: sole_io.map_or_else(|| Summary::of(io_latency), |own| own.io_latency),
+            resume_lag_ms: sole_io.map_or_else(|| Summary::of(resume_lags), |own| own.resume_lag),
             gil: gil_stats(
                 trace,
                 Holds {
@@ -538,7 +540,10 @@ fn cpu_time(trace: &Trace) -> Nanos {
 }
 
 fn gil_slices(trace: &Trace) -> Vec<Nanos> {
-    until(&trace.gil, trace.now).map(|s| s.duration()).collect()
+    // Sized for every span at once: growing by doubling copies and faults the samples in again.
+    let mut slices = Vec::with_capacity(trace.gil.spans.len() + 1);
+    slices.extend(until(&trace.gil, trace.now).map(|s| s.duration()));
+    slices
 }
 
 /// Total time the GIL lane is empty while at least one thread waits for the GIL, from every
@@ -585,18 +590,29 @@ struct AllThreads {
     sequential: Nanos,
     /// Old-GIL releases the releaser took back.
     retakes: u64,
+    /// The own summaries of the one thread that completed I/O calls, when only one did.
+    sole_io: Option<Own>,
 }
 
 /// Scans every thread's lane once. Each scan adds to the pooled samples; the thread's own
 /// summaries are taken over its part of them, in place (a summary does not depend on the
 /// values' order).
 fn all_threads(trace: &Trace, bytecode_ps: u64) -> AllThreads {
+    // A span adds at most one sample of each kind, and a thread's end one more: room for them
+    // all at once (growing by doubling copies and faults the samples in again).
+    let room = trace
+        .thread_lanes
+        .iter()
+        .map(|lane| lane.spans.len() + 2)
+        .sum();
     let mut all = AllThreads {
         threads: Vec::with_capacity(trace.threads.len()),
-        pool: Pool::default(),
+        pool: Pool::with_room(room),
         sequential: 0,
         retakes: 0,
+        sole_io: None,
     };
+    let mut with_io = 0;
     let pool = &mut all.pool;
     for (id, (info, lane)) in trace.threads.iter().zip(&trace.thread_lanes).enumerate() {
         let (io_from, lags_from) = (pool.io_latencies.len(), pool.resume_lags.len());
@@ -606,6 +622,10 @@ fn all_threads(trace: &Trace, bytecode_ps: u64) -> AllThreads {
             io_latency: Summary::of_slice(&mut pool.io_latencies[io_from..]),
             resume_lag: Summary::of_slice(&mut pool.resume_lags[lags_from..]),
         };
+        if pool.io_latencies.len() > io_from || pool.resume_lags.len() > lags_from {
+            with_io += 1;
+            all.sole_io = (with_io == 1).then_some(own);
+        }
         let (thread, alone) = thread_stats(info, scan, own, trace.now, bytecode_ps);
         all.sequential += alone;
         all.threads.push(thread);
@@ -624,6 +644,18 @@ struct Pool {
     resume_lags: Vec<Nanos>,
     /// Every wait for the GIL that took time, (start, end), each lane's in order.
     waiting: Vec<(Nanos, Nanos)>,
+}
+
+impl Pool {
+    /// Empty, with room for `samples` of each kind.
+    fn with_room(samples: usize) -> Self {
+        Self {
+            io_latencies: Vec::with_capacity(samples),
+            acquire_latencies: Vec::with_capacity(samples),
+            resume_lags: Vec::with_capacity(samples),
+            waiting: Vec::with_capacity(samples),
+        }
+    }
 }
 
 /// A thread's own summaries of its part of the [`Pool`].

@@ -74,9 +74,13 @@ impl WakeLatency {
     }
 }
 
-/// `value × part / whole` without overflow (`part` ≤ `whole`).
+/// `value × part / whole` without overflow (`part` ≤ `whole`): in 64 bits where the product
+/// fits (every latency under about 18 s at this resolution), else in 128.
 fn scale(value: Nanos, part: u64, whole: u64) -> Nanos {
-    (u128::from(value) * u128::from(part) / u128::from(whole)) as Nanos
+    match value.checked_mul(part) {
+        Some(product) => product / whole,
+        None => (u128::from(value) * u128::from(part) / u128::from(whole)) as Nanos,
+    }
 }
 
 /// The power law through (`low` at tail share `from`) and (`high` at a tenth of it), at tail
@@ -135,6 +139,19 @@ mod tests {
         let beyond_50 = share_beyond(&MEASURED, 50_000);
         assert!((0.0015..0.003).contains(&beyond_20), "{beyond_20}");
         assert!((0.0002..0.0007).contains(&beyond_50), "{beyond_50}");
+    }
+
+    #[test]
+    fn scaling_is_exact_with_and_without_a_64_bit_product() {
+        let exact = |v: u64, p: u64, w: u64| (u128::from(v) * u128::from(p) / u128::from(w)) as u64;
+        for (v, p, w) in [
+            (750, 123_457, 490_000),
+            (u64::MAX / 490_000, 489_999, 490_000),
+            (u64::MAX / 400_000, 399_999, 400_000),
+            (u64::MAX, 9_999, 10_000),
+        ] {
+            assert_eq!(scale(v, p, w), exact(v, p, w), "{v} × {p} / {w}");
+        }
     }
 
     #[test]

@@ -1,7 +1,9 @@
 //! The simulator's event queue: one pending timer per slot (each thread, each core's time
 //! slice, the end of the run), in an indexed 4-ary heap. Re-arming a slot moves its entry
 //! instead of leaving a stale one behind, so the heap never holds more than the slots.
-//! Ties at one instant fire in the order they were armed (deterministic).
+//! Ties at one instant fire in the order they were armed (deterministic). A fired timer leaves
+//! its place at the root vacant until the next change: an event handler usually arms a timer
+//! again, which then fills the root with one sift down instead of a removal and an insertion.
 
 use crate::time::Nanos;
 
@@ -31,6 +33,8 @@ pub struct Timers {
     heap: Vec<Entry>,
     position: Vec<u32>,
     armed: u64,
+    /// Whether `heap[0]` is a timer that has fired: its slot is no longer armed.
+    vacant_root: bool,
 }
 
 impl Timers {
@@ -40,6 +44,7 @@ impl Timers {
             heap: Vec::with_capacity(slots),
             position: vec![ABSENT; slots],
             armed: 0,
+            vacant_root: false,
         }
     }
 
@@ -57,6 +62,13 @@ impl Timers {
             key: (u128::from(time) << 64) | u128::from(self.armed),
             slot: slot as u32,
         };
+        if self.vacant_root && self.position[slot] == ABSENT {
+            // The fired timer's place takes the new one.
+            self.vacant_root = false;
+            self.sift_down(0, entry);
+            return;
+        }
+        self.fill_root();
         match self.position[slot] {
             ABSENT => {
                 self.heap.push(entry);
@@ -79,6 +91,8 @@ impl Timers {
         if at == ABSENT {
             return;
         }
+        self.fill_root();
+        let at = self.position[slot];
         self.remove_at(at as usize);
     }
 
@@ -88,15 +102,31 @@ impl Timers {
     }
 
     /// The earliest timer: `(time, slot)`.
-    pub fn peek(&self) -> Option<(Nanos, usize)> {
+    pub fn peek(&mut self) -> Option<(Nanos, usize)> {
+        self.fill_root();
         self.heap.first().map(|e| (e.time(), e.slot as usize))
     }
 
-    /// Removes and returns the earliest timer.
+    /// Removes and returns the earliest timer; its place stays vacant until the next change.
     pub fn pop(&mut self) -> Option<(Nanos, usize)> {
         let first = self.peek()?;
-        self.remove_at(0);
+        self.position[first.1] = ABSENT;
+        self.vacant_root = true;
         Some(first)
+    }
+
+    /// Moves the last timer into a vacant root, as a removal would have.
+    fn fill_root(&mut self) {
+        if !self.vacant_root {
+            return;
+        }
+        self.vacant_root = false;
+        let Some(last) = self.heap.pop() else {
+            return;
+        };
+        if !self.heap.is_empty() {
+            self.sift_down(0, last);
+        }
     }
 
     fn remove_at(&mut self, at: usize) {

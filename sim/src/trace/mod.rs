@@ -314,6 +314,12 @@ impl Trace {
 
     /// From `time` on, lane `id` is in `state` (with `other`); `None` leaves it empty.
     /// Closes the span in progress. Setting the same state and `other` again continues it.
+    /// Always inlined: its callers name the lane's kind and often the state, which then fold.
+    #[expect(
+        clippy::inline_always,
+        reason = "measured: callgrind counts fewer instructions inlined"
+    )]
+    #[inline(always)]
     pub fn set(&mut self, id: LaneId, time: Nanos, next: Option<(ThreadState, u32)>) {
         self.now = self.now.max(time);
         let lane = self.lane_mut(id);

@@ -250,7 +250,7 @@ impl SimEngine {
     }
 
     /// Time of the next event.
-    fn peek_time(&self) -> Option<Nanos> {
+    fn peek_time(&mut self) -> Option<Nanos> {
         self.timers.peek().map(|(time, _)| time)
     }
 
