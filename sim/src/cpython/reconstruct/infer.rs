@@ -107,6 +107,9 @@ pub(super) struct Inference {
     loops: BTreeMap<String, LoopFacts>,
     shared_gil: bool,
     separate_processes: bool,
+    /// Whether a `send` stamps its pickling's end (`Pickled`) before its write: the
+    /// multiprocessing runtime's; a pool's `SimpleQueue.put` does both steps inside.
+    stamps_pickling: bool,
     holder: Option<usize>,
     last_holder: Option<usize>,
     gil_since: Nanos,
@@ -126,6 +129,7 @@ impl Inference {
             loops: BTreeMap::new(),
             shared_gil: false,
             separate_processes: false,
+            stamps_pickling: false,
             holder: None,
             last_holder: None,
             gil_since: 0,
@@ -144,6 +148,7 @@ impl Inference {
             hello.runtime.as_str(),
             "multiprocessing" | "pool" | "process-pool"
         );
+        self.stamps_pickling = hello.runtime == "multiprocessing";
         self.increments = vec![0; hello.counters.len()];
     }
 
@@ -423,9 +428,17 @@ impl Inference {
                 let end = t + seconds(a);
                 self.block(lane, t, (ThreadState::CCallReleased, NONE), end);
             }
-            // Between processes: pickling, then a pipe write that blocks until the main
-            // process reads.
+            // Between processes: pickling, holding the process's own GIL, as the simulator
+            // shows it; then (`Pickled`) a pipe write that blocks until the main process has
+            // read all but the last buffer. A pool's send is both at once, shown as the write.
+            Code::Send if self.stamps_pickling => {
+                self.show(lane, t, ThreadState::Pickling, NONE);
+                self.lanes[lane].ctx = Ctx::Holding;
+            }
             Code::Send if self.separate_processes => {
+                self.block(lane, t, (ThreadState::Io, NONE), t);
+            }
+            Code::Pickled => {
                 self.block(lane, t, (ThreadState::Io, NONE), t);
             }
             Code::CCallHold | Code::Import | Code::Send => {
