@@ -4,8 +4,10 @@ parent waits on every pipe with `multiprocessing.connection.wait` and reads one 
 with `recv_bytes` before the next).
 
 Run with each interpreter: `~/.pyenv/versions/3.13.0/bin/python scripts/measure/pipe_fan_in.py
-[WORK] [ROUNDS] [SENDERS]`; WORK is the countdown each worker runs before its send (0: the four send at
-once after a barrier; the preset's 20 M bytecodes are about 2 M iterations). Per round, each of
+[WORK] [ROUNDS] [SENDERS] [BUSY]`; WORK is the countdown each worker runs after a barrier and
+before its send (0: they send at once; the preset's 20 M bytecodes are about 2 M iterations),
+BUSY a count of CPU-bound processes beside them (a writer that has just computed gets no sleeper's
+credit from the scheduler: each time the full pipe puts it to sleep, it waits for a core again). Per round, each of
 SENDERS children (4) stamps `send` in three parts (the clock is CLOCK_MONOTONIC, shared by processes):
 - `pickle`: `ForkingPickler.dumps` of 1 MB, as `Connection.send` does first;
 - `write`: `Connection.send_bytes` of the pickle, which blocks while the 64 KiB pipe is full;
@@ -13,6 +15,9 @@ SENDERS children (4) stamps `send` in three parts (the clock is CLOCK_MONOTONIC,
 and the parent counts its `read(2)` calls per message and their sizes (by wrapping
 the `read` of `Connection._recv`), the time from its wake-up to having a whole message, and
 the CPU and context switches of each side (`getrusage`). Prints medians and 90th percentiles.
+`pipe_fan_in.py stream` measures the steady state instead: one child writing 200 messages of
+1 MB back to back, the parent reading them; per MB the wall time, each side's CPU, page faults
+and sleeps (the costs `engine/runtime.rs` takes).
 """
 import multiprocessing as mp
 import multiprocessing.connection as mpc
@@ -21,6 +26,8 @@ import resource
 import sys
 import time
 from multiprocessing.reduction import ForkingPickler
+
+from common import busy_processes
 
 SENDERS, SIZE = 4, 1_000_000
 
@@ -42,8 +49,8 @@ def countdown(n):
 
 def child(conn, work, barrier, out):
     payload = bytes(SIZE)
-    countdown(work)
     barrier.wait()
+    countdown(work)
     r0 = resource.getrusage(resource.RUSAGE_SELF)
     t0 = time.perf_counter()
     buf = ForkingPickler.dumps(payload)
@@ -55,13 +62,56 @@ def child(conn, work, barrier, out):
     out.send((t0, t1, t2, cpu, r1.ru_nvcsw - r0.ru_nvcsw, r1.ru_nivcsw - r0.ru_nivcsw))
 
 
+def stream_writer(conn, n, out):
+    buf = ForkingPickler.dumps(bytes(SIZE))
+    conn.send_bytes(buf)
+    c0, r0 = time.process_time(), resource.getrusage(resource.RUSAGE_SELF)
+    for _ in range(n - 1):
+        conn.send_bytes(buf)
+    c1, r1 = time.process_time(), resource.getrusage(resource.RUSAGE_SELF)
+    out.send(((c1 - c0) / (n - 1), (r1.ru_minflt - r0.ru_minflt) / (n - 1),
+              (r1.ru_nvcsw - r0.ru_nvcsw) / (n - 1)))
+
+
+def stream(ctx, n=200):
+    """One writer, one reader, `n` messages of 1 MB back to back: the costs per MB."""
+    r, w = ctx.Pipe(duplex=False)
+    out_r, out_w = ctx.Pipe(duplex=False)
+    p = ctx.Process(target=stream_writer, args=(w, n, out_w))
+    p.start()
+    w.close()
+    r.recv_bytes()  # the first, cold, left out
+    r0, c0, t0 = resource.getrusage(resource.RUSAGE_SELF), time.process_time(), time.perf_counter()
+    for _ in range(n - 1):
+        r.recv_bytes()
+    r1, c1, t1 = resource.getrusage(resource.RUSAGE_SELF), time.process_time(), time.perf_counter()
+    m = n - 1
+    w_cpu, w_faults, w_sleeps = out_r.recv()
+    p.join()
+    print("per MB: wall %.0f us; reader CPU %.0f us (kernel %.0f), %.0f page faults, %.1f sleeps;"
+          " writer CPU %.0f us, %.0f page faults, %.1f sleeps"
+          % ((t1 - t0) / m * 1e6, (c1 - c0) / m * 1e6, (r1.ru_stime - r0.ru_stime) / m * 1e6,
+             (r1.ru_minflt - r0.ru_minflt) / m, (r1.ru_nvcsw - r0.ru_nvcsw) / m,
+             w_cpu * 1e6, w_faults, w_sleeps))
+
+
 def main():
+    if sys.argv[1:] == ["stream"]:
+        print("python %s, %d cores, load %s" % (sys.version.split()[0], os.cpu_count(), os.getloadavg()))
+        stream(mp.get_context("fork"))
+        return
     work = int(sys.argv[1]) if len(sys.argv) > 1 else 0
     rounds = int(sys.argv[2]) if len(sys.argv) > 2 else 20
     senders = int(sys.argv[3]) if len(sys.argv) > 3 else SENDERS
+    busy = int(sys.argv[4]) if len(sys.argv) > 4 else 0
     ctx = mp.get_context("fork")
-    print("python %s, %d cores, %d senders, work %d, load %s"
-          % (sys.version.split()[0], os.cpu_count(), senders, work, os.getloadavg()))
+    print("python %s, %d cores, %d senders, work %d, %d busy beside, load %s"
+          % (sys.version.split()[0], os.cpu_count(), senders, work, busy, os.getloadavg()))
+    with busy_processes(ctx, busy):
+        measure(ctx, work, rounds, senders)
+
+
+def measure(ctx, work, rounds, senders):
     reads = []
     real_read = os.read
 

@@ -22,11 +22,14 @@
 //! - the two copies, the writer's and the reader's, each measured in CPU time; the slower one
 //!   paces a message larger than the buffer, the faster one's wake-ups hidden behind it.
 //!
-//! What the model leaves out: each side needs a free core, and on a machine with more runnable
-//! processes than cores (the validate runs: four workers and the parent on two cores) the
-//! reader waits for one; the parent is no lane of the simulator, so it is never short of a
-//! core. A process's first large message costs the reader more (1.3–1.9 ms per MB) than the
-//! steady state modelled.
+//! What the model leaves out: each side needs a free core at each of its wake-ups. A writer
+//! that has just computed earns no sleeper's credit, so with CPU-bound processes beside it each
+//! of its 16 sleeps per MB on the full pipe ends in the run queue: 16 ms median for 1 MB with
+//! three busy processes beside (`pipe_fan_in.py 3000000 12 1 3`, 3.13.0, load 6.2), 0.9–1.5 ms
+//! for a writer that had slept; here the write is one span, after which the writer wants a
+//! core once. The parent is no lane of the simulator, so it is never short of a core. A
+//! process's first large message costs the reader more (1.3–1.9 ms per MB) than the steady
+//! state modelled.
 
 use super::runtime::{
     PICKLE_FIXED, PICKLE_PS_PER_BYTE, PIPE_FIXED, PIPE_READ_PS_PER_BYTE, PIPE_WRITE_PS_PER_BYTE,

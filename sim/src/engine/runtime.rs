@@ -18,8 +18,8 @@ pub const PICKLE_FIXED: Nanos = 5 * US;
 /// 1.6–5.8).
 pub const PIPE_FIXED: Nanos = 6 * US;
 /// A pipe writer's copy of a message into the kernel's buffer (`send_bytes`): 0.16–0.40 ms of
-/// CPU per MB on 3.6–3.13 here, 0.20 on 3.13 (`scripts/measure/pipe_fan_in.py`'s steady
-/// state, one writer and one reader, load 2.5).
+/// CPU per MB on 3.6–3.13 here, 0.20 on 3.13 (`scripts/measure/pipe_fan_in.py stream`, one
+/// writer and one reader, load 2.5).
 pub const PIPE_WRITE_PS_PER_BYTE: u64 = 200;
 /// A pipe reader's `recv_bytes`: `read(2)` of at most a buffer at a time into a fresh bytes
 /// object, copied into a `BytesIO` (248 page faults per MB, most of it kernel time): 0.81–1.06 ms
