@@ -8,7 +8,7 @@ import multiprocessing.connection
 try:
     from multiprocessing.reduction import ForkingPickler
     PICKLE = ForkingPickler.dumps
-except ImportError:  # Python 2.7: Connection.send pickles with cPickle, highest protocol
+except (ImportError, AttributeError):  # 2.7: Connection.send pickles with cPickle, highest protocol
     import cPickle
 
     def PICKLE(payload):
