@@ -697,7 +697,12 @@ fn scan_thread(me: u32, info: &ThreadInfo, lane: &Lane, now: Nanos, pool: &mut P
         let io =
             matches!(span.state, ThreadState::Io | ThreadState::Syscall) && !span.runtime_message();
         let next_call = io && call.as_ref().is_some_and(|c| c.number != span.other);
-        if holds_gil(span.state) || next_call {
+        // A wait for the GIL that ends in a new I/O call was won at the call's start: the
+        // thread held the GIL too briefly to be a span (a thread whose first op is a `sleep`,
+        // issue 11's ft-shared-dict janitor), so the call released it there, not when the
+        // thread started or last held it.
+        let won_into_call = io && call.is_none() && wanting_since.is_some();
+        if holds_gil(span.state) || next_call || won_into_call {
             // Holding the GIL again ends a pending I/O call's latency and any wait for the GIL.
             if let Some(done) = call.take() {
                 pool.io_latencies.push(span.start - done.released_at);
@@ -707,7 +712,11 @@ fn scan_thread(me: u32, info: &ThreadInfo, lane: &Lane, now: Nanos, pool: &mut P
             if let Some(since) = wanting_since.take() {
                 pool.acquire_latencies.push(span.start - since);
             }
-            released_at = if next_call { span.start } else { span.end };
+            released_at = if next_call || won_into_call {
+                span.start
+            } else {
+                span.end
+            };
         }
         if io {
             if call.is_none() && !span.awaits_executor() {

@@ -9,6 +9,7 @@
 
 use crate::theme::THREAD_COLORS;
 use crate::timeline::mapping::TimeMap;
+use crate::timeline::sums::Checkpoints;
 use gilscope_sim::trace::{Span, SpanStore};
 use gilscope_sim::{Nanos, ThreadState};
 
@@ -50,8 +51,9 @@ impl LaneKind {
 #[derive(Clone, Debug)]
 pub struct LaneIndex {
     kind: LaneKind,
-    checkpoints: Vec<Totals>,
-    /// `starts[c]` = start of span `c * CHUNK`: where `checkpoints[c]` is exact in time.
+    /// `checkpoints.get(c)`: the time each key covers before span `c * CHUNK`.
+    checkpoints: Checkpoints,
+    /// `starts[c]` = start of span `c * CHUNK`: where checkpoint `c` is exact in time.
     starts: Vec<Nanos>,
     covered: usize,
     running: Totals,
@@ -64,7 +66,7 @@ impl LaneIndex {
     pub fn new(kind: LaneKind) -> Self {
         Self {
             kind,
-            checkpoints: Vec::new(),
+            checkpoints: Checkpoints::new(),
             starts: Vec::new(),
             covered: 0,
             running: [0; KEYS],
@@ -96,10 +98,12 @@ impl LaneIndex {
         }
         for span in spans.range(self.covered..) {
             if self.covered.is_multiple_of(CHUNK) {
-                self.checkpoints.push(self.running);
+                self.checkpoints.push(&self.running);
                 self.starts.push(span.start);
             }
-            self.running[self.kind.key(&span)] += span.duration();
+            let key = self.kind.key(&span);
+            self.checkpoints.see(key);
+            self.running[key] += span.duration();
             self.covered += 1;
         }
         self.first = spans.first();
@@ -116,17 +120,17 @@ impl LaneIndex {
         if i - chunk * CHUNK > CHUNK / 2 && next <= self.covered {
             // Nearer the next checkpoint: its sums less the spans from `i` to it (exact, in
             // integers), reading at most half a chunk either way.
-            let mut totals = self
-                .checkpoints
-                .get(chunk + 1)
-                .copied()
-                .unwrap_or(self.running);
+            let mut totals = if chunk + 1 < self.checkpoints.len() {
+                self.checkpoints.get(chunk + 1)
+            } else {
+                self.running
+            };
             for span in spans.range(i..next) {
                 totals[self.kind.key(&span)] -= span.duration();
             }
             return totals;
         }
-        let mut totals = self.checkpoints[chunk];
+        let mut totals = self.checkpoints.get(chunk);
         for span in spans.range(chunk * CHUNK..i) {
             totals[self.kind.key(&span)] += span.duration();
         }
@@ -363,7 +367,11 @@ pub fn merge(lane: &LaneData<'_>, map: &TimeMap, min_px: f32, out: &mut Vec<Bloc
             .filter(|&b| b * CHUNK <= lane.spans.len() && lane.index.starts[b] <= to)
             .filter(|&b| lane.index.starts[b] - target <= (target - t) / 2);
         let (c1, next, after) = if let Some(b) = snapped {
-            (lane.index.starts[b], b * CHUNK, lane.index.checkpoints[b])
+            (
+                lane.index.starts[b],
+                b * CHUNK,
+                lane.index.checkpoints.get(b),
+            )
         } else {
             let (next, after) = lane.totals_before_from(target, i);
             (target, next, after)
@@ -418,9 +426,9 @@ fn dense_columns(
             .boundary_at_or_after(next.max(t + 1), chunk + 1)
             .filter(|&b| index.starts[b] <= to && index.starts[b] - next <= (next - t) / 2)
         else {
-            return (t, chunk * CHUNK, Some(index.checkpoints[chunk]));
+            return (t, chunk * CHUNK, Some(index.checkpoints.get(chunk)));
         };
-        let totals = difference(&index.checkpoints[b], &index.checkpoints[chunk]);
+        let totals = index.checkpoints.between(chunk, b);
         out.push(Block::Mix {
             from: t,
             to: index.starts[b],
@@ -673,16 +681,25 @@ mod tests {
             let prefix = full.spans.range(..n).collect();
             index.update(&prefix);
             let fresh = LaneIndex::build(LaneKind::Thread, &prefix);
-            assert_eq!(index.checkpoints, fresh.checkpoints);
+            assert_eq!(
+                (0..index.checkpoints.len())
+                    .map(|c| index.checkpoints.get(c))
+                    .collect::<Vec<_>>(),
+                (0..fresh.checkpoints.len())
+                    .map(|c| fresh.checkpoints.get(c))
+                    .collect::<Vec<_>>()
+            );
             assert_eq!(index.running, fresh.running);
         }
         let other = lane(600, 12);
         index.update(&other.spans);
         let fresh = LaneIndex::build(LaneKind::Thread, &other.spans);
-        assert_eq!(
-            (index.checkpoints.clone(), index.running),
-            (fresh.checkpoints, fresh.running)
-        );
+        let all = |index: &LaneIndex| {
+            (0..index.checkpoints.len())
+                .map(|c| index.checkpoints.get(c))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!((all(&index), index.running), (all(&fresh), fresh.running));
     }
 
     #[test]

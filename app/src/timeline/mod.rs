@@ -20,6 +20,7 @@ pub mod lod;
 pub mod mapping;
 pub mod overlay;
 pub mod paint;
+mod sums;
 // Test data only: the timeline benchmark includes this file by path (`app/benches/`).
 #[cfg(test)]
 pub(crate) mod synthetic;

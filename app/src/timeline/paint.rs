@@ -363,6 +363,9 @@ struct Band {
 /// columns whose mix changes in one key repaints only that key.
 type Bands = [Option<Band>; KEYS];
 
+// A column's keys fit one `u32` mask.
+const _: () = assert!(KEYS <= 32);
+
 impl MixColumn {
     /// Shares are rounded to steps of an eighth of the lane (at least 2 points): fine enough
     /// to read a mix, coarse enough that neighbouring columns often match and merge.
@@ -376,17 +379,23 @@ impl MixColumn {
         };
         let mut sum = 0u64;
         let mut below = 0u16;
-        // A key with no time in the column has no segment (its top would be the one below).
-        for (key, &t) in totals.iter().enumerate().filter(|(_, t)| **t > 0) {
-            sum += t;
+        // A key with no time in the column has no segment (its top would be the one below):
+        // the keys with time, in order, from a bit mask, and a segment kept or not without a
+        // branch on the data (a column's mix is hard to predict).
+        let mut keys = totals
+            .iter()
+            .enumerate()
+            .fold(0u32, |mask, (key, &t)| mask | (u32::from(t > 0) << key));
+        while keys != 0 {
+            let key = keys.trailing_zeros() as usize;
+            keys &= keys - 1;
+            sum += totals[key];
             // Rounded half up (`as` truncates; cheaper than `round`).
             let level = (steps * (sum as f64 / duration) + 0.5).min(steps);
             let top = (crate::timeline::mapping::floor(level) * step) as u16;
-            if top > below {
-                column.segments[column.len] = (key, below, top);
-                column.len += 1;
-                below = top;
-            }
+            column.segments[column.len] = (key, below, top);
+            column.len += usize::from(top > below);
+            below = below.max(top);
         }
         column
     }
