@@ -175,6 +175,14 @@ fn every_runtime_runs_on_python3() {
             _ => 3,
         };
         assert_eq!(stats.threads[0].io_ops, io_ops, "{what}");
+        // Between processes the send's pickling comes first, shown as the simulator shows it
+        // (the program stamps between `Connection.send`'s two steps).
+        let pickling = stats.threads[0].state_ms.of(ThreadState::Pickling);
+        assert_eq!(
+            pickling > 0.0,
+            runtime == Runtime::Multiprocessing,
+            "{what}: {pickling} ms pickling"
+        );
         let c = &run.trace.counters[0];
         assert_eq!(c.expected, 600, "{what}");
         let separate = matches!(runtime, Runtime::Multiprocessing | Runtime::Subinterpreters);

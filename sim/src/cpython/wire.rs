@@ -73,11 +73,13 @@ pub enum Code {
     Mutate = 21,
     /// A `collect` begins (`gc.collect()`, which keeps the GIL); `a` = its duration in seconds.
     Collect = 22,
+    /// A `send` between processes has pickled its message and writes it to the pipe.
+    Pickled = 23,
 }
 
 impl Code {
     /// Every code, in wire order.
-    pub const ALL: [Code; 22] = [
+    pub const ALL: [Code; 23] = [
         Self::ThreadStart,
         Self::ThreadEnd,
         Self::Compute,
@@ -100,6 +102,7 @@ impl Code {
         Self::Read,
         Self::Mutate,
         Self::Collect,
+        Self::Pickled,
     ];
 
     /// The code with this wire value.
@@ -134,6 +137,7 @@ impl Code {
             Self::Read => "R_READ",
             Self::Mutate => "R_MUTATE",
             Self::Collect => "R_COLLECT",
+            Self::Pickled => "R_PICKLED",
         }
     }
 }

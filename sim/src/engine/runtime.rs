@@ -17,8 +17,15 @@ pub const PICKLE_FIXED: Nanos = 5 * US;
 /// one-byte messages, 5.6–6.1 µs on 3.13 and 7.1 µs on 3.9 here (`executor_hops.py`, load
 /// 1.6–5.8).
 pub const PIPE_FIXED: Nanos = 6 * US;
-/// Pipe bandwidth: 0.5 ns per byte.
-pub const PIPE_PS_PER_BYTE: u64 = 500;
+/// A pipe writer's copy of a message into the kernel's buffer (`send_bytes`): 0.16–0.40 ms of
+/// CPU per MB on 3.6–3.13 here, 0.20 on 3.13 (`scripts/measure/pipe_fan_in.py stream`, one
+/// writer and one reader, load 2.5).
+pub const PIPE_WRITE_PS_PER_BYTE: u64 = 200;
+/// A pipe reader's `recv_bytes`: `read(2)` of at most a buffer at a time into a fresh bytes
+/// object, copied into a `BytesIO` (248 page faults per MB, most of it kernel time): 0.81–1.06 ms
+/// of CPU per MB on 3.6–3.13 here, 0.86 on 3.13 (the same measurement; 1.3–1.9 ms for a
+/// process's first large message). The slower side of a pipe, so it paces a large message.
+pub const PIPE_READ_PS_PER_BYTE: u64 = 850;
 /// `queue.put` between threads: a reference, no copy.
 pub const QUEUE_PUT: Nanos = US;
 /// One increment of a `multiprocessing.Value` through its lock (a semaphore shared by the

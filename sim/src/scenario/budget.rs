@@ -8,8 +8,8 @@ use super::{Op, Repeat, Scenario, ScenarioError, ThreadGroup};
 use crate::engine::increment::PythonLoop;
 use crate::engine::object_loop::ObjectLoop;
 use crate::engine::runtime::{
-    self, PICKLE_FIXED, PICKLE_PS_PER_BYTE, PIPE_FIXED, PIPE_PS_PER_BYTE, QUEUE_PUT,
-    SHARED_INCREMENT,
+    self, PICKLE_FIXED, PICKLE_PS_PER_BYTE, PIPE_FIXED, PIPE_READ_PS_PER_BYTE,
+    PIPE_WRITE_PS_PER_BYTE, QUEUE_PUT, SHARED_INCREMENT,
 };
 use crate::model::{RunConfig, Runtime};
 use crate::time::{MAX_DURATION, format_nanos};
@@ -137,7 +137,8 @@ fn op_cost(op: &Op, config: &RunConfig, ps: u128) -> Cost {
             let pickle = u128::from(PICKLE_FIXED) + bytes * u128::from(PICKLE_PS_PER_BYTE) / 1000;
             match config.runtime {
                 Runtime::Multiprocessing | Runtime::Pool | Runtime::ProcessPool => {
-                    pickle + u128::from(PIPE_FIXED) + bytes * u128::from(PIPE_PS_PER_BYTE) / 1000
+                    let copies = u128::from(PIPE_WRITE_PS_PER_BYTE + PIPE_READ_PS_PER_BYTE);
+                    pickle + u128::from(PIPE_FIXED) + bytes * copies / 1000
                 }
                 Runtime::Subinterpreters => pickle,
                 Runtime::Threads | Runtime::Asyncio | Runtime::ThreadPool => u128::from(QUEUE_PUT),

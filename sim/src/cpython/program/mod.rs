@@ -679,7 +679,7 @@ ops = [ { compute = 100 } ]
             let name = start_method_name(method);
             assert!(p.text.contains(&format!("START_METHOD = '{name}'")));
             assert!(p.text.contains("def worker_main("));
-            assert!(p.text.contains("SEND = send_to_main"));
+            assert!(p.text.contains("SEND, SEND_WRITE = PICKLE, write_to_main"));
             assert!(p.lanes.iter().all(|l| l.2 == LaneRole::Process));
         }
         let err = generate_with(EVERY_OP, &interpreter("2.7.18"), |o| {

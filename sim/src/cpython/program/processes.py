@@ -5,15 +5,25 @@
 # a multiprocessing.Lock, shared by every process.
 import multiprocessing.connection
 
+try:
+    from multiprocessing.reduction import ForkingPickler
+    PICKLE = ForkingPickler.dumps
+except (ImportError, AttributeError):  # 2.7: Connection.send pickles with cPickle, highest protocol
+    import cPickle
+
+    def PICKLE(payload):
+        return cPickle.dumps(payload, cPickle.HIGHEST_PROTOCOL)
+
 CONNECTION = None  # a worker's end of its pipe to the main process
 
 
-def send_to_main(payload):
-    """`send` between processes: pickled and written to the pipe to the main process."""
-    CONNECTION.send(payload)
+def write_to_main(message):
+    """The pickle written to the pipe to the main process."""
+    CONNECTION.send_bytes(message)
 
 
-SEND = send_to_main
+# `send` between processes, in the two steps of `Connection.send`: pickled, then written.
+SEND, SEND_WRITE = PICKLE, write_to_main
 
 
 def worker_main(lane, group, settings, connection, locks, shared, stop):

@@ -530,11 +530,21 @@ def unlock(rec, index):
     rec.event(R_UNLOCK, index)
 
 
+# A runtime whose `send` crosses processes sets SEND_WRITE: SEND then pickles the message,
+# SEND_WRITE writes the pickle to the pipe, and a stamp between the two shows the pickling.
+SEND_WRITE = None
+
+
 def send(rec, size):
-    """`send`: pass a message of `size` bytes on (SEND, set by the runtime)."""
+    """`send`: pass a message of `size` bytes on (SEND and SEND_WRITE, set by the runtime)."""
     payload = PAYLOADS[size]
     begin(rec, R_SEND, size)
-    SEND(payload)
+    if SEND_WRITE is None:
+        SEND(payload)
+    else:
+        message = SEND(payload)
+        rec.event(R_PICKLED)
+        SEND_WRITE(message)
     rec.event(R_OP_END)
 
 

@@ -107,6 +107,9 @@ pub(super) struct Inference {
     loops: BTreeMap<String, LoopFacts>,
     shared_gil: bool,
     separate_processes: bool,
+    /// Whether a `send` stamps its pickling's end (`Pickled`) before its write: the
+    /// multiprocessing runtime's; a pool's `SimpleQueue.put` does both steps inside.
+    stamps_pickling: bool,
     holder: Option<usize>,
     last_holder: Option<usize>,
     gil_since: Nanos,
@@ -126,6 +129,7 @@ impl Inference {
             loops: BTreeMap::new(),
             shared_gil: false,
             separate_processes: false,
+            stamps_pickling: false,
             holder: None,
             last_holder: None,
             gil_since: 0,
@@ -144,6 +148,7 @@ impl Inference {
             hello.runtime.as_str(),
             "multiprocessing" | "pool" | "process-pool"
         );
+        self.stamps_pickling = hello.runtime == "multiprocessing";
         self.increments = vec![0; hello.counters.len()];
     }
 
@@ -348,6 +353,23 @@ impl Inference {
         self.trace.add_bytecodes(LaneId::Thread(lane as u32), work);
     }
 
+    /// A `send`'s stamps. Between processes, the multiprocessing runtime's pickling, holding
+    /// the process's own GIL, as the simulator shows it, then (`Pickled`) a pipe write that
+    /// blocks until the main process has read all but the last buffer; a pool's send is both
+    /// at once, shown as the write. Between threads or subinterpreters, C work that keeps the
+    /// GIL.
+    fn send(&mut self, lane: usize, t: Nanos, code: Code) {
+        if code == Code::Send && self.stamps_pickling {
+            self.show(lane, t, ThreadState::Pickling, NONE);
+            self.lanes[lane].ctx = Ctx::Holding;
+        } else if self.separate_processes {
+            self.block(lane, t, (ThreadState::Io, NONE), t);
+        } else {
+            self.show(lane, t, ThreadState::CCallHolding, NONE);
+            self.lanes[lane].ctx = Ctx::Holding;
+        }
+    }
+
     /// Processes one record of `lane`, stamped at `t` (records arrive in time order).
     pub(super) fn process(&mut self, lane: usize, t: Nanos, record: Record) {
         if let (Ctx::Blocked { nominal_end, state }, Record::Event { code, .. }) =
@@ -423,12 +445,8 @@ impl Inference {
                 let end = t + seconds(a);
                 self.block(lane, t, (ThreadState::CCallReleased, NONE), end);
             }
-            // Between processes: pickling, then a pipe write that blocks until the main
-            // process reads.
-            Code::Send if self.separate_processes => {
-                self.block(lane, t, (ThreadState::Io, NONE), t);
-            }
-            Code::CCallHold | Code::Import | Code::Send => {
+            Code::Send | Code::Pickled => self.send(lane, t, code),
+            Code::CCallHold | Code::Import => {
                 self.show(lane, t, ThreadState::CCallHolding, NONE);
                 self.lanes[lane].ctx = Ctx::Holding;
             }

@@ -192,7 +192,6 @@ impl SimEngine {
     /// A message from `t` to the parent: pickled already, now written to its pipe, `t`
     /// asleep in the kernel until its `send` returns.
     pub(super) fn write_pipe(&mut self, t: Tid, message: PipeMessage) {
-        let wake = self.config.wake_latency;
         let now = self.now;
         let parent_free = self
             .pool
@@ -208,7 +207,7 @@ impl SimEngine {
             // A thread of the parent reads it once done with what it was given before.
             reader.hold_until(free);
         }
-        let read = reader.write(now, message.bytes, wake);
+        let read = reader.write(now, message.bytes);
         let delivered = if parent_free.is_some() {
             // ... and unpickles it holding the parent's GIL.
             self.parent_read(message.result, read.delivered, pickle_cost(message.bytes))
