@@ -151,11 +151,13 @@ fn many_small_tasks_wait_for_the_busy_parent() {
 
 /// A large message holds the parent's GIL while its reader unpickles it (1 ns a byte): a
 /// small task's result that arrives meanwhile waits for the manager thread to get the GIL.
+/// The small task computes for about 2 ms, so that its result comes while the 1 MB message
+/// (pickled for 1 ms, then written for 0.8 ms) is being unpickled, not before it is read.
 #[test]
 fn a_large_message_in_the_parent_delays_other_results() {
     let text = |bytes: u64| {
         format!(
-            "name = \"large\"\n[settings]\ncores = 4\n[[threads]]\nname = \"sender\"\nops = [ {{ send = {bytes} }} ]\n[[threads]]\nname = \"small\"\nops = [ {{ compute = 200_000 }} ]\n"
+            "name = \"large\"\n[settings]\ncores = 4\n[[threads]]\nname = \"sender\"\nops = [ {{ send = {bytes} }} ]\n[[threads]]\nname = \"small\"\nops = [ {{ compute = 400_000 }} ]\n"
         )
     };
     let small_done = |bytes| {

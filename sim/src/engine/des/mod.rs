@@ -340,7 +340,8 @@ impl SimEngine {
             Stage::Ready => "is ready, waiting for the event loop".into(),
             Stage::ExecutorIdle => "is an idle executor thread".into(),
             Stage::Queued => "waits in the pool's queue for a worker".into(),
-            Stage::PipeWrite { .. } => "writes to a pipe".into(),
+            Stage::PipeCopy => "copies a message into a pipe".into(),
+            Stage::PipeWrite => "waits for the parent to empty the pipe it writes to".into(),
             Stage::Delivering => {
                 "waits for the parent's threads to read its result and wake the caller".into()
             }

@@ -231,7 +231,7 @@ impl SimEngine {
     fn pause_work(&mut self, t: Tid) {
         match self.threads[t].stage {
             Stage::Bytecode => self.settle(t, None),
-            Stage::CHold | Stage::CFree | Stage::Syscall => {
+            Stage::CHold | Stage::CFree | Stage::Syscall | Stage::PipeCopy => {
                 let th = &mut self.threads[t];
                 th.remaining = th.remaining.saturating_sub(self.now - th.stretch_start);
             }

@@ -9,8 +9,11 @@
 //! reader each.
 
 use super::SimEngine;
-use super::thread::{Os, PipeMessage, Stage, Tid};
-use crate::engine::pipe::{Reader, pickle_cost, transfer_cost};
+use super::thread::{PipeMessage, Stage, Tid, Writing};
+use crate::engine::SimError;
+use crate::engine::pipe::{
+    Buffer, Reader, Take, buffer_cost, next_buffer, pickle_cost, transfer_cost,
+};
 use crate::engine::pool::parent::{EXECUTOR_WORKER, Parent};
 use crate::engine::pool::{PoolPlan, RESULT_BYTES};
 use crate::engine::runtime::{self, QUEUE_PUT};
@@ -189,45 +192,109 @@ impl SimEngine {
         }
     }
 
-    /// A message from `t` to the parent: pickled already, now written to its pipe, `t`
-    /// asleep in the kernel until its `send` returns.
-    pub(super) fn write_pipe(&mut self, t: Tid, message: PipeMessage) {
-        let now = self.now;
-        let parent_free = self
-            .pool
-            .as_ref()
-            .and_then(|p| p.parent.as_ref())
-            .map(|parent| parent.reader_free(message.result));
-        let reader = if message.result {
-            &mut self.pipes.results
-        } else {
-            &mut self.pipes.sends
-        };
-        if let Some(free) = parent_free {
-            // A thread of the parent reads it once done with what it was given before.
-            reader.hold_until(free);
-        }
-        let read = reader.write(now, message.bytes);
-        let delivered = if parent_free.is_some() {
-            // ... and unpickles it holding the parent's GIL.
-            self.parent_read(message.result, read.delivered, pickle_cost(message.bytes))
-        } else {
-            // The multiprocessing runtime's main process reads the bytes.
-            read.delivered
-        };
-        let writer_done = read.writer_done;
-        self.threads[t].stage = Stage::PipeWrite {
-            result: message.result.then_some(delivered),
-        };
-        let call = self.threads[t].next_io_call();
+    /// A message from `t` to the parent, pickled already: `t` starts copying its first buffer
+    /// into the pipe, GIL released, on its core (it needs one, [`Stage::PipeCopy`]).
+    pub(super) fn start_pipe_write(&mut self, t: Tid, message: PipeMessage) {
+        let th = &mut self.threads[t];
+        let call = th.next_io_call();
         // A chunk's results are the pool's own message, not an I/O call of the program.
         let other = if message.result {
             RUNTIME_MESSAGE + call
         } else {
             call
         };
-        self.block(t, ThreadState::Io, other);
-        self.schedule(t, writer_done);
+        th.writing = Some(Writing {
+            message,
+            left: message.bytes,
+            other,
+        });
+        let (bytes, _) = next_buffer(message.bytes);
+        th.enter_c_call(buffer_cost(bytes, true), Stage::PipeCopy);
+    }
+
+    /// `t` has copied a buffer into its pipe. A message larger than the buffer goes a buffer
+    /// at a time: `t` sleeps on the full pipe until the reader takes it, then wakes for the
+    /// next, needing a core again for each (`gil-model.md` rule 21). After the last buffer
+    /// its write returns: the next op, or, for a chunk's results, the worker is free and the
+    /// task waits until the caller has them.
+    pub(super) fn buffer_copied(&mut self, t: Tid) -> Result<(), SimError> {
+        let Some(mut writing) = self.threads[t].writing else {
+            return Ok(());
+        };
+        let (bytes, last) = next_buffer(writing.left);
+        writing.left -= bytes;
+        let result = writing.message.result;
+        if !last {
+            self.threads[t].writing = Some(writing);
+            self.threads[t].stage = Stage::PipeWrite;
+            self.block(t, ThreadState::Io, writing.other);
+        } else if result {
+            self.threads[t].writing = None;
+            if let Some(pool) = self.pool.as_ref() {
+                let w = pool.worker_of[t.index()];
+                self.worker_idle(w);
+            }
+            self.threads[t].stage = Stage::Delivering;
+            self.block(t, ThreadState::Io, writing.other);
+        } else {
+            self.threads[t].writing = None;
+            self.threads[t].advance_op(Stage::take_gil(super::thread::Resume::Boundary));
+        }
+        let buffer = Buffer {
+            writer: t.index(),
+            filled: self.now,
+            bytes,
+            last,
+            message: writing.message.bytes,
+        };
+        let busy = self.reader_busy(result);
+        let mut take = self.reader(result).fill(buffer, busy);
+        while let Some(taken) = take {
+            take = self.buffer_taken(result, taken);
+        }
+        if last && !result { self.run(t) } else { Ok(()) }
+    }
+
+    /// The reader of results (or of `send`s) took a buffer: its writer, asleep on the full
+    /// pipe, is woken then; or the message is read, and the reader goes on to the next one
+    /// waiting, which it returns.
+    fn buffer_taken(&mut self, result: bool, taken: Take) -> Option<Take> {
+        let writer = Tid::from_index(taken.writer);
+        let Some(read) = taken.delivered else {
+            self.schedule(writer, taken.at);
+            return None;
+        };
+        let pool_parent = self.pool.as_ref().is_some_and(|p| p.parent.is_some());
+        let delivered = if pool_parent {
+            // A thread of the parent unpickles it holding the parent's GIL.
+            self.parent_read(result, read, pickle_cost(taken.message))
+        } else {
+            // The multiprocessing runtime's main process reads the bytes.
+            read
+        };
+        if result {
+            self.schedule(writer, delivered.max(self.now));
+        }
+        let busy = self.reader_busy(result);
+        self.reader(result).next(busy)
+    }
+
+    /// Until when the parent's thread that reads these messages is busy with what it was given
+    /// before (a pool's parent; the multiprocessing runtime's main process only reads).
+    fn reader_busy(&self, result: bool) -> Nanos {
+        self.pool
+            .as_ref()
+            .and_then(|p| p.parent.as_ref())
+            .map_or(0, |parent| parent.reader_free(result))
+    }
+
+    /// The reader of results, or of `send`s.
+    fn reader(&mut self, result: bool) -> &mut Reader {
+        if result {
+            &mut self.pipes.results
+        } else {
+            &mut self.pipes.sends
+        }
     }
 
     /// A message read off a pipe at `at` by a thread of a process pool's parent, which then
@@ -261,23 +328,6 @@ impl SimEngine {
             available[k] = Some(written + transfer_cost(RESULT_BYTES));
         }
         received
-    }
-
-    /// `t`'s write to the parent returned.
-    pub(super) fn pipe_written(&mut self, t: Tid, result: Option<Nanos>) {
-        let Some(delivered) = result else {
-            self.threads[t].advance_op(Stage::take_gil(super::thread::Resume::Boundary));
-            self.wake(t, Some(ThreadState::Waking));
-            return;
-        };
-        // The worker is free for the next chunk; the result is on its way to the caller.
-        if let Some(pool) = self.pool.as_ref() {
-            let w = pool.worker_of[t.index()];
-            self.worker_idle(w);
-        }
-        self.threads[t].stage = Stage::Delivering;
-        self.threads[t].os = Os::Blocked;
-        self.schedule(t, delivered.max(self.now));
     }
 
     /// Worker `w` has nothing to do: it takes the next chunk the parent has written, or waits.

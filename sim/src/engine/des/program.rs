@@ -51,8 +51,11 @@ impl SimEngine {
             }
             // A worker took the task.
             Stage::Queued => self.start_program(t),
-            Stage::PipeWrite { result } => {
-                self.pipe_written(t, result);
+            Stage::PipeCopy => self.buffer_copied(t),
+            Stage::PipeWrite => {
+                // The reader took the buffer: the OS wakes the writer for the next one.
+                self.threads[t].stage = Stage::PipeCopy;
+                self.wake(t, Some(ThreadState::Waking));
                 Ok(())
             }
             Stage::Delivering => {
@@ -151,7 +154,11 @@ impl SimEngine {
                     self.start_segment(t);
                     return Ok(());
                 }
-                Stage::CHold | Stage::CFree | Stage::Syscall | Stage::Collecting => {
+                Stage::CHold
+                | Stage::CFree
+                | Stage::Syscall
+                | Stage::PipeCopy
+                | Stage::Collecting => {
                     self.run_on_core(t);
                     return Ok(());
                 }
@@ -173,7 +180,7 @@ impl SimEngine {
                 | Stage::Ready
                 | Stage::ExecutorIdle
                 | Stage::Queued
-                | Stage::PipeWrite { .. }
+                | Stage::PipeWrite
                 | Stage::Delivering
                 | Stage::Parked
                 | Stage::Done => return Ok(()),
@@ -356,8 +363,8 @@ impl SimEngine {
     /// The GIL-free part of an op. Returns whether to keep running.
     fn start_blocking(&mut self, t: Tid) -> Result<bool, SimError> {
         if let Some(message) = self.threads[t].pipe.take() {
-            self.write_pipe(t, message);
-            return Ok(false);
+            self.start_pipe_write(t, message);
+            return self.call_on_core(t);
         }
         if self.is_executor(t) {
             self.executor_idle(t);
@@ -391,7 +398,13 @@ impl SimEngine {
             th.next_io_call();
         }
         th.enter_c_call(duration, stage);
-        if th.os.is_on_core() {
+        self.call_on_core(t)
+    }
+
+    /// A call with the GIL released that runs on a core begins. Returns whether to keep
+    /// running.
+    fn call_on_core(&mut self, t: Tid) -> Result<bool, SimError> {
+        if self.threads[t].os.is_on_core() {
             // Releasing signalled a waiter: it may preempt this thread at once (rule 25).
             Ok(!self.preempted_at_syscall_return(t)?)
         } else {
@@ -421,6 +434,7 @@ impl SimEngine {
             Stage::CHold if self.gil_on => (ThreadState::CCallHolding, NONE),
             Stage::Collecting => (ThreadState::Collecting, NONE),
             Stage::Syscall => (ThreadState::Syscall, th.io_calls % 2),
+            Stage::PipeCopy => (ThreadState::Io, th.writing.map_or(NONE, |w| w.other)),
             _ => (ThreadState::CCallReleased, NONE),
         };
         self.threads[t].stretch_start = self.now;

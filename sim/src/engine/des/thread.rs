@@ -119,11 +119,11 @@ pub(super) enum Stage {
     ExecutorIdle,
     /// A pool's task waiting for a worker (or for the task before it in its chunk).
     Queued,
-    /// Writing a message to a pipe, asleep in the kernel until the writer is done; then the
-    /// next op, or, for a task's result (`delivered`: when the parent has read it), the end.
-    PipeWrite {
-        result: Option<Nanos>,
-    },
+    /// Writing a message to a pipe: copying its next buffer in, on a core, GIL released.
+    PipeCopy,
+    /// Writing a message to a pipe: asleep in the kernel on the full pipe until the reader
+    /// takes the buffer; then woken, it copies the next one.
+    PipeWrite,
     /// A task's result written, on its way to the parent until it has been read.
     Delivering,
     Done,
@@ -157,6 +157,17 @@ pub(super) struct PipeMessage {
     /// A task's result (read by the pool's result handler, which unpickles it) rather than a
     /// `send`.
     pub(super) result: bool,
+}
+
+/// A message being written to the parent's pipe, a buffer at a time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct Writing {
+    /// The message.
+    pub(super) message: PipeMessage,
+    /// Its bytes not yet in the pipe.
+    pub(super) left: u64,
+    /// The `other` of its I/O span.
+    pub(super) other: u32,
 }
 
 /// The thread as the OS sees it.
@@ -227,6 +238,8 @@ pub(super) struct Th {
     pub(super) overhead: Option<Overhead>,
     /// A pickled message to write to a pipe once the GIL is released.
     pub(super) pipe: Option<PipeMessage>,
+    /// The message it is writing to a pipe, while it does.
+    pub(super) writing: Option<Writing>,
     /// Thread, asyncio task, or executor worker.
     pub(super) role: Role,
     /// An executor worker's job: (bytecodes, the task awaiting it).
@@ -267,6 +280,7 @@ impl Th {
             unpickle: 0,
             overhead: None,
             pipe: None,
+            writing: None,
             role,
             job: None,
             io_calls: 0,
@@ -295,7 +309,7 @@ impl Th {
     }
 
     /// Starts `duration` of work on a core in `stage` ([`Stage::CHold`], [`Stage::CFree`] or
-    /// [`Stage::Syscall`]).
+    /// [`Stage::Syscall`], [`Stage::PipeCopy`]).
     pub(super) fn enter_c_call(&mut self, duration: Nanos, stage: Stage) {
         self.remaining = duration;
         self.stage = stage;
