@@ -285,7 +285,8 @@ pub struct RunConfig {
     pub fork_start: Nanos,
     /// multiprocessing: a fresh interpreter's boot (spawn; a forkserver's server).
     pub spawn_start: Nanos,
-    /// multiprocessing with forkserver: a child's import of its main module.
+    /// A fresh interpreter's import of the program's main module: a child forked from a
+    /// forkserver, and a subinterpreter before its lane runs.
     pub main_import: Nanos,
     /// The most events a simulated run may process.
     pub max_events: u64,

@@ -9,6 +9,10 @@
 //! - `_interpreters.create()`: 11.0 ms of CPU on 3.12, 15.0 ms on 3.13 (27–35 ms wall under
 //!   load); one more subinterpreter adds 2.41–2.48 MiB. (discuss.python.org thread 53251's
 //!   10,000 in 11.1 s is a throughput across 16 cores' threads, not one creation's latency.)
+//! - `scripts/measure/subinterpreter_start.py` (session 7, `chrt -f 5`, load 1.5–1.7): an
+//!   isolated interpreter's creation 8.8 ms of CPU on 3.12.1, 7.2 ms on 3.13.0; loading the
+//!   generated cpu-bound program into it 19.3 / 17.7 ms; two creations at once from two
+//!   threads 13.5 / 7.8 ms wall, two loads at once 19.0 ms on 3.13.0 (four: 36 ms on 2 cores).
 //! - `multiprocessing`, from `Process.start()` to the child's target running, CPU of the child:
 //!   fork 1.2–1.5 ms; spawn 53–56 ms (first 54–73); forkserver: the first child waits for the
 //!   server's start (58–193 ms wall), every child forked from it then spends 17–24 ms importing
@@ -63,14 +67,22 @@ fn threads_start_tens_of_microseconds_apart() {
     assert!(s.iter().all(|(_, boot)| *boot == 0.0));
 }
 
-/// Creating a subinterpreter costs its creator 11 ms on 3.12 and 15 ms on 3.13, one after
-/// another.
+/// Creating a subinterpreter costs its creator (the main thread) 11 ms on 3.12 and 15 ms on
+/// 3.13, one after another; each lane's thread then loads the program into its interpreter
+/// (20 ms, `main_import`) before its first bytecode, in parallel with the next creation
+/// (`subinterpreter_start.py`: a load 19.3 ms of CPU on 3.12.1, 17.7 ms on 3.13.0; two
+/// creations at once 13.5 / 7.8 ms wall against 8.8 / 7.2 ms alone, two loads at once 19.0 ms
+/// against 17.7 on 3.13: they do not serialize).
 #[test]
-fn subinterpreters_cost_what_the_local_312_and_313_measure() {
+fn subinterpreters_are_created_in_turn_then_each_loads_the_program() {
     for (python, each) in [((3, 12), 11 * MS), ((3, 13), 15 * MS)] {
         let s = starts(&with(Runtime::Subinterpreters, python, None));
         let times: Vec<u64> = s.iter().map(|(t, _)| *t).collect();
         assert_eq!(times, [each, 2 * each, 3 * each, 4 * each], "{python:?}");
+        assert!(
+            s.iter().all(|(_, load)| (load - 20.0).abs() < 1e-6),
+            "every lane loads the program into its interpreter: {s:?}"
+        );
     }
 }
 

@@ -191,7 +191,9 @@ define_settings! {
     spawn_start: Nanos = Duration, "DURATION";
     /// `multiprocessing` with forkserver: what a child forked from the server spends
     /// importing its main module before its target runs; measured here at 17–24 ms of CPU on
-    /// 3.12 and 3.13 (`scripts/measure/startup_costs.py`) (default 20ms).
+    /// 3.12 and 3.13 (`scripts/measure/startup_costs.py`) (default 20ms). Subinterpreters: what
+    /// loading the program into each one costs its lane's thread (17.7–27.4 ms of CPU,
+    /// `scripts/measure/subinterpreter_start.py`).
     main_import: Nanos = Duration, "DURATION";
     /// Refuse a simulated run that would process more than this many events (a thread's work
     /// or wait ending, a wake-up, a time slice; five million take about a second and 100 MB),

@@ -3,7 +3,10 @@
 # by a thread of the main interpreter. Every interpreter has its own modules and globals, so a
 # plain counter is each one's own copy. A `send` is pickled, as passing an object that is not
 # shareable between interpreters costs. A lane that repeats forever checks a pipe between two
-# rounds to learn that the run is over.
+# rounds to learn that the run is over. As a user's code does, the main thread creates the
+# interpreters, one after another, and hands each to a thread of its own that runs the
+# program in it: loading it (its modules imported afresh, under that interpreter's own GIL)
+# overlaps the next creation, and each lane begins once its interpreter has loaded it.
 import pickle
 
 SEND = pickle.dumps
@@ -46,11 +49,11 @@ def subinterpreter_main(lane, group, settings):
     run_lane(lane, group)
 
 
-def run_interpreter(lane, group, settings):
-    """The main interpreter's thread for one lane: creates its interpreter and runs it."""
+def run_interpreter(interpreter, lane, group, settings):
+    """The main interpreter's thread for one lane: loads the program into its interpreter
+    and runs the lane there."""
     path = os.path.abspath(__file__)
     try:
-        interpreter = new_interpreter()
         failure = interpreters_module().run_string(
             interpreter, SUB_SOURCE % (path, path, path, lane, group, settings))
     except Exception as error:
@@ -73,8 +76,13 @@ def main():
                            'stop_at': STOP_AT if STOP_AT < INFINITY else None})
     threads = []
     for lane, (name, group, forever) in enumerate(LANES):
-        thread = threading.Thread(target=run_interpreter, args=(lane, group, settings),
-                                  name=name)
+        try:
+            interpreter = new_interpreter()
+        except Exception as error:
+            lane_failed(lane, error)
+            continue
+        thread = threading.Thread(target=run_interpreter,
+                                  args=(interpreter, lane, group, settings), name=name)
         thread.daemon = True
         thread.start()
         threads.append((thread, forever))
