@@ -327,22 +327,32 @@ fn read_lane(
         thread: t,
         other: NONE,
     };
-    for span in lane.spans.range(seen.closed..) {
+    let mut read = seen.closed;
+    for (k, span) in (seen.closed..).zip(lane.spans.range(seen.closed..)) {
         if span.state == ThreadState::Io {
-            if seen.open_io != Some(span.start) {
+            // Whether the call goes on after this span is not known yet: read it later.
+            if !trace.finished && !decided(lane, k) {
+                break;
+            }
+            if seen.open_io != Some(span.start) && !continues_call(lane, k) {
                 out.push(io(span.start, EventKind::IoStart));
             }
             // A run stopped in the middle of a call closes it without a return.
-            if !(trace.finished && span.end == trace.now) {
+            if !(continued(lane, k) || trace.finished && span.end == trace.now) {
                 out.push(io(span.end, EventKind::IoEnd));
             }
         }
         seen.open_io = None;
+        read = k + 1;
     }
-    seen.closed = lane.spans.len();
-    seen.last = lane.spans.last();
+    seen.closed = read;
+    seen.last = read.checked_sub(1).and_then(|i| lane.spans.get(i));
+    if read < lane.spans.len() {
+        return;
+    }
     if let Some(open) = lane.open.filter(|s| s.state == ThreadState::Io)
         && seen.open_io != Some(open.start)
+        && !continues_call(lane, lane.spans.len())
     {
         out.push(io(open.start, EventKind::IoStart));
         seen.open_io = Some(open.start);
@@ -379,14 +389,17 @@ pub fn caption(trace: &Trace, event: &RunEvent) -> String {
         EventKind::IoStart => {
             let mut text =
                 format!("{who} enters a blocking call (I/O or sleep) and releases the GIL");
-            if let Some(span) = span_at(
+            if let Some(end) = call_end(
                 &trace.thread_lanes[event.thread as usize],
                 event.time,
                 trace,
-            ) && span.end > span.start
-                && span.end < trace.now
+            ) && end > event.time
             {
-                let _ = write!(text, ": it returns after {}", format_nanos(span.duration()));
+                let _ = write!(
+                    text,
+                    ": it returns after {}",
+                    format_nanos(end - event.time)
+                );
             }
             text
         }
@@ -420,8 +433,107 @@ pub fn caption(trace: &Trace, event: &RunEvent) -> String {
 }
 
 /// The span of `lane` that starts at `time`.
-fn span_at(lane: &Lane, time: Nanos, trace: &Trace) -> Option<Span> {
-    lane.at(time, trace.now).filter(|s| s.start == time)
+/// The `k`-th span of `lane`: a closed one, or the open one right after them.
+fn nth(lane: &Lane, k: usize) -> Option<Span> {
+    lane.spans
+        .get(k)
+        .or_else(|| lane.open.filter(|_| k == lane.spans.len()))
+}
+
+/// Whether a span between two I/O spans can belong to one call: a blocking call shown in
+/// pieces, as a pipe write larger than the buffer is (a buffer copied, the writer asleep on the
+/// full pipe, woken and waiting for a core before the next, `engine/pipe.rs`).
+fn between_pieces(state: ThreadState) -> bool {
+    matches!(state, ThreadState::Waking | ThreadState::Runnable)
+}
+
+/// The most spans between two pieces of one call: a wake-up, then a wait for a core.
+const MOST_BETWEEN: usize = 2;
+
+/// Whether spans `a` and `b` are pieces of one I/O call, `a` ending where the spans between
+/// them begin. An I/O span's `other` is its call's number modulo 2, and a new call needs the
+/// GIL in between, so the same number across wake-ups and waits for a core is the same call.
+fn same_call(a: Span, b: Span) -> bool {
+    a.state == ThreadState::Io && b.state == ThreadState::Io && a.other == b.other
+}
+
+/// Whether the `k`-th span of `lane` (an I/O span) goes on the call of an I/O span before it.
+fn continues_call(lane: &Lane, k: usize) -> bool {
+    let Some(span) = nth(lane, k) else {
+        return false;
+    };
+    let mut at = span.start;
+    for d in 1..=MOST_BETWEEN + 1 {
+        let Some(before) = k.checked_sub(d).and_then(|i| lane.spans.get(i)) else {
+            return false;
+        };
+        if before.end != at {
+            return false;
+        }
+        if same_call(before, span) {
+            return true;
+        }
+        if !between_pieces(before.state) {
+            return false;
+        }
+        at = before.start;
+    }
+    false
+}
+
+/// What follows an I/O span past wake-ups and waits for a core.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum After {
+    /// The next piece of its call, by its index in the lane.
+    Piece(usize),
+    /// Its call has returned.
+    Returned,
+    /// The spans that would tell are not there yet.
+    NotYet,
+}
+
+/// What follows the `k`-th span of `lane` (an I/O span).
+fn after(lane: &Lane, k: usize) -> After {
+    for j in k + 1..=k + MOST_BETWEEN + 1 {
+        let Some(span) = nth(lane, j) else {
+            return After::NotYet;
+        };
+        if span.state == ThreadState::Io {
+            return if continues_call(lane, j) {
+                After::Piece(j)
+            } else {
+                After::Returned
+            };
+        }
+        if !between_pieces(span.state) {
+            return After::Returned;
+        }
+    }
+    After::Returned
+}
+
+/// Whether the call of the `k`-th span of `lane` (an I/O span) goes on in a span after it.
+fn continued(lane: &Lane, k: usize) -> bool {
+    matches!(after(lane, k), After::Piece(_))
+}
+
+/// Whether the spans after the `k`-th of `lane` (an I/O span) are there to tell whether its
+/// call goes on.
+fn decided(lane: &Lane, k: usize) -> bool {
+    after(lane, k) != After::NotYet
+}
+
+/// Where the I/O call whose first span starts at `time` on `lane` returns, once it has.
+fn call_end(lane: &Lane, time: Nanos, trace: &Trace) -> Option<Nanos> {
+    let mut k = lane.spans.partition_point(|s| s.start < time);
+    nth(lane, k).filter(|s| s.start == time)?;
+    while let After::Piece(j) = after(lane, k) {
+        k = j;
+    }
+    lane.spans
+        .get(k)
+        .map(|s| s.end)
+        .filter(|&end| end < trace.now)
 }
 
 fn counter_caption(trace: &Trace, event: &RunEvent) -> String {
@@ -562,9 +674,57 @@ mod tests {
     }
 
     #[test]
+    fn a_pipe_write_in_buffers_is_one_blocking_call() {
+        // Each worker's last act writes 1 MB to the parent: 16 buffers of 64 KiB, its writer
+        // asleep on the full pipe and woken between them (engine/pipe.rs). That is one call.
+        let trace = run(
+            "multiprocessing",
+            &Overrides {
+                cores: Some(2),
+                ..Overrides::default()
+            },
+        );
+        let lane = &trace.thread_lanes[0];
+        let pieces = lane
+            .spans
+            .iter()
+            .filter(|s| s.state == ThreadState::Io)
+            .count();
+        assert!(pieces > 10, "the write shows in pieces: {pieces} I/O spans");
+        let log = EventLog::of(&trace);
+        let of = |kind| {
+            log.events()
+                .iter()
+                .filter(|e| e.thread == 0 && e.kind == kind)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(of(EventKind::IoStart).len(), 1);
+        assert_eq!(of(EventKind::IoEnd).len(), 1);
+        let start = of(EventKind::IoStart)[0];
+        let end = of(EventKind::IoEnd)[0];
+        let text = caption(&trace, start);
+        let whole = format_nanos(end.time - start.time);
+        assert!(
+            text.ends_with(&format!("it returns after {whole}")),
+            "{text}"
+        );
+        assert!(end.time - start.time > 500_000, "{text}");
+    }
+
+    #[test]
     fn a_growing_trace_gives_the_log_of_the_whole_trace() {
-        let scenario = preset("convoy").unwrap().unwrap();
-        let config = scenario.config(&Overrides::default()).unwrap();
+        for (stem, cores) in [("convoy", None), ("multiprocessing", Some(2))] {
+            grown_log_is_the_whole_log(stem, cores);
+        }
+    }
+
+    fn grown_log_is_the_whole_log(stem: &str, cores: Option<u32>) {
+        let scenario = preset(stem).unwrap().unwrap();
+        let overrides = Overrides {
+            cores,
+            ..Overrides::default()
+        };
+        let config = scenario.config(&overrides).unwrap();
         let mut engine = crate::SimEngine::new(&scenario, &config);
         let mut copy = crate::Engine::trace(&engine).clone();
         let mut cursor = DeltaCursor::default();
@@ -576,7 +736,7 @@ mod tests {
             crate::Engine::advance(&mut engine, at).unwrap();
             copy.apply(cursor.take(crate::Engine::trace(&engine)));
             log.update(&copy);
-            assert_eq!(log.events(), EventLog::of(&copy).events(), "at {at}");
+            assert_eq!(log.events(), EventLog::of(&copy).events(), "{stem} at {at}");
         }
         // A replaced trace (a restart) is read from scratch.
         let fresh = crate::Engine::trace(&crate::SimEngine::new(&scenario, &config)).clone();
