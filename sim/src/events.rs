@@ -330,15 +330,17 @@ fn read_lane(
     let mut read = seen.closed;
     for (k, span) in (seen.closed..).zip(lane.spans.range(seen.closed..)) {
         if span.state == ThreadState::Io {
+            let next = after(lane, k);
             // Whether the call goes on after this span is not known yet: read it later.
-            if !trace.finished && !decided(lane, k) {
+            if !trace.finished && next == After::NotYet {
                 break;
             }
             if seen.open_io != Some(span.start) && !continues_call(lane, k) {
                 out.push(io(span.start, EventKind::IoStart));
             }
             // A run stopped in the middle of a call closes it without a return.
-            if !(continued(lane, k) || trace.finished && span.end == trace.now) {
+            let goes_on = matches!(next, After::Piece(_));
+            if !(goes_on || trace.finished && span.end == trace.now) {
                 out.push(io(span.end, EventKind::IoEnd));
             }
         }
@@ -510,17 +512,6 @@ fn after(lane: &Lane, k: usize) -> After {
         }
     }
     After::Returned
-}
-
-/// Whether the call of the `k`-th span of `lane` (an I/O span) goes on in a span after it.
-fn continued(lane: &Lane, k: usize) -> bool {
-    matches!(after(lane, k), After::Piece(_))
-}
-
-/// Whether the spans after the `k`-th of `lane` (an I/O span) are there to tell whether its
-/// call goes on.
-fn decided(lane: &Lane, k: usize) -> bool {
-    after(lane, k) != After::NotYet
 }
 
 /// Where the I/O call whose first span starts at `time` on `lane` returns, once it has.

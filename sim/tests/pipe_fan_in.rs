@@ -29,7 +29,12 @@ fn senders(senders: u32, bytes: u64) -> Stats {
     let text = format!(
         "name = \"fan-in\"\n[settings]\ncores = {senders}\n[[threads]]\nname = \"sender\"\ncount = {senders}\nops = [ {{ send = {bytes} }} ]\n"
     );
-    let s = scenario(&text);
+    forked(&text)
+}
+
+/// The stats of scenario `text` run as processes forked a microsecond apart.
+fn forked(text: &str) -> Stats {
+    let s = scenario(text);
     let overrides = Overrides {
         runtime: Some(Runtime::Multiprocessing),
         start_method: Some(StartMethod::Fork),
@@ -109,15 +114,7 @@ fn beside_busy(busy: u32) -> Nanos {
     let text = format!(
         "name = \"beside\"\n[settings]\ncores = 2\n[[threads]]\nname = \"sender\"\nops = [ {{ compute = 100_000 }}, {{ send = 1_000_000 }} ]\n{busy}"
     );
-    let s = scenario(&text);
-    let overrides = Overrides {
-        runtime: Some(Runtime::Multiprocessing),
-        start_method: Some(StartMethod::Fork),
-        ..Overrides::default()
-    };
-    let mut config = s.config(&overrides).expect("valid settings");
-    config.fork_start = US;
-    let stats = Stats::compute(&simulate(&s, &config).expect("run completes"));
+    let stats = forked(&text);
     ns(stats.threads[0]
         .io_latency_ms
         .expect("the write is an I/O call")
