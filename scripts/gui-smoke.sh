@@ -11,7 +11,9 @@ mkdir -p "$OUT"
 export WINIT_X11_SCALE_FACTOR=1
 DISPLAY_NUMBER=${DISPLAY_NUMBER:-97}
 export DISPLAY=":$DISPLAY_NUMBER"
-Xvfb "$DISPLAY" -screen 0 1280x800x24 -nolisten tcp >/dev/null 2>&1 &
+# -noreset: without it the server resets as the probe below disconnects, and the app connecting
+# at that moment is refused.
+Xvfb "$DISPLAY" -screen 0 1280x800x24 -nolisten tcp -noreset >/dev/null 2>&1 &
 XVFB=$!
 APP=""
 cleanup() { [ -n "$APP" ] && kill "$APP" 2>/dev/null; kill "$XVFB" 2>/dev/null || true; }
