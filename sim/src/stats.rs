@@ -599,12 +599,15 @@ struct AllThreads {
 /// values' order).
 fn all_threads(trace: &Trace, bytecode_ps: u64) -> AllThreads {
     // A span adds at most one sample of each kind, and a thread's end one more: room for them
-    // all at once (growing by doubling copies and faults the samples in again).
+    // all at once (growing by doubling copies and faults the samples in again), up to
+    // `PRESIZED_SAMPLES`: room for every span in each of the four vectors would reserve about
+    // 1.2 GB of address space at the 30 M-span limit before a sample is taken.
     let room = trace
         .thread_lanes
         .iter()
         .map(|lane| lane.spans.len() + 2)
-        .sum();
+        .sum::<usize>()
+        .min(PRESIZED_SAMPLES);
     let mut all = AllThreads {
         threads: Vec::with_capacity(trace.threads.len()),
         pool: Pool::with_room(room),
@@ -632,6 +635,10 @@ fn all_threads(trace: &Trace, bytecode_ps: u64) -> AllThreads {
     }
     all
 }
+
+/// The most samples of each kind [`all_threads`] makes room for before it scans: 1 M (8 MB a
+/// kind, 16 MB for the waits); a longer run's vectors grow as they fill.
+const PRESIZED_SAMPLES: usize = 1 << 20;
 
 /// What the threads' scans pool: every thread's samples, lane after lane.
 #[derive(Default)]
