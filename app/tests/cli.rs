@@ -101,8 +101,16 @@ fn run_json_is_one_document_with_the_fixed_schema() {
 
 #[test]
 fn bad_input_exits_2_naming_what_is_wrong() {
-    let cases: [(&[&str], &str); 5] = [
+    let cases: [(&[&str], &str); 7] = [
         (&["run", "no-such-preset"], "not a preset name"),
+        (
+            &["run", "asyncio", "--python", "2.7"],
+            "asyncio exists from Python 3.4 on (PEP 3156)",
+        ),
+        (
+            &["run", "multiprocessing", "--python", "2.7"],
+            "start methods other than fork exist from Python 3.4 on",
+        ),
         (&["run", "convoy", "--switch-interval", "0"], "ValueError"),
         (
             &["run", "convoy", "--free-threaded", "--python", "3.12"],
@@ -292,4 +300,29 @@ fn a_process_pool_leaves_the_parents_counter_untouched_rather_than_losing_update
     let text = stdout(&out);
     assert!(text.contains("It lost "), "{text}");
     assert!(text.contains("writes back a stale value"), "{text}");
+}
+
+#[test]
+fn the_summary_says_one_core_as_one_core() {
+    let out = gilscope(&["run", "free-threaded-scaling", "--cores", "1"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(
+        text.contains("no GIL, but one core: the threads take turns on it"),
+        "{text}"
+    );
+    assert!(!text.contains("1 cores"), "{text}");
+}
+
+#[test]
+fn fork_is_the_start_method_a_version_before_34_has() {
+    let out = gilscope(&[
+        "run",
+        "multiprocessing",
+        "--python",
+        "2.7",
+        "--start-method",
+        "fork",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
 }

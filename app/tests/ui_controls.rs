@@ -164,11 +164,44 @@ fn pools_are_offered_where_the_version_has_them() {
     assert!(disabled(&h, Role::Button, "process-pool"));
     assert!(disabled(&h, Role::Button, "thread-pool"));
     assert!(!disabled(&h, Role::Button, "pool"));
+    // Threads have no pool: no number of workers is shown, only "none", disabled.
     let h = harness("cpu-bound", |_| {});
-    assert!(disabled(&h, Role::SpinButton, "Pool workers"));
+    assert!(
+        h.query_by_role_and_label(Role::SpinButton, "Pool workers")
+            .is_none()
+    );
+    assert!(h.get_by_label("none").accesskit_node().is_disabled());
     let h = harness("cpu-bound", |s| {
         s.overrides.runtime = Some(Runtime::ProcessPool);
     });
     assert!(!disabled(&h, Role::SpinButton, "Pool workers"));
     assert!(!disabled(&h, Role::ComboBox, "Start method"));
+}
+
+/// Before 3.4 a process on Linux is always forked (`multiprocessing.set_start_method` came in
+/// 3.4) and asyncio did not exist (PEP 3156): on 2.7 the multiprocessing preset's spawn refuses
+/// 2.7, fork lets it run, and then spawn and forkserver are offered disabled, as is asyncio.
+#[test]
+fn a_version_without_spawn_or_asyncio_offers_them_disabled() {
+    let mut h = harness("multiprocessing", |_| {});
+    h.get_by_role_and_label(Role::ComboBox, "Python").click();
+    h.run_steps(2);
+    assert!(disabled(&h, Role::Button, "2.7"), "spawn is the preset's");
+    let mut h = harness("multiprocessing", |s| {
+        s.overrides.start_method = Some(gilscope_sim::StartMethod::Fork);
+        s.overrides.python = Some(PythonVersion::new(2, 7));
+    });
+    assert_eq!(h.state().runs().len(), 1, "fork on 2.7 runs");
+    h.get_by_role_and_label(Role::ComboBox, "Start method")
+        .click();
+    h.run_steps(2);
+    assert!(disabled(&h, Role::Button, "spawn"));
+    assert!(disabled(&h, Role::Button, "forkserver"));
+    assert!(!disabled(&h, Role::Button, "fork (default)"));
+    let mut h = harness("cpu-bound", |s| {
+        s.overrides.python = Some(PythonVersion::new(2, 7));
+    });
+    h.get_by_role_and_label(Role::ComboBox, "Runs as").click();
+    h.run_steps(2);
+    assert!(disabled(&h, Role::Button, "asyncio"));
 }

@@ -159,7 +159,8 @@ impl Runtime {
         match self {
             Self::Subinterpreters => Some(PythonVersion::new(3, 12)),
             Self::ProcessPool | Self::ThreadPool => Some(PythonVersion::new(3, 2)),
-            Self::Threads | Self::Asyncio | Self::Multiprocessing | Self::Pool => None,
+            Self::Asyncio => Some(PythonVersion::new(3, 4)),
+            Self::Threads | Self::Multiprocessing | Self::Pool => None,
         }
     }
 }
@@ -356,6 +357,7 @@ impl Overrides {
         let free_threaded = self.free_threaded.unwrap_or(false);
         let runtime = self.runtime.unwrap_or_default();
         check_runtime(runtime, python)?;
+        check_start_method(self.start_method, runtime, python)?;
         let check_interval = self.check_interval.unwrap_or(DEFAULT_CHECK_INTERVAL);
         if !(1..=MAX_CHECK_INTERVAL).contains(&check_interval) {
             return Err(invalid(
@@ -665,9 +667,35 @@ pub fn missing_runtime(runtime: Runtime) -> &'static str {
         Runtime::ProcessPool | Runtime::ThreadPool => {
             "concurrent.futures exists from Python 3.2 on (PEP 3148)"
         }
-        Runtime::Threads | Runtime::Asyncio | Runtime::Multiprocessing | Runtime::Pool => {
+        Runtime::Asyncio => "asyncio exists from Python 3.4 on (PEP 3156)",
+        Runtime::Threads | Runtime::Multiprocessing | Runtime::Pool => {
             "every modelled version has it"
         }
+    }
+}
+
+/// A start method other than fork must exist in the modelled version when processes are
+/// started: `multiprocessing.set_start_method` and spawn and forkserver on Linux came in 3.4,
+/// and before that a process on Linux is always forked.
+fn check_start_method(
+    method: Option<StartMethod>,
+    runtime: Runtime,
+    python: PythonVersion,
+) -> Result<(), ConfigError> {
+    let first = PythonVersion::new(3, 4);
+    match method {
+        Some(method)
+            if method != StartMethod::Fork && runtime.uses_processes() && python < first =>
+        {
+            Err(invalid(
+                "start_method",
+                format!("\"{method}\""),
+                format!(
+                    "start methods other than fork exist from Python 3.4 on (multiprocessing.set_start_method), not {python}: choose start_method = \"fork\" or python = \"{first}\" or later"
+                ),
+            ))
+        }
+        _ => Ok(()),
     }
 }
 
@@ -757,11 +785,13 @@ impl RunConfig {
             Runtime::Subinterpreters => "subinterpreters, ".to_owned(),
             Runtime::Pool => format!("Pool of {} ({}), ", self.pool_workers(), self.start_method),
             Runtime::ProcessPool => format!(
-                "ProcessPoolExecutor of {} ({}), ",
+                "ProcessPoolExecutor (max_workers {}, {}), ",
                 self.pool_workers(),
                 self.start_method
             ),
-            Runtime::ThreadPool => format!("ThreadPoolExecutor of {}, ", self.pool_workers()),
+            Runtime::ThreadPool => {
+                format!("ThreadPoolExecutor (max_workers {}), ", self.pool_workers())
+            }
         };
         let interval = if self.model() == Model::OldGil {
             String::new()

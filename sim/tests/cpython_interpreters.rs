@@ -145,6 +145,13 @@ fn every_runtime(interpreter: &Interpreter) {
     ];
     for &(runtime, start_method) in &runtimes {
         let what = format!("{} {runtime:?} {start_method:?}", interpreter.describe());
+        let python = interpreter.version.python;
+        let lacks_start_method = start_method.is_some_and(|m| m != StartMethod::Fork)
+            && python < PythonVersion::new(3, 4);
+        if runtime.first_version().is_some_and(|first| python < first) || lacks_start_method {
+            println!("skipped {what}: {python} does not have it");
+            continue;
+        }
         let overrides = Overrides {
             runtime: Some(runtime),
             start_method,

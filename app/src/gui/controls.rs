@@ -607,8 +607,10 @@ impl GilscopeApp {
         ui.horizontal(|ui| {
             let label = ui.label("Start method");
             let current = merged.start_method.unwrap_or(default);
+            // A method the version lacks (before 3.4 only fork) is offered disabled, saying why.
+            let why = |m: StartMethod| self.why_not(&self.with(|o| o.start_method = Some(m)));
             let inner = ui.add_enabled_ui(applies, |ui| {
-                let (chosen, response) = named_menu(ui, "start_method", current, &shown, &|_| None);
+                let (chosen, response) = named_menu(ui, "start_method", current, &shown, &why);
                 response
                     .labelled_by(label.id)
                     .on_hover_text(help("start_method"));
@@ -629,18 +631,22 @@ impl GilscopeApp {
         let Some(config) = config else { return };
         ui.horizontal(|ui| {
             let label = ui.label("Pool workers");
+            if !config.runtime.is_pool() {
+                // No pool, no count: a number here would be a pool that does not exist.
+                ui.add_enabled(false, egui::Label::new("none"))
+                    .on_disabled_hover_text(format!(
+                        "Only the pool runtimes (pool, process-pool, thread-pool) have workers; this run uses {}",
+                        config.runtime
+                    ));
+                return;
+            }
             let mut workers = merged.workers.unwrap_or_else(|| config.pool_workers().max(1));
-            let inner = ui.add_enabled_ui(config.runtime.is_pool(), |ui| {
-                ui.add(egui::DragValue::new(&mut workers).range(1..=MAX_WORKERS))
-                    .labelled_by(label.id)
-                    .on_hover_text(help("workers"))
-                    .changed()
-            });
-            inner.response.on_disabled_hover_text(format!(
-                "Only the pool runtimes (pool, process-pool, thread-pool) have workers; this run uses {}",
-                config.runtime
-            ));
-            if inner.inner {
+            let changed = ui
+                .add(egui::DragValue::new(&mut workers).range(1..=MAX_WORKERS))
+                .labelled_by(label.id)
+                .on_hover_text(help("workers"))
+                .changed();
+            if changed {
                 self.settings.overrides.workers = Some(workers);
             }
         });

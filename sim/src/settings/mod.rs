@@ -162,7 +162,7 @@ define_settings! {
     /// default build (by default 0.4 up to 3.13, 0.08 from 3.14).
     free_threaded_overhead: f64 = Number, "FRACTION";
     /// How the threads run (default threads): threads in one interpreter, tasks on one asyncio
-    /// event loop, one process each, one subinterpreter each (3.12 and later), or tasks
+    /// event loop (3.4 and later), one process each, one subinterpreter each (3.12 and later), or tasks
     /// submitted to a pool of `workers`: `multiprocessing.Pool` (pool), `ProcessPoolExecutor`
     /// (process-pool) or `ThreadPoolExecutor` (thread-pool).
     runtime: Runtime = Choice<Runtime>, "RUNTIME";
@@ -171,7 +171,7 @@ define_settings! {
     check_interval: u64 = Whole<u64>, "TICKS";
     /// How `multiprocessing` starts a process: fork (`fork_start`), spawn (`spawn_start` each)
     /// or forkserver (`spawn_start` once for the server, then a fork and `main_import` each);
-    /// by default fork up to 3.13 and forkserver from 3.14, as on Linux.
+    /// by default fork up to 3.13 and forkserver from 3.14, as on Linux; before 3.4 only fork.
     start_method: StartMethod = Choice<StartMethod>, "METHOD";
     /// Pools (runtime pool, process-pool, thread-pool): the workers, 1 to 256; by default the
     /// pool's own: the cores for `Pool` and `ProcessPoolExecutor` (`os.cpu_count()`),

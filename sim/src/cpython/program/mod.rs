@@ -656,7 +656,9 @@ ops = [ { compute = 100 } ]
         }
         // Two tasks offload: two executor threads (at most min(32, cores + 4)).
         assert_eq!(p.lanes[3], ("executor-0".to_owned(), 0, LaneRole::Executor));
-        let err = generate_with(EVERY_OP, &interpreter("2.7.18"), |o| {
+        // asyncio exists from 3.4 (the settings refuse 2.7), `async def` from 3.5, and the
+        // program needs 3.6.
+        let err = generate_with(EVERY_OP, &interpreter("3.5.10"), |o| {
             o.runtime = Some(Runtime::Asyncio);
             o.duration = Some(crate::time::SEC);
         })
@@ -682,14 +684,18 @@ ops = [ { compute = 100 } ]
             assert!(p.text.contains("SEND, SEND_WRITE = PICKLE, write_to_main"));
             assert!(p.lanes.iter().all(|l| l.2 == LaneRole::Process));
         }
-        let err = generate_with(EVERY_OP, &interpreter("2.7.18"), |o| {
-            o.runtime = Some(Runtime::Multiprocessing);
-            o.start_method = Some(StartMethod::Spawn);
-        })
-        .unwrap_err();
-        assert_eq!(
-            err.to_string(),
-            "multiprocessing start method \"spawn\" does not exist on 2.7.18 (it has: fork)"
+        // 2.7 has no start method but fork: the settings refuse spawn there before any program.
+        let refused = scenario(EVERY_OP).config(&Overrides {
+            python: Some(PythonVersion::new(2, 7)),
+            runtime: Some(Runtime::Multiprocessing),
+            start_method: Some(StartMethod::Spawn),
+            ..Overrides::default()
+        });
+        assert!(
+            refused
+                .unwrap_err()
+                .to_string()
+                .contains("start methods other than fork exist from Python 3.4 on"),
         );
     }
 
