@@ -223,7 +223,7 @@ pub struct Stats {
     /// subinterpreter otherwise — the memory-like cost of the choice.
     pub interpreters: u32,
     /// Estimated resident memory of the run's interpreters and threads, in MiB, from baselines
-    /// measured on `CPython` 3.12 and 3.13 here (`engine::runtime::resident_mib`).
+    /// measured on the local interpreters, by version (`engine::memory::resident_mib`).
     pub resident_mib: f64,
     /// Python version modelled.
     pub python: PythonVersion,
@@ -364,7 +364,7 @@ impl Stats {
                     crate::engine::pool::PoolPlan::new(config, trace.threads.len()).workers as u32
                 }
             },
-            resident_mib: crate::engine::runtime::resident_mib(config, trace.threads.len()),
+            resident_mib: crate::engine::memory::resident_mib(config, trace.threads.len()),
             python: config.python,
             free_threaded: config.free_threaded,
             // A free-threaded run whose GIL came back (an old extension) did use it.

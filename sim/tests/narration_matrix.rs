@@ -8,6 +8,7 @@
 //!
 //! `NARRATION_DUMP=FILE` writes every narration and headline to FILE, for reading them all.
 
+use gilscope_sim::engine::memory::interpreter_mib;
 use gilscope_sim::narration::headline::same_work;
 use gilscope_sim::narration::{Headline, Narrated, Quote, RunState, Side, Value, headline};
 use gilscope_sim::presets::{PRESETS, preset};
@@ -179,6 +180,11 @@ fn setting_value(
             }
             _ => 0.0,
         }),
+        // The pool's size as set, which an executor may not fill.
+        "max_workers" => number(f64::from(config.pool_workers())),
+        "fork_start" => number(config.fork_start as f64 / 1e6),
+        "spawn_start" => number(config.spawn_start as f64 / 1e6),
+        "interpreter_start" => number(config.interpreter_start as f64 / 1e6),
         // A pool runs as many tasks at once as it has workers busy: never more than its tasks.
         "at_once" => {
             let tasks = o.trace.threads.len() as f64;
@@ -189,8 +195,10 @@ fn setting_value(
             })
         }
         "memory" => number(stats.resident_mib.round()),
-        // The measured baselines: the interpreter 11.2 MiB, a thread 0.016 MiB.
-        "threads_memory" => number((11.2 + 0.016 * o.trace.threads.len() as f64).round()),
+        // The measured baselines: the version's interpreter, a thread 0.016 MiB.
+        "threads_memory" => {
+            number((interpreter_mib(config.python) + 0.016 * o.trace.threads.len() as f64).round())
+        }
         "interval" => number(stats.switch_interval_us as f64 / 1000.0),
         "check_interval" => number(config.check_interval as f64),
         "free_threaded_overhead" => number(if stats.free_threaded {
@@ -289,6 +297,9 @@ fn written(base: &str, value: &Value) -> String {
         "gil_wait_p99",
         "interval",
         "gil_returned_at",
+        "fork_start",
+        "spawn_start",
+        "interpreter_start",
     ];
     match value {
         Value::Number(v) if durations.contains(&base) => format::ms(*v),
@@ -468,7 +479,13 @@ impl Reading<'_> {
                 continue;
             }
             let noun = m[3].to_lowercase();
-            let ok = if noun.starts_with("core") {
+            // "one thread at a time" is how many a core runs at once, not how many there are.
+            let at_a_time = statement[m.get(0).map_or(0, |w| w.end())..]
+                .trim_start()
+                .starts_with("at a time");
+            let ok = if at_a_time {
+                n <= run.cores
+            } else if noun.starts_with("core") {
                 n == run.cores
             } else if noun.starts_with("worker") {
                 // A pool's workers are its own (all of them, or those busy at once: at most
@@ -977,7 +994,7 @@ fn a_pool_with_fewer_workers_than_tasks_is_narrated_as_that_pool() {
                 .collect();
             let text = text.join(" ");
             assert!(
-                text.contains("of 2 worker"),
+                text.contains("of 2 worker") || text.contains("starts 2 worker"),
                 "{stem} [{}] does not name its pool of 2: {text}",
                 cell.label()
             );

@@ -99,11 +99,15 @@ pub fn render(stats: &Stats, config: &RunConfig) -> String {
         let _ = writeln!(out, "  slices       {}", summary(g.slice_ms));
         let _ = writeln!(out, "  GIL acquire  {}", summary(g.acquire_latency_ms));
     } else {
-        let _ = writeln!(
-            out,
-            "  no GIL: threads run in parallel on up to {} cores",
-            stats.cores
-        );
+        let cores = if stats.cores == 1 {
+            "no GIL, but one core: the threads take turns on it".to_owned()
+        } else {
+            format!(
+                "no GIL: threads run in parallel on up to {} cores",
+                stats.cores
+            )
+        };
+        let _ = writeln!(out, "  {cores}");
     }
     let paused: f64 = stats.threads.iter().map(|t| t.state_ms.paused).sum();
     if stats.contention_ms > 0.0 || paused > 0.0 {

@@ -3,6 +3,7 @@
 
 mod des;
 pub mod increment;
+pub mod memory;
 pub mod object_loop;
 pub(crate) mod pipe;
 pub(crate) mod pool;

@@ -2,7 +2,6 @@
 //! threads (gil-model.md rules 20–21): one interpreter (and GIL) each, start-up costs, and
 //! messages that must be pickled.
 
-use super::pool::PoolPlan;
 use crate::model::{RunConfig, Runtime, StartMethod};
 use crate::scenario::Op;
 use crate::time::{MS, Nanos, US};
@@ -31,58 +30,6 @@ pub const QUEUE_PUT: Nanos = US;
 /// One increment of a `multiprocessing.Value` through its lock (a semaphore shared by the
 /// processes, contended).
 pub const SHARED_INCREMENT: Nanos = US;
-
-/// Resident memory (PSS: pages shared between processes split among them) of a fresh
-/// interpreter's process with `threading` and `multiprocessing` imported, in MiB: 11.0–11.4 on
-/// 3.12 and 3.13 here (8.6–9.1 on 3.8 and 3.10; `scripts/measure/startup_costs.py`).
-pub const INTERPRETER_MIB: f64 = 11.2;
-/// What one more idle thread adds to its process's resident memory (the pages of its stack it
-/// touched), in MiB: 0.016–0.019 on 3.8–3.13 here.
-pub const THREAD_MIB: f64 = 0.016;
-/// What one more subinterpreter adds, in MiB: 2.41–2.48 on 3.12 and 3.13 here.
-pub const SUBINTERPRETER_MIB: f64 = 2.4;
-/// A child process's PSS when its target starts, in MiB, by start method, measured here on 3.12
-/// and 3.13: forked (its pages shared copy-on-write with the parent) 5.6–5.8, spawned 9.7–9.8,
-/// forked from a forkserver 7.2–7.7.
-pub const CHILD_MIB: [(StartMethod, f64); 3] = [
-    (StartMethod::Fork, 5.7),
-    (StartMethod::Spawn, 9.7),
-    (StartMethod::Forkserver, 7.5),
-];
-
-/// Estimated resident memory of a run of `lanes` scenario threads, in MiB, from the measured
-/// baselines above: the main interpreter, and per worker a thread's stack, a subinterpreter or
-/// a child process (a forkserver's server too, a fresh interpreter booted once). asyncio tasks
-/// share the main thread; a pool's tasks share its workers (the processes or threads it
-/// starts, [`PoolPlan`]), and a pool has threads of its own in the parent. Free-threaded
-/// builds are estimated as default ones: there is no free-threaded interpreter here to
-/// measure.
-pub fn resident_mib(config: &RunConfig, lanes: usize) -> f64 {
-    let processes = |n: f64| {
-        let child = CHILD_MIB
-            .iter()
-            .find(|(m, _)| *m == config.start_method)
-            .map_or(0.0, |(_, mib)| *mib);
-        let server = if config.start_method == StartMethod::Forkserver {
-            CHILD_MIB[1].1
-        } else {
-            0.0
-        };
-        server + n * child
-    };
-    let pool = || PoolPlan::new(config, lanes).workers as f64;
-    let parent_threads = f64::from(PoolPlan::parent_threads(config.runtime)) * THREAD_MIB;
-    let n = lanes as f64;
-    INTERPRETER_MIB
-        + match config.runtime {
-            Runtime::Threads => n * THREAD_MIB,
-            Runtime::Asyncio => 0.0,
-            Runtime::Subinterpreters => n * (SUBINTERPRETER_MIB + THREAD_MIB),
-            Runtime::Multiprocessing => processes(n),
-            Runtime::Pool | Runtime::ProcessPool => processes(pool()) + parent_threads,
-            Runtime::ThreadPool => pool() * THREAD_MIB,
-        }
-}
 
 /// Whether the scenario's threads run in interpreters of their own, each with its own GIL
 /// and its own copy of every global: a process or subinterpreter each, or a pool's worker

@@ -4,8 +4,8 @@
 //! says how it is written and how a condition's value for it is read.
 
 use super::RunState;
+use crate::engine::memory::resident_mib;
 use crate::engine::pool::PoolPlan;
-use crate::engine::runtime::resident_mib;
 use crate::format;
 use crate::meta::EngineKind;
 use crate::model::{Model, PythonVersion, Runtime};
@@ -276,6 +276,38 @@ pub const FACTS: &[Fact] = &[
         } else {
             0
         })
+    ),
+    fact!(
+        "fork_start",
+        Kind::Duration,
+        Run,
+        true,
+        "what starting one process by fork costs (the `fork_start` setting)",
+        |f, _| number(f.trace.meta.config.fork_start as f64 / 1e6)
+    ),
+    fact!(
+        "spawn_start",
+        Kind::Duration,
+        Run,
+        true,
+        "what booting a fresh interpreter for a spawned process, or a forkserver, costs (the `spawn_start` setting)",
+        |f, _| number(f.trace.meta.config.spawn_start as f64 / 1e6)
+    ),
+    fact!(
+        "interpreter_start",
+        Kind::Duration,
+        Run,
+        true,
+        "what creating one subinterpreter costs (the `interpreter_start` setting)",
+        |f, _| number(f.trace.meta.config.interpreter_start as f64 / 1e6)
+    ),
+    fact!(
+        "max_workers",
+        Kind::Count,
+        Run,
+        true,
+        "a pool's size as set (`processes`, `max_workers`, by default from the cores); an executor that starts its workers on demand starts no more than it has tasks, so `workers` may be fewer; 0 when the runtime is not a pool",
+        |f, _| count(f.trace.meta.config.pool_workers())
     ),
     fact!(
         "at_once",

@@ -122,6 +122,19 @@ fn reflow(text: &str) -> String {
         .join("\n\n")
 }
 
+/// Ends `text` as a sentence: a text whose last words are a quoted fact without its own full
+/// stop (an interpreter's warning ending in a parenthesis) gets one.
+fn end_sentence(mut text: String) -> String {
+    let last = text
+        .trim_end_matches([')', '"', '\'', '`', '\u{201d}'])
+        .chars()
+        .next_back();
+    if !matches!(last, None | Some('.' | '!' | '?' | ':')) {
+        text.push('.');
+    }
+    text
+}
+
 impl Narration {
     /// A narration of these sentences.
     pub fn new(sentences: Vec<Sentence>) -> Self {
@@ -158,7 +171,7 @@ impl Narration {
             if let Some((text, quotes)) = sentence.text.fill(&run) {
                 chosen.push(sentence);
                 said.push(Said {
-                    text: reflow(&text),
+                    text: end_sentence(reflow(&text)),
                     quotes,
                 });
             }
@@ -385,6 +398,57 @@ ops = [ { io = "56us" }, { compute = 40 } ]
             .narrate(&going, &finished.stats, None)
             .text();
         assert!(text.contains(" of 200 ms simulated so far"), "{text}");
+    }
+
+    #[test]
+    fn a_sentence_ending_in_a_quoted_warning_still_ends_with_a_full_stop() {
+        assert_eq!(
+            end_sentence("It complains: Executing took 0.120 s (it took 120 ms)".to_owned()),
+            "It complains: Executing took 0.120 s (it took 120 ms)."
+        );
+        for whole in ["Done.", "(As measured.)", "Really?", "It says \"so.\""] {
+            assert_eq!(end_sentence(whole.to_owned()), whole);
+        }
+        // The asyncio preset quotes its debug-mode warning last in a sentence.
+        let scenario = crate::presets::preset("asyncio").unwrap().unwrap();
+        let config = scenario.config(&Overrides::default()).unwrap();
+        let finished = run_scenario(&scenario, &config, &RunOptions::default()).unwrap();
+        let said = scenario
+            .narration
+            .narrate(&finished.trace, &finished.stats, None);
+        let warned = said
+            .sentences
+            .iter()
+            .find(|s| s.text.contains("debug mode complains"))
+            .expect("the warning is quoted");
+        assert!(warned.text.ends_with(")."), "{}", warned.text);
+    }
+
+    #[test]
+    fn free_threaded_presets_on_one_core_claim_no_travelling_cache_line() {
+        for name in ["ft-shared-object", "ft-shared-dict", "ft-own-copies"] {
+            let scenario = crate::presets::preset(name).unwrap().unwrap();
+            let one_core = Overrides {
+                cores: Some(1),
+                ..Overrides::default()
+            };
+            let config = scenario.config(&one_core).unwrap();
+            let finished = run_scenario(&scenario, &config, &RunOptions::default()).unwrap();
+            let text = finished.stats.narration;
+            assert!(
+                text.to_lowercase().contains("on a single core"),
+                "{name}: {text}"
+            );
+            for false_there in [
+                "so they run at once",
+                "must travel",
+                "queue for the same",
+                "free-threading scales",
+                "measured this slowdown",
+            ] {
+                assert!(!text.contains(false_there), "{name}: {text}");
+            }
+        }
     }
 
     #[test]

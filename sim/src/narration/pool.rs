@@ -22,18 +22,29 @@ pub(super) fn pool_sentence(run: &RunFacts<'_>, narrated: &[&Sentence]) -> Optio
         return None;
     }
     let tasks = run.trace.threads.len();
-    let text = if tasks == 1 {
+    let config = &run.trace.meta.config;
+    let started = PoolPlan::new(config, tasks).workers;
+    // An executor that starts its workers on demand starts fewer than its max_workers when it
+    // has fewer tasks: the header quotes the size set, so the sentence says both.
+    let pool = if started < config.pool_workers() as usize {
         format!(
-            "Here the one thread is a task handed to a {class} of {workers}, and the thread below is that task."
+            "{class} with max_workers {{max_workers}}, which starts a worker only when a task finds none idle: {workers} here"
         )
     } else {
-        let queue = if PoolPlan::new(&run.trace.meta.config, tasks).workers < tasks {
+        format!("{class} of {workers}")
+    };
+    let text = if tasks == 1 {
+        format!(
+            "Here the one thread is a task handed to a {pool}, and the thread below is that task."
+        )
+    } else {
+        let queue = if started < tasks {
             ": at most {workers} run at once, the others wait in the pool's queue until a worker is free,"
         } else {
-            ", each on a worker of its own,"
+            ", each task on a worker of its own,"
         };
         format!(
-            "Here the {{threads:thread}} are tasks handed to a {class} of {workers}{queue} and each thread below is a task."
+            "Here the {{threads:thread}} are tasks handed to a {pool}{queue} and each thread below is a task."
         )
     };
     let template = Template::parse(&text, &[], &[]).ok()?;
@@ -49,19 +60,30 @@ mod tests {
     use crate::model::{Overrides, Runtime};
     use crate::presets::preset;
     use crate::run::{RunOptions, run_scenario};
+    use crate::scenario::Scenario;
+
+    /// The settings' header and the narration of `scenario` run with `overrides`.
+    fn narrated(scenario: &Scenario, overrides: &Overrides) -> (String, String) {
+        let config = scenario.config(overrides).unwrap();
+        let finished = run_scenario(scenario, &config, &RunOptions::default()).unwrap();
+        (config.describe(), finished.stats.narration)
+    }
 
     fn narration(name: &str, runtime: Runtime, workers: u32) -> String {
-        let scenario = preset(name).unwrap().unwrap();
         let overrides = Overrides {
             runtime: Some(runtime),
             workers: Some(workers),
             ..Overrides::default()
         };
-        let config = scenario.config(&overrides).unwrap();
-        run_scenario(&scenario, &config, &RunOptions::default())
-            .unwrap()
-            .stats
-            .narration
+        narrated(&preset(name).unwrap().unwrap(), &overrides).1
+    }
+
+    fn under_a_thread_pool(scenario: &Scenario) -> (String, String) {
+        let overrides = Overrides {
+            runtime: Some(Runtime::ThreadPool),
+            ..Overrides::default()
+        };
+        narrated(scenario, &overrides)
     }
 
     #[test]
@@ -81,7 +103,7 @@ mod tests {
         let text = narration("cpu-bound", Runtime::ProcessPool, 2);
         assert!(
             text.contains(
-                "Here the 2 threads are tasks handed to a ProcessPoolExecutor of 2 worker processes, each on a worker of its own, and"
+                "Here the 2 threads are tasks handed to a ProcessPoolExecutor of 2 worker processes, each task on a worker of its own, and"
             ),
             "{text}"
         );
@@ -93,18 +115,10 @@ mod tests {
             .unwrap()
             .unwrap()
             .with_group_count(0, 1);
-        let overrides = Overrides {
-            runtime: Some(Runtime::ThreadPool),
-            ..Overrides::default()
-        };
-        let config = scenario.config(&overrides).unwrap();
-        let text = run_scenario(&scenario, &config, &RunOptions::default())
-            .unwrap()
-            .stats
-            .narration;
+        let (_, text) = under_a_thread_pool(&scenario);
         assert!(
             text.starts_with(
-                "Here the one thread is a task handed to a ThreadPoolExecutor of 1 worker thread, and the thread below is that task."
+                "Here the one thread is a task handed to a ThreadPoolExecutor with max_workers 8, which starts a worker only when a task finds none idle: 1 worker thread here, and the thread below is that task."
             ),
             "{text}"
         );
@@ -115,10 +129,30 @@ mod tests {
     }
 
     #[test]
+    fn an_executor_with_fewer_tasks_than_max_workers_is_told_as_the_header_tells_it() {
+        // cpu-bound on 2 cores: max_workers = min(32, 2 + 4) = 6, the header's figure, but the
+        // executor starts a thread for each of the 2 tasks only.
+        let (header, text) = under_a_thread_pool(&preset("cpu-bound").unwrap().unwrap());
+        assert!(
+            header.starts_with("ThreadPoolExecutor (max_workers 6), "),
+            "{header}"
+        );
+        assert!(
+            text.starts_with(
+                "Here the 2 threads are tasks handed to a ThreadPoolExecutor with max_workers 6, which starts a worker only when a task finds none idle: 2 worker threads here, each task on a worker of its own,"
+            ),
+            "{text}"
+        );
+        assert!(!text.contains("ThreadPoolExecutor of 2"), "{text}");
+    }
+
+    #[test]
     fn a_preset_that_narrates_its_pool_is_not_told_twice() {
         let text = narration("decision", Runtime::ProcessPool, 2);
         assert!(
-            text.contains("handed to a ProcessPoolExecutor of 2"),
+            text.contains(
+                "handed to a ProcessPoolExecutor (max_workers 2) that starts 2 worker processes for them"
+            ),
             "{text}"
         );
         assert!(!text.contains("Here the"), "{text}");
